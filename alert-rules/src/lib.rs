@@ -1,0 +1,1 @@
+//! Pure alert-rule library: filled in by the alert-rules issue.

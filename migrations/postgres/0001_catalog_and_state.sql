@@ -1,0 +1,126 @@
+-- The catalog (org tree, people, KPIs, OKRs), the current state of tasks and KPI observations,
+-- and the append-only event log. Kept lean on indexes: every index is paid on the hot write path
+-- (see DESIGN.md); views are served from the in-memory rollup, not from these tables.
+-- References are checked by the writer against the rollup, so no FOREIGN KEY clauses.
+
+CREATE TABLE units (
+    id        TEXT PRIMARY KEY,
+    name      TEXT NOT NULL,
+    level     TEXT NOT NULL,
+    parent_id TEXT
+);
+
+CREATE TABLE people (
+    id       TEXT PRIMARY KEY,
+    name     TEXT NOT NULL,
+    unit_id  TEXT NOT NULL,
+    position TEXT NOT NULL
+);
+
+-- thresholds: JSON {"direction": ..., "green": .., "red": ..} (or the in_band four);
+-- coordinating_units, measured_units: JSON arrays of unit ids.
+CREATE TABLE kpis (
+    code               TEXT PRIMARY KEY,
+    name               TEXT NOT NULL,
+    formula            TEXT NOT NULL,
+    data_source        TEXT NOT NULL,
+    unit_of_measure    TEXT NOT NULL,
+    thresholds         TEXT NOT NULL,
+    frequency          TEXT NOT NULL,
+    index_group        TEXT NOT NULL,
+    leading_unit       TEXT NOT NULL,
+    coordinating_units TEXT NOT NULL,
+    measured_units     TEXT NOT NULL
+);
+
+CREATE TABLE objectives (
+    id        TEXT PRIMARY KEY,
+    unit_id   TEXT NOT NULL,
+    title     TEXT NOT NULL,
+    period    TEXT NOT NULL,
+    parent_id TEXT,
+    owner_id  TEXT
+);
+
+-- current_at: time of the check-in that set current_value (i64::MIN before any check-in).
+CREATE TABLE key_results (
+    id              TEXT PRIMARY KEY,
+    objective_id    TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    start_value     DOUBLE PRECISION NOT NULL,
+    target_value    DOUBLE PRECISION NOT NULL,
+    current_value   DOUBLE PRECISION NOT NULL,
+    unit_of_measure TEXT NOT NULL,
+    direction       TEXT NOT NULL,
+    weight          DOUBLE PRECISION NOT NULL,
+    confidence      BIGINT,
+    current_at      BIGINT NOT NULL
+);
+
+-- Times are milliseconds since the Unix epoch. progress is in hundredths of a percent.
+-- *_v: the event time that last set each group of fields (last writer wins per group).
+-- consulted, informed: JSON arrays of person ids.
+CREATE TABLE tasks (
+    id              TEXT PRIMARY KEY,
+    title           TEXT NOT NULL,
+    unit_id         TEXT NOT NULL,
+    responsible_id  TEXT NOT NULL,
+    accountable_id  TEXT,
+    consulted       TEXT NOT NULL,
+    informed        TEXT NOT NULL,
+    key_result_id   TEXT,
+    start_at        BIGINT,
+    deadline        BIGINT NOT NULL,
+    expected_output TEXT NOT NULL,
+    progress        BIGINT NOT NULL,
+    status          TEXT NOT NULL,
+    quality         DOUBLE PRECISION,
+    submitted_at    BIGINT,
+    done_at         BIGINT,
+    plan_v          BIGINT NOT NULL,
+    assignment_v    BIGINT NOT NULL,
+    progress_v      BIGINT NOT NULL,
+    status_v        BIGINT NOT NULL
+);
+-- The one dashboard index: the SQL form of a unit view (the benchmark's comparison) needs it.
+CREATE INDEX tasks_by_unit ON tasks (unit_id);
+
+-- One value per KPI, unit and period; a newer entry (by at) replaces an older one.
+CREATE TABLE observations (
+    kpi_code     TEXT NOT NULL,
+    unit_id      TEXT NOT NULL,
+    period       TEXT NOT NULL,
+    period_start BIGINT NOT NULL,
+    value        DOUBLE PRECISION NOT NULL,
+    source       TEXT NOT NULL,
+    entered_by   TEXT,
+    at           BIGINT NOT NULL,
+    PRIMARY KEY (kpi_code, unit_id, period)
+);
+
+CREATE TABLE ratings (
+    seq      BIGSERIAL PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    unit_id  TEXT NOT NULL,
+    service  TEXT NOT NULL,
+    score    BIGINT NOT NULL,
+    at       BIGINT NOT NULL
+);
+
+-- Every accepted event as received, in commit order. event_id is the source's id: UNIQUE makes
+-- a replay a no-op.
+CREATE TABLE events (
+    seq         BIGSERIAL PRIMARY KEY,
+    event_id    TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    entity_id   TEXT NOT NULL,
+    at          BIGINT NOT NULL,
+    received_at BIGINT NOT NULL,
+    body        TEXT NOT NULL
+);
+
+-- Small settings the server keeps between runs: the clock ('clock', milliseconds).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

@@ -1,0 +1,165 @@
+//! The `ioc` command line: `serve`, `import`, `bench`. `main.rs` only calls `cli::main`.
+
+use crate::config::{DemoSizeArg, ServeArgs, Settings};
+use crate::demo::DemoSize;
+use crate::domain::time::now_ms;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ioc",
+    version,
+    about = "Real-time operations-center server for OKR/KPI governance"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Load a catalog (units, people, KPIs, objectives, key results) and events from JSON,
+    /// NDJSON or CSV files into the database.
+    Import {
+        files: Vec<PathBuf>,
+        #[arg(long, env = "DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+        database_url: String,
+        #[arg(long)]
+        no_progress: bool,
+    },
+    /// Measure ingest, rebuild and view reads; prints figures.
+    Bench(crate::bench::BenchArgs),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ioc: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Import {
+                files,
+                database_url,
+                no_progress,
+            } => import(files, &database_url, !no_progress).await,
+            Command::Bench(args) => crate::bench::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ioc: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let settings = Settings::resolve(&args)?;
+    crate::telemetry::init_tracing(settings.log_format);
+    tracing::info!(?settings, "starting");
+    let (node, mut tasks) = crate::open(
+        settings.database_url.expose(),
+        settings.clock,
+        settings.limits,
+    )
+    .await?;
+    if settings.demo {
+        let size = match settings.demo_size {
+            DemoSizeArg::Full => DemoSize::full(),
+            DemoSizeArg::Small => DemoSize::small(),
+        };
+        let started = std::time::Instant::now();
+        let report = crate::demo::seed(
+            &node.writer,
+            &node.rollup,
+            &size,
+            node.rollup.now().max(now_ms()),
+            2026,
+        )
+        .await?;
+        tracing::info!(
+            ?report,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "demo city ready"
+        );
+        if settings.simulate_rate > 0 {
+            let sim = crate::demo::spawn_simulator(
+                node.writer.clone(),
+                node.rollup.clone(),
+                settings.simulate_rate,
+                tasks.shutdown_signal(),
+            );
+            tasks.add_background(sim);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&settings.bind)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening on http://{addr}");
+    crate::serve(listener, node.clone(), shutdown_signal()).await?;
+    tracing::info!("HTTP stopped; committing what is queued");
+    crate::close(node, tasks).await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}
+
+async fn import(files: Vec<PathBuf>, database_url: &str, progress: bool) -> anyhow::Result<()> {
+    crate::telemetry::init_tracing(crate::telemetry::LogFormat::Pretty);
+    if files.is_empty() {
+        anyhow::bail!("name at least one file: ioc import catalog.json [more.csv ...]");
+    }
+    let (node, tasks) = crate::open(
+        database_url,
+        crate::clock::ClockMode::Manual,
+        crate::http::Limits::default(),
+    )
+    .await?;
+    let result = crate::import::import_files(
+        &node.writer,
+        &files,
+        &crate::import::ImportOptions { progress },
+    )
+    .await;
+    crate::close(node, tasks).await;
+    let report =
+        result.map_err(|e| anyhow::anyhow!("nothing of the failing file was written:\n{e}"))?;
+    println!("{report:?}");
+    Ok(())
+}

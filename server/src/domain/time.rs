@@ -1,0 +1,213 @@
+//! Instants and reporting periods. Instants are milliseconds since the Unix epoch (UTC); the
+//! calendar (periods, plain dates) is Vietnam's: Asia/Ho_Chi_Minh, UTC+7 all year, no DST.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Milliseconds since the Unix epoch.
+pub type Ts = i64;
+
+const VN_OFFSET_SECS: i32 = 7 * 3600;
+
+pub fn vn() -> FixedOffset {
+    FixedOffset::east_opt(VN_OFFSET_SECS).expect("UTC+7 is a valid offset")
+}
+
+pub fn now_ms() -> Ts {
+    Utc::now().timestamp_millis()
+}
+
+/// RFC 3339 in Vietnam's offset, the way every timestamp leaves the server.
+pub fn format_ts(ts: Ts) -> String {
+    match Utc.timestamp_millis_opt(ts).single() {
+        Some(t) => t
+            .with_timezone(&vn())
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+        None => ts.to_string(),
+    }
+}
+
+/// Accepts an RFC 3339 instant or a plain date. A plain date used as a deadline means the end
+/// of that day in Vietnam (`end_of_day`), used as a start it means the beginning.
+pub fn parse_ts(s: &str, end_of_day: bool) -> Result<Ts, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.timestamp_millis());
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let start = day_start(d);
+        return Ok(if end_of_day {
+            start + 86_400_000 - 1
+        } else {
+            start
+        });
+    }
+    Err(format!(
+        "'{s}' is not an RFC 3339 time (2026-11-22T08:00:00+07:00) or a date (2026-11-22)"
+    ))
+}
+
+fn day_start(d: NaiveDate) -> Ts {
+    let naive = d.and_hms_opt(0, 0, 0).expect("midnight exists");
+    vn().from_local_datetime(&naive)
+        .single()
+        .expect("a fixed offset has no gaps")
+        .timestamp_millis()
+}
+
+/// A reporting period: a year (`2026`), a quarter (`2026-Q4`), a month (`2026-11`) or an ISO week
+/// (`2026-W47`), in Vietnam's calendar. `start` is inclusive, `end` exclusive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Period {
+    pub start: Ts,
+    pub end: Ts,
+    pub kind: PeriodKind,
+    label: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Period {
+    pub fn parse(s: &str) -> Result<Period, String> {
+        let bad = || {
+            format!("'{s}' is not a period: use a year (2026), quarter (2026-Q4), month (2026-11), ISO week (2026-W47) or day (2026-11-22)")
+        };
+        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            if !(1900..=2999).contains(&d.year()) {
+                return Err(bad());
+            }
+            let start = day_start(d);
+            return Ok(Period {
+                start,
+                end: start + 86_400_000,
+                kind: PeriodKind::Day,
+                label: s.to_string(),
+            });
+        }
+        let date = |y: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad);
+        let (start, end, kind) = if let Some((y, rest)) = s.split_once('-') {
+            let y: i32 = y.parse().map_err(|_| bad())?;
+            if let Some(q) = rest.strip_prefix('Q') {
+                let q: u32 = q.parse().map_err(|_| bad())?;
+                if !(1..=4).contains(&q) {
+                    return Err(bad());
+                }
+                let start = date(y, 3 * q - 2, 1)?;
+                let end = if q == 4 {
+                    date(y + 1, 1, 1)?
+                } else {
+                    date(y, 3 * q + 1, 1)?
+                };
+                (start, end, PeriodKind::Quarter)
+            } else if let Some(w) = rest.strip_prefix('W') {
+                let w: u32 = w.parse().map_err(|_| bad())?;
+                let start =
+                    NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon).ok_or_else(bad)?;
+                (start, start + chrono::Duration::days(7), PeriodKind::Week)
+            } else {
+                let m: u32 = rest.parse().map_err(|_| bad())?;
+                let start = date(y, m, 1)?;
+                let end = if m == 12 {
+                    date(y + 1, 1, 1)?
+                } else {
+                    date(y, m + 1, 1)?
+                };
+                (start, end, PeriodKind::Month)
+            }
+        } else {
+            let y: i32 = s.parse().map_err(|_| bad())?;
+            if !(1900..=2999).contains(&y) {
+                return Err(bad());
+            }
+            (date(y, 1, 1)?, date(y + 1, 1, 1)?, PeriodKind::Year)
+        };
+        if !(1900..=2999).contains(&start.year()) {
+            return Err(bad());
+        }
+        Ok(Period {
+            start: day_start(start),
+            end: day_start(end),
+            kind,
+            label: s.to_string(),
+        })
+    }
+
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Share of the period elapsed at `now`, 0.0 to 1.0: the pace a key result is held to.
+    pub fn elapsed(&self, now: Ts) -> f64 {
+        if now <= self.start {
+            0.0
+        } else if now >= self.end {
+            1.0
+        } else {
+            (now - self.start) as f64 / (self.end - self.start) as f64
+        }
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label)
+    }
+}
+
+impl Serialize for Period {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.label)
+    }
+}
+
+impl<'de> Deserialize<'de> for Period {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Period::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_follow_the_vietnamese_calendar() {
+        let q4 = Period::parse("2026-Q4").unwrap();
+        assert_eq!(format_ts(q4.start), "2026-10-01T00:00:00.000+07:00");
+        assert_eq!(format_ts(q4.end), "2027-01-01T00:00:00.000+07:00");
+        let w = Period::parse("2026-W01").unwrap();
+        assert_eq!(format_ts(w.start), "2025-12-29T00:00:00.000+07:00");
+        let m = Period::parse("2026-02").unwrap();
+        assert_eq!(m.end - m.start, 28 * 86_400_000);
+        assert!(Period::parse("2026-Q5").is_err());
+        assert!(Period::parse("2026-13").is_err());
+        assert!(Period::parse("soon").is_err());
+    }
+
+    #[test]
+    fn a_plain_date_deadline_lasts_the_whole_day() {
+        let end = parse_ts("2026-11-22", true).unwrap();
+        assert_eq!(format_ts(end), "2026-11-22T23:59:59.999+07:00");
+        let start = parse_ts("2026-11-22", false).unwrap();
+        assert_eq!(end - start, 86_400_000 - 1);
+        assert!(parse_ts("22/11/2026", true).is_err());
+    }
+
+    #[test]
+    fn elapsed_is_clamped_to_the_period() {
+        let y = Period::parse("2026").unwrap();
+        assert_eq!(y.elapsed(y.start - 1), 0.0);
+        assert_eq!(y.elapsed(y.end + 1), 1.0);
+        let mid = y.elapsed((y.start + y.end) / 2);
+        assert!((mid - 0.5).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,131 @@
+//! The HTTP layer's one error type: every failure leaves as a 4xx/5xx with a JSON body
+//! `{"error": {"code", "message", "index"?, "field"?}}`. 5xx bodies say nothing internal; the
+//! cause is logged once, here.
+
+use crate::ingest::writer::WriteError;
+use crate::ingest::ItemError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Invalid(ItemError),
+    /// The body (or one NDJSON line of it) is not JSON at all.
+    #[error("{0}")]
+    Malformed(ItemError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the service cannot take writes right now; nothing was kept, retry")]
+    Unavailable(#[source] anyhow::Error),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// invalid, bad_request, not_found, conflict, too_large, unsupported_media_type, unavailable, internal.
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::Malformed(_) | ApiError::BadRequest(_) => {
+                (StatusCode::BAD_REQUEST, "bad_request")
+            }
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        match &self {
+            ApiError::Unavailable(e) | ApiError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "request failed");
+            }
+            _ => {}
+        }
+        let (index, field) = match &self {
+            ApiError::Invalid(e) | ApiError::Malformed(e) => {
+                (e.index, Some(e.field.clone()).filter(|f| !f.is_empty()))
+            }
+            _ => (None, None),
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                index,
+                field,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<ItemError> for ApiError {
+    fn from(e: ItemError) -> Self {
+        ApiError::Invalid(e)
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Invalid(e) => ApiError::Invalid(e),
+            WriteError::Store(e) => ApiError::Unavailable(e.into()),
+            WriteError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Internal(e.into())
+    }
+}
+
+impl From<axum::extract::rejection::BytesRejection> for ApiError {
+    fn from(e: axum::extract::rejection::BytesRejection) -> Self {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge(format!(
+                "the body is larger than this server accepts: {}",
+                e.body_text()
+            ))
+        } else {
+            ApiError::BadRequest(format!("the body could not be read: {}", e.body_text()))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! `POST /api/v1/events` (JSON array or NDJSON) and `GET /api/v1/events/{id}`.
+
+use super::error::ApiError;
+use crate::domain::time::format_ts;
+use crate::ingest::event::{parse_events, split_body};
+use crate::ingest::writer::IngestReport;
+use crate::Node;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<Node> {
+    Router::new()
+        .route("/events", post(ingest))
+        .route("/events/{id}", get(event))
+}
+
+/// Answers only once the events are committed: a 200 means durable.
+async fn ingest(
+    State(node): State<Node>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<IngestReport>, ApiError> {
+    let body = body?;
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let ndjson = ct.contains("ndjson") || ct.contains("jsonl");
+    if !ndjson && !ct.starts_with("application/json") {
+        return Err(ApiError::UnsupportedMediaType(
+            "send events as application/json (an array) or application/x-ndjson".into(),
+        ));
+    }
+    let items = split_body(&body, ndjson).map_err(ApiError::Malformed)?;
+    let events = parse_events(items)?;
+    Ok(Json(node.writer.ingest(events).await?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EventOut {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub entity: String,
+    pub at: String,
+    pub received_at: String,
+    /// The event as it was received.
+    pub body: serde_json::Value,
+}
+
+async fn event(
+    State(node): State<Node>,
+    Path(id): Path<String>,
+) -> Result<Json<EventOut>, ApiError> {
+    let e = node
+        .store
+        .event(&id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no event '{id}'")))?;
+    Ok(Json(EventOut {
+        id: e.id.to_string(),
+        kind: e.kind,
+        entity: e.entity,
+        at: format_ts(e.at),
+        received_at: format_ts(e.received_at),
+        body: serde_json::from_str(&e.body).unwrap_or(serde_json::Value::String(e.body)),
+    }))
+}

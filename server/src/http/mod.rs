@@ -1,0 +1,72 @@
+//! HTTP: one `app(node) -> Router`, each area with its own `router()`. Handlers are thin:
+//! extract, convert wire to domain, call one function, map the result.
+
+mod body;
+pub mod catalog;
+pub mod error;
+pub mod events;
+pub mod ops;
+pub mod views;
+
+use crate::Node;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use std::time::Instant;
+use tower_http::trace::TraceLayer;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+pub fn app(node: Node) -> Router {
+    let limits = node.limits;
+    let api = Router::new()
+        .merge(events::router())
+        .merge(catalog::router())
+        .merge(views::router())
+        .merge(ops::clock_router());
+    Router::new()
+        .nest("/api/v1", api)
+        .merge(ops::router())
+        .fallback(ops::not_found)
+        .route_layer(middleware::from_fn(record_request))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or("-", |p| p.as_str())
+                .to_string();
+            tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
+        }))
+        .with_state(node)
+}
+
+/// Counts and times requests by route template (not raw path, which would explode the labels).
+async fn record_request(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_string();
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let status = response.status().as_u16().to_string();
+    metrics::histogram!("ioc_http_request_duration_seconds", "route" => route.clone(), "method" => method.clone(), "status" => status.clone())
+        .record(started.elapsed().as_secs_f64());
+    metrics::counter!("ioc_http_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
+    response
+}

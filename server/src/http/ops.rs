@@ -1,0 +1,199 @@
+//! Operations: `/healthz`, `/metrics` (Prometheus), `/api/openapi.json`, the clock, the
+//! dashboard page and the JSON 404.
+
+use super::error::ApiError;
+use crate::clock::ClockMode;
+use crate::domain::time::{format_ts, parse_ts};
+use crate::Node;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+pub fn router() -> Router<Node> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(prometheus_metrics))
+        .route("/api/openapi.json", get(openapi))
+}
+
+pub fn clock_router() -> Router<Node> {
+    Router::new().route("/clock", get(clock).post(set_clock))
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("no such route; see /api/openapi.json".into())
+}
+
+async fn dashboard() -> Html<&'static str> {
+    Html(include_str!("../../../dashboard-web/index.html"))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+    pub backend: &'static str,
+    pub clock: String,
+    pub tasks_cached: usize,
+}
+
+async fn healthz(State(node): State<Node>) -> Result<Json<Health>, ApiError> {
+    node.store
+        .ping()
+        .await
+        .map_err(|e| ApiError::Unavailable(e.into()))?;
+    Ok(Json(Health {
+        status: "ok",
+        backend: node.store.backend(),
+        clock: format_ts(node.rollup.now()),
+        tasks_cached: node.rollup.task_count(),
+    }))
+}
+
+async fn prometheus_metrics(State(node): State<Node>) -> impl IntoResponse {
+    metrics::gauge!("ioc_rollup_tasks").set(node.rollup.task_count() as f64);
+    metrics::gauge!("ioc_rollup_clock_seconds").set(node.rollup.now() as f64 / 1000.0);
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::telemetry::prometheus().render(),
+    )
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ClockState {
+    /// RFC 3339.
+    pub now: String,
+    #[serde(default, skip_deserializing)]
+    pub mode: Option<ClockMode>,
+}
+
+async fn clock(State(node): State<Node>) -> Json<ClockState> {
+    Json(ClockState {
+        now: format_ts(node.rollup.now()),
+        mode: Some(node.clock),
+    })
+}
+
+/// Moves a manual clock forward (tests and rehearsals); refused for the system clock.
+async fn set_clock(
+    State(node): State<Node>,
+    super::body::JsonBody(body): super::body::JsonBody<ClockState>,
+) -> Result<Json<ClockState>, ApiError> {
+    if node.clock != ClockMode::Manual {
+        return Err(ApiError::Conflict(
+            "the clock follows the system time; start with --clock manual to set it".into(),
+        ));
+    }
+    let now = parse_ts(&body.now, false)
+        .map_err(|e| ApiError::Invalid(crate::ingest::ItemError::new("now", e)))?;
+    if now < node.rollup.now() {
+        return Err(ApiError::Conflict(format!(
+            "the clock never moves backwards; it reads {}",
+            format_ts(node.rollup.now())
+        )));
+    }
+    node.writer.tick(now).await?;
+    Ok(Json(ClockState {
+        now: format_ts(node.rollup.now()),
+        mode: Some(node.clock),
+    }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "IOC operations-center server",
+        description = "Task and KPI updates in, live unit views out. Errors: {\"error\": {\"code\", \"message\", \"index\"?, \"field\"?}}."
+    ),
+    components(schemas(
+        crate::ingest::event::EventIn,
+        crate::ingest::event::TaskEventIn,
+        crate::ingest::event::KrCheckinIn,
+        crate::ingest::event::ObservationIn,
+        crate::ingest::event::RatingIn,
+        crate::ingest::writer::IngestReport,
+        crate::ingest::catalog::UnitIn,
+        crate::ingest::catalog::PersonIn,
+        crate::ingest::catalog::KpiIn,
+        crate::ingest::catalog::ObjectiveIn,
+        crate::ingest::catalog::KeyResultIn,
+        crate::http::catalog::TaskOut,
+        crate::http::events::EventOut,
+        crate::rollup::view::UnitView,
+        crate::rollup::view::PersonView,
+        crate::rollup::view::KpiBoard,
+        crate::http::error::ErrorBody,
+        Health,
+        ClockState,
+    ))
+)]
+struct ApiDoc;
+
+/// The operations, by path and method: (path, method, summary, request schema, response schema).
+const OPERATIONS: &[(&str, &str, &str, Option<&str>, &str)] = &[
+    ("/api/v1/events", "post", "Ingest events (JSON array, or NDJSON with Content-Type application/x-ndjson). Answered after commit; replays reported as duplicates; one bad item refuses the whole request (422 naming index and field).", Some("EventIn"), "IngestReport"),
+    ("/api/v1/events/{id}", "get", "An event from the log, as received", None, "EventOut"),
+    ("/api/v1/units", "get", "Units (?unit= children of a unit, ?limit=, ?offset=)", None, "UnitIn"),
+    ("/api/v1/units", "post", "Create a unit (409 if it exists)", Some("UnitIn"), "UnitIn"),
+    ("/api/v1/units/{id}", "get", "A unit", None, "UnitIn"),
+    ("/api/v1/units/{id}", "put", "Create or replace a unit (moving it carries its subtree's figures)", Some("UnitIn"), "UnitIn"),
+    ("/api/v1/units/{id}/view", "get", "Unit view: aggregates over the subtree plus one line per child unit", None, "UnitView"),
+    ("/api/v1/units/{id}/kpis", "get", "KPI board of a unit: its own series with value, status and thresholds", None, "KpiBoard"),
+    ("/api/v1/people", "get", "People (?unit=)", None, "PersonIn"),
+    ("/api/v1/people", "post", "Create a person", Some("PersonIn"), "PersonIn"),
+    ("/api/v1/people/{id}", "get", "A person", None, "PersonIn"),
+    ("/api/v1/people/{id}", "put", "Create or replace a person", Some("PersonIn"), "PersonIn"),
+    ("/api/v1/people/{id}/view", "get", "Person view: workload, on-time rate, overdue, task list", None, "PersonView"),
+    ("/api/v1/kpis", "get", "KPIs (?unit= leading unit)", None, "KpiIn"),
+    ("/api/v1/kpis", "post", "Create a KPI", Some("KpiIn"), "KpiIn"),
+    ("/api/v1/kpis/{id}", "get", "A KPI by code", None, "KpiIn"),
+    ("/api/v1/kpis/{id}", "put", "Create or replace a KPI", Some("KpiIn"), "KpiIn"),
+    ("/api/v1/objectives", "get", "Objectives (?unit=)", None, "ObjectiveIn"),
+    ("/api/v1/objectives", "post", "Create an objective", Some("ObjectiveIn"), "ObjectiveIn"),
+    ("/api/v1/objectives/{id}", "get", "An objective", None, "ObjectiveIn"),
+    ("/api/v1/objectives/{id}", "put", "Create or replace an objective", Some("ObjectiveIn"), "ObjectiveIn"),
+    ("/api/v1/key-results", "get", "Key results", None, "KeyResultIn"),
+    ("/api/v1/key-results", "post", "Create a key result (at most 5 per objective)", Some("KeyResultIn"), "KeyResultIn"),
+    ("/api/v1/key-results/{id}", "get", "A key result", None, "KeyResultIn"),
+    ("/api/v1/key-results/{id}", "put", "Create or replace a key result (keeps the last check-in unless current is given)", Some("KeyResultIn"), "KeyResultIn"),
+    ("/api/v1/tasks/{id}", "get", "A task", None, "TaskOut"),
+    ("/api/v1/tasks/{id}", "put", "Create or change a task: a task event's fields without task_id; id and at default to generated and now", Some("TaskEventIn"), "IngestReport"),
+    ("/api/v1/clock", "get", "The rollup's clock", None, "ClockState"),
+    ("/api/v1/clock", "post", "Move a manual clock forward", Some("ClockState"), "ClockState"),
+    ("/healthz", "get", "Health: the store answers", None, "Health"),
+];
+
+/// The OpenAPI document: schemas derived from the wire types, operations from the table above.
+pub fn openapi_document() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    let mut paths = serde_json::Map::new();
+    for (path, method, summary, request, response) in OPERATIONS {
+        let mut op = serde_json::json!({
+            "summary": summary,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}}},
+                "4XX": {"description": "Refused; nothing was changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
+            }
+        });
+        if path.contains("{id}") {
+            op["parameters"] = serde_json::json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+        }
+        if let Some(req) = request {
+            op["requestBody"] = serde_json::json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{req}")}}}});
+        }
+        let entry = paths
+            .entry(path.to_string())
+            .or_insert_with(|| serde_json::json!({}));
+        entry[*method] = op;
+    }
+    doc["paths"] = serde_json::Value::Object(paths);
+    doc
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    Json(openapi_document())
+}

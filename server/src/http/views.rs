@@ -1,0 +1,46 @@
+//! Views read from the rollup: a unit (aggregates plus a line per child), a unit's KPI board,
+//! a person. Never computed from the tasks table.
+
+use super::error::ApiError;
+use crate::rollup::view::{KpiBoard, PersonView, UnitView};
+use crate::Node;
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+
+pub fn router() -> Router<Node> {
+    Router::new()
+        .route("/units/{id}/view", get(unit_view))
+        .route("/units/{id}/kpis", get(kpi_board))
+        .route("/people/{id}/view", get(person_view))
+}
+
+async fn unit_view(
+    State(node): State<Node>,
+    Path(id): Path<String>,
+) -> Result<Json<UnitView>, ApiError> {
+    node.rollup
+        .unit_view(&id)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))
+}
+
+async fn kpi_board(
+    State(node): State<Node>,
+    Path(id): Path<String>,
+) -> Result<Json<KpiBoard>, ApiError> {
+    node.rollup
+        .kpi_board(&id)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))
+}
+
+async fn person_view(
+    State(node): State<Node>,
+    Path(id): Path<String>,
+) -> Result<Json<PersonView>, ApiError> {
+    node.rollup
+        .person_view(&id)
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))
+}

@@ -1,0 +1,618 @@
+//! `ioc import FILE...`: loads a catalog (units, people, KPIs, objectives, key results) and
+//! events from JSON, NDJSON or CSV files into the store through the single writer, so imported
+//! data passes exactly the checks the REST API applies.
+//!
+//! Every file is read and checked on its own first (decoding and the same per-item checks as the
+//! API). If any file has a bad record, nothing at all is written and every bad record is
+//! reported, up to 50 per file, as `FILE:LINE: FIELD: REASON`. Only then are the records sent
+//! to the writer, which checks references (parent units, objectives, at most 5 key results per
+//! objective, people named on tasks...). The writer refuses a whole chunk on its first bad
+//! record; the import stops there and reports that record's line. Chunks committed before it
+//! stay: re-running the import after a fix is safe, since catalog entries are replaced by id and
+//! events are kept once per id.
+//!
+//! Records from all files are written in dependency order, whatever the order of the files on
+//! the command line (a shell glob sorts `key_results.csv` before `units.csv`): units (parents
+//! before children), people, KPIs, objectives (parents before children), key results, then
+//! events in file and line order.
+//!
+//! Formats, chosen by the file's extension:
+//!
+//! * `.json`: one object `{"units":[..],"people":[..],"kpis":[..],"objectives":[..],
+//!   "key_results":[..],"events":[..]}`; every key is optional, any other key is an error.
+//!   Items use the REST wire types; `events` items are POST /api/v1/events objects. An error
+//!   names the line of the offending field (or of its item when the field is missing).
+//! * `.ndjson` / `.jsonl`: one object per line with a `kind` of `unit`, `person`, `kpi`,
+//!   `objective`, `key_result` or `event`; the rest of the object is the wire item.
+//! * `.csv`: see [`csv_file`] for the columns; the file name says what it holds: it must end in
+//!   `units.csv`, `people.csv`, `kpis.csv`, `objectives.csv`, `key_results.csv` or `tasks.csv`
+//!   (`2026-units.csv` holds units).
+//!
+//! Files may start with a UTF-8 byte-order mark (spreadsheets write one); other encodings are
+//! refused with the line of the first byte that is not UTF-8.
+
+mod csv_file;
+mod json;
+#[cfg(test)]
+mod tests;
+
+use crate::domain::time::{format_ts, now_ms};
+use crate::domain::Id;
+use crate::ingest::catalog::{CatalogItem, KeyResultIn, KpiIn, ObjectiveIn, PersonIn, UnitIn};
+use crate::ingest::event::{parse_event, Event};
+use crate::ingest::writer::{WriteError, Writer};
+use crate::ingest::{decode, ItemError};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Catalog entries sent to the writer at once: one transaction each.
+const CATALOG_CHUNK: usize = 2_000;
+/// Events sent to the writer at once.
+const EVENT_CHUNK: usize = 5_000;
+/// Problems listed per file; past this the rest of the file is noise about the same mistake.
+const MAX_LISTED: usize = 50;
+/// Problems kept per file while reading, so a file wrong on every line cannot fill memory.
+const MAX_KEPT: usize = 10_000;
+
+pub struct ImportOptions {
+    /// Draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// What an import wrote: entries per kind, events accepted, and events already present.
+#[derive(Debug)]
+pub struct ImportReport {
+    pub files: usize,
+    pub units: usize,
+    pub people: usize,
+    pub kpis: usize,
+    pub objectives: usize,
+    pub key_results: usize,
+    /// Events committed by this import.
+    pub events: usize,
+    /// Events whose id was already in the store (a re-import): kept once, changed nothing.
+    pub duplicates: usize,
+}
+
+/// Why an import was refused or stopped, one problem per bad record.
+#[derive(Debug)]
+pub struct ImportError {
+    pub problems: Vec<Problem>,
+}
+
+/// One bad record. `line` is 1-based, 0 when the problem concerns the whole file; `field` is
+/// the field path (JSON) or column (CSV), empty for the whole record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub field: String,
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if self.line > 0 {
+            write!(f, ":{}", self.line)?;
+        }
+        write!(f, ": ")?;
+        if !self.field.is_empty() {
+            write!(f, "{}: ", self.field)?;
+        }
+        write!(f, "{}", self.reason)
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// What a record of a file is, as NDJSON's `kind` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Unit,
+    Person,
+    Kpi,
+    Objective,
+    KeyResult,
+    Event,
+}
+
+impl Kind {
+    const NAMES: [(&'static str, Kind); 6] = [
+        ("unit", Kind::Unit),
+        ("person", Kind::Person),
+        ("kpi", Kind::Kpi),
+        ("objective", Kind::Objective),
+        ("key_result", Kind::KeyResult),
+        ("event", Kind::Event),
+    ];
+
+    fn parse(s: &str) -> Option<Kind> {
+        Self::NAMES.iter().find(|(n, _)| *n == s).map(|(_, k)| *k)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Ndjson,
+    Csv(csv_file::Table),
+}
+
+/// Where a record came from, kept until the writer has answered so that its refusal can be
+/// turned back into FILE:LINE.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Origin {
+    /// Index into the sources.
+    file: usize,
+    line: usize,
+    /// Byte range of a JSON item in its file's text, to find the line of a field inside it.
+    span: Option<(usize, usize)>,
+}
+
+/// One file as read.
+struct Source {
+    name: String,
+    format: Option<Format>,
+    /// Kept for JSON documents only, where a field can sit lines below its item's start.
+    text: String,
+    /// Byte offsets of the `\n`s of `text`.
+    newlines: Vec<usize>,
+}
+
+impl Source {
+    fn line_of(&self, offset: usize) -> usize {
+        line_at(&self.newlines, offset)
+    }
+}
+
+fn newlines(text: &str) -> Vec<usize> {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// 1-based line of a byte offset, given the offsets of the newlines.
+fn line_at(newlines: &[usize], offset: usize) -> usize {
+    newlines.partition_point(|&nl| nl < offset) + 1
+}
+
+/// Records checked on their own, waiting to be written.
+#[derive(Default)]
+struct Batch {
+    units: Vec<(Origin, CatalogItem)>,
+    people: Vec<(Origin, CatalogItem)>,
+    kpis: Vec<(Origin, CatalogItem)>,
+    objectives: Vec<(Origin, CatalogItem)>,
+    key_results: Vec<(Origin, CatalogItem)>,
+    events: Vec<(Origin, Event)>,
+}
+
+impl Batch {
+    fn len(&self) -> usize {
+        self.units.len()
+            + self.people.len()
+            + self.kpis.len()
+            + self.objectives.len()
+            + self.key_results.len()
+            + self.events.len()
+    }
+
+    /// Decodes one record with the REST wire type of its kind and checks it on its own.
+    fn accept(&mut self, kind: Kind, value: Value, origin: Origin) -> Result<(), ItemError> {
+        let item = match kind {
+            Kind::Unit => decode::<UnitIn>(value)?.validate()?,
+            Kind::Person => decode::<PersonIn>(value)?.validate()?,
+            Kind::Kpi => decode::<KpiIn>(value)?.validate()?,
+            Kind::Objective => decode::<ObjectiveIn>(value)?.validate()?,
+            Kind::KeyResult => decode::<KeyResultIn>(value)?.validate()?,
+            Kind::Event => {
+                self.events.push((origin, parse_event(value)?));
+                return Ok(());
+            }
+        };
+        let list = match &item {
+            CatalogItem::Unit(_) => &mut self.units,
+            CatalogItem::Person(_) => &mut self.people,
+            CatalogItem::Kpi(_) => &mut self.kpis,
+            CatalogItem::Objective(_) => &mut self.objectives,
+            CatalogItem::KeyResult(..) => &mut self.key_results,
+        };
+        list.push((origin, item));
+        Ok(())
+    }
+}
+
+/// Bad records of one file, as loaders find them.
+type Found = Vec<(Origin, ItemError)>;
+
+/// Loads `files` and writes them through `writer`; see the module documentation.
+pub async fn import_files(
+    writer: &Writer,
+    files: &[PathBuf],
+    opts: &ImportOptions,
+) -> Result<ImportReport, ImportError> {
+    let bar = if opts.progress {
+        ProgressBar::new_spinner()
+    } else {
+        ProgressBar::hidden()
+    };
+    // Task rows without `at` happened "now": one instant for the whole import.
+    let now = format_ts(now_ms());
+    let mut sources = Vec::with_capacity(files.len());
+    let mut batch = Batch::default();
+    let mut problems = Vec::new();
+    for (index, path) in files.iter().enumerate() {
+        let name = path.display().to_string();
+        bar.set_message(format!("reading {name}"));
+        bar.tick();
+        let mut found = Found::new();
+        let source = load_file(path, name, index, &now, &mut batch, &mut found).await;
+        problems.extend(list_problems(&source, found));
+        sources.push(source);
+    }
+    if !problems.is_empty() {
+        bar.finish_and_clear();
+        return Err(ImportError { problems });
+    }
+    bar.set_length(batch.len() as u64);
+    bar.set_position(0);
+    bar.set_message("writing");
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} records ({per_sec}, {eta} left)")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    let result = write(writer, &sources, batch, &bar).await;
+    bar.finish_and_clear();
+    result
+}
+
+/// Reads one file and checks its records; returns the file as read, for error lines.
+async fn load_file(
+    path: &std::path::Path,
+    name: String,
+    index: usize,
+    now: &str,
+    batch: &mut Batch,
+    found: &mut Found,
+) -> Source {
+    let whole = Origin {
+        file: index,
+        line: 0,
+        span: None,
+    };
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase());
+    let file_name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let format = match extension.as_deref() {
+        Some("json") => Some(Format::Json),
+        Some("ndjson" | "jsonl") => Some(Format::Ndjson),
+        Some("csv") => match csv_file::Table::from_file_name(&file_name) {
+            Some(t) => Some(Format::Csv(t)),
+            None => {
+                found.push((whole, ItemError::new("", csv_file::Table::NAME_HINT)));
+                None
+            }
+        },
+        _ => {
+            found.push((
+                whole,
+                ItemError::new(
+                    "",
+                    "unknown file type: use .json, .ndjson (or .jsonl) or .csv",
+                ),
+            ));
+            None
+        }
+    };
+    let mut source = Source {
+        name,
+        format,
+        text: String::new(),
+        newlines: Vec::new(),
+    };
+    let Some(format) = format else { return source };
+    let bytes = match tokio::fs::read(path).await {
+        Ok(b) => b,
+        Err(e) => {
+            found.push((whole, ItemError::new("", format!("cannot be read: {e}"))));
+            return source;
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
+            found.push((
+                Origin { line, ..whole },
+                ItemError::new("", "is not UTF-8 text: save the file as UTF-8"),
+            ));
+            return source;
+        }
+    };
+    // The mark is one character on line 1, so dropping it moves no line.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    match format {
+        Format::Json => {
+            source.newlines = newlines(&text);
+            json::load_document(&text, &source.newlines, index, batch, found);
+            source.text = text;
+        }
+        Format::Ndjson => json::load_lines(&text, index, batch, found),
+        Format::Csv(table) => csv_file::load(&text, table, index, now, batch, found),
+    }
+    source
+}
+
+/// Turns an error about a record into a problem: names an unknown field, moves the line to
+/// the field's own line inside a multi-line JSON item, and names CSV columns as in the header.
+fn problem(sources: &[Source], origin: Origin, e: ItemError) -> Problem {
+    let Some(source) = sources.get(origin.file) else {
+        return Problem {
+            file: String::new(),
+            line: origin.line,
+            field: e.field,
+            reason: e.reason,
+        };
+    };
+    let mut field = e.field;
+    if field.is_empty() {
+        if let Some(name) = unknown_field(&e.reason) {
+            field = name.to_string();
+        }
+    }
+    let mut line = origin.line;
+    if let Some((start, len)) = origin.span {
+        if !field.is_empty() {
+            if let Some(raw) = source.text.get(start..start + len) {
+                let at = json::locate(raw, &field);
+                line = source.line_of(at.as_ptr() as usize - source.text.as_ptr() as usize);
+            }
+        }
+    }
+    if let Some(Format::Csv(_)) = source.format {
+        field = csv_file::column_of(&field).to_string();
+    }
+    Problem {
+        file: source.name.clone(),
+        line,
+        field,
+        reason: e.reason,
+    }
+}
+
+/// The name in serde's "unknown field `x`, expected ..." message.
+fn unknown_field(reason: &str) -> Option<&str> {
+    reason.strip_prefix("unknown field `")?.split('`').next()
+}
+
+/// The problems of one file in line order, at most [`MAX_LISTED`] and a line saying how many
+/// more there are.
+fn list_problems(source: &Source, found: Found) -> Vec<Problem> {
+    let total = found.len();
+    let sources = std::slice::from_ref(source);
+    let mut out: Vec<Problem> = found
+        .into_iter()
+        .take(MAX_KEPT)
+        .map(|(origin, e)| problem(sources, Origin { file: 0, ..origin }, e))
+        .collect();
+    out.sort_by_key(|p| p.line);
+    out.truncate(MAX_LISTED);
+    if total > MAX_LISTED {
+        out.push(Problem {
+            file: source.name.clone(),
+            line: 0,
+            field: String::new(),
+            reason: format!("{} more problems not listed", total - MAX_LISTED),
+        });
+    }
+    out
+}
+
+/// Writes everything in dependency order, in chunks, stopping at the first refusal.
+async fn write(
+    writer: &Writer,
+    sources: &[Source],
+    batch: Batch,
+    bar: &ProgressBar,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport {
+        files: sources.len(),
+        units: 0,
+        people: 0,
+        kpis: 0,
+        objectives: 0,
+        key_results: 0,
+        events: 0,
+        duplicates: 0,
+    };
+    let Batch {
+        units,
+        people,
+        kpis,
+        objectives,
+        key_results,
+        events,
+    } = batch;
+    let mut catalog = parents_first(units);
+    catalog.extend(people);
+    catalog.extend(kpis);
+    catalog.extend(parents_first(objectives));
+    catalog.extend(key_results);
+
+    let mut written = 0usize;
+    let stop = |origin: Origin, e: WriteError, written: usize| {
+        tracing::warn!(
+            records = written,
+            "import stopped by a refused chunk; earlier chunks stay written"
+        );
+        ImportError {
+            problems: vec![refusal(sources, origin, e)],
+        }
+    };
+    let mut rest = catalog.into_iter().peekable();
+    while rest.peek().is_some() {
+        let (origins, items): (Vec<Origin>, Vec<CatalogItem>) =
+            rest.by_ref().take(CATALOG_CHUNK).unzip();
+        let mut counts = [0usize; 5];
+        for item in &items {
+            counts[match item {
+                CatalogItem::Unit(_) => 0,
+                CatalogItem::Person(_) => 1,
+                CatalogItem::Kpi(_) => 2,
+                CatalogItem::Objective(_) => 3,
+                CatalogItem::KeyResult(..) => 4,
+            }] += 1;
+        }
+        if let Err(e) = writer.catalog(items).await {
+            return Err(stop(at_index(&origins, &e), e, written));
+        }
+        report.units += counts[0];
+        report.people += counts[1];
+        report.kpis += counts[2];
+        report.objectives += counts[3];
+        report.key_results += counts[4];
+        written += origins.len();
+        bar.inc(origins.len() as u64);
+    }
+    let mut rest = events.into_iter().peekable();
+    while rest.peek().is_some() {
+        let (origins, chunk): (Vec<Origin>, Vec<Event>) = rest.by_ref().take(EVENT_CHUNK).unzip();
+        match writer.ingest(chunk).await {
+            Ok(r) => {
+                report.events += r.accepted;
+                report.duplicates += r.duplicates;
+            }
+            Err(e) => return Err(stop(at_index(&origins, &e), e, written)),
+        }
+        written += origins.len();
+        bar.inc(origins.len() as u64);
+    }
+    Ok(report)
+}
+
+/// The record a writer error is about: the one it names, else the chunk's first.
+fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
+    let index = match e {
+        WriteError::Invalid(item) => item.index.unwrap_or(0),
+        _ => 0,
+    };
+    origins
+        .get(index)
+        .or(origins.first())
+        .copied()
+        .unwrap_or(Origin {
+            file: 0,
+            line: 0,
+            span: None,
+        })
+}
+
+fn refusal(sources: &[Source], origin: Origin, e: WriteError) -> Problem {
+    match e {
+        WriteError::Invalid(item) => problem(sources, origin, item),
+        WriteError::Store(store) => Problem {
+            file: sources
+                .get(origin.file)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            line: 0,
+            field: String::new(),
+            reason: format!(
+                "the store refused the commit ({store}); nothing of this chunk was written"
+            ),
+        },
+        WriteError::Closed => Problem {
+            file: sources
+                .get(origin.file)
+                .map(|s| s.name.clone())
+                .unwrap_or_default(),
+            line: 0,
+            field: String::new(),
+            reason: "the writer has stopped".to_string(),
+        },
+    }
+}
+
+/// The id and parent of a unit or objective: the entries that form a tree.
+fn tree_key(item: &CatalogItem) -> Option<(&Id, Option<&Id>)> {
+    match item {
+        CatalogItem::Unit(u) => Some((&u.id, u.parent.as_ref())),
+        CatalogItem::Objective(o) => Some((&o.id, o.parent.as_ref())),
+        _ => None,
+    }
+}
+
+/// Orders units (or objectives) so that a parent given in the same import comes before its
+/// children: the writer checks each entry against what precedes it. Otherwise keeps file order.
+/// Entries caught in a cycle keep their place at the end, where the writer refuses them.
+fn parents_first(items: Vec<(Origin, CatalogItem)>) -> Vec<(Origin, CatalogItem)> {
+    let ids: HashMap<&str, ()> = items
+        .iter()
+        .filter_map(|(_, it)| tree_key(it))
+        .map(|(id, _)| (&**id, ()))
+        .collect();
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut roots = Vec::new();
+    for (i, (_, item)) in items.iter().enumerate() {
+        match tree_key(item) {
+            Some((id, Some(parent))) if parent != id && ids.contains_key(&**parent) => {
+                children.entry(&**parent).or_default().push(i)
+            }
+            _ => roots.push(i),
+        }
+    }
+    let mut order = Vec::with_capacity(items.len());
+    let mut placed = vec![false; items.len()];
+    let mut expanded: HashMap<&str, ()> = HashMap::new();
+    let mut stack: Vec<usize> = roots.into_iter().rev().collect();
+    while let Some(i) = stack.pop() {
+        if std::mem::replace(&mut placed[i], true) {
+            continue;
+        }
+        order.push(i);
+        if let Some((id, _)) = tree_key(&items[i].1) {
+            // Two entries with the same id (a file and a later correction) share the children.
+            if expanded.insert(&**id, ()).is_none() {
+                if let Some(kids) = children.get(&**id) {
+                    stack.extend(kids.iter().rev());
+                }
+            }
+        }
+    }
+    order.extend((0..items.len()).filter(|i| !placed[*i]));
+    let mut slots: Vec<Option<(Origin, CatalogItem)>> = items.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}

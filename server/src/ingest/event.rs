@@ -1,0 +1,494 @@
+//! Events as they arrive (wire types), decoded and checked on their own, before the writer checks
+//! them against the catalog: task created or changed, key-result check-in, KPI observation,
+//! citizen satisfaction rating.
+
+use super::{check_finite, check_id, check_text, decode, ItemError};
+use crate::domain::time::parse_ts;
+use crate::domain::{Id, Period, Progress, TaskStatus, Ts, PROGRESS_FULL};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// Largest number of events one request may carry.
+pub const MAX_BATCH: usize = 10_000;
+
+/// One event on the wire: `{"id", "at", "type", ...fields of its type}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventIn {
+    Task(TaskEventIn),
+    KrCheckin(KrCheckinIn),
+    KpiObservation(ObservationIn),
+    SatisfactionRating(RatingIn),
+}
+
+/// A task created or changed. The first event of a task must carry `title`, `responsible` and
+/// `deadline`; later ones carry only what changed. Fields travel in groups (plan, assignment,
+/// progress, status); an event older (`at`) than the last change to a group leaves it alone.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TaskEventIn {
+    /// Source-given event id: a replay with the same id changes nothing.
+    pub id: String,
+    /// When it happened at the source (RFC 3339); orders updates of the same task.
+    pub at: String,
+    pub task_id: String,
+    pub title: Option<String>,
+    pub responsible: Option<String>,
+    pub accountable: Option<String>,
+    pub consulted: Option<Vec<String>>,
+    pub informed: Option<Vec<String>>,
+    pub key_result: Option<String>,
+    /// RFC 3339 time or a date.
+    pub start: Option<String>,
+    /// RFC 3339 time, or a date meaning the end of that day in Vietnam.
+    pub deadline: Option<String>,
+    pub expected_output: Option<String>,
+    /// Percent, 0..100.
+    pub progress: Option<f64>,
+    pub status: Option<TaskStatus>,
+    /// Quality judged at acceptance, 0..100.
+    pub quality: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KrCheckinIn {
+    pub id: String,
+    pub at: String,
+    pub key_result: String,
+    pub value: f64,
+    /// 0..10.
+    pub confidence: Option<u8>,
+    pub comment: Option<String>,
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationIn {
+    pub id: String,
+    pub at: String,
+    pub kpi: String,
+    pub unit: String,
+    /// The period the value is for, of the KPI's frequency: 2026, 2026-Q4, 2026-11, 2026-W47, 2026-11-22.
+    pub period: String,
+    pub value: f64,
+    pub source: Option<String>,
+    pub entered_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingIn {
+    pub id: String,
+    pub at: String,
+    pub unit: String,
+    pub service: String,
+    /// 1 (very dissatisfied) .. 5 (very satisfied).
+    pub score: u8,
+}
+
+/// A validated event, ready for the writer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub id: Id,
+    pub at: Ts,
+    pub body: EventBody,
+    /// The event as received, for the append-only event log.
+    pub raw: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventBody {
+    Task(TaskPatch),
+    KrCheckin {
+        key_result: Id,
+        value: f64,
+        confidence: Option<u8>,
+        by: Option<Id>,
+    },
+    Observation {
+        kpi: Id,
+        unit: Id,
+        period: Period,
+        value: f64,
+        source: String,
+        entered_by: Option<Id>,
+    },
+    Rating {
+        unit: Id,
+        service: String,
+        score: u8,
+    },
+}
+
+impl EventBody {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::Task(_) => "task",
+            EventBody::KrCheckin { .. } => "kr_checkin",
+            EventBody::Observation { .. } => "kpi_observation",
+            EventBody::Rating { .. } => "satisfaction_rating",
+        }
+    }
+    pub fn entity(&self) -> String {
+        match self {
+            EventBody::Task(t) => t.task_id.to_string(),
+            EventBody::KrCheckin { key_result, .. } => key_result.to_string(),
+            EventBody::Observation {
+                kpi, unit, period, ..
+            } => format!("{kpi}/{unit}/{period}"),
+            EventBody::Rating { unit, .. } => unit.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskPatch {
+    pub task_id: Id,
+    pub plan: Option<PlanPatch>,
+    pub assignment: Option<AssignmentPatch>,
+    pub progress: Option<Progress>,
+    pub status: Option<StatusPatch>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlanPatch {
+    pub title: Option<String>,
+    pub key_result: Option<Id>,
+    pub start: Option<Ts>,
+    pub deadline: Option<Ts>,
+    pub expected_output: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AssignmentPatch {
+    pub responsible: Option<Id>,
+    pub accountable: Option<Id>,
+    pub consulted: Option<Vec<Id>>,
+    pub informed: Option<Vec<Id>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusPatch {
+    pub status: TaskStatus,
+    pub quality: Option<f64>,
+}
+
+/// Splits a request body into items: a JSON array, or NDJSON (one object per line).
+pub fn split_body(body: &[u8], ndjson: bool) -> Result<Vec<Value>, ItemError> {
+    if ndjson {
+        let text = std::str::from_utf8(body)
+            .map_err(|_| ItemError::new("", "the body is not valid UTF-8"))?;
+        let mut out = Vec::new();
+        for (line_no, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(line).map_err(|e| {
+                ItemError::new("", format!("line {} is not JSON: {e}", line_no + 1)).at(out.len())
+            })?;
+            out.push(v);
+        }
+        Ok(out)
+    } else {
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| ItemError::new("", format!("the body is not JSON: {e}")))?;
+        match v {
+            Value::Array(items) => Ok(items),
+            Value::Object(_) => Ok(vec![v]),
+            _ => Err(ItemError::new(
+                "",
+                "the body must be a JSON array of events, or NDJSON",
+            )),
+        }
+    }
+}
+
+/// Decodes and checks every item; the first bad item fails the whole request.
+pub fn parse_events(items: Vec<Value>) -> Result<Vec<Event>, ItemError> {
+    if items.is_empty() {
+        return Err(ItemError::new("", "the request holds no events"));
+    }
+    if items.len() > MAX_BATCH {
+        return Err(ItemError::new(
+            "",
+            format!(
+                "the request holds {} events; at most {MAX_BATCH} are taken at once",
+                items.len()
+            ),
+        ));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| parse_event(v).map_err(|e| e.at(i)))
+        .collect()
+}
+
+pub fn parse_event(v: Value) -> Result<Event, ItemError> {
+    let raw = v.to_string();
+    let Value::Object(map) = &v else {
+        return Err(ItemError::new("", "an event must be a JSON object"));
+    };
+    let kind = match map.get("type") {
+        Some(Value::String(s)) => s.clone(),
+        Some(_) => return Err(ItemError::new("type", "must be a string")),
+        None => {
+            return Err(ItemError::new(
+                "type",
+                "is missing: task, kr_checkin, kpi_observation or satisfaction_rating",
+            ))
+        }
+    };
+    let mut rest = map.clone();
+    rest.remove("type");
+    let rest = Value::Object(rest);
+    let (id, at, body) = match kind.as_str() {
+        "task" => {
+            let t: TaskEventIn = decode(rest)?;
+            (t.id.clone(), t.at.clone(), EventBody::Task(task_patch(t)?))
+        }
+        "kr_checkin" => {
+            let c: KrCheckinIn = decode(rest)?;
+            check_id("key_result", &c.key_result)?;
+            check_finite("value", c.value)?;
+            if let Some(conf) = c.confidence {
+                if conf > 10 {
+                    return Err(ItemError::new("confidence", "must be between 0 and 10"));
+                }
+            }
+            if let Some(comment) = &c.comment {
+                if comment.chars().count() > 2000 {
+                    return Err(ItemError::new("comment", "is longer than 2000 characters"));
+                }
+            }
+            let by = opt_id("by", c.by)?;
+            (c.id, c.at, EventBody::KrCheckin { key_result: c.key_result.into(), value: c.value, confidence: c.confidence, by })
+        }
+        "kpi_observation" => {
+            let o: ObservationIn = decode(rest)?;
+            check_id("kpi", &o.kpi)?;
+            check_id("unit", &o.unit)?;
+            check_finite("value", o.value)?;
+            let period = Period::parse(&o.period).map_err(|e| ItemError::new("period", e))?;
+            let source = o.source.unwrap_or_default();
+            if source.chars().count() > 200 {
+                return Err(ItemError::new("source", "is longer than 200 characters"));
+            }
+            let entered_by = opt_id("entered_by", o.entered_by)?;
+            (o.id, o.at, EventBody::Observation { kpi: o.kpi.into(), unit: o.unit.into(), period, value: o.value, source, entered_by })
+        }
+        "satisfaction_rating" => {
+            let r: RatingIn = decode(rest)?;
+            check_id("unit", &r.unit)?;
+            check_text("service", &r.service, 200)?;
+            if !(1..=5).contains(&r.score) {
+                return Err(ItemError::new("score", "must be between 1 and 5"));
+            }
+            (r.id, r.at, EventBody::Rating { unit: r.unit.into(), service: r.service, score: r.score })
+        }
+        other => {
+            return Err(ItemError::new(
+                "type",
+                format!("unknown event type '{other}': use task, kr_checkin, kpi_observation or satisfaction_rating"),
+            ))
+        }
+    };
+    check_id("id", &id)?;
+    let at = parse_ts(&at, false).map_err(|e| ItemError::new("at", e))?;
+    Ok(Event {
+        id: id.into(),
+        at,
+        body,
+        raw,
+    })
+}
+
+fn opt_id(field: &str, s: Option<String>) -> Result<Option<Id>, ItemError> {
+    match s {
+        Some(s) => {
+            check_id(field, &s)?;
+            Ok(Some(s.into()))
+        }
+        None => Ok(None),
+    }
+}
+
+fn id_list(field: &str, xs: Option<Vec<String>>) -> Result<Option<Vec<Id>>, ItemError> {
+    match xs {
+        Some(xs) => {
+            if xs.len() > 100 {
+                return Err(ItemError::new(field, "lists more than 100 people"));
+            }
+            let mut out = Vec::with_capacity(xs.len());
+            for (i, x) in xs.into_iter().enumerate() {
+                check_id(&format!("{field}[{i}]"), &x)?;
+                out.push(Id::from(x));
+            }
+            Ok(Some(out))
+        }
+        None => Ok(None),
+    }
+}
+
+fn task_patch(t: TaskEventIn) -> Result<TaskPatch, ItemError> {
+    check_id("task_id", &t.task_id)?;
+    if let Some(title) = &t.title {
+        check_text("title", title, 500)?;
+    }
+    if let Some(out) = &t.expected_output {
+        if out.chars().count() > 2000 {
+            return Err(ItemError::new(
+                "expected_output",
+                "is longer than 2000 characters",
+            ));
+        }
+    }
+    let start = t
+        .start
+        .as_deref()
+        .map(|s| parse_ts(s, false))
+        .transpose()
+        .map_err(|e| ItemError::new("start", e))?;
+    let deadline = t
+        .deadline
+        .as_deref()
+        .map(|s| parse_ts(s, true))
+        .transpose()
+        .map_err(|e| ItemError::new("deadline", e))?;
+    if let (Some(s), Some(d)) = (start, deadline) {
+        if d < s {
+            return Err(ItemError::new("deadline", "is before start"));
+        }
+    }
+    let progress = match t.progress {
+        Some(p) => {
+            check_finite("progress", p)?;
+            if !(0.0..=100.0).contains(&p) {
+                return Err(ItemError::new(
+                    "progress",
+                    format!("must be between 0 and 100, got {p}"),
+                ));
+            }
+            Some(((p * 100.0).round() as Progress).clamp(0, PROGRESS_FULL))
+        }
+        None => None,
+    };
+    if let Some(q) = t.quality {
+        check_finite("quality", q)?;
+        if !(0.0..=100.0).contains(&q) {
+            return Err(ItemError::new(
+                "quality",
+                format!("must be between 0 and 100, got {q}"),
+            ));
+        }
+        if t.status.is_none() {
+            return Err(ItemError::new(
+                "quality",
+                "is judged at acceptance: send it with status accepted or returned",
+            ));
+        }
+    }
+    let plan = (t.title.is_some()
+        || t.key_result.is_some()
+        || start.is_some()
+        || deadline.is_some()
+        || t.expected_output.is_some())
+    .then(|| -> Result<PlanPatch, ItemError> {
+        Ok(PlanPatch {
+            title: t.title.clone(),
+            key_result: opt_id("key_result", t.key_result.clone())?,
+            start,
+            deadline,
+            expected_output: t.expected_output.clone(),
+        })
+    })
+    .transpose()?;
+    let assignment = (t.responsible.is_some()
+        || t.accountable.is_some()
+        || t.consulted.is_some()
+        || t.informed.is_some())
+    .then(|| -> Result<AssignmentPatch, ItemError> {
+        Ok(AssignmentPatch {
+            responsible: opt_id("responsible", t.responsible.clone())?,
+            accountable: opt_id("accountable", t.accountable.clone())?,
+            consulted: id_list("consulted", t.consulted.clone())?,
+            informed: id_list("informed", t.informed.clone())?,
+        })
+    })
+    .transpose()?;
+    let status = t.status.map(|status| StatusPatch {
+        status,
+        quality: t.quality,
+    });
+    if plan.is_none() && assignment.is_none() && progress.is_none() && status.is_none() {
+        return Err(ItemError::new("", "a task event must change something: title, responsible, deadline, progress, status, ..."));
+    }
+    Ok(TaskPatch {
+        task_id: t.task_id.into(),
+        plan,
+        assignment,
+        progress,
+        status,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(v: Value) -> ItemError {
+        parse_event(v).unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let e = err(
+            json!({"id":"e1","at":"2026-11-22T08:00:00+07:00","type":"task","task_id":"t1","progress":120}),
+        );
+        assert_eq!(e.field, "progress");
+        let e = err(
+            json!({"id":"e1","at":"2026-11-22T08:00:00+07:00","type":"task","task_id":"t1","progres":12}),
+        );
+        assert!(e.reason.contains("unknown field"), "{e:?}");
+        let e = err(
+            json!({"id":"e1","at":"yesterday","type":"kr_checkin","key_result":"kr","value":1}),
+        );
+        assert_eq!(e.field, "at");
+        let e = err(
+            json!({"id":"e1","at":"2026-11-22","type":"kpi_observation","kpi":"K","unit":"u","value":1}),
+        );
+        assert_eq!(e.field, "period");
+        let e = err(
+            json!({"id":"e1","at":"2026-11-22","type":"task","task_id":"t","start":"2026-12-01","deadline":"2026-11-01"}),
+        );
+        assert_eq!(e.field, "deadline");
+        let e = err(
+            json!({"id":"e1","at":"2026-11-22","type":"satisfaction_rating","unit":"u","service":"s","score":6}),
+        );
+        assert_eq!(e.field, "score");
+        let e = err(json!({"id":"e1","at":"2026-11-22","type":"meeting"}));
+        assert_eq!(e.field, "type");
+        let e = err(
+            json!({"id":"e1","at":"2026-11-22","type":"task","task_id":"t","consulted":["a",""]}),
+        );
+        assert_eq!(e.field, "consulted[1]");
+        let e = err(
+            json!({"id":"e1","at":"2026-11-22","type":"kr_checkin","key_result":"kr","value":"x"}),
+        );
+        assert_eq!(e.field, "value");
+    }
+
+    #[test]
+    fn ndjson_and_arrays_split_alike() {
+        let a = split_body(br#"[{"a":1},{"b":2}]"#, false).unwrap();
+        let b = split_body(b"{\"a\":1}\n\n{\"b\":2}\n", true).unwrap();
+        assert_eq!(a, b);
+        let e = split_body(b"{\"a\":1}\n{oops\n", true).unwrap_err();
+        assert_eq!(e.index, Some(1));
+        assert!(parse_events(vec![]).is_err());
+    }
+}

@@ -1,0 +1,784 @@
+//! The single writer task: every change to the store passes through it. It takes what is
+//! waiting in its queue as one group, checks each request against the catalog, merges task and
+//! key-result updates last-writer-wins by their `at` time, commits the group in one transaction
+//! (group commit), applies the committed changes to the rollup, publishes them on the bus and
+//! only then answers each request: an answer means durable, and the next read sees it.
+//!
+//! One writer keeps merges free of races without row locks. Requests queue on a bounded channel
+//! so a flood of ingest waits at the HTTP edge instead of growing memory.
+
+use super::catalog::CatalogItem;
+use super::event::{Event, EventBody, TaskPatch};
+use super::ItemError;
+use crate::domain::{
+    time::now_ms, Change, Id, KeyResult, Observation, Rating, Task, TaskStatus, TaskVersions, Ts,
+    MAX_KEY_RESULTS,
+};
+use crate::rollup::Rollup;
+use crate::store::{EventRecord, Store, StoreError};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use utoipa::ToSchema;
+
+/// Most events committed in one transaction; more waiting requests go in the next group.
+const GROUP_MAX_EVENTS: usize = 20_000;
+/// Requests waiting for the writer. Past this, callers wait in `send` (backpressure).
+const QUEUE: usize = 1024;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct IngestReport {
+    /// Events committed by this request.
+    pub accepted: usize,
+    /// Events whose id was already committed (replays): kept once, changed nothing.
+    pub duplicates: usize,
+    pub duplicate_ids: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0}")]
+    Invalid(ItemError),
+    #[error("the store refused the commit")]
+    Store(#[from] StoreError),
+    #[error("the writer has stopped")]
+    Closed,
+}
+
+/// A batch of committed changes, as published on the bus.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub changes: Vec<Change>,
+}
+
+enum Command {
+    Events {
+        events: Vec<Event>,
+        reply: oneshot::Sender<Result<IngestReport, WriteError>>,
+    },
+    Catalog {
+        items: Vec<CatalogItem>,
+        reply: oneshot::Sender<Result<usize, WriteError>>,
+    },
+    Tick {
+        now: Ts,
+        reply: Option<oneshot::Sender<()>>,
+    },
+}
+
+impl Command {
+    fn events(&self) -> usize {
+        match self {
+            Command::Events { events, .. } => events.len(),
+            Command::Catalog { items, .. } => items.len(),
+            Command::Tick { .. } => 1,
+        }
+    }
+}
+
+/// A cheap, cloneable way to reach the writer.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Command>,
+}
+
+impl Writer {
+    /// Starts the writer task. It stops when every `Writer` handle is dropped, after finishing
+    /// what is queued: nothing acknowledged is lost on shutdown.
+    pub fn spawn(
+        store: Arc<dyn Store>,
+        rollup: Arc<Rollup>,
+        bus: broadcast::Sender<Arc<Committed>>,
+    ) -> (Writer, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(
+            WriterTask {
+                store,
+                rollup,
+                bus,
+                rx,
+            }
+            .run(),
+        );
+        (Writer { tx }, task)
+    }
+
+    pub async fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, WriteError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Events { events, reply })
+            .await
+            .map_err(|_| WriteError::Closed)?;
+        rx.await.map_err(|_| WriteError::Closed)?
+    }
+
+    /// Adds or replaces catalog entries, all or nothing; returns how many were written.
+    pub async fn catalog(&self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Catalog { items, reply })
+            .await
+            .map_err(|_| WriteError::Closed)?;
+        rx.await.map_err(|_| WriteError::Closed)?
+    }
+
+    /// Moves the clock to `now` (never backwards) and waits until it is applied.
+    pub async fn tick(&self, now: Ts) -> Result<(), WriteError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Tick {
+                now,
+                reply: Some(reply),
+            })
+            .await
+            .map_err(|_| WriteError::Closed)?;
+        rx.await.map_err(|_| WriteError::Closed)
+    }
+
+    /// Fire-and-forget tick for the clock task: a tick that finds the queue full is dropped,
+    /// the next one carries a later time anyway.
+    pub fn try_tick(&self, now: Ts) {
+        let _ = self.tx.try_send(Command::Tick { now, reply: None });
+    }
+}
+
+struct WriterTask {
+    store: Arc<dyn Store>,
+    rollup: Arc<Rollup>,
+    bus: broadcast::Sender<Arc<Committed>>,
+    rx: mpsc::Receiver<Command>,
+}
+
+/// Entities changed by requests earlier in the current group, not yet in the rollup.
+#[derive(Default)]
+struct Overlay {
+    tasks: HashMap<Id, Task>,
+    key_results: HashMap<Id, KeyResult>,
+    /// Newest observation per (kpi, unit, period) within the group.
+    observations: HashMap<(Id, Id, String), Ts>,
+    seen: HashSet<Id>,
+}
+
+struct Pending {
+    changes: Vec<Change>,
+    records: Vec<EventRecord>,
+    replies: Vec<(
+        oneshot::Sender<Result<IngestReport, WriteError>>,
+        IngestReport,
+    )>,
+    tick_replies: Vec<oneshot::Sender<()>>,
+}
+
+impl WriterTask {
+    async fn run(mut self) {
+        while let Some(first) = self.rx.recv().await {
+            let mut n = first.events();
+            let mut group = vec![first];
+            while n < GROUP_MAX_EVENTS {
+                match self.rx.try_recv() {
+                    Ok(c) => {
+                        n += c.events();
+                        group.push(c);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.process(group).await;
+        }
+        tracing::info!("writer stopped: queue drained");
+    }
+
+    async fn process(&mut self, group: Vec<Command>) {
+        let mut batch: Vec<Command> = Vec::new();
+        for cmd in group {
+            match cmd {
+                Command::Catalog { items, reply } => {
+                    // Catalog changes are rare and reshape what events are checked against:
+                    // commit what came before, then the catalog change on its own.
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let result = self.commit_catalog(items).await;
+                    let _ = reply.send(result);
+                }
+                other => batch.push(other),
+            }
+        }
+        self.commit_events(batch).await;
+    }
+
+    async fn commit_events(&mut self, cmds: Vec<Command>) {
+        if cmds.is_empty() {
+            return;
+        }
+        let ids: Vec<Id> = cmds
+            .iter()
+            .filter_map(|c| match c {
+                Command::Events { events, .. } => Some(events.iter().map(|e| e.id.clone())),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let existing = if ids.is_empty() {
+            HashSet::new()
+        } else {
+            match self.store.existing_event_ids(&ids).await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::error!(error = %e, "checking event ids failed; group refused");
+                    fail_all(cmds, e);
+                    return;
+                }
+            }
+        };
+        let received_at = now_ms();
+        let mut overlay = Overlay::default();
+        let mut pending = Pending {
+            changes: Vec::new(),
+            records: Vec::new(),
+            replies: Vec::new(),
+            tick_replies: Vec::new(),
+        };
+        for cmd in cmds {
+            match cmd {
+                Command::Events { events, reply } => {
+                    match plan_events(&events, &self.rollup, &mut overlay, &existing) {
+                        Ok((changes, report)) => {
+                            let dup: HashSet<&str> =
+                                report.duplicate_ids.iter().map(|s| s.as_str()).collect();
+                            for e in &events {
+                                if !dup.contains(&*e.id) {
+                                    pending.records.push(EventRecord {
+                                        id: e.id.clone(),
+                                        kind: e.body.kind().to_string(),
+                                        entity: e.body.entity(),
+                                        at: e.at,
+                                        received_at,
+                                        body: e.raw.clone(),
+                                    });
+                                }
+                            }
+                            pending.changes.extend(changes);
+                            pending.replies.push((reply, report));
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(WriteError::Invalid(e)));
+                        }
+                    }
+                }
+                Command::Tick { now, reply } => {
+                    pending.changes.push(Change::Clock(now));
+                    pending.tick_replies.extend(reply);
+                }
+                Command::Catalog { .. } => {
+                    unreachable!("catalog commands are split off in process")
+                }
+            }
+        }
+        if let Err(e) = self.store.commit(&pending.records, &pending.changes).await {
+            tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
+            for (reply, _) in pending.replies {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            return;
+        }
+        metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
+        metrics::counter!("ioc_commits_total").increment(1);
+        self.publish(pending.changes);
+        for (reply, report) in pending.replies {
+            metrics::counter!("ioc_events_duplicate_total").increment(report.duplicates as u64);
+            let _ = reply.send(Ok(report));
+        }
+        for r in pending.tick_replies {
+            let _ = r.send(());
+        }
+    }
+
+    fn publish(&self, changes: Vec<Change>) {
+        if changes.is_empty() {
+            return;
+        }
+        self.rollup.apply(&changes);
+        // No subscriber yet is fine: the bus is for live views and other nodes.
+        let _ = self.bus.send(Arc::new(Committed { changes }));
+    }
+
+    async fn commit_catalog(&mut self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
+        let changes = plan_catalog(&items, &self.rollup).map_err(WriteError::Invalid)?;
+        self.store.commit(&[], &changes).await?;
+        let n = changes.len();
+        self.publish(changes);
+        Ok(n)
+    }
+}
+
+fn fail_all(cmds: Vec<Command>, e: StoreError) {
+    for c in cmds {
+        match c {
+            Command::Events { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Catalog { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Tick { .. } => {}
+        }
+    }
+}
+
+/// Checks one request against the catalog and merges it; on error nothing of it is kept.
+fn plan_events(
+    events: &[Event],
+    rollup: &Rollup,
+    overlay: &mut Overlay,
+    existing: &HashSet<Id>,
+) -> Result<(Vec<Change>, IngestReport), ItemError> {
+    // Work on a request-local layer so a bad item leaves the group's overlay untouched.
+    let mut tasks: HashMap<Id, Task> = HashMap::new();
+    let mut krs: HashMap<Id, KeyResult> = HashMap::new();
+    let mut obs: HashMap<(Id, Id, String), Ts> = HashMap::new();
+    let mut seen: HashSet<Id> = HashSet::new();
+    let mut changes = Vec::with_capacity(events.len());
+    let mut report = IngestReport {
+        accepted: 0,
+        duplicates: 0,
+        duplicate_ids: Vec::new(),
+    };
+    for (i, e) in events.iter().enumerate() {
+        let dup =
+            existing.contains(&e.id) || overlay.seen.contains(&e.id) || !seen.insert(e.id.clone());
+        // A duplicate is still checked: a replay must be as valid as the original was.
+        let change = match &e.body {
+            EventBody::Task(patch) => {
+                let current = tasks
+                    .get(&patch.task_id)
+                    .cloned()
+                    .or_else(|| overlay.tasks.get(&patch.task_id).cloned())
+                    .or_else(|| rollup.task(&patch.task_id));
+                let merged =
+                    merge_task(current.as_ref(), patch, e.at, rollup).map_err(|err| err.at(i))?;
+                merged
+                    .inspect(|t| {
+                        if !dup {
+                            tasks.insert(t.id.clone(), t.clone());
+                        }
+                    })
+                    .map(Change::Task)
+            }
+            EventBody::KrCheckin {
+                key_result,
+                value,
+                confidence,
+                by,
+            } => {
+                let current = krs
+                    .get(key_result)
+                    .cloned()
+                    .or_else(|| overlay.key_results.get(key_result).cloned())
+                    .or_else(|| rollup.key_result(key_result))
+                    .ok_or_else(|| {
+                        ItemError::new("key_result", format!("unknown key result '{key_result}'"))
+                            .at(i)
+                    })?;
+                if let Some(by) = by {
+                    if rollup.person(by).is_none() {
+                        return Err(ItemError::new("by", format!("unknown person '{by}'")).at(i));
+                    }
+                }
+                if e.at >= current.current_at {
+                    let mut kr = current;
+                    kr.current = *value;
+                    kr.confidence = *confidence;
+                    kr.current_at = e.at;
+                    if !dup {
+                        krs.insert(kr.id.clone(), kr.clone());
+                    }
+                    Some(Change::KeyResult(kr))
+                } else {
+                    None
+                }
+            }
+            EventBody::Observation {
+                kpi,
+                unit,
+                period,
+                value,
+                source,
+                entered_by,
+            } => {
+                let k = rollup
+                    .kpi(kpi)
+                    .ok_or_else(|| ItemError::new("kpi", format!("unknown KPI '{kpi}'")).at(i))?;
+                if rollup.unit(unit).is_none() {
+                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'")).at(i));
+                }
+                if !k.series_units().contains(unit) {
+                    return Err(ItemError::new(
+                        "unit",
+                        format!("KPI '{kpi}' is not measured for unit '{unit}'"),
+                    )
+                    .at(i));
+                }
+                if period.kind != k.frequency.period_kind() {
+                    return Err(ItemError::new(
+                        "period",
+                        format!(
+                            "KPI '{kpi}' is reported {}; '{period}' is not such a period",
+                            k.frequency.as_str()
+                        ),
+                    )
+                    .at(i));
+                }
+                if let Some(p) = entered_by {
+                    if rollup.person(p).is_none() {
+                        return Err(
+                            ItemError::new("entered_by", format!("unknown person '{p}'")).at(i),
+                        );
+                    }
+                }
+                // Within the group the newest entry of a period wins; the store applies the same
+                // rule against what it holds, and the rollup against the series' current value.
+                let key = (kpi.clone(), unit.clone(), period.label().to_string());
+                let newest = obs
+                    .get(&key)
+                    .or_else(|| overlay.observations.get(&key))
+                    .copied();
+                if newest.is_some_and(|t| e.at < t) {
+                    None
+                } else {
+                    if !dup {
+                        obs.insert(key, e.at);
+                    }
+                    Some(Change::Observation(Observation {
+                        kpi: kpi.clone(),
+                        unit: unit.clone(),
+                        period: period.clone(),
+                        value: *value,
+                        source: source.clone(),
+                        entered_by: entered_by.clone(),
+                        at: e.at,
+                    }))
+                }
+            }
+            EventBody::Rating {
+                unit,
+                service,
+                score,
+            } => {
+                if rollup.unit(unit).is_none() {
+                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'")).at(i));
+                }
+                Some(Change::Rating(Rating {
+                    event_id: e.id.clone(),
+                    unit: unit.clone(),
+                    service: service.clone(),
+                    score: *score,
+                    at: e.at,
+                }))
+            }
+        };
+        if dup {
+            report.duplicates += 1;
+            report.duplicate_ids.push(e.id.to_string());
+        } else {
+            report.accepted += 1;
+            changes.extend(change);
+        }
+    }
+    overlay.tasks.extend(tasks);
+    overlay.key_results.extend(krs);
+    overlay.observations.extend(obs);
+    overlay.seen.extend(seen);
+    Ok((changes, report))
+}
+
+fn check_person(rollup: &Rollup, field: &str, id: &Id) -> Result<(), ItemError> {
+    match rollup.person(id) {
+        Some(_) => Ok(()),
+        None => Err(ItemError::new(field, format!("unknown person '{id}'"))),
+    }
+}
+
+/// Applies a task event to the task's current state, group by group, last writer wins by `at`
+/// (on equal times the later arrival wins). Returns `None` when nothing changes.
+pub fn merge_task(
+    current: Option<&Task>,
+    p: &TaskPatch,
+    at: Ts,
+    rollup: &Rollup,
+) -> Result<Option<Task>, ItemError> {
+    let mut t = match current {
+        Some(t) => t.clone(),
+        None => {
+            let plan = p.plan.as_ref();
+            let title = plan.and_then(|x| x.title.clone());
+            let deadline = plan.and_then(|x| x.deadline);
+            let responsible = p.assignment.as_ref().and_then(|a| a.responsible.clone());
+            let missing: Vec<&str> = [
+                ("title", title.is_none()),
+                ("responsible", responsible.is_none()),
+                ("deadline", deadline.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(f, m)| m.then_some(f))
+            .collect();
+            if let Some(first) = missing.first() {
+                return Err(ItemError::new(
+                    *first,
+                    format!("task '{}' is new, so its first event must carry title, responsible and deadline (missing: {})", p.task_id, missing.join(", ")),
+                ));
+            }
+            let responsible = responsible.expect("checked above");
+            Task {
+                id: p.task_id.clone(),
+                title: title.expect("checked above"),
+                unit: responsible.clone(),
+                responsible,
+                accountable: None,
+                consulted: Vec::new(),
+                informed: Vec::new(),
+                key_result: None,
+                start: None,
+                deadline: deadline.expect("checked above"),
+                expected_output: String::new(),
+                progress: 0,
+                status: TaskStatus::Todo,
+                quality: None,
+                submitted_at: None,
+                done_at: None,
+                versions: TaskVersions {
+                    plan: i64::MIN,
+                    assignment: i64::MIN,
+                    progress: i64::MIN,
+                    status: i64::MIN,
+                },
+            }
+        }
+    };
+    let before = current.cloned();
+    if let Some(plan) = &p.plan {
+        if let Some(kr) = &plan.key_result {
+            if rollup.key_result(kr).is_none() {
+                return Err(ItemError::new(
+                    "key_result",
+                    format!("unknown key result '{kr}'"),
+                ));
+            }
+        }
+        if at >= t.versions.plan {
+            if let Some(x) = &plan.title {
+                t.title = x.clone();
+            }
+            if let Some(x) = &plan.key_result {
+                t.key_result = Some(x.clone());
+            }
+            if let Some(x) = plan.start {
+                t.start = Some(x);
+            }
+            if let Some(x) = plan.deadline {
+                t.deadline = x;
+            }
+            if let Some(x) = &plan.expected_output {
+                t.expected_output = x.clone();
+            }
+            t.versions.plan = at;
+        }
+    }
+    if let Some(a) = &p.assignment {
+        if let Some(r) = &a.responsible {
+            check_person(rollup, "responsible", r)?;
+        }
+        if let Some(r) = &a.accountable {
+            check_person(rollup, "accountable", r)?;
+        }
+        for (field, list) in [("consulted", &a.consulted), ("informed", &a.informed)] {
+            for (i, id) in list.iter().flatten().enumerate() {
+                check_person(rollup, &format!("{field}[{i}]"), id)?;
+            }
+        }
+        if at >= t.versions.assignment {
+            if let Some(r) = &a.responsible {
+                t.responsible = r.clone();
+            }
+            if let Some(r) = &a.accountable {
+                t.accountable = Some(r.clone());
+            }
+            if let Some(x) = &a.consulted {
+                t.consulted = x.clone();
+            }
+            if let Some(x) = &a.informed {
+                t.informed = x.clone();
+            }
+            t.versions.assignment = at;
+        }
+    }
+    // The task belongs to its responsible person's unit.
+    if before.as_ref().map(|b| &b.responsible) != Some(&t.responsible) {
+        t.unit = rollup
+            .person(&t.responsible)
+            .map(|p| p.unit)
+            .ok_or_else(|| {
+                ItemError::new("responsible", format!("unknown person '{}'", t.responsible))
+            })?;
+    }
+    if let Some(progress) = p.progress {
+        if at >= t.versions.progress {
+            t.progress = progress;
+            t.versions.progress = at;
+        }
+    }
+    if let Some(s) = &p.status {
+        if at >= t.versions.status {
+            t.status = s.status;
+            if s.quality.is_some() {
+                t.quality = s.quality;
+            }
+            match s.status {
+                TaskStatus::Submitted => t.submitted_at = Some(at),
+                TaskStatus::Accepted => t.done_at = Some(t.submitted_at.unwrap_or(at)),
+                _ => t.done_at = None,
+            }
+            t.versions.status = at;
+        }
+    }
+    if let Some(start) = t.start {
+        if t.deadline < start {
+            return Err(ItemError::new(
+                "deadline",
+                "would fall before the task's start",
+            ));
+        }
+    }
+    Ok((before.as_ref() != Some(&t)).then_some(t))
+}
+
+/// Checks catalog entries against the catalog (and each other) and turns them into changes.
+fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, ItemError> {
+    let mut units: HashMap<Id, Option<Id>> = HashMap::new();
+    let mut people: HashSet<Id> = HashSet::new();
+    let mut objectives: HashSet<Id> = HashSet::new();
+    let mut new_krs: HashMap<Id, usize> = HashMap::new();
+    let mut kr_ids: HashSet<Id> = HashSet::new();
+    let unit_known = |units: &HashMap<Id, Option<Id>>, id: &Id| {
+        units.contains_key(id) || rollup.unit(id).is_some()
+    };
+    let mut changes = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let change = match item {
+            CatalogItem::Unit(u) => {
+                if let Some(p) = &u.parent {
+                    if !unit_known(&units, p) {
+                        return Err(ItemError::new("parent", format!("unknown unit '{p}'")).at(i));
+                    }
+                    // Refuse a parent that lies below the unit itself.
+                    let mut cur = Some(p.clone());
+                    let mut steps = 0;
+                    while let Some(c) = cur {
+                        if c == u.id {
+                            return Err(ItemError::new(
+                                "parent",
+                                format!(
+                                    "'{p}' lies inside unit '{}': that would make a cycle",
+                                    u.id
+                                ),
+                            )
+                            .at(i));
+                        }
+                        steps += 1;
+                        if steps > 64 {
+                            break;
+                        }
+                        cur = match units.get(&c) {
+                            Some(parent) => parent.clone(),
+                            None => rollup.unit(&c).and_then(|x| x.parent),
+                        };
+                    }
+                }
+                units.insert(u.id.clone(), u.parent.clone());
+                Change::Unit(u.clone())
+            }
+            CatalogItem::Person(p) => {
+                if !unit_known(&units, &p.unit) {
+                    return Err(ItemError::new("unit", format!("unknown unit '{}'", p.unit)).at(i));
+                }
+                people.insert(p.id.clone());
+                Change::Person(p.clone())
+            }
+            CatalogItem::Kpi(k) => {
+                let fields = std::iter::once(("leading_unit".to_string(), &k.leading_unit))
+                    .chain(
+                        k.coordinating_units
+                            .iter()
+                            .enumerate()
+                            .map(|(j, u)| (format!("coordinating_units[{j}]"), u)),
+                    )
+                    .chain(
+                        k.measured_units
+                            .iter()
+                            .enumerate()
+                            .map(|(j, u)| (format!("measured_units[{j}]"), u)),
+                    );
+                for (field, u) in fields {
+                    if !unit_known(&units, u) {
+                        return Err(ItemError::new(field, format!("unknown unit '{u}'")).at(i));
+                    }
+                }
+                Change::Kpi(k.clone())
+            }
+            CatalogItem::Objective(o) => {
+                if !unit_known(&units, &o.unit) {
+                    return Err(ItemError::new("unit", format!("unknown unit '{}'", o.unit)).at(i));
+                }
+                if let Some(p) = &o.parent {
+                    if !objectives.contains(p) && rollup.objective(p).is_none() {
+                        return Err(
+                            ItemError::new("parent", format!("unknown objective '{p}'")).at(i)
+                        );
+                    }
+                }
+                if let Some(p) = &o.owner {
+                    if !people.contains(p) && rollup.person(p).is_none() {
+                        return Err(ItemError::new("owner", format!("unknown person '{p}'")).at(i));
+                    }
+                }
+                objectives.insert(o.id.clone());
+                Change::Objective(o.clone())
+            }
+            CatalogItem::KeyResult(kr, current) => {
+                let existing = rollup.key_result(&kr.id);
+                if !objectives.contains(&kr.objective) && rollup.objective(&kr.objective).is_none()
+                {
+                    return Err(ItemError::new(
+                        "objective",
+                        format!("unknown objective '{}'", kr.objective),
+                    )
+                    .at(i));
+                }
+                let moving = existing
+                    .as_ref()
+                    .is_none_or(|e| e.objective != kr.objective);
+                if moving && kr_ids.insert(kr.id.clone()) {
+                    let n = new_krs
+                        .entry(kr.objective.clone())
+                        .or_insert_with(|| rollup.key_results_of(&kr.objective).len());
+                    *n += 1;
+                    if *n > MAX_KEY_RESULTS {
+                        return Err(ItemError::new(
+                            "objective",
+                            format!("objective '{}' already has {MAX_KEY_RESULTS} key results; the method allows at most {MAX_KEY_RESULTS}", kr.objective),
+                        )
+                        .at(i));
+                    }
+                }
+                let mut kr = kr.clone();
+                if let (Some(e), None) = (&existing, current) {
+                    kr.current = e.current;
+                    kr.current_at = e.current_at;
+                    kr.confidence = e.confidence;
+                }
+                Change::KeyResult(kr)
+            }
+        };
+        changes.push(change);
+    }
+    Ok(changes)
+}

@@ -1,0 +1,124 @@
+//! The operations-center server as a library: `open` a node (store, rollup rebuilt from it,
+//! writer), `serve` it on a listener until a shutdown signal, `close` it without losing what was
+//! acknowledged. The `ioc` binary, the tests and the benchmarks all start it this way.
+
+pub mod bench;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod http;
+pub mod import;
+pub mod ingest;
+pub mod rollup;
+pub mod store;
+pub mod telemetry;
+
+use clock::ClockMode;
+use ingest::writer::{Committed, Writer};
+use rollup::Rollup;
+use std::future::Future;
+use std::sync::Arc;
+use store::Store;
+use tokio::sync::{broadcast, watch};
+
+/// Everything a running node shares between its tasks and handlers: cheap handles only.
+#[derive(Clone)]
+pub struct Node {
+    pub store: Arc<dyn Store>,
+    pub rollup: Arc<Rollup>,
+    pub writer: Writer,
+    pub bus: broadcast::Sender<Arc<Committed>>,
+    pub clock: ClockMode,
+    pub limits: http::Limits,
+}
+
+/// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
+pub struct NodeTasks {
+    writer: tokio::task::JoinHandle<()>,
+    shutdown: watch::Sender<bool>,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl NodeTasks {
+    /// A receiver that turns true when the node shuts down, for background tasks.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    pub fn add_background(&mut self, task: tokio::task::JoinHandle<()>) {
+        self.background.push(task);
+    }
+}
+
+/// Opens the store, rebuilds the rollup from it and starts the writer (and, for the system
+/// clock, the ticker).
+pub async fn open(
+    database_url: &str,
+    clock: ClockMode,
+    limits: http::Limits,
+) -> anyhow::Result<(Node, NodeTasks)> {
+    // Install the metrics recorder before anything counts.
+    telemetry::prometheus();
+    let store = store::connect(database_url).await?;
+    let started = std::time::Instant::now();
+    let snapshot = store.load().await?;
+    let now = clock.start_time(snapshot.clock);
+    let tasks = snapshot.tasks.len();
+    let rollup = Arc::new(Rollup::rebuild(snapshot, now));
+    tracing::info!(
+        backend = store.backend(),
+        tasks,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "rollup rebuilt from the store"
+    );
+    let (bus, _) = broadcast::channel(1024);
+    let (writer, writer_task) = Writer::spawn(store.clone(), rollup.clone(), bus.clone());
+    let (shutdown, _) = watch::channel(false);
+    let mut node_tasks = NodeTasks {
+        writer: writer_task,
+        shutdown,
+        background: Vec::new(),
+    };
+    if let Some(task) = clock.spawn_ticker(writer.clone(), node_tasks.shutdown_signal()) {
+        node_tasks.add_background(task);
+    }
+    Ok((
+        Node {
+            store,
+            rollup,
+            writer,
+            bus,
+            clock,
+            limits,
+        },
+        node_tasks,
+    ))
+}
+
+/// Serves HTTP on `listener` until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    node: Node,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = http::app(node);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+/// Stops background tasks, then waits for the writer to commit everything queued. Call after
+/// `serve` returned and every other `Node` clone is dropped.
+pub async fn close(node: Node, tasks: NodeTasks) {
+    let _ = tasks.shutdown.send(true);
+    for t in tasks.background {
+        let _ = t.await;
+    }
+    drop(node);
+    let _ = tasks.writer.await;
+}

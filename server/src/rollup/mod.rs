@@ -1,0 +1,604 @@
+//! The in-memory rollup: every unit's aggregates kept current from the person up to the city,
+//! updated incrementally by applying committed `Change`s, and the views read from it.
+//!
+//! Concurrency: the org tree, people, KPI series and key results sit under one `RwLock`, taken
+//! for writing once per committed batch, so a reader never sees a batch applied at the ward but
+//! not yet at the city: every view is consistent across levels. Tasks, the bulk (millions), sit
+//! in a `DashMap` beside it so a task lookup never waits on the tree. Only the writer task
+//! mutates either; no lock is ever held across an `.await` (nothing here is async).
+
+mod agg;
+pub mod check;
+pub mod view;
+
+pub use agg::{KrPeriodAgg, TaskAgg, UnitAgg};
+
+use crate::domain::{
+    Change, Id, KeyResult, Kpi, KpiStatus, Objective, Observation, Person, Rating, Task, Ts, Unit,
+};
+use dashmap::DashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+pub struct Rollup {
+    state: RwLock<State>,
+    tasks: DashMap<Id, TaskEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TaskEntry {
+    pub task: Task,
+    /// What this task last added to its unit chain and its person: subtracted on the next change.
+    contribution: TaskAgg,
+}
+
+#[derive(Default)]
+pub(crate) struct State {
+    pub now: Ts,
+    pub units: HashMap<Id, UnitNode>,
+    pub people: HashMap<Id, PersonNode>,
+    pub kpis: HashMap<Id, Kpi>,
+    /// Latest observation (the newest period) of each (KPI, unit) series.
+    pub series: HashMap<(Id, Id), Observation>,
+    pub objectives: HashMap<Id, ObjectiveNode>,
+    pub key_results: HashMap<Id, KeyResult>,
+    /// Tasks that can still become overdue, by deadline: a clock tick takes the passed ones.
+    deadlines: BTreeSet<(Ts, Id)>,
+}
+
+pub(crate) struct UnitNode {
+    pub unit: Unit,
+    pub children: Vec<Id>,
+    /// KPI codes measured for this unit, for its KPI board.
+    pub kpis: Vec<Id>,
+    pub objectives: Vec<Id>,
+    /// Totals over the unit and its whole subtree.
+    pub agg: UnitAgg,
+}
+
+pub(crate) struct PersonNode {
+    pub person: Person,
+    pub agg: TaskAgg,
+    pub tasks: HashSet<Id>,
+}
+
+pub(crate) struct ObjectiveNode {
+    pub objective: Objective,
+    pub key_results: Vec<Id>,
+}
+
+impl Default for Rollup {
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl Rollup {
+    pub fn new(now: Ts) -> Self {
+        Rollup {
+            state: RwLock::new(State {
+                now,
+                ..State::default()
+            }),
+            tasks: DashMap::new(),
+        }
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, State> {
+        // A panic while applying would leave half a batch; the process is restarted and rebuilt
+        // from the store rather than served from a poisoned cache.
+        self.state.read().expect("rollup lock poisoned")
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().expect("rollup lock poisoned")
+    }
+
+    pub fn now(&self) -> Ts {
+        self.read().now
+    }
+
+    pub fn task(&self, id: &str) -> Option<Task> {
+        self.tasks.get(id).map(|e| e.task.clone())
+    }
+
+    pub fn task_count(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Applies committed changes in order, all under one write lock: readers see all or none.
+    pub fn apply(&self, changes: &[Change]) {
+        let mut st = self.write();
+        for change in changes {
+            self.apply_one(&mut st, change);
+        }
+    }
+
+    fn apply_one(&self, st: &mut State, change: &Change) {
+        match change {
+            Change::Unit(u) => st.upsert_unit(u.clone()),
+            Change::Person(p) => st.upsert_person(p.clone()),
+            Change::Kpi(k) => st.upsert_kpi(k.clone()),
+            Change::Objective(o) => st.upsert_objective(o.clone()),
+            Change::KeyResult(kr) => st.upsert_key_result(kr.clone()),
+            Change::Task(t) => self.upsert_task(st, t.clone()),
+            Change::Observation(o) => st.observe(o.clone()),
+            Change::Rating(r) => st.rate(r),
+            Change::Clock(now) => self.advance_clock(st, *now),
+        }
+    }
+
+    fn upsert_task(&self, st: &mut State, task: Task) {
+        let now = st.now;
+        let new_contribution = TaskAgg::of(&task, now);
+        let old = self
+            .tasks
+            .get(&task.id)
+            .map(|e| (e.task.clone(), e.contribution));
+        if let Some((old_task, old_contribution)) = &old {
+            st.add_task_contribution(&old_task.unit, &old_task.responsible, old_contribution, -1);
+            if old_task.responsible != task.responsible {
+                if let Some(p) = st.people.get_mut(&old_task.responsible) {
+                    p.tasks.remove(&task.id);
+                }
+            }
+            st.deadlines
+                .remove(&(old_task.deadline, old_task.id.clone()));
+        }
+        st.add_task_contribution(&task.unit, &task.responsible, &new_contribution, 1);
+        if let Some(p) = st.people.get_mut(&task.responsible) {
+            p.tasks.insert(task.id.clone());
+        }
+        if task.status.can_be_overdue() && task.deadline >= now {
+            st.deadlines.insert((task.deadline, task.id.clone()));
+        }
+        self.tasks.insert(
+            task.id.clone(),
+            TaskEntry {
+                task,
+                contribution: new_contribution,
+            },
+        );
+    }
+
+    fn advance_clock(&self, st: &mut State, now: Ts) {
+        if now <= st.now {
+            return;
+        }
+        st.now = now;
+        // Overdue means deadline < now: keep the entries with deadline >= now.
+        let still_pending = st.deadlines.split_off(&(now, Id::from("")));
+        let passed = std::mem::replace(&mut st.deadlines, still_pending);
+        for (_, id) in passed {
+            if let Some(entry) = self.tasks.get(&id).map(|e| e.task.clone()) {
+                self.upsert_task(st, entry);
+            }
+        }
+        // Key-result pace depends on `now` too, but it is derived at read time from the period,
+        // so nothing else needs touching here.
+    }
+
+    /// Every unit's and person's aggregates, for comparison with a recomputation from the store.
+    pub fn dump(&self) -> RollupDump {
+        let st = self.read();
+        RollupDump {
+            now: st.now,
+            units: st
+                .units
+                .iter()
+                .map(|(id, n)| (id.to_string(), n.agg.clone()))
+                .collect(),
+            people: st
+                .people
+                .iter()
+                .map(|(id, n)| (id.to_string(), n.agg))
+                .collect(),
+        }
+    }
+
+    pub fn unit_ids(&self) -> Vec<Id> {
+        self.read().units.keys().cloned().collect()
+    }
+    pub fn person_ids(&self) -> Vec<Id> {
+        self.read().people.keys().cloned().collect()
+    }
+    pub fn kpi(&self, code: &str) -> Option<Kpi> {
+        self.read().kpis.get(code).cloned()
+    }
+    pub fn unit(&self, id: &str) -> Option<Unit> {
+        self.read().units.get(id).map(|n| n.unit.clone())
+    }
+    pub fn person(&self, id: &str) -> Option<Person> {
+        self.read().people.get(id).map(|n| n.person.clone())
+    }
+    pub fn objective(&self, id: &str) -> Option<Objective> {
+        self.read().objectives.get(id).map(|n| n.objective.clone())
+    }
+    pub fn key_result(&self, id: &str) -> Option<KeyResult> {
+        self.read().key_results.get(id).cloned()
+    }
+    pub fn key_results_of(&self, objective: &str) -> Vec<Id> {
+        self.read()
+            .objectives
+            .get(objective)
+            .map(|n| n.key_results.clone())
+            .unwrap_or_default()
+    }
+    /// The chain from `id` up to its root, `id` first.
+    pub fn ancestors(&self, id: &str) -> Vec<Id> {
+        self.read().chain(id)
+    }
+    pub fn kpis(&self) -> Vec<Kpi> {
+        self.read().kpis.values().cloned().collect()
+    }
+    pub fn objectives(&self) -> Vec<Objective> {
+        self.read()
+            .objectives
+            .values()
+            .map(|n| n.objective.clone())
+            .collect()
+    }
+    pub fn key_results(&self) -> Vec<KeyResult> {
+        self.read().key_results.values().cloned().collect()
+    }
+    pub fn units(&self) -> Vec<Unit> {
+        self.read().units.values().map(|n| n.unit.clone()).collect()
+    }
+    pub fn people(&self) -> Vec<Person> {
+        self.read()
+            .people
+            .values()
+            .map(|n| n.person.clone())
+            .collect()
+    }
+    /// Latest observation of a series, if any.
+    pub fn latest_observation(&self, kpi: &str, unit: &str) -> Option<Observation> {
+        self.read()
+            .series
+            .get(&(Id::from(kpi), Id::from(unit)))
+            .cloned()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollupDump {
+    pub now: Ts,
+    pub units: std::collections::BTreeMap<String, UnitAgg>,
+    pub people: std::collections::BTreeMap<String, TaskAgg>,
+}
+
+impl State {
+    /// The chain from `id` up to its root, `id` first. Depth is small (city, department,
+    /// division), so walking parents beats keeping ancestor lists current through moves.
+    pub fn chain(&self, id: &str) -> Vec<Id> {
+        let mut out = Vec::with_capacity(4);
+        let mut cur = self.units.get(id).map(|n| n.unit.id.clone());
+        while let Some(u) = cur {
+            if out.contains(&u) {
+                break; // validation refuses cycles; never loop if one slipped in
+            }
+            cur = self.units.get(&u).and_then(|n| n.unit.parent.clone());
+            out.push(u);
+        }
+        out
+    }
+
+    fn for_chain(&mut self, unit: &str, mut f: impl FnMut(&mut UnitAgg)) {
+        for id in self.chain(unit) {
+            if let Some(n) = self.units.get_mut(&id) {
+                f(&mut n.agg);
+            }
+        }
+    }
+
+    fn add_task_contribution(&mut self, unit: &str, person: &str, c: &TaskAgg, sign: i64) {
+        self.for_chain(unit, |a| a.tasks.add(c, sign));
+        if let Some(p) = self.people.get_mut(person) {
+            p.agg.add(c, sign);
+        }
+    }
+
+    fn upsert_unit(&mut self, unit: Unit) {
+        let id = unit.id.clone();
+        let old_parent = match self.units.get_mut(&id) {
+            Some(node) => {
+                let old_parent = node.unit.parent.clone();
+                node.unit = unit.clone();
+                if old_parent == unit.parent {
+                    return;
+                }
+                old_parent
+            }
+            None => {
+                self.units.insert(
+                    id.clone(),
+                    UnitNode {
+                        unit: unit.clone(),
+                        children: Vec::new(),
+                        kpis: Vec::new(),
+                        objectives: Vec::new(),
+                        agg: UnitAgg::default(),
+                    },
+                );
+                if let Some(parent) = &unit.parent {
+                    if let Some(p) = self.units.get_mut(parent) {
+                        insert_sorted(&mut p.children, id);
+                    }
+                }
+                return;
+            }
+        };
+        // A move (wards are merged and re-parented): carry the subtree's totals across.
+        let subtree = self.units[&id].agg.clone();
+        if let Some(op) = &old_parent {
+            if let Some(p) = self.units.get_mut(op) {
+                p.children.retain(|c| c != &id);
+            }
+            self.for_chain(op, |a| a.add(&subtree, -1));
+        }
+        if let Some(np) = &unit.parent {
+            if let Some(p) = self.units.get_mut(np) {
+                insert_sorted(&mut p.children, id.clone());
+            }
+            self.for_chain(np, |a| a.add(&subtree, 1));
+        }
+    }
+
+    fn upsert_person(&mut self, person: Person) {
+        let old_unit = self.people.get(&person.id).map(|p| p.person.unit.clone());
+        if old_unit.as_ref() != Some(&person.unit) {
+            if let Some(u) = &old_unit {
+                self.for_chain(u, |a| a.people -= 1);
+            }
+            self.for_chain(&person.unit, |a| a.people += 1);
+        }
+        match self.people.get_mut(&person.id) {
+            Some(node) => node.person = person,
+            None => {
+                self.people.insert(
+                    person.id.clone(),
+                    PersonNode {
+                        person,
+                        agg: TaskAgg::default(),
+                        tasks: HashSet::new(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn series_status(&self, kpi: &Kpi, unit: &Id) -> KpiStatus {
+        match self.series.get(&(kpi.code.clone(), unit.clone())) {
+            Some(o) => kpi.thresholds.status(o.value),
+            None => KpiStatus::NoData,
+        }
+    }
+
+    fn add_kpi(&mut self, kpi: &Kpi, sign: i64) {
+        for unit in kpi.series_units() {
+            let status = self.series_status(kpi, &unit);
+            self.for_chain(&unit, |a| a.kpi[kpi.group.index()][status.index()] += sign);
+            if let Some(n) = self.units.get_mut(&unit) {
+                if sign > 0 {
+                    n.kpis.push(kpi.code.clone());
+                } else {
+                    n.kpis.retain(|k| k != &kpi.code);
+                }
+            }
+        }
+    }
+
+    fn upsert_kpi(&mut self, kpi: Kpi) {
+        if let Some(old) = self.kpis.get(&kpi.code).cloned() {
+            self.add_kpi(&old, -1);
+        }
+        self.add_kpi(&kpi, 1);
+        self.kpis.insert(kpi.code.clone(), kpi);
+    }
+
+    fn observe(&mut self, obs: Observation) {
+        let key = (obs.kpi.clone(), obs.unit.clone());
+        if let Some(cur) = self.series.get(&key) {
+            // Only the newest period is the series' current value; an older period's value is
+            // history (kept in the store) and a same-period value that lost to a newer entry
+            // never reaches here.
+            let older_period = obs.period.start < cur.period.start;
+            let older_entry = obs.period.start == cur.period.start && obs.at < cur.at;
+            if older_period || older_entry {
+                return;
+            }
+        }
+        let Some(kpi) = self.kpis.get(&obs.kpi).cloned() else {
+            return;
+        };
+        let measured = kpi.series_units().contains(&obs.unit);
+        let before = self.series_status(&kpi, &obs.unit);
+        self.series.insert(key, obs.clone());
+        let after = self.series_status(&kpi, &obs.unit);
+        if measured && before != after {
+            let g = kpi.group.index();
+            self.for_chain(&obs.unit, |a| {
+                a.kpi[g][before.index()] -= 1;
+                a.kpi[g][after.index()] += 1;
+            });
+        }
+    }
+
+    fn rate(&mut self, r: &Rating) {
+        let score = i64::from(r.score);
+        self.for_chain(&r.unit, |a| {
+            a.ratings += 1;
+            a.rating_sum += score;
+        });
+    }
+
+    /// Rebuild only: totals of ratings read back from the store, per unit.
+    pub fn add_rating_totals(&mut self, unit: &str, count: i64, sum: i64) {
+        self.for_chain(unit, |a| {
+            a.ratings += count;
+            a.rating_sum += sum;
+        });
+    }
+
+    fn kr_contribution(&self, kr: &KeyResult) -> Option<(Id, crate::domain::Period, i64)> {
+        let o = self.objectives.get(&kr.objective)?;
+        Some((
+            o.objective.unit.clone(),
+            o.objective.period.clone(),
+            kr.progress_ppm(),
+        ))
+    }
+
+    fn add_kr(&mut self, kr: &KeyResult, sign: i64) {
+        if let Some((unit, period, ppm)) = self.kr_contribution(kr) {
+            self.for_chain(&unit, |a| a.add_kr(&period, sign, sign * ppm));
+        }
+    }
+
+    fn upsert_key_result(&mut self, kr: KeyResult) {
+        let old = self.key_results.get(&kr.id).cloned();
+        if let Some(old) = &old {
+            self.add_kr(old, -1);
+            if old.objective != kr.objective {
+                if let Some(o) = self.objectives.get_mut(&old.objective) {
+                    o.key_results.retain(|k| k != &kr.id);
+                }
+            }
+        }
+        if old.as_ref().is_none_or(|o| o.objective != kr.objective) {
+            if let Some(o) = self.objectives.get_mut(&kr.objective) {
+                o.key_results.push(kr.id.clone());
+            }
+        }
+        self.add_kr(&kr, 1);
+        self.key_results.insert(kr.id.clone(), kr);
+    }
+
+    fn upsert_objective(&mut self, objective: Objective) {
+        let krs = match self.objectives.get(&objective.id) {
+            Some(old) => {
+                let krs = old.key_results.clone();
+                let old_unit = old.objective.unit.clone();
+                for id in &krs {
+                    if let Some(kr) = self.key_results.get(id).cloned() {
+                        self.add_kr(&kr, -1);
+                    }
+                }
+                if old_unit != objective.unit {
+                    if let Some(n) = self.units.get_mut(&old_unit) {
+                        n.objectives.retain(|o| o != &objective.id);
+                    }
+                    if let Some(n) = self.units.get_mut(&objective.unit) {
+                        n.objectives.push(objective.id.clone());
+                    }
+                }
+                krs
+            }
+            None => {
+                if let Some(n) = self.units.get_mut(&objective.unit) {
+                    n.objectives.push(objective.id.clone());
+                }
+                Vec::new()
+            }
+        };
+        self.objectives.insert(
+            objective.id.clone(),
+            ObjectiveNode {
+                objective,
+                key_results: krs.clone(),
+            },
+        );
+        for id in &krs {
+            if let Some(kr) = self.key_results.get(id).cloned() {
+                self.add_kr(&kr, 1);
+            }
+        }
+    }
+}
+
+/// Everything the store holds that the rollup needs, read back at start.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub clock: Option<Ts>,
+    pub units: Vec<Unit>,
+    pub people: Vec<Person>,
+    pub kpis: Vec<Kpi>,
+    pub objectives: Vec<Objective>,
+    pub key_results: Vec<KeyResult>,
+    pub tasks: Vec<Task>,
+    /// The newest-period observation of each series.
+    pub observations: Vec<Observation>,
+    /// Per unit: number of ratings and the sum of their scores.
+    pub rating_totals: Vec<(Id, i64, i64)>,
+}
+
+impl Rollup {
+    /// Builds the cache from the store's current state through the same apply path as live
+    /// changes, at the clock time `now`.
+    pub fn rebuild(snapshot: Snapshot, now: Ts) -> Rollup {
+        let rollup = Rollup {
+            state: RwLock::new(State {
+                now,
+                ..State::default()
+            }),
+            tasks: DashMap::with_capacity(snapshot.tasks.len()),
+        };
+        {
+            let mut st = rollup.write();
+            for u in order_units(snapshot.units) {
+                st.upsert_unit(u);
+            }
+            for p in snapshot.people {
+                st.upsert_person(p);
+            }
+            for k in snapshot.kpis {
+                st.upsert_kpi(k);
+            }
+            for o in snapshot.objectives {
+                st.upsert_objective(o);
+            }
+            for kr in snapshot.key_results {
+                st.upsert_key_result(kr);
+            }
+            for o in snapshot.observations {
+                st.observe(o);
+            }
+            for (unit, count, sum) in snapshot.rating_totals {
+                st.add_rating_totals(&unit, count, sum);
+            }
+            for t in snapshot.tasks {
+                rollup.upsert_task(&mut st, t);
+            }
+        }
+        rollup
+    }
+}
+
+/// Children stay sorted by id, so a view lists them in the same order however the tree was built.
+fn insert_sorted(children: &mut Vec<Id>, id: Id) {
+    if let Err(i) = children.binary_search(&id) {
+        children.insert(i, id);
+    }
+}
+
+/// Parents before children, so each unit finds its parent when it is added.
+pub fn order_units(units: Vec<Unit>) -> Vec<Unit> {
+    let mut by_parent: HashMap<Option<Id>, Vec<Unit>> = HashMap::new();
+    let ids: HashSet<Id> = units.iter().map(|u| u.id.clone()).collect();
+    for u in units {
+        // A unit whose parent is missing is treated as a root rather than dropped.
+        let key = u.parent.clone().filter(|p| ids.contains(p));
+        by_parent.entry(key).or_default().push(u);
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    let mut queue: Vec<Unit> = by_parent.remove(&None).unwrap_or_default();
+    while let Some(u) = queue.pop() {
+        if let Some(children) = by_parent.remove(&Some(u.id.clone())) {
+            queue.extend(children);
+        }
+        out.push(u);
+    }
+    // Whatever is left sits on a cycle; keep it rather than lose it.
+    out.extend(by_parent.into_values().flatten());
+    out
+}

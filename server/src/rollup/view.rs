@@ -1,0 +1,398 @@
+//! Read models served to screens: a unit view (its aggregates plus one line per child), a person
+//! view and a unit's KPI board. Built from the rollup under one read lock, never from tasks in
+//! the store, so a city view costs as much as a ward view.
+
+use super::{Rollup, State, TaskAgg, UnitAgg};
+use crate::domain::time::format_ts;
+use crate::domain::{
+    Frequency, Id, IndexGroup, KpiStatus, Progress, TaskStatus, Thresholds, Ts, UnitLevel,
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct UnitRef {
+    pub id: String,
+    pub name: String,
+    pub level: UnitLevel,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct StatusCounts {
+    pub todo: i64,
+    pub in_progress: i64,
+    pub submitted: i64,
+    pub accepted: i64,
+    pub returned: i64,
+    pub cancelled: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct TaskSummary {
+    pub total: i64,
+    /// Not accepted and not cancelled: the workload still on people's desks.
+    pub open: i64,
+    pub overdue: i64,
+    /// Overdue share of the tasks that can be overdue, 0..1.
+    pub overdue_ratio: Option<f64>,
+    pub by_status: StatusCounts,
+    pub done_on_time: i64,
+    pub done_late: i64,
+    /// On-time share of accepted tasks, 0..1.
+    pub on_time_rate: Option<f64>,
+    /// Mean progress of tasks that are not cancelled, in percent.
+    pub avg_progress: Option<f64>,
+}
+
+impl From<&TaskAgg> for TaskSummary {
+    fn from(a: &TaskAgg) -> Self {
+        let s = |st: TaskStatus| a.by_status[st.index()];
+        let can_be_overdue: i64 = TaskStatus::ALL
+            .iter()
+            .filter(|x| x.can_be_overdue())
+            .map(|x| s(*x))
+            .sum();
+        TaskSummary {
+            total: a.total(),
+            open: a.open(),
+            overdue: a.overdue,
+            overdue_ratio: (can_be_overdue > 0).then(|| a.overdue as f64 / can_be_overdue as f64),
+            by_status: StatusCounts {
+                todo: s(TaskStatus::Todo),
+                in_progress: s(TaskStatus::InProgress),
+                submitted: s(TaskStatus::Submitted),
+                accepted: s(TaskStatus::Accepted),
+                returned: s(TaskStatus::Returned),
+                cancelled: s(TaskStatus::Cancelled),
+            },
+            done_on_time: a.done_on_time,
+            done_late: a.done_late,
+            on_time_rate: a.on_time_rate(),
+            avg_progress: a.avg_progress(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct KrPace {
+    pub period: String,
+    pub count: i64,
+    /// Mean progress from start to target, 0..1.
+    pub avg_progress: f64,
+    /// Share of the period elapsed, 0..1: where progress should be by now.
+    pub elapsed: f64,
+    /// avg_progress - elapsed: negative means behind pace.
+    pub pace_gap: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq)]
+pub struct KpiCounts {
+    pub green: i64,
+    pub yellow: i64,
+    pub red: i64,
+    pub no_data: i64,
+}
+
+impl KpiCounts {
+    fn from_row(row: &[i64; 4]) -> Self {
+        KpiCounts {
+            green: row[KpiStatus::Green.index()],
+            yellow: row[KpiStatus::Yellow.index()],
+            red: row[KpiStatus::Red.index()],
+            no_data: row[KpiStatus::NoData.index()],
+        }
+    }
+    fn add(&mut self, o: &KpiCounts) {
+        self.green += o.green;
+        self.yellow += o.yellow;
+        self.red += o.red;
+        self.no_data += o.no_data;
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct KpiSummary {
+    pub total: KpiCounts,
+    pub development: KpiCounts,
+    pub service: KpiCounts,
+    pub party: KpiCounts,
+    pub internal: KpiCounts,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Satisfaction {
+    pub ratings: i64,
+    /// Mean score, 1..5.
+    pub average: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct UnitSummary {
+    /// Officials in the unit and its subtree.
+    pub people: i64,
+    pub tasks: TaskSummary,
+    pub key_results: Vec<KrPace>,
+    pub kpis: KpiSummary,
+    pub satisfaction: Satisfaction,
+}
+
+fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
+    let group = |g: IndexGroup| KpiCounts::from_row(&a.kpi[g.index()]);
+    let mut total = KpiCounts::default();
+    for g in IndexGroup::ALL {
+        total.add(&group(g));
+    }
+    UnitSummary {
+        people: a.people,
+        tasks: TaskSummary::from(&a.tasks),
+        key_results: a
+            .kr
+            .iter()
+            .map(|k| {
+                let avg = k.progress_ppm_sum as f64 / k.count.max(1) as f64 / 1e6;
+                let elapsed = k.period.elapsed(now);
+                KrPace {
+                    period: k.period.label().to_string(),
+                    count: k.count,
+                    avg_progress: avg,
+                    elapsed,
+                    pace_gap: avg - elapsed,
+                }
+            })
+            .collect(),
+        kpis: KpiSummary {
+            total,
+            development: group(IndexGroup::Development),
+            service: group(IndexGroup::Service),
+            party: group(IndexGroup::Party),
+            internal: group(IndexGroup::Internal),
+        },
+        satisfaction: Satisfaction {
+            ratings: a.ratings,
+            average: a.satisfaction(),
+        },
+    }
+}
+
+/// One line per child unit in a unit view.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ChildLine {
+    pub unit: UnitRef,
+    pub people: i64,
+    pub tasks_total: i64,
+    pub tasks_open: i64,
+    pub overdue: i64,
+    pub on_time_rate: Option<f64>,
+    pub avg_progress: Option<f64>,
+    pub kpis: KpiCounts,
+    /// Mean key-result progress minus elapsed time over its periods (None without key results).
+    pub pace_gap: Option<f64>,
+    pub satisfaction: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct UnitView {
+    pub unit: UnitRef,
+    /// Ancestors, root first: the breadcrumb from the city down.
+    pub path: Vec<UnitRef>,
+    /// The rollup's clock when the view was read.
+    pub as_of: String,
+    pub summary: UnitSummary,
+    pub children: Vec<ChildLine>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct TaskLine {
+    pub id: String,
+    pub title: String,
+    pub status: TaskStatus,
+    /// Percent, 0..100.
+    pub progress: f64,
+    pub deadline: String,
+    pub overdue: bool,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct PersonView {
+    pub id: String,
+    pub name: String,
+    pub position: String,
+    pub unit: UnitRef,
+    pub as_of: String,
+    pub tasks: TaskSummary,
+    /// Open tasks: the person's current workload.
+    pub workload: i64,
+    /// Their tasks, open ones first by deadline, then the rest (newest deadline first).
+    pub task_list: Vec<TaskLine>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct KpiLine {
+    pub code: String,
+    pub name: String,
+    pub group: IndexGroup,
+    pub unit_of_measure: String,
+    pub frequency: Frequency,
+    pub thresholds: Thresholds,
+    pub status: KpiStatus,
+    pub value: Option<f64>,
+    pub period: Option<String>,
+    pub updated_at: Option<String>,
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct KpiBoard {
+    pub unit: UnitRef,
+    pub as_of: String,
+    /// Counts over this unit's own series (the unit view counts the whole subtree).
+    pub counts: KpiSummary,
+    pub kpis: Vec<KpiLine>,
+}
+
+impl State {
+    fn unit_ref(&self, id: &Id) -> Option<UnitRef> {
+        self.units.get(id).map(|n| UnitRef {
+            id: n.unit.id.to_string(),
+            name: n.unit.name.clone(),
+            level: n.unit.level,
+        })
+    }
+}
+
+fn progress_pct(p: Progress) -> f64 {
+    p as f64 / 100.0
+}
+
+impl Rollup {
+    pub fn unit_view(&self, id: &str) -> Option<UnitView> {
+        let st = self.read();
+        let node = st.units.get(id)?;
+        let unit = st.unit_ref(&node.unit.id)?;
+        let mut path: Vec<UnitRef> = st
+            .chain(id)
+            .iter()
+            .skip(1)
+            .filter_map(|a| st.unit_ref(a))
+            .collect();
+        path.reverse();
+        let children = node
+            .children
+            .iter()
+            .filter_map(|c| {
+                let n = st.units.get(c)?;
+                let s = summarize(&n.agg, st.now);
+                let kr_count: i64 = s.key_results.iter().map(|k| k.count).sum();
+                let pace_gap = (kr_count > 0).then(|| {
+                    s.key_results
+                        .iter()
+                        .map(|k| k.pace_gap * k.count as f64)
+                        .sum::<f64>()
+                        / kr_count as f64
+                });
+                Some(ChildLine {
+                    unit: st.unit_ref(c)?,
+                    people: s.people,
+                    tasks_total: s.tasks.total,
+                    tasks_open: s.tasks.open,
+                    overdue: s.tasks.overdue,
+                    on_time_rate: s.tasks.on_time_rate,
+                    avg_progress: s.tasks.avg_progress,
+                    kpis: s.kpis.total,
+                    pace_gap,
+                    satisfaction: s.satisfaction.average,
+                })
+            })
+            .collect();
+        Some(UnitView {
+            unit,
+            path,
+            as_of: format_ts(st.now),
+            summary: summarize(&node.agg, st.now),
+            children,
+        })
+    }
+
+    pub fn person_view(&self, id: &str) -> Option<PersonView> {
+        let (person, agg, ids, unit, now) = {
+            let st = self.read();
+            let n = st.people.get(id)?;
+            let unit = st.unit_ref(&n.person.unit).unwrap_or(UnitRef {
+                id: n.person.unit.to_string(),
+                name: String::new(),
+                level: UnitLevel::Division,
+            });
+            (
+                n.person.clone(),
+                n.agg,
+                n.tasks.iter().cloned().collect::<Vec<_>>(),
+                unit,
+                st.now,
+            )
+        };
+        let mut tasks: Vec<_> = ids.iter().filter_map(|t| self.task(t)).collect();
+        tasks.sort_by_key(|t| {
+            (
+                !t.status.is_open(),
+                if t.status.is_open() {
+                    t.deadline
+                } else {
+                    -t.deadline
+                },
+            )
+        });
+        Some(PersonView {
+            id: person.id.to_string(),
+            name: person.name,
+            position: person.position,
+            unit,
+            as_of: format_ts(now),
+            tasks: TaskSummary::from(&agg),
+            workload: agg.open(),
+            task_list: tasks
+                .iter()
+                .map(|t| TaskLine {
+                    id: t.id.to_string(),
+                    title: t.title.clone(),
+                    status: t.status,
+                    progress: progress_pct(t.progress),
+                    deadline: format_ts(t.deadline),
+                    overdue: t.is_overdue(now),
+                })
+                .collect(),
+        })
+    }
+
+    pub fn kpi_board(&self, id: &str) -> Option<KpiBoard> {
+        let st = self.read();
+        let node = st.units.get(id)?;
+        let mut own = UnitAgg::default();
+        let mut kpis = Vec::with_capacity(node.kpis.len());
+        for code in &node.kpis {
+            let Some(k) = st.kpis.get(code) else { continue };
+            let obs = st.series.get(&(code.clone(), node.unit.id.clone()));
+            let status = obs.map_or(KpiStatus::NoData, |o| k.thresholds.status(o.value));
+            own.kpi[k.group.index()][status.index()] += 1;
+            kpis.push(KpiLine {
+                code: k.code.to_string(),
+                name: k.name.clone(),
+                group: k.group,
+                unit_of_measure: k.unit_of_measure.clone(),
+                frequency: k.frequency,
+                thresholds: k.thresholds,
+                status,
+                value: obs.map(|o| o.value),
+                period: obs.map(|o| o.period.label().to_string()),
+                updated_at: obs.map(|o| format_ts(o.at)),
+                source: obs.map(|o| o.source.clone()),
+            });
+        }
+        kpis.sort_by(|a, b| a.code.cmp(&b.code));
+        Some(KpiBoard {
+            unit: st.unit_ref(&node.unit.id)?,
+            as_of: format_ts(st.now),
+            counts: summarize(&own, st.now).kpis,
+            kpis,
+        })
+    }
+}

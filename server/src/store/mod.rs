@@ -1,0 +1,136 @@
+//! The store: the system of record. One `Store` interface, two implementations (SQLite, the
+//! zero-set-up default, and PostgreSQL), sharing their SQL through `sql.rs`.
+
+mod postgres;
+mod rows;
+mod sql;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::domain::{Id, Ts};
+use crate::rollup::{Snapshot, TaskAgg};
+use async_trait::async_trait;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(Arc<sqlx::Error>),
+    #[error("migration failed: {0}")]
+    Migrate(Arc<sqlx::migrate::MigrateError>),
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(Arc::new(e))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Migrate(Arc::new(e))
+    }
+}
+
+/// One accepted event as kept in the append-only log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub id: Id,
+    pub kind: String,
+    pub entity: String,
+    pub at: Ts,
+    pub received_at: Ts,
+    /// The event as received (JSON).
+    pub body: String,
+}
+
+/// Task aggregates grouped by one key (a unit or a person), computed by SQL.
+pub type GroupedTaskAggs = Vec<(String, TaskAgg)>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// The database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Which of these event ids are already in the log.
+    async fn existing_event_ids(&self, ids: &[Id]) -> Result<HashSet<Id>, StoreError>;
+
+    /// Appends the events to the log and writes the changes' new states, in one transaction.
+    async fn commit(
+        &self,
+        events: &[EventRecord],
+        changes: &[crate::domain::Change],
+    ) -> Result<(), StoreError>;
+
+    /// Everything the rollup is built from.
+    async fn load(&self) -> Result<Snapshot, StoreError>;
+
+    async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError>;
+
+    async fn event_count(&self) -> Result<i64, StoreError>;
+
+    /// Task aggregates per owning unit and per responsible person, computed by SQL over the
+    /// tasks table at `now`: the independent recomputation the rollup is checked against.
+    async fn task_aggregates(
+        &self,
+        now: Ts,
+    ) -> Result<(GroupedTaskAggs, GroupedTaskAggs), StoreError>;
+
+    /// The best SQL form of a unit view's task figures: a recursive walk of the subtree, then
+    /// one aggregate over its tasks. What the rollup replaces, kept for the benchmark.
+    async fn sql_unit_tasks(&self, unit: &str, now: Ts) -> Result<TaskAgg, StoreError>;
+}
+
+/// Opens the store a `DATABASE_URL` names (`sqlite://path` or `postgres://...`), creating the
+/// SQLite file and its folder when missing, and runs the migrations.
+pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::open(url).await?))
+    } else {
+        Err(StoreError::Config(format!(
+            "DATABASE_URL must start with sqlite: or postgres:, got '{}'",
+            redact_url(url)
+        )))
+    }
+}
+
+/// A database URL fit for logs: any password replaced.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(
+            super::redact_url("postgres://ioc:s3cret@localhost/ioc"),
+            "postgres://ioc:***@localhost/ioc"
+        );
+        assert_eq!(
+            super::redact_url("sqlite://data/ioc.db"),
+            "sqlite://data/ioc.db"
+        );
+    }
+}

@@ -1,0 +1,20 @@
+//! PostgreSQL, the production system of record, used when `DATABASE_URL` is a postgres URL.
+
+use super::sql::sql_store_impl;
+use super::StoreError;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{Pool, Postgres};
+
+pub struct PgStore {
+    pool: Pool<Postgres>,
+}
+
+impl PgStore {
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        sqlx::migrate!("../migrations/postgres").run(&pool).await?;
+        Ok(PgStore { pool })
+    }
+}
+
+sql_store_impl!(PgStore, Postgres, "postgres");

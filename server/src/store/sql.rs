@@ -1,0 +1,424 @@
+//! The SQL both stores share. SQLite and PostgreSQL agree on everything used here (`$n`
+//! parameters, `ON CONFLICT ... DO UPDATE`, `excluded.`, recursive CTEs), so each store is this
+//! body instantiated for its pool type; only opening, tuning and migrations differ.
+
+use super::rows::*;
+use crate::domain::{
+    Change, Id, KeyResult, Kpi, Objective, Observation, Person, Rating, Task, Unit,
+};
+use std::collections::HashMap;
+
+/// Rows per multi-row statement: 20 columns x 1,000 stays under both engines' parameter limits.
+pub const CHUNK: usize = 1000;
+
+pub const TASK_GROUPS: &str = "SELECT {key} AS key, status, COUNT(*) AS n,
+    CAST(SUM(CASE WHEN status IN ('todo', 'in_progress', 'returned') AND deadline < $1 THEN 1 ELSE 0 END) AS BIGINT) AS overdue,
+    CAST(SUM(CASE WHEN status = 'accepted' AND done_at IS NOT NULL AND done_at <= deadline THEN 1 ELSE 0 END) AS BIGINT) AS on_time,
+    CAST(SUM(CASE WHEN status = 'accepted' AND (done_at IS NULL OR done_at > deadline) THEN 1 ELSE 0 END) AS BIGINT) AS late,
+    CAST(SUM(CASE WHEN status <> 'cancelled' THEN progress ELSE 0 END) AS BIGINT) AS progress_sum,
+    CAST(SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS progress_n
+    FROM tasks GROUP BY {key}, status";
+
+pub const SUBTREE_TASKS: &str = "WITH RECURSIVE sub(id) AS (
+        SELECT id FROM units WHERE id = $1
+        UNION ALL SELECT u.id FROM units u JOIN sub ON u.parent_id = sub.id)
+    SELECT '' AS key, status, COUNT(*) AS n,
+    CAST(SUM(CASE WHEN status IN ('todo', 'in_progress', 'returned') AND deadline < $2 THEN 1 ELSE 0 END) AS BIGINT) AS overdue,
+    CAST(SUM(CASE WHEN status = 'accepted' AND done_at IS NOT NULL AND done_at <= deadline THEN 1 ELSE 0 END) AS BIGINT) AS on_time,
+    CAST(SUM(CASE WHEN status = 'accepted' AND (done_at IS NULL OR done_at > deadline) THEN 1 ELSE 0 END) AS BIGINT) AS late,
+    CAST(SUM(CASE WHEN status <> 'cancelled' THEN progress ELSE 0 END) AS BIGINT) AS progress_sum,
+    CAST(SUM(CASE WHEN status <> 'cancelled' THEN 1 ELSE 0 END) AS BIGINT) AS progress_n
+    FROM tasks WHERE unit_id IN (SELECT id FROM sub) GROUP BY status";
+
+pub const LATEST_OBSERVATIONS: &str = "SELECT o.kpi_code, o.unit_id, o.period, o.value, o.source, o.entered_by, o.at
+    FROM observations o WHERE NOT EXISTS (
+        SELECT 1 FROM observations n WHERE n.kpi_code = o.kpi_code AND n.unit_id = o.unit_id
+        AND (n.period_start > o.period_start OR (n.period_start = o.period_start AND n.at > o.at)))";
+
+pub const TASK_COLUMNS: &str = "id, title, unit_id, responsible_id, accountable_id, consulted, informed, key_result_id, start_at, deadline, expected_output, progress, status, quality, submitted_at, done_at, plan_v, assignment_v, progress_v, status_v";
+
+/// `SET col = excluded.col` for every column but the key.
+pub fn set_excluded(columns: &str, key: &[&str]) -> String {
+    columns
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !key.contains(c))
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A commit's changes, grouped by table, each entity once (its last state in the batch).
+#[derive(Default)]
+pub struct Grouped<'a> {
+    pub units: HashMap<&'a Id, &'a Unit>,
+    pub people: HashMap<&'a Id, &'a Person>,
+    pub kpis: HashMap<&'a Id, &'a Kpi>,
+    pub objectives: HashMap<&'a Id, &'a Objective>,
+    pub key_results: HashMap<&'a Id, &'a KeyResult>,
+    pub tasks: HashMap<&'a Id, &'a Task>,
+    pub observations: HashMap<(&'a Id, &'a Id, &'a str), &'a Observation>,
+    pub ratings: Vec<&'a Rating>,
+    pub clock: Option<i64>,
+}
+
+impl<'a> Grouped<'a> {
+    pub fn of(changes: &'a [Change]) -> Self {
+        let mut g = Grouped::default();
+        for c in changes {
+            match c {
+                Change::Unit(u) => {
+                    g.units.insert(&u.id, u);
+                }
+                Change::Person(p) => {
+                    g.people.insert(&p.id, p);
+                }
+                Change::Kpi(k) => {
+                    g.kpis.insert(&k.code, k);
+                }
+                Change::Objective(o) => {
+                    g.objectives.insert(&o.id, o);
+                }
+                Change::KeyResult(k) => {
+                    g.key_results.insert(&k.id, k);
+                }
+                Change::Task(t) => {
+                    g.tasks.insert(&t.id, t);
+                }
+                Change::Observation(o) => {
+                    let key = (&o.kpi, &o.unit, o.period.label());
+                    if g.observations.get(&key).is_none_or(|cur| o.at >= cur.at) {
+                        g.observations.insert(key, o);
+                    }
+                }
+                Change::Rating(r) => g.ratings.push(r),
+                Change::Clock(t) => g.clock = Some(g.clock.map_or(*t, |c| c.max(*t))),
+            }
+        }
+        g
+    }
+}
+
+/// The `Store` implementation, written once for any sqlx database whose pool is `self.pool`.
+macro_rules! sql_store_impl {
+    ($store:ty, $db:ty, $backend:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn existing_event_ids(
+                &self,
+                ids: &[$crate::domain::Id],
+            ) -> Result<std::collections::HashSet<$crate::domain::Id>, $crate::store::StoreError> {
+                let mut found = std::collections::HashSet::new();
+                for chunk in ids.chunks(5000) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT event_id FROM events WHERE event_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(id.to_string());
+                    }
+                    qb.push(")");
+                    let rows: Vec<String> = qb.build_query_scalar().fetch_all(&self.pool).await?;
+                    found.extend(rows.into_iter().map($crate::domain::Id::from));
+                }
+                Ok(found)
+            }
+
+            #[tracing::instrument(skip_all, err, fields(events = events.len(), changes = changes.len()))]
+            async fn commit(
+                &self,
+                events: &[$crate::store::EventRecord],
+                changes: &[$crate::domain::Change],
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::rows::*;
+                use $crate::store::sql::*;
+                let g = Grouped::of(changes);
+                let mut tx = self.pool.begin().await?;
+                for chunk in events.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (event_id, kind, entity_id, at, received_at, body) ");
+                    qb.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.id.to_string())
+                            .push_bind(e.kind.clone())
+                            .push_bind(e.entity.clone())
+                            .push_bind(e.at)
+                            .push_bind(e.received_at)
+                            .push_bind(e.body.clone());
+                    });
+                    qb.push(" ON CONFLICT (event_id) DO NOTHING");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let units: Vec<_> = g.units.values().collect();
+                for chunk in units.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO units (id, name, level, parent_id) ");
+                    qb.push_values(chunk, |mut b, u| {
+                        b.push_bind(u.id.to_string())
+                            .push_bind(u.name.clone())
+                            .push_bind(u.level.as_str())
+                            .push_bind(u.parent.as_ref().map(|p| p.to_string()));
+                    });
+                    qb.push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level, parent_id = excluded.parent_id");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let people: Vec<_> = g.people.values().collect();
+                for chunk in people.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO people (id, name, unit_id, position) ");
+                    qb.push_values(chunk, |mut b, p| {
+                        b.push_bind(p.id.to_string()).push_bind(p.name.clone()).push_bind(p.unit.to_string()).push_bind(p.position.clone());
+                    });
+                    qb.push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name, unit_id = excluded.unit_id, position = excluded.position");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let kpis: Vec<_> = g.kpis.values().collect();
+                for chunk in kpis.chunks(CHUNK) {
+                    const COLS: &str = "code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units";
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO kpis ({COLS}) "));
+                    qb.push_values(chunk, |mut b, k| {
+                        b.push_bind(k.code.to_string())
+                            .push_bind(k.name.clone())
+                            .push_bind(k.formula.clone())
+                            .push_bind(k.data_source.clone())
+                            .push_bind(k.unit_of_measure.clone())
+                            .push_bind(thresholds_json(&k.thresholds))
+                            .push_bind(k.frequency.as_str())
+                            .push_bind(k.group.as_str())
+                            .push_bind(k.leading_unit.to_string())
+                            .push_bind(ids_json(&k.coordinating_units))
+                            .push_bind(ids_json(&k.measured_units));
+                    });
+                    qb.push(format!(" ON CONFLICT (code) DO UPDATE SET {}", set_excluded(COLS, &["code"])));
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let objectives: Vec<_> = g.objectives.values().collect();
+                for chunk in objectives.chunks(CHUNK) {
+                    const COLS: &str = "id, unit_id, title, period, parent_id, owner_id";
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO objectives ({COLS}) "));
+                    qb.push_values(chunk, |mut b, o| {
+                        b.push_bind(o.id.to_string())
+                            .push_bind(o.unit.to_string())
+                            .push_bind(o.title.clone())
+                            .push_bind(o.period.label().to_string())
+                            .push_bind(o.parent.as_ref().map(|p| p.to_string()))
+                            .push_bind(o.owner.as_ref().map(|p| p.to_string()));
+                    });
+                    qb.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", set_excluded(COLS, &["id"])));
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let krs: Vec<_> = g.key_results.values().collect();
+                for chunk in krs.chunks(CHUNK) {
+                    const COLS: &str = "id, objective_id, title, start_value, target_value, current_value, unit_of_measure, direction, weight, confidence, current_at";
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO key_results ({COLS}) "));
+                    qb.push_values(chunk, |mut b, k| {
+                        b.push_bind(k.id.to_string())
+                            .push_bind(k.objective.to_string())
+                            .push_bind(k.title.clone())
+                            .push_bind(k.start)
+                            .push_bind(k.target)
+                            .push_bind(k.current)
+                            .push_bind(k.unit_of_measure.clone())
+                            .push_bind(kr_direction_str(k.direction))
+                            .push_bind(k.weight)
+                            .push_bind(k.confidence.map(i64::from))
+                            .push_bind(k.current_at);
+                    });
+                    qb.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", set_excluded(COLS, &["id"])));
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let tasks: Vec<_> = g.tasks.values().collect();
+                for chunk in tasks.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO tasks ({TASK_COLUMNS}) "));
+                    qb.push_values(chunk, |mut b, t| {
+                        b.push_bind(t.id.to_string())
+                            .push_bind(t.title.clone())
+                            .push_bind(t.unit.to_string())
+                            .push_bind(t.responsible.to_string())
+                            .push_bind(t.accountable.as_ref().map(|p| p.to_string()))
+                            .push_bind(ids_json(&t.consulted))
+                            .push_bind(ids_json(&t.informed))
+                            .push_bind(t.key_result.as_ref().map(|p| p.to_string()))
+                            .push_bind(t.start)
+                            .push_bind(t.deadline)
+                            .push_bind(t.expected_output.clone())
+                            .push_bind(t.progress)
+                            .push_bind(t.status.as_str())
+                            .push_bind(t.quality)
+                            .push_bind(t.submitted_at)
+                            .push_bind(t.done_at)
+                            .push_bind(t.versions.plan)
+                            .push_bind(t.versions.assignment)
+                            .push_bind(t.versions.progress)
+                            .push_bind(t.versions.status);
+                    });
+                    qb.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", set_excluded(TASK_COLUMNS, &["id"])));
+                    qb.build().execute(&mut *tx).await?;
+                }
+                let observations: Vec<_> = g.observations.values().collect();
+                for chunk in observations.chunks(CHUNK) {
+                    const COLS: &str = "kpi_code, unit_id, period, period_start, value, source, entered_by, at";
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO observations ({COLS}) "));
+                    qb.push_values(chunk, |mut b, o| {
+                        b.push_bind(o.kpi.to_string())
+                            .push_bind(o.unit.to_string())
+                            .push_bind(o.period.label().to_string())
+                            .push_bind(o.period.start)
+                            .push_bind(o.value)
+                            .push_bind(o.source.clone())
+                            .push_bind(o.entered_by.as_ref().map(|p| p.to_string()))
+                            .push_bind(o.at);
+                    });
+                    // Last writer wins by the time of entry, whatever order entries arrive in.
+                    qb.push(format!(
+                        " ON CONFLICT (kpi_code, unit_id, period) DO UPDATE SET {} WHERE excluded.at >= observations.at",
+                        set_excluded(COLS, &["kpi_code", "unit_id", "period"])
+                    ));
+                    qb.build().execute(&mut *tx).await?;
+                }
+                for chunk in g.ratings.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ratings (event_id, unit_id, service, score, at) ");
+                    qb.push_values(chunk, |mut b, r| {
+                        b.push_bind(r.event_id.to_string())
+                            .push_bind(r.unit.to_string())
+                            .push_bind(r.service.clone())
+                            .push_bind(i64::from(r.score))
+                            .push_bind(r.at);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                if let Some(clock) = g.clock {
+                    sqlx::query("INSERT INTO meta (key, value) VALUES ('clock', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                        .bind(clock.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            #[tracing::instrument(skip_all, err)]
+            async fn load(&self) -> Result<$crate::rollup::Snapshot, $crate::store::StoreError> {
+                use $crate::store::rows::*;
+                use $crate::store::sql::*;
+                let clock: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'clock'")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                let clock = clock
+                    .map(|c| c.parse::<i64>().map_err(|e| $crate::store::StoreError::Corrupt(format!("clock '{c}': {e}"))))
+                    .transpose()?;
+                let units = sqlx::query_as::<_, UnitRow>("SELECT id, name, level, parent_id FROM units")
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let people = sqlx::query_as::<_, PersonRow>("SELECT id, name, unit_id, position FROM people")
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(Into::into).collect();
+                let kpis = sqlx::query_as::<_, KpiRow>("SELECT code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units FROM kpis")
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let objectives = sqlx::query_as::<_, ObjectiveRow>("SELECT id, unit_id, title, period, parent_id, owner_id FROM objectives")
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let key_results = sqlx::query_as::<_, KeyResultRow>("SELECT id, objective_id, title, start_value, target_value, current_value, unit_of_measure, direction, weight, confidence, current_at FROM key_results")
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let tasks = sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLUMNS} FROM tasks"))
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let observations = sqlx::query_as::<_, ObservationRow>(LATEST_OBSERVATIONS)
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let rating_totals: Vec<(String, i64, i64)> = sqlx::query_as(
+                    "SELECT unit_id, COUNT(*) AS n, CAST(SUM(score) AS BIGINT) AS s FROM ratings GROUP BY unit_id",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                Ok($crate::rollup::Snapshot {
+                    clock,
+                    units,
+                    people,
+                    kpis,
+                    objectives,
+                    key_results,
+                    tasks,
+                    observations,
+                    rating_totals: rating_totals.into_iter().map(|(u, n, s)| (u.into(), n, s)).collect(),
+                })
+            }
+
+            async fn event(&self, id: &str) -> Result<Option<$crate::store::EventRecord>, $crate::store::StoreError> {
+                let row = sqlx::query_as::<_, $crate::store::rows::EventRow>(
+                    "SELECT event_id, kind, entity_id, at, received_at, body FROM events WHERE event_id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|r| $crate::store::EventRecord {
+                    id: r.event_id.into(),
+                    kind: r.kind,
+                    entity: r.entity_id,
+                    at: r.at,
+                    received_at: r.received_at,
+                    body: r.body,
+                }))
+            }
+
+            async fn event_count(&self) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM events").fetch_one(&self.pool).await?)
+            }
+
+            async fn task_aggregates(
+                &self,
+                now: $crate::domain::Ts,
+            ) -> Result<($crate::store::GroupedTaskAggs, $crate::store::GroupedTaskAggs), $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                let by_unit = sqlx::query_as::<_, $crate::store::rows::TaskGroupRow>(&TASK_GROUPS.replace("{key}", "unit_id"))
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let by_person = sqlx::query_as::<_, $crate::store::rows::TaskGroupRow>(&TASK_GROUPS.replace("{key}", "responsible_id"))
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok((fold_groups(by_unit)?, fold_groups(by_person)?))
+            }
+
+            async fn sql_unit_tasks(
+                &self,
+                unit: &str,
+                now: $crate::domain::Ts,
+            ) -> Result<$crate::rollup::TaskAgg, $crate::store::StoreError> {
+                use $crate::store::sql::*;
+                let rows = sqlx::query_as::<_, $crate::store::rows::TaskGroupRow>(SUBTREE_TASKS)
+                    .bind(unit)
+                    .bind(now)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(fold_groups(rows)?.into_iter().next().map(|(_, a)| a).unwrap_or_default())
+            }
+        }
+    };
+}
+pub(crate) use sql_store_impl;
+
+/// Folds `GROUP BY key, status` rows into one `TaskAgg` per key.
+pub fn fold_groups(
+    rows: Vec<TaskGroupRow>,
+) -> Result<Vec<(String, crate::rollup::TaskAgg)>, super::StoreError> {
+    let mut out: HashMap<String, crate::rollup::TaskAgg> = HashMap::new();
+    for r in rows {
+        let status = crate::domain::TaskStatus::parse(&r.status)
+            .ok_or_else(|| super::StoreError::Corrupt(format!("task status '{}'", r.status)))?;
+        let a = out.entry(r.key).or_default();
+        a.by_status[status.index()] += r.n;
+        a.overdue += r.overdue;
+        a.done_on_time += r.on_time;
+        a.done_late += r.late;
+        a.progress_sum += r.progress_sum;
+        a.progress_n += r.progress_n;
+    }
+    Ok(out.into_iter().collect())
+}

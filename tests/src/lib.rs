@@ -1,0 +1,249 @@
+//! Helpers for the end-to-end tests: start the real server on port 0 with its own database,
+//! talk to it over real sockets, load a small fixture city, and reach PostgreSQL when present.
+
+use ioc::clock::ClockMode;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use tokio::sync::oneshot;
+
+pub const START: &str = "2026-11-02T08:00:00+07:00";
+
+/// A running server with its own SQLite file (or a given database URL).
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/ioc.db", dir.path().display());
+    let mut app = spawn_app_on(&url).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// Starts a node on `url` with a manual clock, bound to 127.0.0.1:0.
+pub async fn spawn_app_on(url: &str) -> TestApp {
+    let (node, tasks) = ioc::open(
+        url,
+        ClockMode::Manual,
+        ioc::http::Limits {
+            max_body_bytes: 1024 * 1024,
+        },
+    )
+    .await
+    .expect("node opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        ioc::serve(listener, node.clone(), async {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("serve");
+        ioc::close(node, tasks).await;
+    });
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        database_url: url.to_string(),
+        stop: Some(stop),
+        server: Some(server),
+        _dir: None,
+    }
+}
+
+impl TestApp {
+    /// Graceful stop: waits until the writer has committed everything and the node is closed.
+    /// Returns the temp dir (if any) so the database outlives the stop.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.await.expect("server task");
+        }
+        self._dir.take()
+    }
+
+    /// Stops and starts again on the same database: the rollup is rebuilt from the store.
+    pub async fn restart(self) -> TestApp {
+        let url = self.database_url.clone();
+        let dir = self.stop().await;
+        let mut app = spawn_app_on(&url).await;
+        app._dir = dir;
+        app
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let r = self.client.get(self.url(path)).send().await.expect("GET");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_ok(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .client
+            .request(method, self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    pub async fn post_events(&self, events: &Value) -> (u16, Value) {
+        self.post("/api/v1/events", events).await
+    }
+
+    /// Posts events and insists they were accepted.
+    pub async fn ingest(&self, events: Value) -> Value {
+        let (status, body) = self.post_events(&events).await;
+        assert_eq!(status, 200, "ingest refused: {body}");
+        body
+    }
+
+    pub async fn set_clock(&self, now: &str) {
+        let (status, body) = self.post("/api/v1/clock", &json!({ "now": now })).await;
+        assert_eq!(status, 200, "clock: {body}");
+    }
+
+    /// Loads `fixture_catalog()` through the REST API.
+    pub async fn load_fixture(&self) {
+        self.set_clock(START).await;
+        let c = fixture_catalog();
+        for (path, key) in [
+            ("/api/v1/units", "units"),
+            ("/api/v1/people", "people"),
+            ("/api/v1/kpis", "kpis"),
+            ("/api/v1/objectives", "objectives"),
+            ("/api/v1/key-results", "key_results"),
+        ] {
+            for item in c[key].as_array().expect("array") {
+                let (status, body) = self.post(path, item).await;
+                assert_eq!(status, 201, "POST {path} {item}: {body}");
+            }
+        }
+    }
+}
+
+/// A small city: hn > (so-a > so-a.p1), (p-1 > p-1.vh), p-2; two people per leaf unit; KPIs for
+/// each index group; one city objective with two key results and a ward objective aligned to it.
+pub fn fixture_catalog() -> Value {
+    json!({
+        "units": [
+            {"id": "hn", "name": "Thành phố Hà Nội", "level": "city"},
+            {"id": "so-a", "name": "Sở Tài chính", "level": "department", "parent": "hn"},
+            {"id": "so-a.p1", "name": "Phòng Ngân sách", "level": "division", "parent": "so-a"},
+            {"id": "p-1", "name": "Phường Hoàn Kiếm", "level": "ward", "parent": "hn"},
+            {"id": "p-1.vh", "name": "Phòng Văn hóa - Xã hội", "level": "division", "parent": "p-1"},
+            {"id": "p-2", "name": "Phường Ba Đình", "level": "ward", "parent": "hn"}
+        ],
+        "people": [
+            {"id": "a1", "name": "Nguyễn Văn An", "unit": "so-a", "position": "Giám đốc Sở"},
+            {"id": "a2", "name": "Trần Thị Bình", "unit": "so-a.p1", "position": "Chuyên viên"},
+            {"id": "w1", "name": "Lê Văn Cường", "unit": "p-1", "position": "Chủ tịch UBND phường"},
+            {"id": "w2", "name": "Phạm Thị Dung", "unit": "p-1.vh", "position": "Chuyên viên"},
+            {"id": "w3", "name": "Hoàng Minh Đức", "unit": "p-2", "position": "Chủ tịch UBND phường"},
+            {"id": "w4", "name": "Vũ Thu Hà", "unit": "p-2", "position": "Cán bộ"}
+        ],
+        "kpis": [
+            {"code": "TTHC", "name": "Tỷ lệ hồ sơ giải quyết đúng hạn", "formula": "đúng hạn / tổng", "data_source": "Một cửa", "unit_of_measure": "%",
+             "thresholds": {"direction": "higher_is_better", "green": 95, "red": 85}, "frequency": "monthly", "group": "service",
+             "leading_unit": "so-a", "measured_units": ["p-1", "p-2"]},
+            {"code": "KN", "name": "Số đơn khiếu nại tồn đọng", "unit_of_measure": "đơn",
+             "thresholds": {"direction": "lower_is_better", "green": 2, "red": 5}, "frequency": "monthly", "group": "internal",
+             "leading_unit": "p-1"},
+            {"code": "DT", "name": "Tỷ lệ thực hiện dự toán", "unit_of_measure": "%",
+             "thresholds": {"direction": "in_band", "green_low": 95, "green_high": 105, "red_low": 90, "red_high": 110}, "frequency": "quarterly", "group": "development",
+             "leading_unit": "so-a"},
+            {"code": "DV", "name": "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ", "unit_of_measure": "%",
+             "thresholds": {"direction": "higher_is_better", "green": 90, "red": 80}, "frequency": "yearly", "group": "party",
+             "leading_unit": "hn"}
+        ],
+        "objectives": [
+            {"id": "o-city", "unit": "hn", "title": "Chính quyền phục vụ", "period": "2026"},
+            {"id": "o-p1", "unit": "p-1", "title": "Giải quyết hồ sơ đúng hạn", "period": "2026-Q4", "parent": "o-city", "owner": "w1"}
+        ],
+        "key_results": [
+            {"id": "kr-1", "objective": "o-city", "title": "Hồ sơ trực tuyến", "start": 40, "target": 80, "unit_of_measure": "%"},
+            {"id": "kr-2", "objective": "o-city", "title": "Thời gian xử lý", "start": 10, "target": 5, "unit_of_measure": "ngày"},
+            {"id": "kr-3", "objective": "o-p1", "title": "Hồ sơ đúng hạn", "start": 80, "target": 100, "unit_of_measure": "%"}
+        ]
+    })
+}
+
+/// A task-creation event.
+pub fn task_event(id: &str, task: &str, responsible: &str, deadline: &str, at: &str) -> Value {
+    json!({"type": "task", "id": id, "at": at, "task_id": task, "title": format!("Nhiệm vụ {task}"),
+           "responsible": responsible, "deadline": deadline})
+}
+
+/// The PostgreSQL server the tests may use: `IOC_TEST_POSTGRES_URL` (an admin URL; each test
+/// makes its own database). Without it the test says loudly that it skipped, unless
+/// `IOC_REQUIRE_POSTGRES=1` (set by `.ci/run`), where a missing server is a failure.
+pub fn postgres_admin_url(test: &str) -> Option<String> {
+    match std::env::var("IOC_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            if std::env::var("IOC_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!("{test}: IOC_REQUIRE_POSTGRES=1 but IOC_TEST_POSTGRES_URL is not set");
+            }
+            eprintln!("\n!!! SKIPPED {test}: PostgreSQL not configured (set IOC_TEST_POSTGRES_URL, as .ci/run does) !!!\n");
+            None
+        }
+    }
+}
+
+/// Creates a fresh database on the PostgreSQL server and returns its URL.
+pub async fn fresh_postgres_db(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("ioc_test_{}_{}", std::process::id(), rand_suffix());
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create database");
+    let (base, _) = admin_url.rsplit_once('/').expect("URL has a database part");
+    let query = admin_url
+        .split_once('?')
+        .map(|(_, q)| format!("?{q}"))
+        .unwrap_or_default();
+    format!("{base}/{name}{query}")
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0);
+    t * 1000 + N.fetch_add(1, Ordering::Relaxed)
+}
