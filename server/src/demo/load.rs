@@ -176,7 +176,11 @@ pub fn tasks(
         let top = city.top_of_person(p);
         let members = &city.members[top];
         let deadline_day = today + rng.gen_range(-80..=95);
-        let start_day = (deadline_day - rng.gen_range(7..=90)).min(today - 1);
+        // Work began a week to three months before its deadline, and never later than yesterday.
+        let mut start_day = deadline_day - rng.gen_range(7..=90);
+        if start_day >= today {
+            start_day = today - rng.gen_range(1..=60);
+        }
         let created = day_start(start_day) + 8 * HOUR + rng.gen_range(0..9 * HOUR);
         let deadline = day_start(deadline_day) + DAY - 1;
         let past = deadline < now;

@@ -582,6 +582,34 @@ mod tests {
         assert!(after.satisfaction.ratings > before.satisfaction.ratings);
     }
 
+    #[tokio::test]
+    async fn every_simulated_batch_is_accepted() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = crate::domain::time::now_ms();
+        let (writer, rollup) = store_and_writer(&dir, n).await;
+        seed(&writer, &rollup, &DemoSize::small(), n, 5)
+            .await
+            .unwrap();
+        let mut sim = simulator::Simulator::new(99);
+        let mut kinds = HashSet::new();
+        for round in 0..30 {
+            let events = sim.batch(&rollup, 200, crate::domain::time::now_ms() + round);
+            assert!(events.len() > 150, "only {} events", events.len());
+            kinds.extend(events.iter().map(|e| e.body.kind()));
+            let report = writer
+                .ingest(events)
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(report.duplicates, 0);
+        }
+        assert_eq!(kinds.len(), 4, "{kinds:?}");
+        let statuses: HashSet<_> = (1..=400)
+            .filter_map(|i| rollup.task(&format!("t{i:06}")))
+            .map(|t| t.status)
+            .collect();
+        assert!(statuses.len() >= 5);
+    }
+
     /// Seeds the full city into a temporary SQLite database and prints how long it took:
     /// `cargo test -p ioc --release --lib demo:: -- --ignored --nocapture`.
     #[tokio::test(flavor = "multi_thread")]

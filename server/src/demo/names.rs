@@ -23,6 +23,7 @@ const VP_SO: (&str, &str) = ("vp", "Văn phòng Sở");
 const VP: (&str, &str) = ("vp", "Văn phòng");
 
 /// Ordered so that a small demo (the first few) still has the units the KPIs lean on.
+#[rustfmt::skip]
 pub const DEPTS: &[Dept] = &[
     Dept {
         code: "so-nv",

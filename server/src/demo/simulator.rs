@@ -170,7 +170,7 @@ impl Catalog {
     }
 }
 
-struct Simulator {
+pub(super) struct Simulator {
     rng: SmallRng,
     counter: u64,
     ticks: u64,
@@ -179,7 +179,7 @@ struct Simulator {
 }
 
 impl Simulator {
-    fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Simulator {
             rng: SmallRng::seed_from_u64(seed),
             counter: 0,
@@ -189,7 +189,7 @@ impl Simulator {
         }
     }
 
-    fn batch(&mut self, rollup: &Rollup, n: usize, now: Ts) -> Vec<Event> {
+    pub(super) fn batch(&mut self, rollup: &Rollup, n: usize, now: Ts) -> Vec<Event> {
         if self.ticks % REFRESH_TICKS == 0 || self.catalog.people.is_empty() {
             self.catalog = Catalog::load(rollup);
         }

@@ -59,6 +59,16 @@ pub(super) fn load_document(
         ));
         return;
     }
+    // A derived struct also accepts an array, field by field in order: refuse it up front.
+    let body = text.trim_start();
+    if !body.starts_with('{') {
+        let line = line_at(newlines, text.len() - body.len());
+        found.push((
+            Origin { line, ..whole },
+            ItemError::new("", format!("expected one JSON object with keys {KEYS}")),
+        ));
+        return;
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let doc = match serde_path_to_error::deserialize::<_, Document>(&mut de) {
         Ok(doc) => doc,

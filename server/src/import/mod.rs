@@ -44,7 +44,7 @@ use crate::ingest::writer::{WriteError, Writer};
 use crate::ingest::{decode, ItemError};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -52,6 +52,8 @@ use std::path::PathBuf;
 const CATALOG_CHUNK: usize = 2_000;
 /// Events sent to the writer at once.
 const EVENT_CHUNK: usize = 5_000;
+/// Progress while writing: records done of all records, throughput and time left.
+const BAR_TEMPLATE: &str = "{msg} [{bar:40}] {pos}/{len} records ({per_sec}, {eta} left)";
 /// Problems listed per file; past this the rest of the file is noise about the same mistake.
 const MAX_LISTED: usize = 50;
 /// Problems kept per file while reading, so a file wrong on every line cannot fill memory.
@@ -240,8 +242,25 @@ impl Batch {
     }
 }
 
-/// Bad records of one file, as loaders find them.
-type Found = Vec<(Origin, ItemError)>;
+/// Bad records of one file, as loaders find them: the first [`MAX_KEPT`] and a count.
+#[derive(Default)]
+struct Found {
+    kept: Vec<(Origin, ItemError)>,
+    total: usize,
+}
+
+impl Found {
+    fn push(&mut self, problem: (Origin, ItemError)) {
+        self.total += 1;
+        if self.kept.len() < MAX_KEPT {
+            self.kept.push(problem);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.total
+    }
+}
 
 /// Loads `files` and writes them through `writer`; see the module documentation.
 pub async fn import_files(
@@ -263,7 +282,7 @@ pub async fn import_files(
         let name = path.display().to_string();
         bar.set_message(format!("reading {name}"));
         bar.tick();
-        let mut found = Found::new();
+        let mut found = Found::default();
         let source = load_file(path, name, index, &now, &mut batch, &mut found).await;
         problems.extend(list_problems(&source, found));
         sources.push(source);
@@ -275,9 +294,7 @@ pub async fn import_files(
     bar.set_length(batch.len() as u64);
     bar.set_position(0);
     bar.set_message("writing");
-    if let Ok(style) =
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} records ({per_sec}, {eta} left)")
-    {
+    if let Ok(style) = ProgressStyle::with_template(BAR_TEMPLATE) {
         bar.set_style(style.progress_chars("=> "));
     }
     let result = write(writer, &sources, batch, &bar).await;
@@ -421,21 +438,20 @@ fn unknown_field(reason: &str) -> Option<&str> {
 /// The problems of one file in line order, at most [`MAX_LISTED`] and a line saying how many
 /// more there are.
 fn list_problems(source: &Source, found: Found) -> Vec<Problem> {
-    let total = found.len();
     let sources = std::slice::from_ref(source);
     let mut out: Vec<Problem> = found
+        .kept
         .into_iter()
-        .take(MAX_KEPT)
         .map(|(origin, e)| problem(sources, Origin { file: 0, ..origin }, e))
         .collect();
     out.sort_by_key(|p| p.line);
     out.truncate(MAX_LISTED);
-    if total > MAX_LISTED {
+    if found.total > MAX_LISTED {
         out.push(Problem {
             file: source.name.clone(),
             line: 0,
             field: String::new(),
-            reason: format!("{} more problems not listed", total - MAX_LISTED),
+            reason: format!("{} more problems not listed", found.total - MAX_LISTED),
         });
     }
     out
@@ -579,16 +595,16 @@ fn tree_key(item: &CatalogItem) -> Option<(&Id, Option<&Id>)> {
 /// children: the writer checks each entry against what precedes it. Otherwise keeps file order.
 /// Entries caught in a cycle keep their place at the end, where the writer refuses them.
 fn parents_first(items: Vec<(Origin, CatalogItem)>) -> Vec<(Origin, CatalogItem)> {
-    let ids: HashMap<&str, ()> = items
+    let ids: HashSet<&str> = items
         .iter()
         .filter_map(|(_, it)| tree_key(it))
-        .map(|(id, _)| (&**id, ()))
+        .map(|(id, _)| &**id)
         .collect();
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for (i, (_, item)) in items.iter().enumerate() {
         match tree_key(item) {
-            Some((id, Some(parent))) if parent != id && ids.contains_key(&**parent) => {
+            Some((id, Some(parent))) if parent != id && ids.contains(&**parent) => {
                 children.entry(&**parent).or_default().push(i)
             }
             _ => roots.push(i),
@@ -596,7 +612,7 @@ fn parents_first(items: Vec<(Origin, CatalogItem)>) -> Vec<(Origin, CatalogItem)
     }
     let mut order = Vec::with_capacity(items.len());
     let mut placed = vec![false; items.len()];
-    let mut expanded: HashMap<&str, ()> = HashMap::new();
+    let mut expanded: HashSet<&str> = HashSet::new();
     let mut stack: Vec<usize> = roots.into_iter().rev().collect();
     while let Some(i) = stack.pop() {
         if std::mem::replace(&mut placed[i], true) {
@@ -605,7 +621,7 @@ fn parents_first(items: Vec<(Origin, CatalogItem)>) -> Vec<(Origin, CatalogItem)
         order.push(i);
         if let Some((id, _)) = tree_key(&items[i].1) {
             // Two entries with the same id (a file and a later correction) share the children.
-            if expanded.insert(&**id, ()).is_none() {
+            if expanded.insert(&**id) {
                 if let Some(kids) = children.get(&**id) {
                     stack.extend(kids.iter().rev());
                 }

@@ -92,7 +92,7 @@ const CATALOG: &str = r#"{
 async fn json_catalog_and_events_import() -> TestResult {
     let env = env().await?;
     let file = env.file("catalog.json", CATALOG)?;
-    let report = env.import(&[file.clone()]).await?;
+    let report = env.import(std::slice::from_ref(&file)).await?;
     assert_eq!(
         (
             report.files,
@@ -270,7 +270,7 @@ async fn bad_json_items_are_all_reported_and_nothing_is_written() -> TestResult 
   ]
 }"#;
     let file = env.file("bad.json", text)?;
-    let e = err_of(env.import(&[file.clone()]).await);
+    let e = err_of(env.import(std::slice::from_ref(&file)).await);
     let name = file.display().to_string();
     let got: Vec<(usize, &str)> = e
         .problems
@@ -311,7 +311,7 @@ async fn a_bad_csv_number_names_line_and_column() -> TestResult {
     let env = env().await?;
     let text = "id,objective,title,start,target,unit_of_measure\nKR1,O1,a,0,10,%\nKR2,O1,b,0,mười,%\nKR3,O1,c,x,\"1,5\",%\n";
     let file = env.file("key_results.csv", text)?;
-    let e = err_of(env.import(&[file.clone()]).await);
+    let e = err_of(env.import(std::slice::from_ref(&file)).await);
     let got: Vec<(usize, &str)> = e
         .problems
         .iter()
@@ -432,8 +432,8 @@ async fn json_syntax_and_shape_errors_report_the_line() -> TestResult {
     let e = err_of(env.import(&[env.file("d.json", "{}\n{}\n")?]).await);
     assert_eq!(e.problems[0].line, 2, "{e}");
 
-    let e = err_of(env.import(&[env.file("e.json", "[]")?]).await);
-    assert_eq!(e.problems[0].line, 1, "{e}");
+    let e = err_of(env.import(&[env.file("e.json", "\n[[], []]")?]).await);
+    assert_eq!(e.problems[0].line, 2, "{e}");
     Ok(())
 }
 
@@ -452,7 +452,7 @@ async fn file_level_problems() -> TestResult {
     assert_eq!(e.problems.len(), 3, "{e}");
     assert!(e.problems.iter().all(|p| p.line == 0), "{e}");
 
-    let path = env.dir.path().join("latin1.csv");
+    let path = env.dir.path().join("latin1-units.csv");
     std::fs::write(&path, b"id,name,level\nhn,H\xe0 N\xf4i,city\n")?;
     let e = err_of(env.import(&[path]).await);
     assert_eq!(e.problems[0].line, 2, "{e}");
@@ -550,4 +550,9 @@ fn problems_display_as_file_line_field_reason() {
         e.to_string(),
         "a.csv:3: target: bad\na.csv:4: bad\na.csv: bad"
     );
+}
+
+#[test]
+fn the_progress_template_parses() {
+    assert!(ProgressStyle::with_template(BAR_TEMPLATE).is_ok());
 }

@@ -231,6 +231,7 @@ impl WriterTask {
             }
         };
         let received_at = now_ms();
+        let planning = std::time::Instant::now();
         let mut overlay = Overlay::default();
         let mut pending = Pending {
             changes: Vec::new(),
@@ -274,6 +275,8 @@ impl WriterTask {
                 }
             }
         }
+        let plan_time = planning.elapsed();
+        let committing = std::time::Instant::now();
         if let Err(e) = self.store.commit(&pending.records, &pending.changes).await {
             tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
             for (reply, _) in pending.replies {
@@ -281,9 +284,19 @@ impl WriterTask {
             }
             return;
         }
+        let commit_time = committing.elapsed();
         metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
         metrics::counter!("ioc_commits_total").increment(1);
+        metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
+        let applying = std::time::Instant::now();
         self.publish(pending.changes);
+        tracing::debug!(
+            events = pending.records.len(),
+            plan_us = plan_time.as_micros() as u64,
+            commit_us = commit_time.as_micros() as u64,
+            apply_us = applying.elapsed().as_micros() as u64,
+            "group committed"
+        );
         for (reply, report) in pending.replies {
             metrics::counter!("ioc_events_duplicate_total").increment(report.duplicates as u64);
             let _ = reply.send(Ok(report));

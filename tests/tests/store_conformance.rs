@@ -1,0 +1,352 @@
+//! One conformance suite, run against SQLite always and against PostgreSQL when the test
+//! server is configured (`.ci/run` starts one; elsewhere the PostgreSQL half says it skipped).
+
+use ioc::domain::time::parse_ts;
+use ioc::domain::*;
+use ioc::rollup::Rollup;
+use ioc::store::{EventRecord, Store};
+use ioc_tests::{fresh_postgres_db, postgres_admin_url};
+use std::sync::Arc;
+
+fn ts(s: &str) -> Ts {
+    parse_ts(s, false).unwrap()
+}
+
+fn catalog() -> Vec<Change> {
+    let unit = |id: &str, level, parent: Option<&str>| {
+        Change::Unit(Unit {
+            id: id.into(),
+            name: format!("Đơn vị {id}"),
+            level,
+            parent: parent.map(Id::from),
+        })
+    };
+    vec![
+        unit("hn", UnitLevel::City, None),
+        unit("so", UnitLevel::Department, Some("hn")),
+        unit("p1", UnitLevel::Ward, Some("hn")),
+        unit("p1.d", UnitLevel::Division, Some("p1")),
+        Change::Person(Person {
+            id: "a".into(),
+            name: "Nguyễn Văn A".into(),
+            unit: "p1.d".into(),
+            position: "Chuyên viên".into(),
+        }),
+        Change::Person(Person {
+            id: "b".into(),
+            name: "Trần Thị B".into(),
+            unit: "so".into(),
+            position: "Giám đốc".into(),
+        }),
+        Change::Kpi(Kpi {
+            code: "K1".into(),
+            name: "Tỷ lệ đúng hạn".into(),
+            formula: "a / b".into(),
+            data_source: "Một cửa".into(),
+            unit_of_measure: "%".into(),
+            thresholds: Thresholds::InBand {
+                green_low: 95.0,
+                green_high: 105.0,
+                red_low: 90.0,
+                red_high: 110.0,
+            },
+            frequency: Frequency::Monthly,
+            group: IndexGroup::Service,
+            leading_unit: "so".into(),
+            coordinating_units: vec!["p1".into()],
+            measured_units: vec!["p1".into(), "so".into()],
+        }),
+        Change::Objective(Objective {
+            id: "o".into(),
+            unit: "p1".into(),
+            title: "Mục tiêu".into(),
+            period: Period::parse("2026-Q4").unwrap(),
+            parent: None,
+            owner: Some("a".into()),
+        }),
+        Change::KeyResult(KeyResult {
+            id: "kr".into(),
+            objective: "o".into(),
+            title: "KR".into(),
+            start: 0.0,
+            target: 10.0,
+            current: 2.5,
+            unit_of_measure: "hồ sơ".into(),
+            direction: KrDirection::Increase,
+            weight: 2.0,
+            confidence: Some(6),
+            current_at: ts("2026-11-01T00:00:00+07:00"),
+        }),
+    ]
+}
+
+fn task(
+    id: &str,
+    person: &str,
+    unit: &str,
+    status: TaskStatus,
+    deadline: &str,
+    progress: Progress,
+) -> Task {
+    Task {
+        id: id.into(),
+        title: format!("Nhiệm vụ {id}"),
+        unit: unit.into(),
+        responsible: person.into(),
+        accountable: Some("b".into()),
+        consulted: vec!["b".into()],
+        informed: vec![],
+        key_result: Some("kr".into()),
+        start: Some(ts("2026-10-01T00:00:00+07:00")),
+        deadline: ts(deadline),
+        expected_output: "Báo cáo".into(),
+        progress,
+        status,
+        quality: (status == TaskStatus::Accepted).then_some(88.5),
+        submitted_at: None,
+        done_at: (status == TaskStatus::Accepted).then(|| ts("2026-11-05T00:00:00+07:00")),
+        versions: TaskVersions {
+            plan: 1,
+            assignment: 2,
+            progress: 3,
+            status: 4,
+        },
+    }
+}
+
+fn record(id: &str) -> EventRecord {
+    EventRecord {
+        id: id.into(),
+        kind: "task".into(),
+        entity: "t".into(),
+        at: 5,
+        received_at: 6,
+        body: format!("{{\"id\":\"{id}\"}}"),
+    }
+}
+
+fn obs(unit: &str, period: &str, value: f64, at: Ts) -> Change {
+    Change::Observation(Observation {
+        kpi: "K1".into(),
+        unit: unit.into(),
+        period: Period::parse(period).unwrap(),
+        value,
+        source: "src".into(),
+        entered_by: Some("a".into()),
+        at,
+    })
+}
+
+async fn conformance(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+    // Catalog and state round-trip exactly.
+    let cat = catalog();
+    store.commit(&[], &cat).await.unwrap();
+    let t1 = task(
+        "t1",
+        "a",
+        "p1.d",
+        TaskStatus::InProgress,
+        "2026-11-10T00:00:00+07:00",
+        4550,
+    );
+    let t2 = task(
+        "t2",
+        "b",
+        "so",
+        TaskStatus::Accepted,
+        "2026-11-10T00:00:00+07:00",
+        10_000,
+    );
+    let t3 = task(
+        "t3",
+        "a",
+        "p1.d",
+        TaskStatus::Cancelled,
+        "2026-11-01T00:00:00+07:00",
+        0,
+    );
+    let changes = vec![
+        Change::Task(t1.clone()),
+        Change::Task(t2.clone()),
+        Change::Task(t3.clone()),
+        obs("p1", "2026-10", 96.0, 100),
+        obs("p1", "2026-09", 80.0, 100),
+        Change::Rating(Rating {
+            event_id: "r1".into(),
+            unit: "p1.d".into(),
+            service: "Khai sinh".into(),
+            score: 4,
+            at: 7,
+        }),
+        Change::Rating(Rating {
+            event_id: "r2".into(),
+            unit: "p1".into(),
+            service: "Khai sinh".into(),
+            score: 2,
+            at: 8,
+        }),
+        Change::Clock(ts("2026-11-20T00:00:00+07:00")),
+    ];
+    store
+        .commit(&[record("e1"), record("e2")], &changes)
+        .await
+        .unwrap();
+    let snap = store.load().await.unwrap();
+    assert_eq!(snap.clock, Some(ts("2026-11-20T00:00:00+07:00")));
+    assert_eq!(snap.units.len(), 4);
+    let mut tasks = snap.tasks.clone();
+    tasks.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(tasks, vec![t1.clone(), t2.clone(), t3.clone()]);
+    for c in &cat {
+        match c {
+            Change::Kpi(k) => assert_eq!(snap.kpis, vec![k.clone()]),
+            Change::KeyResult(k) => assert_eq!(snap.key_results, vec![k.clone()]),
+            Change::Objective(o) => assert_eq!(snap.objectives, vec![o.clone()]),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        snap.observations.len(),
+        1,
+        "only the newest period of a series is current"
+    );
+    assert_eq!(snap.observations[0].value, 96.0);
+    let mut ratings = snap.rating_totals.clone();
+    ratings.sort();
+    assert_eq!(
+        ratings,
+        vec![(Id::from("p1"), 1, 2), (Id::from("p1.d"), 1, 4)]
+    );
+
+    // Replayed ids: found, and a second insert keeps one row.
+    let found = store
+        .existing_event_ids(&["e1".into(), "e9".into()])
+        .await
+        .unwrap();
+    assert!(found.contains("e1") && !found.contains("e9"));
+    store
+        .commit(&[record("e1"), record("e3")], &[])
+        .await
+        .unwrap();
+    assert_eq!(store.event_count().await.unwrap(), 3);
+    assert_eq!(store.event("e3").await.unwrap().unwrap(), record("e3"));
+    assert!(store.event("nope").await.unwrap().is_none());
+
+    // An observation entered earlier than the stored one for the same period loses.
+    store
+        .commit(&[], &[obs("p1", "2026-10", 50.0, 99)])
+        .await
+        .unwrap();
+    let snap = store.load().await.unwrap();
+    assert_eq!(snap.observations[0].value, 96.0);
+    store
+        .commit(&[], &[obs("p1", "2026-10", 91.0, 101)])
+        .await
+        .unwrap();
+    assert_eq!(store.load().await.unwrap().observations[0].value, 91.0);
+
+    // The SQL aggregates agree with the rollup built from the same rows.
+    let now = ts("2026-11-20T00:00:00+07:00");
+    let (by_unit, by_person) = store.task_aggregates(now).await.unwrap();
+    let unit = |u: &str| {
+        by_unit
+            .iter()
+            .find(|(k, _)| k == u)
+            .map(|(_, a)| *a)
+            .unwrap()
+    };
+    assert_eq!(unit("p1.d").overdue, 1);
+    assert_eq!(unit("p1.d").progress_sum, 4550);
+    assert_eq!(
+        unit("p1.d").progress_n,
+        1,
+        "cancelled tasks carry no progress"
+    );
+    assert_eq!(unit("so").done_on_time, 1);
+    assert_eq!(by_person.len(), 2);
+    let city = store.sql_unit_tasks("hn", now).await.unwrap();
+    assert_eq!(city.total(), 3);
+    assert_eq!(city.overdue, 1);
+    let rollup = Rollup::rebuild(store.load().await.unwrap(), now);
+    let dump = rollup.dump();
+    assert_eq!(
+        dump,
+        ioc::rollup::check::recompute(&*store, now).await.unwrap()
+    );
+    assert_eq!(dump.units["hn"].tasks, city);
+    assert_eq!(dump.units["hn"].ratings, 2);
+    assert_eq!(dump.units["hn"].kr.len(), 1);
+    assert_eq!(dump.units["hn"].kr[0].progress_ppm_sum, 250_000);
+
+    // Updates replace whole rows; the unit move is visible in the next load.
+    let mut moved = t1.clone();
+    moved.unit = "so".into();
+    moved.status = TaskStatus::Returned;
+    moved.consulted = vec![];
+    store
+        .commit(&[], &[Change::Task(moved.clone())])
+        .await
+        .unwrap();
+    let snap = store.load().await.unwrap();
+    assert_eq!(
+        snap.tasks.iter().find(|t| t.id == moved.id).unwrap(),
+        &moved
+    );
+}
+
+#[tokio::test]
+async fn the_sqlite_store_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ioc::store::connect(&format!("sqlite://{}/c.db", dir.path().display()))
+        .await
+        .unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    conformance(store).await;
+}
+
+#[tokio::test]
+async fn the_postgres_store_conforms() {
+    let Some(admin) = postgres_admin_url("the_postgres_store_conforms") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin).await;
+    let store = ioc::store::connect(&url).await.unwrap();
+    assert_eq!(store.backend(), "postgres");
+    conformance(store).await;
+}
+
+#[tokio::test]
+async fn the_server_runs_on_postgres_end_to_end() {
+    let Some(admin) = postgres_admin_url("the_server_runs_on_postgres_end_to_end") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin).await;
+    let app = ioc_tests::spawn_app_on(&url).await;
+    app.load_fixture().await;
+    app.ingest(serde_json::json!([ioc_tests::task_event(
+        "e1",
+        "t1",
+        "w2",
+        "2026-11-30",
+        ioc_tests::START
+    )]))
+    .await;
+    let before = app.get_ok("/api/v1/units/hn/view").await;
+    assert_eq!(before["summary"]["tasks"]["total"], 1);
+    assert_eq!(app.get_ok("/healthz").await["backend"], "postgres");
+    let app = app.restart().await;
+    assert_eq!(app.get_ok("/api/v1/units/hn/view").await, before);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unknown_database_url_is_refused_with_a_clear_message() {
+    let err = ioc::store::connect("mysql://root:pw@localhost/x")
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("sqlite: or postgres:"), "{err}");
+    assert!(!err.contains("pw"), "the password leaked: {err}");
+}
