@@ -64,12 +64,14 @@ pub async fn open(
     let store = store::connect(database_url).await?;
     let started = std::time::Instant::now();
     let snapshot = store.load().await?;
+    let loaded = started.elapsed();
     let now = clock.start_time(snapshot.clock);
     let tasks = snapshot.tasks.len();
     let rollup = Arc::new(Rollup::rebuild(snapshot, now));
     tracing::info!(
         backend = store.backend(),
         tasks,
+        load_ms = loaded.as_millis() as u64,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "rollup rebuilt from the store"
     );

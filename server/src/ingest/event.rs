@@ -229,11 +229,11 @@ pub fn parse_events(items: Vec<Value>) -> Result<Vec<Event>, ItemError> {
 
 pub fn parse_event(v: Value) -> Result<Event, ItemError> {
     let raw = v.to_string();
-    let Value::Object(map) = &v else {
+    let Value::Object(mut map) = v else {
         return Err(ItemError::new("", "an event must be a JSON object"));
     };
-    let kind = match map.get("type") {
-        Some(Value::String(s)) => s.clone(),
+    let kind = match map.remove("type") {
+        Some(Value::String(s)) => s,
         Some(_) => return Err(ItemError::new("type", "must be a string")),
         None => {
             return Err(ItemError::new(
@@ -242,9 +242,7 @@ pub fn parse_event(v: Value) -> Result<Event, ItemError> {
             ))
         }
     };
-    let mut rest = map.clone();
-    rest.remove("type");
-    let rest = Value::Object(rest);
+    let rest = Value::Object(map);
     let (id, at, body) = match kind.as_str() {
         "task" => {
             let t: TaskEventIn = decode(rest)?;

@@ -218,6 +218,7 @@ impl WriterTask {
             })
             .flatten()
             .collect();
+        let checking = std::time::Instant::now();
         let existing = if ids.is_empty() {
             HashSet::new()
         } else {
@@ -230,6 +231,7 @@ impl WriterTask {
                 }
             }
         };
+        let dedup_time = checking.elapsed();
         let received_at = now_ms();
         let planning = std::time::Instant::now();
         let mut overlay = Overlay::default();
@@ -292,6 +294,7 @@ impl WriterTask {
         self.publish(pending.changes);
         tracing::debug!(
             events = pending.records.len(),
+            dedup_us = dedup_time.as_micros() as u64,
             plan_us = plan_time.as_micros() as u64,
             commit_us = commit_time.as_micros() as u64,
             apply_us = applying.elapsed().as_micros() as u64,

@@ -86,6 +86,9 @@ pub trait Store: Send + Sync + 'static {
         now: Ts,
     ) -> Result<(GroupedTaskAggs, GroupedTaskAggs), StoreError>;
 
+    /// Adds the index the SQL form of a view needs. Benchmarks only: the ingest path stays lean.
+    async fn add_view_index(&self) -> Result<(), StoreError>;
+
     /// The best SQL form of a unit view's task figures: a recursive walk of the subtree, then
     /// one aggregate over its tasks. What the rollup replaces, kept for the benchmark.
     async fn sql_unit_tasks(&self, unit: &str, now: Ts) -> Result<TaskAgg, StoreError>;

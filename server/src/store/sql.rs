@@ -386,6 +386,11 @@ macro_rules! sql_store_impl {
                 Ok((fold_groups(by_unit)?, fold_groups(by_person)?))
             }
 
+            async fn add_view_index(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("CREATE INDEX IF NOT EXISTS bench_tasks_by_unit ON tasks (unit_id)").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn sql_unit_tasks(
                 &self,
                 unit: &str,
