@@ -7,6 +7,7 @@ use super::city::{person_id, City, ROOT};
 use super::kpis;
 use super::names;
 use crate::domain::time::format_ts;
+use crate::domain::TaskStatus as St;
 use crate::domain::{Period, Ts};
 use crate::ingest::event::{parse_event, Event};
 use chrono::{Datelike, NaiveDate};
@@ -118,16 +119,6 @@ fn between(rng: &mut impl Rng, a: i64, b: i64) -> i64 {
     } else {
         a
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum St {
-    Todo,
-    InProgress,
-    Submitted,
-    Accepted,
-    Returned,
-    Cancelled,
 }
 
 /// Past the deadline most work is accepted and some is late; ahead of it most is in hand.

@@ -2,10 +2,11 @@
 //! them against the catalog: task created or changed, key-result check-in, KPI observation,
 //! citizen satisfaction rating.
 
-use super::{check_finite, check_id, check_text, decode, ItemError};
+use super::{check_finite, check_id, check_text, decode_str, ItemError};
 use crate::domain::time::parse_ts;
 use crate::domain::{Id, Period, Progress, TaskStatus, Ts, PROGRESS_FULL};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -28,6 +29,10 @@ pub enum EventIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskEventIn {
+    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
+    #[serde(rename = "type", default, skip_serializing)]
+    #[schema(ignore)]
+    pub kind: Option<String>,
     /// Source-given event id: a replay with the same id changes nothing.
     pub id: String,
     /// When it happened at the source (RFC 3339); orders updates of the same task.
@@ -54,6 +59,10 @@ pub struct TaskEventIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KrCheckinIn {
+    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
+    #[serde(rename = "type", default, skip_serializing)]
+    #[schema(ignore)]
+    pub kind: Option<String>,
     pub id: String,
     pub at: String,
     pub key_result: String,
@@ -67,6 +76,10 @@ pub struct KrCheckinIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationIn {
+    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
+    #[serde(rename = "type", default, skip_serializing)]
+    #[schema(ignore)]
+    pub kind: Option<String>,
     pub id: String,
     pub at: String,
     pub kpi: String,
@@ -81,6 +94,10 @@ pub struct ObservationIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingIn {
+    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
+    #[serde(rename = "type", default, skip_serializing)]
+    #[schema(ignore)]
+    pub kind: Option<String>,
     pub id: String,
     pub at: String,
     pub unit: String,
@@ -176,28 +193,33 @@ pub struct StatusPatch {
     pub quality: Option<f64>,
 }
 
-/// Splits a request body into items: a JSON array, or NDJSON (one object per line).
-pub fn split_body(body: &[u8], ndjson: bool) -> Result<Vec<Value>, ItemError> {
+/// Splits a request body into items, each the exact text of one event as sent: a JSON array,
+/// a single object, or NDJSON (one object per line). Only the JSON syntax is checked here.
+pub fn split_body(body: &[u8], ndjson: bool) -> Result<Vec<&str>, ItemError> {
+    let text =
+        std::str::from_utf8(body).map_err(|_| ItemError::new("", "the body is not valid UTF-8"))?;
     if ndjson {
-        let text = std::str::from_utf8(body)
-            .map_err(|_| ItemError::new("", "the body is not valid UTF-8"))?;
         let mut out = Vec::new();
         for (line_no, line) in text.lines().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
-            let v: Value = serde_json::from_str(line).map_err(|e| {
+            let raw: &RawValue = serde_json::from_str(line).map_err(|e| {
                 ItemError::new("", format!("line {} is not JSON: {e}", line_no + 1)).at(out.len())
             })?;
-            out.push(v);
+            out.push(raw.get());
         }
         Ok(out)
     } else {
-        let v: Value = serde_json::from_slice(body)
+        let whole: &RawValue = serde_json::from_str(text)
             .map_err(|e| ItemError::new("", format!("the body is not JSON: {e}")))?;
-        match v {
-            Value::Array(items) => Ok(items),
-            Value::Object(_) => Ok(vec![v]),
+        match whole.get().as_bytes().first() {
+            Some(b'[') => {
+                let items: Vec<&RawValue> = serde_json::from_str(whole.get())
+                    .map_err(|e| ItemError::new("", format!("the body is not JSON: {e}")))?;
+                Ok(items.into_iter().map(RawValue::get).collect())
+            }
+            Some(b'{') => Ok(vec![whole.get()]),
             _ => Err(ItemError::new(
                 "",
                 "the body must be a JSON array of events, or NDJSON",
@@ -207,7 +229,7 @@ pub fn split_body(body: &[u8], ndjson: bool) -> Result<Vec<Value>, ItemError> {
 }
 
 /// Decodes and checks every item; the first bad item fails the whole request.
-pub fn parse_events(items: Vec<Value>) -> Result<Vec<Event>, ItemError> {
+pub fn parse_events(items: Vec<&str>) -> Result<Vec<Event>, ItemError> {
     if items.is_empty() {
         return Err(ItemError::new("", "the request holds no events"));
     }
@@ -223,33 +245,43 @@ pub fn parse_events(items: Vec<Value>) -> Result<Vec<Event>, ItemError> {
     items
         .into_iter()
         .enumerate()
-        .map(|(i, v)| parse_event(v).map_err(|e| e.at(i)))
+        .map(|(i, raw)| parse_event_str(raw).map_err(|e| e.at(i)))
         .collect()
 }
 
+/// Decodes one event given as a JSON value (the demo, the import, REST task changes).
 pub fn parse_event(v: Value) -> Result<Event, ItemError> {
-    let raw = v.to_string();
-    let Value::Object(mut map) = v else {
-        return Err(ItemError::new("", "an event must be a JSON object"));
-    };
-    let kind = match map.remove("type") {
-        Some(Value::String(s)) => s,
-        Some(_) => return Err(ItemError::new("type", "must be a string")),
-        None => {
-            return Err(ItemError::new(
-                "type",
-                "is missing: task, kr_checkin, kpi_observation or satisfaction_rating",
-            ))
+    parse_event_str(&v.to_string())
+}
+
+/// Decodes one event from its JSON text straight into its typed struct: no intermediate tree,
+/// and the text as sent is what the event log keeps.
+pub fn parse_event_str(raw: &str) -> Result<Event, ItemError> {
+    #[derive(Deserialize)]
+    struct Tag<'a> {
+        #[serde(rename = "type", borrow, default)]
+        kind: Option<std::borrow::Cow<'a, str>>,
+    }
+    let tag: Tag = serde_json::from_str(raw).map_err(|_| {
+        if raw.trim_start().starts_with('{') {
+            ItemError::new("type", "must be a string")
+        } else {
+            ItemError::new("", "an event must be a JSON object")
         }
+    })?;
+    let Some(kind) = tag.kind else {
+        return Err(ItemError::new(
+            "type",
+            "is missing: task, kr_checkin, kpi_observation or satisfaction_rating",
+        ));
     };
-    let rest = Value::Object(map);
-    let (id, at, body) = match kind.as_str() {
+    let (id, at, body) = match kind.as_ref() {
         "task" => {
-            let t: TaskEventIn = decode(rest)?;
+            let t: TaskEventIn = decode_str(raw)?;
             (t.id.clone(), t.at.clone(), EventBody::Task(task_patch(t)?))
         }
         "kr_checkin" => {
-            let c: KrCheckinIn = decode(rest)?;
+            let c: KrCheckinIn = decode_str(raw)?;
             check_id("key_result", &c.key_result)?;
             check_finite("value", c.value)?;
             if let Some(conf) = c.confidence {
@@ -266,7 +298,7 @@ pub fn parse_event(v: Value) -> Result<Event, ItemError> {
             (c.id, c.at, EventBody::KrCheckin { key_result: c.key_result.into(), value: c.value, confidence: c.confidence, by })
         }
         "kpi_observation" => {
-            let o: ObservationIn = decode(rest)?;
+            let o: ObservationIn = decode_str(raw)?;
             check_id("kpi", &o.kpi)?;
             check_id("unit", &o.unit)?;
             check_finite("value", o.value)?;
@@ -279,7 +311,7 @@ pub fn parse_event(v: Value) -> Result<Event, ItemError> {
             (o.id, o.at, EventBody::Observation { kpi: o.kpi.into(), unit: o.unit.into(), period, value: o.value, source, entered_by })
         }
         "satisfaction_rating" => {
-            let r: RatingIn = decode(rest)?;
+            let r: RatingIn = decode_str(raw)?;
             check_id("unit", &r.unit)?;
             check_text("service", &r.service, 200)?;
             if !(1..=5).contains(&r.score) {
@@ -300,7 +332,7 @@ pub fn parse_event(v: Value) -> Result<Event, ItemError> {
         id: id.into(),
         at,
         body,
-        raw,
+        raw: raw.to_string(),
     })
 }
 

@@ -48,21 +48,29 @@ impl std::fmt::Display for ItemError {
 
 /// Deserializes a JSON value into `T`, naming the field path of any error.
 pub fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ItemError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        // serde reports a missing field at the parent's path; name the field itself.
-        let field = match inner
-            .strip_prefix("missing field `")
-            .and_then(|r| r.split('`').next())
-        {
-            Some(name) if path == "." => name.to_string(),
-            Some(name) => format!("{path}.{name}"),
-            None if path == "." => String::new(),
-            None => path,
-        };
-        ItemError::new(field, strip_position(&inner))
-    })
+    serde_path_to_error::deserialize(value).map_err(path_error)
+}
+
+/// Deserializes JSON text into `T`, naming the field path of any error.
+pub fn decode_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ItemError> {
+    serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+        .map_err(path_error)
+}
+
+fn path_error(e: serde_path_to_error::Error<serde_json::Error>) -> ItemError {
+    let path = e.path().to_string();
+    let inner = e.into_inner().to_string();
+    // serde reports a missing field at the parent's path; name the field itself.
+    let field = match inner
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        Some(name) if path == "." => name.to_string(),
+        Some(name) => format!("{path}.{name}"),
+        None if path == "." => String::new(),
+        None => path,
+    };
+    ItemError::new(field, strip_position(&inner))
 }
 
 /// serde_json appends "at line 1 column 42" to errors about a value it was given whole; the line
