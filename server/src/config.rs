@@ -140,3 +140,66 @@ impl Settings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(config: Option<PathBuf>) -> ServeArgs {
+        ServeArgs {
+            config,
+            bind: None,
+            database_url: None,
+            demo: false,
+            demo_size: None,
+            simulate_rate: None,
+            clock: None,
+            log_format: None,
+            max_body_bytes: None,
+        }
+    }
+
+    #[test]
+    fn defaults_then_file_then_flags() {
+        let s = Settings::resolve(&args(None)).unwrap();
+        assert_eq!(s.bind, DEFAULT_BIND);
+        assert_eq!(s.database_url.expose(), DEFAULT_DATABASE_URL);
+        assert_eq!(s.clock, ClockMode::System);
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ioc.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\ndatabase_url = \"postgres://ioc:pw@db/ioc\"\nclock = \"manual\"\nsimulate_rate = 5\n").unwrap();
+        let s = Settings::resolve(&args(Some(file.clone()))).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:0");
+        assert_eq!(s.clock, ClockMode::Manual);
+        assert_eq!(s.simulate_rate, 5);
+        assert!(
+            !format!("{s:?}").contains("pw"),
+            "the password reached Debug output"
+        );
+
+        // Flags (and the environment, which clap folds into them) win over the file.
+        let mut a = args(Some(file));
+        a.bind = Some("127.0.0.1:9999".into());
+        a.clock = Some(ClockMode::System);
+        let s = Settings::resolve(&a).unwrap();
+        assert_eq!(s.bind, "127.0.0.1:9999");
+        assert_eq!(s.clock, ClockMode::System);
+        assert_eq!(s.database_url.expose(), "postgres://ioc:pw@db/ioc");
+    }
+
+    #[test]
+    fn a_bad_config_file_is_refused_naming_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ioc.toml");
+        std::fs::write(&file, "bnid = \"x\"\n").unwrap();
+        let err = Settings::resolve(&args(Some(file)))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bnid"), "{err}");
+        let err = Settings::resolve(&args(Some(dir.path().join("missing.toml"))))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("missing.toml"), "{err}");
+    }
+}
