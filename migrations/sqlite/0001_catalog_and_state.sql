@@ -7,7 +7,8 @@ CREATE TABLE units (
     id        TEXT PRIMARY KEY,
     name      TEXT NOT NULL,
     level     TEXT NOT NULL,
-    parent_id TEXT
+    parent_id TEXT,
+    leader_id TEXT
 );
 
 CREATE TABLE people (

@@ -12,6 +12,7 @@ pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod rollup;
+pub mod rules;
 pub mod store;
 pub mod telemetry;
 
@@ -32,6 +33,10 @@ pub struct Node {
     pub bus: broadcast::Sender<Arc<Committed>>,
     pub clock: ClockMode,
     pub limits: http::Limits,
+    /// Live alerts and silences, kept by the writer's rule engine.
+    pub alerts: rules::LiveAlerts,
+    /// Where the rules come from (empty: the built-in default pack), for reloads.
+    pub rule_files: Arc<Vec<std::path::PathBuf>>,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -52,13 +57,26 @@ impl NodeTasks {
     }
 }
 
-/// Opens the store, rebuilds the rollup from it and starts the writer (and, for the system
-/// clock, the ticker).
+/// Opens the store, rebuilds the rollup from it and starts the writer with the default rule
+/// pack (and, for the system clock, the ticker).
 pub async fn open(
     database_url: &str,
     clock: ClockMode,
     limits: http::Limits,
 ) -> anyhow::Result<(Node, NodeTasks)> {
+    open_with_rules(database_url, clock, limits, &[]).await
+}
+
+/// As `open`, with the rules read from these files and folders (none: the default pack).
+pub async fn open_with_rules(
+    database_url: &str,
+    clock: ClockMode,
+    limits: http::Limits,
+    rule_files: &[std::path::PathBuf],
+) -> anyhow::Result<(Node, NodeTasks)> {
+    let rules = rules::files::load(rule_files).map_err(|errors| {
+        anyhow::anyhow!("the rule files are not valid:\n{}", errors.join("\n"))
+    })?;
     // Install the metrics recorder before anything counts.
     telemetry::prometheus();
     let store = store::connect(database_url).await?;
@@ -75,8 +93,25 @@ pub async fn open(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "rollup rebuilt from the store"
     );
+    let alerts = rules::LiveAlerts::default();
+    let (alerting, writes) = rules::Alerting::start(
+        rules,
+        store.load_alerts().await?,
+        store.silences(now).await?,
+        &rollup,
+        alerts.clone(),
+    );
+    store
+        .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
+        .await?;
+    tracing::info!(
+        rules = alerting.engine().rules().count(),
+        alerts = alerts.read().map(|b| b.alerts.len()).unwrap_or(0),
+        "alert rules running"
+    );
     let (bus, _) = broadcast::channel(1024);
-    let (writer, writer_task) = Writer::spawn(store.clone(), rollup.clone(), bus.clone());
+    let (writer, writer_task) =
+        Writer::spawn_with_alerting(store.clone(), rollup.clone(), bus.clone(), Some(alerting));
     let (shutdown, _) = watch::channel(false);
     let mut node_tasks = NodeTasks {
         writer: writer_task,
@@ -86,6 +121,7 @@ pub async fn open(
     if let Some(task) = clock.spawn_ticker(writer.clone(), node_tasks.shutdown_signal()) {
         node_tasks.add_background(task);
     }
+    let rule_files = Arc::new(rule_files.to_vec());
     Ok((
         Node {
             store,
@@ -94,6 +130,8 @@ pub async fn open(
             bus,
             clock,
             limits,
+            alerts,
+            rule_files,
         },
         node_tasks,
     ))

@@ -19,6 +19,8 @@ fn catalog() -> Vec<Change> {
             name: format!("Đơn vị {id}"),
             level,
             parent: parent.map(Id::from),
+            // The leader round-trips too (people need not exist for the store).
+            leader: (id == "hn").then(|| Id::from("b")),
         })
     };
     vec![

@@ -93,6 +93,7 @@ pub fn build(size: &DemoSize, now: Ts, rng: &mut impl Rng) -> City {
             name,
             level,
             parent: parent.map(|p| c.nodes[p].id.clone()),
+            leader: None,
         });
         c.nodes.push(UnitNode {
             id,

@@ -14,7 +14,7 @@ mod simulator;
 pub use simulator::spawn_simulator;
 
 use crate::domain::{Frequency, Ts};
-use crate::ingest::catalog::CatalogItem;
+use crate::ingest::catalog::{CatalogItem, UnitIn};
 use crate::ingest::event::Event;
 use crate::ingest::writer::Writer;
 use crate::rollup::Rollup;
@@ -185,6 +185,16 @@ fn catalog_items(city: &city::City) -> anyhow::Result<Vec<CatalogItem>> {
     for p in &city.people {
         items.push(p.validate().map_err(|e| bad("person", &p.id, e))?);
     }
+    // Leaders name people, so they are set once the people exist.
+    for (u, node) in city.units.iter().zip(&city.nodes) {
+        if let Some(head) = node.head {
+            let led = UnitIn {
+                leader: Some(city.people[head].id.clone()),
+                ..u.clone()
+            };
+            items.push(led.validate().map_err(|e| bad("unit", &u.id, e))?);
+        }
+    }
     for k in &city.kpis {
         items.push(k.kpi.validate().map_err(|e| bad("KPI", &k.kpi.code, e))?);
     }
@@ -302,9 +312,13 @@ mod tests {
         let mut rng = SmallRng::seed_from_u64(42);
         let c = city::build(&DemoSize::full(), now(), &mut rng);
         let items = catalog_items(&c).expect("every generated entry validates");
+        // Units come twice when they have a head: once to exist, once with their leader.
+        let led = c.nodes.iter().filter(|n| n.head.is_some()).count();
+        assert!(led > 0);
         assert_eq!(
             items.len(),
             c.units.len()
+                + led
                 + c.people.len()
                 + c.kpis.len()
                 + c.objectives.len()

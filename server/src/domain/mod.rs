@@ -58,6 +58,8 @@ pub struct Unit {
     pub level: UnitLevel,
     /// `None` only for a root (the city or province).
     pub parent: Option<Id>,
+    /// The person who leads the unit: warned about its alerts, escalated to from below.
+    pub leader: Option<Id>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,7 @@
 //! HTTP: one `app(node) -> Router`, each area with its own `router()`. Handlers are thin:
 //! extract, convert wire to domain, call one function, map the result.
 
+pub mod alerts;
 mod body;
 pub mod catalog;
 pub mod error;
@@ -36,6 +37,7 @@ pub fn app(node: Node) -> Router {
         .merge(events::router())
         .merge(catalog::router())
         .merge(views::router())
+        .merge(alerts::router())
         .merge(ops::clock_router());
     Router::new()
         .nest("/api/v1", api)

@@ -511,6 +511,7 @@ fn parents_come_first_and_cycles_last() {
                 name: id.to_string(),
                 level: crate::domain::UnitLevel::Ward,
                 parent: parent.map(Into::into),
+                leader: None,
             }),
         )
     };

@@ -19,6 +19,9 @@ pub struct UnitIn {
     /// Parent unit id; omitted only for the root (city or province).
     #[serde(default)]
     pub parent: Option<String>,
+    /// The person who leads the unit (gets its alerts); set once the person exists.
+    #[serde(default)]
+    pub leader: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -132,6 +135,7 @@ impl UnitIn {
             name: self.name.clone(),
             level: self.level,
             parent,
+            leader: opt_id("leader", &self.leader)?,
         }))
     }
 }
@@ -143,6 +147,7 @@ impl From<&Unit> for UnitIn {
             name: u.name.clone(),
             level: u.level,
             parent: u.parent.as_ref().map(|p| p.to_string()),
+            leader: u.leader.as_ref().map(|p| p.to_string()),
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::domain::{
     MAX_KEY_RESULTS,
 };
 use crate::rollup::Rollup;
+use crate::rules::{AlertWrites, Alerting};
 use crate::store::{EventRecord, Store, StoreError};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -37,6 +38,18 @@ pub struct IngestReport {
 }
 
 #[derive(Debug, thiserror::Error)]
+pub enum AlertError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("alerting is not running on this node")]
+    Disabled,
+    #[error("the store refused the write")]
+    Store(#[from] StoreError),
+    #[error("the writer has stopped")]
+    Closed,
+}
+
+#[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{0}")]
     Invalid(ItemError),
@@ -52,7 +65,29 @@ pub struct Committed {
     pub changes: Vec<Change>,
 }
 
+/// What people do to alerts, through the writer so it is ordered with everything else.
+pub enum AlertAction {
+    Acknowledge {
+        rule: String,
+        subject: String,
+        by: String,
+        comment: Option<String>,
+    },
+    Assign {
+        rule: String,
+        subject: String,
+        person: String,
+        by: String,
+    },
+    Silence(crate::store::SilenceRow),
+    ReloadRules(alert_rules::RuleSet),
+}
+
 enum Command {
+    Alert {
+        action: AlertAction,
+        reply: oneshot::Sender<Result<(), AlertError>>,
+    },
     Events {
         events: Vec<Event>,
         reply: oneshot::Sender<Result<IngestReport, WriteError>>,
@@ -72,7 +107,7 @@ impl Command {
         match self {
             Command::Events { events, .. } => events.len(),
             Command::Catalog { items, .. } => items.len(),
-            Command::Tick { .. } => 1,
+            Command::Tick { .. } | Command::Alert { .. } => 1,
         }
     }
 }
@@ -91,6 +126,16 @@ impl Writer {
         rollup: Arc<Rollup>,
         bus: broadcast::Sender<Arc<Committed>>,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
+        Self::spawn_with_alerting(store, rollup, bus, None)
+    }
+
+    /// As `spawn`, with the rule engine evaluated after every apply.
+    pub fn spawn_with_alerting(
+        store: Arc<dyn Store>,
+        rollup: Arc<Rollup>,
+        bus: broadcast::Sender<Arc<Committed>>,
+        alerting: Option<Alerting>,
+    ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(
             WriterTask {
@@ -98,10 +143,21 @@ impl Writer {
                 rollup,
                 bus,
                 rx,
+                alerting,
             }
             .run(),
         );
         (Writer { tx }, task)
+    }
+
+    /// Acknowledges, assigns, silences or reloads rules.
+    pub async fn alert(&self, action: AlertAction) -> Result<(), AlertError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Alert { action, reply })
+            .await
+            .map_err(|_| AlertError::Closed)?;
+        rx.await.map_err(|_| AlertError::Closed)?
     }
 
     pub async fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, WriteError> {
@@ -148,6 +204,7 @@ struct WriterTask {
     rollup: Arc<Rollup>,
     bus: broadcast::Sender<Arc<Committed>>,
     rx: mpsc::Receiver<Command>,
+    alerting: Option<Alerting>,
 }
 
 /// Entities changed by requests earlier in the current group, not yet in the rollup.
@@ -193,6 +250,10 @@ impl WriterTask {
         let mut batch: Vec<Command> = Vec::new();
         for cmd in group {
             match cmd {
+                Command::Alert { action, reply } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.alert_action(action).await);
+                }
                 Command::Catalog { items, reply } => {
                     // Catalog changes are rare and reshape what events are checked against:
                     // commit what came before, then the catalog change on its own.
@@ -272,8 +333,8 @@ impl WriterTask {
                     pending.changes.push(Change::Clock(now));
                     pending.tick_replies.extend(reply);
                 }
-                Command::Catalog { .. } => {
-                    unreachable!("catalog commands are split off in process")
+                Command::Catalog { .. } | Command::Alert { .. } => {
+                    unreachable!("split off in process")
                 }
             }
         }
@@ -291,7 +352,7 @@ impl WriterTask {
         metrics::counter!("ioc_commits_total").increment(1);
         metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
         let applying = std::time::Instant::now();
-        self.publish(pending.changes);
+        self.publish(pending.changes).await;
         tracing::debug!(
             events = pending.records.len(),
             dedup_us = dedup_time.as_micros() as u64,
@@ -309,20 +370,79 @@ impl WriterTask {
         }
     }
 
-    fn publish(&self, changes: Vec<Change>) {
+    /// Applies committed changes, evaluates the rules on what they changed (the same step, so an
+    /// alert fires with the event that crossed its threshold), then publishes them.
+    async fn publish(&mut self, changes: Vec<Change>) {
         if changes.is_empty() {
             return;
         }
+        if let Some(a) = &mut self.alerting {
+            a.before_apply(&changes, &self.rollup);
+        }
         self.rollup.apply(&changes);
+        if let Some(a) = &mut self.alerting {
+            let writes = a.after_apply(&changes, &self.rollup);
+            self.save_alerts(writes).await;
+        }
         // No subscriber yet is fine: the bus is for live views and other nodes.
         let _ = self.bus.send(Arc::new(Committed { changes }));
+    }
+
+    /// Alert rows are written after the events they follow from; if this write fails the alerts
+    /// are derived again from the committed data at the next start, so nothing is lost.
+    async fn save_alerts(&self, w: AlertWrites) {
+        if w.is_empty() {
+            return;
+        }
+        if let Err(e) = self
+            .store
+            .save_alerts(&w.upserts, &w.deletes, &w.history)
+            .await
+        {
+            tracing::error!(error = %e, "saving alert transitions failed; they will be derived again at start");
+        }
+    }
+
+    async fn alert_action(&mut self, action: AlertAction) -> Result<(), AlertError> {
+        let now = self.rollup.now();
+        let Some(alerting) = &mut self.alerting else {
+            return Err(AlertError::Disabled);
+        };
+        let writes = match action {
+            AlertAction::Acknowledge {
+                rule,
+                subject,
+                by,
+                comment,
+            } => alerting
+                .acknowledge(&rule, &subject, &by, comment, now)
+                .map_err(AlertError::NotFound)?,
+            AlertAction::Assign {
+                rule,
+                subject,
+                person,
+                by,
+            } => alerting
+                .assign(&rule, &subject, &person, &by, now)
+                .map_err(AlertError::NotFound)?,
+            AlertAction::Silence(mut s) => {
+                s.id = self.store.add_silence(&s).await?;
+                alerting.add_silence(s);
+                AlertWrites::default()
+            }
+            AlertAction::ReloadRules(rules) => alerting.set_rules(rules, &self.rollup),
+        };
+        self.store
+            .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
+            .await?;
+        Ok(())
     }
 
     async fn commit_catalog(&mut self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
         let changes = plan_catalog(&items, &self.rollup).map_err(WriteError::Invalid)?;
         self.store.commit(&[], &changes).await?;
         let n = changes.len();
-        self.publish(changes);
+        self.publish(changes).await;
         Ok(n)
     }
 }
@@ -335,6 +455,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
             }
             Command::Catalog { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Alert { reply, .. } => {
+                let _ = reply.send(Err(AlertError::Store(e.clone())));
             }
             Command::Tick { .. } => {}
         }
@@ -707,6 +830,11 @@ fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, I
                             Some(parent) => parent.clone(),
                             None => rollup.unit(&c).and_then(|x| x.parent),
                         };
+                    }
+                }
+                if let Some(l) = &u.leader {
+                    if !people.contains(l) && rollup.person(l).is_none() {
+                        return Err(ItemError::new("leader", format!("unknown person '{l}'")).at(i));
                     }
                 }
                 units.insert(u.id.clone(), u.parent.clone());

@@ -251,6 +251,18 @@ impl Rollup {
             .map(|n| n.person.clone())
             .collect()
     }
+    /// A unit's totals over its subtree.
+    pub fn unit_agg(&self, id: &str) -> Option<UnitAgg> {
+        self.read().units.get(id).map(|n| n.agg.clone())
+    }
+    /// Tasks still open (not accepted or cancelled).
+    pub fn open_tasks(&self) -> Vec<Task> {
+        self.tasks
+            .iter()
+            .filter(|e| e.task.status.is_open())
+            .map(|e| e.task.clone())
+            .collect()
+    }
     /// Latest observation of a series, if any.
     pub fn latest_observation(&self, kpi: &str, unit: &str) -> Option<Observation> {
         self.read()

@@ -51,6 +51,53 @@ pub struct EventRecord {
     pub body: String,
 }
 
+/// One live alert as stored: its key and unit, and the server's JSON of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRow {
+    pub rule: String,
+    pub subject: String,
+    pub unit: String,
+    pub body: String,
+}
+
+/// One entry of the alert history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertHistoryRow {
+    /// Assigned by the store, in commit order; 0 when writing.
+    pub seq: i64,
+    pub rule: String,
+    pub subject: String,
+    pub unit: String,
+    pub kind: String,
+    pub severity: String,
+    pub at: Ts,
+    pub body: String,
+}
+
+/// A silence: a rule, a unit's subtree, or both, muted until `until`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceRow {
+    pub id: i64,
+    pub rule: Option<String>,
+    pub unit: Option<String>,
+    pub until: Ts,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: Ts,
+}
+
+/// Which history to read, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryQuery {
+    /// Entries of these units (a subtree); empty means any unit.
+    pub units: Vec<String>,
+    pub rule: Option<String>,
+    pub subject: Option<String>,
+    /// Entries older than this seq (paging backwards).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
 /// Task aggregates grouped by one key (a unit or a person), computed by SQL.
 pub type GroupedTaskAggs = Vec<(String, TaskAgg)>;
 
@@ -85,6 +132,24 @@ pub trait Store: Send + Sync + 'static {
         &self,
         now: Ts,
     ) -> Result<(GroupedTaskAggs, GroupedTaskAggs), StoreError>;
+
+    /// Writes alert changes in one transaction: live alerts replaced or deleted, history appended.
+    async fn save_alerts(
+        &self,
+        upserts: &[AlertRow],
+        deletes: &[(String, String)],
+        history: &[AlertHistoryRow],
+    ) -> Result<(), StoreError>;
+
+    async fn load_alerts(&self) -> Result<Vec<AlertRow>, StoreError>;
+
+    async fn alert_history(&self, q: &HistoryQuery) -> Result<Vec<AlertHistoryRow>, StoreError>;
+
+    /// Stores a silence and returns its id.
+    async fn add_silence(&self, s: &SilenceRow) -> Result<i64, StoreError>;
+
+    /// Silences that end after `now`.
+    async fn silences(&self, now: Ts) -> Result<Vec<SilenceRow>, StoreError>;
 
     /// Adds the index the SQL form of a view needs. Benchmarks only: the ingest path stays lean.
     async fn add_view_index(&self) -> Result<(), StoreError>;

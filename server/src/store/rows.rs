@@ -27,6 +27,7 @@ pub struct UnitRow {
     pub name: String,
     pub level: String,
     pub parent_id: Option<String>,
+    pub leader_id: Option<String>,
 }
 
 impl TryFrom<UnitRow> for Unit {
@@ -39,6 +40,7 @@ impl TryFrom<UnitRow> for Unit {
             name: r.name,
             level,
             parent: r.parent_id.map(Id::from),
+            leader: r.leader_id.map(Id::from),
         })
     }
 }

@@ -156,14 +156,15 @@ macro_rules! sql_store_impl {
                 }
                 let units: Vec<_> = g.units.values().collect();
                 for chunk in units.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO units (id, name, level, parent_id) ");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO units (id, name, level, parent_id, leader_id) ");
                     qb.push_values(chunk, |mut b, u| {
                         b.push_bind(u.id.to_string())
                             .push_bind(u.name.clone())
                             .push_bind(u.level.as_str())
-                            .push_bind(u.parent.as_ref().map(|p| p.to_string()));
+                            .push_bind(u.parent.as_ref().map(|p| p.to_string()))
+                            .push_bind(u.leader.as_ref().map(|p| p.to_string()));
                     });
-                    qb.push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level, parent_id = excluded.parent_id");
+                    qb.push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level, parent_id = excluded.parent_id, leader_id = excluded.leader_id");
                     qb.build().execute(&mut *tx).await?;
                 }
                 let people: Vec<_> = g.people.values().collect();
@@ -310,7 +311,7 @@ macro_rules! sql_store_impl {
                 let clock = clock
                     .map(|c| c.parse::<i64>().map_err(|e| $crate::store::StoreError::Corrupt(format!("clock '{c}': {e}"))))
                     .transpose()?;
-                let units = sqlx::query_as::<_, UnitRow>("SELECT id, name, level, parent_id FROM units")
+                let units = sqlx::query_as::<_, UnitRow>("SELECT id, name, level, parent_id, leader_id FROM units")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
                 let people = sqlx::query_as::<_, PersonRow>("SELECT id, name, unit_id, position FROM people")
@@ -384,6 +385,103 @@ macro_rules! sql_store_impl {
                     .fetch_all(&self.pool)
                     .await?;
                 Ok((fold_groups(by_unit)?, fold_groups(by_person)?))
+            }
+
+            async fn save_alerts(
+                &self,
+                upserts: &[$crate::store::AlertRow],
+                deletes: &[(String, String)],
+                history: &[$crate::store::AlertHistoryRow],
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::CHUNK;
+                let mut tx = self.pool.begin().await?;
+                for (rule, subject) in deletes {
+                    sqlx::query("DELETE FROM alerts WHERE rule = $1 AND subject = $2").bind(rule).bind(subject).execute(&mut *tx).await?;
+                }
+                for chunk in upserts.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO alerts (rule, subject, unit_id, body) ");
+                    qb.push_values(chunk, |mut b, a| {
+                        b.push_bind(a.rule.clone()).push_bind(a.subject.clone()).push_bind(a.unit.clone()).push_bind(a.body.clone());
+                    });
+                    qb.push(" ON CONFLICT (rule, subject) DO UPDATE SET unit_id = excluded.unit_id, body = excluded.body");
+                    qb.build().execute(&mut *tx).await?;
+                }
+                for chunk in history.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO alert_history (rule, subject, unit_id, kind, severity, at, body) ");
+                    qb.push_values(chunk, |mut b, h| {
+                        b.push_bind(h.rule.clone())
+                            .push_bind(h.subject.clone())
+                            .push_bind(h.unit.clone())
+                            .push_bind(h.kind.clone())
+                            .push_bind(h.severity.clone())
+                            .push_bind(h.at)
+                            .push_bind(h.body.clone());
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn load_alerts(&self) -> Result<Vec<$crate::store::AlertRow>, $crate::store::StoreError> {
+                let rows: Vec<(String, String, String, String)> =
+                    sqlx::query_as("SELECT rule, subject, unit_id, body FROM alerts").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|(rule, subject, unit, body)| $crate::store::AlertRow { rule, subject, unit, body }).collect())
+            }
+
+            async fn alert_history(&self, q: &$crate::store::HistoryQuery) -> Result<Vec<$crate::store::AlertHistoryRow>, $crate::store::StoreError> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT seq, rule, subject, unit_id, kind, severity, at, body FROM alert_history WHERE 1 = 1");
+                if !q.units.is_empty() {
+                    qb.push(" AND unit_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for u in &q.units {
+                        sep.push_bind(u.clone());
+                    }
+                    qb.push(")");
+                }
+                if let Some(r) = &q.rule {
+                    qb.push(" AND rule = ").push_bind(r.clone());
+                }
+                if let Some(s) = &q.subject {
+                    qb.push(" AND subject = ").push_bind(s.clone());
+                }
+                if let Some(b) = q.before {
+                    qb.push(" AND seq < ").push_bind(b);
+                }
+                qb.push(" ORDER BY seq DESC LIMIT ").push_bind(q.limit);
+                let rows: Vec<(i64, String, String, String, String, String, i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(seq, rule, subject, unit, kind, severity, at, body)| $crate::store::AlertHistoryRow { seq, rule, subject, unit, kind, severity, at, body })
+                    .collect())
+            }
+
+            async fn add_silence(&self, s: &$crate::store::SilenceRow) -> Result<i64, $crate::store::StoreError> {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO silences (rule, unit_id, until, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(s.rule.clone())
+                .bind(s.unit.clone())
+                .bind(s.until)
+                .bind(s.reason.clone())
+                .bind(s.created_by.clone())
+                .bind(s.created_at)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(id)
+            }
+
+            async fn silences(&self, now: $crate::domain::Ts) -> Result<Vec<$crate::store::SilenceRow>, $crate::store::StoreError> {
+                let rows: Vec<(i64, Option<String>, Option<String>, i64, String, String, i64)> = sqlx::query_as(
+                    "SELECT id, rule, unit_id, until, reason, created_by, created_at FROM silences WHERE until > $1 ORDER BY id",
+                )
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, rule, unit, until, reason, created_by, created_at)| $crate::store::SilenceRow { id, rule, unit, until, reason, created_by, created_at })
+                    .collect())
             }
 
             async fn add_view_index(&self) -> Result<(), $crate::store::StoreError> {

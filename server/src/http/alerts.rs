@@ -1,0 +1,482 @@
+//! Alerts over REST: the active alerts of a subtree (filtered by severity, index group, rule),
+//! the history of a unit, a KPI or one alert, and what people do: acknowledge, assign, silence,
+//! reload the rules. Actions go through the writer, so they are ordered and recorded.
+
+use super::body::JsonBody;
+use super::error::ApiError;
+use crate::domain::time::{format_ts, now_ms, parse_ts};
+use crate::ingest::writer::{AlertAction, AlertError};
+use crate::ingest::ItemError;
+use crate::rules::{is_silenced, StoredAlert};
+use crate::store::{HistoryQuery, SilenceRow};
+use crate::Node;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<Node> {
+    Router::new()
+        .route("/alerts", get(active))
+        .route("/alerts/history", get(history))
+        .route("/alerts/ack", post(acknowledge))
+        .route("/alerts/assign", post(assign))
+        .route("/silences", get(silences).post(silence))
+        .route("/rules", get(rules))
+        .route("/rules/reload", post(reload))
+}
+
+impl From<AlertError> for ApiError {
+    fn from(e: AlertError) -> Self {
+        match e {
+            AlertError::NotFound(m) => ApiError::NotFound(m),
+            AlertError::Disabled => ApiError::Conflict(e.to_string()),
+            AlertError::Store(s) => ApiError::Unavailable(s.into()),
+            AlertError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertOut {
+    pub rule: String,
+    /// The unit id, `KPI@unit` for a KPI series, a key-result or task id.
+    pub subject: String,
+    pub subject_kind: String,
+    pub unit: String,
+    /// pending or firing.
+    pub state: String,
+    /// yellow or red.
+    pub severity: String,
+    pub value: Option<f64>,
+    pub active_since: String,
+    pub fired_at: Option<String>,
+    pub summary_vi: String,
+    pub summary_en: String,
+    pub labels: BTreeMap<String, String>,
+    pub acknowledged_by: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub ack_comment: Option<String>,
+    pub assigned_to: Option<String>,
+    pub escalated_at: Option<String>,
+    pub silenced: bool,
+}
+
+fn name<T: Serialize>(t: &T) -> String {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+fn alert_out(a: &StoredAlert, silenced: bool) -> AlertOut {
+    let e = &a.engine;
+    AlertOut {
+        rule: e.rule.clone(),
+        subject: e.subject.clone(),
+        subject_kind: name(&e.subject_kind),
+        unit: e.unit.clone(),
+        state: name(&e.state),
+        severity: name(&e.severity),
+        value: e.value,
+        active_since: format_ts(e.active_since),
+        fired_at: e.fired_at.map(format_ts),
+        summary_vi: a.summary_vi.clone(),
+        summary_en: a.summary_en.clone(),
+        labels: a.labels.clone(),
+        acknowledged_by: e.acknowledged.as_ref().map(|k| k.by.clone()),
+        acknowledged_at: e.acknowledged.as_ref().map(|k| format_ts(k.at)),
+        ack_comment: a.ack_comment.clone(),
+        assigned_to: a.assigned_to.clone(),
+        escalated_at: e.escalated_at.map(format_ts),
+        silenced,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActiveQuery {
+    /// Alerts of this unit's subtree (default: everything).
+    unit: Option<String>,
+    severity: Option<String>,
+    /// Index group of KPI alerts: development, service, party, internal.
+    group: Option<String>,
+    rule: Option<String>,
+    /// pending or firing (default: both).
+    state: Option<String>,
+    /// Include silenced alerts (default: true; they are flagged).
+    silenced: Option<bool>,
+}
+
+async fn active(
+    State(node): State<Node>,
+    Query(q): Query<ActiveQuery>,
+) -> Result<Json<Vec<AlertOut>>, ApiError> {
+    if let Some(u) = &q.unit {
+        if node.rollup.unit(u).is_none() {
+            return Err(ApiError::NotFound(format!("no unit '{u}'")));
+        }
+    }
+    let now = node.rollup.now();
+    let mut out: Vec<AlertOut> = {
+        let board = node
+            .alerts
+            .read()
+            .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
+        board
+            .alerts
+            .values()
+            .filter(|a| q.rule.as_ref().is_none_or(|r| &a.engine.rule == r))
+            .filter(|a| {
+                q.severity
+                    .as_ref()
+                    .is_none_or(|s| &name(&a.engine.severity) == s)
+            })
+            .filter(|a| q.state.as_ref().is_none_or(|s| &name(&a.engine.state) == s))
+            .filter(|a| {
+                q.group
+                    .as_ref()
+                    .is_none_or(|g| a.labels.get("group") == Some(g))
+            })
+            .filter(|a| {
+                q.unit.as_ref().is_none_or(|u| {
+                    node.rollup
+                        .ancestors(&a.engine.unit)
+                        .iter()
+                        .any(|x| &**x == u)
+                })
+            })
+            .map(|a| {
+                alert_out(
+                    a,
+                    is_silenced(
+                        &board.silences,
+                        &node.rollup,
+                        &a.engine.rule,
+                        &a.engine.unit,
+                        now,
+                    ),
+                )
+            })
+            .filter(|a| q.silenced.unwrap_or(true) || !a.silenced)
+            .collect()
+    };
+    // Red before yellow, newest first.
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.active_since.cmp(&a.active_since))
+    });
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+pub struct HistoryParams {
+    /// History of this unit's subtree.
+    unit: Option<String>,
+    /// History of this KPI's series (all units, or with `unit` only that unit's series).
+    kpi: Option<String>,
+    rule: Option<String>,
+    subject: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub seq: i64,
+    pub rule: String,
+    pub subject: String,
+    pub unit: String,
+    /// pending, cancelled, fired, severity_changed, resolved, escalated, acknowledged, assigned.
+    pub kind: String,
+    pub severity: String,
+    pub at: String,
+    pub detail: serde_json::Value,
+}
+
+async fn history(
+    State(node): State<Node>,
+    Query(p): Query<HistoryParams>,
+) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
+    let limit = p.limit.unwrap_or(200);
+    if !(1..=5000).contains(&limit) {
+        return Err(ApiError::Invalid(ItemError::new(
+            "limit",
+            "must be between 1 and 5000",
+        )));
+    }
+    let mut q = HistoryQuery {
+        rule: p.rule,
+        subject: p.subject,
+        before: p.before,
+        limit,
+        ..HistoryQuery::default()
+    };
+    if let Some(u) = &p.unit {
+        if node.rollup.unit(u).is_none() {
+            return Err(ApiError::NotFound(format!("no unit '{u}'")));
+        }
+        q.units = node
+            .rollup
+            .unit_ids()
+            .into_iter()
+            .filter(|x| node.rollup.ancestors(x).iter().any(|a| &**a == u))
+            .map(|x| x.to_string())
+            .collect();
+    }
+    if let Some(k) = &p.kpi {
+        let kpi = node
+            .rollup
+            .kpi(k)
+            .ok_or_else(|| ApiError::NotFound(format!("no KPI '{k}'")))?;
+        if let Some(u) = &p.unit {
+            q.subject = Some(format!("{k}@{u}"));
+            q.units.clear();
+        } else {
+            q.units = kpi.series_units().iter().map(|u| u.to_string()).collect();
+        }
+    }
+    let rows = node.store.alert_history(&q).await?;
+    let kpi_prefix = p.kpi.map(|k| format!("{k}@"));
+    Ok(Json(
+        rows.into_iter()
+            .filter(|r| {
+                kpi_prefix
+                    .as_ref()
+                    .is_none_or(|pre| r.subject.starts_with(pre.as_str()))
+            })
+            .map(|r| HistoryEntry {
+                seq: r.seq,
+                rule: r.rule,
+                subject: r.subject,
+                unit: r.unit,
+                kind: r.kind,
+                severity: r.severity,
+                at: format_ts(r.at),
+                detail: serde_json::from_str(&r.body).unwrap_or(serde_json::Value::Null),
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AckIn {
+    pub rule: String,
+    pub subject: String,
+    /// Who acknowledges (person id).
+    pub by: String,
+    pub comment: Option<String>,
+}
+
+async fn acknowledge(
+    State(node): State<Node>,
+    JsonBody(b): JsonBody<AckIn>,
+) -> Result<StatusCode, ApiError> {
+    if node.rollup.person(&b.by).is_none() {
+        return Err(ApiError::Invalid(ItemError::new(
+            "by",
+            format!("unknown person '{}'", b.by),
+        )));
+    }
+    node.writer
+        .alert(AlertAction::Acknowledge {
+            rule: b.rule,
+            subject: b.subject,
+            by: b.by,
+            comment: b.comment,
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignIn {
+    pub rule: String,
+    pub subject: String,
+    /// Who is to handle it.
+    pub person: String,
+    pub by: String,
+}
+
+async fn assign(
+    State(node): State<Node>,
+    JsonBody(b): JsonBody<AssignIn>,
+) -> Result<StatusCode, ApiError> {
+    for (field, p) in [("person", &b.person), ("by", &b.by)] {
+        if node.rollup.person(p).is_none() {
+            return Err(ApiError::Invalid(ItemError::new(
+                field,
+                format!("unknown person '{p}'"),
+            )));
+        }
+    }
+    node.writer
+        .alert(AlertAction::Assign {
+            rule: b.rule,
+            subject: b.subject,
+            person: b.person,
+            by: b.by,
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceIn {
+    /// Mute this rule (with `unit`: only in that subtree).
+    pub rule: Option<String>,
+    /// Mute this unit's subtree.
+    pub unit: Option<String>,
+    /// Until when (RFC 3339); at most 90 days ahead.
+    pub until: String,
+    pub reason: String,
+    pub by: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SilenceOut {
+    pub id: i64,
+    pub rule: Option<String>,
+    pub unit: Option<String>,
+    pub until: String,
+    pub reason: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+async fn silence(
+    State(node): State<Node>,
+    JsonBody(b): JsonBody<SilenceIn>,
+) -> Result<(StatusCode, Json<SilenceOut>), ApiError> {
+    if b.rule.is_none() && b.unit.is_none() {
+        return Err(ApiError::Invalid(ItemError::new(
+            "rule",
+            "name a rule, a unit or both",
+        )));
+    }
+    if let Some(u) = &b.unit {
+        if node.rollup.unit(u).is_none() {
+            return Err(ApiError::Invalid(ItemError::new(
+                "unit",
+                format!("unknown unit '{u}'"),
+            )));
+        }
+    }
+    if b.reason.trim().is_empty() {
+        return Err(ApiError::Invalid(ItemError::new(
+            "reason",
+            "must not be empty",
+        )));
+    }
+    if node.rollup.person(&b.by).is_none() {
+        return Err(ApiError::Invalid(ItemError::new(
+            "by",
+            format!("unknown person '{}'", b.by),
+        )));
+    }
+    let now = node
+        .rollup
+        .now()
+        .max(now_ms().min(node.rollup.now().max(0)));
+    let until =
+        parse_ts(&b.until, true).map_err(|e| ApiError::Invalid(ItemError::new("until", e)))?;
+    if until <= now || until > now + 90 * 86_400_000 {
+        return Err(ApiError::Invalid(ItemError::new(
+            "until",
+            "must lie in the future, at most 90 days ahead",
+        )));
+    }
+    let row = SilenceRow {
+        id: 0,
+        rule: b.rule,
+        unit: b.unit,
+        until,
+        reason: b.reason,
+        created_by: b.by,
+        created_at: now,
+    };
+    node.writer.alert(AlertAction::Silence(row.clone())).await?;
+    let id = node
+        .alerts
+        .read()
+        .ok()
+        .and_then(|b| b.silences.last().map(|s| s.id))
+        .unwrap_or(0);
+    Ok((
+        StatusCode::CREATED,
+        Json(silence_out(&SilenceRow { id, ..row })),
+    ))
+}
+
+fn silence_out(s: &SilenceRow) -> SilenceOut {
+    SilenceOut {
+        id: s.id,
+        rule: s.rule.clone(),
+        unit: s.unit.clone(),
+        until: format_ts(s.until),
+        reason: s.reason.clone(),
+        created_by: s.created_by.clone(),
+        created_at: format_ts(s.created_at),
+    }
+}
+
+async fn silences(State(node): State<Node>) -> Result<Json<Vec<SilenceOut>>, ApiError> {
+    let now = node.rollup.now();
+    let board = node
+        .alerts
+        .read()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
+    Ok(Json(
+        board
+            .silences
+            .iter()
+            .filter(|s| s.until > now)
+            .map(silence_out)
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RuleOut {
+    pub name: String,
+    pub metric: String,
+    /// The file it came from, or `builtin`.
+    pub origin: String,
+}
+
+async fn rules(State(node): State<Node>) -> Result<Json<serde_json::Value>, ApiError> {
+    // The engine lives in the writer; what rules exist is visible through the files they come
+    // from, read again here without touching the running set.
+    let set = crate::rules::files::load(&node.rule_files)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e.join("; "))))?;
+    let list: Vec<RuleOut> = set
+        .rules()
+        .map(|r| RuleOut {
+            name: r.name().to_string(),
+            metric: name(&r.metric()),
+            origin: format!("{:?}", r.origin()),
+        })
+        .collect();
+    Ok(Json(
+        serde_json::json!({ "files": node.rule_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(), "rules": list }),
+    ))
+}
+
+/// Reloads the rule files. A bad file is refused with all its errors and the running rules stay.
+async fn reload(State(node): State<Node>) -> Result<Json<serde_json::Value>, ApiError> {
+    let set = crate::rules::files::load(&node.rule_files).map_err(|errors| {
+        ApiError::Invalid(ItemError::new(
+            "rules",
+            format!("the rules were not reloaded:\n{}", errors.join("\n")),
+        ))
+    })?;
+    let n = set.len();
+    node.writer.alert(AlertAction::ReloadRules(set)).await?;
+    Ok(Json(serde_json::json!({ "reloaded": n })))
+}

@@ -1,0 +1,537 @@
+//! Alerting inside the server: the `alert-rules` engine, owned by the writer task, fed from the
+//! rollup right after each apply (so an alert fires in the same step as the event that crossed
+//! the threshold) and on clock ticks; its transitions turned into stored alerts and history
+//! rows, and the live alerts kept in a shared read model for the REST API.
+
+pub mod files;
+
+use crate::domain::{Change, Id, KpiStatus, Ts};
+use crate::rollup::view::TaskSummary;
+use crate::rollup::{Rollup, UnitAgg};
+use crate::store::{AlertHistoryRow, AlertRow, SilenceRow};
+use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
+
+/// An alert as the server keeps it: the engine's record (to restore it after a restart) and what
+/// people need to see and act on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoredAlert {
+    pub engine: alert_rules::Alert,
+    pub summary_vi: String,
+    pub summary_en: String,
+    pub labels: BTreeMap<String, String>,
+    pub assigned_to: Option<String>,
+    pub ack_comment: Option<String>,
+}
+
+/// What handlers read while the writer changes it: the live alerts by (rule, subject) and the
+/// active silences. Replaced entry by entry after each evaluation; never held across an await.
+#[derive(Default)]
+pub struct Board {
+    pub alerts: BTreeMap<(String, String), StoredAlert>,
+    pub silences: Vec<SilenceRow>,
+}
+
+pub type LiveAlerts = Arc<RwLock<Board>>;
+
+/// Converts between the server's and the engine's spelling of the same vocabulary (levels,
+/// groups, frequencies, thresholds): both serialize alike, so serde is the one mapping.
+fn same<T: Serialize, U: DeserializeOwned>(t: &T) -> Option<U> {
+    serde_json::to_value(t)
+        .ok()
+        .and_then(|v| serde_json::from_value(v).ok())
+}
+
+/// The writer's rows for one evaluation: live alerts to replace or delete, history to append.
+#[derive(Default)]
+pub struct AlertWrites {
+    pub upserts: Vec<AlertRow>,
+    pub deletes: Vec<(String, String)>,
+    pub history: Vec<AlertHistoryRow>,
+}
+
+impl AlertWrites {
+    pub fn is_empty(&self) -> bool {
+        self.upserts.is_empty() && self.deletes.is_empty() && self.history.is_empty()
+    }
+}
+
+pub struct Alerting {
+    engine: Engine,
+    live: LiveAlerts,
+    /// Units whose figures changed in the batch being applied (collected before the apply so a
+    /// task that moved units marks its old unit too).
+    dirty_units: BTreeSet<Id>,
+}
+
+impl Alerting {
+    /// Restores the engine from the stored alerts and describes the whole rollup to it, as at
+    /// every start: unchanged values cause no transition, so nothing re-fires and `for` progress
+    /// is kept. Returns the transitions the start itself caused (e.g. alerts whose rule is gone).
+    pub fn start(
+        rules: RuleSet,
+        stored: Vec<AlertRow>,
+        silences: Vec<SilenceRow>,
+        rollup: &Rollup,
+        live: LiveAlerts,
+    ) -> (Alerting, AlertWrites) {
+        let now = rollup.now();
+        let mut kept = BTreeMap::new();
+        let mut alerts = Vec::new();
+        for row in stored {
+            match serde_json::from_str::<StoredAlert>(&row.body) {
+                Ok(a) => {
+                    alerts.push(a.engine.clone());
+                    kept.insert((row.rule, row.subject), a);
+                }
+                Err(e) => {
+                    tracing::warn!(rule = row.rule, subject = row.subject, error = %e, "stored alert unreadable; dropped")
+                }
+            }
+        }
+        let (engine, mut transitions) = Engine::restore(rules, EngineState { now, alerts });
+        *live.write().expect("live alerts lock") = Board {
+            alerts: kept,
+            silences,
+        };
+        let mut me = Alerting {
+            engine,
+            live,
+            dirty_units: BTreeSet::new(),
+        };
+        transitions.extend(me.describe_everything(rollup, now));
+        let writes = me.record(transitions);
+        (me, writes)
+    }
+
+    fn describe_everything(&mut self, rollup: &Rollup, now: Ts) -> Vec<Transition> {
+        let mut out = Vec::new();
+        let mut units = rollup.units();
+        // Parents before children: the engine resolves scopes and escalation through ancestors.
+        units.sort_by_key(|u| rollup.ancestors(&u.id).len());
+        for u in &units {
+            out.extend(self.feed_unit(rollup, &u.id, now));
+        }
+        for k in rollup.kpis() {
+            out.extend(self.feed_kpi(rollup, &k, now));
+        }
+        for kr in rollup.key_results() {
+            out.extend(self.feed_key_result(rollup, &kr.id, now));
+        }
+        for t in rollup.open_tasks() {
+            out.extend(self.feed_task(&t, now));
+        }
+        for u in &units {
+            out.extend(self.feed_unit_metrics(rollup, &u.id, now));
+        }
+        out
+    }
+
+    pub fn live(&self) -> &LiveAlerts {
+        &self.live
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Notes which units a batch touches, before it is applied.
+    pub fn before_apply(&mut self, changes: &[Change], rollup: &Rollup) {
+        for c in changes {
+            match c {
+                Change::Task(t) => {
+                    if let Some(old) = rollup.task(&t.id) {
+                        self.dirty_units.extend(rollup.ancestors(&old.unit));
+                    }
+                }
+                Change::Unit(u) => self.dirty_units.extend(rollup.ancestors(&u.id)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Feeds the engine what the applied batch changed; returns the rows to write.
+    pub fn after_apply(&mut self, changes: &[Change], rollup: &Rollup) -> AlertWrites {
+        let now = rollup.now();
+        let mut out = Vec::new();
+        let mut clock = false;
+        for c in changes {
+            match c {
+                Change::Unit(u) => {
+                    out.extend(self.feed_unit(rollup, &u.id, now));
+                    self.dirty_units.extend(rollup.ancestors(&u.id));
+                }
+                Change::Kpi(k) => {
+                    out.extend(self.feed_kpi(rollup, k, now));
+                    for u in k.series_units() {
+                        self.dirty_units.extend(rollup.ancestors(&u));
+                    }
+                }
+                Change::Task(t) => {
+                    out.extend(self.feed_task(t, now));
+                    self.dirty_units.extend(rollup.ancestors(&t.unit));
+                }
+                Change::Observation(o) => {
+                    if let Some(k) = rollup.kpi(&o.kpi) {
+                        out.extend(self.feed_series(rollup, &k, &o.unit, now));
+                    }
+                    self.dirty_units.extend(rollup.ancestors(&o.unit));
+                }
+                Change::KeyResult(kr) => {
+                    out.extend(self.feed_key_result(rollup, &kr.id, now));
+                    if let Some(o) = rollup.objective(&kr.objective) {
+                        self.dirty_units.extend(rollup.ancestors(&o.unit));
+                    }
+                }
+                Change::Objective(o) => {
+                    for kr in rollup.key_results_of(&o.id) {
+                        out.extend(self.feed_key_result(rollup, &kr, now));
+                    }
+                    self.dirty_units.extend(rollup.ancestors(&o.unit));
+                }
+                Change::Rating(r) => self.dirty_units.extend(rollup.ancestors(&r.unit)),
+                Change::Person(_) => {}
+                Change::Clock(_) => clock = true,
+            }
+        }
+        if clock {
+            out.extend(self.engine.tick(now));
+            // Overdue counts and key-result pace move with time alone: look at every unit and
+            // key result again (cheap: units and key results number in the thousands).
+            for u in rollup.unit_ids() {
+                self.dirty_units.insert(u);
+            }
+            for kr in rollup.key_results() {
+                out.extend(self.feed_key_result(rollup, &kr.id, now));
+            }
+        }
+        for u in std::mem::take(&mut self.dirty_units) {
+            out.extend(self.feed_unit_metrics(rollup, &u, now));
+        }
+        self.record(out)
+    }
+
+    fn feed_unit(&mut self, rollup: &Rollup, id: &str, now: Ts) -> Vec<Transition> {
+        let Some(u) = rollup.unit(id) else {
+            return Vec::new();
+        };
+        let Some(level) = same(&u.level) else {
+            return Vec::new();
+        };
+        let mut ancestors: Vec<String> = rollup
+            .ancestors(id)
+            .iter()
+            .skip(1)
+            .map(|a| a.to_string())
+            .collect();
+        ancestors.reverse();
+        self.engine.unit(
+            alert_rules::Unit {
+                id: u.id.to_string(),
+                name: u.name,
+                level,
+                ancestors,
+                leader: u.leader.map(|l| l.to_string()),
+            },
+            now,
+        )
+    }
+
+    fn feed_unit_metrics(&mut self, rollup: &Rollup, id: &str, now: Ts) -> Vec<Transition> {
+        match rollup.unit_agg(id) {
+            Some(agg) => self.engine.unit_metrics(id, unit_metrics(&agg, now), now),
+            None => Vec::new(),
+        }
+    }
+
+    fn feed_kpi(&mut self, rollup: &Rollup, k: &crate::domain::Kpi, now: Ts) -> Vec<Transition> {
+        let (Some(thresholds), Some(frequency), Some(group)) =
+            (same(&k.thresholds), same(&k.frequency), same(&k.group))
+        else {
+            return Vec::new();
+        };
+        let mut out = self.engine.kpi(
+            alert_rules::Kpi {
+                code: k.code.to_string(),
+                name: k.name.clone(),
+                thresholds,
+                frequency,
+                group,
+                leading_unit: k.leading_unit.to_string(),
+            },
+            now,
+        );
+        for unit in k.series_units() {
+            out.extend(self.feed_series(rollup, k, &unit, now));
+        }
+        out
+    }
+
+    fn feed_series(
+        &mut self,
+        rollup: &Rollup,
+        k: &crate::domain::Kpi,
+        unit: &str,
+        now: Ts,
+    ) -> Vec<Transition> {
+        let obs = rollup.latest_observation(&k.code, unit);
+        // Who enters the values: whoever entered the last one, else the leader of the leading unit.
+        let data_entry = obs
+            .as_ref()
+            .and_then(|o| o.entered_by.clone())
+            .or_else(|| rollup.unit(&k.leading_unit).and_then(|u| u.leader))
+            .map(|p| p.to_string());
+        self.engine.series(
+            alert_rules::Series {
+                kpi: k.code.to_string(),
+                unit: unit.to_string(),
+                value: obs.as_ref().map(|o| o.value),
+                last_updated: obs.as_ref().map(|o| o.at),
+                // A series never filled in is expected from when this server first knew it.
+                expected_from: Some(self.engine.now().max(now)),
+                data_entry,
+            },
+            now,
+        )
+    }
+
+    fn feed_key_result(&mut self, rollup: &Rollup, id: &str, now: Ts) -> Vec<Transition> {
+        let Some(kr) = rollup.key_result(id) else {
+            return Vec::new();
+        };
+        let Some(o) = rollup.objective(&kr.objective) else {
+            return Vec::new();
+        };
+        self.engine.key_result(
+            alert_rules::KeyResult {
+                id: kr.id.to_string(),
+                objective: o.id.to_string(),
+                unit: o.unit.to_string(),
+                progress: kr.progress_ppm() as f64 / 1e6,
+                elapsed: o.period.elapsed(now),
+            },
+            now,
+        )
+    }
+
+    fn feed_task(&mut self, t: &crate::domain::Task, now: Ts) -> Vec<Transition> {
+        let Some(status) = alert_rules::TaskStatus::parse(t.status.as_str()) else {
+            return Vec::new();
+        };
+        self.engine.task(
+            alert_rules::Task {
+                id: t.id.to_string(),
+                unit: t.unit.to_string(),
+                responsible: t.responsible.to_string(),
+                accountable: t.accountable.as_ref().map(|a| a.to_string()),
+                deadline: t.deadline,
+                status,
+                progress: t.progress as f64 / 100.0,
+            },
+            now,
+        )
+    }
+
+    pub fn add_silence(&mut self, s: SilenceRow) {
+        self.live
+            .write()
+            .expect("live alerts lock")
+            .silences
+            .push(s);
+    }
+
+    /// Reloads rules; alerts of unchanged rules keep their state.
+    pub fn set_rules(&mut self, rules: RuleSet, rollup: &Rollup) -> AlertWrites {
+        let now = rollup.now();
+        let mut out = self.engine.set_rules(rules, now);
+        out.extend(self.describe_everything(rollup, now));
+        self.record(out)
+    }
+
+    /// Records an acknowledgment (by whom, when, with what comment); stops escalation.
+    pub fn acknowledge(
+        &mut self,
+        rule: &str,
+        subject: &str,
+        by: &str,
+        comment: Option<String>,
+        at: Ts,
+    ) -> Result<AlertWrites, String> {
+        self.engine
+            .acknowledge(rule, subject, by, at)
+            .map_err(|e| e.to_string())?;
+        let action = serde_json::json!({"by": by, "comment": comment});
+        self.update_action(rule, subject, at, "acknowledged", action, |a| {
+            a.ack_comment = comment.clone()
+        })
+    }
+
+    /// Assigns the alert to a person to handle it.
+    pub fn assign(
+        &mut self,
+        rule: &str,
+        subject: &str,
+        person: &str,
+        by: &str,
+        at: Ts,
+    ) -> Result<AlertWrites, String> {
+        let action = serde_json::json!({"by": by, "person": person});
+        self.update_action(rule, subject, at, "assigned", action, |a| {
+            a.assigned_to = Some(person.to_string())
+        })
+    }
+
+    fn update_action(
+        &mut self,
+        rule: &str,
+        subject: &str,
+        at: Ts,
+        kind: &str,
+        action: serde_json::Value,
+        change: impl FnOnce(&mut StoredAlert),
+    ) -> Result<AlertWrites, String> {
+        let key = (rule.to_string(), subject.to_string());
+        let engine_alert = self.engine.alert(rule, subject).cloned();
+        let mut board = self.live.write().expect("live alerts lock");
+        let Some(stored) = board.alerts.get_mut(&key) else {
+            return Err(format!("no active alert of rule '{rule}' for '{subject}'"));
+        };
+        if let Some(e) = engine_alert {
+            stored.engine = e;
+        }
+        change(stored);
+        let body = serde_json::to_string(stored).map_err(|e| e.to_string())?;
+        let unit = stored.engine.unit.clone();
+        let severity = serde_json::to_value(stored.engine.severity)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        Ok(AlertWrites {
+            upserts: vec![AlertRow {
+                rule: rule.into(),
+                subject: subject.into(),
+                unit: unit.clone(),
+                body: body.clone(),
+            }],
+            deletes: Vec::new(),
+            history: vec![AlertHistoryRow {
+                seq: 0,
+                rule: rule.into(),
+                subject: subject.into(),
+                unit,
+                kind: kind.into(),
+                severity,
+                at,
+                body:
+                    serde_json::json!({"kind": kind, "at": at, "action": action, "alert": stored})
+                        .to_string(),
+            }],
+        })
+    }
+
+    /// Applies transitions to the live alerts and turns them into rows.
+    fn record(&mut self, transitions: Vec<Transition>) -> AlertWrites {
+        let mut w = AlertWrites::default();
+        if transitions.is_empty() {
+            return w;
+        }
+        let mut board = self.live.write().expect("live alerts lock");
+        let live = &mut board.alerts;
+        for t in transitions {
+            let key = (t.rule.clone(), t.subject.clone());
+            let kind = serde_json::to_value(t.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            let severity = serde_json::to_value(t.severity)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            w.history.push(AlertHistoryRow {
+                seq: 0,
+                rule: t.rule.clone(),
+                subject: t.subject.clone(),
+                unit: t.unit.clone(),
+                kind,
+                severity,
+                at: t.at,
+                body: serde_json::to_string(&t).unwrap_or_default(),
+            });
+            match (t.kind, self.engine.alert(&t.rule, &t.subject)) {
+                (TransitionKind::Resolved | TransitionKind::Cancelled, _) | (_, None) => {
+                    live.remove(&key);
+                    w.upserts
+                        .retain(|u| (&u.rule, &u.subject) != (&key.0, &key.1));
+                    w.deletes.push(key);
+                }
+                (_, Some(engine)) => {
+                    let previous = live.get(&key);
+                    let stored = StoredAlert {
+                        engine: engine.clone(),
+                        summary_vi: t.summary_vi.clone(),
+                        summary_en: t.summary_en.clone(),
+                        labels: t.labels.clone(),
+                        assigned_to: previous.and_then(|p| p.assigned_to.clone()),
+                        ack_comment: previous.and_then(|p| p.ack_comment.clone()),
+                    };
+                    w.upserts
+                        .retain(|u| (&u.rule, &u.subject) != (&key.0, &key.1));
+                    w.deletes.retain(|d| d != &key);
+                    w.upserts.push(AlertRow {
+                        rule: key.0.clone(),
+                        subject: key.1.clone(),
+                        unit: t.unit.clone(),
+                        body: serde_json::to_string(&stored).unwrap_or_default(),
+                    });
+                    live.insert(key, stored);
+                }
+            }
+        }
+        metrics::counter!("ioc_alert_transitions_total").increment(w.history.len() as u64);
+        w
+    }
+}
+
+/// A unit's figures as the engine reads them.
+/// Whether a silence covers an alert of `rule` in `unit` at `now`.
+pub fn is_silenced(
+    silences: &[SilenceRow],
+    rollup: &Rollup,
+    rule: &str,
+    unit: &str,
+    now: Ts,
+) -> bool {
+    silences.iter().any(|s| {
+        s.until > now
+            && s.rule.as_deref().is_none_or(|r| r == rule)
+            && s.unit
+                .as_deref()
+                .is_none_or(|u| rollup.ancestors(unit).iter().any(|a| &**a == u))
+    })
+}
+
+pub fn unit_metrics(a: &UnitAgg, now: Ts) -> alert_rules::UnitMetrics {
+    let t = TaskSummary::from(&a.tasks);
+    let kr_count: i64 = a.kr.iter().map(|k| k.count).sum();
+    let kr_pace_gap = (kr_count > 0).then(|| {
+        a.kr.iter()
+            .map(|k| (k.progress_ppm_sum as f64 / 1e6) - k.period.elapsed(now) * k.count as f64)
+            .sum::<f64>()
+            / kr_count as f64
+    });
+    let count =
+        |s: KpiStatus| -> u32 { a.kpi.iter().map(|g| g[s.index()]).sum::<i64>().max(0) as u32 };
+    alert_rules::UnitMetrics {
+        tasks_overdue: a.tasks.overdue.max(0) as u64,
+        tasks_overdue_ratio: t.overdue_ratio,
+        tasks_on_time_rate: t.on_time_rate,
+        tasks_avg_progress: t.avg_progress,
+        kr_pace_gap,
+        satisfaction_average: a.satisfaction(),
+        kpi_red: count(KpiStatus::Red),
+        kpi_yellow: count(KpiStatus::Yellow),
+        kpi_no_data: count(KpiStatus::NoData),
+    }
+}
