@@ -33,6 +33,17 @@ enum Command {
     },
     /// Measure ingest, rebuild and view reads; prints figures.
     Bench(crate::bench::BenchArgs),
+    /// Check alert rule files, or run rule tests.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Validate rule files (errors name file, line and field); exit 1 on any error.
+    Check { files: Vec<PathBuf> },
+    /// Run rule test files (promtool-style: input series over time, alerts expected at given times).
+    Test { files: Vec<PathBuf> },
 }
 
 pub fn main() -> ExitCode {
@@ -56,6 +67,8 @@ pub fn main() -> ExitCode {
                 no_progress,
             } => import(files, &database_url, !no_progress).await,
             Command::Bench(args) => crate::bench::run(args).await,
+            Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
+            Command::Rules(RulesCommand::Test { files }) => rules_test(&files),
         }
     });
     match result {
@@ -71,12 +84,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::resolve(&args)?;
     crate::telemetry::init_tracing(settings.log_format);
     tracing::info!(?settings, "starting");
-    let (node, mut tasks) = crate::open(
+    let (node, mut tasks) = crate::open_with_rules(
         settings.database_url.expose(),
         settings.clock,
         settings.limits,
+        &settings.rules,
     )
     .await?;
+    tasks.add_background(spawn_reload_on_sighup(
+        node.clone(),
+        tasks.shutdown_signal(),
+    ));
     if settings.demo {
         let size = match settings.demo_size {
             DemoSizeArg::Full => DemoSize::full(),
@@ -162,4 +180,70 @@ async fn import(files: Vec<PathBuf>, database_url: &str, progress: bool) -> anyh
         result.map_err(|e| anyhow::anyhow!("nothing of the failing file was written:\n{e}"))?;
     println!("{report:?}");
     Ok(())
+}
+
+/// SIGHUP reloads the rule files; a bad file is refused (logged with its errors) and the running
+/// rules stay.
+fn spawn_reload_on_sighup(
+    node: crate::Node,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let Ok(mut hup) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            else {
+                return;
+            };
+            loop {
+                tokio::select! {
+                    _ = hup.recv() => match crate::rules::files::load(&node.rule_files) {
+                        Ok(set) => {
+                            let n = set.len();
+                            match node.writer.alert(crate::ingest::writer::AlertAction::ReloadRules(set)).await {
+                                Ok(()) => tracing::info!(rules = n, "rules reloaded on SIGHUP"),
+                                Err(e) => tracing::error!(error = %e, "rule reload failed"),
+                            }
+                        }
+                        Err(errors) => tracing::error!(errors = errors.join("; "), "rule files refused on SIGHUP; the running rules stay"),
+                    },
+                    _ = shutdown.changed() => break,
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = shutdown.changed().await;
+    })
+}
+
+fn rules_check(files: &[PathBuf]) -> anyhow::Result<()> {
+    if files.is_empty() {
+        anyhow::bail!("name at least one rule file or folder: ioc rules check rules/");
+    }
+    match crate::rules::files::check(files) {
+        Ok(n) => {
+            println!("ok: {n} rules (with the built-in ones)");
+            Ok(())
+        }
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("{e}");
+            }
+            anyhow::bail!("{} problem(s); nothing loaded", errors.len())
+        }
+    }
+}
+
+fn rules_test(files: &[PathBuf]) -> anyhow::Result<()> {
+    if files.is_empty() {
+        anyhow::bail!("name at least one test file: ioc rules test rules/default.test.toml");
+    }
+    let (report, ok) = crate::rules::files::test(files);
+    print!("{report}");
+    if ok {
+        Ok(())
+    } else {
+        anyhow::bail!("rule tests failed")
+    }
 }

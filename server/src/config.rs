@@ -45,6 +45,10 @@ pub struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "IOC_MAX_BODY_BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Alert rule files or folders (repeat, or comma-separate in IOC_RULES); default: the
+    /// built-in pack. Reloaded on SIGHUP and by POST /api/v1/rules/reload.
+    #[arg(long, env = "IOC_RULES", value_delimiter = ',')]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,6 +62,7 @@ struct FileConfig {
     clock: Option<ClockMode>,
     log_format: Option<LogFormat>,
     max_body_bytes: Option<usize>,
+    rules: Option<Vec<PathBuf>>,
 }
 
 /// A value that must not reach logs: `Debug` and `Display` show it redacted.
@@ -92,6 +97,7 @@ pub struct Settings {
     pub clock: ClockMode,
     pub log_format: LogFormat,
     pub limits: Limits,
+    pub rules: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -137,6 +143,11 @@ impl Settings {
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Pretty),
             limits: Limits { max_body_bytes },
+            rules: if args.rules.is_empty() {
+                file.rules.unwrap_or_default()
+            } else {
+                args.rules.clone()
+            },
         })
     }
 }
@@ -156,6 +167,7 @@ mod tests {
             clock: None,
             log_format: None,
             max_body_bytes: None,
+            rules: Vec::new(),
         }
     }
 

@@ -29,15 +29,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a node on `url` with a manual clock, bound to 127.0.0.1:0.
 pub async fn spawn_app_on(url: &str) -> TestApp {
-    let (node, tasks) = ioc::open(
-        url,
-        ClockMode::Manual,
-        ioc::http::Limits {
-            max_body_bytes: 1024 * 1024,
-        },
-    )
-    .await
-    .expect("node opens");
+    spawn_app_with_rules(url, &[]).await
+}
+
+/// As `spawn_app_on`, with alert rules from these files (none: the default pack).
+pub async fn spawn_app_with_rules(url: &str, rules: &[std::path::PathBuf]) -> TestApp {
+    let limits = ioc::http::Limits {
+        max_body_bytes: 1024 * 1024,
+    };
+    let (node, tasks) = ioc::open_with_rules(url, ClockMode::Manual, limits, rules)
+        .await
+        .expect("node opens");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -1,0 +1,294 @@
+//! Early warnings end to end: a threshold crossed by an ingested event fires in the same step,
+//! `for` runs on the clock, people acknowledge, assign and silence, everything is in the
+//! history, a restart neither re-fires nor forgets, and a bad rule file never replaces good ones.
+
+use ioc_tests::{spawn_app, spawn_app_with_rules, task_event, TestApp, START};
+use serde_json::{json, Value};
+
+async fn with_leaders(app: &TestApp) {
+    for (id, name, level, parent, leader) in [
+        ("hn", "Thành phố Hà Nội", "city", None, "a1"),
+        ("p-2", "Phường Ba Đình", "ward", Some("hn"), "w3"),
+        ("p-1", "Phường Hoàn Kiếm", "ward", Some("hn"), "w1"),
+    ] {
+        let (status, body) = app
+            .send(reqwest::Method::PUT, &format!("/api/v1/units/{id}"), &json!({"id": id, "name": name, "level": level, "parent": parent, "leader": leader}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
+fn find<'a>(alerts: &'a Value, rule: &str, subject: &str) -> Option<&'a Value> {
+    alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == rule && a["subject"] == subject)
+}
+
+fn observation(id: &str, at: &str, value: f64) -> Value {
+    json!({"type": "kpi_observation", "id": id, "at": at, "kpi": "TTHC", "unit": "p-2", "period": "2026-10", "value": value})
+}
+
+#[tokio::test]
+async fn a_red_kpi_value_fires_in_the_same_step_and_survives_a_restart_without_refiring() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    app.ingest(json!([observation("o1", START, 80.0)])).await;
+    // No waiting: the alert is there as soon as the ingest is acknowledged.
+    let alerts = app.get_ok("/api/v1/alerts?unit=p-2").await;
+    let a = find(&alerts, "builtin.kpi_thresholds", "TTHC@p-2")
+        .unwrap_or_else(|| panic!("no alert in {alerts}"))
+        .clone();
+    assert_eq!(a["state"], "firing");
+    assert_eq!(a["severity"], "red");
+    assert_eq!(a["unit"], "p-2");
+    assert!(
+        a["summary_vi"].as_str().unwrap().contains("Phường Ba Đình"),
+        "{a}"
+    );
+    assert!(!a["summary_en"].as_str().unwrap().is_empty());
+    // Scoped to the subtree: the city sees it, the other ward does not.
+    assert!(find(
+        &app.get_ok("/api/v1/alerts?unit=hn&severity=red").await,
+        "builtin.kpi_thresholds",
+        "TTHC@p-2"
+    )
+    .is_some());
+    assert!(find(
+        &app.get_ok("/api/v1/alerts?unit=p-1").await,
+        "builtin.kpi_thresholds",
+        "TTHC@p-2"
+    )
+    .is_none());
+    assert!(find(
+        &app.get_ok("/api/v1/alerts?group=service").await,
+        "builtin.kpi_thresholds",
+        "TTHC@p-2"
+    )
+    .is_some());
+
+    let (status, body) = app
+        .post("/api/v1/alerts/ack", &json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "by": "w3", "comment": "Đang xử lý"}))
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let history = app.get_ok("/api/v1/alerts/history?kpi=TTHC").await;
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["acknowledged", "fired"], "{history}");
+
+    let app = app.restart().await;
+    let alerts = app.get_ok("/api/v1/alerts?unit=p-2").await;
+    let a = find(&alerts, "builtin.kpi_thresholds", "TTHC@p-2")
+        .expect("the alert survives the restart");
+    assert_eq!(a["acknowledged_by"], "w3");
+    assert_eq!(a["ack_comment"], "Đang xử lý");
+    assert_eq!(
+        app.get_ok("/api/v1/alerts/history?kpi=TTHC")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "a restart must not re-fire"
+    );
+
+    // Back to green: resolved and gone from the active list.
+    app.ingest(json!([observation(
+        "o2",
+        "2026-11-03T08:00:00+07:00",
+        97.0
+    )]))
+    .await;
+    assert!(find(
+        &app.get_ok("/api/v1/alerts").await,
+        "builtin.kpi_thresholds",
+        "TTHC@p-2"
+    )
+    .is_none());
+    let history = app
+        .get_ok("/api/v1/alerts/history?unit=p-2&rule=builtin.kpi_thresholds")
+        .await;
+    assert_eq!(history[0]["kind"], "resolved", "{history}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_unit_rule_with_for_fires_only_once_the_clock_has_run_its_duration() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    app.ingest(json!([
+        task_event("e1", "t1", "w4", "2026-11-10", START),
+        task_event("e2", "t2", "w3", "2026-11-10", START)
+    ]))
+    .await;
+    let state = |alerts: &Value| {
+        find(alerts, "overdue_ratio_ward", "p-2").map(|a| a["state"].as_str().unwrap().to_string())
+    };
+    assert_eq!(state(&app.get_ok("/api/v1/alerts").await), None);
+    // Deadlines pass: 100 % overdue in p-2, above red (25 %), but `for = 10m` has not run.
+    app.set_clock("2026-11-11T00:00:00+07:00").await;
+    assert_eq!(
+        state(&app.get_ok("/api/v1/alerts").await).as_deref(),
+        Some("pending")
+    );
+    app.set_clock("2026-11-11T00:09:00+07:00").await;
+    assert_eq!(
+        state(&app.get_ok("/api/v1/alerts").await).as_deref(),
+        Some("pending")
+    );
+    app.set_clock("2026-11-11T00:10:00+07:00").await;
+    let alerts = app.get_ok("/api/v1/alerts?unit=p-2").await;
+    assert_eq!(state(&alerts).as_deref(), Some("firing"), "{alerts}");
+    assert_eq!(
+        find(&alerts, "overdue_ratio_ward", "p-2").unwrap()["severity"],
+        "red"
+    );
+    // The tasks themselves are overdue too (built-in task rule).
+    assert!(
+        find(&alerts, "builtin.task_overdue", "t1").is_some(),
+        "{alerts}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn alerts_are_assigned_and_silenced_and_bad_actions_are_refused() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    app.ingest(json!([observation("o1", START, 80.0)])).await;
+    let (status, body) = app
+        .post("/api/v1/alerts/assign", &json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "person": "w4", "by": "w3"}))
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = app
+        .post("/api/v1/silences", &json!({"unit": "p-2", "until": "2026-11-05T00:00:00+07:00", "reason": "Đang bảo trì hệ thống một cửa", "by": "a1"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let a = find(
+        &app.get_ok("/api/v1/alerts").await,
+        "builtin.kpi_thresholds",
+        "TTHC@p-2",
+    )
+    .unwrap()
+    .clone();
+    assert_eq!(a["assigned_to"], "w4");
+    assert_eq!(a["silenced"], true);
+    assert!(find(
+        &app.get_ok("/api/v1/alerts?silenced=false").await,
+        "builtin.kpi_thresholds",
+        "TTHC@p-2"
+    )
+    .is_none());
+    assert_eq!(
+        app.get_ok("/api/v1/silences")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let history = app.get_ok("/api/v1/alerts/history?unit=p-2").await;
+    assert!(
+        history
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["kind"] == "assigned" && h["detail"]["action"]["by"] == "w3"),
+        "{history}"
+    );
+
+    let (status, _) = app
+        .post(
+            "/api/v1/alerts/ack",
+            &json!({"rule": "nope", "subject": "x", "by": "w3"}),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, body) = app
+        .post(
+            "/api/v1/alerts/ack",
+            &json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "by": "ghost"}),
+        )
+        .await;
+    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("by")));
+    let (status, body) = app
+        .post(
+            "/api/v1/silences",
+            &json!({"until": "2026-11-05", "reason": "x", "by": "a1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("rule"))
+    );
+    let (status, body) = app
+        .post(
+            "/api/v1/silences",
+            &json!({"unit": "p-2", "until": "2030-01-01", "reason": "x", "by": "a1"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("until"))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_rule_file_is_refused_at_reload_and_the_running_rules_and_alerts_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    let pack =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../alert-rules/rules/default.toml");
+    std::fs::copy(&pack, rules.join("default.toml")).unwrap();
+    let url = format!("sqlite://{}/ioc.db", dir.path().display());
+    let app = spawn_app_with_rules(&url, std::slice::from_ref(&rules)).await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    app.ingest(json!([observation("o1", START, 80.0)])).await;
+    let before = app.get_ok("/api/v1/rules").await["rules"]
+        .as_array()
+        .unwrap()
+        .len();
+    let (status, body) = app.post("/api/v1/rules/reload", &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+
+    std::fs::write(rules.join("extra.toml"), "[[rule]]\nname = \"x\"\nmetric = \"tasks.overdue_ratio\"\nyellow = \"> 0.3\"\nred = \"> 0.2\"\n").unwrap();
+    let (status, body) = app.post("/api/v1/rules/reload", &json!({})).await;
+    assert_eq!(status, 422, "{body}");
+    let msg = body["error"]["message"].as_str().unwrap();
+    assert!(msg.contains("extra.toml:5"), "{msg}");
+    assert!(find(
+        &app.get_ok("/api/v1/alerts").await,
+        "builtin.kpi_thresholds",
+        "TTHC@p-2"
+    )
+    .is_some());
+    // The good file plus a good extra rule: reloaded, and the unchanged alert keeps its state.
+    std::fs::write(rules.join("extra.toml"), "[[rule]]\nname = \"x\"\nmetric = \"tasks.overdue_ratio\"\nyellow = \"> 0.2\"\nred = \"> 0.3\"\nsummary_vi = \"Quá hạn {value}\"\nsummary_en = \"Overdue {value}\"\n").unwrap();
+    let (status, body) = app.post("/api/v1/rules/reload", &json!({})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        app.get_ok("/api/v1/rules").await["rules"]
+            .as_array()
+            .unwrap()
+            .len(),
+        before + 1
+    );
+    let history = app.get_ok("/api/v1/alerts/history?kpi=TTHC").await;
+    assert_eq!(
+        history.as_array().unwrap().len(),
+        1,
+        "reloading must not re-fire unchanged alerts: {history}"
+    );
+    app.stop().await;
+}
