@@ -4,7 +4,7 @@
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use crate::domain::time::{format_ts, now_ms, parse_ts};
+use crate::domain::time::{format_ts, parse_ts};
 use crate::ingest::writer::{AlertAction, AlertError};
 use crate::ingest::ItemError;
 use crate::rules::{is_silenced, StoredAlert};
@@ -380,10 +380,7 @@ async fn silence(
             format!("unknown person '{}'", b.by),
         )));
     }
-    let now = node
-        .rollup
-        .now()
-        .max(now_ms().min(node.rollup.now().max(0)));
+    let now = node.rollup.now();
     let until =
         parse_ts(&b.until, true).map_err(|e| ApiError::Invalid(ItemError::new("until", e)))?;
     if until <= now || until > now + 90 * 86_400_000 {

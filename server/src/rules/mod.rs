@@ -431,12 +431,15 @@ impl Alerting {
         })
     }
 
-    /// Applies transitions to the live alerts and turns them into rows.
+    /// Applies transitions to the live alerts and turns them into rows: one row per alert (its
+    /// last state in the batch), every transition in the history.
     fn record(&mut self, transitions: Vec<Transition>) -> AlertWrites {
         let mut w = AlertWrites::default();
         if transitions.is_empty() {
             return w;
         }
+        // Keyed, so thousands of transitions at once (a start with many overdue tasks) stay linear.
+        let mut last: BTreeMap<(String, String), Option<AlertRow>> = BTreeMap::new();
         let mut board = self.live.write().expect("live alerts lock");
         let live = &mut board.alerts;
         for t in transitions {
@@ -462,9 +465,7 @@ impl Alerting {
             match (t.kind, self.engine.alert(&t.rule, &t.subject)) {
                 (TransitionKind::Resolved | TransitionKind::Cancelled, _) | (_, None) => {
                     live.remove(&key);
-                    w.upserts
-                        .retain(|u| (&u.rule, &u.subject) != (&key.0, &key.1));
-                    w.deletes.push(key);
+                    last.insert(key, None);
                 }
                 (_, Some(engine)) => {
                     let previous = live.get(&key);
@@ -476,17 +477,21 @@ impl Alerting {
                         assigned_to: previous.and_then(|p| p.assigned_to.clone()),
                         ack_comment: previous.and_then(|p| p.ack_comment.clone()),
                     };
-                    w.upserts
-                        .retain(|u| (&u.rule, &u.subject) != (&key.0, &key.1));
-                    w.deletes.retain(|d| d != &key);
-                    w.upserts.push(AlertRow {
+                    let row = AlertRow {
                         rule: key.0.clone(),
                         subject: key.1.clone(),
                         unit: t.unit.clone(),
                         body: serde_json::to_string(&stored).unwrap_or_default(),
-                    });
-                    live.insert(key, stored);
+                    };
+                    live.insert(key.clone(), stored);
+                    last.insert(key, Some(row));
                 }
+            }
+        }
+        for (key, row) in last {
+            match row {
+                Some(r) => w.upserts.push(r),
+                None => w.deletes.push(key),
             }
         }
         metrics::counter!("ioc_alert_transitions_total").increment(w.history.len() as u64);
