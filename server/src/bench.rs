@@ -24,6 +24,15 @@ pub struct BenchArgs {
     /// Database to benchmark; default a fresh SQLite file in a temp folder.
     #[arg(long)]
     pub database_url: Option<String>,
+    /// KPI observations for the rules comparison (0 skips it).
+    #[arg(long, default_value_t = 200_000)]
+    pub rule_events: usize,
+    /// KPI series active in the rules comparison.
+    #[arg(long, default_value_t = 10_000)]
+    pub series: usize,
+    /// Only the rules comparison.
+    #[arg(long)]
+    pub rules_only: bool,
 }
 
 fn rss_bytes() -> Option<u64> {
@@ -38,6 +47,16 @@ fn ms(d: Duration) -> f64 {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     crate::telemetry::init_tracing(crate::telemetry::LogFormat::Pretty);
+    if !args.rules_only {
+        tasks_and_views(&args).await?;
+    }
+    if args.rule_events > 0 {
+        rules_comparison(&args).await?;
+    }
+    Ok(())
+}
+
+async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url = args
         .database_url
@@ -227,5 +246,224 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         check.elapsed().as_secs_f64()
     );
     crate::close(node, tasks).await;
+    Ok(())
+}
+
+/// Sends pre-built bodies from `clients` concurrent connections; returns events sent, elapsed
+/// time and the per-request latency histogram (µs).
+async fn drive(
+    addr: std::net::SocketAddr,
+    bodies: Vec<(usize, Vec<u8>)>,
+    clients: usize,
+) -> anyhow::Result<(usize, Duration, Histogram<u64>)> {
+    let mut queues: Vec<Vec<(usize, Vec<u8>)>> = (0..clients).map(|_| Vec::new()).collect();
+    for (i, b) in bodies.into_iter().enumerate() {
+        queues[i % clients].push(b);
+    }
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut handles = Vec::new();
+    for queue in queues {
+        let client = client.clone();
+        let url = format!("http://{addr}/api/v1/events");
+        handles.push(tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new(3).expect("histogram");
+            let mut sent = 0usize;
+            for (n, body) in queue {
+                let t = Instant::now();
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await?;
+                if !r.status().is_success() {
+                    return Err(anyhow::anyhow!(
+                        "ingest refused: {} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    ));
+                }
+                hist.record(t.elapsed().as_micros() as u64).ok();
+                sent += n;
+            }
+            Ok::<_, anyhow::Error>((sent, hist))
+        }));
+    }
+    let mut sent = 0;
+    let mut hist = Histogram::<u64>::new(3)?;
+    for h in handles {
+        let (n, h) = h.await??;
+        sent += n;
+        hist.add(h)?;
+    }
+    Ok((sent, started.elapsed(), hist))
+}
+
+/// Ingest of KPI values over `args.series` active series, with the default rule pack and
+/// without rules, on fresh databases; every value flips its series between green and red, so
+/// nearly every event makes an alert transition: the engine's worst case.
+async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
+    use crate::ingest::catalog::{CatalogItem, KpiIn};
+    println!(
+        "\n== alert rules: {} KPI values over {} series, 1,000-event batches",
+        args.rule_events, args.series
+    );
+    let mut figures = Vec::new();
+    for with_rules in [false, true] {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}/rules.db", dir.path().display());
+        let limits = crate::http::Limits {
+            max_body_bytes: 64 * 1024 * 1024,
+        };
+        let (node, tasks) = if with_rules {
+            crate::open(&url, ClockMode::Manual, limits).await?
+        } else {
+            crate::open_without_rules(&url, ClockMode::Manual, limits).await?
+        };
+        let now = now_ms();
+        node.writer.tick(now).await?;
+        crate::demo::seed(
+            &node.writer,
+            &node.rollup,
+            &DemoSize {
+                tasks: 0,
+                ..DemoSize::full()
+            },
+            now,
+            1,
+        )
+        .await?;
+        // Extra monthly ward KPIs until `series` series exist.
+        let wards: Vec<String> = node
+            .rollup
+            .units()
+            .into_iter()
+            .filter(|u| {
+                matches!(
+                    u.level,
+                    crate::domain::UnitLevel::Ward | crate::domain::UnitLevel::Commune
+                )
+            })
+            .map(|u| u.id.to_string())
+            .collect();
+        let existing: usize = node
+            .rollup
+            .kpis()
+            .iter()
+            .map(|k| k.series_units().len())
+            .sum();
+        let extra = args
+            .series
+            .saturating_sub(existing)
+            .div_ceil(wards.len().max(1));
+        let items: Vec<CatalogItem> = (0..extra)
+            .map(|i| {
+                KpiIn {
+                    code: format!("BENCH-{i:03}"),
+                    name: format!("Chỉ số thử tải {i}"),
+                    formula: String::new(),
+                    data_source: "bench".into(),
+                    unit_of_measure: "%".into(),
+                    thresholds: crate::domain::Thresholds::HigherIsBetter {
+                        green: 90.0,
+                        red: 70.0,
+                    },
+                    frequency: crate::domain::Frequency::Monthly,
+                    group: crate::domain::IndexGroup::Service,
+                    leading_unit: "hn".into(),
+                    coordinating_units: Vec::new(),
+                    measured_units: wards.clone(),
+                }
+                .validate()
+                .map_err(|e| anyhow::anyhow!("bench KPI: {e}"))
+            })
+            .collect::<anyhow::Result<_>>()?;
+        node.writer.catalog(items).await?;
+        let series: Vec<(String, String)> = node
+            .rollup
+            .kpis()
+            .into_iter()
+            .filter(|k| k.frequency == crate::domain::Frequency::Monthly)
+            .flat_map(|k| {
+                k.series_units()
+                    .into_iter()
+                    .map(move |u| (k.code.to_string(), u.to_string()))
+            })
+            .collect();
+        let period = {
+            use chrono::TimeZone;
+            chrono::Utc
+                .timestamp_millis_opt(now)
+                .single()
+                .map(|t| {
+                    t.with_timezone(&crate::domain::time::vn())
+                        .format("%Y-%m")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        };
+        let bodies: Vec<(usize, Vec<u8>)> = (0..args.rule_events.div_ceil(1000))
+            .map(|b| {
+                let events: Vec<Value> = (b * 1000..((b + 1) * 1000).min(args.rule_events))
+                    .map(|i| {
+                        let (kpi, unit) = &series[i % series.len()];
+                        let round = i / series.len();
+                        // Alternate far sides of every KPI's thresholds so statuses flip each round.
+                        let k = node.rollup.kpi(kpi).expect("kpi exists");
+                        let value = match k.thresholds {
+                            crate::domain::Thresholds::HigherIsBetter { green, red } => if round % 2 == 0 { green + 1.0 } else { red - 1.0 },
+                            crate::domain::Thresholds::LowerIsBetter { green, red } => if round % 2 == 0 { green - 1.0 } else { red + 1.0 },
+                            crate::domain::Thresholds::InBand { green_low, green_high, red_high, .. } => if round % 2 == 0 { (green_low + green_high) / 2.0 } else { red_high + 1.0 },
+                        };
+                        json!({"type": "kpi_observation", "id": format!("r-{i}"), "at": format_ts(now + i as i64), "kpi": kpi, "unit": unit, "period": period, "value": value})
+                    })
+                    .collect();
+                (events.len(), serde_json::to_vec(&events).expect("serialize"))
+            })
+            .collect();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(crate::serve(listener, node.clone(), async {
+            let _ = stop_rx.await;
+        }));
+        let (sent, elapsed, hist) = drive(addr, bodies, args.clients).await?;
+        let rate = sent as f64 / elapsed.as_secs_f64();
+        let live = node.alerts.read().map(|b| b.alerts.len()).unwrap_or(0);
+        println!(
+            "{}: {} series, {sent} events in {:.2} s = {rate:.0} events/s; request p50 {:.1} ms, p99 {:.1} ms; live alerts at the end: {live}",
+            if with_rules { "with the default pack + built-ins" } else { "without rules" },
+            series.len(),
+            elapsed.as_secs_f64(),
+            hist.value_at_quantile(0.5) as f64 / 1000.0,
+            hist.value_at_quantile(0.99) as f64 / 1000.0,
+        );
+        figures.push(rate);
+        let _ = stop_tx.send(());
+        server.await??;
+        crate::close(node, tasks).await;
+    }
+    if let [without, with] = figures[..] {
+        println!("ratio with/without rules: {:.2}", with / without);
+    }
+    let rendered = crate::telemetry::prometheus().render();
+    let quantiles: Vec<String> = rendered
+        .lines()
+        .filter(|l| l.starts_with("ioc_alert_apply_to_record_seconds{quantile="))
+        .filter_map(|l| {
+            let q = l.split('"').nth(1)?;
+            let v: f64 = l.rsplit(' ').next()?.parse().ok()?;
+            Some(format!(
+                "p{} {:.2} ms",
+                (q.parse::<f64>().ok()? * 100.0).round(),
+                v * 1000.0
+            ))
+        })
+        .collect();
+    println!(
+        "apply of a crossing batch -> its alerts recorded in the store: {}",
+        quantiles.join(", ")
+    );
     Ok(())
 }

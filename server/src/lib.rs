@@ -77,6 +77,25 @@ pub async fn open_with_rules(
     let rules = rules::files::load(rule_files).map_err(|errors| {
         anyhow::anyhow!("the rule files are not valid:\n{}", errors.join("\n"))
     })?;
+    open_node(database_url, clock, limits, Some(rules), rule_files).await
+}
+
+/// As `open`, with no alerting at all (benchmarks compare against it).
+pub async fn open_without_rules(
+    database_url: &str,
+    clock: ClockMode,
+    limits: http::Limits,
+) -> anyhow::Result<(Node, NodeTasks)> {
+    open_node(database_url, clock, limits, None, &[]).await
+}
+
+async fn open_node(
+    database_url: &str,
+    clock: ClockMode,
+    limits: http::Limits,
+    rules: Option<alert_rules::RuleSet>,
+    rule_files: &[std::path::PathBuf],
+) -> anyhow::Result<(Node, NodeTasks)> {
     // Install the metrics recorder before anything counts.
     telemetry::prometheus();
     let store = store::connect(database_url).await?;
@@ -94,24 +113,30 @@ pub async fn open_with_rules(
         "rollup rebuilt from the store"
     );
     let alerts = rules::LiveAlerts::default();
-    let (alerting, writes) = rules::Alerting::start(
-        rules,
-        store.load_alerts().await?,
-        store.silences(now).await?,
-        &rollup,
-        alerts.clone(),
-    );
-    store
-        .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
-        .await?;
-    tracing::info!(
-        rules = alerting.engine().rules().count(),
-        alerts = alerts.read().map(|b| b.alerts.len()).unwrap_or(0),
-        "alert rules running"
-    );
+    let alerting = match rules {
+        Some(rules) => {
+            let (alerting, writes) = rules::Alerting::start(
+                rules,
+                store.load_alerts().await?,
+                store.silences(now).await?,
+                &rollup,
+                alerts.clone(),
+            );
+            store
+                .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
+                .await?;
+            tracing::info!(
+                rules = alerting.engine().rules().count(),
+                alerts = alerts.read().map(|b| b.alerts.len()).unwrap_or(0),
+                "alert rules running"
+            );
+            Some(alerting)
+        }
+        None => None,
+    };
     let (bus, _) = broadcast::channel(1024);
     let (writer, writer_task) =
-        Writer::spawn_with_alerting(store.clone(), rollup.clone(), bus.clone(), Some(alerting));
+        Writer::spawn_with_alerting(store.clone(), rollup.clone(), bus.clone(), alerting);
     let (shutdown, _) = watch::channel(false);
     let mut node_tasks = NodeTasks {
         writer: writer_task,

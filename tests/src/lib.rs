@@ -249,3 +249,39 @@ fn rand_suffix() -> u64 {
         .unwrap_or(0);
     t * 1000 + N.fetch_add(1, Ordering::Relaxed)
 }
+
+/// Starts the real binary (`bin`: the test's `CARGO_BIN_EXE_ioc-e2e`) on `url` with a manual
+/// clock and returns it with its base URL, read from its "listening" log line. Address and
+/// database come from the environment, as an operator would set them.
+pub fn start_process(bin: &str, url: &str, extra: &[&str]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(bin)
+        .args(["serve", "--clock", "manual", "--log-format", "json"])
+        .args(extra)
+        .env("IOC_BIND", "127.0.0.1:0")
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start ioc");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if !sent {
+                if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                    if let Some(addr) = v["addr"].as_str() {
+                        let _ = tx.send(addr.to_string());
+                        sent = true;
+                    }
+                }
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the server logs its address");
+    (child, format!("http://{addr}"))
+}

@@ -292,3 +292,52 @@ async fn a_bad_rule_file_is_refused_at_reload_and_the_running_rules_and_alerts_s
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_unacknowledged_red_escalates_to_the_parent_leader_and_an_acknowledged_one_does_not() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    app.ingest(json!([
+        task_event("e1", "t1", "w4", "2026-11-10", START),
+        task_event("e2", "t2", "w1", "2026-11-10", START),
+    ]))
+    .await;
+    // Both wards go red (100 % overdue) and fire after `for = 10m`.
+    app.set_clock("2026-11-11T00:00:00+07:00").await;
+    app.set_clock("2026-11-11T00:10:00+07:00").await;
+    let (status, body) = app
+        .post(
+            "/api/v1/alerts/ack",
+            &json!({"rule": "overdue_ratio_ward", "subject": "p-1", "by": "w1"}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    // `escalate_after = 4h`, counted from the red's start.
+    app.set_clock("2026-11-11T04:11:00+07:00").await;
+    let escalations: Vec<Value> = app
+        .get_ok("/api/v1/alerts/history?unit=hn&rule=overdue_ratio_ward")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["kind"] == "escalated")
+        .cloned()
+        .collect();
+    assert_eq!(escalations.len(), 1, "{escalations:?}");
+    assert_eq!(escalations[0]["subject"], "p-2");
+    let notify = &escalations[0]["detail"]["notify"];
+    assert_eq!(
+        notify[0]["person"], "a1",
+        "the city's leader hears of it: {notify}"
+    );
+    let a = find(
+        &app.get_ok("/api/v1/alerts?unit=p-2").await,
+        "overdue_ratio_ward",
+        "p-2",
+    )
+    .unwrap()
+    .clone();
+    assert!(a["escalated_at"].is_string(), "{a}");
+    app.stop().await;
+}

@@ -3,49 +3,7 @@
 //! its task is in the views.
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-
-/// Starts the binary on `url` and returns it with its base URL, read from its "listening" log.
-fn start(url: &str) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ioc-e2e"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            url,
-            "--clock",
-            "manual",
-            "--log-format",
-            "json",
-        ])
-        .env("RUST_LOG", "info")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start ioc");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if let Some(addr) = v["addr"].as_str() {
-                        let _ = tx.send(addr.to_string());
-                        sent = true;
-                    }
-                }
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("the server logs its address");
-    (child, format!("http://{addr}"))
-}
 
 async fn post(
     client: &reqwest::Client,
@@ -59,7 +17,7 @@ async fn post(
 async fn a_kill_9_during_ingest_loses_no_acknowledged_event() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/crash.db", dir.path().display());
-    let (mut child, base) = start(&url);
+    let (mut child, base) = ioc_tests::start_process(env!("CARGO_BIN_EXE_ioc-e2e"), &url, &[]);
     let client = reqwest::Client::new();
     let c = ioc_tests::fixture_catalog();
     for (path, key) in [("/api/v1/units", "units"), ("/api/v1/people", "people")] {
@@ -113,7 +71,7 @@ async fn a_kill_9_during_ingest_loses_no_acknowledged_event() {
     let acked = acked.lock().unwrap().clone();
     assert!(acked.len() >= 6_000);
 
-    let (mut child, base) = start(&url);
+    let (mut child, base) = ioc_tests::start_process(env!("CARGO_BIN_EXE_ioc-e2e"), &url, &[]);
     let city: Value = client
         .get(format!("{base}/api/v1/units/hn/view"))
         .send()

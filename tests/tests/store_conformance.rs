@@ -281,6 +281,90 @@ async fn conformance(store: Arc<dyn Store>) {
     assert_eq!(dump.units["hn"].kr.len(), 1);
     assert_eq!(dump.units["hn"].kr[0].progress_ppm_sum, 250_000);
 
+    // Alerts: live rows replaced and deleted in batches, history appended in order, silences.
+    use ioc::store::{AlertHistoryRow, AlertRow, HistoryQuery, SilenceRow};
+    let row = |rule: &str, subject: &str, unit: &str, body: &str| AlertRow {
+        rule: rule.into(),
+        subject: subject.into(),
+        unit: unit.into(),
+        body: body.into(),
+    };
+    let hist = |rule: &str, subject: &str, unit: &str, kind: &str, at: Ts| AlertHistoryRow {
+        seq: 0,
+        rule: rule.into(),
+        subject: subject.into(),
+        unit: unit.into(),
+        kind: kind.into(),
+        severity: "red".into(),
+        at,
+        body: format!("{{\"kind\":\"{kind}\"}}"),
+    };
+    store
+        .save_alerts(
+            &[
+                row("r1", "p1", "p1", "{}"),
+                row("r1", "so", "so", "{}"),
+                row("r2", "K1@p1", "p1", "{}"),
+            ],
+            &[],
+            &[
+                hist("r1", "p1", "p1", "fired", 1),
+                hist("r1", "so", "so", "fired", 2),
+                hist("r2", "K1@p1", "p1", "fired", 3),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .save_alerts(
+            &[row("r1", "so", "so", "{\"acked\":true}")],
+            &[("r1".into(), "p1".into()), ("r2".into(), "K1@p1".into())],
+            &[hist("r1", "p1", "p1", "resolved", 4)],
+        )
+        .await
+        .unwrap();
+    let live = store.load_alerts().await.unwrap();
+    assert_eq!(live, vec![row("r1", "so", "so", "{\"acked\":true}")]);
+    let q = HistoryQuery {
+        units: vec!["p1".into()],
+        limit: 10,
+        ..HistoryQuery::default()
+    };
+    let h = store.alert_history(&q).await.unwrap();
+    assert_eq!(
+        h.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
+        ["resolved", "fired", "fired"],
+        "newest first"
+    );
+    assert!(h[0].seq > h[1].seq);
+    let q = HistoryQuery {
+        rule: Some("r1".into()),
+        subject: Some("p1".into()),
+        before: Some(h[0].seq),
+        limit: 10,
+        ..HistoryQuery::default()
+    };
+    assert_eq!(store.alert_history(&q).await.unwrap().len(), 1);
+    let s = SilenceRow {
+        id: 0,
+        rule: Some("r1".into()),
+        unit: None,
+        until: 100,
+        reason: "bảo trì".into(),
+        created_by: "b".into(),
+        created_at: 1,
+    };
+    let id = store.add_silence(&s).await.unwrap();
+    assert!(id > 0);
+    assert_eq!(
+        store.silences(50).await.unwrap(),
+        vec![SilenceRow { id, ..s }]
+    );
+    assert!(
+        store.silences(100).await.unwrap().is_empty(),
+        "an ended silence is not listed"
+    );
+
     // Updates replace whole rows; the unit move is visible in the next load.
     let mut moved = t1.clone();
     moved.unit = "so".into();

@@ -439,29 +439,19 @@ async fn silences(State(node): State<Node>) -> Result<Json<Vec<SilenceOut>>, Api
     ))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct RuleOut {
-    pub name: String,
-    pub metric: String,
-    /// The file it came from, or `builtin`.
-    pub origin: String,
-}
-
+/// The rules running now (a changed file counts only once reloaded).
 async fn rules(State(node): State<Node>) -> Result<Json<serde_json::Value>, ApiError> {
-    // The engine lives in the writer; what rules exist is visible through the files they come
-    // from, read again here without touching the running set.
-    let set = crate::rules::files::load(&node.rule_files)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!(e.join("; "))))?;
-    let list: Vec<RuleOut> = set
-        .rules()
-        .map(|r| RuleOut {
-            name: r.name().to_string(),
-            metric: name(&r.metric()),
-            origin: format!("{:?}", r.origin()),
-        })
+    let board = node
+        .alerts
+        .read()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
+    let files: Vec<String> = node
+        .rule_files
+        .iter()
+        .map(|p| p.display().to_string())
         .collect();
     Ok(Json(
-        serde_json::json!({ "files": node.rule_files.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(), "rules": list }),
+        serde_json::json!({ "files": files, "rules": board.rules }),
     ))
 }
 

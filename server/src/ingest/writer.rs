@@ -376,13 +376,20 @@ impl WriterTask {
         if changes.is_empty() {
             return;
         }
+        let applying = std::time::Instant::now();
         if let Some(a) = &mut self.alerting {
             a.before_apply(&changes, &self.rollup);
         }
         self.rollup.apply(&changes);
         if let Some(a) = &mut self.alerting {
             let writes = a.after_apply(&changes, &self.rollup);
+            let transitions = writes.history.len();
             self.save_alerts(writes).await;
+            if transitions > 0 {
+                // From the apply of the batch to its alerts being recorded in the store.
+                metrics::histogram!("ioc_alert_apply_to_record_seconds")
+                    .record(applying.elapsed().as_secs_f64());
+            }
         }
         // No subscriber yet is fine: the bus is for live views and other nodes.
         let _ = self.bus.send(Arc::new(Committed { changes }));

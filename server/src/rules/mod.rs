@@ -32,6 +32,16 @@ pub struct StoredAlert {
 pub struct Board {
     pub alerts: BTreeMap<(String, String), StoredAlert>,
     pub silences: Vec<SilenceRow>,
+    /// The rules the engine is running now (not what the files say until they are reloaded).
+    pub rules: Vec<RuleInfo>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RuleInfo {
+    pub name: String,
+    pub metric: String,
+    /// The file it came from, or `builtin`.
+    pub origin: String,
 }
 
 pub type LiveAlerts = Arc<RwLock<Board>>;
@@ -95,12 +105,14 @@ impl Alerting {
         *live.write().expect("live alerts lock") = Board {
             alerts: kept,
             silences,
+            rules: Vec::new(),
         };
         let mut me = Alerting {
             engine,
             live,
             dirty_units: BTreeSet::new(),
         };
+        me.publish_rules();
         transitions.extend(me.describe_everything(rollup, now));
         let writes = me.record(transitions);
         (me, writes)
@@ -127,6 +139,22 @@ impl Alerting {
             out.extend(self.feed_unit_metrics(rollup, &u.id, now));
         }
         out
+    }
+
+    fn publish_rules(&self) {
+        let rules = self
+            .engine
+            .rules()
+            .map(|r| RuleInfo {
+                name: r.name().to_string(),
+                metric: serde_json::to_value(r.metric())
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                origin: r.origin().to_string(),
+            })
+            .collect();
+        self.live.write().expect("live alerts lock").rules = rules;
     }
 
     pub fn live(&self) -> &LiveAlerts {
@@ -346,6 +374,7 @@ impl Alerting {
     pub fn set_rules(&mut self, rules: RuleSet, rollup: &Rollup) -> AlertWrites {
         let now = rollup.now();
         let mut out = self.engine.set_rules(rules, now);
+        self.publish_rules();
         out.extend(self.describe_everything(rollup, now));
         self.record(out)
     }

@@ -395,8 +395,19 @@ macro_rules! sql_store_impl {
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::store::sql::CHUNK;
                 let mut tx = self.pool.begin().await?;
-                for (rule, subject) in deletes {
-                    sqlx::query("DELETE FROM alerts WHERE rule = $1 AND subject = $2").bind(rule).bind(subject).execute(&mut *tx).await?;
+                // One statement per chunk: a batch can end thousands of alerts at once.
+                for chunk in deletes.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM alerts WHERE (rule, subject) IN (VALUES ");
+                    let mut first = true;
+                    for (rule, subject) in chunk {
+                        if !first {
+                            qb.push(", ");
+                        }
+                        first = false;
+                        qb.push("(").push_bind(rule.clone()).push(", ").push_bind(subject.clone()).push(")");
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
                 }
                 for chunk in upserts.chunks(CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO alerts (rule, subject, unit_id, body) ");
