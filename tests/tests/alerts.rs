@@ -341,3 +341,35 @@ async fn an_unacknowledged_red_escalates_to_the_parent_leader_and_an_acknowledge
     assert!(a["escalated_at"].is_string(), "{a}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_restart_keeps_for_progress_so_a_pending_alert_fires_on_time() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    app.ingest(json!([task_event("e1", "t1", "w4", "2026-11-10", START)]))
+        .await;
+    app.set_clock("2026-11-11T00:00:00+07:00").await;
+    app.set_clock("2026-11-11T00:06:00+07:00").await;
+    let pending = find(
+        &app.get_ok("/api/v1/alerts").await,
+        "overdue_ratio_ward",
+        "p-2",
+    )
+    .unwrap()["state"]
+        .clone();
+    assert_eq!(pending, "pending");
+    let app = app.restart().await;
+    // 10 minutes after the condition began, not 10 minutes after the restart.
+    app.set_clock("2026-11-11T00:10:00+07:00").await;
+    let a = find(
+        &app.get_ok("/api/v1/alerts").await,
+        "overdue_ratio_ward",
+        "p-2",
+    )
+    .unwrap()
+    .clone();
+    assert_eq!(a["state"], "firing", "{a}");
+    assert_eq!(a["fired_at"], "2026-11-11T00:10:00.000+07:00");
+    app.stop().await;
+}

@@ -334,6 +334,15 @@ pub struct Kpi {
 }
 
 impl Kpi {
+    /// Whether `unit` has a series of this KPI (without building the list).
+    pub fn measures(&self, unit: &str) -> bool {
+        if self.measured_units.is_empty() {
+            &*self.leading_unit == unit
+        } else {
+            self.measured_units.iter().any(|u| &**u == unit)
+        }
+    }
+
     pub fn series_units(&self) -> Vec<Id> {
         if self.measured_units.is_empty() {
             vec![self.leading_unit.clone()]

@@ -551,25 +551,25 @@ fn plan_events(
                 source,
                 entered_by,
             } => {
-                let k = rollup
-                    .kpi(kpi)
+                let (frequency, measured) = rollup
+                    .with_kpi(kpi, |k| (k.frequency, k.measures(unit)))
                     .ok_or_else(|| ItemError::new("kpi", format!("unknown KPI '{kpi}'")).at(i))?;
                 if rollup.unit(unit).is_none() {
                     return Err(ItemError::new("unit", format!("unknown unit '{unit}'")).at(i));
                 }
-                if !k.series_units().contains(unit) {
+                if !measured {
                     return Err(ItemError::new(
                         "unit",
                         format!("KPI '{kpi}' is not measured for unit '{unit}'"),
                     )
                     .at(i));
                 }
-                if period.kind != k.frequency.period_kind() {
+                if period.kind != frequency.period_kind() {
                     return Err(ItemError::new(
                         "period",
                         format!(
                             "KPI '{kpi}' is reported {}; '{period}' is not such a period",
-                            k.frequency.as_str()
+                            frequency.as_str()
                         ),
                     )
                     .at(i));

@@ -205,6 +205,10 @@ impl Rollup {
     pub fn kpi(&self, code: &str) -> Option<Kpi> {
         self.read().kpis.get(code).cloned()
     }
+    /// Reads a KPI in place: the hot paths need a field or two, not a copy of its unit lists.
+    pub fn with_kpi<R>(&self, code: &str, f: impl FnOnce(&Kpi) -> R) -> Option<R> {
+        self.read().kpis.get(code).map(f)
+    }
     pub fn unit(&self, id: &str) -> Option<Unit> {
         self.read().units.get(id).map(|n| n.unit.clone())
     }
@@ -420,15 +424,21 @@ impl State {
                 return;
             }
         }
-        let Some(kpi) = self.kpis.get(&obs.kpi).cloned() else {
+        let Some((thresholds, group, measured)) = self
+            .kpis
+            .get(&obs.kpi)
+            .map(|k| (k.thresholds, k.group, k.measures(&obs.unit)))
+        else {
             return;
         };
-        let measured = kpi.series_units().contains(&obs.unit);
-        let before = self.series_status(&kpi, &obs.unit);
+        let before = self
+            .series
+            .get(&key)
+            .map_or(KpiStatus::NoData, |o| thresholds.status(o.value));
+        let after = thresholds.status(obs.value);
         self.series.insert(key, obs.clone());
-        let after = self.series_status(&kpi, &obs.unit);
         if measured && before != after {
-            let g = kpi.group.index();
+            let g = group.index();
             self.for_chain(&obs.unit, |a| {
                 a.kpi[g][before.index()] -= 1;
                 a.kpi[g][after.index()] += 1;

@@ -202,8 +202,9 @@ impl Alerting {
                     self.dirty_units.extend(rollup.ancestors(&t.unit));
                 }
                 Change::Observation(o) => {
-                    if let Some(k) = rollup.kpi(&o.kpi) {
-                        out.extend(self.feed_series(rollup, &k, &o.unit, now));
+                    let kpi = rollup.with_kpi(&o.kpi, |k| (k.code.clone(), k.leading_unit.clone()));
+                    if let Some((code, leading)) = kpi {
+                        out.extend(self.feed_series(rollup, &code, &leading, &o.unit, now));
                     }
                     self.dirty_units.extend(rollup.ancestors(&o.unit));
                 }
@@ -292,7 +293,7 @@ impl Alerting {
             now,
         );
         for unit in k.series_units() {
-            out.extend(self.feed_series(rollup, k, &unit, now));
+            out.extend(self.feed_series(rollup, &k.code, &k.leading_unit, &unit, now));
         }
         out
     }
@@ -300,20 +301,21 @@ impl Alerting {
     fn feed_series(
         &mut self,
         rollup: &Rollup,
-        k: &crate::domain::Kpi,
+        code: &str,
+        leading_unit: &str,
         unit: &str,
         now: Ts,
     ) -> Vec<Transition> {
-        let obs = rollup.latest_observation(&k.code, unit);
+        let obs = rollup.latest_observation(code, unit);
         // Who enters the values: whoever entered the last one, else the leader of the leading unit.
         let data_entry = obs
             .as_ref()
             .and_then(|o| o.entered_by.clone())
-            .or_else(|| rollup.unit(&k.leading_unit).and_then(|u| u.leader))
+            .or_else(|| rollup.unit(leading_unit).and_then(|u| u.leader))
             .map(|p| p.to_string());
         self.engine.series(
             alert_rules::Series {
-                kpi: k.code.to_string(),
+                kpi: code.to_string(),
                 unit: unit.to_string(),
                 value: obs.as_ref().map(|o| o.value),
                 last_updated: obs.as_ref().map(|o| o.at),
