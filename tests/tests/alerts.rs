@@ -373,3 +373,63 @@ async fn a_restart_keeps_for_progress_so_a_pending_alert_fires_on_time() {
     assert_eq!(a["fired_at"], "2026-11-11T00:10:00.000+07:00");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_kpi_value_past_its_frequency_and_grace_turns_no_data_and_warns_its_data_entry() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    app.ingest(json!([{"type": "kpi_observation", "id": "o1", "at": START, "kpi": "TTHC", "unit": "p-1", "period": "2026-10", "value": 97.0, "entered_by": "w2"}])).await;
+    let service = |v: &Value| v["summary"]["kpis"]["service"].clone();
+    assert_eq!(
+        service(&app.get_ok("/api/v1/units/hn/view").await),
+        json!({"green": 1, "yellow": 0, "red": 0, "no_data": 1})
+    );
+    // Monthly: current for 31 days plus 3 days of grace after it was entered.
+    app.set_clock("2026-12-06T07:00:00+07:00").await;
+    assert_eq!(
+        service(&app.get_ok("/api/v1/units/hn/view").await)["green"],
+        1
+    );
+    app.set_clock("2026-12-06T09:00:00+07:00").await;
+    assert_eq!(
+        service(&app.get_ok("/api/v1/units/hn/view").await),
+        json!({"green": 0, "yellow": 0, "red": 0, "no_data": 2})
+    );
+    let board = app.get_ok("/api/v1/units/p-1/kpis").await;
+    let line = board["kpis"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["code"] == "TTHC")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            line["status"].as_str(),
+            line["stale"].as_bool(),
+            line["value"].as_f64()
+        ),
+        (Some("no_data"), Some(true), Some(97.0))
+    );
+    let stale = find(
+        &app.get_ok("/api/v1/alerts?unit=p-1").await,
+        "builtin.kpi_stale",
+        "TTHC@p-1",
+    )
+    .cloned()
+    .expect("a stale-data alert");
+    assert_eq!(stale["state"], "firing");
+    // A fresh value brings the series back.
+    app.ingest(json!([{"type": "kpi_observation", "id": "o2", "at": "2026-12-06T09:30:00+07:00", "kpi": "TTHC", "unit": "p-1", "period": "2026-11", "value": 96.0}])).await;
+    assert_eq!(
+        service(&app.get_ok("/api/v1/units/hn/view").await)["green"],
+        1
+    );
+    let app = app.restart().await;
+    assert_eq!(
+        service(&app.get_ok("/api/v1/units/hn/view").await)["green"],
+        1
+    );
+    app.stop().await;
+}

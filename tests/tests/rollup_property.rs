@@ -67,7 +67,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (0u8..10, 0u8..6, 0i64..2000, proptest::option::of(0u8..=100), proptest::option::of(0u8..6), proptest::option::of(-5i64..30), any::<bool>())
             .prop_map(|(task, person, at, progress, status, deadline_days, reassign)| Op::Task { task, person, at, progress, status, deadline_days, reassign }),
-        2 => (1i64..200).prop_map(|hours| Op::Clock { hours }),
+        2 => prop_oneof![1i64..200, 700i64..1000].prop_map(|hours| Op::Clock { hours }),
         2 => (0u8..3, 0u8..3, 0u8..3, 0u8..=120, 0i64..2000).prop_map(|(kpi, unit, month, value, at)| Op::Observe { kpi, unit, month, value, at }),
         1 => (0u8..3, 0u8..=120, 0i64..2000).prop_map(|(kr, value, at)| Op::Checkin { kr, value, at }),
         1 => (0u8..6, 1u8..=5).prop_map(|(unit, score)| Op::Rate { unit, score }),

@@ -174,6 +174,20 @@ impl Frequency {
             Frequency::Yearly => "yearly",
         }
     }
+    /// How long a value stays current: the longest period of this frequency plus a grace for
+    /// entering it (the same defaults as the built-in stale-data alert). Older, the series counts
+    /// as "no data" on every board, whatever its last value said.
+    pub fn stale_after(self) -> Ts {
+        const DAY: Ts = 86_400_000;
+        match self {
+            Frequency::Daily => 2 * DAY,
+            Frequency::Weekly => 9 * DAY,
+            Frequency::Monthly => 34 * DAY,
+            Frequency::Quarterly => 99 * DAY,
+            Frequency::Yearly => 381 * DAY,
+        }
+    }
+
     /// The kind of period an observation of a KPI with this frequency must name.
     pub fn period_kind(self) -> time::PeriodKind {
         match self {
@@ -334,6 +348,17 @@ pub struct Kpi {
 }
 
 impl Kpi {
+    /// The status of a series whose current value is `obs`, at `now`: no data when there is no
+    /// value or it went stale.
+    pub fn status_at(&self, obs: Option<&Observation>, now: Ts) -> KpiStatus {
+        match obs {
+            Some(o) if now <= o.at + self.frequency.stale_after() => {
+                self.thresholds.status(o.value)
+            }
+            _ => KpiStatus::NoData,
+        }
+    }
+
     /// Whether `unit` has a series of this KPI (without building the list).
     pub fn measures(&self, unit: &str) -> bool {
         if self.measured_units.is_empty() {

@@ -3,7 +3,7 @@
 //! rollup must equal this exactly; the property test and `ioc bench` hold it to that.
 
 use super::{RollupDump, UnitAgg};
-use crate::domain::{Id, KpiStatus, Ts};
+use crate::domain::{Id, Ts};
 use crate::store::{Store, StoreError};
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,16 +41,14 @@ pub async fn recompute(store: &dyn Store, now: Ts) -> Result<RollupDump, StoreEr
     for p in &snap.people {
         up(&p.unit, &|a| a.people += 1);
     }
-    let latest: HashMap<(Id, Id), f64> = snap
+    let latest: HashMap<(Id, Id), &crate::domain::Observation> = snap
         .observations
         .iter()
-        .map(|o| ((o.kpi.clone(), o.unit.clone()), o.value))
+        .map(|o| ((o.kpi.clone(), o.unit.clone()), o))
         .collect();
     for k in &snap.kpis {
         for unit in k.series_units() {
-            let status = latest
-                .get(&(k.code.clone(), unit.clone()))
-                .map_or(KpiStatus::NoData, |v| k.thresholds.status(*v));
+            let status = k.status_at(latest.get(&(k.code.clone(), unit.clone())).copied(), now);
             up(&unit, &|a| a.kpi[k.group.index()][status.index()] += 1);
         }
     }

@@ -44,6 +44,8 @@ pub(crate) struct State {
     pub key_results: HashMap<Id, KeyResult>,
     /// Tasks that can still become overdue, by deadline: a clock tick takes the passed ones.
     deadlines: BTreeSet<(Ts, Id)>,
+    /// KPI series whose value is still current, by the time it goes stale ("no data").
+    stale_at: BTreeSet<(Ts, Id, Id)>,
 }
 
 pub(crate) struct UnitNode {
@@ -173,6 +175,30 @@ impl Rollup {
             if let Some(entry) = self.tasks.get(&id).map(|e| e.task.clone()) {
                 self.upsert_task(st, entry);
             }
+        }
+        // Values that went stale turn "no data" on every board (stale means now > stale time).
+        let fresh = st.stale_at.split_off(&(now, Id::from(""), Id::from("")));
+        let passed = std::mem::replace(&mut st.stale_at, fresh);
+        for (t, kpi, unit) in passed {
+            let Some((status, group, measured, stale_after)) = st.kpis.get(&kpi).and_then(|k| {
+                let o = st.series.get(&(kpi.clone(), unit.clone()))?;
+                Some((
+                    k.thresholds.status(o.value),
+                    k.group,
+                    k.measures(&unit),
+                    o.at + k.frequency.stale_after(),
+                ))
+            }) else {
+                continue;
+            };
+            // An entry left behind by a newer value or a changed frequency is not this one.
+            if stale_after != t || !measured || status == KpiStatus::NoData {
+                continue;
+            }
+            st.for_chain(&unit, |a| {
+                a.kpi[group.index()][status.index()] -= 1;
+                a.kpi[group.index()][KpiStatus::NoData.index()] += 1;
+            });
         }
         // Key-result pace depends on `now` too, but it is derived at read time from the period,
         // so nothing else needs touching here.
@@ -384,15 +410,24 @@ impl State {
     }
 
     fn series_status(&self, kpi: &Kpi, unit: &Id) -> KpiStatus {
-        match self.series.get(&(kpi.code.clone(), unit.clone())) {
-            Some(o) => kpi.thresholds.status(o.value),
-            None => KpiStatus::NoData,
-        }
+        kpi.status_at(self.series.get(&(kpi.code.clone(), unit.clone())), self.now)
     }
 
     fn add_kpi(&mut self, kpi: &Kpi, sign: i64) {
         for unit in kpi.series_units() {
             let status = self.series_status(kpi, &unit);
+            if let Some(o) = self.series.get(&(kpi.code.clone(), unit.clone())) {
+                let entry = (
+                    o.at + kpi.frequency.stale_after(),
+                    kpi.code.clone(),
+                    unit.clone(),
+                );
+                if sign < 0 {
+                    self.stale_at.remove(&entry);
+                } else if status != KpiStatus::NoData {
+                    self.stale_at.insert(entry);
+                }
+            }
             self.for_chain(&unit, |a| a.kpi[kpi.group.index()][status.index()] += sign);
             if let Some(n) = self.units.get_mut(&unit) {
                 if sign > 0 {
@@ -424,18 +459,28 @@ impl State {
                 return;
             }
         }
-        let Some((thresholds, group, measured)) = self
-            .kpis
-            .get(&obs.kpi)
-            .map(|k| (k.thresholds, k.group, k.measures(&obs.unit)))
+        let now = self.now;
+        let Some((before, after, group, measured, stale_after)) =
+            self.kpis.get(&obs.kpi).map(|k| {
+                (
+                    k.status_at(self.series.get(&key), now),
+                    k.status_at(Some(&obs), now),
+                    k.group,
+                    k.measures(&obs.unit),
+                    k.frequency.stale_after(),
+                )
+            })
         else {
             return;
         };
-        let before = self
-            .series
-            .get(&key)
-            .map_or(KpiStatus::NoData, |o| thresholds.status(o.value));
-        let after = thresholds.status(obs.value);
+        if let Some(cur) = self.series.get(&key) {
+            self.stale_at
+                .remove(&(cur.at + stale_after, key.0.clone(), key.1.clone()));
+        }
+        if after != KpiStatus::NoData {
+            self.stale_at
+                .insert((obs.at + stale_after, key.0.clone(), key.1.clone()));
+        }
         self.series.insert(key, obs.clone());
         if measured && before != after {
             let g = group.index();

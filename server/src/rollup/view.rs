@@ -235,6 +235,8 @@ pub struct KpiLine {
     pub frequency: Frequency,
     pub thresholds: Thresholds,
     pub status: KpiStatus,
+    /// The last value is older than the KPI's frequency plus its grace: shown, but "no data".
+    pub stale: bool,
     pub value: Option<f64>,
     pub period: Option<String>,
     pub updated_at: Option<String>,
@@ -371,7 +373,7 @@ impl Rollup {
         for code in &node.kpis {
             let Some(k) = st.kpis.get(code) else { continue };
             let obs = st.series.get(&(code.clone(), node.unit.id.clone()));
-            let status = obs.map_or(KpiStatus::NoData, |o| k.thresholds.status(o.value));
+            let status = k.status_at(obs, st.now);
             own.kpi[k.group.index()][status.index()] += 1;
             kpis.push(KpiLine {
                 code: k.code.to_string(),
@@ -381,6 +383,7 @@ impl Rollup {
                 frequency: k.frequency,
                 thresholds: k.thresholds,
                 status,
+                stale: obs.is_some() && status == KpiStatus::NoData,
                 value: obs.map(|o| o.value),
                 period: obs.map(|o| o.period.label().to_string()),
                 updated_at: obs.map(|o| format_ts(o.at)),
