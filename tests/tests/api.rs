@@ -641,3 +641,23 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
     assert_eq!(page.status(), 200);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn concurrent_creates_of_one_id_make_one_entry_and_conflicts() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    let posts = (0..8).map(|i| {
+        let (client, url) = (app.client.clone(), app.url("/api/v1/units"));
+        async move {
+            let body = json!({"id": "p-9", "name": format!("Phường {i}"), "level": "ward", "parent": "hn"});
+            client.post(url).json(&body).send().await.unwrap().status().as_u16()
+        }
+    });
+    let mut statuses: Vec<u16> = Vec::new();
+    for h in posts.map(tokio::spawn).collect::<Vec<_>>() {
+        statuses.push(h.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(statuses, [201, 409, 409, 409, 409, 409, 409, 409]);
+    app.stop().await;
+}

@@ -182,14 +182,7 @@ async fn create<T: Entry>(
     JsonBody(entry): JsonBody<T>,
 ) -> Result<(StatusCode, Json<T>), ApiError> {
     let item = entry.validate()?;
-    if T::get(&node.rollup, entry.id()).is_some() {
-        return Err(ApiError::Conflict(format!(
-            "{} '{}' exists already; PUT replaces it",
-            T::KIND,
-            entry.id()
-        )));
-    }
-    node.writer.catalog(vec![item]).await?;
+    node.writer.create(vec![item]).await?;
     let stored = T::get(&node.rollup, entry.id())
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("entry vanished after commit")))?;
     Ok((StatusCode::CREATED, Json(stored)))

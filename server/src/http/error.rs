@@ -105,6 +105,7 @@ impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
         match e {
             WriteError::Invalid(e) => ApiError::Invalid(e),
+            WriteError::Conflict(m) => ApiError::Conflict(m),
             WriteError::Store(e) => ApiError::Unavailable(e.into()),
             WriteError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),
         }

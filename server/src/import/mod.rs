@@ -557,28 +557,22 @@ fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
 }
 
 fn refusal(sources: &[Source], origin: Origin, e: WriteError) -> Problem {
-    match e {
-        WriteError::Invalid(item) => problem(sources, origin, item),
-        WriteError::Store(store) => Problem {
-            file: sources
-                .get(origin.file)
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            line: 0,
-            field: String::new(),
-            reason: format!(
-                "the store refused the commit ({store}); nothing of this chunk was written"
-            ),
-        },
-        WriteError::Closed => Problem {
-            file: sources
-                .get(origin.file)
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            line: 0,
-            field: String::new(),
-            reason: "the writer has stopped".to_string(),
-        },
+    let reason = match e {
+        WriteError::Invalid(item) => return problem(sources, origin, item),
+        WriteError::Store(store) => {
+            format!("the store refused the commit ({store}); nothing of this chunk was written")
+        }
+        WriteError::Conflict(message) => message,
+        WriteError::Closed => "the writer has stopped".to_string(),
+    };
+    Problem {
+        file: sources
+            .get(origin.file)
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        line: 0,
+        field: String::new(),
+        reason,
     }
 }
 

@@ -52,6 +52,8 @@ pub enum AlertError {
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
     Invalid(ItemError),
     #[error("the store refused the commit")]
     Store(#[from] StoreError),
@@ -94,6 +96,8 @@ enum Command {
     },
     Catalog {
         items: Vec<CatalogItem>,
+        /// Refuse entries that exist already (POST), checked here where no other write can race.
+        create_only: bool,
         reply: oneshot::Sender<Result<usize, WriteError>>,
     },
     Tick {
@@ -171,9 +175,26 @@ impl Writer {
 
     /// Adds or replaces catalog entries, all or nothing; returns how many were written.
     pub async fn catalog(&self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
+        self.catalog_command(items, false).await
+    }
+
+    /// Adds catalog entries that must not exist yet; an existing one is a `Conflict`.
+    pub async fn create(&self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
+        self.catalog_command(items, true).await
+    }
+
+    async fn catalog_command(
+        &self,
+        items: Vec<CatalogItem>,
+        create_only: bool,
+    ) -> Result<usize, WriteError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Command::Catalog { items, reply })
+            .send(Command::Catalog {
+                items,
+                create_only,
+                reply,
+            })
             .await
             .map_err(|_| WriteError::Closed)?;
         rx.await.map_err(|_| WriteError::Closed)?
@@ -254,11 +275,15 @@ impl WriterTask {
                     self.commit_events(std::mem::take(&mut batch)).await;
                     let _ = reply.send(self.alert_action(action).await);
                 }
-                Command::Catalog { items, reply } => {
+                Command::Catalog {
+                    items,
+                    create_only,
+                    reply,
+                } => {
                     // Catalog changes are rare and reshape what events are checked against:
                     // commit what came before, then the catalog change on its own.
                     self.commit_events(std::mem::take(&mut batch)).await;
-                    let result = self.commit_catalog(items).await;
+                    let result = self.commit_catalog(items, create_only).await;
                     let _ = reply.send(result);
                 }
                 other => batch.push(other),
@@ -445,12 +470,34 @@ impl WriterTask {
         Ok(())
     }
 
-    async fn commit_catalog(&mut self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
+    async fn commit_catalog(
+        &mut self,
+        items: Vec<CatalogItem>,
+        create_only: bool,
+    ) -> Result<usize, WriteError> {
+        if create_only {
+            if let Some(id) = items.iter().find_map(|i| existing_id(i, &self.rollup)) {
+                return Err(WriteError::Conflict(format!(
+                    "'{id}' exists already; PUT replaces it"
+                )));
+            }
+        }
         let changes = plan_catalog(&items, &self.rollup).map_err(WriteError::Invalid)?;
         self.store.commit(&[], &changes).await?;
         let n = changes.len();
         self.publish(changes).await;
         Ok(n)
+    }
+}
+
+/// The id of a catalog entry that exists already, if it does.
+fn existing_id(item: &CatalogItem, rollup: &Rollup) -> Option<Id> {
+    match item {
+        CatalogItem::Unit(u) => rollup.unit(&u.id).map(|_| u.id.clone()),
+        CatalogItem::Person(p) => rollup.person(&p.id).map(|_| p.id.clone()),
+        CatalogItem::Kpi(k) => rollup.with_kpi(&k.code, |_| k.code.clone()),
+        CatalogItem::Objective(o) => rollup.objective(&o.id).map(|_| o.id.clone()),
+        CatalogItem::KeyResult(k, _) => rollup.key_result(&k.id).map(|_| k.id.clone()),
     }
 }
 
