@@ -202,7 +202,7 @@ fn spawn_reload_on_sighup(
                         Ok(set) => {
                             let n = set.len();
                             match node.writer.alert(crate::ingest::writer::AlertAction::ReloadRules(set)).await {
-                                Ok(()) => tracing::info!(rules = n, "rules reloaded on SIGHUP"),
+                                Ok(_) => tracing::info!(rules = n, "rules reloaded on SIGHUP"),
                                 Err(e) => tracing::error!(error = %e, "rule reload failed"),
                             }
                         }

@@ -187,13 +187,12 @@ async fn alerts_are_assigned_and_silenced_and_bad_actions_are_refused() {
         "TTHC@p-2"
     )
     .is_none());
+    let listed = app.get_ok("/api/v1/silences").await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert!(body["id"].as_i64().unwrap() > 0);
     assert_eq!(
-        app.get_ok("/api/v1/silences")
-            .await
-            .as_array()
-            .unwrap()
-            .len(),
-        1
+        listed[0]["id"], body["id"],
+        "the answer names the silence that was stored"
     );
     let history = app.get_ok("/api/v1/alerts/history?unit=p-2").await;
     assert!(

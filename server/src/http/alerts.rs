@@ -398,13 +398,11 @@ async fn silence(
         created_by: b.by,
         created_at: now,
     };
-    node.writer.alert(AlertAction::Silence(row.clone())).await?;
     let id = node
-        .alerts
-        .read()
-        .ok()
-        .and_then(|b| b.silences.last().map(|s| s.id))
-        .unwrap_or(0);
+        .writer
+        .alert(AlertAction::Silence(row.clone()))
+        .await?
+        .unwrap_or_default();
     Ok((
         StatusCode::CREATED,
         Json(silence_out(&SilenceRow { id, ..row })),

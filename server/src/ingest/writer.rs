@@ -88,7 +88,8 @@ pub enum AlertAction {
 enum Command {
     Alert {
         action: AlertAction,
-        reply: oneshot::Sender<Result<(), AlertError>>,
+        /// The id the action created (a silence's), if any.
+        reply: oneshot::Sender<Result<Option<i64>, AlertError>>,
     },
     Events {
         events: Vec<Event>,
@@ -155,7 +156,7 @@ impl Writer {
     }
 
     /// Acknowledges, assigns, silences or reloads rules.
-    pub async fn alert(&self, action: AlertAction) -> Result<(), AlertError> {
+    pub async fn alert(&self, action: AlertAction) -> Result<Option<i64>, AlertError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Command::Alert { action, reply })
@@ -435,7 +436,7 @@ impl WriterTask {
         }
     }
 
-    async fn alert_action(&mut self, action: AlertAction) -> Result<(), AlertError> {
+    async fn alert_action(&mut self, action: AlertAction) -> Result<Option<i64>, AlertError> {
         let now = self.rollup.now();
         let Some(alerting) = &mut self.alerting else {
             return Err(AlertError::Disabled);
@@ -459,15 +460,16 @@ impl WriterTask {
                 .map_err(AlertError::NotFound)?,
             AlertAction::Silence(mut s) => {
                 s.id = self.store.add_silence(&s).await?;
+                let id = s.id;
                 alerting.add_silence(s);
-                AlertWrites::default()
+                return Ok(Some(id));
             }
             AlertAction::ReloadRules(rules) => alerting.set_rules(rules, &self.rollup),
         };
         self.store
             .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
             .await?;
-        Ok(())
+        Ok(None)
     }
 
     async fn commit_catalog(
