@@ -119,52 +119,7 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
             (events.len(), serde_json::to_vec(&events).expect("serialize"))
         })
         .collect();
-    let mut queues: Vec<Vec<(usize, Vec<u8>)>> = (0..args.clients).map(|_| Vec::new()).collect();
-    for (i, b) in bodies.into_iter().enumerate() {
-        queues[i % args.clients].push(b);
-    }
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    let mut handles = Vec::new();
-    for queue in queues {
-        let client = client.clone();
-        let url = format!("http://{addr}/api/v1/events");
-        handles.push(tokio::spawn(async move {
-            let mut hist = Histogram::<u64>::new(3).expect("histogram");
-            let mut sent = 0usize;
-            for (n, body) in queue {
-                let t = Instant::now();
-                let r = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                match r {
-                    Ok(r) if r.status().is_success() => {}
-                    Ok(r) => {
-                        return Err(anyhow::anyhow!(
-                            "ingest refused: {} {}",
-                            r.status(),
-                            r.text().await.unwrap_or_default()
-                        ))
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-                hist.record(t.elapsed().as_micros() as u64).ok();
-                sent += n;
-            }
-            Ok::<_, anyhow::Error>((sent, hist))
-        }));
-    }
-    let mut sent = 0;
-    let mut hist = Histogram::<u64>::new(3)?;
-    for h in handles {
-        let (n, h) = h.await??;
-        sent += n;
-        hist.add(h)?;
-    }
-    let elapsed = started.elapsed();
+    let (sent, elapsed, hist) = drive(addr, bodies, args.clients).await?;
     println!("\n== ingest (HTTP, durable: answered after commit, synchronous=FULL for SQLite)");
     println!(
         "events: {sent} in {:.2} s = {:.0} events/s",
