@@ -335,15 +335,16 @@ impl WriterTask {
                         Ok((changes, report)) => {
                             let dup: HashSet<&str> =
                                 report.duplicate_ids.iter().map(|s| s.as_str()).collect();
-                            for e in &events {
+                            // The request is done with its events: move their text into the log.
+                            for e in events {
                                 if !dup.contains(&*e.id) {
                                     pending.records.push(EventRecord {
-                                        id: e.id.clone(),
                                         kind: e.body.kind().to_string(),
                                         entity: e.body.entity(),
+                                        id: e.id,
                                         at: e.at,
                                         received_at,
-                                        body: e.raw.clone(),
+                                        body: e.raw,
                                     });
                                 }
                             }

@@ -104,6 +104,11 @@ impl Rollup {
         self.tasks.get(id).map(|e| e.task.clone())
     }
 
+    /// The unit a task belongs to now.
+    pub fn task_unit(&self, id: &str) -> Option<Id> {
+        self.tasks.get(id).map(|e| e.task.unit.clone())
+    }
+
     pub fn task_count(&self) -> usize {
         self.tasks.len()
     }
@@ -133,19 +138,23 @@ impl Rollup {
     fn upsert_task(&self, st: &mut State, task: Task) {
         let now = st.now;
         let new_contribution = TaskAgg::of(&task, now);
-        let old = self
-            .tasks
-            .get(&task.id)
-            .map(|e| (e.task.clone(), e.contribution));
-        if let Some((old_task, old_contribution)) = &old {
-            st.add_task_contribution(&old_task.unit, &old_task.responsible, old_contribution, -1);
-            if old_task.responsible != task.responsible {
-                if let Some(p) = st.people.get_mut(&old_task.responsible) {
+        // Only what the old state contributed and where: no copy of the whole task.
+        let old = self.tasks.get(&task.id).map(|e| {
+            (
+                e.task.unit.clone(),
+                e.task.responsible.clone(),
+                e.task.deadline,
+                e.contribution,
+            )
+        });
+        if let Some((unit, responsible, deadline, contribution)) = &old {
+            st.add_task_contribution(unit, responsible, contribution, -1);
+            if *responsible != task.responsible {
+                if let Some(p) = st.people.get_mut(responsible) {
                     p.tasks.remove(&task.id);
                 }
             }
-            st.deadlines
-                .remove(&(old_task.deadline, old_task.id.clone()));
+            st.deadlines.remove(&(*deadline, task.id.clone()));
         }
         st.add_task_contribution(&task.unit, &task.responsible, &new_contribution, 1);
         if let Some(p) = st.people.get_mut(&task.responsible) {

@@ -71,8 +71,8 @@ impl AlertWrites {
 pub struct Alerting {
     engine: Engine,
     live: LiveAlerts,
-    /// Units whose figures changed in the batch being applied (collected before the apply so a
-    /// task that moved units marks its old unit too).
+    /// Units the batch being applied touched, before their chains are expanded (collected
+    /// before the apply too, so a task that moved units marks its old unit).
     dirty_units: BTreeSet<Id>,
 }
 
@@ -170,11 +170,13 @@ impl Alerting {
         for c in changes {
             match c {
                 Change::Task(t) => {
-                    if let Some(old) = rollup.task(&t.id) {
-                        self.dirty_units.extend(rollup.ancestors(&old.unit));
+                    if let Some(unit) = rollup.task_unit(&t.id) {
+                        self.dirty_units.insert(unit);
                     }
                 }
-                Change::Unit(u) => self.dirty_units.extend(rollup.ancestors(&u.id)),
+                Change::Unit(u) => {
+                    self.dirty_units.insert(u.id.clone());
+                }
                 _ => {}
             }
         }
@@ -189,38 +191,40 @@ impl Alerting {
             match c {
                 Change::Unit(u) => {
                     out.extend(self.feed_unit(rollup, &u.id, now));
-                    self.dirty_units.extend(rollup.ancestors(&u.id));
+                    self.dirty_units.insert(u.id.clone());
                 }
                 Change::Kpi(k) => {
                     out.extend(self.feed_kpi(rollup, k, now));
                     for u in k.series_units() {
-                        self.dirty_units.extend(rollup.ancestors(&u));
+                        self.dirty_units.insert(u.clone());
                     }
                 }
                 Change::Task(t) => {
                     out.extend(self.feed_task(t, now));
-                    self.dirty_units.extend(rollup.ancestors(&t.unit));
+                    self.dirty_units.insert(t.unit.clone());
                 }
                 Change::Observation(o) => {
                     let kpi = rollup.with_kpi(&o.kpi, |k| (k.code.clone(), k.leading_unit.clone()));
                     if let Some((code, leading)) = kpi {
                         out.extend(self.feed_series(rollup, &code, &leading, &o.unit, now));
                     }
-                    self.dirty_units.extend(rollup.ancestors(&o.unit));
+                    self.dirty_units.insert(o.unit.clone());
                 }
                 Change::KeyResult(kr) => {
                     out.extend(self.feed_key_result(rollup, &kr.id, now));
                     if let Some(o) = rollup.objective(&kr.objective) {
-                        self.dirty_units.extend(rollup.ancestors(&o.unit));
+                        self.dirty_units.insert(o.unit.clone());
                     }
                 }
                 Change::Objective(o) => {
                     for kr in rollup.key_results_of(&o.id) {
                         out.extend(self.feed_key_result(rollup, &kr, now));
                     }
-                    self.dirty_units.extend(rollup.ancestors(&o.unit));
+                    self.dirty_units.insert(o.unit.clone());
                 }
-                Change::Rating(r) => self.dirty_units.extend(rollup.ancestors(&r.unit)),
+                Change::Rating(r) => {
+                    self.dirty_units.insert(r.unit.clone());
+                }
                 Change::Person(_) => {}
                 Change::Clock(_) => clock = true,
             }
@@ -236,7 +240,12 @@ impl Alerting {
                 out.extend(self.feed_key_result(rollup, &kr.id, now));
             }
         }
+        // A batch touches few units many times: expand each distinct one to its chain once.
+        let mut chains = BTreeSet::new();
         for u in std::mem::take(&mut self.dirty_units) {
+            chains.extend(rollup.ancestors(&u));
+        }
+        for u in chains {
             out.extend(self.feed_unit_metrics(rollup, &u, now));
         }
         self.record(out)
