@@ -74,8 +74,9 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
-    // A city catalog without tasks, then tasks through the real HTTP ingest path.
-    let (node, tasks) = crate::open(
+    // A city catalog without tasks, then tasks through the real HTTP ingest path. No alert
+    // rules here: this is the ingest path itself; `rules_comparison` measures what rules add.
+    let (node, tasks) = crate::open_without_rules(
         &url,
         ClockMode::Manual,
         crate::http::Limits {
@@ -120,7 +121,7 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
         })
         .collect();
     let (sent, elapsed, hist) = drive(addr, bodies, args.clients).await?;
-    println!("\n== ingest (HTTP, durable: answered after commit, synchronous=FULL for SQLite)");
+    println!("\n== ingest (HTTP, durable: answered after commit, synchronous=FULL for SQLite; no alert rules)");
     println!(
         "events: {sent} in {:.2} s = {:.0} events/s",
         elapsed.as_secs_f64(),
@@ -180,11 +181,11 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
     let rss_before = rss_bytes();
     let t = Instant::now();
     let (node, tasks) =
-        crate::open(&url, ClockMode::Manual, crate::http::Limits::default()).await?;
+        crate::open_without_rules(&url, ClockMode::Manual, crate::http::Limits::default()).await?;
     let rebuild = t.elapsed();
     let rss_after = rss_bytes();
     let n = node.rollup.task_count();
-    println!("\n== rebuild at start (load from the store + apply)");
+    println!("\n== rebuild at start (load from the store + apply; no alert rules)");
     println!("{n} tasks in {:.2} s", rebuild.as_secs_f64());
     if let (Some(a), Some(b)) = (rss_before, rss_after) {
         println!(
