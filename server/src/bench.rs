@@ -81,6 +81,7 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
         ClockMode::Manual,
         crate::http::Limits {
             max_body_bytes: 64 * 1024 * 1024,
+            ..Default::default()
         },
     )
     .await?;
@@ -271,6 +272,7 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
         let url = format!("sqlite://{}/rules.db", dir.path().display());
         let limits = crate::http::Limits {
             max_body_bytes: 64 * 1024 * 1024,
+            ..Default::default()
         };
         let (node, tasks) = if with_rules {
             crate::open(&url, ClockMode::Manual, limits).await?

@@ -3,6 +3,7 @@
 
 use crate::clock::ClockMode;
 use crate::http::Limits;
+use crate::live::LiveConfig;
 use crate::telemetry::LogFormat;
 use serde::Deserialize;
 use std::fmt;
@@ -49,6 +50,107 @@ pub struct ServeArgs {
     /// built-in pack. Reloaded on SIGHUP and by POST /api/v1/rules/reload.
     #[arg(long, env = "IOC_RULES", value_delimiter = ',')]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// The live WebSocket endpoint's settings; in a config file they sit in a `[live]` table with
+/// the names after `--ws-` (e.g. `tick_ms = 200`).
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveArgs {
+    /// Coalescing tick of live views, in milliseconds (default 150).
+    #[arg(long = "ws-tick-ms", env = "IOC_WS_TICK_MS")]
+    pub tick_ms: Option<u64>,
+    /// Seconds between the server's pings (default 20).
+    #[arg(long = "ws-heartbeat-secs", env = "IOC_WS_HEARTBEAT_SECS")]
+    pub heartbeat_secs: Option<u64>,
+    /// Seconds of silence (no message, no pong) before a connection is closed (default 60).
+    #[arg(long = "ws-idle-timeout-secs", env = "IOC_WS_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Largest client message answered (default 16384 bytes).
+    #[arg(long = "ws-max-message-bytes", env = "IOC_WS_MAX_MESSAGE_BYTES")]
+    pub max_message_bytes: Option<usize>,
+    /// Subscriptions per connection (default 32).
+    #[arg(long = "ws-max-subscriptions", env = "IOC_WS_MAX_SUBSCRIPTIONS")]
+    pub max_subscriptions: Option<usize>,
+    /// Live connections per client address (default 256).
+    #[arg(
+        long = "ws-max-connections-per-client",
+        env = "IOC_WS_MAX_CONNECTIONS_PER_CLIENT"
+    )]
+    pub max_connections_per_client: Option<usize>,
+    /// Live connections in all (default 20000; mind the open-file limit).
+    #[arg(long = "ws-max-connections", env = "IOC_WS_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Alert frames queued per connection before it is closed as too slow (default 4096).
+    #[arg(long = "ws-alert-queue", env = "IOC_WS_ALERT_QUEUE")]
+    pub alert_queue: Option<usize>,
+    /// Kernel send buffer per connection in bytes (default 0: the OS default).
+    #[arg(long = "tcp-send-buffer", env = "IOC_TCP_SEND_BUFFER")]
+    pub tcp_send_buffer: Option<usize>,
+}
+
+impl LiveArgs {
+    /// Flags (self) over the file's values over the defaults.
+    fn resolve(&self, file: &LiveArgs) -> anyhow::Result<LiveConfig> {
+        let d = LiveConfig::default();
+        let pick = |a: Option<u64>, b: Option<u64>| a.or(b);
+        let c = LiveConfig {
+            tick: pick(self.tick_ms, file.tick_ms).map_or(d.tick, std::time::Duration::from_millis),
+            heartbeat: pick(self.heartbeat_secs, file.heartbeat_secs)
+                .map_or(d.heartbeat, std::time::Duration::from_secs),
+            idle_timeout: pick(self.idle_timeout_secs, file.idle_timeout_secs)
+                .map_or(d.idle_timeout, std::time::Duration::from_secs),
+            max_message_bytes: self
+                .max_message_bytes
+                .or(file.max_message_bytes)
+                .unwrap_or(d.max_message_bytes),
+            max_subscriptions: self
+                .max_subscriptions
+                .or(file.max_subscriptions)
+                .unwrap_or(d.max_subscriptions),
+            max_connections_per_client: self
+                .max_connections_per_client
+                .or(file.max_connections_per_client)
+                .unwrap_or(d.max_connections_per_client),
+            max_connections: self
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(d.max_connections),
+            alert_queue: self
+                .alert_queue
+                .or(file.alert_queue)
+                .unwrap_or(d.alert_queue),
+            tcp_send_buffer: self
+                .tcp_send_buffer
+                .or(file.tcp_send_buffer)
+                .unwrap_or(d.tcp_send_buffer),
+            ..d
+        };
+        if !(10..=10_000).contains(&c.tick.as_millis()) {
+            anyhow::bail!("ws tick_ms must be between 10 and 10000");
+        }
+        if c.heartbeat.is_zero() || c.idle_timeout <= c.heartbeat {
+            anyhow::bail!(
+                "ws idle_timeout_secs must be longer than heartbeat_secs (and both above 0)"
+            );
+        }
+        if c.max_message_bytes < 256 || c.max_message_bytes > c.hard_message_bytes {
+            anyhow::bail!(
+                "ws max_message_bytes must be between 256 and {}",
+                c.hard_message_bytes
+            );
+        }
+        if c.max_subscriptions == 0
+            || c.max_connections_per_client == 0
+            || c.max_connections == 0
+            || c.alert_queue == 0
+        {
+            anyhow::bail!("ws limits must be above 0");
+        }
+        Ok(c)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -63,6 +165,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     max_body_bytes: Option<usize>,
     rules: Option<Vec<PathBuf>>,
+    live: Option<LiveArgs>,
 }
 
 /// A value that must not reach logs: `Debug` and `Display` show it redacted.
@@ -142,7 +245,10 @@ impl Settings {
                 .log_format
                 .or(file.log_format)
                 .unwrap_or(LogFormat::Pretty),
-            limits: Limits { max_body_bytes },
+            limits: Limits {
+                max_body_bytes,
+                live: args.live.resolve(&file.live.unwrap_or_default())?,
+            },
             rules: if args.rules.is_empty() {
                 file.rules.unwrap_or_default()
             } else {
@@ -168,6 +274,7 @@ mod tests {
             log_format: None,
             max_body_bytes: None,
             rules: Vec::new(),
+            live: LiveArgs::default(),
         }
     }
 
@@ -180,8 +287,10 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("ioc.toml");
-        std::fs::write(&file, "bind = \"127.0.0.1:0\"\ndatabase_url = \"postgres://ioc:pw@db/ioc\"\nclock = \"manual\"\nsimulate_rate = 5\n").unwrap();
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\ndatabase_url = \"postgres://ioc:pw@db/ioc\"\nclock = \"manual\"\nsimulate_rate = 5\n[live]\ntick_ms = 200\nmax_subscriptions = 8\n").unwrap();
         let s = Settings::resolve(&args(Some(file.clone()))).unwrap();
+        assert_eq!(s.limits.live.tick, std::time::Duration::from_millis(200));
+        assert_eq!(s.limits.live.max_subscriptions, 8);
         assert_eq!(s.bind, "127.0.0.1:0");
         assert_eq!(s.clock, ClockMode::Manual);
         assert_eq!(s.simulate_rate, 5);
@@ -194,7 +303,10 @@ mod tests {
         let mut a = args(Some(file));
         a.bind = Some("127.0.0.1:9999".into());
         a.clock = Some(ClockMode::System);
+        a.live.tick_ms = Some(100);
         let s = Settings::resolve(&a).unwrap();
+        assert_eq!(s.limits.live.tick, std::time::Duration::from_millis(100));
+        assert_eq!(s.limits.live.max_subscriptions, 8, "the file's value stays");
         assert_eq!(s.bind, "127.0.0.1:9999");
         assert_eq!(s.clock, ClockMode::System);
         assert_eq!(s.database_url.expose(), "postgres://ioc:pw@db/ioc");
@@ -205,10 +317,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("ioc.toml");
         std::fs::write(&file, "bnid = \"x\"\n").unwrap();
-        let err = Settings::resolve(&args(Some(file)))
+        let err = Settings::resolve(&args(Some(file.clone())))
             .unwrap_err()
             .to_string();
         assert!(err.contains("bnid"), "{err}");
+        std::fs::write(&file, "[live]\ntick_ms = 1\n").unwrap();
+        let err = Settings::resolve(&args(Some(file.clone())))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tick_ms"), "{err}");
         let err = Settings::resolve(&args(Some(dir.path().join("missing.toml"))))
             .unwrap_err()
             .to_string();

@@ -2,6 +2,7 @@
 //! writer), `serve` it on a listener until a shutdown signal, `close` it without losing what was
 //! acknowledged. The `ioc` binary, the tests and the benchmarks all start it this way.
 
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod clock;
@@ -11,6 +12,7 @@ pub mod domain;
 pub mod http;
 pub mod import;
 pub mod ingest;
+pub mod live;
 pub mod rollup;
 pub mod rules;
 pub mod store;
@@ -37,6 +39,8 @@ pub struct Node {
     pub alerts: rules::LiveAlerts,
     /// Where the rules come from (empty: the built-in default pack), for reloads.
     pub rule_files: Arc<Vec<std::path::PathBuf>>,
+    /// The WebSocket hub and the alert feed.
+    pub live: live::Live,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -135,14 +139,33 @@ async fn open_node(
         None => None,
     };
     let (bus, _) = broadcast::channel(1024);
-    let (writer, writer_task) =
-        Writer::spawn_with_alerting(store.clone(), rollup.clone(), bus.clone(), alerting);
+    let feed = Arc::new(live::AlertFeed::new(
+        store.last_alert_seq().await?,
+        limits.live.alert_memory,
+    ));
+    let hub_bus = bus.subscribe();
+    let (writer, writer_task) = Writer::spawn_with_alerting(
+        store.clone(),
+        rollup.clone(),
+        bus.clone(),
+        alerting,
+        feed.clone(),
+    );
     let (shutdown, _) = watch::channel(false);
     let mut node_tasks = NodeTasks {
         writer: writer_task,
         shutdown,
         background: Vec::new(),
     };
+    let (live, hub) = live::Live::start(
+        limits.live,
+        rollup.clone(),
+        alerts.clone(),
+        feed,
+        hub_bus,
+        node_tasks.shutdown_signal(),
+    );
+    node_tasks.add_background(hub);
     if let Some(task) = clock.spawn_ticker(writer.clone(), node_tasks.shutdown_signal()) {
         node_tasks.add_background(task);
     }
@@ -157,6 +180,7 @@ async fn open_node(
             limits,
             alerts,
             rule_files,
+            live,
         },
         node_tasks,
     ))
@@ -168,7 +192,17 @@ pub async fn serve(
     node: Node,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let send_buffer = node.limits.live.tcp_send_buffer;
     let app = http::app(node);
+    // Live frames are small and must not wait for Nagle; a capped send buffer bounds the kernel
+    // memory a slow screen can hold (0 keeps the OS's autotuning).
+    let listener = listener.tap_io(move |tcp| {
+        let _ = tcp.set_nodelay(true);
+        if send_buffer > 0 {
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(send_buffer);
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -36,7 +36,25 @@ pub async fn spawn_app_on(url: &str) -> TestApp {
 pub async fn spawn_app_with_rules(url: &str, rules: &[std::path::PathBuf]) -> TestApp {
     let limits = ioc::http::Limits {
         max_body_bytes: 1024 * 1024,
+        ..Default::default()
     };
+    spawn_app_full(url, rules, limits).await
+}
+
+/// A server with its own SQLite file and these limits (live tick, queues, timeouts).
+pub async fn spawn_app_with_limits(limits: ioc::http::Limits) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/ioc.db", dir.path().display());
+    let mut app = spawn_app_full(&url, &[], limits).await;
+    app._dir = Some(dir);
+    app
+}
+
+async fn spawn_app_full(
+    url: &str,
+    rules: &[std::path::PathBuf],
+    limits: ioc::http::Limits,
+) -> TestApp {
     let (node, tasks) = ioc::open_with_rules(url, ClockMode::Manual, limits, rules)
         .await
         .expect("node opens");
@@ -88,6 +106,17 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Opens a live WebSocket and reads its `hello`.
+    pub async fn ws(&self) -> Ws {
+        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
+            .await
+            .expect("WebSocket upgrade");
+        let mut ws = Ws { stream };
+        let hello = ws.next().await;
+        assert_eq!(hello["type"], "hello", "{hello}");
+        ws
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -284,4 +313,94 @@ pub fn start_process(bin: &str, url: &str, extra: &[&str]) -> (std::process::Chi
         .recv_timeout(std::time::Duration::from_secs(60))
         .expect("the server logs its address");
     (child, format!("http://{addr}"))
+}
+
+/// A live WebSocket client for tests: JSON in, JSON out, pings answered by tungstenite.
+pub struct Ws {
+    pub stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+/// How long a test waits for a message that must come; a failure, not a timing claim.
+pub const WS_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl Ws {
+    pub async fn send_json(&mut self, v: &Value) {
+        self.send_text(&v.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        use futures_util::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn subscribe(&mut self, view: &str, id: &str) {
+        self.send_json(&json!({"op": "subscribe", "view": view, "id": id}))
+            .await;
+    }
+
+    /// The next text message as JSON; panics on close or after `WS_WAIT`.
+    pub async fn next(&mut self) -> Value {
+        match self.next_message().await {
+            WsEvent::Json(v) => v,
+            WsEvent::Closed(code) => panic!("the server closed the WebSocket ({code:?})"),
+        }
+    }
+
+    /// The next text message, or the close code if the server closed instead.
+    pub async fn next_message(&mut self) -> WsEvent {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let msg = tokio::time::timeout(WS_WAIT, self.stream.next())
+                .await
+                .expect("a message within the wait");
+            match msg {
+                Some(Ok(Message::Text(t))) => {
+                    return WsEvent::Json(serde_json::from_str(t.as_str()).expect("JSON text"))
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return WsEvent::Closed(frame.map(|f| u16::from(f.code)))
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return WsEvent::Closed(None),
+            }
+        }
+    }
+
+    /// Reads until a message matches; returns it.
+    pub async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + WS_WAIT;
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no message matching {what} within the wait"
+            );
+            let v = self.next().await;
+            if pred(&v) {
+                return v;
+            }
+        }
+    }
+
+    /// Reads until a view frame of (view, id) with `commit >= commit` arrives.
+    pub async fn view_at(&mut self, view: &str, id: &str, commit: u64) -> Value {
+        self.until(&format!("{view} {id} at commit {commit}"), |v| {
+            v["type"] == "view"
+                && v["view"] == view
+                && v["id"] == id
+                && v["commit"].as_u64().unwrap_or(0) >= commit
+        })
+        .await
+    }
+}
+
+#[derive(Debug)]
+pub enum WsEvent {
+    Json(Value),
+    Closed(Option<u16>),
 }

@@ -299,7 +299,8 @@ async fn conformance(store: Arc<dyn Store>) {
         at,
         body: format!("{{\"kind\":\"{kind}\"}}"),
     };
-    store
+    assert_eq!(store.last_alert_seq().await.unwrap(), 0);
+    let first = store
         .save_alerts(
             &[
                 row("r1", "p1", "p1", "{}"),
@@ -315,7 +316,7 @@ async fn conformance(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
-    store
+    let second = store
         .save_alerts(
             &[row("r1", "so", "so", "{\"acked\":true}")],
             &[("r1".into(), "p1".into()), ("r2".into(), "K1@p1".into())],
@@ -323,6 +324,28 @@ async fn conformance(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+    // The ids the live feed hands out: one per history row, increasing in write order.
+    assert_eq!(first.len(), 3);
+    assert!(first.windows(2).all(|w| w[0] < w[1]));
+    assert_eq!(second.len(), 1);
+    assert!(second[0] > first[2]);
+    assert_eq!(store.last_alert_seq().await.unwrap(), second[0]);
+    let after = store.alert_history_after(first[0], &[], 10).await.unwrap();
+    assert_eq!(
+        after.iter().map(|h| h.seq).collect::<Vec<_>>(),
+        [first[1], first[2], second[0]],
+        "oldest first, strictly after"
+    );
+    assert_eq!(after[0].subject, "so");
+    let of_p1 = store
+        .alert_history_after(0, &["p1".to_string()], 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        of_p1.iter().map(|h| h.seq).collect::<Vec<_>>(),
+        [first[0], first[2], second[0]]
+    );
+    assert_eq!(store.alert_history_after(0, &[], 2).await.unwrap().len(), 2);
     let live = store.load_alerts().await.unwrap();
     assert_eq!(live, vec![row("r1", "so", "so", "{\"acked\":true}")]);
     let q = HistoryQuery {

@@ -4,10 +4,12 @@
 
 use super::body::JsonBody;
 use super::error::ApiError;
+use crate::auth::{can_view, Principal, Target};
 use crate::domain::time::{format_ts, parse_ts};
 use crate::ingest::writer::{AlertAction, AlertError};
 use crate::ingest::ItemError;
-use crate::rules::{is_silenced, StoredAlert};
+use crate::rollup::Rollup;
+use crate::rules::{is_silenced, LiveAlerts, StoredAlert};
 use crate::store::{HistoryQuery, SilenceRow};
 use crate::Node;
 use axum::extract::{Query, State};
@@ -15,7 +17,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use utoipa::ToSchema;
 
 pub fn router() -> Router<Node> {
@@ -40,7 +42,7 @@ impl From<AlertError> for ApiError {
     }
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AlertOut {
     pub rule: String,
     /// The unit id, `KPI@unit` for a KPI series, a key-result or task id.
@@ -112,64 +114,73 @@ pub struct ActiveQuery {
 
 async fn active(
     State(node): State<Node>,
+    who: Principal,
     Query(q): Query<ActiveQuery>,
 ) -> Result<Json<Vec<AlertOut>>, ApiError> {
-    if let Some(u) = &q.unit {
-        if node.rollup.unit(u).is_none() {
-            return Err(ApiError::NotFound(format!("no unit '{u}'")));
+    let subtree: Option<HashSet<String>> = match &q.unit {
+        Some(u) => {
+            can_view(&who, &node.rollup, Target::Unit(u))?;
+            Some(
+                node.rollup
+                    .subtree(u)
+                    .iter()
+                    .map(|x| x.to_string())
+                    .collect(),
+            )
         }
-    }
-    let now = node.rollup.now();
+        None => None,
+    };
+    let out = list_alerts(&node.alerts, &node.rollup, |a| {
+        q.rule.as_ref().is_none_or(|r| &a.engine.rule == r)
+            && q.severity
+                .as_ref()
+                .is_none_or(|s| &name(&a.engine.severity) == s)
+            && q.state.as_ref().is_none_or(|s| &name(&a.engine.state) == s)
+            && q.group
+                .as_ref()
+                .is_none_or(|g| a.labels.get("group") == Some(g))
+            && subtree.as_ref().is_none_or(|t| t.contains(&a.engine.unit))
+    });
+    Ok(Json(
+        out.into_iter()
+            .filter(|a| q.silenced.unwrap_or(true) || !a.silenced)
+            .collect(),
+    ))
+}
+
+/// The live alerts that pass `keep`, flagged if silenced; red before yellow, newest first.
+pub(crate) fn list_alerts(
+    alerts: &LiveAlerts,
+    rollup: &Rollup,
+    keep: impl Fn(&StoredAlert) -> bool,
+) -> Vec<AlertOut> {
+    let now = rollup.now();
     let mut out: Vec<AlertOut> = {
-        let board = node
-            .alerts
-            .read()
-            .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
+        let board = alerts.read().expect("live alerts lock");
         board
             .alerts
             .values()
-            .filter(|a| q.rule.as_ref().is_none_or(|r| &a.engine.rule == r))
-            .filter(|a| {
-                q.severity
-                    .as_ref()
-                    .is_none_or(|s| &name(&a.engine.severity) == s)
-            })
-            .filter(|a| q.state.as_ref().is_none_or(|s| &name(&a.engine.state) == s))
-            .filter(|a| {
-                q.group
-                    .as_ref()
-                    .is_none_or(|g| a.labels.get("group") == Some(g))
-            })
-            .filter(|a| {
-                q.unit.as_ref().is_none_or(|u| {
-                    node.rollup
-                        .ancestors(&a.engine.unit)
-                        .iter()
-                        .any(|x| &**x == u)
-                })
-            })
+            .filter(|a| keep(a))
             .map(|a| {
                 alert_out(
                     a,
-                    is_silenced(
-                        &board.silences,
-                        &node.rollup,
-                        &a.engine.rule,
-                        &a.engine.unit,
-                        now,
-                    ),
+                    is_silenced(&board.silences, rollup, &a.engine.rule, &a.engine.unit, now),
                 )
             })
-            .filter(|a| q.silenced.unwrap_or(true) || !a.silenced)
             .collect()
     };
-    // Red before yellow, newest first.
     out.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
             .then(b.active_since.cmp(&a.active_since))
     });
-    Ok(Json(out))
+    out
+}
+
+/// The live alerts of a unit's subtree: the alert feed's snapshot.
+pub(crate) fn subtree_alerts(alerts: &LiveAlerts, rollup: &Rollup, unit: &str) -> Vec<AlertOut> {
+    let subtree: HashSet<String> = rollup.subtree(unit).iter().map(|x| x.to_string()).collect();
+    list_alerts(alerts, rollup, |a| subtree.contains(&a.engine.unit))
 }
 
 #[derive(Deserialize)]
@@ -199,6 +210,7 @@ pub struct HistoryEntry {
 
 async fn history(
     State(node): State<Node>,
+    who: Principal,
     Query(p): Query<HistoryParams>,
 ) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
     let limit = p.limit.unwrap_or(200);
@@ -216,14 +228,11 @@ async fn history(
         ..HistoryQuery::default()
     };
     if let Some(u) = &p.unit {
-        if node.rollup.unit(u).is_none() {
-            return Err(ApiError::NotFound(format!("no unit '{u}'")));
-        }
+        can_view(&who, &node.rollup, Target::Unit(u))?;
         q.units = node
             .rollup
-            .unit_ids()
-            .into_iter()
-            .filter(|x| node.rollup.ancestors(x).iter().any(|a| &**a == u))
+            .subtree(u)
+            .iter()
             .map(|x| x.to_string())
             .collect();
     }

@@ -6,6 +6,7 @@ mod body;
 pub mod catalog;
 pub mod error;
 pub mod events;
+pub mod live;
 pub mod ops;
 pub mod views;
 
@@ -21,12 +22,15 @@ use tower_http::trace::TraceLayer;
 pub struct Limits {
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
+    /// The live endpoint's tick, heartbeat and limits.
+    pub live: crate::live::LiveConfig,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_body_bytes: 8 * 1024 * 1024,
+            live: crate::live::LiveConfig::default(),
         }
     }
 }
@@ -42,6 +46,7 @@ pub fn app(node: Node) -> Router {
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())
+        .merge(live::router())
         .fallback(ops::not_found)
         .route_layer(middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))

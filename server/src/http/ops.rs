@@ -190,6 +190,18 @@ pub fn openapi_document() -> serde_json::Value {
             .or_insert_with(|| serde_json::json!({}));
         entry[*method] = op;
     }
+    paths.insert(
+        "/ws".into(),
+        serde_json::json!({"get": {
+            "summary": "Live screens: upgrade to a WebSocket carrying JSON messages (subscribe to unit views, KPI boards, person views and alert feeds; coalesced view frames; an alert feed that resumes by id). The protocol, with examples, error and close codes, is in LIVE.md.",
+            "responses": {
+                "101": {"description": "Switching to the WebSocket protocol"},
+                "400": {"description": "Not a WebSocket upgrade", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
+                "429": {"description": "Too many live connections from this client", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
+                "503": {"description": "The server holds its maximum of live connections", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+            }
+        }}),
+    );
     doc["paths"] = serde_json::Value::Object(paths);
     doc
 }

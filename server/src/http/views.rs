@@ -1,7 +1,8 @@
 //! Views read from the rollup: a unit (aggregates plus a line per child), a unit's KPI board,
-//! a person. Never computed from the tasks table.
+//! a person. Never computed from the tasks table. Each passes the scope check first.
 
 use super::error::ApiError;
+use crate::auth::{can_view, Principal, Target};
 use crate::rollup::view::{KpiBoard, PersonView, UnitView};
 use crate::Node;
 use axum::extract::{Path, State};
@@ -17,8 +18,10 @@ pub fn router() -> Router<Node> {
 
 async fn unit_view(
     State(node): State<Node>,
+    who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<UnitView>, ApiError> {
+    can_view(&who, &node.rollup, Target::Unit(&id))?;
     node.rollup
         .unit_view(&id)
         .map(Json)
@@ -27,8 +30,10 @@ async fn unit_view(
 
 async fn kpi_board(
     State(node): State<Node>,
+    who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<KpiBoard>, ApiError> {
+    can_view(&who, &node.rollup, Target::Unit(&id))?;
     node.rollup
         .kpi_board(&id)
         .map(Json)
@@ -37,8 +42,10 @@ async fn kpi_board(
 
 async fn person_view(
     State(node): State<Node>,
+    who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<PersonView>, ApiError> {
+    can_view(&who, &node.rollup, Target::Person(&id))?;
     node.rollup
         .person_view(&id)
         .map(Json)

@@ -14,6 +14,7 @@ use crate::domain::{
     time::now_ms, Change, Id, KeyResult, Observation, Rating, Task, TaskStatus, TaskVersions, Ts,
     MAX_KEY_RESULTS,
 };
+use crate::live::{AlertFeed, Touched};
 use crate::rollup::Rollup;
 use crate::rules::{AlertWrites, Alerting};
 use crate::store::{EventRecord, Store, StoreError};
@@ -35,6 +36,9 @@ pub struct IngestReport {
     /// Events whose id was already committed (replays): kept once, changed nothing.
     pub duplicates: usize,
     pub duplicate_ids: Vec<String>,
+    /// The rollup's commit number once this request is applied: a view (REST or live) whose
+    /// `commit` is at least this includes it.
+    pub commit: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +69,10 @@ pub enum WriteError {
 #[derive(Debug, Clone)]
 pub struct Committed {
     pub changes: Vec<Change>,
+    /// The rollup's commit number after this batch.
+    pub commit: u64,
+    /// What the batch changed, for the live views.
+    pub touched: crate::live::Touched,
 }
 
 /// What people do to alerts, through the writer so it is ordered with everything else.
@@ -131,7 +139,7 @@ impl Writer {
         rollup: Arc<Rollup>,
         bus: broadcast::Sender<Arc<Committed>>,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
-        Self::spawn_with_alerting(store, rollup, bus, None)
+        Self::spawn_with_alerting(store, rollup, bus, None, Arc::new(AlertFeed::new(0, 1)))
     }
 
     /// As `spawn`, with the rule engine evaluated after every apply.
@@ -140,6 +148,7 @@ impl Writer {
         rollup: Arc<Rollup>,
         bus: broadcast::Sender<Arc<Committed>>,
         alerting: Option<Alerting>,
+        feed: Arc<AlertFeed>,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(
@@ -149,6 +158,7 @@ impl Writer {
                 bus,
                 rx,
                 alerting,
+                feed,
             }
             .run(),
         );
@@ -227,6 +237,8 @@ struct WriterTask {
     bus: broadcast::Sender<Arc<Committed>>,
     rx: mpsc::Receiver<Command>,
     alerting: Option<Alerting>,
+    /// Alert-history entries with their ids, for the live feed.
+    feed: Arc<AlertFeed>,
 }
 
 /// Entities changed by requests earlier in the current group, not yet in the rollup.
@@ -379,7 +391,7 @@ impl WriterTask {
         metrics::counter!("ioc_commits_total").increment(1);
         metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
         let applying = std::time::Instant::now();
-        self.publish(pending.changes).await;
+        let commit = self.publish(pending.changes).await;
         tracing::debug!(
             events = pending.records.len(),
             dedup_us = dedup_time.as_micros() as u64,
@@ -388,7 +400,8 @@ impl WriterTask {
             apply_us = applying.elapsed().as_micros() as u64,
             "group committed"
         );
-        for (reply, report) in pending.replies {
+        for (reply, mut report) in pending.replies {
+            report.commit = commit;
             metrics::counter!("ioc_events_duplicate_total").increment(report.duplicates as u64);
             let _ = reply.send(Ok(report));
         }
@@ -399,15 +412,16 @@ impl WriterTask {
 
     /// Applies committed changes, evaluates the rules on what they changed (the same step, so an
     /// alert fires with the event that crossed its threshold), then publishes them.
-    async fn publish(&mut self, changes: Vec<Change>) {
+    async fn publish(&mut self, changes: Vec<Change>) -> u64 {
         if changes.is_empty() {
-            return;
+            return self.rollup.commit();
         }
         let applying = std::time::Instant::now();
         if let Some(a) = &mut self.alerting {
             a.before_apply(&changes, &self.rollup);
         }
-        self.rollup.apply(&changes);
+        let touched = Touched::of(&changes, &self.rollup);
+        let commit = self.rollup.apply(&changes);
         if let Some(a) = &mut self.alerting {
             let writes = a.after_apply(&changes, &self.rollup);
             let transitions = writes.history.len();
@@ -419,21 +433,30 @@ impl WriterTask {
             }
         }
         // No subscriber yet is fine: the bus is for live views and other nodes.
-        let _ = self.bus.send(Arc::new(Committed { changes }));
+        let _ = self.bus.send(Arc::new(Committed {
+            changes,
+            commit,
+            touched,
+        }));
+        commit
     }
 
     /// Alert rows are written after the events they follow from; if this write fails the alerts
-    /// are derived again from the committed data at the next start, so nothing is lost.
+    /// are derived again from the committed data at the next start, so nothing is lost. Only
+    /// committed history reaches the live feed, so every id a screen sees is in the store.
     async fn save_alerts(&self, w: AlertWrites) {
         if w.is_empty() {
             return;
         }
-        if let Err(e) = self
+        match self
             .store
             .save_alerts(&w.upserts, &w.deletes, &w.history)
             .await
         {
-            tracing::error!(error = %e, "saving alert transitions failed; they will be derived again at start");
+            Ok(seqs) => self.feed.append(&w.history, &seqs),
+            Err(e) => {
+                tracing::error!(error = %e, "saving alert transitions failed; they will be derived again at start")
+            }
         }
     }
 
@@ -467,9 +490,17 @@ impl WriterTask {
             }
             AlertAction::ReloadRules(rules) => alerting.set_rules(rules, &self.rollup),
         };
-        self.store
+        let seqs = self
+            .store
             .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
             .await?;
+        self.feed.append(&writes.history, &seqs);
+        // Nothing was applied, but the live feed has news: wake the hub.
+        let _ = self.bus.send(Arc::new(Committed {
+            changes: Vec::new(),
+            commit: self.rollup.commit(),
+            touched: Touched::default(),
+        }));
         Ok(None)
     }
 
@@ -538,6 +569,7 @@ fn plan_events(
         accepted: 0,
         duplicates: 0,
         duplicate_ids: Vec::new(),
+        commit: 0,
     };
     for (i, e) in events.iter().enumerate() {
         let dup =

@@ -35,6 +35,9 @@ pub struct TaskEntry {
 #[derive(Default)]
 pub(crate) struct State {
     pub now: Ts,
+    /// Batches applied since this process started: views carry it, so a client can tell that a
+    /// view includes the write whose ingest report named the same number or a smaller one.
+    pub commit: u64,
     pub units: HashMap<Id, UnitNode>,
     pub people: HashMap<Id, PersonNode>,
     pub kpis: HashMap<Id, Kpi>,
@@ -109,16 +112,31 @@ impl Rollup {
         self.tasks.get(id).map(|e| e.task.unit.clone())
     }
 
+    /// The unit and the responsible person of a task now.
+    pub fn task_owner(&self, id: &str) -> Option<(Id, Id)> {
+        self.tasks
+            .get(id)
+            .map(|e| (e.task.unit.clone(), e.task.responsible.clone()))
+    }
+
     pub fn task_count(&self) -> usize {
         self.tasks.len()
     }
 
     /// Applies committed changes in order, all under one write lock: readers see all or none.
-    pub fn apply(&self, changes: &[Change]) {
+    /// Returns the batch's commit number.
+    pub fn apply(&self, changes: &[Change]) -> u64 {
         let mut st = self.write();
         for change in changes {
             self.apply_one(&mut st, change);
         }
+        st.commit += 1;
+        st.commit
+    }
+
+    /// The number of the last batch applied.
+    pub fn commit(&self) -> u64 {
+        self.read().commit
     }
 
     fn apply_one(&self, st: &mut State, change: &Change) {
@@ -266,6 +284,23 @@ impl Rollup {
     /// The chain from `id` up to its root, `id` first.
     pub fn ancestors(&self, id: &str) -> Vec<Id> {
         self.read().chain(id)
+    }
+    /// `id` and every unit below it.
+    pub fn subtree(&self, id: &str) -> Vec<Id> {
+        let st = self.read();
+        let mut out = Vec::new();
+        let mut stack: Vec<Id> = st
+            .units
+            .get(id)
+            .map(|n| vec![n.unit.id.clone()])
+            .unwrap_or_default();
+        while let Some(u) = stack.pop() {
+            if let Some(n) = st.units.get(&u) {
+                stack.extend(n.children.iter().cloned());
+            }
+            out.push(u);
+        }
+        out
     }
     pub fn kpis(&self) -> Vec<Kpi> {
         self.read().kpis.values().cloned().collect()

@@ -150,7 +150,9 @@ fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
             .iter()
             .map(|k| {
                 let avg = k.progress_ppm_sum as f64 / k.count.max(1) as f64 / 1e6;
-                let elapsed = k.period.elapsed(now);
+                // To 0.01 %: finer than anyone reads, and it keeps a view from changing with
+                // every clock second, so live screens get a frame only when a figure moves.
+                let elapsed = (k.period.elapsed(now) * 1e4).round() / 1e4;
                 KrPace {
                     period: k.period.label().to_string(),
                     count: k.count,
@@ -197,6 +199,8 @@ pub struct UnitView {
     pub path: Vec<UnitRef>,
     /// The rollup's clock when the view was read.
     pub as_of: String,
+    /// The rollup's commit number when the view was read (see the ingest report's `commit`).
+    pub commit: u64,
     pub summary: UnitSummary,
     pub children: Vec<ChildLine>,
 }
@@ -219,6 +223,8 @@ pub struct PersonView {
     pub position: String,
     pub unit: UnitRef,
     pub as_of: String,
+    /// The rollup's commit number when the view was read (see the ingest report's `commit`).
+    pub commit: u64,
     pub tasks: TaskSummary,
     /// Open tasks: the person's current workload.
     pub workload: i64,
@@ -247,6 +253,8 @@ pub struct KpiLine {
 pub struct KpiBoard {
     pub unit: UnitRef,
     pub as_of: String,
+    /// The rollup's commit number when the view was read (see the ingest report's `commit`).
+    pub commit: u64,
     /// Counts over this unit's own series (the unit view counts the whole subtree).
     pub counts: KpiSummary,
     pub kpis: Vec<KpiLine>,
@@ -310,13 +318,14 @@ impl Rollup {
             unit,
             path,
             as_of: format_ts(st.now),
+            commit: st.commit,
             summary: summarize(&node.agg, st.now),
             children,
         })
     }
 
     pub fn person_view(&self, id: &str) -> Option<PersonView> {
-        let (person, agg, ids, unit, now) = {
+        let (person, agg, ids, unit, now, commit) = {
             let st = self.read();
             let n = st.people.get(id)?;
             let unit = st.unit_ref(&n.person.unit).unwrap_or(UnitRef {
@@ -330,6 +339,7 @@ impl Rollup {
                 n.tasks.iter().cloned().collect::<Vec<_>>(),
                 unit,
                 st.now,
+                st.commit,
             )
         };
         let mut tasks: Vec<_> = ids.iter().filter_map(|t| self.task(t)).collect();
@@ -349,6 +359,7 @@ impl Rollup {
             position: person.position,
             unit,
             as_of: format_ts(now),
+            commit,
             tasks: TaskSummary::from(&agg),
             workload: agg.open(),
             task_list: tasks
@@ -394,6 +405,7 @@ impl Rollup {
         Some(KpiBoard {
             unit: st.unit_ref(&node.unit.id)?,
             as_of: format_ts(st.now),
+            commit: st.commit,
             counts: summarize(&own, st.now).kpis,
             kpis,
         })

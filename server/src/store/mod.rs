@@ -139,7 +139,19 @@ pub trait Store: Send + Sync + 'static {
         upserts: &[AlertRow],
         deletes: &[(String, String)],
         history: &[AlertHistoryRow],
-    ) -> Result<(), StoreError>;
+    ) -> Result<Vec<i64>, StoreError>;
+
+    /// History entries after `after` (exclusive), oldest first, of these units (empty: any):
+    /// how a live alert feed resumes from the last id a screen saw.
+    async fn alert_history_after(
+        &self,
+        after: i64,
+        units: &[String],
+        limit: i64,
+    ) -> Result<Vec<AlertHistoryRow>, StoreError>;
+
+    /// The newest history seq (0 when there is none).
+    async fn last_alert_seq(&self) -> Result<i64, StoreError>;
 
     async fn load_alerts(&self) -> Result<Vec<AlertRow>, StoreError>;
 

@@ -392,9 +392,10 @@ macro_rules! sql_store_impl {
                 upserts: &[$crate::store::AlertRow],
                 deletes: &[(String, String)],
                 history: &[$crate::store::AlertHistoryRow],
-            ) -> Result<(), $crate::store::StoreError> {
+            ) -> Result<Vec<i64>, $crate::store::StoreError> {
                 use $crate::store::sql::CHUNK;
                 let mut tx = self.pool.begin().await?;
+                let mut seqs = Vec::with_capacity(history.len());
                 // One statement per chunk: a batch can end thousands of alerts at once.
                 for chunk in deletes.chunks(CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM alerts WHERE (rule, subject) IN (VALUES ");
@@ -428,10 +429,44 @@ macro_rules! sql_store_impl {
                             .push_bind(h.at)
                             .push_bind(h.body.clone());
                     });
-                    qb.build().execute(&mut *tx).await?;
+                    qb.push(" RETURNING seq");
+                    let mut chunk_seqs: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                    // RETURNING order is unspecified; the single writer makes the values
+                    // consecutive in insertion order, so sorted they line up with the rows.
+                    chunk_seqs.sort_unstable();
+                    seqs.extend(chunk_seqs);
                 }
                 tx.commit().await?;
-                Ok(())
+                Ok(seqs)
+            }
+
+            async fn alert_history_after(
+                &self,
+                after: i64,
+                units: &[String],
+                limit: i64,
+            ) -> Result<Vec<$crate::store::AlertHistoryRow>, $crate::store::StoreError> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT seq, rule, subject, unit_id, kind, severity, at, body FROM alert_history WHERE seq > ");
+                qb.push_bind(after);
+                if !units.is_empty() {
+                    qb.push(" AND unit_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for u in units {
+                        sep.push_bind(u.clone());
+                    }
+                    qb.push(")");
+                }
+                qb.push(" ORDER BY seq LIMIT ").push_bind(limit);
+                let rows: Vec<(i64, String, String, String, String, String, i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(seq, rule, subject, unit, kind, severity, at, body)| $crate::store::AlertHistoryRow { seq, rule, subject, unit, kind, severity, at, body })
+                    .collect())
+            }
+
+            async fn last_alert_seq(&self) -> Result<i64, $crate::store::StoreError> {
+                let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM alert_history").fetch_one(&self.pool).await?;
+                Ok(seq.unwrap_or(0))
             }
 
             async fn load_alerts(&self) -> Result<Vec<$crate::store::AlertRow>, $crate::store::StoreError> {

@@ -1,0 +1,441 @@
+//! One WebSocket connection: reads client messages (checked, scope-checked, passed to the hub)
+//! and drains its outbox to the socket, pinging on a heartbeat. The two halves run in one task;
+//! whichever ends first (client gone, idle, overflow, shutdown) ends the connection.
+
+use super::feed::FeedEntry;
+use super::hub::HubCmd;
+use super::outbox::{AlertOut, Drained, Outbox};
+use super::protocol::{close, ClientMsg, ErrorCode, ServerMsg, ViewKind};
+use super::{Live, Slot};
+use crate::auth::{self, Denied, Principal, Target};
+use crate::domain::Id;
+use crate::rollup::Rollup;
+use crate::store::Store;
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What a connection needs besides its socket. No writer handle: a connection can never keep
+/// the node from shutting down.
+pub struct ConnCtx {
+    pub live: Live,
+    pub rollup: Arc<Rollup>,
+    pub store: Arc<dyn Store>,
+    pub principal: Principal,
+}
+
+enum End {
+    /// The client closed or the socket failed.
+    Gone,
+    Idle,
+    Overflow,
+    Shutdown,
+    /// A replay could not read the store.
+    Unavailable,
+}
+
+pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
+    let _slot = slot;
+    let conn = ctx.live.next_conn();
+    let outbox = Arc::new(Outbox::new(ctx.live.config.alert_queue));
+    if !ctx
+        .live
+        .send(HubCmd::Join {
+            conn,
+            outbox: outbox.clone(),
+        })
+        .await
+    {
+        return;
+    }
+    let cfg = ctx.live.config;
+    outbox.control(
+        ServerMsg::Hello {
+            tick_ms: cfg.tick.as_millis() as u64,
+            heartbeat_s: cfg.heartbeat.as_secs(),
+            max_message_bytes: cfg.max_message_bytes,
+            max_subscriptions: cfg.max_subscriptions,
+        }
+        .to_text()
+        .into(),
+    );
+    let (mut sink, mut stream) = socket.split();
+    let end = tokio::select! {
+        end = read_loop(&mut stream, conn, &ctx, &outbox) => end,
+        end = write_loop(&mut sink, &ctx, &outbox) => end,
+    };
+    let _ = ctx.live.send(HubCmd::Leave { conn }).await;
+    let (code, reason, error) = match end {
+        End::Gone => return,
+        End::Idle => (
+            close::IDLE_TIMEOUT,
+            "idle timeout",
+            Some((ErrorCode::IdleTimeout, "nothing received within the idle timeout")),
+        ),
+        End::Overflow => (
+            close::ALERT_BACKLOG_OVERFLOW,
+            "alert backlog overflow",
+            Some((
+                ErrorCode::AlertBacklogOverflow,
+                "this connection fell too far behind the alert feed; reconnect and subscribe with after = the last alert id you saw",
+            )),
+        ),
+        End::Shutdown => (close::GOING_AWAY, "server shutting down", None),
+        End::Unavailable => (
+            1011,
+            "alert history unavailable",
+            Some((
+                ErrorCode::Unavailable,
+                "the alert history could not be read for the replay; reconnect and resume",
+            )),
+        ),
+    };
+    // The peer may be gone or stuck: give the goodbye a moment, no more.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        if let Some((code, message)) = error {
+            let text = ServerMsg::Error {
+                code,
+                message: message.into(),
+                view: None,
+                id: None,
+            }
+            .to_text();
+            let _ = sink.send(Message::Text(text.into())).await;
+        }
+        let _ = sink
+            .send(Message::Close(Some(CloseFrame {
+                code,
+                reason: Utf8Bytes::from_static(reason),
+            })))
+            .await;
+        // The closing handshake: read (and drop) until the client's close arrives, so the
+        // socket ends with a FIN and the client reads our reason instead of a reset.
+        while let Some(Ok(m)) = stream.next().await {
+            if matches!(m, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+async fn read_loop(
+    stream: &mut SplitStream<WebSocket>,
+    conn: u64,
+    ctx: &ConnCtx,
+    outbox: &Outbox,
+) -> End {
+    let cfg = ctx.live.config;
+    let mut views: HashSet<(ViewKind, Id)> = HashSet::new();
+    let mut alerts: Option<Id> = None;
+    loop {
+        let msg = match tokio::time::timeout(cfg.idle_timeout, stream.next()).await {
+            Err(_) => return End::Idle,
+            Ok(None) | Ok(Some(Err(_))) => return End::Gone,
+            Ok(Some(Ok(m))) => m,
+        };
+        let text = match msg {
+            Message::Text(t) => t,
+            Message::Binary(_) => {
+                error(
+                    outbox,
+                    ErrorCode::BinaryNotSupported,
+                    "send JSON text messages".into(),
+                    None,
+                    None,
+                );
+                continue;
+            }
+            // Pings are answered by the WebSocket layer; any frame counts as a sign of life.
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Close(_) => return End::Gone,
+        };
+        if text.len() > cfg.max_message_bytes {
+            error(
+                outbox,
+                ErrorCode::MessageTooLarge,
+                format!(
+                    "the message has {} bytes; the limit is {}",
+                    text.len(),
+                    cfg.max_message_bytes
+                ),
+                None,
+                None,
+            );
+            continue;
+        }
+        let msg: ClientMsg = match serde_json::from_str(text.as_str()) {
+            Ok(m) => m,
+            Err(e) => {
+                error(
+                    outbox,
+                    ErrorCode::BadMessage,
+                    format!("not a valid message: {e}"),
+                    None,
+                    None,
+                );
+                continue;
+            }
+        };
+        let cmd = match msg {
+            ClientMsg::Ping { nonce } => {
+                outbox.control(ServerMsg::Pong { nonce }.to_text().into());
+                continue;
+            }
+            ClientMsg::Subscribe { view, id, after } => {
+                if after.is_some() && view != ViewKind::Alerts {
+                    error(
+                        outbox,
+                        ErrorCode::BadMessage,
+                        "after: only alert subscriptions take it".into(),
+                        Some(view),
+                        Some(&id),
+                    );
+                    continue;
+                }
+                if after.is_some_and(|a| a < 0) {
+                    error(
+                        outbox,
+                        ErrorCode::BadMessage,
+                        "after: must be 0 or a positive alert id".into(),
+                        Some(view),
+                        Some(&id),
+                    );
+                    continue;
+                }
+                let target = match view {
+                    ViewKind::Person => Target::Person(&id),
+                    _ => Target::Unit(&id),
+                };
+                if let Err(denied) = auth::can_view(&ctx.principal, &ctx.rollup, target) {
+                    let code = match denied {
+                        Denied::NotFound(_) => ErrorCode::NotFound,
+                        Denied::Forbidden(_) => ErrorCode::Forbidden,
+                    };
+                    error(outbox, code, denied.to_string(), Some(view), Some(&id));
+                    continue;
+                }
+                let id: Id = id.into();
+                // Subscribing again to the same view is allowed (a fresh snapshot); a new alert
+                // subscription replaces the old one, so neither adds to the count.
+                let adds = match view {
+                    ViewKind::Alerts => alerts.is_none(),
+                    _ => !views.contains(&(view, id.clone())),
+                };
+                let used = views.len() + usize::from(alerts.is_some());
+                if adds && used >= cfg.max_subscriptions {
+                    error(
+                        outbox,
+                        ErrorCode::TooManySubscriptions,
+                        format!(
+                            "at most {} subscriptions per connection",
+                            cfg.max_subscriptions
+                        ),
+                        Some(view),
+                        Some(&id),
+                    );
+                    continue;
+                }
+                if view == ViewKind::Alerts {
+                    alerts = Some(id.clone());
+                    HubCmd::SubscribeAlerts {
+                        conn,
+                        unit: id,
+                        after,
+                    }
+                } else {
+                    views.insert((view, id.clone()));
+                    HubCmd::Subscribe {
+                        conn,
+                        kind: view,
+                        id,
+                    }
+                }
+            }
+            ClientMsg::Unsubscribe { view, id } => {
+                let known = match view {
+                    ViewKind::Alerts => alerts.as_deref() == Some(id.as_str()),
+                    _ => views.remove(&(view, Id::from(id.as_str()))),
+                };
+                if !known {
+                    error(
+                        outbox,
+                        ErrorCode::NotSubscribed,
+                        "no such subscription on this connection".into(),
+                        Some(view),
+                        Some(&id),
+                    );
+                    continue;
+                }
+                if view == ViewKind::Alerts {
+                    alerts = None;
+                    HubCmd::UnsubscribeAlerts { conn }
+                } else {
+                    HubCmd::Unsubscribe {
+                        conn,
+                        kind: view,
+                        id: id.into(),
+                    }
+                }
+            }
+        };
+        if !ctx.live.send(cmd).await {
+            return End::Shutdown;
+        }
+    }
+}
+
+fn error(
+    outbox: &Outbox,
+    code: ErrorCode,
+    message: String,
+    view: Option<ViewKind>,
+    id: Option<&str>,
+) {
+    outbox.control(
+        ServerMsg::Error {
+            code,
+            message,
+            view,
+            id,
+        }
+        .to_text()
+        .into(),
+    );
+}
+
+type Sink = SplitSink<WebSocket, Message>;
+
+async fn write_loop(sink: &mut Sink, ctx: &ConnCtx, outbox: &Outbox) -> End {
+    let mut heartbeat = tokio::time::interval(ctx.live.config.heartbeat);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    heartbeat.tick().await;
+    loop {
+        tokio::select! {
+            _ = outbox.ready() => {
+                let d = outbox.take();
+                if d.overflowed {
+                    return End::Overflow;
+                }
+                let closed = d.closed;
+                match send_drained(sink, ctx, d).await {
+                    Ok(()) => {}
+                    Err(SendError::Socket) => return End::Gone,
+                    Err(SendError::Store) => return End::Unavailable,
+                }
+                if closed {
+                    return End::Shutdown;
+                }
+            }
+            _ = heartbeat.tick() => {
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    return End::Gone;
+                }
+            }
+        }
+    }
+}
+
+enum SendError {
+    Socket,
+    Store,
+}
+
+async fn send_drained(sink: &mut Sink, ctx: &ConnCtx, d: Drained) -> Result<(), SendError> {
+    let n = d.controls.len() + d.views.len() + d.alerts.len();
+    for text in d.controls.into_iter().chain(d.views) {
+        sink.feed(Message::Text(text))
+            .await
+            .map_err(|_| SendError::Socket)?;
+    }
+    for a in d.alerts {
+        match a {
+            AlertOut::Frame(text) => sink
+                .feed(Message::Text(text))
+                .await
+                .map_err(|_| SendError::Socket)?,
+            AlertOut::Replay { unit, after, upto } => replay(sink, ctx, &unit, after, upto).await?,
+        }
+    }
+    if n > 0 {
+        sink.flush().await.map_err(|_| SendError::Socket)?;
+    }
+    Ok(())
+}
+
+/// Sends the alert history of `unit`'s subtree in `(after, upto]`, from memory where it still
+/// is and from the store before that, then `caught_up`.
+async fn replay(
+    sink: &mut Sink,
+    ctx: &ConnCtx,
+    unit: &Id,
+    after: i64,
+    upto: i64,
+) -> Result<(), SendError> {
+    const PAGE: usize = 1000;
+    let subtree: HashSet<Id> = ctx.rollup.subtree(unit).into_iter().collect();
+    let mut cursor = after;
+    while cursor < upto {
+        let frames: Vec<Utf8Bytes> = match ctx.live.feed.after(cursor, PAGE) {
+            Ok(entries) => {
+                if entries.is_empty() {
+                    break;
+                }
+                let mut out = Vec::new();
+                for e in entries {
+                    if e.id > upto {
+                        cursor = upto;
+                        break;
+                    }
+                    cursor = e.id;
+                    if subtree.contains(&e.unit) {
+                        out.push(e.frame.clone());
+                    }
+                }
+                out
+            }
+            Err(_) => {
+                let units: Vec<String> = subtree.iter().map(|u| u.to_string()).collect();
+                let rows = ctx
+                    .store
+                    .alert_history_after(cursor, &units, PAGE as i64)
+                    .await
+                    .map_err(|e| {
+                        tracing::error!(error = %e, "alert replay could not read the store");
+                        SendError::Store
+                    })?;
+                if rows.len() < PAGE {
+                    // Nothing more of this subtree in the store up to now.
+                    cursor = upto;
+                }
+                let mut out = Vec::new();
+                for r in rows {
+                    if r.seq > upto {
+                        cursor = upto;
+                        break;
+                    }
+                    cursor = cursor.max(r.seq);
+                    out.push(FeedEntry::from_row(&r).frame);
+                }
+                out
+            }
+        };
+        for f in frames {
+            sink.feed(Message::Text(f))
+                .await
+                .map_err(|_| SendError::Socket)?;
+        }
+    }
+    let done = ServerMsg::CaughtUp {
+        id: unit,
+        last_id: upto,
+    }
+    .to_text();
+    sink.feed(Message::Text(done.into()))
+        .await
+        .map_err(|_| SendError::Socket)?;
+    Ok(())
+}

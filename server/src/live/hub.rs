@@ -1,0 +1,512 @@
+//! The hub task: every subscription of every connection, the views' last rendered frames, and
+//! the alert cursor. It marks views dirty from the bus, renders each dirty view once per tick
+//! (only if a figure changed) and hands the one shared frame to every subscriber's outbox; it
+//! fans each new alert-feed entry out to the connections whose subtree holds the alert's unit.
+//! It never awaits a connection: an outbox push is a short mutex section.
+
+use super::feed::{AlertFeed, OlderThanMemory};
+use super::outbox::{AlertOut, Outbox};
+use super::protocol::{ErrorCode, ServerMsg, ViewKind};
+use super::{LiveConfig, Touched};
+use crate::domain::Id;
+use crate::ingest::writer::Committed;
+use crate::rollup::view::{KpiBoard, PersonView, UnitView};
+use crate::rollup::Rollup;
+use crate::rules::LiveAlerts;
+use axum::extract::ws::Utf8Bytes;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, watch};
+
+pub(crate) enum HubCmd {
+    Join {
+        conn: u64,
+        outbox: Arc<Outbox>,
+    },
+    Leave {
+        conn: u64,
+    },
+    Subscribe {
+        conn: u64,
+        kind: ViewKind,
+        id: Id,
+    },
+    Unsubscribe {
+        conn: u64,
+        kind: ViewKind,
+        id: Id,
+    },
+    /// Replaces the connection's alert subscription (one per connection, so no alert is ever
+    /// delivered twice).
+    SubscribeAlerts {
+        conn: u64,
+        unit: Id,
+        after: Option<i64>,
+    },
+    UnsubscribeAlerts {
+        conn: u64,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+enum Rendered {
+    Unit(UnitView),
+    Kpis(KpiBoard),
+    Person(PersonView),
+}
+
+impl Rendered {
+    fn commit(&self) -> u64 {
+        match self {
+            Rendered::Unit(v) => v.commit,
+            Rendered::Kpis(v) => v.commit,
+            Rendered::Person(v) => v.commit,
+        }
+    }
+
+    /// Whether a newer rendering shows the same figures (its clock and commit aside): then no
+    /// frame is sent, so a quiet view stays quiet however often the clock ticks.
+    fn same_figures(&self, newer: &Rendered) -> bool {
+        match (self, newer) {
+            (Rendered::Unit(a), Rendered::Unit(b)) => {
+                let mut b = b.clone();
+                b.as_of.clone_from(&a.as_of);
+                b.commit = a.commit;
+                *a == b
+            }
+            (Rendered::Kpis(a), Rendered::Kpis(b)) => {
+                let mut b = b.clone();
+                b.as_of.clone_from(&a.as_of);
+                b.commit = a.commit;
+                *a == b
+            }
+            (Rendered::Person(a), Rendered::Person(b)) => {
+                let mut b = b.clone();
+                b.as_of.clone_from(&a.as_of);
+                b.commit = a.commit;
+                *a == b
+            }
+            _ => false,
+        }
+    }
+}
+
+fn render(rollup: &Rollup, kind: ViewKind, id: &str) -> Option<Rendered> {
+    match kind {
+        ViewKind::Unit => rollup.unit_view(id).map(Rendered::Unit),
+        ViewKind::Kpis => rollup.kpi_board(id).map(Rendered::Kpis),
+        ViewKind::Person => rollup.person_view(id).map(Rendered::Person),
+        ViewKind::Alerts => None,
+    }
+}
+
+#[derive(Serialize)]
+struct ViewFrame<'a> {
+    r#type: &'static str,
+    view: ViewKind,
+    id: &'a str,
+    /// Increases with every frame this server renders: a client keeps the highest it saw.
+    seq: u64,
+    commit: u64,
+    data: &'a Rendered,
+}
+
+#[derive(Default)]
+struct Topic {
+    subscribers: HashSet<u64>,
+    last: Option<Rendered>,
+    frame: Option<(u64, Utf8Bytes)>,
+    dirty: bool,
+}
+
+type Key = (ViewKind, Id);
+
+pub(crate) struct Hub {
+    config: LiveConfig,
+    rollup: Arc<Rollup>,
+    alerts: LiveAlerts,
+    feed: Arc<AlertFeed>,
+    topics: HashMap<Key, Topic>,
+    conns: HashMap<u64, Arc<Outbox>>,
+    conn_views: HashMap<u64, HashSet<Key>>,
+    /// Alert subscribers by the unit whose subtree they follow.
+    alert_subs: HashMap<Id, HashSet<u64>>,
+    conn_alerts: HashMap<u64, Id>,
+    /// The newest alert id handed to the outboxes.
+    cursor: i64,
+    next_seq: u64,
+    all_dirty: bool,
+}
+
+impl Hub {
+    pub(crate) fn new(
+        config: LiveConfig,
+        rollup: Arc<Rollup>,
+        alerts: LiveAlerts,
+        feed: Arc<AlertFeed>,
+    ) -> Hub {
+        let cursor = feed.last_id();
+        Hub {
+            config,
+            rollup,
+            alerts,
+            feed,
+            topics: HashMap::new(),
+            conns: HashMap::new(),
+            conn_views: HashMap::new(),
+            alert_subs: HashMap::new(),
+            conn_alerts: HashMap::new(),
+            cursor,
+            next_seq: 0,
+            all_dirty: false,
+        }
+    }
+
+    pub(crate) async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<HubCmd>,
+        mut bus: broadcast::Receiver<Arc<Committed>>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut tick = tokio::time::interval(self.config.tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                cmd = rx.recv() => match cmd {
+                    Some(cmd) => self.command(cmd),
+                    None => break,
+                },
+                msg = bus.recv() => match msg {
+                    Ok(c) => {
+                        self.mark(&c.touched);
+                        self.fan_out_alerts();
+                    }
+                    Err(RecvError::Lagged(n)) => {
+                        tracing::warn!(skipped = n, "live hub lagged behind the bus; re-rendering every view");
+                        self.all_dirty = true;
+                        self.fan_out_alerts();
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+                _ = tick.tick() => self.flush(),
+            }
+        }
+        for outbox in self.conns.values() {
+            outbox.close();
+        }
+        tracing::info!(connections = self.conns.len(), "live hub stopped");
+    }
+
+    fn command(&mut self, cmd: HubCmd) {
+        match cmd {
+            HubCmd::Join { conn, outbox } => {
+                self.conns.insert(conn, outbox);
+            }
+            HubCmd::Leave { conn } => {
+                self.conns.remove(&conn);
+                for key in self.conn_views.remove(&conn).unwrap_or_default() {
+                    self.drop_subscriber(&key, conn);
+                }
+                self.drop_alert_subscriber(conn);
+            }
+            HubCmd::Subscribe { conn, kind, id } => self.subscribe(conn, kind, id),
+            HubCmd::Unsubscribe { conn, kind, id } => {
+                let key = (kind, id);
+                if let Some(keys) = self.conn_views.get_mut(&conn) {
+                    keys.remove(&key);
+                }
+                self.drop_subscriber(&key, conn);
+                if let Some(outbox) = self.conns.get(&conn) {
+                    outbox.forget_view(kind, &key.1);
+                    outbox.control(
+                        ServerMsg::Unsubscribed {
+                            view: kind,
+                            id: &key.1,
+                        }
+                        .to_text()
+                        .into(),
+                    );
+                }
+            }
+            HubCmd::SubscribeAlerts { conn, unit, after } => {
+                self.subscribe_alerts(conn, unit, after)
+            }
+            HubCmd::UnsubscribeAlerts { conn } => {
+                if let Some(unit) = self.drop_alert_subscriber(conn) {
+                    if let Some(outbox) = self.conns.get(&conn) {
+                        outbox.forget_alerts();
+                        outbox.control(
+                            ServerMsg::Unsubscribed {
+                                view: ViewKind::Alerts,
+                                id: &unit,
+                            }
+                            .to_text()
+                            .into(),
+                        );
+                    }
+                }
+            }
+        }
+        metrics::gauge!("ioc_ws_topics").set(self.topics.len() as f64);
+    }
+
+    fn drop_subscriber(&mut self, key: &Key, conn: u64) {
+        if let Some(t) = self.topics.get_mut(key) {
+            t.subscribers.remove(&conn);
+            if t.subscribers.is_empty() {
+                self.topics.remove(key);
+            }
+        }
+    }
+
+    fn drop_alert_subscriber(&mut self, conn: u64) -> Option<Id> {
+        let unit = self.conn_alerts.remove(&conn)?;
+        if let Some(s) = self.alert_subs.get_mut(&unit) {
+            s.remove(&conn);
+            if s.is_empty() {
+                self.alert_subs.remove(&unit);
+            }
+        }
+        Some(unit)
+    }
+
+    fn subscribe(&mut self, conn: u64, kind: ViewKind, id: Id) {
+        let Some(outbox) = self.conns.get(&conn).cloned() else {
+            return;
+        };
+        let key = (kind, id);
+        self.conn_views.entry(conn).or_default().insert(key.clone());
+        let fresh = {
+            let t = self.topics.entry(key.clone()).or_default();
+            t.subscribers.insert(conn);
+            t.frame.is_none() || t.dirty || self.all_dirty
+        };
+        if fresh {
+            self.refresh(&key);
+        }
+        let Some((seq, frame)) = self.topics.get(&key).and_then(|t| t.frame.clone()) else {
+            // The unit or person is gone (checked before subscribing, so only in a race).
+            outbox.control(
+                ServerMsg::Error {
+                    code: ErrorCode::NotFound,
+                    message: format!("no {:?} '{}' to show", kind, key.1).to_lowercase(),
+                    view: Some(kind),
+                    id: Some(&key.1),
+                }
+                .to_text()
+                .into(),
+            );
+            return;
+        };
+        outbox.control(
+            ServerMsg::Subscribed {
+                view: kind,
+                id: &key.1,
+                seq,
+            }
+            .to_text()
+            .into(),
+        );
+        outbox.view(kind, &key.1, frame);
+    }
+
+    /// Renders one view; if its figures changed, makes a new frame and hands it to every
+    /// subscriber.
+    fn refresh(&mut self, key: &Key) {
+        let Some(t) = self.topics.get_mut(key) else {
+            return;
+        };
+        t.dirty = false;
+        let Some(r) = render(&self.rollup, key.0, &key.1) else {
+            return;
+        };
+        if t.frame.is_some() && t.last.as_ref().is_some_and(|l| l.same_figures(&r)) {
+            return;
+        }
+        self.next_seq += 1;
+        let seq = self.next_seq;
+        let text = serde_json::to_string(&ViewFrame {
+            r#type: "view",
+            view: key.0,
+            id: &key.1,
+            seq,
+            commit: r.commit(),
+            data: &r,
+        })
+        .expect("views serialize");
+        let frame: Utf8Bytes = text.into();
+        for c in &t.subscribers {
+            if let Some(o) = self.conns.get(c) {
+                o.view(key.0, &key.1, frame.clone());
+            }
+        }
+        metrics::counter!("ioc_ws_view_frames_total").increment(t.subscribers.len() as u64);
+        t.last = Some(r);
+        t.frame = Some((seq, frame));
+    }
+
+    fn mark(&mut self, touched: &Touched) {
+        if touched.everything {
+            self.all_dirty = true;
+            return;
+        }
+        if self.topics.is_empty() {
+            return;
+        }
+        let mut chains = HashSet::new();
+        for u in &touched.units {
+            chains.extend(self.rollup.ancestors(u));
+        }
+        for u in chains {
+            if let Some(t) = self.topics.get_mut(&(ViewKind::Unit, u)) {
+                t.dirty = true;
+            }
+        }
+        for u in &touched.kpi_units {
+            if let Some(t) = self.topics.get_mut(&(ViewKind::Kpis, u.clone())) {
+                t.dirty = true;
+            }
+        }
+        for p in &touched.people {
+            if let Some(t) = self.topics.get_mut(&(ViewKind::Person, p.clone())) {
+                t.dirty = true;
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let all = std::mem::take(&mut self.all_dirty);
+        let due: Vec<Key> = self
+            .topics
+            .iter()
+            .filter(|(_, t)| all || t.dirty)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            self.refresh(&key);
+        }
+    }
+
+    fn subscribe_alerts(&mut self, conn: u64, unit: Id, after: Option<i64>) {
+        let Some(outbox) = self.conns.get(&conn).cloned() else {
+            return;
+        };
+        // Everything up to the cursor is in the outboxes already: the new subscription starts
+        // exactly there, with nothing skipped and nothing twice.
+        self.fan_out_alerts();
+        let last = self.cursor;
+        if let Some(a) = after.filter(|a| *a > last) {
+            outbox.control(
+                ServerMsg::Error {
+                    code: ErrorCode::AfterAhead,
+                    message: format!(
+                        "after={a} is beyond the newest alert id {last}; subscribe without after for a fresh snapshot"
+                    ),
+                    view: Some(ViewKind::Alerts),
+                    id: Some(&unit),
+                }
+                .to_text()
+                .into(),
+            );
+            return;
+        }
+        if self.drop_alert_subscriber(conn).is_some() {
+            outbox.forget_alerts();
+        }
+        self.alert_subs
+            .entry(unit.clone())
+            .or_default()
+            .insert(conn);
+        self.conn_alerts.insert(conn, unit.clone());
+        outbox.control(
+            ServerMsg::SubscribedAlerts {
+                id: &unit,
+                last_id: last,
+            }
+            .to_text()
+            .into(),
+        );
+        match after {
+            None => {
+                let alerts = crate::http::alerts::subtree_alerts(&self.alerts, &self.rollup, &unit);
+                outbox.control(
+                    ServerMsg::AlertSnapshot {
+                        id: &unit,
+                        last_id: last,
+                        alerts,
+                    }
+                    .to_text()
+                    .into(),
+                );
+            }
+            Some(a) if a == last => outbox.control(
+                ServerMsg::CaughtUp {
+                    id: &unit,
+                    last_id: last,
+                }
+                .to_text()
+                .into(),
+            ),
+            Some(a) => {
+                outbox.alert(AlertOut::Replay {
+                    unit,
+                    after: a,
+                    upto: last,
+                });
+            }
+        }
+    }
+
+    /// Hands every feed entry after the cursor to the connections following its unit.
+    fn fan_out_alerts(&mut self) {
+        if self.alert_subs.is_empty() {
+            self.cursor = self.feed.last_id();
+            return;
+        }
+        loop {
+            match self.feed.after(self.cursor, 4096) {
+                Ok(entries) if entries.is_empty() => return,
+                Ok(entries) => {
+                    let mut by_unit: HashMap<Id, Vec<u64>> = HashMap::new();
+                    for e in entries {
+                        let conns = by_unit.entry(e.unit.clone()).or_insert_with(|| {
+                            self.rollup
+                                .ancestors(&e.unit)
+                                .iter()
+                                .filter_map(|u| self.alert_subs.get(u))
+                                .flatten()
+                                .copied()
+                                .collect()
+                        });
+                        for c in conns.iter() {
+                            if let Some(o) = self.conns.get(c) {
+                                o.alert(AlertOut::Frame(e.frame.clone()));
+                            }
+                        }
+                        self.cursor = e.id;
+                    }
+                }
+                Err(OlderThanMemory) => {
+                    // Fell behind memory (a very long stall): each subscriber replays the gap
+                    // from the store, in order, before the next live frames.
+                    let upto = self.feed.last_id();
+                    for (conn, unit) in &self.conn_alerts {
+                        if let Some(o) = self.conns.get(conn) {
+                            o.alert(AlertOut::Replay {
+                                unit: unit.clone(),
+                                after: self.cursor,
+                                upto,
+                            });
+                        }
+                    }
+                    self.cursor = upto;
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! One connection's outgoing queue, filled by the hub and drained by the connection's writer.
+//! Views are state, so each subscription holds only its newest frame: a slow screen gets fewer,
+//! newer frames and the hub never waits for it. Alerts are events, so they queue in order up to
+//! a bound; past it the connection is marked overflowed and closed, and the client resumes by id.
+//! The lock is a plain mutex held for a push or a take, never across an `.await`.
+
+use super::protocol::ViewKind;
+use crate::domain::Id;
+use axum::extract::ws::Utf8Bytes;
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use tokio::sync::Notify;
+
+/// What the writer sends, in this order within one drain: control messages, view frames, alerts.
+#[derive(Debug)]
+pub enum AlertOut {
+    Frame(Utf8Bytes),
+    /// Send the history of `unit`'s subtree in `(after, upto]` (from memory or the store), then
+    /// `caught_up`: queued where the live frames after `upto` start.
+    Replay {
+        unit: Id,
+        after: i64,
+        upto: i64,
+    },
+}
+
+#[derive(Default)]
+pub struct Drained {
+    pub controls: Vec<Utf8Bytes>,
+    pub views: Vec<Utf8Bytes>,
+    pub alerts: Vec<AlertOut>,
+    /// The alert backlog overflowed: tell the client and close.
+    pub overflowed: bool,
+    /// The hub is gone (shutdown): close.
+    pub closed: bool,
+}
+
+#[derive(Default)]
+struct Queue {
+    controls: VecDeque<Utf8Bytes>,
+    views: Vec<((ViewKind, Id), Utf8Bytes)>,
+    alerts: VecDeque<AlertOut>,
+    overflowed: bool,
+    closed: bool,
+}
+
+pub struct Outbox {
+    queue: Mutex<Queue>,
+    notify: Notify,
+    alert_capacity: usize,
+}
+
+impl Outbox {
+    pub fn new(alert_capacity: usize) -> Outbox {
+        Outbox {
+            queue: Mutex::new(Queue::default()),
+            notify: Notify::new(),
+            alert_capacity: alert_capacity.max(1),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Queue) -> R) -> R {
+        let r = f(&mut self.queue.lock().expect("outbox lock"));
+        self.notify.notify_one();
+        r
+    }
+
+    pub fn control(&self, text: Utf8Bytes) {
+        self.with(|q| q.controls.push_back(text));
+    }
+
+    /// Replaces the pending frame of the same view, or queues it.
+    pub fn view(&self, kind: ViewKind, id: &Id, frame: Utf8Bytes) {
+        self.with(
+            |q| match q.views.iter_mut().find(|(k, _)| k.0 == kind && &k.1 == id) {
+                Some(slot) => slot.1 = frame,
+                None => q.views.push(((kind, id.clone()), frame)),
+            },
+        );
+    }
+
+    /// Drops a pending frame of a view the client unsubscribed from.
+    pub fn forget_view(&self, kind: ViewKind, id: &Id) {
+        self.with(|q| q.views.retain(|(k, _)| !(k.0 == kind && &k.1 == id)));
+    }
+
+    /// Queues an alert frame or replay; false once the backlog has overflowed.
+    pub fn alert(&self, item: AlertOut) -> bool {
+        self.with(|q| {
+            if q.overflowed {
+                return false;
+            }
+            if q.alerts.len() >= self.alert_capacity {
+                metrics::counter!("ioc_ws_alert_overflows_total").increment(1);
+                q.overflowed = true;
+                q.alerts.clear();
+                return false;
+            }
+            q.alerts.push_back(item);
+            true
+        })
+    }
+
+    /// Drops queued alert frames of a replaced or ended alert subscription.
+    pub fn forget_alerts(&self) {
+        self.with(|q| q.alerts.clear());
+    }
+
+    pub fn close(&self) {
+        self.with(|q| q.closed = true);
+    }
+
+    /// Takes everything queued.
+    pub fn take(&self) -> Drained {
+        let mut q = self.queue.lock().expect("outbox lock");
+        Drained {
+            controls: q.controls.drain(..).collect(),
+            views: q.views.drain(..).map(|(_, f)| f).collect(),
+            alerts: q.alerts.drain(..).collect(),
+            overflowed: q.overflowed,
+            closed: q.closed,
+        }
+    }
+
+    /// Waits until something is queued (or was queued since the last take).
+    pub async fn ready(&self) {
+        self.notify.notified().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_coalesce_and_alerts_overflow() {
+        let o = Outbox::new(2);
+        let w: Id = "w".into();
+        o.view(ViewKind::Unit, &w, "1".into());
+        o.view(ViewKind::Unit, &w, "2".into());
+        o.view(ViewKind::Kpis, &w, "k".into());
+        assert!(o.alert(AlertOut::Frame("a1".into())));
+        assert!(o.alert(AlertOut::Frame("a2".into())));
+        let d = o.take();
+        assert_eq!(
+            d.views.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+            ["2", "k"]
+        );
+        assert_eq!(d.alerts.len(), 2);
+        assert!(!d.overflowed);
+        assert!(o.alert(AlertOut::Frame("a3".into())));
+        assert!(o.alert(AlertOut::Frame("a4".into())));
+        assert!(!o.alert(AlertOut::Frame("a5".into())));
+        assert!(!o.alert(AlertOut::Frame("a6".into())));
+        let d = o.take();
+        assert!(d.overflowed);
+        assert!(d.alerts.is_empty());
+    }
+}
