@@ -194,6 +194,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
     let send_buffer = node.limits.live.tcp_send_buffer;
+    // Graceful shutdown waits for every connection, live ones included: tell screens first.
+    let live = node.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.close_all().await;
+    };
     let app = http::app(node);
     // Live frames are small and must not wait for Nagle; a capped send buffer bounds the kernel
     // memory a slow screen can hold (0 keeps the OS's autotuning).

@@ -113,7 +113,7 @@ impl TestApp {
         let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
             .await
             .expect("WebSocket upgrade");
-        let mut ws = Ws { stream };
+        let mut ws = Ws::new(stream);
         let hello = ws.next().await;
         assert_eq!(hello["type"], "hello", "{hello}");
         ws
@@ -320,12 +320,77 @@ pub struct Ws {
     pub stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    /// Each view's state (seq, data), kept whole by applying patches as a screen does.
+    views: std::collections::HashMap<(String, String), (u64, Value)>,
+    /// Patch frames applied so far.
+    pub patches: usize,
 }
 
 /// How long a test waits for a message that must come; a failure, not a timing claim.
 pub const WS_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 impl Ws {
+    pub fn new(
+        stream: tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    ) -> Ws {
+        Ws {
+            stream,
+            views: Default::default(),
+            patches: 0,
+        }
+    }
+
+    /// Keeps the view state: a `view` frame replaces it, a `patch` applies to it (and must name
+    /// the seq this client has as its base). Patches come back as the whole view they make.
+    fn track(&mut self, v: Value) -> Value {
+        let key = (
+            v["view"].as_str().unwrap_or_default().to_string(),
+            v["id"].as_str().unwrap_or_default().to_string(),
+        );
+        if v["type"] == "view" {
+            self.views
+                .insert(key, (v["seq"].as_u64().unwrap(), v["data"].clone()));
+            return v;
+        }
+        if v["type"] != "patch" {
+            return v;
+        }
+        let (seq, data) = self
+            .views
+            .get_mut(&key)
+            .unwrap_or_else(|| panic!("a patch for a view this client has no state of: {v}"));
+        assert_eq!(
+            Some(*seq),
+            v["base"].as_u64(),
+            "a patch whose base is not the state this client has: {v}"
+        );
+        for (k, new) in v["data"].as_object().expect("patch data").iter() {
+            if let Some(list) = k.strip_suffix("_changed") {
+                let id_of = |line: &Value| match list {
+                    "children" => line["unit"]["id"].clone(),
+                    _ => line["code"].clone(),
+                };
+                let lines = data[list].as_array_mut().expect("a keyed list");
+                for line in new.as_array().expect("changed lines") {
+                    let at = lines
+                        .iter()
+                        .position(|l| id_of(l) == id_of(line))
+                        .unwrap_or_else(|| {
+                            panic!("a changed line that is not in the view: {line}")
+                        });
+                    lines[at] = line.clone();
+                }
+            } else {
+                data[k] = new.clone();
+            }
+        }
+        *seq = v["seq"].as_u64().unwrap();
+        self.patches += 1;
+        json!({"type": "view", "view": key.0, "id": key.1, "seq": *seq, "commit": v["commit"], "data": data.clone(), "patched": true})
+    }
+
     pub async fn send_json(&mut self, v: &Value) {
         self.send_text(&v.to_string()).await;
     }
@@ -361,7 +426,8 @@ impl Ws {
                 .expect("a message within the wait");
             match msg {
                 Some(Ok(Message::Text(t))) => {
-                    return WsEvent::Json(serde_json::from_str(t.as_str()).expect("JSON text"))
+                    let v = serde_json::from_str(t.as_str()).expect("JSON text");
+                    return WsEvent::Json(self.track(v));
                 }
                 Some(Ok(Message::Close(frame))) => {
                     return WsEvent::Closed(frame.map(|f| u16::from(f.code)))
@@ -387,8 +453,14 @@ impl Ws {
         }
     }
 
-    /// Reads until a view frame of (view, id) with `commit >= commit` arrives.
+    /// The view (view, id) as of `commit` or later: from what this client already received, or
+    /// by reading until it arrives. Frames of different views come in no set order.
     pub async fn view_at(&mut self, view: &str, id: &str, commit: u64) -> Value {
+        if let Some((seq, data)) = self.views.get(&(view.to_string(), id.to_string())) {
+            if data["commit"].as_u64().unwrap_or(0) >= commit {
+                return json!({"type": "view", "view": view, "id": id, "seq": seq, "commit": data["commit"], "data": data});
+            }
+        }
         self.until(&format!("{view} {id} at commit {commit}"), |v| {
             v["type"] == "view"
                 && v["view"] == view

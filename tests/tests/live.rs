@@ -113,7 +113,9 @@ async fn every_level_sees_an_ingested_change_with_consistent_numbers() {
             ward["data"]["summary"]["tasks"]["total"]
         );
         assert_eq!(line["tasks_open"], ward["data"]["summary"]["tasks"]["open"]);
-        // Exactly what REST serves for the same state.
+        // Exactly what REST serves for the same state, though it came as a patch: only what
+        // changed since the snapshot.
+        assert!(ws.patches >= 2, "the ward and the city came as patches");
         assert_eq!(figures(ward["data"].clone()), figures(ward_rest.clone()));
         assert_eq!(figures(city["data"].clone()), figures(city_rest.clone()));
     }
@@ -351,7 +353,7 @@ async fn stalled_client(app: &TestApp) -> Ws {
     )
     .await
     .unwrap();
-    let mut ws = Ws { stream };
+    let mut ws = Ws::new(stream);
     assert_eq!(ws.next().await["type"], "hello");
     ws.subscribe("unit", "hn").await;
     ws.send_json(&json!({"op": "subscribe", "view": "alerts", "id": "hn"}))

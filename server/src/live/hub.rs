@@ -48,6 +48,8 @@ pub(crate) enum HubCmd {
     UnsubscribeAlerts {
         conn: u64,
     },
+    /// Shutting down: close every connection, and any that joins later.
+    CloseAll,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -114,6 +116,82 @@ struct ViewFrame<'a> {
     data: &'a Rendered,
 }
 
+/// What changed from one rendering to the next, for clients that have the previous one: the
+/// top-level fields that differ, replaced whole, and for the keyed lists (a unit's children, a
+/// board's KPIs) only the lines that differ, as `<list>_changed`. None when a whole frame is
+/// simpler (a person view).
+fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde_json::Value>> {
+    use serde_json::{to_value, Map, Value};
+    fn changed<T: Serialize + PartialEq>(
+        out: &mut Map<String, Value>,
+        key: &str,
+        a: &T,
+        b: &T,
+    ) -> Option<()> {
+        if a != b {
+            out.insert(key.into(), to_value(b).ok()?);
+        }
+        Some(())
+    }
+    fn lines<T: Serialize + PartialEq>(
+        out: &mut Map<String, Value>,
+        key: &str,
+        a: &[T],
+        b: &[T],
+        same_key: impl Fn(&T, &T) -> bool,
+    ) -> Option<()> {
+        if a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !same_key(x, y)) {
+            // Lines came or went: the whole list.
+            out.insert(key.into(), to_value(b).ok()?);
+        } else {
+            let diff: Vec<&T> = a
+                .iter()
+                .zip(b)
+                .filter(|(x, y)| x != y)
+                .map(|(_, y)| y)
+                .collect();
+            if !diff.is_empty() {
+                out.insert(format!("{key}_changed"), to_value(diff).ok()?);
+            }
+        }
+        Some(())
+    }
+    let mut out = Map::new();
+    match (old, new) {
+        (Rendered::Unit(a), Rendered::Unit(b)) => {
+            out.insert("as_of".into(), b.as_of.clone().into());
+            out.insert("commit".into(), b.commit.into());
+            changed(&mut out, "unit", &a.unit, &b.unit)?;
+            changed(&mut out, "path", &a.path, &b.path)?;
+            changed(&mut out, "summary", &a.summary, &b.summary)?;
+            lines(&mut out, "children", &a.children, &b.children, |x, y| {
+                x.unit.id == y.unit.id
+            })?;
+        }
+        (Rendered::Kpis(a), Rendered::Kpis(b)) => {
+            out.insert("as_of".into(), b.as_of.clone().into());
+            out.insert("commit".into(), b.commit.into());
+            changed(&mut out, "unit", &a.unit, &b.unit)?;
+            changed(&mut out, "counts", &a.counts, &b.counts)?;
+            lines(&mut out, "kpis", &a.kpis, &b.kpis, |x, y| x.code == y.code)?;
+        }
+        _ => return None,
+    }
+    Some(out)
+}
+
+#[derive(Serialize)]
+struct PatchFrame<'a> {
+    r#type: &'static str,
+    view: ViewKind,
+    id: &'a str,
+    seq: u64,
+    /// The frame this one applies to.
+    base: u64,
+    commit: u64,
+    data: &'a serde_json::Map<String, serde_json::Value>,
+}
+
 #[derive(Default)]
 struct Topic {
     subscribers: HashSet<u64>,
@@ -139,6 +217,7 @@ pub(crate) struct Hub {
     cursor: i64,
     next_seq: u64,
     all_dirty: bool,
+    closing: bool,
 }
 
 impl Hub {
@@ -162,6 +241,7 @@ impl Hub {
             cursor,
             next_seq: 0,
             all_dirty: false,
+            closing: false,
         }
     }
 
@@ -204,7 +284,16 @@ impl Hub {
     fn command(&mut self, cmd: HubCmd) {
         match cmd {
             HubCmd::Join { conn, outbox } => {
+                if self.closing {
+                    outbox.close();
+                }
                 self.conns.insert(conn, outbox);
+            }
+            HubCmd::CloseAll => {
+                self.closing = true;
+                for outbox in self.conns.values() {
+                    outbox.close();
+                }
             }
             HubCmd::Leave { conn } => {
                 self.conns.remove(&conn);
@@ -311,7 +400,7 @@ impl Hub {
             .to_text()
             .into(),
         );
-        outbox.view(kind, &key.1, frame);
+        outbox.view(kind, &key.1, None, frame);
     }
 
     /// Renders one view; if its figures changed, makes a new frame and hands it to every
@@ -339,9 +428,26 @@ impl Hub {
         })
         .expect("views serialize");
         let frame: Utf8Bytes = text.into();
+        let base = t.frame.as_ref().map(|f| f.0);
+        let delta: Option<Utf8Bytes> = match (base, t.last.as_ref()) {
+            (Some(base), Some(last)) => patch(last, &r).map(|data| {
+                serde_json::to_string(&PatchFrame {
+                    r#type: "patch",
+                    view: key.0,
+                    id: &key.1,
+                    seq,
+                    base,
+                    commit: r.commit(),
+                    data: &data,
+                })
+                .expect("patches serialize")
+                .into()
+            }),
+            _ => None,
+        };
         for c in &t.subscribers {
             if let Some(o) = self.conns.get(c) {
-                o.view(key.0, &key.1, frame.clone());
+                o.view(key.0, &key.1, delta.clone(), frame.clone());
             }
         }
         metrics::counter!("ioc_ws_view_frames_total").increment(t.subscribers.len() as u64);

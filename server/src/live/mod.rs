@@ -244,6 +244,12 @@ impl Live {
         self.next_conn.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Closes every live connection (1001, going away) and refuses new ones: the first step
+    /// of a shutdown, since HTTP's graceful stop waits for open connections.
+    pub async fn close_all(&self) {
+        self.send(HubCmd::CloseAll).await;
+    }
+
     async fn send(&self, cmd: HubCmd) -> bool {
         self.hub.send(cmd).await.is_ok()
     }

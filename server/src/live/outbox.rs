@@ -69,12 +69,14 @@ impl Outbox {
         self.with(|q| q.controls.push_back(text));
     }
 
-    /// Replaces the pending frame of the same view, or queues it.
-    pub fn view(&self, kind: ViewKind, id: &Id, frame: Utf8Bytes) {
+    /// Queues a view's new state: the patch if the client has (or is being sent) the state it
+    /// applies to, which is so when nothing of this view is pending; otherwise the full frame
+    /// replaces the pending one, so a client that falls behind gets fewer, newer, whole frames.
+    pub fn view(&self, kind: ViewKind, id: &Id, patch: Option<Utf8Bytes>, full: Utf8Bytes) {
         self.with(
             |q| match q.views.iter_mut().find(|(k, _)| k.0 == kind && &k.1 == id) {
-                Some(slot) => slot.1 = frame,
-                None => q.views.push(((kind, id.clone()), frame)),
+                Some(slot) => slot.1 = full,
+                None => q.views.push(((kind, id.clone()), patch.unwrap_or(full))),
             },
         );
     }
@@ -136,15 +138,16 @@ mod tests {
     fn views_coalesce_and_alerts_overflow() {
         let o = Outbox::new(2);
         let w: Id = "w".into();
-        o.view(ViewKind::Unit, &w, "1".into());
-        o.view(ViewKind::Unit, &w, "2".into());
-        o.view(ViewKind::Kpis, &w, "k".into());
+        o.view(ViewKind::Unit, &w, Some("p1".into()), "1".into());
+        o.view(ViewKind::Unit, &w, Some("p2".into()), "2".into());
+        o.view(ViewKind::Kpis, &w, Some("pk".into()), "k".into());
         assert!(o.alert(AlertOut::Frame("a1".into())));
         assert!(o.alert(AlertOut::Frame("a2".into())));
         let d = o.take();
+        // The first unit frame was a patch, replaced while pending by the newer whole frame.
         assert_eq!(
             d.views.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-            ["2", "k"]
+            ["2", "pk"]
         );
         assert_eq!(d.alerts.len(), 2);
         assert!(!d.overflowed);

@@ -1,7 +1,10 @@
 //! `ioc bench`: figures for the Foundation's targets, measured on this machine and printed:
 //! sustained durable ingest over real HTTP (1,000-event batches), the rebuild of the rollup from
 //! N tasks at start, resident memory per cached task, and a city/ward view read from the rollup
-//! against the same figures computed by SQL. Benchmarks print; they never assert.
+//! against the same figures computed by SQL; with `--live`, the WebSocket screens under load
+//! (`live`). Benchmarks print; they never assert.
+
+mod live;
 
 use crate::clock::ClockMode;
 use crate::demo::DemoSize;
@@ -33,6 +36,11 @@ pub struct BenchArgs {
     /// Only the rules comparison.
     #[arg(long)]
     pub rules_only: bool,
+    /// Only the live-screens benchmark (WebSocket fan-out under load; see --screens, --rates).
+    #[arg(long)]
+    pub live: bool,
+    #[command(flatten)]
+    pub live_args: live::LiveArgs,
 }
 
 fn rss_bytes() -> Option<u64> {
@@ -47,6 +55,9 @@ fn ms(d: Duration) -> f64 {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     crate::telemetry::init_tracing(crate::telemetry::LogFormat::Pretty);
+    if args.live {
+        return live::run(&args.live_args).await;
+    }
     if !args.rules_only {
         tasks_and_views(&args).await?;
     }
