@@ -228,6 +228,20 @@ pub fn fixture_catalog() -> Value {
     })
 }
 
+/// Gives the fixture's city and wards their leaders (alerts are addressed to them).
+pub async fn with_leaders(app: &TestApp) {
+    for (id, name, level, parent, leader) in [
+        ("hn", "Thành phố Hà Nội", "city", None, "a1"),
+        ("p-2", "Phường Ba Đình", "ward", Some("hn"), "w3"),
+        ("p-1", "Phường Hoàn Kiếm", "ward", Some("hn"), "w1"),
+    ] {
+        let (status, body) = app
+            .send(reqwest::Method::PUT, &format!("/api/v1/units/{id}"), &json!({"id": id, "name": name, "level": level, "parent": parent, "leader": leader}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
 /// A task-creation event.
 pub fn task_event(id: &str, task: &str, responsible: &str, deadline: &str, at: &str) -> Value {
     json!({"type": "task", "id": id, "at": at, "task_id": task, "title": format!("Nhiệm vụ {task}"),

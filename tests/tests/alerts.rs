@@ -2,21 +2,8 @@
 //! `for` runs on the clock, people acknowledge, assign and silence, everything is in the
 //! history, a restart neither re-fires nor forgets, and a bad rule file never replaces good ones.
 
-use ioc_tests::{spawn_app, spawn_app_with_rules, task_event, TestApp, START};
+use ioc_tests::{spawn_app, spawn_app_with_rules, task_event, with_leaders, START};
 use serde_json::{json, Value};
-
-async fn with_leaders(app: &TestApp) {
-    for (id, name, level, parent, leader) in [
-        ("hn", "Thành phố Hà Nội", "city", None, "a1"),
-        ("p-2", "Phường Ba Đình", "ward", Some("hn"), "w3"),
-        ("p-1", "Phường Hoàn Kiếm", "ward", Some("hn"), "w1"),
-    ] {
-        let (status, body) = app
-            .send(reqwest::Method::PUT, &format!("/api/v1/units/{id}"), &json!({"id": id, "name": name, "level": level, "parent": parent, "leader": leader}))
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
-}
 
 fn find<'a>(alerts: &'a Value, rule: &str, subject: &str) -> Option<&'a Value> {
     alerts

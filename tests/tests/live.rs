@@ -4,7 +4,9 @@
 
 use ioc::http::Limits;
 use ioc::live::LiveConfig;
-use ioc_tests::{spawn_app, spawn_app_with_limits, task_event, TestApp, Ws, WsEvent, START};
+use ioc_tests::{
+    spawn_app, spawn_app_with_limits, task_event, with_leaders, TestApp, Ws, WsEvent, START,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -12,19 +14,6 @@ use std::time::Duration;
 fn at(seconds: i64) -> String {
     let start = chrono::DateTime::parse_from_rfc3339(START).unwrap();
     (start + chrono::Duration::seconds(seconds)).to_rfc3339()
-}
-
-async fn with_leaders(app: &TestApp) {
-    for (id, name, level, parent, leader) in [
-        ("hn", "Thành phố Hà Nội", "city", None, "a1"),
-        ("p-2", "Phường Ba Đình", "ward", Some("hn"), "w3"),
-        ("p-1", "Phường Hoàn Kiếm", "ward", Some("hn"), "w1"),
-    ] {
-        let (status, body) = app
-            .send(reqwest::Method::PUT, &format!("/api/v1/units/{id}"), &json!({"id": id, "name": name, "level": level, "parent": parent, "leader": leader}))
-            .await;
-        assert_eq!(status, 200, "{body}");
-    }
 }
 
 /// The i-th value of a series that flips between red and green: every one is an alert transition.

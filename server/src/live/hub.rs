@@ -218,6 +218,9 @@ pub(crate) struct Hub {
     next_seq: u64,
     all_dirty: bool,
     closing: bool,
+    /// Connections given view frames since the last wake-up: each is woken once, so a screen
+    /// with three changed views writes them in one go.
+    woken: Vec<u64>,
 }
 
 impl Hub {
@@ -242,6 +245,7 @@ impl Hub {
             next_seq: 0,
             all_dirty: false,
             closing: false,
+            woken: Vec::new(),
         }
     }
 
@@ -401,6 +405,8 @@ impl Hub {
             .into(),
         );
         outbox.view(kind, &key.1, None, frame);
+        self.woken.push(conn);
+        self.wake();
     }
 
     /// Renders one view; if its figures changed, makes a new frame and hands it to every
@@ -448,6 +454,7 @@ impl Hub {
         for c in &t.subscribers {
             if let Some(o) = self.conns.get(c) {
                 o.view(key.0, &key.1, delta.clone(), frame.clone());
+                self.woken.push(*c);
             }
         }
         metrics::counter!("ioc_ws_view_frames_total").increment(t.subscribers.len() as u64);
@@ -484,6 +491,16 @@ impl Hub {
         }
     }
 
+    fn wake(&mut self) {
+        self.woken.sort_unstable();
+        self.woken.dedup();
+        for c in self.woken.drain(..) {
+            if let Some(o) = self.conns.get(&c) {
+                o.wake();
+            }
+        }
+    }
+
     fn flush(&mut self) {
         let all = std::mem::take(&mut self.all_dirty);
         let due: Vec<Key> = self
@@ -495,6 +512,7 @@ impl Hub {
         for key in due {
             self.refresh(&key);
         }
+        self.wake();
     }
 
     fn subscribe_alerts(&mut self, conn: u64, unit: Id, after: Option<i64>) {

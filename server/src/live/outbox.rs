@@ -72,13 +72,18 @@ impl Outbox {
     /// Queues a view's new state: the patch if the client has (or is being sent) the state it
     /// applies to, which is so when nothing of this view is pending; otherwise the full frame
     /// replaces the pending one, so a client that falls behind gets fewer, newer, whole frames.
+    /// Does not wake the writer: the hub wakes each connection once after a whole tick.
     pub fn view(&self, kind: ViewKind, id: &Id, patch: Option<Utf8Bytes>, full: Utf8Bytes) {
-        self.with(
-            |q| match q.views.iter_mut().find(|(k, _)| k.0 == kind && &k.1 == id) {
-                Some(slot) => slot.1 = full,
-                None => q.views.push(((kind, id.clone()), patch.unwrap_or(full))),
-            },
-        );
+        let mut q = self.queue.lock().expect("outbox lock");
+        match q.views.iter_mut().find(|(k, _)| k.0 == kind && &k.1 == id) {
+            Some(slot) => slot.1 = full,
+            None => q.views.push(((kind, id.clone()), patch.unwrap_or(full))),
+        }
+    }
+
+    /// Wakes the writer for what `view` queued.
+    pub fn wake(&self) {
+        self.notify.notify_one();
     }
 
     /// Drops a pending frame of a view the client unsubscribed from.

@@ -10,6 +10,19 @@ use crate::domain::{
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Ratios, means and pace on the wire to 4 decimals (0.01 % of a ratio): what a person can
+/// read, and a city view a sixth smaller than with every float's 17 digits.
+fn round4<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((x * 1e4).round() / 1e4)
+}
+
+fn round4_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match x {
+        Some(v) => s.serialize_some(&((v * 1e4).round() / 1e4)),
+        None => s.serialize_none(),
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct UnitRef {
     pub id: String,
@@ -34,13 +47,16 @@ pub struct TaskSummary {
     pub open: i64,
     pub overdue: i64,
     /// Overdue share of the tasks that can be overdue, 0..1.
+    #[serde(serialize_with = "round4_opt")]
     pub overdue_ratio: Option<f64>,
     pub by_status: StatusCounts,
     pub done_on_time: i64,
     pub done_late: i64,
     /// On-time share of accepted tasks, 0..1.
+    #[serde(serialize_with = "round4_opt")]
     pub on_time_rate: Option<f64>,
     /// Mean progress of tasks that are not cancelled, in percent.
+    #[serde(serialize_with = "round4_opt")]
     pub avg_progress: Option<f64>,
 }
 
@@ -78,10 +94,12 @@ pub struct KrPace {
     pub period: String,
     pub count: i64,
     /// Mean progress from start to target, 0..1.
+    #[serde(serialize_with = "round4")]
     pub avg_progress: f64,
     /// Share of the period elapsed, 0..1: where progress should be by now.
     pub elapsed: f64,
     /// avg_progress - elapsed: negative means behind pace.
+    #[serde(serialize_with = "round4")]
     pub pace_gap: f64,
 }
 
@@ -123,6 +141,7 @@ pub struct KpiSummary {
 pub struct Satisfaction {
     pub ratings: i64,
     /// Mean score, 1..5.
+    #[serde(serialize_with = "round4_opt")]
     pub average: Option<f64>,
 }
 
@@ -184,11 +203,15 @@ pub struct ChildLine {
     pub tasks_total: i64,
     pub tasks_open: i64,
     pub overdue: i64,
+    #[serde(serialize_with = "round4_opt")]
     pub on_time_rate: Option<f64>,
+    #[serde(serialize_with = "round4_opt")]
     pub avg_progress: Option<f64>,
     pub kpis: KpiCounts,
     /// Mean key-result progress minus elapsed time over its periods (None without key results).
+    #[serde(serialize_with = "round4_opt")]
     pub pace_gap: Option<f64>,
+    #[serde(serialize_with = "round4_opt")]
     pub satisfaction: Option<f64>,
 }
 
