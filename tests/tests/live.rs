@@ -553,6 +553,15 @@ async fn malformed_and_oversized_messages_are_answered_and_survived() {
     ws.send_json(&json!({"op": "ping", "nonce": 7})).await;
     let pong = ws.until("pong", |v| v["type"] == "pong").await;
     assert_eq!(pong["nonce"], 7);
+    // Past the hard limit the connection is closed as the protocol says (1009).
+    let mut big = app.ws().await;
+    big.send_text(&"x".repeat(2 * 1024 * 1024)).await;
+    let code = loop {
+        if let WsEvent::Closed(code) = big.next_message().await {
+            break code;
+        }
+    };
+    assert_eq!(code, Some(1009));
     // A plain GET is told what the endpoint is, as JSON.
     let (status, body) = app.get("/ws").await;
     assert_eq!(status, 400, "{body}");

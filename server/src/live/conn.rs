@@ -27,7 +27,18 @@ pub struct ConnCtx {
     pub principal: Principal,
 }
 
+/// Whether a read failed because the client's message was over the hard limit.
+fn too_big(e: axum::Error) -> bool {
+    matches!(
+        e.into_inner()
+            .downcast_ref::<tokio_tungstenite::tungstenite::Error>(),
+        Some(tokio_tungstenite::tungstenite::Error::Capacity(_))
+    )
+}
+
 enum End {
+    /// A message over the hard size limit.
+    TooBig,
     /// The client closed or the socket failed.
     Gone,
     Idle,
@@ -84,6 +95,11 @@ pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
             )),
         ),
         End::Shutdown => (close::GOING_AWAY, "server shutting down", None),
+        End::TooBig => (
+            close::MESSAGE_TOO_BIG,
+            "message too big",
+            Some((ErrorCode::MessageTooLarge, "a message over the hard limit of 1 MiB")),
+        ),
         End::Unavailable => (
             1011,
             "alert history unavailable",
@@ -134,7 +150,10 @@ async fn read_loop(
     loop {
         let msg = match tokio::time::timeout(cfg.idle_timeout, stream.next()).await {
             Err(_) => return End::Idle,
-            Ok(None) | Ok(Some(Err(_))) => return End::Gone,
+            Ok(Some(Err(e))) => {
+                return if too_big(e) { End::TooBig } else { End::Gone };
+            }
+            Ok(None) => return End::Gone,
             Ok(Some(Ok(m))) => m,
         };
         let text = match msg {
@@ -321,10 +340,12 @@ async fn write_loop(sink: &mut Sink, ctx: &ConnCtx, outbox: &Outbox) -> End {
                     return End::Overflow;
                 }
                 let closed = d.closed;
-                match send_drained(sink, ctx, d).await {
-                    Ok(()) => {}
-                    Err(SendError::Socket) => return End::Gone,
-                    Err(SendError::Store) => return End::Unavailable,
+                // A socket that takes no bytes for as long as the idle timeout is as good as dead,
+                // even if its peer still sends: without this it would linger forever.
+                match tokio::time::timeout(ctx.live.config.idle_timeout, send_drained(sink, ctx, d)).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(SendError::Socket)) | Err(_) => return End::Gone,
+                    Ok(Err(SendError::Store)) => return End::Unavailable,
                 }
                 if closed {
                     return End::Shutdown;

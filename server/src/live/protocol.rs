@@ -128,6 +128,8 @@ pub enum ErrorCode {
 pub mod close {
     /// The server is shutting down: reconnect later.
     pub const GOING_AWAY: u16 = 1001;
+    /// A client message over the hard limit (`hard_message_bytes`, 1 MiB).
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The client sent no message and no pong for `idle_timeout`.
     pub const IDLE_TIMEOUT: u16 = 4000;
     /// The alert backlog overflowed (the client reads too slowly): reconnect and resume.
