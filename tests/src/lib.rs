@@ -50,6 +50,11 @@ pub async fn spawn_app_with_limits(limits: ioc::http::Limits) -> TestApp {
     app
 }
 
+/// A server on `url` (e.g. a fresh PostgreSQL database) with these limits.
+pub async fn spawn_app_with_limits_on(url: &str, limits: ioc::http::Limits) -> TestApp {
+    spawn_app_full(url, &[], limits).await
+}
+
 async fn spawn_app_full(
     url: &str,
     rules: &[std::path::PathBuf],

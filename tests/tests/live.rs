@@ -5,7 +5,8 @@
 use ioc::http::Limits;
 use ioc::live::LiveConfig;
 use ioc_tests::{
-    spawn_app, spawn_app_with_limits, task_event, with_leaders, TestApp, Ws, WsEvent, START,
+    fresh_postgres_db, postgres_admin_url, spawn_app, spawn_app_with_limits,
+    spawn_app_with_limits_on, task_event, with_leaders, TestApp, Ws, WsEvent, START,
 };
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
@@ -184,17 +185,32 @@ async fn read_alerts(ws: &mut Ws, ids: &mut Vec<i64>, n: usize) {
     }
 }
 
-#[tokio::test]
-async fn the_alert_feed_resumes_by_id_across_disconnects_under_a_steady_stream() {
-    // A small memory, so resumes reach into the store as well as memory.
-    let app = spawn_app_with_limits(Limits {
+/// A small memory, so resumes reach into the store as well as memory.
+fn small_alert_memory() -> Limits {
+    Limits {
         live: LiveConfig {
             alert_memory: 8,
             ..LiveConfig::default()
         },
         ..Limits::default()
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn the_alert_feed_resumes_by_id_across_disconnects_under_a_steady_stream() {
+    resumes_without_gaps(spawn_app_with_limits(small_alert_memory()).await).await;
+}
+
+#[tokio::test]
+async fn the_alert_feed_resumes_from_postgres_too() {
+    let Some(admin) = postgres_admin_url("the_alert_feed_resumes_from_postgres_too") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin).await;
+    resumes_without_gaps(spawn_app_with_limits_on(&url, small_alert_memory()).await).await;
+}
+
+async fn resumes_without_gaps(app: TestApp) {
     app.load_fixture().await;
     with_leaders(&app).await;
 

@@ -375,14 +375,18 @@ impl Hub {
         self.conn_views.entry(conn).or_default().insert(key.clone());
         let fresh = {
             let t = self.topics.entry(key.clone()).or_default();
-            t.subscribers.insert(conn);
             t.frame.is_none() || t.dirty || self.all_dirty
         };
+        // Refreshed before this connection joins the subscribers, so its first view frame is the
+        // snapshot queued below, after `subscribed`, whatever its writer takes in between.
         if fresh {
             self.refresh(&key);
         }
-        let Some((seq, frame)) = self.topics.get(&key).and_then(|t| t.frame.clone()) else {
+        let topic = self.topics.get_mut(&key).expect("entry made above");
+        topic.subscribers.insert(conn);
+        let Some((seq, frame)) = topic.frame.clone() else {
             // The unit or person is gone (checked before subscribing, so only in a race).
+            self.drop_subscriber(&key, conn);
             outbox.control(
                 ServerMsg::Error {
                     code: ErrorCode::NotFound,
