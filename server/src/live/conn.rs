@@ -291,7 +291,10 @@ async fn read_loop(
                 }
                 if view == ViewKind::Alerts {
                     alerts = None;
-                    HubCmd::UnsubscribeAlerts { conn }
+                    HubCmd::UnsubscribeAlerts {
+                        conn,
+                        unit: id.into(),
+                    }
                 } else {
                     HubCmd::Unsubscribe {
                         conn,

@@ -47,6 +47,7 @@ pub(crate) enum HubCmd {
     },
     UnsubscribeAlerts {
         conn: u64,
+        unit: Id,
     },
     /// Shutting down: close every connection, and any that joins later.
     CloseAll,
@@ -328,19 +329,19 @@ impl Hub {
             HubCmd::SubscribeAlerts { conn, unit, after } => {
                 self.subscribe_alerts(conn, unit, after)
             }
-            HubCmd::UnsubscribeAlerts { conn } => {
-                if let Some(unit) = self.drop_alert_subscriber(conn) {
-                    if let Some(outbox) = self.conns.get(&conn) {
-                        outbox.forget_alerts();
-                        outbox.control(
-                            ServerMsg::Unsubscribed {
-                                view: ViewKind::Alerts,
-                                id: &unit,
-                            }
-                            .to_text()
-                            .into(),
-                        );
-                    }
+            HubCmd::UnsubscribeAlerts { conn, unit } => {
+                // Answered even if the subscription never took (e.g. refused as after_ahead).
+                self.drop_alert_subscriber(conn);
+                if let Some(outbox) = self.conns.get(&conn) {
+                    outbox.forget_alerts();
+                    outbox.control(
+                        ServerMsg::Unsubscribed {
+                            view: ViewKind::Alerts,
+                            id: &unit,
+                        }
+                        .to_text()
+                        .into(),
+                    );
                 }
             }
         }
