@@ -399,7 +399,10 @@ impl Ws {
                         .unwrap_or_else(|| {
                             panic!("a changed line that is not in the view: {line}")
                         });
-                    lines[at] = line.clone();
+                    // A changed line carries its key and the fields that changed.
+                    for (field, value) in line.as_object().expect("a line") {
+                        lines[at][field] = value.clone();
+                    }
                 }
             } else {
                 data[k] = new.clone();

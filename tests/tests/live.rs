@@ -330,7 +330,9 @@ async fn resumes_without_gaps(app: TestApp) {
     assert_eq!(e["code"], "after_ahead");
     ward.send_json(&json!({"op": "unsubscribe", "view": "alerts", "id": "hn"}))
         .await;
-    let u = ward.until("unsubscribed", |v| v["type"] == "unsubscribed").await;
+    let u = ward
+        .until("unsubscribed", |v| v["type"] == "unsubscribed")
+        .await;
     assert_eq!(u["view"], "alerts");
     app.stop().await;
 }

@@ -6,6 +6,7 @@
 
 use super::feed::{AlertFeed, OlderThanMemory};
 use super::outbox::{AlertOut, Outbox};
+use super::patch::Patch;
 use super::protocol::{ErrorCode, ServerMsg, ViewKind};
 use super::{LiveConfig, Touched};
 use crate::domain::Id;
@@ -119,7 +120,8 @@ struct ViewFrame<'a> {
 
 /// What changed from one rendering to the next, for clients that have the previous one: the
 /// top-level fields that differ, replaced whole, and for the keyed lists (a unit's children, a
-/// board's KPIs) only the lines that differ, as `<list>_changed`. None when a whole frame is
+/// board's KPIs) only the lines that differ, each with only its changed fields, as
+/// `<list>_changed`. None when a whole frame is
 /// simpler (a person view).
 fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde_json::Value>> {
     use serde_json::{to_value, Map, Value};
@@ -137,6 +139,7 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
     fn lines<T: Serialize + PartialEq>(
         out: &mut Map<String, Value>,
         key: &str,
+        key_field: &str,
         a: &[T],
         b: &[T],
         same_key: impl Fn(&T, &T) -> bool,
@@ -144,16 +147,27 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
         if a.len() != b.len() || a.iter().zip(b).any(|(x, y)| !same_key(x, y)) {
             // Lines came or went: the whole list.
             out.insert(key.into(), to_value(b).ok()?);
-        } else {
-            let diff: Vec<&T> = a
-                .iter()
-                .zip(b)
-                .filter(|(x, y)| x != y)
-                .map(|(_, y)| y)
-                .collect();
-            if !diff.is_empty() {
-                out.insert(format!("{key}_changed"), to_value(diff).ok()?);
+            return Some(());
+        }
+        // Each changed line as its key plus the fields that differ: a city tile whose open
+        // tasks moved costs a few dozen bytes, not the whole line.
+        let mut diff = Vec::new();
+        for (x, y) in a.iter().zip(b).filter(|(x, y)| x != y) {
+            let (Value::Object(x), Value::Object(y)) = (to_value(x).ok()?, to_value(y).ok()?)
+            else {
+                return None;
+            };
+            let mut line = Map::new();
+            line.insert(key_field.into(), y.get(key_field)?.clone());
+            for (k, v) in &y {
+                if x.get(k) != Some(v) {
+                    line.insert(k.clone(), v.clone());
+                }
             }
+            diff.push(Value::Object(line));
+        }
+        if !diff.is_empty() {
+            out.insert(format!("{key}_changed"), Value::Array(diff));
         }
         Some(())
     }
@@ -165,32 +179,27 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
             changed(&mut out, "unit", &a.unit, &b.unit)?;
             changed(&mut out, "path", &a.path, &b.path)?;
             changed(&mut out, "summary", &a.summary, &b.summary)?;
-            lines(&mut out, "children", &a.children, &b.children, |x, y| {
-                x.unit.id == y.unit.id
-            })?;
+            lines(
+                &mut out,
+                "children",
+                "unit",
+                &a.children,
+                &b.children,
+                |x, y| x.unit.id == y.unit.id,
+            )?;
         }
         (Rendered::Kpis(a), Rendered::Kpis(b)) => {
             out.insert("as_of".into(), b.as_of.clone().into());
             out.insert("commit".into(), b.commit.into());
             changed(&mut out, "unit", &a.unit, &b.unit)?;
             changed(&mut out, "counts", &a.counts, &b.counts)?;
-            lines(&mut out, "kpis", &a.kpis, &b.kpis, |x, y| x.code == y.code)?;
+            lines(&mut out, "kpis", "code", &a.kpis, &b.kpis, |x, y| {
+                x.code == y.code
+            })?;
         }
         _ => return None,
     }
     Some(out)
-}
-
-#[derive(Serialize)]
-struct PatchFrame<'a> {
-    r#type: &'static str,
-    view: ViewKind,
-    id: &'a str,
-    seq: u64,
-    /// The frame this one applies to.
-    base: u64,
-    commit: u64,
-    data: &'a serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Default)]
@@ -440,19 +449,16 @@ impl Hub {
         .expect("views serialize");
         let frame: Utf8Bytes = text.into();
         let base = t.frame.as_ref().map(|f| f.0);
-        let delta: Option<Utf8Bytes> = match (base, t.last.as_ref()) {
+        let delta: Option<Arc<Patch>> = match (base, t.last.as_ref()) {
             (Some(base), Some(last)) => patch(last, &r).map(|data| {
-                serde_json::to_string(&PatchFrame {
-                    r#type: "patch",
-                    view: key.0,
-                    id: &key.1,
-                    seq,
+                Arc::new(Patch::new(
+                    key.0,
+                    key.1.clone(),
                     base,
-                    commit: r.commit(),
-                    data: &data,
-                })
-                .expect("patches serialize")
-                .into()
+                    seq,
+                    r.commit(),
+                    data,
+                ))
             }),
             _ => None,
         };

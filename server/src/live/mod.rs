@@ -13,6 +13,7 @@ pub mod conn;
 pub mod feed;
 mod hub;
 pub mod outbox;
+pub mod patch;
 pub mod protocol;
 
 use crate::domain::{Change, Id};

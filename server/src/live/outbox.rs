@@ -4,11 +4,12 @@
 //! a bound; past it the connection is marked overflowed and closed, and the client resumes by id.
 //! The lock is a plain mutex held for a push or a take, never across an `.await`.
 
+use super::patch::Patch;
 use super::protocol::ViewKind;
 use crate::domain::Id;
 use axum::extract::ws::Utf8Bytes;
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
 
 /// What the writer sends, in this order within one drain: control messages, view frames, alerts.
@@ -35,10 +36,25 @@ pub struct Drained {
     pub closed: bool,
 }
 
+/// A view's frame waiting to be sent.
+enum Pending {
+    Whole(Utf8Bytes),
+    Patch(Arc<Patch>),
+}
+
+impl Pending {
+    fn text(&self) -> Utf8Bytes {
+        match self {
+            Pending::Whole(t) => t.clone(),
+            Pending::Patch(p) => p.text.clone(),
+        }
+    }
+}
+
 #[derive(Default)]
 struct Queue {
     controls: VecDeque<Utf8Bytes>,
-    views: Vec<((ViewKind, Id), Utf8Bytes)>,
+    views: Vec<((ViewKind, Id), Pending)>,
     alerts: VecDeque<AlertOut>,
     overflowed: bool,
     closed: bool,
@@ -69,15 +85,28 @@ impl Outbox {
         self.with(|q| q.controls.push_back(text));
     }
 
-    /// Queues a view's new state: the patch if the client has (or is being sent) the state it
-    /// applies to, which is so when nothing of this view is pending; otherwise the full frame
-    /// replaces the pending one, so a client that falls behind gets fewer, newer, whole frames.
-    /// Does not wake the writer: the hub wakes each connection once after a whole tick.
-    pub fn view(&self, kind: ViewKind, id: &Id, patch: Option<Utf8Bytes>, full: Utf8Bytes) {
+    /// Queues a view's new state. With nothing of this view pending, the patch goes (the client
+    /// has, or is being sent, the frame it applies to). With a patch pending, the two are
+    /// composed into one; with a whole frame pending, or patches that do not compose, the whole
+    /// newest frame replaces it. So a client that falls behind gets fewer, newer frames, and a
+    /// patch never lands on a state the client lacks. Does not wake the writer: the hub wakes
+    /// each connection once after a whole tick.
+    pub fn view(&self, kind: ViewKind, id: &Id, patch: Option<Arc<Patch>>, full: Utf8Bytes) {
         let mut q = self.queue.lock().expect("outbox lock");
         match q.views.iter_mut().find(|(k, _)| k.0 == kind && &k.1 == id) {
-            Some(slot) => slot.1 = full,
-            None => q.views.push(((kind, id.clone()), patch.unwrap_or(full))),
+            Some(slot) => {
+                slot.1 = match (&slot.1, patch) {
+                    (Pending::Patch(old), Some(new)) => match old.then(&new) {
+                        Some(both) => Pending::Patch(Arc::new(both)),
+                        None => Pending::Whole(full),
+                    },
+                    _ => Pending::Whole(full),
+                }
+            }
+            None => q.views.push((
+                (kind, id.clone()),
+                patch.map_or(Pending::Whole(full), Pending::Patch),
+            )),
         }
     }
 
@@ -122,7 +151,7 @@ impl Outbox {
         let mut q = self.queue.lock().expect("outbox lock");
         Drained {
             controls: q.controls.drain(..).collect(),
-            views: q.views.drain(..).map(|(_, f)| f).collect(),
+            views: q.views.drain(..).map(|(_, f)| f.text()).collect(),
             alerts: q.alerts.drain(..).collect(),
             overflowed: q.overflowed,
             closed: q.closed,
@@ -139,21 +168,41 @@ impl Outbox {
 mod tests {
     use super::*;
 
+    fn patch(base: u64, seq: u64) -> Option<Arc<Patch>> {
+        let data = serde_json::json!({"as_of": format!("t{seq}")});
+        Some(Arc::new(Patch::new(
+            ViewKind::Unit,
+            "w".into(),
+            base,
+            seq,
+            seq,
+            data.as_object().unwrap().clone(),
+        )))
+    }
+
     #[test]
     fn views_coalesce_and_alerts_overflow() {
         let o = Outbox::new(2);
         let w: Id = "w".into();
-        o.view(ViewKind::Unit, &w, Some("p1".into()), "1".into());
-        o.view(ViewKind::Unit, &w, Some("p2".into()), "2".into());
-        o.view(ViewKind::Kpis, &w, Some("pk".into()), "k".into());
+        // Two patches in a row compose into one from the first base to the last seq.
+        o.view(ViewKind::Unit, &w, patch(1, 2), "whole 2".into());
+        o.view(ViewKind::Unit, &w, patch(2, 3), "whole 3".into());
+        o.view(ViewKind::Kpis, &w, None, "k".into());
+        let d = o.take();
+        assert_eq!(d.views.len(), 2);
+        assert!(d.views[0].as_str().contains("\"base\":1"), "{}", d.views[0]);
+        assert!(d.views[0].as_str().contains("\"seq\":3"));
+        assert!(d.views[0].as_str().contains("t3"));
+        assert_eq!(d.views[1].as_str(), "k");
+        // Patches that do not chain, or a whole frame pending: the whole newest frame.
+        o.view(ViewKind::Unit, &w, patch(3, 4), "whole 4".into());
+        o.view(ViewKind::Unit, &w, patch(9, 10), "whole 10".into());
+        o.view(ViewKind::Unit, &w, patch(10, 11), "whole 11".into());
+        assert_eq!(o.take().views[0].as_str(), "whole 11");
         assert!(o.alert(AlertOut::Frame("a1".into())));
         assert!(o.alert(AlertOut::Frame("a2".into())));
         let d = o.take();
-        // The first unit frame was a patch, replaced while pending by the newer whole frame.
-        assert_eq!(
-            d.views.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-            ["2", "pk"]
-        );
+        assert!(d.views.is_empty());
         assert_eq!(d.alerts.len(), 2);
         assert!(!d.overflowed);
         assert!(o.alert(AlertOut::Frame("a3".into())));
