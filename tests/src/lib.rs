@@ -1,6 +1,8 @@
 //! Helpers for the end-to-end tests: start the real server on port 0 with its own database,
 //! talk to it over real sockets, load a small fixture city, and reach PostgreSQL when present.
 
+pub mod browser;
+
 use ioc::clock::ClockMode;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -298,11 +300,32 @@ fn rand_suffix() -> u64 {
     t * 1000 + N.fetch_add(1, Ordering::Relaxed)
 }
 
+/// Reads a child's output on a thread (to the end, so the child never blocks on a full pipe)
+/// and sends the first value `pick` finds in a line.
+pub fn first_in_output<T: Send + 'static>(
+    out: impl std::io::Read + Send + 'static,
+    pick: impl Fn(&str) -> Option<T> + Send + 'static,
+) -> std::sync::mpsc::Receiver<T> {
+    use std::io::{BufRead, BufReader};
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if !sent {
+                if let Some(v) = pick(&line) {
+                    let _ = tx.send(v);
+                    sent = true;
+                }
+            }
+        }
+    });
+    rx
+}
+
 /// Starts the real binary (`bin`: the test's `CARGO_BIN_EXE_ioc-e2e`) on `url` with a manual
 /// clock and returns it with its base URL, read from its "listening" log line. Address and
 /// database come from the environment, as an operator would set them.
 pub fn start_process(bin: &str, url: &str, extra: &[&str]) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
     let mut child = std::process::Command::new(bin)
         .args(["serve", "--clock", "manual", "--log-format", "json"])
         .args(extra)
@@ -314,19 +337,9 @@ pub fn start_process(bin: &str, url: &str, extra: &[&str]) -> (std::process::Chi
         .spawn()
         .expect("start ioc");
     let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent {
-                if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                    if let Some(addr) = v["addr"].as_str() {
-                        let _ = tx.send(addr.to_string());
-                        sent = true;
-                    }
-                }
-            }
-        }
+    let rx = first_in_output(stderr, |line| {
+        let v = serde_json::from_str::<Value>(line).ok()?;
+        v["addr"].as_str().map(String::from)
     });
     let addr = rx
         .recv_timeout(std::time::Duration::from_secs(60))

@@ -1,0 +1,200 @@
+//! A real browser for the end-to-end tests: Debian's Chromium, headless, driven over the Chrome
+//! DevTools Protocol on a WebSocket (tokio-tungstenite, already ours) rather than through
+//! chromedriver: one process fewer, and console errors arrive as events we can assert on.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+/// The Chromium binary: `IOC_CHROMIUM`, else `/usr/bin/chromium`.
+fn chromium_path() -> String {
+    std::env::var("IOC_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
+}
+
+pub struct Browser {
+    child: std::process::Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Browser {
+    /// Starts headless Chromium with a fresh profile. Without Chromium the test says loudly that
+    /// it skipped, unless `IOC_REQUIRE_BROWSER=1` (set by `.ci/run`), where that is a failure.
+    pub fn launch(test: &str) -> Option<Browser> {
+        let path = chromium_path();
+        if !std::path::Path::new(&path).exists() {
+            if std::env::var("IOC_REQUIRE_BROWSER").as_deref() == Ok("1") {
+                panic!("{test}: IOC_REQUIRE_BROWSER=1 but there is no Chromium at {path}");
+            }
+            eprintln!("\n!!! SKIPPED {test}: no Chromium at {path} (apt-get install chromium, as .ci/run does) !!!\n");
+            return None;
+        }
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut child = std::process::Command::new(&path)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--remote-debugging-port=0",
+                "--remote-debugging-address=127.0.0.1",
+                "--window-size=1600,900",
+                "--lang=vi-VN",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start Chromium");
+        let stderr = child.stderr.take().expect("stderr");
+        let rx = crate::first_in_output(stderr, |line| {
+            let rest = line.split("ws://127.0.0.1:").nth(1)?;
+            rest.split('/').next()?.parse::<u16>().ok()
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("Chromium prints its DevTools address");
+        Some(Browser {
+            child,
+            port,
+            _profile: profile,
+        })
+    }
+
+    /// The page Chromium opened, ready for commands.
+    pub async fn page(&self) -> Page {
+        let list: Vec<Value> = reqwest::get(format!("http://127.0.0.1:{}/json/list", self.port))
+            .await
+            .expect("DevTools target list")
+            .json()
+            .await
+            .expect("JSON");
+        let url = list
+            .iter()
+            .find(|t| t["type"] == "page")
+            .and_then(|t| t["webSocketDebuggerUrl"].as_str())
+            .expect("a page target")
+            .to_string();
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("DevTools WebSocket");
+        let mut page = Page {
+            ws,
+            next_id: 0,
+            console_errors: Vec::new(),
+        };
+        for domain in ["Page.enable", "Runtime.enable", "Log.enable"] {
+            page.call(domain, json!({})).await;
+        }
+        page
+    }
+}
+
+pub struct Page {
+    ws: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next_id: u64,
+    /// JavaScript errors and console.error calls seen so far.
+    pub console_errors: Vec<String>,
+}
+
+impl Page {
+    /// Sends one DevTools command and returns its result, noting console errors on the way.
+    pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let msg = json!({"id": id, "method": method, "params": params}).to_string();
+        self.ws
+            .send(Message::Text(msg.into()))
+            .await
+            .expect("DevTools send");
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(30), self.ws.next())
+                .await
+                .expect("a DevTools answer")
+                .expect("DevTools open")
+                .expect("DevTools message");
+            let Message::Text(text) = msg else { continue };
+            let v: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
+            if v["id"].as_u64() == Some(id) {
+                assert!(v["error"].is_null(), "{method}: {}", v["error"]);
+                return v["result"].clone();
+            }
+            match v["method"].as_str() {
+                Some("Runtime.exceptionThrown") => self
+                    .console_errors
+                    .push(v["params"]["exceptionDetails"].to_string()),
+                Some("Runtime.consoleAPICalled") if v["params"]["type"] == "error" => {
+                    self.console_errors.push(v["params"]["args"].to_string())
+                }
+                _ => {}
+            }
+        }
+    }
+
+    pub async fn navigate(&mut self, url: &str) {
+        self.call("Page.navigate", json!({ "url": url })).await;
+        self.wait_for("document.readyState === 'complete'", "the page to load")
+            .await;
+    }
+
+    /// The value of a JavaScript expression.
+    pub async fn eval(&mut self, expression: &str) -> Value {
+        let r = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
+            .await;
+        assert!(
+            r["exceptionDetails"].is_null(),
+            "{expression}: {}",
+            r["exceptionDetails"]
+        );
+        r["result"]["value"].clone()
+    }
+
+    /// Polls an expression until it is true; a failure names what was awaited.
+    pub async fn wait_for(&mut self, expression: &str, what: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if self.eval(expression).await == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the browser never showed {what} ({expression})"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Saves a PNG of the viewport under `target/screenshots/`.
+    pub async fn screenshot(&mut self, name: &str) -> std::path::PathBuf {
+        use base64::Engine;
+        let r = self
+            .call("Page.captureScreenshot", json!({"format": "png"}))
+            .await;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(r["data"].as_str().expect("image data"))
+            .expect("base64");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot dir");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+}
