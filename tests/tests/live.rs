@@ -657,3 +657,50 @@ async fn a_server_shutdown_closes_live_connections_as_going_away() {
     };
     assert_eq!(code, Some(1001));
 }
+
+#[tokio::test]
+async fn a_large_alert_snapshot_comes_in_parts_that_add_up() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    // 260 tasks already past their deadline: each is an overdue-task alert.
+    let tasks: Vec<serde_json::Value> = (0..260)
+        .map(|i| {
+            task_event(
+                &format!("e{i}"),
+                &format!("t{i}"),
+                "w2",
+                "2026-10-01",
+                START,
+            )
+        })
+        .collect();
+    app.ingest(serde_json::Value::Array(tasks)).await;
+    let rest = app.get_ok("/api/v1/alerts?unit=hn").await;
+    let expected = rest.as_array().unwrap().len();
+    assert!(expected > 200, "only {expected} alerts");
+    let mut ws = app.ws().await;
+    ws.send_json(&json!({"op": "subscribe", "view": "alerts", "id": "hn"}))
+        .await;
+    let mut parts = 0;
+    let mut got = Vec::new();
+    loop {
+        let v = ws
+            .until("alert_snapshot", |v| v["type"] == "alert_snapshot")
+            .await;
+        parts += 1;
+        got.extend(v["alerts"].as_array().unwrap().iter().cloned());
+        if v["more"] == false {
+            break;
+        }
+    }
+    assert!(parts >= 2, "{parts} part(s)");
+    assert_eq!(got.len(), expected);
+    let key = |a: &serde_json::Value| format!("{}|{}", a["rule"], a["subject"]);
+    let mut a: Vec<String> = got.iter().map(key).collect();
+    let mut b: Vec<String> = rest.as_array().unwrap().iter().map(key).collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "the parts hold exactly the live alerts");
+    app.stop().await;
+}

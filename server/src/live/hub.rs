@@ -7,7 +7,7 @@
 use super::feed::{AlertFeed, OlderThanMemory};
 use super::outbox::{AlertOut, Outbox};
 use super::patch::Patch;
-use super::protocol::{ErrorCode, ServerMsg, ViewKind};
+use super::protocol::{ErrorCode, ServerMsg, ViewKind, SNAPSHOT_PART};
 use super::{LiveConfig, Touched};
 use crate::domain::Id;
 use crate::ingest::writer::Committed;
@@ -568,15 +568,21 @@ impl Hub {
         match after {
             None => {
                 let alerts = crate::http::alerts::subtree_alerts(&self.alerts, &self.rollup, &unit);
-                outbox.control(
-                    ServerMsg::AlertSnapshot {
-                        id: &unit,
-                        last_id: last,
-                        alerts,
-                    }
-                    .to_text()
-                    .into(),
-                );
+                let parts = alerts.len().div_ceil(SNAPSHOT_PART).max(1);
+                for i in 0..parts {
+                    let part = &alerts[(i * SNAPSHOT_PART).min(alerts.len())
+                        ..((i + 1) * SNAPSHOT_PART).min(alerts.len())];
+                    outbox.control(
+                        ServerMsg::AlertSnapshot {
+                            id: &unit,
+                            last_id: last,
+                            alerts: part,
+                            more: i + 1 < parts,
+                        }
+                        .to_text()
+                        .into(),
+                    );
+                }
             }
             Some(a) if a == last => outbox.control(
                 ServerMsg::CaughtUp {

@@ -63,11 +63,13 @@ pub enum ServerMsg<'a> {
         id: &'a str,
         last_id: i64,
     },
-    /// The live alerts of the subtree when the subscription took (subscriptions without `after`).
+    /// The live alerts of the subtree when the subscription took (subscriptions without
+    /// `after`), in parts of at most `SNAPSHOT_PART` alerts; the last part has `more: false`.
     AlertSnapshot {
         id: &'a str,
         last_id: i64,
-        alerts: Vec<crate::http::alerts::AlertOut>,
+        alerts: &'a [crate::http::alerts::AlertOut],
+        more: bool,
     },
     /// The replay asked for with `after` is complete: live alert frames follow.
     CaughtUp {
@@ -91,6 +93,10 @@ pub enum ServerMsg<'a> {
         id: Option<&'a str>,
     },
 }
+
+/// Alerts per `alert_snapshot` message: a city's thousands of alerts in one message would leave
+/// a buffer that size behind on the connection for good.
+pub const SNAPSHOT_PART: usize = 200;
 
 impl ServerMsg<'_> {
     pub fn to_text(&self) -> String {
