@@ -41,10 +41,11 @@ async fn upgrade(
         principal: who,
     };
     Ok(ws
-        // Small buffers: a wall display sends a few short messages, and 10,000 idle
-        // connections must fit in memory.
+        // A small read buffer: a wall display sends a few short messages, and 10,000 idle
+        // connections must fit in memory. The frames of one drain go out in one write (the
+        // writer flushes after each drain), not a syscall each.
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        .write_buffer_size(64 * 1024)
         .max_write_buffer_size(cfg.hard_message_bytes.max(64 * 1024 * 1024))
         .max_message_size(cfg.hard_message_bytes)
         .max_frame_size(cfg.hard_message_bytes)
