@@ -417,10 +417,10 @@ impl WriterTask {
             return self.rollup.commit();
         }
         let applying = std::time::Instant::now();
-        if let Some(a) = &mut self.alerting {
-            a.before_apply(&changes, &self.rollup);
-        }
         let touched = Touched::of(&changes, &self.rollup);
+        if let Some(a) = &mut self.alerting {
+            a.before_apply(&touched);
+        }
         let commit = self.rollup.apply(&changes);
         if let Some(a) = &mut self.alerting {
             let writes = a.after_apply(&changes, &self.rollup);

@@ -63,16 +63,12 @@ pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
         return;
     }
     let cfg = ctx.live.config;
-    outbox.control(
-        ServerMsg::Hello {
-            tick_ms: cfg.tick.as_millis() as u64,
-            heartbeat_s: cfg.heartbeat.as_secs(),
-            max_message_bytes: cfg.max_message_bytes,
-            max_subscriptions: cfg.max_subscriptions,
-        }
-        .to_text()
-        .into(),
-    );
+    outbox.message(&ServerMsg::Hello {
+        tick_ms: cfg.tick.as_millis() as u64,
+        heartbeat_s: cfg.heartbeat.as_secs(),
+        max_message_bytes: cfg.max_message_bytes,
+        max_subscriptions: cfg.max_subscriptions,
+    });
     let (mut sink, mut stream) = socket.split();
     let end = tokio::select! {
         end = read_loop(&mut stream, conn, &ctx, &outbox) => end,
@@ -201,7 +197,7 @@ async fn read_loop(
         };
         let cmd = match msg {
             ClientMsg::Ping { nonce } => {
-                outbox.control(ServerMsg::Pong { nonce }.to_text().into());
+                outbox.message(&ServerMsg::Pong { nonce });
                 continue;
             }
             ClientMsg::Subscribe { view, id, after } => {
@@ -317,16 +313,12 @@ fn error(
     view: Option<ViewKind>,
     id: Option<&str>,
 ) {
-    outbox.control(
-        ServerMsg::Error {
-            code,
-            message,
-            view,
-            id,
-        }
-        .to_text()
-        .into(),
-    );
+    outbox.message(&ServerMsg::Error {
+        code,
+        message,
+        view,
+        id,
+    });
 }
 
 type Sink = SplitSink<WebSocket, Message>;

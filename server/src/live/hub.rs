@@ -54,7 +54,7 @@ pub(crate) enum HubCmd {
     CloseAll,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 enum Rendered {
     Unit(UnitView),
@@ -71,29 +71,29 @@ impl Rendered {
         }
     }
 
+    fn stamp(&mut self) -> (&mut String, &mut u64) {
+        match self {
+            Rendered::Unit(v) => (&mut v.as_of, &mut v.commit),
+            Rendered::Kpis(v) => (&mut v.as_of, &mut v.commit),
+            Rendered::Person(v) => (&mut v.as_of, &mut v.commit),
+        }
+    }
+
     /// Whether a newer rendering shows the same figures (its clock and commit aside): then no
     /// frame is sent, so a quiet view stays quiet however often the clock ticks.
     fn same_figures(&self, newer: &Rendered) -> bool {
-        match (self, newer) {
-            (Rendered::Unit(a), Rendered::Unit(b)) => {
-                let mut b = b.clone();
-                b.as_of.clone_from(&a.as_of);
-                b.commit = a.commit;
-                *a == b
-            }
-            (Rendered::Kpis(a), Rendered::Kpis(b)) => {
-                let mut b = b.clone();
-                b.as_of.clone_from(&a.as_of);
-                b.commit = a.commit;
-                *a == b
-            }
-            (Rendered::Person(a), Rendered::Person(b)) => {
-                let mut b = b.clone();
-                b.as_of.clone_from(&a.as_of);
-                b.commit = a.commit;
-                *a == b
-            }
-            _ => false,
+        let mut b = newer.clone();
+        let (b_as_of, b_commit) = b.stamp();
+        b_as_of.clone_from(self.as_of());
+        *b_commit = self.commit();
+        *self == b
+    }
+
+    fn as_of(&self) -> &String {
+        match self {
+            Rendered::Unit(v) => &v.as_of,
+            Rendered::Kpis(v) => &v.as_of,
+            Rendered::Person(v) => &v.as_of,
         }
     }
 }
@@ -325,14 +325,10 @@ impl Hub {
                 self.drop_subscriber(&key, conn);
                 if let Some(outbox) = self.conns.get(&conn) {
                     outbox.forget_view(kind, &key.1);
-                    outbox.control(
-                        ServerMsg::Unsubscribed {
-                            view: kind,
-                            id: &key.1,
-                        }
-                        .to_text()
-                        .into(),
-                    );
+                    outbox.message(&ServerMsg::Unsubscribed {
+                        view: kind,
+                        id: &key.1,
+                    });
                 }
             }
             HubCmd::SubscribeAlerts { conn, unit, after } => {
@@ -343,14 +339,10 @@ impl Hub {
                 self.drop_alert_subscriber(conn);
                 if let Some(outbox) = self.conns.get(&conn) {
                     outbox.forget_alerts();
-                    outbox.control(
-                        ServerMsg::Unsubscribed {
-                            view: ViewKind::Alerts,
-                            id: &unit,
-                        }
-                        .to_text()
-                        .into(),
-                    );
+                    outbox.message(&ServerMsg::Unsubscribed {
+                        view: ViewKind::Alerts,
+                        id: &unit,
+                    });
                 }
             }
         }
@@ -397,27 +389,19 @@ impl Hub {
         let Some((seq, frame)) = topic.frame.clone() else {
             // The unit or person is gone (checked before subscribing, so only in a race).
             self.drop_subscriber(&key, conn);
-            outbox.control(
-                ServerMsg::Error {
-                    code: ErrorCode::NotFound,
-                    message: format!("no {:?} '{}' to show", kind, key.1).to_lowercase(),
-                    view: Some(kind),
-                    id: Some(&key.1),
-                }
-                .to_text()
-                .into(),
-            );
+            outbox.message(&ServerMsg::Error {
+                code: ErrorCode::NotFound,
+                message: format!("no {:?} '{}' to show", kind, key.1).to_lowercase(),
+                view: Some(kind),
+                id: Some(&key.1),
+            });
             return;
         };
-        outbox.control(
-            ServerMsg::Subscribed {
-                view: kind,
-                id: &key.1,
-                seq,
-            }
-            .to_text()
-            .into(),
-        );
+        outbox.message(&ServerMsg::Subscribed {
+            view: kind,
+            id: &key.1,
+            seq,
+        });
         outbox.view(kind, &key.1, None, frame);
         self.woken.push(conn);
         self.wake();
@@ -535,18 +519,14 @@ impl Hub {
         self.fan_out_alerts();
         let last = self.cursor;
         if let Some(a) = after.filter(|a| *a > last) {
-            outbox.control(
-                ServerMsg::Error {
+            outbox.message(&ServerMsg::Error {
                     code: ErrorCode::AfterAhead,
                     message: format!(
                         "after={a} is beyond the newest alert id {last}; subscribe without after for a fresh snapshot"
                     ),
                     view: Some(ViewKind::Alerts),
                     id: Some(&unit),
-                }
-                .to_text()
-                .into(),
-            );
+                });
             return;
         }
         if self.drop_alert_subscriber(conn).is_some() {
@@ -557,14 +537,10 @@ impl Hub {
             .or_default()
             .insert(conn);
         self.conn_alerts.insert(conn, unit.clone());
-        outbox.control(
-            ServerMsg::SubscribedAlerts {
-                id: &unit,
-                last_id: last,
-            }
-            .to_text()
-            .into(),
-        );
+        outbox.message(&ServerMsg::SubscribedAlerts {
+            id: &unit,
+            last_id: last,
+        });
         match after {
             None => {
                 let alerts = crate::http::alerts::subtree_alerts(&self.alerts, &self.rollup, &unit);
@@ -572,26 +548,18 @@ impl Hub {
                 for i in 0..parts {
                     let part = &alerts[(i * SNAPSHOT_PART).min(alerts.len())
                         ..((i + 1) * SNAPSHOT_PART).min(alerts.len())];
-                    outbox.control(
-                        ServerMsg::AlertSnapshot {
-                            id: &unit,
-                            last_id: last,
-                            alerts: part,
-                            more: i + 1 < parts,
-                        }
-                        .to_text()
-                        .into(),
-                    );
+                    outbox.message(&ServerMsg::AlertSnapshot {
+                        id: &unit,
+                        last_id: last,
+                        alerts: part,
+                        more: i + 1 < parts,
+                    });
                 }
             }
-            Some(a) if a == last => outbox.control(
-                ServerMsg::CaughtUp {
-                    id: &unit,
-                    last_id: last,
-                }
-                .to_text()
-                .into(),
-            ),
+            Some(a) if a == last => outbox.message(&ServerMsg::CaughtUp {
+                id: &unit,
+                last_id: last,
+            }),
             Some(a) => {
                 outbox.alert(AlertOut::Replay {
                     unit,

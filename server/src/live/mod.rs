@@ -141,7 +141,11 @@ impl Touched {
                 Change::Rating(r) => {
                     t.units.insert(r.unit.clone());
                 }
-                Change::Unit(_) | Change::Clock(_) => t.everything = true,
+                Change::Unit(u) => {
+                    t.units.insert(u.id.clone());
+                    t.everything = true;
+                }
+                Change::Clock(_) => t.everything = true,
             }
         }
         t

@@ -5,7 +5,7 @@
 //! The lock is a plain mutex held for a push or a take, never across an `.await`.
 
 use super::patch::Patch;
-use super::protocol::ViewKind;
+use super::protocol::{ServerMsg, ViewKind};
 use crate::domain::Id;
 use axum::extract::ws::Utf8Bytes;
 use std::collections::VecDeque;
@@ -83,6 +83,11 @@ impl Outbox {
 
     pub fn control(&self, text: Utf8Bytes) {
         self.with(|q| q.controls.push_back(text));
+    }
+
+    /// Queues a control message.
+    pub fn message(&self, msg: &ServerMsg<'_>) {
+        self.control(msg.to_text().into());
     }
 
     /// Queues a view's new state. With nothing of this view pending, the patch goes (the client

@@ -165,21 +165,10 @@ impl Alerting {
         &self.engine
     }
 
-    /// Notes which units a batch touches, before it is applied.
-    pub fn before_apply(&mut self, changes: &[Change], rollup: &Rollup) {
-        for c in changes {
-            match c {
-                Change::Task(t) => {
-                    if let Some(unit) = rollup.task_unit(&t.id) {
-                        self.dirty_units.insert(unit);
-                    }
-                }
-                Change::Unit(u) => {
-                    self.dirty_units.insert(u.id.clone());
-                }
-                _ => {}
-            }
-        }
+    /// Notes which units a batch touches, read before it is applied (so a task that moved
+    /// units marks its old unit too): the same reading the live views use.
+    pub fn before_apply(&mut self, touched: &crate::live::Touched) {
+        self.dirty_units.extend(touched.units.iter().cloned());
     }
 
     /// Feeds the engine what the applied batch changed; returns the rows to write.
