@@ -13,6 +13,7 @@ pub mod http;
 pub mod import;
 pub mod ingest;
 pub mod live;
+pub mod report;
 pub mod rollup;
 pub mod rules;
 pub mod store;

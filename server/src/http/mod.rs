@@ -2,12 +2,14 @@
 //! extract, convert wire to domain, call one function, map the result.
 
 pub mod alerts;
+pub mod board;
 mod body;
 pub mod catalog;
 pub mod error;
 pub mod events;
 pub mod live;
 pub mod ops;
+pub mod report;
 pub mod views;
 
 use crate::Node;
@@ -42,6 +44,8 @@ pub fn app(node: Node) -> Router {
         .merge(catalog::router())
         .merge(views::router())
         .merge(alerts::router())
+        .merge(board::router())
+        .merge(report::router())
         .merge(ops::clock_router());
     Router::new()
         .nest("/api/v1", api)

@@ -133,8 +133,17 @@ async fn set_clock(
 )]
 struct ApiDoc;
 
-/// The operations, by path and method: (path, method, summary, request schema, response schema).
-const OPERATIONS: &[(&str, &str, &str, Option<&str>, &str)] = &[
+/// One operation: (path, method, summary, request schema, response schema).
+pub type Operation = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    &'static str,
+);
+
+/// The operations, by path and method.
+const OPERATIONS: &[Operation] = &[
     ("/api/v1/events", "post", "Ingest events (JSON array, or NDJSON with Content-Type application/x-ndjson). Answered after commit; replays reported as duplicates; one bad item refuses the whole request (422 naming index and field).", Some("EventIn"), "IngestReport"),
     ("/api/v1/events/{id}", "get", "An event from the log, as received", None, "EventOut"),
     ("/api/v1/units", "get", "Units (?unit= children of a unit, ?limit=, ?offset=)", None, "UnitIn"),
@@ -169,9 +178,16 @@ const OPERATIONS: &[(&str, &str, &str, Option<&str>, &str)] = &[
 
 /// The OpenAPI document: schemas derived from the wire types, operations from the table above.
 pub fn openapi_document() -> serde_json::Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    let mut api = ApiDoc::openapi();
+    api.merge(super::board::Schemas::openapi());
+    api.merge(super::report::Schemas::openapi());
+    let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
-    for (path, method, summary, request, response) in OPERATIONS {
+    let operations = OPERATIONS
+        .iter()
+        .chain(super::board::OPERATIONS)
+        .chain(super::report::OPERATIONS);
+    for (path, method, summary, request, response) in operations {
         let mut op = serde_json::json!({
             "summary": summary,
             "responses": {

@@ -9,6 +9,7 @@
 
 mod agg;
 pub mod check;
+pub mod score;
 pub mod view;
 
 pub use agg::{KrPeriodAgg, TaskAgg, UnitAgg};

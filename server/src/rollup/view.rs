@@ -2,6 +2,7 @@
 //! view and a unit's KPI board. Built from the rollup under one read lock, never from tasks in
 //! the store, so a city view costs as much as a ward view.
 
+use super::score::{ScoreInputs, Scored};
 use super::{Rollup, State, TaskAgg, UnitAgg};
 use crate::domain::time::format_ts;
 use crate::domain::{
@@ -147,6 +148,8 @@ pub struct Satisfaction {
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct UnitSummary {
+    /// The unit's score and colour (`rollup/score.rs`).
+    pub score: Scored,
     /// Officials in the unit and its subtree.
     pub people: i64,
     pub tasks: TaskSummary,
@@ -161,9 +164,17 @@ fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
     for g in IndexGroup::ALL {
         total.add(&group(g));
     }
+    let tasks = TaskSummary::from(&a.tasks);
     UnitSummary {
+        score: Scored::of(&ScoreInputs {
+            kpi_green: total.green,
+            kpi_yellow: total.yellow,
+            kpi_red: total.red,
+            on_time_rate: tasks.on_time_rate,
+            overdue_ratio: tasks.overdue_ratio,
+        }),
         people: a.people,
-        tasks: TaskSummary::from(&a.tasks),
+        tasks,
         key_results: a
             .kr
             .iter()
@@ -199,6 +210,7 @@ fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ChildLine {
     pub unit: UnitRef,
+    pub score: Scored,
     pub people: i64,
     pub tasks_total: i64,
     pub tasks_open: i64,
@@ -325,6 +337,7 @@ impl Rollup {
                 });
                 Some(ChildLine {
                     unit: st.unit_ref(c)?,
+                    score: s.score,
                     people: s.people,
                     tasks_total: s.tasks.total,
                     tasks_open: s.tasks.open,

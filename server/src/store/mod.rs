@@ -150,6 +150,30 @@ pub trait Store: Send + Sync + 'static {
         limit: i64,
     ) -> Result<Vec<AlertHistoryRow>, StoreError>;
 
+    /// History entries with `from <= at < to`, oldest first, of these units (empty: any): what
+    /// happened in a review's week.
+    async fn alert_history_between(
+        &self,
+        units: &[String],
+        from: Ts,
+        to: Ts,
+    ) -> Result<Vec<AlertHistoryRow>, StoreError>;
+
+    /// Every stored observation (all periods, not only the newest) of these units (empty: any),
+    /// by KPI, unit and period: the series behind sparklines and week-on-week comparisons.
+    async fn observations_of(
+        &self,
+        units: &[String],
+    ) -> Result<Vec<crate::domain::Observation>, StoreError>;
+
+    /// The logged events of one kind (`task`, `kr_checkin`, ...) about these entities, oldest
+    /// first by event time: e.g. a key result's check-in history.
+    async fn events_of(
+        &self,
+        kind: &str,
+        entities: &[String],
+    ) -> Result<Vec<EventRecord>, StoreError>;
+
     /// The newest history seq (0 when there is none).
     async fn last_alert_seq(&self) -> Result<i64, StoreError>;
 

@@ -464,6 +464,69 @@ macro_rules! sql_store_impl {
                     .collect())
             }
 
+            async fn alert_history_between(
+                &self,
+                units: &[String],
+                from: $crate::domain::Ts,
+                to: $crate::domain::Ts,
+            ) -> Result<Vec<$crate::store::AlertHistoryRow>, $crate::store::StoreError> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT seq, rule, subject, unit_id, kind, severity, at, body FROM alert_history WHERE at >= ");
+                qb.push_bind(from).push(" AND at < ").push_bind(to);
+                if !units.is_empty() {
+                    qb.push(" AND unit_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for u in units {
+                        sep.push_bind(u.clone());
+                    }
+                    qb.push(")");
+                }
+                qb.push(" ORDER BY seq");
+                let rows: Vec<(i64, String, String, String, String, String, i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(seq, rule, subject, unit, kind, severity, at, body)| $crate::store::AlertHistoryRow { seq, rule, subject, unit, kind, severity, at, body })
+                    .collect())
+            }
+
+            async fn observations_of(&self, units: &[String]) -> Result<Vec<$crate::domain::Observation>, $crate::store::StoreError> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT kpi_code, unit_id, period, value, source, entered_by, at FROM observations");
+                if !units.is_empty() {
+                    qb.push(" WHERE unit_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for u in units {
+                        sep.push_bind(u.clone());
+                    }
+                    qb.push(")");
+                }
+                qb.push(" ORDER BY kpi_code, unit_id, period_start");
+                let rows: Vec<$crate::store::rows::ObservationRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                rows.into_iter().map($crate::domain::Observation::try_from).collect()
+            }
+
+            async fn events_of(&self, kind: &str, entities: &[String]) -> Result<Vec<$crate::store::EventRecord>, $crate::store::StoreError> {
+                let mut out = Vec::new();
+                for chunk in entities.chunks($crate::store::sql::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT event_id, kind, entity_id, at, received_at, body FROM events WHERE kind = ");
+                    qb.push_bind(kind.to_string()).push(" AND entity_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for e in chunk {
+                        sep.push_bind(e.clone());
+                    }
+                    qb.push(") ORDER BY at, seq");
+                    let rows: Vec<$crate::store::rows::EventRow> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    out.extend(rows.into_iter().map(|r| $crate::store::EventRecord {
+                        id: r.event_id.into(),
+                        kind: r.kind,
+                        entity: r.entity_id,
+                        at: r.at,
+                        received_at: r.received_at,
+                        body: r.body,
+                    }));
+                }
+                out.sort_by_key(|e| e.at);
+                Ok(out)
+            }
+
             async fn last_alert_seq(&self) -> Result<i64, $crate::store::StoreError> {
                 let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM alert_history").fetch_one(&self.pool).await?;
                 Ok(seq.unwrap_or(0))
