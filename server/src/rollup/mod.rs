@@ -9,6 +9,8 @@
 
 mod agg;
 pub mod check;
+pub mod history;
+pub mod lists;
 pub mod score;
 pub mod view;
 
