@@ -84,13 +84,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings::resolve(&args)?;
     crate::telemetry::init_tracing(settings.log_format);
     tracing::info!(?settings, "starting");
-    let (node, mut tasks) = crate::open_with_rules(
+    let (mut node, mut tasks) = crate::open_with_rules(
         settings.database_url.expose(),
         settings.clock,
         settings.limits,
         &settings.rules,
     )
     .await?;
+    node.dashboard = std::sync::Arc::new(settings.dashboard.clone());
     tasks.add_background(spawn_reload_on_sighup(
         node.clone(),
         tasks.shutdown_signal(),

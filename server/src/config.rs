@@ -2,6 +2,7 @@
 //! (`--config` / `IOC_CONFIG`), then environment variables, then flags.
 
 use crate::clock::ClockMode;
+use crate::http::web::DashboardConfig;
 use crate::http::Limits;
 use crate::live::LiveConfig;
 use crate::telemetry::LogFormat;
@@ -52,6 +53,52 @@ pub struct ServeArgs {
     pub rules: Vec<PathBuf>,
     #[command(flatten)]
     pub live: LiveArgs,
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
+}
+
+/// The web UI's settings; in a config file they sit in a `[dashboard]` table (`root_unit`,
+/// `wall_boards`, `wall_rotate_seconds`, `web_dir`).
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardArgs {
+    /// The unit the city board opens on (default: the root of the org tree).
+    #[arg(long, env = "IOC_ROOT_UNIT")]
+    pub root_unit: Option<String>,
+    /// Unit ids a wall display rotates through (comma-separated; default: the root unit).
+    #[arg(long, env = "IOC_WALL_BOARDS", value_delimiter = ',')]
+    #[serde(default)]
+    pub wall_boards: Vec<String>,
+    /// Seconds each wall board stays on screen (default 20).
+    #[arg(long, env = "IOC_WALL_ROTATE_SECONDS")]
+    pub wall_rotate_seconds: Option<u32>,
+    /// Serve the web UI from this folder instead of the copy built into the binary
+    /// (for working on dashboard-web/ without rebuilding).
+    #[arg(long, env = "IOC_WEB_DIR")]
+    pub web_dir: Option<PathBuf>,
+}
+
+impl DashboardArgs {
+    /// Flags over the file's `[dashboard]` table over the defaults.
+    pub fn resolve(&self, file: &DashboardArgs) -> anyhow::Result<DashboardConfig> {
+        let rotate = self
+            .wall_rotate_seconds
+            .or(file.wall_rotate_seconds)
+            .unwrap_or(DashboardConfig::default().wall_rotate_seconds);
+        if rotate == 0 {
+            anyhow::bail!("wall_rotate_seconds must be above 0");
+        }
+        Ok(DashboardConfig {
+            root_unit: self.root_unit.clone().or_else(|| file.root_unit.clone()),
+            wall_boards: if self.wall_boards.is_empty() {
+                file.wall_boards.clone()
+            } else {
+                self.wall_boards.clone()
+            },
+            wall_rotate_seconds: rotate,
+            web_dir: self.web_dir.clone().or_else(|| file.web_dir.clone()),
+        })
+    }
 }
 
 /// The live WebSocket endpoint's settings; in a config file they sit in a `[live]` table with
@@ -166,6 +213,7 @@ struct FileConfig {
     max_body_bytes: Option<usize>,
     rules: Option<Vec<PathBuf>>,
     live: Option<LiveArgs>,
+    dashboard: Option<DashboardArgs>,
 }
 
 /// A value that must not reach logs: `Debug` and `Display` show it redacted.
@@ -201,6 +249,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub limits: Limits,
     pub rules: Vec<PathBuf>,
+    pub dashboard: DashboardConfig,
 }
 
 impl Settings {
@@ -254,6 +303,9 @@ impl Settings {
             } else {
                 args.rules.clone()
             },
+            dashboard: args
+                .dashboard
+                .resolve(&file.dashboard.unwrap_or_default())?,
         })
     }
 }
@@ -275,6 +327,7 @@ mod tests {
             max_body_bytes: None,
             rules: Vec::new(),
             live: LiveArgs::default(),
+            dashboard: DashboardArgs::default(),
         }
     }
 

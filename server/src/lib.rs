@@ -42,6 +42,8 @@ pub struct Node {
     pub rule_files: Arc<Vec<std::path::PathBuf>>,
     /// The WebSocket hub and the alert feed.
     pub live: live::Live,
+    /// The web UI's settings (wall boards, root unit, files from disk).
+    pub dashboard: Arc<http::web::DashboardConfig>,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -182,6 +184,7 @@ async fn open_node(
             alerts,
             rule_files,
             live,
+            dashboard: Arc::default(),
         },
         node_tasks,
     ))

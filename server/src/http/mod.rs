@@ -11,6 +11,7 @@ pub mod live;
 pub mod ops;
 pub mod report;
 pub mod views;
+pub mod web;
 
 use crate::Node;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -46,12 +47,13 @@ pub fn app(node: Node) -> Router {
         .merge(alerts::router())
         .merge(board::router())
         .merge(report::router())
+        .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())
         .merge(live::router())
-        .fallback(ops::not_found)
+        .fallback(web::fallback)
         .route_layer(middleware::from_fn(record_request))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

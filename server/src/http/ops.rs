@@ -7,7 +7,7 @@ use crate::domain::time::{format_ts, parse_ts};
 use crate::Node;
 use axum::extract::State;
 use axum::http::header;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,6 @@ use utoipa::{OpenApi, ToSchema};
 
 pub fn router() -> Router<Node> {
     Router::new()
-        .route("/", get(dashboard))
         .route("/healthz", get(healthz))
         .route("/metrics", get(prometheus_metrics))
         .route("/api/openapi.json", get(openapi))
@@ -27,10 +26,6 @@ pub fn clock_router() -> Router<Node> {
 
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such route; see /api/openapi.json".into())
-}
-
-async fn dashboard() -> Html<&'static str> {
-    Html(include_str!("../../../dashboard-web/index.html"))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -296,7 +296,7 @@ pub struct KpiBoard {
 }
 
 impl State {
-    fn unit_ref(&self, id: &Id) -> Option<UnitRef> {
+    pub(crate) fn unit_ref(&self, id: &Id) -> Option<UnitRef> {
         self.units.get(id).map(|n| UnitRef {
             id: n.unit.id.to_string(),
             name: n.unit.name.clone(),

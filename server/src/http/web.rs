@@ -1,0 +1,163 @@
+//! The web UI: the files of `dashboard-web/`, embedded in the binary at build time (so the
+//! README's run command needs nothing else), or read from a folder on disk with `--web-dir`
+//! while someone works on them; and the dashboard settings the pages read (`/api/v1/dashboard`).
+
+use crate::Node;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+use utoipa::ToSchema;
+
+/// `debug-embed` makes debug builds embed too, so tests serve exactly what a release serves.
+#[derive(rust_embed::Embed)]
+#[folder = "../dashboard-web/"]
+#[exclude = "*.md"]
+struct Assets;
+
+/// What the pages need from the server's configuration (`[dashboard]` in a config file).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DashboardConfig {
+    /// The unit the city board opens on (default: the root of the org tree).
+    #[serde(default)]
+    pub root_unit: Option<String>,
+    /// The boards a wall display rotates through, in order (default: the root unit alone).
+    #[serde(default)]
+    pub wall_boards: Vec<String>,
+    /// Seconds each wall board stays on screen.
+    #[serde(default = "default_rotate")]
+    pub wall_rotate_seconds: u32,
+    /// Serve the web UI from this folder instead of the embedded copy (development).
+    #[serde(default, skip_serializing)]
+    pub web_dir: Option<PathBuf>,
+}
+
+fn default_rotate() -> u32 {
+    20
+}
+
+impl Default for DashboardConfig {
+    fn default() -> Self {
+        DashboardConfig {
+            root_unit: None,
+            wall_boards: Vec::new(),
+            wall_rotate_seconds: default_rotate(),
+            web_dir: None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardOut {
+    pub root_unit: Option<String>,
+    pub time_zone: &'static str,
+    pub wall: WallOut,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WallOut {
+    pub boards: Vec<String>,
+    pub rotate_seconds: u32,
+}
+
+pub fn api_router() -> Router<Node> {
+    Router::new().route("/dashboard", get(dashboard))
+}
+
+async fn dashboard(State(node): State<Node>) -> Json<DashboardOut> {
+    let c = &node.dashboard;
+    let root = c.root_unit.clone().or_else(|| node.rollup.root_unit());
+    let boards = if c.wall_boards.is_empty() {
+        root.iter().cloned().collect()
+    } else {
+        c.wall_boards.clone()
+    };
+    Json(DashboardOut {
+        root_unit: root,
+        time_zone: "Asia/Ho_Chi_Minh",
+        wall: WallOut {
+            boards,
+            rotate_seconds: c.wall_rotate_seconds,
+        },
+    })
+}
+
+/// Everything no route took: a web UI file for a GET outside `/api`, else the JSON 404.
+pub async fn fallback(State(node): State<Node>, req: Request) -> Response {
+    let path = req.uri().path();
+    if (req.method() != Method::GET && req.method() != Method::HEAD) || path.starts_with("/api/")
+    {
+        return super::ops::not_found().await.into_response();
+    }
+    let name = match path.trim_start_matches('/') {
+        "" => "index.html".to_string(),
+        p if p.ends_with('/') => format!("{p}index.html"),
+        p => p.to_string(),
+    };
+    let found = match &node.dashboard.web_dir {
+        Some(dir) => from_disk(dir, &name).await,
+        None => Assets::get(&name).map(|f| {
+            let etag = f.metadata.sha256_hash().iter().fold(String::from("\""), |s, b| {
+                s + &format!("{b:02x}")
+            }) + "\"";
+            (f.data.into_owned(), Some(etag))
+        }),
+    };
+    match found {
+        Some((body, etag)) => file_response(&name, body, etag, req.headers()),
+        None => super::ops::not_found().await.into_response(),
+    }
+}
+
+async fn from_disk(dir: &std::path::Path, name: &str) -> Option<(Vec<u8>, Option<String>)> {
+    // Only plain names below the folder: no `..`, no absolute paths.
+    if name.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+        return None;
+    }
+    tokio::fs::read(dir.join(name)).await.ok().map(|b| (b, None))
+}
+
+fn file_response(
+    name: &str,
+    body: Vec<u8>,
+    etag: Option<String>,
+    headers: &HeaderMap,
+) -> Response {
+    if let (Some(tag), Some(sent)) = (&etag, headers.get(header::IF_NONE_MATCH)) {
+        if sent.as_bytes() == tag.as_bytes() {
+            return StatusCode::NOT_MODIFIED.into_response();
+        }
+    }
+    let mime = mime_for(name);
+    let mut resp = (StatusCode::OK, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    // Screens run for weeks: revalidate every load so a new release reaches them on their next
+    // reload, at the cost of a 304.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Some(tag) = etag.and_then(|t| HeaderValue::from_str(&t).ok()) {
+        h.insert(header::ETAG, tag);
+    }
+    resp
+}
+
+/// The types the UI uses; anything else is served as bytes. A short table rather than a MIME
+/// crate: the folder holds a handful of kinds, and JavaScript modules must be `text/javascript`
+/// or browsers refuse them.
+fn mime_for(name: &str) -> &'static str {
+    match name.rsplit('.').next().unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
