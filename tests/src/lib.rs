@@ -62,10 +62,19 @@ async fn spawn_app_full(
     rules: &[std::path::PathBuf],
     limits: ioc::http::Limits,
 ) -> TestApp {
+    spawn_app_at(url, rules, limits, "127.0.0.1:0").await
+}
+
+async fn spawn_app_at(
+    url: &str,
+    rules: &[std::path::PathBuf],
+    limits: ioc::http::Limits,
+    bind: &str,
+) -> TestApp {
     let (node, tasks) = ioc::open_with_rules(url, ClockMode::Manual, limits, rules)
         .await
         .expect("node opens");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    let listener = tokio::net::TcpListener::bind(bind)
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
@@ -107,6 +116,21 @@ impl TestApp {
         let url = self.database_url.clone();
         let dir = self.stop().await;
         let mut app = spawn_app_on(&url).await;
+        app._dir = dir;
+        app
+    }
+
+    /// Stops and starts again on the same database and the same address, as a server restarted
+    /// by its operator: screens that were connected find it again where they left it.
+    pub async fn restart_at_same_address(self) -> TestApp {
+        let url = self.database_url.clone();
+        let addr = self.addr.to_string();
+        let dir = self.stop().await;
+        let limits = ioc::http::Limits {
+            max_body_bytes: 1024 * 1024,
+            ..Default::default()
+        };
+        let mut app = spawn_app_at(&url, &[], limits, &addr).await;
         app._dir = dir;
         app
     }
