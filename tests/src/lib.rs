@@ -120,19 +120,13 @@ impl TestApp {
         app
     }
 
-    /// Stops and starts again on the same database and the same address, as a server restarted
-    /// by its operator: screens that were connected find it again where they left it.
-    pub async fn restart_at_same_address(self) -> TestApp {
+    /// Stops the server but keeps its database and address, to start it again later as an
+    /// operator restarting it would: screens that were connected find it where they left it.
+    pub async fn stop_keeping_database(self) -> Stopped {
         let url = self.database_url.clone();
         let addr = self.addr.to_string();
         let dir = self.stop().await;
-        let limits = ioc::http::Limits {
-            max_body_bytes: 1024 * 1024,
-            ..Default::default()
-        };
-        let mut app = spawn_app_at(&url, &[], limits, &addr).await;
-        app._dir = dir;
-        app
+        Stopped { url, addr, dir }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -210,6 +204,26 @@ impl TestApp {
                 assert_eq!(status, 201, "POST {path} {item}: {body}");
             }
         }
+    }
+}
+
+/// A stopped server's database and address.
+pub struct Stopped {
+    url: String,
+    addr: String,
+    dir: Option<tempfile::TempDir>,
+}
+
+impl Stopped {
+    /// Starts the server again on the same database and address.
+    pub async fn start_again(self) -> TestApp {
+        let limits = ioc::http::Limits {
+            max_body_bytes: 1024 * 1024,
+            ..Default::default()
+        };
+        let mut app = spawn_app_at(&self.url, &[], limits, &self.addr).await;
+        app._dir = self.dir;
+        app
     }
 }
 

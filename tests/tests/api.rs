@@ -626,7 +626,7 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))
             .map_or("hn", |(_, id)| id);
-            let concrete = path.replace("{id}", id);
+            let concrete = path.replace("{id}", id).replace("{file}", "overdue.svg");
             if ops[method]["responses"]["101"].is_object() {
                 // A WebSocket endpoint: a plain GET is refused as such (the live tests use it).
                 let (status, body) = app.get(&concrete).await;

@@ -190,8 +190,14 @@ pub fn openapi_document() -> serde_json::Value {
                 "4XX": {"description": "Refused; nothing was changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
             }
         });
-        if path.contains("{id}") {
-            op["parameters"] = serde_json::json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+        let parameters: Vec<serde_json::Value> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split('}').next())
+            .map(|name| serde_json::json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        if !parameters.is_empty() {
+            op["parameters"] = serde_json::Value::Array(parameters);
         }
         if let Some(req) = request {
             op["requestBody"] = serde_json::json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{req}")}}}});
