@@ -126,6 +126,9 @@ async fn main() {
             state["full"],
             page.console_errors.len()
         );
+        for e in &page.console_errors {
+            println!("          console error: {}", e.chars().take(300).collect::<String>());
+        }
         let _ = server.kill();
         let _ = server.wait();
     }

@@ -128,7 +128,7 @@ async fn set_clock(
 )]
 struct ApiDoc;
 
-/// One operation: (path, method, summary, request schema, response schema).
+/// One operation: (path, method, summary, request schema, response schema or "image").
 pub type Operation = (
     &'static str,
     &'static str,
@@ -183,10 +183,19 @@ pub fn openapi_document() -> serde_json::Value {
         .chain(super::board::OPERATIONS)
         .chain(super::report::OPERATIONS);
     for (path, method, summary, request, response) in operations {
+        // "image": a chart, as SVG or PNG by the path's extension.
+        let content = if *response == "image" {
+            serde_json::json!({
+                "image/svg+xml": {"schema": {"type": "string"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}}
+            })
+        } else {
+            serde_json::json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}})
+        };
         let mut op = serde_json::json!({
             "summary": summary,
             "responses": {
-                "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}}},
+                "200": {"description": "OK", "content": content},
                 "4XX": {"description": "Refused; nothing was changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
             }
         });
