@@ -299,10 +299,10 @@ async fn the_review_compares_this_week_with_last_week_as_known_by_hand() {
             continue;
         };
         let sev = h["severity"].as_str().unwrap();
-        let counts = match (h["kind"].as_str().unwrap(), sev) {
-            ("fired", _) | ("severity_changed", "red") => true,
-            _ => false,
-        };
+        let counts = matches!(
+            (h["kind"].as_str().unwrap(), sev),
+            ("fired", _) | ("severity_changed", "red")
+        );
         if counts {
             let n = fired[week][sev].as_i64().unwrap();
             fired[week][sev] = json!(n + 1);

@@ -1,0 +1,608 @@
+//! The weekly review of a unit: its figures at the end of last week against this week's (up to
+//! the clock), the KPI series that turned red or recovered, key results against their pace, the
+//! overdue trend day by day and its child units ranked by score. Read from the rollup (tasks,
+//! catalog) and the store (KPI values, check-ins, alert history), rebuilt as of each instant
+//! by `figures.rs`, scored by `rollup::score` so a review of the current week agrees with the
+//! live board.
+
+use super::figures::{
+    key_result_at, key_result_progress, series_status_at, series_value_at, task_at, Checkin,
+    TaskTally,
+};
+use super::week::{IsoWeek, ReviewWeeks};
+use super::ReportError;
+use crate::domain::time::format_ts;
+use crate::domain::{Id, KeyResult, Kpi, KpiStatus, Objective, Observation, Unit};
+use crate::rollup::history::TaskDates;
+use crate::rollup::score::{ScoreInputs, Scored};
+use crate::rollup::view::{KpiCounts, UnitRef};
+use crate::rollup::Rollup;
+use crate::store::{AlertHistoryRow, Store};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// Key results listed in the review, worst pace first; `key_results_total` counts them all.
+pub const KEY_RESULTS_LISTED: usize = 50;
+/// Units in `top` and in `bottom`.
+pub const TOP_BOTTOM: usize = 5;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Review {
+    pub unit: UnitRef,
+    /// The reviewed ISO week, `2026-W47`.
+    pub week: String,
+    pub previous_week: String,
+    /// Monday 00:00 to min(next Monday 00:00, the clock).
+    pub this_week: Span,
+    pub last_week: Span,
+    /// The server's clock when the review was read.
+    pub as_of: String,
+    pub figures: FiguresPair,
+    /// KPI series of the subtree red at `this_week.to` that were not at `last_week.to`.
+    pub turned_red: Vec<SeriesChange>,
+    /// KPI series red at `last_week.to` and green or yellow at `this_week.to`.
+    pub recovered: Vec<SeriesChange>,
+    /// Key results of the subtree's objectives whose period overlaps the two weeks, worst pace
+    /// gap first, at most 50.
+    pub key_results: Vec<KeyResultLine>,
+    pub key_results_total: usize,
+    /// One point per day of both weeks up to today, read at the day's end (today: the clock).
+    pub overdue_trend: Vec<TrendPoint>,
+    /// Child units by score this week, best first (units without a score last).
+    pub units: Vec<UnitLine>,
+    /// Up to 5 best of `units`.
+    pub top: Vec<UnitLine>,
+    /// Up to 5 worst of `units`, worst first, none of them in `top`.
+    pub bottom: Vec<UnitLine>,
+    pub charts: ChartLinks,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Span {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct FiguresPair {
+    pub this: Figures,
+    pub last: Figures,
+}
+
+/// A unit's figures over its subtree at one instant.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct Figures {
+    pub score: Scored,
+    /// Tasks that existed (started) by then.
+    pub tasks: i64,
+    pub open: i64,
+    pub overdue: i64,
+    /// Overdue share of the open work that can be overdue, 0..1.
+    pub overdue_ratio: Option<f64>,
+    /// On-time share of the work accepted by then, 0..1.
+    pub on_time_rate: Option<f64>,
+    pub kpis: KpiCounts,
+    /// Alerts that fired in the week (a yellow alert turning red counts as red).
+    pub alerts_fired: AlertCounts,
+    /// Mean progress of the listed key results, 0..1.
+    pub key_results_avg_progress: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, PartialEq)]
+pub struct AlertCounts {
+    pub red: i64,
+    pub yellow: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct SeriesChange {
+    pub code: String,
+    pub name: String,
+    pub group: crate::domain::IndexGroup,
+    pub unit: UnitRef,
+    /// At the end of last week; null without any value yet.
+    pub before: Option<SeriesPoint>,
+    pub after: Option<SeriesPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct SeriesPoint {
+    /// `no_data` when the value had gone stale.
+    pub status: KpiStatus,
+    pub value: f64,
+    pub period: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct KeyResultLine {
+    pub id: String,
+    pub title: String,
+    /// The objective's id.
+    pub objective: String,
+    pub objective_title: String,
+    /// The objective's period.
+    pub period: String,
+    /// The objective's unit.
+    pub unit: UnitRef,
+    /// Value at `this_week.to`.
+    pub value: f64,
+    /// Progress 0..1 at `this_week.to`.
+    pub progress: f64,
+    /// Progress 0..1 at `last_week.to`.
+    pub progress_last_week: f64,
+    /// Share of the objective's period elapsed at `this_week.to`, 0..1: the pace.
+    pub expected: f64,
+    /// progress - expected: negative is behind pace.
+    pub pace_gap: f64,
+    /// Confidence (0..10) of the last check-in by `this_week.to`.
+    pub confidence: Option<u8>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct TrendPoint {
+    /// The date in Vietnam, `2026-11-09`.
+    pub day: String,
+    /// `last` or `this`.
+    pub week: &'static str,
+    pub overdue: i64,
+    pub open: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct UnitLine {
+    pub unit: UnitRef,
+    pub score: Scored,
+    pub score_last_week: Scored,
+    /// score - score_last_week, one decimal; null unless both have a value.
+    pub delta: Option<f64>,
+    pub overdue: i64,
+    pub overdue_last_week: i64,
+    pub kpis_red: i64,
+    pub kpis_red_last_week: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ChartLinks {
+    pub overdue: ChartLink,
+    pub kpis: ChartLink,
+    pub key_results: ChartLink,
+    pub units: ChartLink,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ChartLink {
+    pub svg: String,
+    pub png: String,
+}
+
+/// Everything a review is computed from, read first so that the computation is a function.
+pub struct Inputs {
+    pub weeks: ReviewWeeks,
+    /// The subtree, the reviewed unit first, each unit before its children.
+    pub units: Vec<Unit>,
+    pub tasks: Vec<TaskDates>,
+    pub kpis: Vec<Kpi>,
+    pub observations: Vec<Observation>,
+    pub key_results: Vec<(KeyResult, Objective)>,
+    pub checkins: HashMap<Id, Vec<Checkin>>,
+    /// Alert history of the subtree over both weeks.
+    pub alerts: Vec<AlertHistoryRow>,
+}
+
+/// The fields of a logged `kr_checkin` event the review reads (its time is the record's).
+#[derive(Deserialize)]
+struct CheckinBody {
+    value: f64,
+    confidence: Option<u8>,
+}
+
+/// Reads the review's inputs for `unit` and `week` (None: the week of the clock), then
+/// computes it off the async runtime (a city's review walks every task).
+pub async fn review(
+    store: &Arc<dyn Store>,
+    rollup: &Arc<Rollup>,
+    unit: &str,
+    week: Option<IsoWeek>,
+) -> Result<Review, ReportError> {
+    let now = rollup.now();
+    let weeks = ReviewWeeks::new(week, now).map_err(ReportError::Week)?;
+    let units = rollup.subtree_units(unit);
+    let Some(root) = units.first() else {
+        return Err(ReportError::NoUnit(unit.to_string()));
+    };
+    // A root's subtree is everything: ask the store for any unit rather than bind hundreds.
+    let unit_filter: Vec<String> = if root.parent.is_none() {
+        Vec::new()
+    } else {
+        units.iter().map(|u| u.id.to_string()).collect()
+    };
+    let in_subtree: HashSet<Id> = units.iter().map(|u| u.id.clone()).collect();
+    let objectives: HashMap<Id, Objective> = rollup
+        .objectives()
+        .into_iter()
+        .filter(|o| in_subtree.contains(&o.unit))
+        .filter(|o| o.period.start < weeks.this.to && o.period.end > weeks.last.from)
+        .map(|o| (o.id.clone(), o))
+        .collect();
+    let key_results: Vec<(KeyResult, Objective)> = rollup
+        .key_results()
+        .into_iter()
+        .filter_map(|kr| {
+            let o = objectives.get(&kr.objective)?.clone();
+            Some((kr, o))
+        })
+        .collect();
+    let kpis: Vec<Kpi> = rollup
+        .kpis()
+        .into_iter()
+        .filter(|k| k.series_units().iter().any(|u| in_subtree.contains(u)))
+        .collect();
+    let kr_ids: Vec<String> = key_results.iter().map(|(k, _)| k.id.to_string()).collect();
+    let observations = store.observations_of(&unit_filter).await?;
+    // To the week's end rather than the clock: what fired at the clock's very instant counts.
+    let alerts = store
+        .alert_history_between(&unit_filter, weeks.last.from, weeks.week.end())
+        .await?;
+    let mut checkins: HashMap<Id, Vec<Checkin>> = HashMap::new();
+    if !kr_ids.is_empty() {
+        for e in store.events_of("kr_checkin", &kr_ids).await? {
+            // A body that does not read back is skipped, not fatal: the rest of the review
+            // still stands.
+            let Ok(b) = serde_json::from_str::<CheckinBody>(&e.body) else {
+                tracing::warn!(event = %e.id, "a logged check-in does not read back");
+                continue;
+            };
+            checkins
+                .entry(Id::from(e.entity))
+                .or_default()
+                .push(Checkin {
+                    at: e.at,
+                    value: b.value,
+                    confidence: b.confidence,
+                });
+        }
+    }
+    let rollup = rollup.clone();
+    tokio::task::spawn_blocking(move || {
+        let tasks = rollup.task_dates_of(&in_subtree);
+        build(Inputs {
+            weeks,
+            units,
+            tasks,
+            kpis,
+            observations,
+            key_results,
+            checkins,
+            alerts,
+        })
+    })
+    .await
+    .map_err(|e| ReportError::Internal(format!("the review computation failed: {e}")))
+}
+
+fn unit_ref(u: &Unit) -> UnitRef {
+    UnitRef {
+        id: u.id.to_string(),
+        name: u.name.clone(),
+        level: u.level,
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn counts(row: &[i64; 4]) -> KpiCounts {
+    KpiCounts {
+        green: row[KpiStatus::Green.index()],
+        yellow: row[KpiStatus::Yellow.index()],
+        red: row[KpiStatus::Red.index()],
+        no_data: row[KpiStatus::NoData.index()],
+    }
+}
+
+fn scored(tasks: &TaskTally, kpi: &[i64; 4]) -> Scored {
+    Scored::of(&ScoreInputs {
+        kpi_green: kpi[KpiStatus::Green.index()],
+        kpi_yellow: kpi[KpiStatus::Yellow.index()],
+        kpi_red: kpi[KpiStatus::Red.index()],
+        on_time_rate: tasks.on_time_rate(),
+        overdue_ratio: tasks.overdue_ratio(),
+    })
+}
+
+/// One unit's own figures (its tasks and series, not its subtree's) at both ends.
+#[derive(Default, Clone)]
+struct Own {
+    tasks: [TaskTally; 2],
+    kpi: [[i64; 4]; 2],
+}
+
+const LAST: usize = 0;
+const THIS: usize = 1;
+
+/// Computes the review from its inputs. Pure: the same inputs give the same review.
+pub fn build(i: Inputs) -> Review {
+    let w = &i.weeks;
+    let ends = [w.last.to, w.this.to];
+    let root = &i.units[0];
+    let refs: HashMap<&Id, UnitRef> = i.units.iter().map(|u| (&u.id, unit_ref(u))).collect();
+    let mut own: HashMap<&Id, Own> = i.units.iter().map(|u| (&u.id, Own::default())).collect();
+    let mut children: HashMap<&Id, Vec<&Id>> = HashMap::new();
+    for u in &i.units[1..] {
+        if let Some(p) = &u.parent {
+            children.entry(p).or_default().push(&u.id);
+        }
+    }
+
+    // Tasks, at both ends and at each day's end.
+    let days = w.days();
+    let mut trend = vec![TaskTally::default(); days.len()];
+    for t in &i.tasks {
+        if let Some(o) = own.get_mut(&t.unit) {
+            for (k, at) in ends.iter().enumerate() {
+                o.tasks[k].count(task_at(t, *at));
+            }
+        }
+        for (d, day) in days.iter().enumerate() {
+            trend[d].count(task_at(t, day.at));
+        }
+    }
+
+    // KPI series of the subtree, at both ends.
+    let mut by_series: HashMap<(&str, &str), Vec<&Observation>> = HashMap::new();
+    for o in &i.observations {
+        by_series.entry((&o.kpi, &o.unit)).or_default().push(o);
+    }
+    let mut turned_red = Vec::new();
+    let mut recovered = Vec::new();
+    let mut kpis: Vec<&Kpi> = i.kpis.iter().collect();
+    kpis.sort_by(|a, b| a.code.cmp(&b.code));
+    for k in kpis {
+        let mut series = k.series_units();
+        series.sort();
+        for unit in series {
+            let Some(o) = own.get_mut(&unit) else {
+                continue;
+            };
+            let values = by_series
+                .get(&(&*k.code, &*unit))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let at = ends.map(|t| series_value_at(values, t));
+            let status = [0, 1].map(|e| series_status_at(k, at[e], ends[e]));
+            for e in [LAST, THIS] {
+                o.kpi[e][status[e].index()] += 1;
+            }
+            let red = |s: KpiStatus| s == KpiStatus::Red;
+            let change = || SeriesChange {
+                code: k.code.to_string(),
+                name: k.name.clone(),
+                group: k.group,
+                unit: refs[&unit].clone(),
+                before: at[LAST].map(|v| point(v, status[LAST])),
+                after: at[THIS].map(|v| point(v, status[THIS])),
+            };
+            if red(status[THIS]) && !red(status[LAST]) {
+                turned_red.push(change());
+            } else if red(status[LAST])
+                && matches!(status[THIS], KpiStatus::Green | KpiStatus::Yellow)
+            {
+                recovered.push(change());
+            }
+        }
+    }
+
+    // Each unit's figures over its subtree: its own plus its descendants', summed bottom-up
+    // (`units` lists parents first, so walking it backwards meets children first).
+    let mut sub: HashMap<&Id, Own> = HashMap::new();
+    for u in i.units.iter().rev() {
+        let mut total = own.remove(&u.id).unwrap_or_default();
+        if let Some(cs) = children.get(&u.id) {
+            for c in cs {
+                if let Some(s) = sub.get(c) {
+                    for e in [LAST, THIS] {
+                        total.tasks[e].add(&s.tasks[e]);
+                        for st in 0..4 {
+                            total.kpi[e][st] += s.kpi[e][st];
+                        }
+                    }
+                }
+            }
+        }
+        sub.insert(&u.id, total);
+    }
+
+    // Key results.
+    let mut krs: Vec<KeyResultLine> = i
+        .key_results
+        .iter()
+        .map(|(kr, o)| {
+            let checkins = i
+                .checkins
+                .get(&kr.id)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let (value, confidence) = key_result_at(kr, checkins, w.this.to);
+            let (value_last, _) = key_result_at(kr, checkins, w.last.to);
+            let progress = key_result_progress(kr, value);
+            let expected = o.period.elapsed(w.this.to);
+            KeyResultLine {
+                id: kr.id.to_string(),
+                title: kr.title.clone(),
+                objective: o.id.to_string(),
+                objective_title: o.title.clone(),
+                period: o.period.label().to_string(),
+                unit: refs.get(&o.unit).cloned().unwrap_or_else(|| unit_ref(root)),
+                value,
+                progress: round4(progress),
+                progress_last_week: round4(key_result_progress(kr, value_last)),
+                expected: round4(expected),
+                pace_gap: round4(progress - expected),
+                confidence,
+            }
+        })
+        .collect();
+    let kr_avg = |last: bool| {
+        (!krs.is_empty()).then(|| {
+            let sum: f64 = krs
+                .iter()
+                .map(|k| {
+                    if last {
+                        k.progress_last_week
+                    } else {
+                        k.progress
+                    }
+                })
+                .sum();
+            round4(sum / krs.len() as f64)
+        })
+    };
+    let kr_avg = [kr_avg(true), kr_avg(false)];
+    krs.sort_by(|a, b| a.pace_gap.total_cmp(&b.pace_gap).then(a.id.cmp(&b.id)));
+    let key_results_total = krs.len();
+    krs.truncate(KEY_RESULTS_LISTED);
+
+    // Alerts fired in each week.
+    let mut alerts = [AlertCounts::default(); 2];
+    for a in &i.alerts {
+        let e = if a.at >= w.this.from { THIS } else { LAST };
+        match (a.kind.as_str(), a.severity.as_str()) {
+            ("fired", "red") | ("severity_changed", "red") => alerts[e].red += 1,
+            ("fired", "yellow") => alerts[e].yellow += 1,
+            _ => {}
+        }
+    }
+
+    let whole = &sub[&root.id];
+    let figures = |e: usize| Figures {
+        score: scored(&whole.tasks[e], &whole.kpi[e]),
+        tasks: whole.tasks[e].total,
+        open: whole.tasks[e].open,
+        overdue: whole.tasks[e].overdue,
+        overdue_ratio: whole.tasks[e].overdue_ratio().map(round4),
+        on_time_rate: whole.tasks[e].on_time_rate().map(round4),
+        kpis: counts(&whole.kpi[e]),
+        alerts_fired: alerts[e],
+        key_results_avg_progress: kr_avg[e],
+    };
+
+    // Child units, best score first.
+    let mut lines: Vec<UnitLine> = children
+        .get(&root.id)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| {
+            let s = sub.get(c)?;
+            let score = scored(&s.tasks[THIS], &s.kpi[THIS]);
+            let score_last_week = scored(&s.tasks[LAST], &s.kpi[LAST]);
+            Some(UnitLine {
+                unit: refs.get(c)?.clone(),
+                score,
+                score_last_week,
+                delta: score
+                    .value
+                    .zip(score_last_week.value)
+                    .map(|(a, b)| ((a - b) * 10.0).round() / 10.0),
+                overdue: s.tasks[THIS].overdue,
+                overdue_last_week: s.tasks[LAST].overdue,
+                kpis_red: s.kpi[THIS][KpiStatus::Red.index()],
+                kpis_red_last_week: s.kpi[LAST][KpiStatus::Red.index()],
+            })
+        })
+        .collect();
+    lines.sort_by(|a, b| {
+        let key = |l: &UnitLine| l.score.value.unwrap_or(f64::NEG_INFINITY);
+        key(b).total_cmp(&key(a)).then(a.unit.id.cmp(&b.unit.id))
+    });
+    let ranked: Vec<&UnitLine> = lines.iter().filter(|l| l.score.value.is_some()).collect();
+    // Half each at most, so a unit is never both at the top and at the bottom.
+    let n_top = TOP_BOTTOM.min(ranked.len().div_ceil(2));
+    let top_lines: Vec<UnitLine> = ranked[..n_top].iter().map(|l| (*l).clone()).collect();
+    let bottom_lines: Vec<UnitLine> = ranked[n_top..]
+        .iter()
+        .rev()
+        .take(TOP_BOTTOM)
+        .map(|l| (*l).clone())
+        .collect();
+
+    Review {
+        unit: unit_ref(root),
+        week: w.week.to_string(),
+        previous_week: w.previous.to_string(),
+        this_week: Span {
+            from: format_ts(w.this.from),
+            to: format_ts(w.this.to),
+        },
+        last_week: Span {
+            from: format_ts(w.last.from),
+            to: format_ts(w.last.to),
+        },
+        as_of: format_ts(w.now),
+        figures: FiguresPair {
+            this: figures(THIS),
+            last: figures(LAST),
+        },
+        turned_red,
+        recovered,
+        key_results: krs,
+        key_results_total,
+        overdue_trend: days
+            .iter()
+            .zip(&trend)
+            .map(|(d, t)| TrendPoint {
+                day: d.day.clone(),
+                week: if d.this_week { "this" } else { "last" },
+                overdue: t.overdue,
+                open: t.open,
+            })
+            .collect(),
+        units: lines,
+        top: top_lines,
+        bottom: bottom_lines,
+        charts: chart_links(&root.id, w.week),
+    }
+}
+
+fn point(o: &Observation, status: KpiStatus) -> SeriesPoint {
+    SeriesPoint {
+        status,
+        value: o.value,
+        period: o.period.label().to_string(),
+    }
+}
+
+fn chart_links(unit: &str, week: IsoWeek) -> ChartLinks {
+    let link = |name: &str| {
+        let base = format!(
+            "/api/v1/units/{}/review/charts/{name}",
+            percent_encode(unit)
+        );
+        ChartLink {
+            svg: format!("{base}.svg?week={week}"),
+            png: format!("{base}.png?week={week}"),
+        }
+    };
+    ChartLinks {
+        overdue: link("overdue"),
+        kpis: link("kpis"),
+        key_results: link("key_results"),
+        units: link("units"),
+    }
+}
+
+/// Unit ids are data-dictionary codes (`hn.p-hoankiem`); anything else is escaped for a path.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
