@@ -63,7 +63,12 @@ async fn main() {
     println!("city board in headless Chromium, full demo city, {SECONDS} s per rate");
     println!(
         "{:>9} | {:>22} | {:>8} | {:>24} | {:>9} | {:>29}",
-        "events/s", "open ms (min/median/max)", "patches", "patch ms p50 / p99 / max", "long tasks", "script / layout / style ms/s"
+        "events/s",
+        "open ms (min/median/max)",
+        "patches",
+        "patch ms p50 / p99 / max",
+        "long tasks",
+        "script / layout / style ms/s"
     );
     for &rate in RATES {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -83,7 +88,12 @@ async fn main() {
                 "the city board's first live render",
             )
             .await;
-            opens.push(page.eval("window.__ioc.firstRenderMs").await.as_f64().unwrap());
+            opens.push(
+                page.eval("window.__ioc.firstRenderMs")
+                    .await
+                    .as_f64()
+                    .unwrap(),
+            );
         }
         let tiles = page
             .eval("document.querySelectorAll('[data-unit]').length")
@@ -102,7 +112,8 @@ async fn main() {
             .map(|a| a.iter().filter_map(Value::as_f64).collect())
             .unwrap_or_default();
         ms.sort_by(f64::total_cmp);
-        let per_s = |name: &str| (metric(&after, name) - metric(&before, name)) * 1000.0 / SECONDS as f64;
+        let per_s =
+            |name: &str| (metric(&after, name) - metric(&before, name)) * 1000.0 / SECONDS as f64;
         let mut sorted = opens.clone();
         sorted.sort_by(f64::total_cmp);
         println!(
@@ -127,7 +138,10 @@ async fn main() {
             page.console_errors.len()
         );
         for e in &page.console_errors {
-            println!("          console error: {}", e.chars().take(300).collect::<String>());
+            println!(
+                "          console error: {}",
+                e.chars().take(300).collect::<String>()
+            );
         }
         let _ = server.kill();
         let _ = server.wait();

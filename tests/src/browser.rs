@@ -141,9 +141,9 @@ impl Page {
                     self.console_errors.push(v["params"]["args"].to_string())
                 }
                 // Failed loads (a missing module, a 404 image) and other browser-side errors.
-                Some("Log.entryAdded") if v["params"]["entry"]["level"] == "error" => self
-                    .console_errors
-                    .push(v["params"]["entry"].to_string()),
+                Some("Log.entryAdded") if v["params"]["entry"]["level"] == "error" => {
+                    self.console_errors.push(v["params"]["entry"].to_string())
+                }
                 _ => {}
             }
         }

@@ -74,9 +74,7 @@ async fn spawn_app_at(
     let (node, tasks) = ioc::open_with_rules(url, ClockMode::Manual, limits, rules)
         .await
         .expect("node opens");
-    let listener = tokio::net::TcpListener::bind(bind)
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(async move {

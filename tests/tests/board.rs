@@ -44,14 +44,25 @@ async fn overdue_and_due_soon_tasks_list_the_subtree_with_the_responsible_person
     let city = app.get_ok("/api/v1/units/hn/tasks?due=overdue").await;
     assert_eq!(city["due"], "overdue");
     assert_eq!(city["total"], 3);
-    assert_eq!(ids(&city, "tasks"), ["t-old", "t-newer", "t-p2"], "oldest deadline first");
+    assert_eq!(
+        ids(&city, "tasks"),
+        ["t-old", "t-newer", "t-p2"],
+        "oldest deadline first"
+    );
     let first = &city["tasks"][0];
-    assert_eq!(first["responsible"], json!({"id": "w2", "name": "Phạm Thị Dung"}));
+    assert_eq!(
+        first["responsible"],
+        json!({"id": "w2", "name": "Phạm Thị Dung"})
+    );
     assert_eq!(first["unit"]["id"], "p-1.vh");
     assert_eq!(first["overdue"], true);
 
     let ward = app.get_ok("/api/v1/units/p-1/tasks").await;
-    assert_eq!(ids(&ward, "tasks"), ["t-old", "t-newer"], "p-1's subtree only");
+    assert_eq!(
+        ids(&ward, "tasks"),
+        ["t-old", "t-newer"],
+        "p-1's subtree only"
+    );
     let limited = app.get_ok("/api/v1/units/hn/tasks?limit=1").await;
     assert_eq!(limited["total"], 3, "total counts beyond the limit");
     assert_eq!(ids(&limited, "tasks"), ["t-old"]);
@@ -81,10 +92,16 @@ async fn people_come_most_overdue_first_with_workload_and_on_time_rate() {
     assert_eq!(w3["on_time_rate"], 1.0);
     assert_eq!(w3["unit"]["name"], "Phường Ba Đình");
     let w2 = people.iter().find(|p| p["id"] == "w2").unwrap();
-    assert_eq!((w2["workload"].as_i64(), w2["overdue"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (w2["workload"].as_i64(), w2["overdue"].as_i64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(w2["on_time_rate"], Value::Null, "no accepted task yet");
     let ward = app.get_ok("/api/v1/units/p-2/people?limit=1").await;
-    assert_eq!((ward["total"].as_i64(), ids(&ward, "people")), (Some(2), vec!["w4".to_string()]));
+    assert_eq!(
+        (ward["total"].as_i64(), ids(&ward, "people")),
+        (Some(2), vec!["w4".to_string()])
+    );
     app.stop().await;
 }
 
@@ -105,11 +122,20 @@ async fn objectives_show_key_results_against_the_time_elapsed() {
     assert_eq!(kr["confidence"], 6);
     // 2026-Q4 from 1 Oct to 20 Nov 10:00 (+07:00): 50 days 10 hours of 92 days.
     let expected = (50.0 * 24.0 + 10.0) / (92.0 * 24.0);
-    assert!((kr["expected"].as_f64().unwrap() - expected).abs() < 1e-4, "{kr}");
+    assert!(
+        (kr["expected"].as_f64().unwrap() - expected).abs() < 1e-4,
+        "{kr}"
+    );
     assert!((kr["pace_gap"].as_f64().unwrap() - (0.5 - expected)).abs() < 1e-4);
     assert_eq!(o["progress"], 0.5, "one key result: its progress");
     let city = app.get_ok("/api/v1/units/hn/okrs").await;
-    assert_eq!(city["objectives"][0]["key_results"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        city["objectives"][0]["key_results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     app.stop().await;
 }
 
@@ -130,7 +156,13 @@ async fn red_kpis_and_kpi_history_read_the_subtree_and_the_periods() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["period"].as_str().unwrap().into(), p["value"].as_f64().unwrap(), p["status"].as_str().unwrap().into()))
+        .map(|p| {
+            (
+                p["period"].as_str().unwrap().into(),
+                p["value"].as_f64().unwrap(),
+                p["status"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     assert_eq!(
         tthc,
@@ -154,20 +186,32 @@ async fn the_unit_score_is_the_weighted_mean_of_its_parts_at_every_level() {
     for line in city["children"].as_array().unwrap() {
         let id = line["unit"]["id"].as_str().unwrap();
         let own = app.get_ok(&format!("/api/v1/units/{id}/view")).await;
-        assert_eq!(line["score"], own["summary"]["score"], "{id}: the city's line equals the unit's own");
+        assert_eq!(
+            line["score"], own["summary"]["score"],
+            "{id}: the city's line equals the unit's own"
+        );
     }
     // p-2: KPI TTHC green (health 1.0); t-done on time (1.0); t-p2 overdue of 1 open (0.0).
     let p2 = app.get_ok("/api/v1/units/p-2/view").await;
-    assert_eq!(p2["summary"]["score"], json!({"value": 70.0, "band": "yellow"}));
+    assert_eq!(
+        p2["summary"]["score"],
+        json!({"value": 70.0, "band": "yellow"})
+    );
     // p-1: TTHC red, KN green (0.5); no accepted task, so the on-time part drops out; 2 of
     // its 4 open tasks overdue (0.5). (0.4 * 0.5 + 0.3 * 0.5) / 0.7 = 0.5
     let p1 = app.get_ok("/api/v1/units/p-1/view").await;
-    assert_eq!(p1["summary"]["score"], json!({"value": 50.0, "band": "red"}));
+    assert_eq!(
+        p1["summary"]["score"],
+        json!({"value": 50.0, "band": "red"})
+    );
     // so-a's subtree (so-a, so-a.p1) holds no task and no KPI value: no score at all.
     let dept = app.get_ok("/api/v1/units/so-a/view").await;
     assert_eq!(dept["summary"]["score"]["band"], "no_data");
     let empty = app.get_ok("/api/v1/units/so-a.p1/view").await;
-    assert_eq!(empty["summary"]["score"], json!({"value": null, "band": "no_data"}));
+    assert_eq!(
+        empty["summary"]["score"],
+        json!({"value": null, "band": "no_data"})
+    );
     app.stop().await;
 }
 
@@ -199,20 +243,47 @@ async fn the_web_ui_is_served_from_the_binary_and_api_misses_stay_json() {
     let app = spawn_app().await;
     let page = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
     let etag = page.headers()["etag"].to_str().unwrap().to_string();
     let html = page.text().await.unwrap();
     assert!(html.contains("lang=\"vi\""), "Vietnamese first");
     // Every module the pages import is served as JavaScript (browsers refuse other types).
     let mut modules = 0;
-    for page in ["index.html", "unit.html", "alerts.html", "wall.html", "review.html", "person.html", "task.html"] {
-        let html = app.client.get(app.url(&format!("/{page}"))).send().await.unwrap();
+    for page in [
+        "index.html",
+        "unit.html",
+        "alerts.html",
+        "wall.html",
+        "review.html",
+        "person.html",
+        "task.html",
+    ] {
+        let html = app
+            .client
+            .get(app.url(&format!("/{page}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(html.status(), 200, "{page}");
         let html = html.text().await.unwrap();
-        for src in html.split("src=\"").skip(1).filter_map(|s| s.split('"').next()).filter(|s| s.ends_with(".js")) {
+        for src in html
+            .split("src=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .filter(|s| s.ends_with(".js"))
+        {
             let js = app.client.get(app.url(src)).send().await.unwrap();
             assert_eq!(js.status(), 200, "{page} -> {src}");
-            assert!(js.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"), "{src}");
+            assert!(
+                js.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("text/javascript"),
+                "{src}"
+            );
             modules += 1;
         }
     }
@@ -224,12 +295,20 @@ async fn the_web_ui_is_served_from_the_binary_and_api_misses_stay_json() {
         .send()
         .await
         .unwrap();
-    assert_eq!(again.status(), 304, "an unchanged file is revalidated, not resent");
+    assert_eq!(
+        again.status(),
+        304,
+        "an unchanged file is revalidated, not resent"
+    );
 
     let (status, body) = app.get("/api/v1/nothing-here").await;
     assert_eq!(status, 404);
     assert_eq!(body["error"]["code"], "not_found");
-    for path in ["/nothing.html", "/js/../../Cargo.toml", "/%2e%2e/Cargo.toml"] {
+    for path in [
+        "/nothing.html",
+        "/js/../../Cargo.toml",
+        "/%2e%2e/Cargo.toml",
+    ] {
         let (status, body) = app.get(path).await;
         assert_eq!(status, 404, "{path}: {body}");
     }

@@ -54,7 +54,8 @@ async fn fixture_with_work() -> TestApp {
 
 #[tokio::test]
 async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follows_the_server() {
-    let test = "the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follows_the_server";
+    let test =
+        "the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follows_the_server";
     let Some(browser) = Browser::launch(test) else {
         return;
     };
@@ -70,7 +71,10 @@ async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follo
     )
     .await;
     assert_eq!(page.eval(&tile_field("p-1", "open")).await, json!("0"));
-    assert_eq!(page.eval("document.documentElement.lang").await, json!("vi"));
+    assert_eq!(
+        page.eval("document.documentElement.lang").await,
+        json!("vi")
+    );
     assert!(page
         .eval("document.body.textContent.includes('Quá hạn')")
         .await
@@ -80,14 +84,20 @@ async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follo
     // A task for a division of ward p-1 shows on p-1's tile, and only there, with no reload.
     app.ingest(json!([task_event("e1", "t1", "w2", "2026-11-20", START)]))
         .await;
-    page.wait_for(&format!("{} === '1'", tile_field("p-1", "open")), "p-1's open task")
-        .await;
+    page.wait_for(
+        &format!("{} === '1'", tile_field("p-1", "open")),
+        "p-1's open task",
+    )
+    .await;
     assert_eq!(page.eval(&tile_field("p-2", "open")).await, json!("0"));
     assert_eq!(page.eval(&tile_field("so-a", "open")).await, json!("0"));
     // The deadline passes: the tile turns its overdue count without any task event.
     app.set_clock("2026-11-21T09:00:00+07:00").await;
-    page.wait_for(&format!("{} === '1'", tile_field("p-1", "overdue")), "p-1's overdue task")
-        .await;
+    page.wait_for(
+        &format!("{} === '1'", tile_field("p-1", "overdue")),
+        "p-1's overdue task",
+    )
+    .await;
     // p-1 now has one open task, overdue, and nothing else: score 0, red.
     page.wait_for(
         "document.querySelector('[data-unit=\"p-1\"]').classList.contains('band-red')",
@@ -102,7 +112,8 @@ async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follo
     expect_no_errors(&page, "city board").await;
 
     // English on the toggle; numbers keep their values.
-    page.eval("document.querySelector('[data-action=\"lang\"]').click()").await;
+    page.eval("document.querySelector('[data-action=\"lang\"]').click()")
+        .await;
     page.wait_for("document.documentElement.lang === 'en'", "the English page")
         .await;
     page.wait_for(
@@ -112,14 +123,17 @@ async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follo
     .await;
     assert_eq!(page.eval(&tile_field("p-1", "open")).await, json!("1"));
     page.screenshot("city-board-en").await;
-    page.eval("document.querySelector('[data-action=\"lang\"]').click()").await;
+    page.eval("document.querySelector('[data-action=\"lang\"]').click()")
+        .await;
     page.wait_for("document.documentElement.lang === 'vi'", "Vietnamese again")
         .await;
 
     // The server stops: the banner says so. It comes back at the same address: the banner goes
     // and the board shows the data again, without a reload.
     let app_addr = app.addr;
-    let before_stop = page.eval("performance.getEntriesByType('navigation').length").await;
+    let before_stop = page
+        .eval("performance.getEntriesByType('navigation').length")
+        .await;
     let app = {
         let stopped = app.stop_keeping_database().await;
         page.wait_for(
@@ -138,14 +152,18 @@ async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follo
     .await;
     assert_eq!(page.eval(&tile_field("p-1", "open")).await, json!("1"));
     assert_eq!(
-        page.eval("performance.getEntriesByType('navigation').length").await,
+        page.eval("performance.getEntriesByType('navigation').length")
+            .await,
         before_stop,
         "no reload"
     );
     app.ingest(json!([task_event("e2", "t2", "w4", "2026-12-20", START)]))
         .await;
-    page.wait_for(&format!("{} === '1'", tile_field("p-2", "open")), "a change after the return")
-        .await;
+    page.wait_for(
+        &format!("{} === '1'", tile_field("p-2", "open")),
+        "a change after the return",
+    )
+    .await;
     app.stop().await;
 }
 
@@ -168,7 +186,8 @@ async fn a_new_alert_appears_in_the_alert_center_and_is_acknowledged_there() {
         {"type": "kpi_observation", "id": "o2", "at": START, "kpi": "KN", "unit": "p-1", "period": "2026-10", "value": 9.0}
     ]))
     .await;
-    page.wait_for(&format!("!!{row}"), "the new alert's row").await;
+    page.wait_for(&format!("!!{row}"), "the new alert's row")
+        .await;
     assert_eq!(
         page.eval(&format!("{row}.dataset.severity")).await,
         json!("red")
@@ -183,10 +202,15 @@ async fn a_new_alert_appears_in_the_alert_center_and_is_acknowledged_there() {
     // Acknowledge as the ward's leader, with a comment.
     page.eval("const a = document.getElementById('actor'); a.value = 'w3'; a.dispatchEvent(new Event('change')); 0")
         .await;
-    page.eval(&format!("{row}.querySelector('[data-action=\"ack\"]').click()"))
-        .await;
-    page.wait_for("document.getElementById('dlg-ack').open", "the acknowledge dialog")
-        .await;
+    page.eval(&format!(
+        "{row}.querySelector('[data-action=\"ack\"]').click()"
+    ))
+    .await;
+    page.wait_for(
+        "document.getElementById('dlg-ack').open",
+        "the acknowledge dialog",
+    )
+    .await;
     page.eval("const f = document.querySelector('#dlg-ack form'); f.comment.value = 'Đang xử lý'; f.querySelector('button[type=\"submit\"]').click(); 0")
         .await;
     page.wait_for(
@@ -227,7 +251,8 @@ async fn wall_mode_rotates_its_boards_fits_the_screen_and_shows_the_clock() {
     let app = fixture_with_work().await;
     let mut page = browser.page().await;
     screen_size(&mut page, 1920, 1080).await;
-    page.navigate(&app.url("/wall.html?boards=hn,p-1&rotate=2")).await;
+    page.navigate(&app.url("/wall.html?boards=hn,p-1&rotate=2"))
+        .await;
     page.wait_for("document.body.dataset.board === 'hn'", "the first board")
         .await;
     page.wait_for(
@@ -236,12 +261,20 @@ async fn wall_mode_rotates_its_boards_fits_the_screen_and_shows_the_clock() {
     )
     .await;
     page.screenshot("wall-city").await;
-    page.wait_for("document.body.dataset.board === 'p-1'", "rotation to the second board")
-        .await;
+    page.wait_for(
+        "document.body.dataset.board === 'p-1'",
+        "rotation to the second board",
+    )
+    .await;
     page.screenshot("wall-ward").await;
-    page.wait_for("document.body.dataset.board === 'hn'", "rotation back to the first")
+    page.wait_for(
+        "document.body.dataset.board === 'hn'",
+        "rotation back to the first",
+    )
+    .await;
+    let clock = page
+        .eval("document.getElementById('clock').textContent")
         .await;
-    let clock = page.eval("document.getElementById('clock').textContent").await;
     assert!(
         clock.as_str().is_some_and(|c| c.contains(':')),
         "a clock: {clock}"
@@ -249,21 +282,28 @@ async fn wall_mode_rotates_its_boards_fits_the_screen_and_shows_the_clock() {
     let ago = page
         .eval("document.querySelector('[data-field=\"updated-ago\"]')?.textContent")
         .await;
-    assert!(ago.as_str().is_some_and(|s| !s.is_empty()), "updated-ago: {ago}");
+    assert!(
+        ago.as_str().is_some_and(|s| !s.is_empty()),
+        "updated-ago: {ago}"
+    );
     // Kiosk: no scrolling, no controls.
     let fits = page
         .eval("document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth")
         .await;
     assert_eq!(fits, json!(true), "the wall fits one 1920x1080 screen");
     assert_eq!(
-        page.eval("document.querySelectorAll('button, input, select, nav').length").await,
+        page.eval("document.querySelectorAll('button, input, select, nav').length")
+            .await,
         json!(0),
         "no controls on a wall"
     );
     expect_no_errors(&page, "wall").await;
     screen_size(&mut page, 1280, 720).await;
-    page.wait_for("document.body.dataset.board === 'p-1'", "a rotation at 1280x720")
-        .await;
+    page.wait_for(
+        "document.body.dataset.board === 'p-1'",
+        "a rotation at 1280x720",
+    )
+    .await;
     let fits = page
         .eval("document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth")
         .await;
@@ -291,7 +331,10 @@ async fn the_unit_board_drills_down_to_tasks_and_people_and_the_review_shows_its
     page.navigate(&app.url("/unit.html?id=p-1")).await;
     for (what, selector) in [
         ("the overdue tasks", "#tasks-overdue [data-id=\"t-old\"]"),
-        ("the second overdue task", "#tasks-overdue [data-id=\"t-newer\"]"),
+        (
+            "the second overdue task",
+            "#tasks-overdue [data-id=\"t-newer\"]",
+        ),
         ("the due-soon task", "#tasks-soon [data-id=\"t-soon\"]"),
         ("the people", "#people [data-id=\"w2\"]"),
         ("the KPI line", "#kpis [data-id=\"TTHC\"]"),
@@ -339,7 +382,8 @@ async fn the_unit_board_drills_down_to_tasks_and_people_and_the_review_shows_its
     expect_no_errors(&page, "task and person").await;
 
     // Review meeting mode for the city and this week: figures and the server's charts.
-    page.navigate(&app.url("/review.html?unit=hn&week=2026-W47")).await;
+    page.navigate(&app.url("/review.html?unit=hn&week=2026-W47"))
+        .await;
     page.wait_for(
         "document.querySelectorAll('img').length >= 4 && [...document.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0)",
         "the review's four charts",
@@ -355,7 +399,10 @@ async fn the_unit_board_drills_down_to_tasks_and_people_and_the_review_shows_its
     let png_links: Value = page
         .eval("[...document.querySelectorAll('a[href*=\".png\"]')].length")
         .await;
-    assert!(png_links.as_u64().unwrap() >= 4, "PNG downloads: {png_links}");
+    assert!(
+        png_links.as_u64().unwrap() >= 4,
+        "PNG downloads: {png_links}"
+    );
     page.screenshot("review").await;
     expect_no_errors(&page, "review").await;
     app.stop().await;

@@ -193,11 +193,14 @@ async fn kpi_history(
         else {
             continue;
         };
-        series.entry(o.kpi.to_string()).or_default().push(HistoryPoint {
-            period: o.period.label().to_string(),
-            value: o.value,
-            status,
-        });
+        series
+            .entry(o.kpi.to_string())
+            .or_default()
+            .push(HistoryPoint {
+                period: o.period.label().to_string(),
+                value: o.value,
+                status,
+            });
     }
     for points_of in series.values_mut() {
         let drop = points_of.len().saturating_sub(points);

@@ -89,8 +89,7 @@ async fn dashboard(State(node): State<Node>) -> Json<DashboardOut> {
 /// Everything no route took: a web UI file for a GET outside `/api`, else the JSON 404.
 pub async fn fallback(State(node): State<Node>, req: Request) -> Response {
     let path = req.uri().path();
-    if (req.method() != Method::GET && req.method() != Method::HEAD) || path.starts_with("/api/")
-    {
+    if (req.method() != Method::GET && req.method() != Method::HEAD) || path.starts_with("/api/") {
         return super::ops::not_found().await.into_response();
     }
     let name = match path.trim_start_matches('/') {
@@ -101,9 +100,12 @@ pub async fn fallback(State(node): State<Node>, req: Request) -> Response {
     let found = match &node.dashboard.web_dir {
         Some(dir) => from_disk(dir, &name).await,
         None => Assets::get(&name).map(|f| {
-            let etag = f.metadata.sha256_hash().iter().fold(String::from("\""), |s, b| {
-                s + &format!("{b:02x}")
-            }) + "\"";
+            let etag = f
+                .metadata
+                .sha256_hash()
+                .iter()
+                .fold(String::from("\""), |s, b| s + &format!("{b:02x}"))
+                + "\"";
             (f.data.into_owned(), Some(etag))
         }),
     };
@@ -115,18 +117,19 @@ pub async fn fallback(State(node): State<Node>, req: Request) -> Response {
 
 async fn from_disk(dir: &std::path::Path, name: &str) -> Option<(Vec<u8>, Option<String>)> {
     // Only plain names below the folder: no `..`, no absolute paths.
-    if name.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
+    if name
+        .split('/')
+        .any(|part| part.is_empty() || part == "." || part == "..")
+    {
         return None;
     }
-    tokio::fs::read(dir.join(name)).await.ok().map(|b| (b, None))
+    tokio::fs::read(dir.join(name))
+        .await
+        .ok()
+        .map(|b| (b, None))
 }
 
-fn file_response(
-    name: &str,
-    body: Vec<u8>,
-    etag: Option<String>,
-    headers: &HeaderMap,
-) -> Response {
+fn file_response(name: &str, body: Vec<u8>, etag: Option<String>, headers: &HeaderMap) -> Response {
     if let (Some(tag), Some(sent)) = (&etag, headers.get(header::IF_NONE_MATCH)) {
         if sent.as_bytes() == tag.as_bytes() {
             return StatusCode::NOT_MODIFIED.into_response();

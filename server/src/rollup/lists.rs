@@ -249,9 +249,7 @@ impl Rollup {
                 avg_progress: p.agg.avg_progress().map(round4),
             })
             .collect();
-        people.sort_by(|a, b| {
-            (b.overdue, b.workload, &a.id).cmp(&(a.overdue, a.workload, &b.id))
-        });
+        people.sort_by(|a, b| (b.overdue, b.workload, &a.id).cmp(&(a.overdue, a.workload, &b.id)));
         let total = people.len();
         people.truncate(limit);
         Some(PeopleList {
@@ -291,7 +289,8 @@ impl Rollup {
                             expected: round4(expected),
                             pace_gap: round4(progress - expected),
                             confidence: kr.confidence,
-                            updated_at: (kr.current_at != Ts::MIN).then(|| format_ts(kr.current_at)),
+                            updated_at: (kr.current_at != Ts::MIN)
+                                .then(|| format_ts(kr.current_at)),
                         }
                     })
                     .collect();
