@@ -1,0 +1,279 @@
+// board.js — owns the pieces the city board, the unit board and the wall share: the headline
+// figure cards, the four index-group cards, the grid of unit tiles (built once, then updated
+// tile by tile) and the "worst units" ranking.
+
+import { t, fmt, levelName, groupName, GROUPS } from '/js/i18n.js';
+import { esc, unitHref, setText, setBand, href } from '/js/common.js';
+
+export const scoreOf = line => (typeof line?.score?.value === 'number' ? line.score.value : null);
+export const bandOf = line => line?.score?.band || 'no_data';
+
+const DEPT_LEVELS = new Set(['department', 'agency']);
+const WARD_LEVELS = new Set(['ward', 'commune']);
+export const sectionOf = level => (DEPT_LEVELS.has(level) ? 'departments' : WARD_LEVELS.has(level) ? 'wards' : 'others');
+
+// ---- headline figures ------------------------------------------------------------------------
+
+/** The summary cards of a unit view; built once, `update(summary)` rewrites only changed text. */
+export class Figures {
+  constructor(el, { alertsUnit = null } = {}) {
+    this.el = el;
+    this.alertsUnit = alertsUnit;
+    this.build();
+  }
+
+  build() {
+    const card = (field, label, extra = '') => `<div class="fig" data-fig="${field}"><span class="fig-label">${esc(label)}</span><b data-field="${field}">—</b>${extra}</div>`;
+    const alerts = this.alertsUnit == null ? '' : `<a class="fig fig-alerts" href="${esc(href('/alerts.html', { unit: this.alertsUnit }))}">
+        <span class="fig-label">${esc(t('city.alerts_live'))}</span>
+        <b><span class="c-red" data-field="alerts-red" title="${esc(t('fig.alerts_red'))}">…</span> / <span class="c-yellow" data-field="alerts-yellow" title="${esc(t('fig.alerts_yellow'))}">…</span></b></a>`;
+    this.el.innerHTML = [
+      card('unit-score', t('fig.score')),
+      card('unit-open', t('fig.open')),
+      card('unit-overdue', t('fig.overdue'), '<small data-field="unit-overdue-ratio"></small>'),
+      card('unit-on-time', t('fig.on_time_rate')),
+      card('unit-progress', t('fig.avg_progress')),
+      `<div class="fig" data-fig="kpis"><span class="fig-label">${esc(t('fig.kpis_rgy'))}</span><b><span class="c-red" data-field="kpi-red">—</span> / <span class="c-yellow" data-field="kpi-yellow">—</span> / <span class="c-green" data-field="kpi-green">—</span></b></div>`,
+      card('unit-satisfaction', t('fig.satisfaction')),
+      card('unit-people', t('fig.people')),
+      alerts,
+    ].join('');
+    this.refs = {};
+    for (const n of this.el.querySelectorAll('[data-field]')) this.refs[n.dataset.field] = n;
+    this.scoreCard = this.el.querySelector('[data-fig="unit-score"]');
+    if (this.last) this.update(this.last);
+    if (this.lastAlerts) this.setAlerts(...this.lastAlerts);
+  }
+
+  update(summary) {
+    if (!summary) return;
+    this.last = summary;
+    const r = this.refs, tk = summary.tasks || {}, k = summary.kpis?.total || {};
+    setText(r['unit-score'], fmt.dec1(summary.score?.value));
+    setBand(this.scoreCard, summary.score?.band);
+    setText(r['unit-open'], fmt.int(tk.open));
+    setText(r['unit-overdue'], fmt.int(tk.overdue));
+    setText(r['unit-overdue-ratio'], tk.overdue_ratio == null ? '' : ` ${fmt.pct(tk.overdue_ratio)}`);
+    setText(r['unit-on-time'], fmt.pct(tk.on_time_rate));
+    setText(r['unit-progress'], fmt.progress(tk.avg_progress));
+    setText(r['kpi-red'], fmt.int(k.red));
+    setText(r['kpi-yellow'], fmt.int(k.yellow));
+    setText(r['kpi-green'], fmt.int(k.green));
+    setText(r['unit-satisfaction'], summary.satisfaction?.average == null ? '—' : fmt.num(summary.satisfaction.average));
+    setText(r['unit-people'], fmt.int(summary.people));
+  }
+
+  setAlerts(red, yellow) {
+    this.lastAlerts = [red, yellow];
+    setText(this.refs['alerts-red'], red == null ? '…' : fmt.int(red));
+    setText(this.refs['alerts-yellow'], yellow == null ? '…' : fmt.int(yellow));
+  }
+}
+
+// ---- index groups ------------------------------------------------------------------------------
+
+/** The four index groups with their green/yellow/red/no-data counts and a stacked bar. */
+export class GroupCards {
+  constructor(el) {
+    this.el = el;
+    this.build();
+  }
+
+  build() {
+    this.el.innerHTML = GROUPS.map(g => `<div class="group" data-group="${g}">
+      <div class="group-name">${esc(groupName(g))}</div>
+      <div class="group-bar"><i class="g"></i><i class="y"></i><i class="r"></i><i class="n"></i></div>
+      <div class="group-counts"><span class="c-green" data-field="green">—</span><span class="c-yellow" data-field="yellow">—</span><span class="c-red" data-field="red">—</span><span class="c-none" data-field="no_data">—</span></div>
+    </div>`).join('');
+    this.refs = new Map();
+    for (const g of GROUPS) {
+      const box = this.el.querySelector(`[data-group="${g}"]`);
+      const bar = box.querySelectorAll('.group-bar i');
+      const f = {};
+      for (const n of box.querySelectorAll('[data-field]')) f[n.dataset.field] = n;
+      this.refs.set(g, { bar, f, key: '' });
+    }
+    if (this.last) this.update(this.last);
+  }
+
+  update(kpis) {
+    if (!kpis) return;
+    this.last = kpis;
+    for (const g of GROUPS) {
+      const c = kpis[g] || {};
+      const ref = this.refs.get(g);
+      const key = `${c.green}|${c.yellow}|${c.red}|${c.no_data}`;
+      if (ref.key === key) continue;
+      ref.key = key;
+      const parts = [c.green || 0, c.yellow || 0, c.red || 0, c.no_data || 0];
+      parts.forEach((n, i) => { ref.bar[i].style.flexGrow = String(n); });
+      for (const b of ['green', 'yellow', 'red', 'no_data']) {
+        setText(ref.f[b], fmt.int(c[b] ?? 0));
+        ref.f[b].title = `${t(`band.${b}`)}: ${fmt.int(c[b] ?? 0)}`;
+      }
+    }
+  }
+}
+
+// ---- unit tiles ---------------------------------------------------------------------------------
+
+/**
+ * The grid of child-unit tiles. `build(children)` draws every tile once and remembers each
+ * tile's elements by unit id; `update(line)` rewrites only what changed on one tile.
+ */
+export class TileGrid {
+  constructor(el, { sections = true, sort = 'name', filter = 'all', limit = null, compact = false } = {}) {
+    this.el = el;
+    this.sections = sections;
+    this.sort = sort;
+    this.filter = filter;
+    this.limit = limit;
+    this.compact = compact;
+    this.tiles = new Map();
+    this.lastWeek = new Map();
+    this.query = '';
+  }
+
+  /** Scores of a week ago by unit id (from the review), for each tile's trend arrow. */
+  setLastWeek(map) {
+    this.lastWeek = map;
+    for (const [id, tile] of this.tiles) this.writeTrend(tile, tile.line);
+  }
+
+  sorted(children) {
+    const list = [...children];
+    const name = (a, b) => a.unit.name.localeCompare(b.unit.name, 'vi');
+    const s = x => scoreOf(x) ?? Infinity;
+    if (this.sort === 'score_asc') list.sort((a, b) => s(a) - s(b) || name(a, b));
+    else if (this.sort === 'score_desc') list.sort((a, b) => (scoreOf(b) ?? -1) - (scoreOf(a) ?? -1) || name(a, b));
+    else if (this.sort === 'overdue') list.sort((a, b) => (b.overdue ?? 0) - (a.overdue ?? 0) || name(a, b));
+    else list.sort(name);
+    return list;
+  }
+
+  build(children) {
+    this.children = children;
+    this.tiles.clear();
+    const list = this.sorted(children || []);
+    const shown = this.limit == null ? list : list.slice(0, this.limit);
+    const groups = { departments: [], wards: [], others: [] };
+    for (const c of shown) (this.sections ? groups[sectionOf(c.unit.level)] : groups.others).push(c);
+    const html = [];
+    for (const [sec, lines] of Object.entries(groups)) {
+      if (lines.length === 0) continue;
+      const head = this.sections ? `<h3 class="tiles-head">${esc(t(`city.${sec}`))} <small>${esc(fmt.int(lines.length))}</small></h3>` : '';
+      html.push(`<section class="tiles-section" data-section="${sec}">${head}<div class="tiles">${lines.map(c => this.tileHtml(c)).join('')}</div></section>`);
+    }
+    this.el.innerHTML = html.join('') || `<p class="quiet">${esc(t('city.no_children'))}</p>`;
+    const byId = new Map(shown.map(c => [c.unit.id, c]));
+    for (const a of this.el.querySelectorAll('[data-unit]')) {
+      const id = a.dataset.unit;
+      const line = byId.get(id);
+      const tile = {
+        el: a,
+        score: a.querySelector('[data-field="score"]'),
+        trend: a.querySelector('[data-field="trend"]'),
+        overdue: a.querySelector('[data-field="overdue"]'),
+        open: a.querySelector('[data-field="open"]'),
+        kr: a.querySelector('[data-field="kpi-red"]'),
+        ky: a.querySelector('[data-field="kpi-yellow"]'),
+        kg: a.querySelector('[data-field="kpi-green"]'),
+        line,
+        name: line.unit.name.toLowerCase(),
+      };
+      this.tiles.set(id, tile);
+      this.write(tile, line);
+    }
+    this.applyFilter();
+  }
+
+  tileHtml(c) {
+    const id = c.unit.id;
+    return `<a class="tile band-${esc(bandOf(c))}" data-unit="${esc(id)}" data-id="${esc(id)}" data-section="${sectionOf(c.unit.level)}" href="${esc(unitHref(id))}">
+      <span class="tile-head"><span class="tile-name">${esc(c.unit.name)}</span><span class="tile-level">${esc(levelName(c.unit.level))}</span></span>
+      <span class="tile-main"><span class="tile-score" data-field="score"></span><span class="tile-trend" data-field="trend"></span><span class="stat kpi" title="${esc(t('fig.kpis_rgy'))}"><span class="c-red" data-field="kpi-red"></span><span class="c-yellow" data-field="kpi-yellow"></span><span class="c-green" data-field="kpi-green"></span></span></span>
+      <span class="tile-stats"><span class="stat"><span class="lbl">${esc(t('tile.overdue'))}</span><b data-field="overdue"></b></span><span class="stat"><span class="lbl">${esc(t('tile.open'))}</span><b data-field="open"></b></span></span>
+    </a>`;
+  }
+
+  /** Rewrites one tile from its (already patched) line. False if the unit has no tile. */
+  update(line) {
+    const tile = this.tiles.get(line.unit.id);
+    if (!tile) return false;
+    tile.line = line;
+    this.write(tile, line);
+    return true;
+  }
+
+  write(tile, line) {
+    setBand(tile.el, bandOf(line));
+    setText(tile.score, fmt.dec1(scoreOf(line)));
+    setText(tile.overdue, fmt.int(line.overdue));
+    tile.overdue.classList.toggle('hot', (line.overdue ?? 0) > 0);
+    setText(tile.open, fmt.int(line.tasks_open));
+    setText(tile.kr, fmt.int(line.kpis?.red ?? 0));
+    setText(tile.ky, fmt.int(line.kpis?.yellow ?? 0));
+    setText(tile.kg, fmt.int(line.kpis?.green ?? 0));
+    this.writeTrend(tile, line);
+  }
+
+  writeTrend(tile, line) {
+    const before = this.lastWeek.get(line.unit.id);
+    const now = scoreOf(line);
+    if (typeof before !== 'number' || now == null) {
+      setText(tile.trend, '');
+      return;
+    }
+    const d = Math.round((now - before) * 10) / 10;
+    const dir = d >= 0.5 ? 'up' : d <= -0.5 ? 'down' : 'flat';
+    setText(tile.trend, `${dir === 'up' ? '▲' : dir === 'down' ? '▼' : '▬'} ${fmt.delta(d)}`);
+    if (tile.trend.dataset.dir !== dir) tile.trend.dataset.dir = dir;
+  }
+
+  /** Shows only tiles of the chosen section whose name contains the query; no rebuild. */
+  applyFilter() {
+    const q = this.query.trim().toLowerCase();
+    for (const sec of this.el.querySelectorAll('.tiles-section')) {
+      const show = this.filter === 'all' || sec.dataset.section === this.filter;
+      if (sec.hidden === show) sec.hidden = !show;
+    }
+    for (const tile of this.tiles.values()) {
+      const hide = q !== '' && !tile.name.includes(q);
+      if (tile.el.hidden !== hide) tile.el.hidden = hide;
+    }
+  }
+}
+
+// ---- worst units ---------------------------------------------------------------------------------
+
+/** The n lowest-scoring children (units without a score left out), worst first. */
+export function worstUnits(children, n) {
+  return (children || [])
+    .filter(c => scoreOf(c) != null)
+    .sort((a, b) => scoreOf(a) - scoreOf(b) || (b.overdue ?? 0) - (a.overdue ?? 0))
+    .slice(0, n);
+}
+
+/** Draws the worst-units list into `el` only when what it would show changed. */
+export function renderWorst(el, children, n, state = {}) {
+  const list = worstUnits(children, n);
+  const key = list.map(c => `${c.unit.id}:${scoreOf(c)}:${c.overdue}`).join(',');
+  if (state.key === key && state.lang === document.documentElement.lang) return state;
+  state.key = key;
+  state.lang = document.documentElement.lang;
+  el.innerHTML = list.length === 0
+    ? `<li class="quiet">${esc(t('common.no_data'))}</li>`
+    : list.map(c => `<li data-id="${esc(c.unit.id)}" class="band-${esc(bandOf(c))}"><a href="${esc(unitHref(c.unit.id))}"><span class="w-name">${esc(c.unit.name)}</span><span class="w-score">${esc(fmt.dec1(scoreOf(c)))}</span><span class="w-overdue" title="${esc(t('fig.overdue'))}">${esc(fmt.int(c.overdue))}</span></a></li>`).join('');
+  return state;
+}
+
+/** Firing, unsilenced alerts of a feed by severity: [red, yellow], or [null, null] before any. */
+export function alertCounts(feed) {
+  if (!feed.synced && feed.alerts.size === 0) return [null, null];
+  let red = 0, yellow = 0;
+  for (const a of feed.alerts.values()) {
+    if (a.state !== 'firing' || a.silenced) continue;
+    if (a.severity === 'red') red++; else if (a.severity === 'yellow') yellow++;
+  }
+  return [red, yellow];
+}

@@ -1,0 +1,192 @@
+// city.js — owns the city board (index.html?unit=): every child unit as a live tile, the four
+// index groups, live alert counts, the red KPIs and the worst units of one unit's subtree.
+
+import { t, fmt, onLangChange } from '/js/i18n.js';
+import {
+  esc, params, api, initPage, wireBanners, frameBatcher, throttle, dashboardConfig, unitHref,
+  markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs, href, setText,
+} from '/js/common.js';
+import { Live, lineOf } from '/js/live.js';
+import { Figures, GroupCards, TileGrid, renderWorst, alertCounts } from '/js/board.js';
+
+const REVIEW_EVERY_MS = 5 * 60_000;
+const WORST_N = 8;
+
+let unitId = params.get('unit');
+const live = new Live().start();
+const nav = initPage({ active: 'city', unit: () => unitId });
+wireBanners(live);
+
+const figures = new Figures(document.getElementById('figures'), { alertsUnit: unitId });
+const groups = new GroupCards(document.getElementById('groups'));
+const grid = new TileGrid(document.getElementById('tiles'), { sections: true, sort: 'name' });
+const worstEl = document.getElementById('worst');
+let worstState = {};
+let sub = null;
+let feed = null;
+let lastRed = null;
+
+// What changed since the last frame was drawn; drawn together in one animation frame.
+const dirty = { all: false, summary: false, header: false, asof: false, children: new Set(), alerts: false, worst: false };
+const pendingPatches = [];
+const batch = frameBatcher(flush);
+
+function flush() {
+  const t0 = performance.now();
+  const v = sub?.sub.data;
+  if (v) {
+    if (dirty.all) {
+      renderAll(v);
+    } else {
+      if (dirty.header) renderHeader(v);
+      else if (dirty.asof) renderAsOf(v);
+      if (dirty.summary) { figures.update(v.summary); groups.update(v.summary.kpis); }
+      for (const id of dirty.children) {
+        const line = lineOf(sub.sub, 'children', id);
+        if (line) grid.update(line);
+      }
+      if (dirty.worst) worstState = renderWorst(worstEl, v.children, WORST_N, worstState);
+    }
+  }
+  if (dirty.alerts) renderAlertCounts();
+  dirty.all = dirty.summary = dirty.header = dirty.asof = dirty.alerts = dirty.worst = false;
+  dirty.children.clear();
+  const renderMs = performance.now() - t0;
+  for (const applyMs of pendingPatches) recordPatchMs(applyMs + renderMs);
+  pendingPatches.length = 0;
+}
+
+function renderHeader(v) {
+  document.getElementById('title').textContent = v.unit.name;
+  document.title = `${v.unit.name} · IOC`;
+  renderCrumbs(document.getElementById('crumbs'), v.path, v.unit, id => href('/', { unit: id }));
+  renderAsOf(v);
+}
+
+function renderAsOf(v) {
+  setText(document.getElementById('asof'), t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
+}
+
+function renderAll(v) {
+  renderHeader(v);
+  figures.update(v.summary);
+  groups.update(v.summary.kpis);
+  grid.build(v.children);
+  worstState = renderWorst(worstEl, v.children, WORST_N, {});
+  perf.fullRenders++;
+}
+
+function onFrame(s, change) {
+  if (change.type === 'error') {
+    document.getElementById('title').textContent = change.code === 'not_found'
+      ? t('common.not_found', { what: unitId }) : t('common.error', { message: change.message });
+    return;
+  }
+  if (change.type === 'view') {
+    dirty.all = true;
+    batch.schedule();
+    afterFirstView();
+    return;
+  }
+  const d = change.data;
+  if (d.children) dirty.all = true;
+  if (d.summary) {
+    dirty.summary = true;
+    const red = d.summary.kpis?.total?.red;
+    if (red !== lastRed) { lastRed = red; refreshRedKpis(); }
+  }
+  if (d.unit || d.path) dirty.header = true;
+  if (d.as_of) dirty.asof = true;
+  if (d.children_changed) {
+    for (const line of d.children_changed) dirty.children.add(line.unit.id);
+    dirty.worst = true;
+  }
+  pendingPatches.push(change.applyMs);
+  batch.schedule();
+}
+
+let started = false;
+function afterFirstView() {
+  requestAnimationFrame(() => markFirstRender());
+  if (started) return;
+  started = true;
+  lastRed = sub.sub.data.summary?.kpis?.total?.red ?? null;
+  // The alert snapshot of a city is thousands of alerts: ask for it once the board is up.
+  feed = live.watchAlerts(unitId, () => { dirty.alerts = true; batch.schedule(); });
+  refreshRedKpis();
+  quietly(loadTrend());
+  setInterval(() => quietly(loadTrend()), REVIEW_EVERY_MS);
+}
+
+function renderAlertCounts() {
+  if (feed) figures.setAlerts(...alertCounts(feed));
+}
+
+// ---- REST side lists ----------------------------------------------------------------------------
+
+const redEl = document.getElementById('red-kpis');
+const refreshRedKpis = throttle(async () => {
+  try {
+    const r = await api(`/units/${encodeURIComponent(unitId)}/kpis/red?limit=50`);
+    document.getElementById('red-total').textContent = r.total ? `(${fmt.int(r.total)})` : '';
+    redEl.innerHTML = r.kpis.length === 0
+      ? `<li class="quiet">${esc(t('city.red_kpis.none'))}</li>`
+      : r.kpis.map(k => `<li data-id="${esc(k.code)}@${esc(k.unit?.id)}">
+          <a href="${esc(unitHref(k.unit?.id))}" title="${esc(k.code)} · ${esc(k.name)} · ${esc(k.unit?.name)}"><span class="rk-code">${esc(k.code)}</span>
+          <span class="rk-name">${esc(k.name)}</span>
+          <span class="rk-unit">${esc(k.unit?.name)}</span>
+          <span class="rk-value c-red">${esc(fmt.num(k.value))} ${esc(k.unit_of_measure || '')}</span></a></li>`).join('');
+  } catch (e) {
+    showError(redEl, e);
+  }
+}, 5000);
+
+async function loadTrend() {
+  try {
+    const r = await api(`/units/${encodeURIComponent(unitId)}/review`);
+    const m = new Map();
+    for (const u of r.units || []) if (typeof u.score_last_week?.value === 'number') m.set(u.unit.id, u.score_last_week.value);
+    grid.setLastWeek(m);
+  } catch {
+    // No review yet (or no history): tiles simply show no trend.
+  }
+}
+
+// ---- controls --------------------------------------------------------------------------------------
+
+document.getElementById('filter').addEventListener('click', e => {
+  const b = e.target.closest('[data-filter]');
+  if (!b) return;
+  for (const x of document.querySelectorAll('#filter [data-filter]')) x.classList.toggle('on', x === b);
+  grid.filter = b.dataset.filter;
+  grid.applyFilter();
+});
+document.getElementById('sort').addEventListener('change', e => {
+  grid.sort = e.target.value;
+  if (sub?.sub.data) { grid.build(sub.sub.data.children); perf.fullRenders++; }
+});
+document.getElementById('search').addEventListener('input', e => {
+  grid.query = e.target.value;
+  grid.applyFilter();
+});
+
+onLangChange(() => {
+  figures.build();
+  groups.build();
+  dirty.all = true;
+  dirty.alerts = true;
+  batch.schedule();
+});
+
+// ---- start ------------------------------------------------------------------------------------------
+
+async function main() {
+  if (!unitId) {
+    unitId = (await dashboardConfig()).root_unit;
+    figures.alertsUnit = unitId;
+    figures.build();
+    nav?.redraw();
+  }
+  sub = live.watch('unit', unitId, onFrame);
+}
+quietly(main());

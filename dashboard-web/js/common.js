@@ -1,0 +1,289 @@
+// common.js — owns what every page shares: HTML escaping, REST calls and their errors, the nav
+// bar and language toggle, the connection banners, DOM-write batching, throttles, the
+// performance record (window.__ioc) and the inline SVG sparkline.
+
+import { t, lang, setLang, applyStaticText, fmt, onLangChange } from '/js/i18n.js';
+
+const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Every string from the server goes through this before it meets innerHTML. */
+export const esc = s => (s == null ? '' : String(s).replace(/[&<>"']/g, c => ESC[c]));
+
+export const params = new URLSearchParams(location.search);
+
+/** Builds a page URL keeping the language override if the page was opened with one. */
+export function href(path, query = {}) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v != null && v !== '') q.set(k, v);
+  if (params.has('lang')) q.set('lang', lang);
+  const s = q.toString();
+  return s ? `${path}?${s}` : path;
+}
+export const unitHref = id => href('/unit.html', { id });
+export const personHref = id => href('/person.html', { id });
+export const taskHref = id => href('/task.html', { id });
+
+/** A refusal from the server, carrying its JSON error body's code, message and field. */
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+/** GET/POST under /api/v1; resolves to the JSON body (null for 204), rejects with ApiError. */
+export async function api(path, { method = 'GET', body, signal } = {}) {
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      signal,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    if (e?.name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', e?.message || 'network error');
+  }
+  if (res.status === 204) return null;
+  let data = null;
+  try { data = await res.json(); } catch { /* a body that is not JSON: use the status */ }
+  if (!res.ok) {
+    const err = data?.error;
+    throw new ApiError(res.status, err?.code || `http_${res.status}`, err?.message || res.statusText || `HTTP ${res.status}`, err?.field);
+  }
+  return data;
+}
+
+/** The dashboard settings (root unit, wall boards), or defaults if the server has none yet. */
+let dashboardPromise = null;
+export function dashboardConfig() {
+  dashboardPromise ??= api('/dashboard').catch(() => ({}))
+    .then(d => ({
+      root_unit: d?.root_unit || 'hn',
+      wall: { boards: d?.wall?.boards?.length ? d.wall.boards : [d?.root_unit || 'hn'], rotate_seconds: d?.wall?.rotate_seconds || 20 },
+    }));
+  return dashboardPromise;
+}
+
+// Names looked up by id, cached for the page's life; a failed lookup shows the id.
+const personCache = new Map();
+export function personName(id) {
+  if (!id) return Promise.resolve(null);
+  if (!personCache.has(id)) {
+    personCache.set(id, api(`/people/${encodeURIComponent(id)}`).catch(() => ({ id, name: id })));
+  }
+  return personCache.get(id);
+}
+let unitIndexPromise = null;
+/** All units by id ({id, name, level, parent}), fetched once (a city has hundreds, not more). */
+export function unitIndex() {
+  unitIndexPromise ??= api('/units?limit=10000')
+    .then(r => new Map((r.items || []).map(u => [u.id, u])))
+    .catch(() => new Map());
+  return unitIndexPromise;
+}
+
+/** A friendly sentence for an error, from the server's own message when it sent one. */
+export function errorText(e) {
+  if (e instanceof ApiError) return t('common.error', { message: e.message });
+  return t('common.error', { message: e?.message || String(e) });
+}
+/** True for the answers an endpoint still being built gives (404, 405, 501). */
+export const isMissing = e => e instanceof ApiError && [404, 405, 501].includes(e.status);
+
+/** Shows a quiet message inside `el` for an error: missing endpoints are not alarming. */
+export function showError(el, e, { missingText } = {}) {
+  if (!el) return;
+  if (e?.name === 'AbortError') return;
+  el.innerHTML = `<p class="${isMissing(e) ? 'quiet' : 'error'}">${esc(isMissing(e) ? (missingText || t('common.unavailable')) : errorText(e))}</p>`;
+}
+
+// ---- nav bar -------------------------------------------------------------------------------
+
+/** Draws the nav bar into #nav (pages other than the wall). `unit` gives the links context. */
+export function renderNav({ active, unit } = {}) {
+  const nav = document.getElementById('nav');
+  if (!nav) return;
+  const draw = () => {
+    const u = unit?.() ?? null;
+    const items = [
+      ['city', href('/', { unit: u })],
+      ['alerts', href('/alerts.html', { unit: u })],
+      ['wall', href('/wall.html', { boards: u })],
+      ['review', href('/review.html', { unit: u })],
+    ];
+    nav.innerHTML = `<a class="brand" href="${esc(href('/'))}">IOC <span>${esc(t('app.name'))}</span></a>
+      <div class="links">${items.map(([k, h]) => `<a href="${esc(h)}"${k === active ? ' class="active" aria-current="page"' : ''}>${esc(t(`nav.${k}`))}</a>`).join('')}</div>
+      <span class="spacer"></span>
+      <span class="conn" id="conn-state" hidden></span>
+      <button type="button" class="lang" data-action="lang" title="${esc(t('nav.lang.title'))}">${esc(t('nav.lang'))}</button>`;
+    nav.querySelector('[data-action="lang"]').addEventListener('click', () => setLang(lang === 'vi' ? 'en' : 'vi'));
+  };
+  draw();
+  onLangChange(draw);
+  return { redraw: draw };
+}
+
+/** Sets up static text, the nav bar and the theme; call once per page. */
+export function initPage({ active, unit, theme } = {}) {
+  if (theme) document.body.classList.add(`theme-${theme}`);
+  applyStaticText();
+  // The title's "loading" text is translated once; after that the page owns it (names, errors).
+  document.getElementById('title')?.removeAttribute('data-i18n');
+  return renderNav({ active, unit });
+}
+
+/** The breadcrumb: every ancestor (view.path, root first) linked, then the unit itself. */
+export function renderCrumbs(el, path, unit, link = unitHref) {
+  if (!el) return;
+  const parts = (path || []).map(p => `<a href="${esc(link(p.id))}" data-id="${esc(p.id)}">${esc(p.name)}</a>`);
+  if (unit) parts.push(`<span aria-current="page">${esc(unit.name)}</span>`);
+  el.innerHTML = parts.join('<span class="sep">›</span>');
+}
+
+// ---- connection banners ----------------------------------------------------------------------
+
+/**
+ * Keeps #banner (link down) and #stale-banner (no frame and no pong for 30 s) in step with a
+ * Live client, checked every second so a silent link is noticed without any message arriving.
+ */
+export function wireBanners(live) {
+  const banner = document.getElementById('banner');
+  const stale = document.getElementById('stale-banner');
+  const dot = () => document.getElementById('conn-state');
+  const update = () => {
+    const s = live.status();
+    const lastData = Math.max(s.lastFrameAt || 0, s.lastPongAt || 0);
+    if (banner) {
+      // Down once a connection failed or was lost; the first connect of a page is not an outage.
+      const down = s.downSince != null;
+      if (banner.hidden !== !down) banner.hidden = !down;
+      if (down) {
+        const text = s.downSince ? t('conn.down.since', { time: fmt.timeSec(s.downSince) }) : t('conn.down');
+        if (banner.textContent !== text) banner.textContent = text;
+      }
+    }
+    if (stale) {
+      // Nothing (no frame, no pong) for 30 s: whatever is on screen may be out of date. Also
+      // shown during an outage longer than that, beside #banner, so a wall says both.
+      const isStale = lastData > 0 && Date.now() - lastData > 30_000;
+      if (stale.hidden !== !isStale) stale.hidden = !isStale;
+      if (isStale) {
+        const text = t('conn.stale', { time: fmt.timeSec(lastData) });
+        if (stale.textContent !== text) stale.textContent = text;
+      }
+    }
+    const d = dot();
+    if (d) {
+      d.hidden = false;
+      d.className = `conn ${s.open ? 'up' : s.downSince ? 'down' : ''}`;
+      const text = s.open ? t('conn.live') : t('conn.offline');
+      if (d.textContent !== text) d.textContent = text;
+    }
+  };
+  live.onStatus(update);
+  setInterval(update, 1000);
+  update();
+}
+
+// ---- batching and throttles ---------------------------------------------------------------
+
+/**
+ * Coalesces DOM work into one animation frame: call `schedule()` as often as data arrives,
+ * `flush` runs at most once per frame. Frames pause in hidden tabs; state keeps up meanwhile.
+ */
+export function frameBatcher(flush) {
+  let queued = false;
+  const run = () => { queued = false; flush(); };
+  return {
+    schedule() {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(run);
+    },
+  };
+}
+
+/**
+ * Runs an async `fn` at most once per `ms`: the first call at once, later ones folded into one
+ * trailing run, never two in flight. Used for REST lists that follow live figures.
+ */
+export function throttle(fn, ms) {
+  let last = 0, timer = null, running = false, again = false;
+  const run = async () => {
+    timer = null;
+    if (running) { again = true; return; }
+    running = true;
+    last = Date.now();
+    try { await fn(); } catch { /* fn shows its own errors */ }
+    running = false;
+    if (again) { again = false; call(); }
+  };
+  const call = () => {
+    if (timer) return;
+    const wait = Math.max(0, last + ms - Date.now());
+    timer = setTimeout(run, wait);
+  };
+  call.now = () => { clearTimeout(timer); timer = null; return run(); };
+  return call;
+}
+
+// ---- performance record ------------------------------------------------------------------
+
+/** The object the lead's browser measurements read: first live render, renders, patch costs. */
+export const perf = (window.__ioc = window.__ioc || { firstRenderMs: null, fullRenders: 0, patches: 0, patchMs: [] });
+export function markFirstRender() { if (perf.firstRenderMs == null) perf.firstRenderMs = performance.now(); }
+export function recordPatchMs(ms) {
+  perf.patches++;
+  perf.patchMs.push(Math.round(ms * 100) / 100);
+  if (perf.patchMs.length > 1000) perf.patchMs.splice(0, perf.patchMs.length - 1000);
+}
+
+// ---- small DOM helpers -------------------------------------------------------------------------
+
+/** Sets text only when it differs: a write to an unchanged node still costs a style pass. */
+export function setText(el, text) {
+  if (el && el.textContent !== text) el.textContent = text;
+}
+/** Replaces the `band-*` class of an element. */
+export function setBand(el, band) {
+  const want = `band-${band || 'no_data'}`;
+  if (!el || el.classList.contains(want)) return;
+  for (const c of [...el.classList]) if (c.startsWith('band-')) el.classList.remove(c);
+  el.classList.add(want);
+}
+
+/**
+ * An inline SVG sparkline of [{value, status}] points, oldest first: the line, the last point
+ * in its band's colour and, if given, the green threshold as a dashed line.
+ */
+export function sparkline(points, { width = 120, height = 32, target = null } = {}) {
+  const vals = (points || []).filter(p => p && typeof p.value === 'number' && Number.isFinite(p.value));
+  if (vals.length === 0) return `<svg class="spark" width="${width}" height="${height}" aria-hidden="true"></svg>`;
+  const nums = vals.map(p => p.value);
+  if (typeof target === 'number') nums.push(target);
+  let lo = Math.min(...nums), hi = Math.max(...nums);
+  if (hi === lo) { hi += 1; lo -= 1; }
+  const pad = 3;
+  const x = i => (vals.length === 1 ? width / 2 : pad + (i * (width - 2 * pad)) / (vals.length - 1));
+  const y = v => pad + (1 - (v - lo) / (hi - lo)) * (height - 2 * pad);
+  const pts = vals.map((p, i) => `${x(i).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
+  const last = vals[vals.length - 1];
+  const tline = typeof target === 'number'
+    ? `<line class="spark-target" x1="0" x2="${width}" y1="${y(target).toFixed(1)}" y2="${y(target).toFixed(1)}"/>` : '';
+  const dots = vals.map((p, i) => `<circle class="spark-dot band-${esc(p.status || 'no_data')}" cx="${x(i).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="${i === vals.length - 1 ? 3 : 1.6}"/>`).join('');
+  return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(fmt.num(last.value))}">${tline}<polyline points="${pts}"/>${dots}</svg>`;
+}
+
+/** A 0..1 progress bar with an optional pace marker (where progress should be by now). */
+export function progressBar(progress, expected) {
+  const p = Math.max(0, Math.min(1, progress ?? 0));
+  const e = expected == null ? null : Math.max(0, Math.min(1, expected));
+  const band = e == null ? 'no_data' : p >= e ? 'green' : p >= e - 0.1 ? 'yellow' : 'red';
+  return `<div class="pbar band-${band}" role="img" aria-label="${esc(fmt.pct0(p))}"><div class="pbar-fill" style="width:${(p * 100).toFixed(1)}%"></div>${e == null ? '' : `<div class="pbar-pace" style="left:${(e * 100).toFixed(1)}%" title="${esc(t('unit.okr.expected', { pct: fmt.pct0(e) }))}"></div>`}</div>`;
+}
+
+/** Swallows rejections a page deliberately ignores, so none is ever "uncaught". */
+export const quietly = p => { p?.catch?.(() => {}); return p; };

@@ -1,0 +1,310 @@
+// unit.js — owns the unit board (unit.html?id=): a unit's live figures and KPIs (with
+// sparklines), its objectives against pace, overdue and due-soon tasks, people and sub-units;
+// REST lists follow the live figures, at most every 5 s.
+
+import { t, fmt, onLangChange, groupName, levelName, statusName } from '/js/i18n.js';
+import {
+  esc, params, api, initPage, wireBanners, frameBatcher, throttle, dashboardConfig, unitHref,
+  personHref, taskHref, markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs,
+  setText, sparkline, progressBar,
+} from '/js/common.js';
+import { Live, lineOf } from '/js/live.js';
+import { Figures, GroupCards, TileGrid, alertCounts } from '/js/board.js';
+
+const REFRESH_MS = 5000;
+const HISTORY_POINTS = 8;
+
+let unitId = params.get('id') || params.get('unit');
+const live = new Live().start();
+const nav = initPage({ active: null, unit: () => unitId });
+wireBanners(live);
+
+const $ = sel => document.querySelector(sel);
+const body = id => document.querySelector(`#${id} [data-field="body"]`);
+const count = id => document.querySelector(`#${id} [data-field="count"]`);
+
+const figures = new Figures($('#figures'), { alertsUnit: unitId });
+const groups = new GroupCards($('#groups'));
+const grid = new TileGrid(body('children'), { sections: true, sort: 'name' });
+
+let unitSub = null;
+let kpiSub = null;
+let feed = null;
+const dirty = { unit: false, header: false, summary: false, children: new Set(), kpisAll: false, kpis: new Set(), alerts: false };
+const pendingPatches = [];
+const batch = frameBatcher(flush);
+
+// ---- live unit view -----------------------------------------------------------------------------
+
+let lastFigures = { tasks: null, krs: null };
+
+function onUnit(s, change) {
+  if (change.type === 'error') {
+    $('#title').textContent = change.code === 'not_found' ? t('common.not_found', { what: unitId }) : t('common.error', { message: change.message });
+    return;
+  }
+  if (change.type === 'view') {
+    dirty.unit = true;
+  } else {
+    const d = change.data;
+    if (d.children) dirty.unit = true;
+    if (d.unit || d.path || d.as_of) dirty.header = true;
+    if (d.summary) dirty.summary = true;
+    for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
+    pendingPatches.push(change.applyMs);
+  }
+  followFigures(s.data.summary);
+  batch.schedule();
+}
+
+/** Refreshes the REST lists whose figures moved (throttled: never per frame). */
+function followFigures(summary) {
+  if (!summary) return;
+  const tk = summary.tasks || {};
+  const tasksKey = `${tk.open}|${tk.overdue}|${tk.total}|${tk.done_on_time}|${tk.done_late}`;
+  if (tasksKey !== lastFigures.tasks) {
+    const first = lastFigures.tasks == null;
+    lastFigures.tasks = tasksKey;
+    if (!first) { refreshTasks(); refreshPeople(); }
+  }
+  const krKey = JSON.stringify(summary.key_results || []);
+  if (krKey !== lastFigures.krs) {
+    const first = lastFigures.krs == null;
+    lastFigures.krs = krKey;
+    if (!first) refreshOkrs();
+  }
+}
+
+// ---- live KPI board ---------------------------------------------------------------------------
+
+const kpiRows = new Map();
+let history = {};
+
+function onKpis(s, change) {
+  if (change.type === 'error') { showError(body('kpis'), change); return; }
+  if (change.type === 'view') {
+    dirty.kpisAll = true;
+    for (const k of s.data.kpis || []) foldIntoHistory(k);
+  } else {
+    const d = change.data;
+    if (d.kpis) dirty.kpisAll = true;
+    for (const line of d.kpis_changed || []) {
+      dirty.kpis.add(line.code);
+      // The newest point of a series is the live value: draw it now, the refetch confirms.
+      if ('value' in line || 'period' in line || 'status' in line) foldIntoHistory(lineOf(s, 'kpis', line.code));
+    }
+    if (d.kpis_changed?.length) refreshHistory();
+    pendingPatches.push(change.applyMs);
+  }
+  batch.schedule();
+}
+
+function foldIntoHistory(k) {
+  if (!k || typeof k.value !== 'number' || !k.period) return;
+  const pts = (history[k.code] ||= []);
+  const last = pts[pts.length - 1];
+  const point = { period: k.period, value: k.value, status: k.stale ? 'no_data' : k.status };
+  if (last && last.period === k.period) pts[pts.length - 1] = point;
+  else { pts.push(point); if (pts.length > HISTORY_POINTS) pts.shift(); }
+}
+
+function thresholdText(th) {
+  if (!th) return '';
+  const n = fmt.num;
+  if (th.direction === 'higher_is_better') return t('unit.threshold.higher', { green: n(th.green), red: n(th.red) });
+  if (th.direction === 'lower_is_better') return t('unit.threshold.lower', { green: n(th.green), red: n(th.red) });
+  return t('unit.threshold.band', { gl: n(th.green_low), gh: n(th.green_high), rl: n(th.red_low), rh: n(th.red_high) });
+}
+const targetOf = th => (th?.direction === 'in_band' ? `${fmt.num(th.green_low)}–${fmt.num(th.green_high)}` : fmt.num(th?.green));
+const targetValue = th => (th?.direction === 'in_band' ? null : th?.green ?? null);
+const kpiBand = k => (k.stale ? 'no_data' : k.status || 'no_data');
+
+function buildKpis() {
+  const v = kpiSub.sub.data;
+  kpiRows.clear();
+  const list = v?.kpis || [];
+  setText(count('kpis'), list.length ? `(${fmt.int(list.length)})` : '');
+  if (list.length === 0) { body('kpis').innerHTML = `<p class="quiet">${esc(t('unit.kpis.none'))}</p>`; return; }
+  body('kpis').innerHTML = `<table><thead><tr>
+      <th>${esc(t('unit.col.code'))}</th><th>${esc(t('unit.col.kpi'))}</th><th class="num">${esc(t('unit.col.value'))}</th>
+      <th class="num">${esc(t('unit.col.target'))}</th><th>${esc(t('unit.col.band'))}</th><th>${esc(t('unit.col.trend'))}</th>
+      <th>${esc(t('unit.col.period'))}</th><th>${esc(t('unit.col.updated'))}</th></tr></thead><tbody>${list.map(k => `<tr data-id="${esc(k.code)}">
+      <td class="code">${esc(k.code)}</td>
+      <td><div>${esc(k.name)}</div><small>${esc(groupName(k.group))} · ${esc(t(`freq.${k.frequency}`))}${k.source ? ` · ${esc(k.source)}` : ''}</small></td>
+      <td class="num"><span class="chip" data-field="value"></span></td>
+      <td class="num" data-field="target"></td>
+      <td class="thr" data-field="thr"></td>
+      <td data-field="spark"></td>
+      <td data-field="period"></td>
+      <td data-field="updated"></td></tr>`).join('')}</tbody></table>`;
+  for (const tr of body('kpis').querySelectorAll('tr[data-id]')) {
+    const f = {};
+    for (const n of tr.querySelectorAll('[data-field]')) f[n.dataset.field] = n;
+    kpiRows.set(tr.dataset.id, { tr, f, spark: '' });
+  }
+  for (const k of list) writeKpi(k);
+}
+
+function writeKpi(k) {
+  const row = kpiRows.get(k.code);
+  if (!row) return;
+  const f = row.f;
+  const band = kpiBand(k);
+  setText(f.value, k.value == null ? '—' : `${fmt.num(k.value)} ${k.unit_of_measure || ''}`.trim());
+  f.value.className = `chip band-${band}`;
+  f.value.title = `${t(`band.${k.status || 'no_data'}`)}${k.stale ? ` (${t('unit.kpi.stale')})` : ''}`;
+  setText(f.target, targetOf(k.thresholds));
+  setText(f.thr, thresholdText(k.thresholds));
+  setText(f.period, k.period || '—');
+  setText(f.updated, k.updated_at ? fmt.dateTime(k.updated_at) : '—');
+  const svg = sparkline(history[k.code], { width: 120, height: 30, target: targetValue(k.thresholds) });
+  if (svg !== row.spark) { row.spark = svg; f.spark.innerHTML = svg; }
+}
+
+const refreshHistory = throttle(async () => {
+  try {
+    const r = await api(`/units/${encodeURIComponent(unitId)}/kpis/history?points=${HISTORY_POINTS}`);
+    history = r.series || {};
+    for (const k of kpiSub?.sub.data?.kpis || []) foldIntoHistory(k);
+    for (const code of kpiRows.keys()) dirty.kpis.add(code);
+    batch.schedule();
+  } catch {
+    // No history: sparklines show the live point alone.
+  }
+}, REFRESH_MS);
+
+// ---- drawing --------------------------------------------------------------------------------------
+
+function flush() {
+  const t0 = performance.now();
+  const v = unitSub?.sub.data;
+  if (v) {
+    if (dirty.unit) {
+      renderHeader(v);
+      figures.update(v.summary);
+      groups.update(v.summary?.kpis);
+      grid.build(v.children || []);
+      perf.fullRenders++;
+      markFirstRender();
+      if (!feed) feed = live.watchAlerts(unitId, () => { dirty.alerts = true; batch.schedule(); });
+    } else {
+      if (dirty.header) renderHeader(v);
+      if (dirty.summary) { figures.update(v.summary); groups.update(v.summary?.kpis); }
+      for (const id of dirty.children) {
+        const line = lineOf(unitSub.sub, 'children', id);
+        if (line) grid.update(line);
+      }
+    }
+  }
+  if (kpiSub?.sub.data) {
+    if (dirty.kpisAll) buildKpis();
+    else for (const code of dirty.kpis) { const k = lineOf(kpiSub.sub, 'kpis', code); if (k) writeKpi(k); }
+  }
+  if (dirty.alerts && feed) figures.setAlerts(...alertCounts(feed));
+  dirty.unit = dirty.header = dirty.summary = dirty.kpisAll = dirty.alerts = false;
+  dirty.children.clear();
+  dirty.kpis.clear();
+  const renderMs = performance.now() - t0;
+  for (const applyMs of pendingPatches) recordPatchMs(applyMs + renderMs);
+  pendingPatches.length = 0;
+}
+
+function renderHeader(v) {
+  setText($('#title'), v.unit.name);
+  document.title = `${v.unit.name} · IOC`;
+  renderCrumbs($('#crumbs'), v.path, { ...v.unit, name: `${v.unit.name} (${levelName(v.unit.level)})` });
+  setText($('#asof'), t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
+}
+
+// ---- REST lists ------------------------------------------------------------------------------------
+
+function taskTable(tasks) {
+  if (!tasks.length) return `<p class="quiet">${esc(t('unit.tasks.none'))}</p>`;
+  return `<table><thead><tr><th>${esc(t('unit.col.task'))}</th><th>${esc(t('unit.col.responsible'))}</th>
+    <th>${esc(t('unit.col.deadline'))}</th><th class="num">${esc(t('unit.col.progress'))}</th><th>${esc(t('unit.col.status'))}</th></tr></thead>
+    <tbody>${tasks.map(x => `<tr data-id="${esc(x.id)}"${x.overdue ? ' class="overdue"' : ''}>
+      <td><a href="${esc(taskHref(x.id))}">${esc(x.title)}</a><br><small><a href="${esc(unitHref(x.unit?.id))}">${esc(x.unit?.name)}</a></small></td>
+      <td>${x.responsible ? `<a href="${esc(personHref(x.responsible.id))}">${esc(x.responsible.name)}</a>` : '—'}</td>
+      <td class="deadline">${esc(fmt.date(x.deadline))}<br><small>${esc(x.overdue ? fmt.ago(x.deadline) : fmt.weekday(x.deadline))}</small></td>
+      <td class="num">${esc(fmt.progress(x.progress))}</td>
+      <td class="status">${esc(statusName(x.status))}</td></tr>`).join('')}</tbody></table>`;
+}
+
+async function loadTasks(due, id) {
+  try {
+    const r = await api(`/units/${encodeURIComponent(unitId)}/tasks?due=${due}&limit=50`);
+    setText(count(id), `(${fmt.int(r.total)})`);
+    body(id).innerHTML = taskTable(r.tasks || []);
+  } catch (e) {
+    showError(body(id), e);
+  }
+}
+const refreshTasks = throttle(() => Promise.all([loadTasks('overdue', 'tasks-overdue'), loadTasks('soon', 'tasks-soon')]), REFRESH_MS);
+
+const refreshPeople = throttle(async () => {
+  try {
+    const r = await api(`/units/${encodeURIComponent(unitId)}/people?limit=100`);
+    setText(count('people'), `(${fmt.int(r.total)})`);
+    const list = r.people || [];
+    body('people').innerHTML = list.length === 0 ? `<p class="quiet">${esc(t('unit.people.none'))}</p>` : `<table><thead><tr>
+      <th>${esc(t('unit.col.name'))}</th><th>${esc(t('unit.col.position'))}</th><th>${esc(t('unit.col.unit'))}</th>
+      <th class="num">${esc(t('unit.col.workload'))}</th><th class="num">${esc(t('unit.col.tasks_total'))}</th>
+      <th class="num">${esc(t('unit.col.overdue'))}</th><th class="num">${esc(t('unit.col.on_time_rate'))}</th><th class="num">${esc(t('fig.avg_progress'))}</th></tr></thead>
+      <tbody>${list.map(p => `<tr data-id="${esc(p.id)}">
+        <td><a href="${esc(personHref(p.id))}">${esc(p.name)}</a></td><td>${esc(p.position)}</td>
+        <td><a href="${esc(unitHref(p.unit?.id))}">${esc(p.unit?.name)}</a></td>
+        <td class="num">${esc(fmt.int(p.workload))}</td><td class="num">${esc(fmt.int(p.tasks_total))}</td>
+        <td class="num${p.overdue ? ' c-red' : ''}">${esc(fmt.int(p.overdue))}</td>
+        <td class="num">${esc(fmt.pct(p.on_time_rate))}</td><td class="num">${esc(fmt.progress(p.avg_progress))}</td></tr>`).join('')}</tbody></table>`;
+  } catch (e) {
+    showError(body('people'), e);
+  }
+}, REFRESH_MS);
+
+const paceText = x => `${fmt.pct0(x.progress)}`;
+
+const refreshOkrs = throttle(async () => {
+  try {
+    const r = await api(`/units/${encodeURIComponent(unitId)}/okrs`);
+    const objs = r.objectives || [];
+    body('okrs').innerHTML = objs.length === 0 ? `<p class="quiet">${esc(t('unit.okr.none'))}</p>` : objs.map(o => `<div class="objective" data-id="${esc(o.id)}">
+      <div class="objective-head">
+        <div><div class="objective-title">${esc(o.title)}</div>
+          <div class="objective-meta">${esc(o.period)}${o.owner ? ` · ${esc(t('unit.okr.owner', { name: '' }))}<a href="${esc(personHref(o.owner.id))}">${esc(o.owner.name)}</a>` : ''} · ${esc(t('unit.okr.expected', { pct: fmt.pct0(o.expected) }))}</div></div>
+        ${progressBar(o.progress, o.expected)}
+        <span class="pct">${esc(paceText(o))}</span>
+      </div>
+      <ul class="kr-list">${(o.key_results || []).map(k => `<li data-id="${esc(k.id)}">
+        <span>${esc(k.title)}<br><small>${esc(fmt.num(k.current))} / ${esc(fmt.num(k.target))} ${esc(k.unit_of_measure || '')}${k.confidence == null ? '' : ` · ${esc(t('unit.okr.confidence', { n: k.confidence }))}`}${k.updated_at ? ` · ${esc(fmt.dateTime(k.updated_at))}` : ''}</small></span>
+        ${progressBar(k.progress, k.expected)}
+        <span class="pct" title="${esc(t('fig.pace_gap'))}: ${esc(fmt.delta((k.pace_gap ?? 0) * 100))}">${esc(paceText(k))}</span></li>`).join('')}</ul>
+    </div>`).join('');
+  } catch (e) {
+    showError(body('okrs'), e);
+  }
+}, REFRESH_MS);
+
+onLangChange(() => {
+  figures.build();
+  groups.build();
+  dirty.unit = dirty.kpisAll = true;
+  batch.schedule();
+  dirty.alerts = true;
+  refreshTasks.now(); refreshPeople.now(); refreshOkrs.now();
+});
+
+async function main() {
+  if (!unitId) {
+    unitId = (await dashboardConfig()).root_unit;
+    figures.alertsUnit = unitId;
+    figures.build();
+    nav?.redraw();
+  }
+  unitSub = live.watch('unit', unitId, onUnit);
+  kpiSub = live.watch('kpis', unitId, onKpis);
+  refreshHistory();
+  refreshTasks();
+  refreshPeople();
+  refreshOkrs();
+}
+quietly(main());

@@ -1,0 +1,208 @@
+// wall.js — owns wall display mode (wall.html?boards=a,b&rotate=20): a kiosk screen that
+// rotates through unit boards, all followed live on one WebSocket so rotation is instant; the
+// clock, each board's "updated N s ago", and banners when the link is down or silent.
+
+import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n.js';
+import {
+  params, wireBanners, frameBatcher, dashboardConfig, markFirstRender, recordPatchMs, perf,
+  setText, quietly, api, esc,
+} from '/js/common.js';
+import { Live, lineOf } from '/js/live.js';
+import { Figures, GroupCards, TileGrid } from '/js/board.js';
+
+const MAX_BOARDS = 30; // the server allows 32 subscriptions per connection
+const RESORT_MS = 15_000;
+const RED_KPIS_N = 20;
+const RED_REFRESH_MS = 10_000;
+
+const live = new Live().start();
+wireBanners(live);
+applyStaticText();
+const $ = sel => document.querySelector(sel);
+
+const figures = new Figures($('#figures'));
+const groups = new GroupCards($('#groups'));
+const grid = new TileGrid($('#tiles'), { sections: false, sort: 'score_asc' });
+let boards = [];
+let subs = new Map();
+let current = 0;
+let shownId = null;
+const redKpis = new Map(); // board id -> {red, at, html, total}
+const dirty = { all: false, header: false, summary: false, children: new Set() };
+const pendingPatches = [];
+const batch = frameBatcher(flush);
+
+function currentSub() { return subs.get(boards[current])?.sub; }
+
+function onFrame(id) {
+  return (s, change) => {
+    if (id !== boards[current]) return; // kept current by live.js; drawn when its turn comes
+    if (change.type === 'error') {
+      renderEmpty(id, change);
+      return;
+    }
+    if (change.type === 'view') dirty.all = true;
+    else {
+      const d = change.data;
+      if (d.children) dirty.all = true;
+      if (d.summary) dirty.summary = true;
+      if (d.unit) dirty.header = true;
+      for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
+      pendingPatches.push(change.applyMs);
+    }
+    batch.schedule();
+  };
+}
+
+function flush() {
+  const t0 = performance.now();
+  const s = currentSub();
+  const v = s?.data;
+  if (!v && shownId !== boards[current]) renderEmpty(boards[current], s?.error);
+  if (v) {
+    if (dirty.all || shownId !== boards[current]) renderBoard(v);
+    else {
+      if (dirty.header) setText($('#title'), v.unit.name);
+      if (dirty.summary) { figures.update(v.summary); groups.update(v.summary?.kpis); quietly(loadRedKpis(shownId, v)); }
+      for (const id of dirty.children) {
+        const line = lineOf(s, 'children', id);
+        if (line) grid.update(line);
+      }
+    }
+  }
+  dirty.all = dirty.header = dirty.summary = false;
+  dirty.children.clear();
+  const renderMs = performance.now() - t0;
+  for (const applyMs of pendingPatches) recordPatchMs(applyMs + renderMs);
+  pendingPatches.length = 0;
+}
+
+/** Draws a whole board: worst tiles first, as many as fit the screen without scrolling. */
+function renderBoard(v) {
+  shownId = boards[current];
+  document.body.dataset.board = shownId;
+  setText($('#title'), v.unit.name);
+  setText($('#board-no'), boards.length > 1 ? t('wall.board_of', { i: current + 1, n: boards.length }) : '');
+  figures.update(v.summary);
+  groups.update(v.summary?.kpis);
+  const children = v.children || [];
+  grid.limit = null;
+  grid.build(children);
+  grid.limit = fittingTiles();
+  if (grid.limit < children.length) grid.build(children);
+  showRedKpis(shownId);
+  quietly(loadRedKpis(shownId, v));
+  updateAgo();
+  perf.fullRenders++;
+  markFirstRender();
+}
+
+/** A board with no data (yet, or an unknown unit): say so rather than keep the last board up. */
+function renderEmpty(id, error) {
+  shownId = id;
+  document.body.dataset.board = id;
+  setText($('#title'), error ? (error.code === 'not_found' ? t('common.not_found', { what: id }) : t('common.error', { message: error.message })) : id);
+  setText($('#board-no'), boards.length > 1 ? t('wall.board_of', { i: current + 1, n: boards.length }) : '');
+  grid.build([]);
+  figures.last = groups.last = null;
+  figures.build();
+  groups.build();
+  $('#red-kpis').innerHTML = '';
+  setText($('#red-total'), '');
+  updateAgo();
+}
+
+/** How many tiles fit the tiles area: columns from the grid's layout, rows from its height. */
+function fittingTiles() {
+  const box = $('#tiles');
+  const tiles = box.querySelector('.tiles');
+  const first = tiles?.firstElementChild;
+  if (!first) return 0;
+  const cs = getComputedStyle(tiles);
+  const cols = cs.gridTemplateColumns.split(' ').filter(Boolean).length || 1;
+  const gap = parseFloat(cs.rowGap) || 0;
+  const rowH = first.getBoundingClientRect().height;
+  const rows = Math.max(1, Math.floor((box.clientHeight + gap) / (rowH + gap)));
+  return cols * rows;
+}
+
+/** The board's red KPI series (REST), fetched when its red count moved, at most every 10 s. */
+async function loadRedKpis(id, v) {
+  const red = v.summary?.kpis?.total?.red;
+  const have = redKpis.get(id);
+  if (have && (have.red === red || Date.now() - have.at < RED_REFRESH_MS)) return;
+  const entry = { red, at: Date.now(), html: have?.html ?? '', total: have?.total ?? null };
+  redKpis.set(id, entry);
+  try {
+    const r = await api(`/units/${encodeURIComponent(id)}/kpis/red?limit=${RED_KPIS_N}`);
+    entry.total = r.total;
+    entry.html = r.kpis.length === 0 ? `<li class="quiet">${esc(t('city.red_kpis.none'))}</li>`
+      : r.kpis.map(k => `<li data-id="${esc(k.code)}@${esc(k.unit?.id)}"><a><span class="rk-name">${esc(k.name)}</span>
+          <span class="rk-unit">${esc(k.unit?.name)}</span><span class="rk-value c-red">${esc(fmt.num(k.value))} ${esc(k.unit_of_measure || '')}</span></a></li>`).join('');
+  } catch {
+    entry.html = '';
+  }
+  if (id === shownId) showRedKpis(id);
+}
+
+function showRedKpis(id) {
+  const e = redKpis.get(id);
+  const list = $('#red-kpis');
+  if (list.innerHTML !== (e?.html ?? '')) list.innerHTML = e?.html ?? '';
+  setText($('#red-total'), e?.total ? `(${fmt.int(e.total)})` : '');
+}
+
+function rotate() {
+  if (boards.length < 2) return;
+  current = (current + 1) % boards.length;
+  dirty.all = true;
+  batch.schedule();
+}
+
+// ---- clock and ages ------------------------------------------------------------------------------
+
+let clockFmt = null;
+function tick() {
+  const now = new Date();
+  clockFmt ??= {
+    time: new Intl.DateTimeFormat(lang === 'vi' ? 'vi-VN' : 'en-GB', { timeZone: TIME_ZONE, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
+  };
+  const time = clockFmt.time.format(now);
+  const date = `${fmt.weekday(now)}, ${fmt.date(now)}`;
+  const clock = $('#clock');
+  if (clock.dataset.date !== date) {
+    clock.dataset.date = date;
+    clock.innerHTML = '<span></span><small></small>';
+    clock.lastChild.textContent = date;
+  }
+  setText(clock.firstChild, time);
+  updateAgo();
+}
+
+function updateAgo() {
+  const s = currentSub();
+  const el = $('[data-field="updated-ago"]');
+  const at = s?.lastFrameAt || 0;
+  setText(el, at ? t('wall.updated_ago', { ago: fmt.ago(at) }) : t('wall.never'));
+  el.classList.toggle('old', !at || Date.now() - at > 60_000);
+}
+
+// ---- start ------------------------------------------------------------------------------------------
+
+async function main() {
+  const cfg = await dashboardConfig();
+  const fromUrl = (params.get('boards') || '').split(',').map(s => s.trim()).filter(Boolean);
+  boards = (fromUrl.length ? fromUrl : cfg.wall.boards).slice(0, MAX_BOARDS);
+  const rotateS = Math.max(3, Number(params.get('rotate')) || cfg.wall.rotate_seconds || 20);
+  document.body.dataset.board = boards[0];
+  for (const id of boards) subs.set(id, live.watch('unit', id, onFrame(id)));
+  setInterval(rotate, rotateS * 1000);
+  // Positions follow scores only now and then: tiles jumping every tick cannot be read.
+  setInterval(() => { dirty.all = true; batch.schedule(); }, RESORT_MS);
+  addEventListener('resize', () => { dirty.all = true; batch.schedule(); });
+}
+
+onLangChange(() => { clockFmt = null; figures.build(); groups.build(); dirty.all = true; batch.schedule(); });
+tick();
+setInterval(tick, 1000);
+quietly(main());
