@@ -137,6 +137,25 @@ async fn main() {
             state["full"],
             page.console_errors.len()
         );
+        // The other screens: from navigation start to their first render of server data.
+        let mut others = Vec::new();
+        for (name, path) in [
+            ("unit board (ward)", "/unit.html?id=hn.p-vinhtuy"),
+            ("unit board (department)", "/unit.html?id=hn.so-xd"),
+            ("alert center (city)", "/alerts.html?unit=hn"),
+            ("wall (city)", "/wall.html?boards=hn"),
+            ("review (city)", "/review.html?unit=hn"),
+        ] {
+            page.navigate(&format!("{base}{path}")).await;
+            page.wait_for("window.__ioc && window.__ioc.firstRenderMs > 0", name)
+                .await;
+            let ms = page.eval("window.__ioc.firstRenderMs").await.as_f64().unwrap();
+            others.push(format!("{name} {ms:.0} ms"));
+        }
+        println!("          first render: {}", others.join(", "));
+        // Leave the page before its server goes, so its reconnect attempts do not run on into
+        // the next rate's figures.
+        page.navigate("about:blank").await;
         for e in &page.console_errors {
             println!(
                 "          console error: {}",
