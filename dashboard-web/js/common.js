@@ -62,6 +62,7 @@ export function dashboardConfig() {
   dashboardPromise ??= api('/dashboard').catch(() => ({}))
     .then(d => ({
       root_unit: d?.root_unit || 'hn',
+      stale_after_seconds: d?.stale_after_seconds || 30,
       wall: { boards: d?.wall?.boards?.length ? d.wall.boards : [d?.root_unit || 'hn'], rotate_seconds: d?.wall?.rotate_seconds || 20 },
     }));
   return dashboardPromise;
@@ -146,10 +147,15 @@ export function renderCrumbs(el, path, unit, link = unitHref) {
 // ---- connection banners ----------------------------------------------------------------------
 
 /**
- * Keeps #banner (link down) and #stale-banner (no frame and no pong for 30 s) in step with a
- * Live client, checked every second so a silent link is noticed without any message arriving.
+ * Keeps #banner (link down) and #stale-banner (data stale) in step with a Live client, checked
+ * every second so a silent link is noticed without any message arriving. Stale means either
+ * nothing from the server (no frame, no pong) for `stale_after_seconds` (30 by default, from
+ * /api/v1/dashboard), or the server saying in its pong that its data clock is that far behind
+ * its wall clock: the link is up but the numbers stopped moving (a stalled writer or database).
  */
 export function wireBanners(live) {
+  let staleMs = 30_000;
+  quietly(dashboardConfig().then(c => { staleMs = c.stale_after_seconds * 1000; }));
   const banner = document.getElementById('banner');
   const stale = document.getElementById('stale-banner');
   const dot = () => document.getElementById('conn-state');
@@ -168,10 +174,14 @@ export function wireBanners(live) {
     if (stale) {
       // Nothing (no frame, no pong) for 30 s: whatever is on screen may be out of date. Also
       // shown during an outage longer than that, beside #banner, so a wall says both.
-      const isStale = lastData > 0 && Date.now() - lastData > 30_000;
+      const silent = lastData > 0 && Date.now() - lastData > staleMs;
+      const lagging = s.open && s.dataLagMs != null && s.dataLagMs > staleMs;
+      const isStale = silent || lagging;
       if (stale.hidden !== !isStale) stale.hidden = !isStale;
       if (isStale) {
-        const text = t('conn.stale', { time: fmt.timeSec(lastData) });
+        const text = silent
+          ? t('conn.stale', { time: fmt.timeSec(lastData) })
+          : t('conn.lagging', { time: fmt.timeSec(Date.parse(s.dataAsOf)) });
         if (stale.textContent !== text) stale.textContent = text;
       }
     }

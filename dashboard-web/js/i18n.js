@@ -16,6 +16,7 @@ const vi = {
   'conn.down': 'Mất kết nối tới máy chủ — đang kết nối lại…',
   'conn.down.since': 'Mất kết nối tới máy chủ từ {time} — đang kết nối lại…',
   'conn.stale': 'Dữ liệu có thể đã cũ: không nhận được cập nhật từ {time}',
+  'conn.lagging': 'Dữ liệu đang chậm: máy chủ chưa cập nhật số liệu từ {time}',
   'conn.live': 'Trực tuyến',
   'conn.offline': 'Mất kết nối',
 
@@ -267,6 +268,7 @@ const en = {
   'conn.down': 'Connection to the server lost — reconnecting…',
   'conn.down.since': 'Connection to the server lost since {time} — reconnecting…',
   'conn.stale': 'Data may be stale: no update received since {time}',
+  'conn.lagging': 'Data is behind: the server has not updated its figures since {time}',
   'conn.live': 'Live',
   'conn.offline': 'Offline',
 

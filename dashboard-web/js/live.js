@@ -52,6 +52,10 @@ export class Live {
       lastMessageAt: this.lastMessageAt,
       lastPongAt: this.lastPongAt,
       lastFrameAt: this.lastFrameAt,
+      // From the last pong: the server's data clock, and (system clock only) how far it is
+      // behind the server's wall clock: a stalled writer or store, while the link is fine.
+      dataAsOf: this.dataAsOf,
+      dataLagMs: this.dataLagMs,
     };
   }
 
@@ -218,6 +222,8 @@ export class Live {
         break;
       case 'pong':
         this.lastPongAt = Date.now();
+        this.dataAsOf = m.as_of ?? null;
+        this.dataLagMs = m.lag_ms ?? null;
         break;
       case 'view':
         this.onView(m);

@@ -72,6 +72,10 @@ pub struct DashboardArgs {
     /// Seconds each wall board stays on screen (default 20).
     #[arg(long, env = "IOC_WALL_ROTATE_SECONDS")]
     pub wall_rotate_seconds: Option<u32>,
+    /// Seconds without news, or of the server's data clock lagging, before screens say their
+    /// data is stale (default 30).
+    #[arg(long, env = "IOC_STALE_AFTER_SECONDS")]
+    pub stale_after_seconds: Option<u32>,
     /// Serve the web UI from this folder instead of the copy built into the binary
     /// (for working on dashboard-web/ without rebuilding).
     #[arg(long, env = "IOC_WEB_DIR")]
@@ -88,6 +92,13 @@ impl DashboardArgs {
         if rotate == 0 {
             anyhow::bail!("wall_rotate_seconds must be above 0");
         }
+        let stale = self
+            .stale_after_seconds
+            .or(file.stale_after_seconds)
+            .unwrap_or(DashboardConfig::default().stale_after_seconds);
+        if stale < 5 {
+            anyhow::bail!("stale_after_seconds must be at least 5 (screens ping every 5 s)");
+        }
         Ok(DashboardConfig {
             root_unit: self.root_unit.clone().or_else(|| file.root_unit.clone()),
             wall_boards: if self.wall_boards.is_empty() {
@@ -96,6 +107,7 @@ impl DashboardArgs {
                 self.wall_boards.clone()
             },
             wall_rotate_seconds: rotate,
+            stale_after_seconds: stale,
             web_dir: self.web_dir.clone().or_else(|| file.web_dir.clone()),
         })
     }

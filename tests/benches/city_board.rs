@@ -149,7 +149,11 @@ async fn main() {
             page.navigate(&format!("{base}{path}")).await;
             page.wait_for("window.__ioc && window.__ioc.firstRenderMs > 0", name)
                 .await;
-            let ms = page.eval("window.__ioc.firstRenderMs").await.as_f64().unwrap();
+            let ms = page
+                .eval("window.__ioc.firstRenderMs")
+                .await
+                .as_f64()
+                .unwrap();
             others.push(format!("{name} {ms:.0} ms"));
         }
         println!("          first render: {}", others.join(", "));

@@ -62,7 +62,33 @@ async fn spawn_app_full(
     rules: &[std::path::PathBuf],
     limits: ioc::http::Limits,
 ) -> TestApp {
-    spawn_app_at(url, rules, limits, "127.0.0.1:0").await
+    spawn_app_at(
+        url,
+        rules,
+        limits,
+        "127.0.0.1:0",
+        ClockMode::Manual,
+        Default::default(),
+    )
+    .await
+}
+
+/// A server with its own SQLite file on the system clock (ticking every second, as in
+/// production) and these web UI settings.
+pub async fn spawn_app_on_system_clock(dashboard: ioc::http::web::DashboardConfig) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/ioc.db", dir.path().display());
+    let mut app = spawn_app_at(
+        &url,
+        &[],
+        Default::default(),
+        "127.0.0.1:0",
+        ClockMode::System,
+        dashboard,
+    )
+    .await;
+    app._dir = Some(dir);
+    app
 }
 
 async fn spawn_app_at(
@@ -70,10 +96,13 @@ async fn spawn_app_at(
     rules: &[std::path::PathBuf],
     limits: ioc::http::Limits,
     bind: &str,
+    clock: ClockMode,
+    dashboard: ioc::http::web::DashboardConfig,
 ) -> TestApp {
-    let (node, tasks) = ioc::open_with_rules(url, ClockMode::Manual, limits, rules)
+    let (mut node, tasks) = ioc::open_with_rules(url, clock, limits, rules)
         .await
         .expect("node opens");
+    node.dashboard = std::sync::Arc::new(dashboard);
     let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
@@ -219,7 +248,15 @@ impl Stopped {
             max_body_bytes: 1024 * 1024,
             ..Default::default()
         };
-        let mut app = spawn_app_at(&self.url, &[], limits, &self.addr).await;
+        let mut app = spawn_app_at(
+            &self.url,
+            &[],
+            limits,
+            &self.addr,
+            ClockMode::Manual,
+            Default::default(),
+        )
+        .await;
         app._dir = self.dir;
         app
     }

@@ -407,3 +407,76 @@ async fn the_unit_board_drills_down_to_tasks_and_people_and_the_review_shows_its
     expect_no_errors(&page, "review").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_wall_says_its_data_is_stale_when_the_server_stops_updating_and_clears_when_it_resumes() {
+    let test =
+        "a_wall_says_its_data_is_stale_when_the_server_stops_updating_and_clears_when_it_resumes";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    // The system clock, as in production: the server's data clock moves every second through
+    // the writer, so a writer that cannot commit shows as a data clock falling behind.
+    let app = ioc_tests::spawn_app_on_system_clock(ioc::http::web::DashboardConfig {
+        stale_after_seconds: 5,
+        ..Default::default()
+    })
+    .await;
+    for unit in ioc_tests::fixture_catalog()["units"].as_array().unwrap() {
+        let (status, body) = app.post("/api/v1/units", unit).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut page = browser.page().await;
+    screen_size(&mut page, 1920, 1080).await;
+    page.navigate(&app.url("/wall.html?boards=hn")).await;
+    page.wait_for(
+        "document.body.dataset.board === 'hn' && !!document.querySelector('[data-unit=\"p-1\"]')",
+        "the wall",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.getElementById('stale-banner').hidden")
+            .await,
+        json!(true)
+    );
+
+    // Another connection holds SQLite's write lock: the server answers, its link is fine, but
+    // it cannot commit, so its figures stop moving.
+    use sqlx::Connection;
+    let mut lock = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("a second connection");
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut lock)
+        .await
+        .expect("the write lock");
+    page.wait_for(
+        "document.getElementById('stale-banner').hidden === false",
+        "the stale-data banner",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.getElementById('banner').hidden").await,
+        json!(true),
+        "the link itself is up"
+    );
+    let text = page
+        .eval("document.getElementById('stale-banner').textContent")
+        .await;
+    assert!(
+        text.as_str().is_some_and(|t| t.contains("chưa cập nhật")),
+        "it says the figures are behind: {text}"
+    );
+    page.screenshot("wall-stale").await;
+    sqlx::query("ROLLBACK")
+        .execute(&mut lock)
+        .await
+        .expect("release");
+    page.wait_for(
+        "document.getElementById('stale-banner').hidden === true",
+        "the stale banner clearing once the server commits again",
+    )
+    .await;
+    expect_no_errors(&page, "stale wall").await;
+    app.stop().await;
+}

@@ -39,6 +39,7 @@ async fn upgrade(
         rollup: node.rollup.clone(),
         store: node.store.clone(),
         principal: who,
+        clock: node.clock,
     };
     Ok(ws
         // A small read buffer: a wall display sends a few short messages, and 10,000 idle

@@ -31,6 +31,10 @@ pub struct DashboardConfig {
     /// Seconds each wall board stays on screen.
     #[serde(default = "default_rotate")]
     pub wall_rotate_seconds: u32,
+    /// Screens say their data is stale after this many seconds with no news from the server, or
+    /// when the server's data clock is this far behind (`lag_ms` in the live `pong`).
+    #[serde(default = "default_stale")]
+    pub stale_after_seconds: u32,
     /// Serve the web UI from this folder instead of the embedded copy (development).
     #[serde(default, skip_serializing)]
     pub web_dir: Option<PathBuf>,
@@ -40,12 +44,17 @@ fn default_rotate() -> u32 {
     20
 }
 
+fn default_stale() -> u32 {
+    30
+}
+
 impl Default for DashboardConfig {
     fn default() -> Self {
         DashboardConfig {
             root_unit: None,
             wall_boards: Vec::new(),
             wall_rotate_seconds: default_rotate(),
+            stale_after_seconds: default_stale(),
             web_dir: None,
         }
     }
@@ -55,6 +64,8 @@ impl Default for DashboardConfig {
 pub struct DashboardOut {
     pub root_unit: Option<String>,
     pub time_zone: &'static str,
+    /// See `DashboardConfig::stale_after_seconds`.
+    pub stale_after_seconds: u32,
     pub wall: WallOut,
 }
 
@@ -79,6 +90,7 @@ async fn dashboard(State(node): State<Node>) -> Json<DashboardOut> {
     Json(DashboardOut {
         root_unit: root,
         time_zone: "Asia/Ho_Chi_Minh",
+        stale_after_seconds: c.stale_after_seconds,
         wall: WallOut {
             boards,
             rotate_seconds: c.wall_rotate_seconds,

@@ -25,6 +25,7 @@ pub struct ConnCtx {
     pub rollup: Arc<Rollup>,
     pub store: Arc<dyn Store>,
     pub principal: Principal,
+    pub clock: crate::clock::ClockMode,
 }
 
 /// Whether a read failed because the client's message was over the hard limit.
@@ -197,7 +198,16 @@ async fn read_loop(
         };
         let cmd = match msg {
             ClientMsg::Ping { nonce } => {
-                outbox.message(&ServerMsg::Pong { nonce });
+                let as_of = ctx.rollup.now();
+                outbox.message(&ServerMsg::Pong {
+                    nonce,
+                    as_of: crate::domain::time::format_ts(as_of),
+                    commit: ctx.rollup.commit(),
+                    // A manual clock is moved by hand: its distance from the wall clock says
+                    // nothing about the data.
+                    lag_ms: (ctx.clock == crate::clock::ClockMode::System)
+                        .then(|| (crate::domain::time::now_ms() - as_of).max(0)),
+                });
                 continue;
             }
             ClientMsg::Subscribe { view, id, after } => {

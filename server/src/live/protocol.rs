@@ -80,9 +80,16 @@ pub enum ServerMsg<'a> {
         view: ViewKind,
         id: &'a str,
     },
+    /// Also how a screen knows its data is current: the rollup's clock and commit, and with the
+    /// system clock how far the rollup's clock is behind the wall clock (a stalled writer or
+    /// store shows here while the link itself is fine).
     Pong {
         #[serde(skip_serializing_if = "Option::is_none")]
         nonce: Option<serde_json::Value>,
+        as_of: String,
+        commit: u64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        lag_ms: Option<i64>,
     },
     Error {
         code: ErrorCode,
