@@ -576,7 +576,12 @@ async fn malformed_and_oversized_messages_are_answered_and_survived() {
     let pong = ws.until("pong", |v| v["type"] == "pong").await;
     assert_eq!(pong["nonce"], 7);
     // The pong says how current the data is; a manual clock has no lag to report.
-    assert!(pong["as_of"].as_str().is_some_and(|t| t.ends_with("+07:00")), "{pong}");
+    assert!(
+        pong["as_of"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("+07:00")),
+        "{pong}"
+    );
     assert!(pong["commit"].as_u64().is_some(), "{pong}");
     assert!(pong.get("lag_ms").is_none(), "{pong}");
     // Past the hard limit the connection is closed as the protocol says (1009).
