@@ -19,25 +19,12 @@ const SECONDS: u64 = 30;
 const LOADS: usize = 5;
 
 fn start_demo(rate: u32, dir: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ioc-e2e"))
-        .args(["serve", "--demo", "--log-format", "json"])
-        .args(["--simulate-rate", &rate.to_string()])
-        .env("IOC_BIND", "127.0.0.1:0")
-        .env("DATABASE_URL", format!("sqlite://{}/ioc.db", dir.display()))
-        .env("RUST_LOG", "info")
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("start ioc");
-    let stderr = child.stderr.take().expect("stderr");
-    let rx = ioc_tests::first_in_output(stderr, |line| {
-        let v = serde_json::from_str::<Value>(line).ok()?;
-        v["addr"].as_str().map(String::from)
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(180))
-        .expect("the server logs its address after seeding");
-    (child, format!("http://{addr}"))
+    ioc_tests::start_server_process(
+        env!("CARGO_BIN_EXE_ioc-e2e"),
+        &format!("sqlite://{}/ioc.db", dir.display()),
+        &["--demo", "--simulate-rate", &rate.to_string()],
+        Duration::from_secs(180),
+    )
 }
 
 fn metric(metrics: &Value, name: &str) -> f64 {

@@ -399,9 +399,22 @@ pub fn first_in_output<T: Send + 'static>(
 /// clock and returns it with its base URL, read from its "listening" log line. Address and
 /// database come from the environment, as an operator would set them.
 pub fn start_process(bin: &str, url: &str, extra: &[&str]) -> (std::process::Child, String) {
+    let mut args = vec!["--clock", "manual"];
+    args.extend_from_slice(extra);
+    start_server_process(bin, url, &args, std::time::Duration::from_secs(60))
+}
+
+/// `ioc serve` with these arguments on `url`, bound to a free loopback port; waits up to `wait`
+/// (a demo seed takes a while) for the address it logs.
+pub fn start_server_process(
+    bin: &str,
+    url: &str,
+    args: &[&str],
+    wait: std::time::Duration,
+) -> (std::process::Child, String) {
     let mut child = std::process::Command::new(bin)
-        .args(["serve", "--clock", "manual", "--log-format", "json"])
-        .args(extra)
+        .args(["serve", "--log-format", "json"])
+        .args(args)
         .env("IOC_BIND", "127.0.0.1:0")
         .env("DATABASE_URL", url)
         .env("RUST_LOG", "info")
@@ -414,9 +427,7 @@ pub fn start_process(bin: &str, url: &str, extra: &[&str]) -> (std::process::Chi
         let v = serde_json::from_str::<Value>(line).ok()?;
         v["addr"].as_str().map(String::from)
     });
-    let addr = rx
-        .recv_timeout(std::time::Duration::from_secs(60))
-        .expect("the server logs its address");
+    let addr = rx.recv_timeout(wait).expect("the server logs its address");
     (child, format!("http://{addr}"))
 }
 

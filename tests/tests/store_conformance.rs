@@ -247,6 +247,54 @@ async fn conformance(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(store.load().await.unwrap().observations[0].value, 91.0);
+    // Every period of a series, not only the newest, for history and sparklines.
+    let history = store.observations_of(&["p1".to_string()]).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .map(|o| (o.period.label().to_string(), o.value))
+            .collect::<Vec<_>>(),
+        [("2026-09".to_string(), 80.0), ("2026-10".to_string(), 91.0)],
+        "by period, oldest first"
+    );
+    assert!(store
+        .observations_of(&["so".to_string()])
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(store.observations_of(&[]).await.unwrap().len(), 2);
+    // Logged events by kind and entity, oldest first by event time.
+    let later = EventRecord {
+        id: "e9".into(),
+        kind: "kr_checkin".into(),
+        entity: "kr1".into(),
+        at: 50,
+        received_at: 51,
+        body: "{\"value\":7}".into(),
+    };
+    let earlier = EventRecord {
+        id: "e8".into(),
+        at: 40,
+        body: "{\"value\":3}".into(),
+        ..later.clone()
+    };
+    store.commit(&[later, earlier], &[]).await.unwrap();
+    let checkins = store
+        .events_of("kr_checkin", &["kr1".to_string(), "kr2".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(
+        checkins
+            .iter()
+            .map(|e| e.id.to_string())
+            .collect::<Vec<_>>(),
+        ["e8", "e9"]
+    );
+    assert!(store
+        .events_of("task", &["kr1".to_string()])
+        .await
+        .unwrap()
+        .is_empty());
 
     // The SQL aggregates agree with the rollup built from the same rows.
     let now = ts("2026-11-20T00:00:00+07:00");
@@ -346,6 +394,14 @@ async fn conformance(store: Arc<dyn Store>) {
         [first[0], first[2], second[0]]
     );
     assert_eq!(store.alert_history_after(0, &[], 2).await.unwrap().len(), 2);
+    // A week's history: from inclusive, to exclusive, oldest first, by subtree.
+    let week = store.alert_history_between(&[], 2, 4).await.unwrap();
+    assert_eq!(week.iter().map(|h| h.at).collect::<Vec<_>>(), [2, 3]);
+    let week_p1 = store
+        .alert_history_between(&["p1".to_string()], 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(week_p1.iter().map(|h| h.at).collect::<Vec<_>>(), [1, 3, 4]);
     let live = store.load_alerts().await.unwrap();
     assert_eq!(live, vec![row("r1", "so", "so", "{\"acked\":true}")]);
     let q = HistoryQuery {

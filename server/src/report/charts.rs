@@ -253,27 +253,54 @@ fn no_data<DB: DrawingBackend>(
     ))
 }
 
-/// Overdue work at each day's end over the 14 days: last week grey, this week red.
-fn overdue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Labels) -> Drawn<DB> {
-    let pts = &r.overdue_trend;
-    let top = pts.iter().map(|p| p.overdue).max().unwrap_or(0).max(4) as f64 * 1.2;
+type CountChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart of counts: a captioned plot over `x` (the chart draws its own x labels) and 0..`top`,
+/// with horizontal grid lines and whole-number y labels named `y_desc`.
+fn count_axes<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: String,
+    x: std::ops::Range<f64>,
+    top: f64,
+    x_label_area: u32,
+    y_desc: &str,
+) -> Result<CountChart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     let mut chart = ChartBuilder::on(root)
-        .caption(caption(l.overdue_title, r), text(22))
+        .caption(title, text(22))
         .margin(20)
-        .x_label_area_size(48)
+        .x_label_area_size(x_label_area)
         .y_label_area_size(64)
-        .build_cartesian_2d(-0.5f64..13.5f64, 0f64..top)?;
+        .build_cartesian_2d(x, 0f64..top)?;
     chart
         .configure_mesh()
         .disable_x_mesh()
         .x_labels(0)
         .y_labels(6)
         .y_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc(l.overdue)
+        .y_desc(y_desc)
         .label_style(text(14))
         .axis_desc_style(text(14))
         .light_line_style(RGBColor(240, 240, 240))
         .draw()?;
+    Ok(chart)
+}
+
+/// Overdue work at each day's end over the 14 days: last week grey, this week red.
+fn overdue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Labels) -> Drawn<DB> {
+    let pts = &r.overdue_trend;
+    let top = pts.iter().map(|p| p.overdue).max().unwrap_or(0).max(4) as f64 * 1.2;
+    let mut chart = count_axes(
+        root,
+        caption(l.overdue_title, r),
+        -0.5..13.5,
+        top,
+        48,
+        l.overdue,
+    )?;
     // The Monday between the two weeks.
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(6.5, 0.0), (6.5, top)],
@@ -339,23 +366,7 @@ fn kpis<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Label
     let this = row(&r.figures.this.kpis);
     let top = last.iter().chain(&this).copied().max().unwrap_or(0).max(4) as f64 * 1.2;
     let colours = [GREEN_C, YELLOW_C, RED_C, GREY_C];
-    let mut chart = ChartBuilder::on(root)
-        .caption(caption(l.kpis_title, r), text(22))
-        .margin(20)
-        .x_label_area_size(40)
-        .y_label_area_size(64)
-        .build_cartesian_2d(-0.6f64..3.6f64, 0f64..top)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .y_desc(l.series)
-        .label_style(text(14))
-        .axis_desc_style(text(14))
-        .light_line_style(RGBColor(240, 240, 240))
-        .draw()?;
+    let mut chart = count_axes(root, caption(l.kpis_title, r), -0.6..3.6, top, 40, l.series)?;
     for (week, values, pale, x0, x1) in [
         (l.last_week, last, true, -0.38, -0.02),
         (l.this_week, this, false, 0.02, 0.38),

@@ -37,6 +37,40 @@ pub const LATEST_OBSERVATIONS: &str = "SELECT o.kpi_code, o.unit_id, o.period, o
 
 pub const TASK_COLUMNS: &str = "id, title, unit_id, responsible_id, accountable_id, consulted, informed, key_result_id, start_at, deadline, expected_output, progress, status, quality, submitted_at, done_at, plan_v, assignment_v, progress_v, status_v";
 
+/// ` {keyword} unit_id IN (...)` when `units` is not empty (empty means every unit).
+pub fn push_units<DB>(qb: &mut sqlx::QueryBuilder<'_, DB>, keyword: &str, units: &[String])
+where
+    DB: sqlx::Database,
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    if units.is_empty() {
+        return;
+    }
+    qb.push(keyword).push(" unit_id IN (");
+    let mut sep = qb.separated(", ");
+    for u in units {
+        sep.push_bind(u.clone());
+    }
+    qb.push(")");
+}
+
+/// An alert history row as selected: seq, rule, subject, unit_id, kind, severity, at, body.
+pub type HistoryTuple = (i64, String, String, String, String, String, i64, String);
+
+pub fn history_row(t: HistoryTuple) -> crate::store::AlertHistoryRow {
+    let (seq, rule, subject, unit, kind, severity, at, body) = t;
+    crate::store::AlertHistoryRow {
+        seq,
+        rule,
+        subject,
+        unit,
+        kind,
+        severity,
+        at,
+        body,
+    }
+}
+
 /// `SET col = excluded.col` for every column but the key.
 pub fn set_excluded(columns: &str, key: &[&str]) -> String {
     columns
@@ -448,20 +482,10 @@ macro_rules! sql_store_impl {
             ) -> Result<Vec<$crate::store::AlertHistoryRow>, $crate::store::StoreError> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT seq, rule, subject, unit_id, kind, severity, at, body FROM alert_history WHERE seq > ");
                 qb.push_bind(after);
-                if !units.is_empty() {
-                    qb.push(" AND unit_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for u in units {
-                        sep.push_bind(u.clone());
-                    }
-                    qb.push(")");
-                }
+                $crate::store::sql::push_units(&mut qb, " AND", units);
                 qb.push(" ORDER BY seq LIMIT ").push_bind(limit);
-                let rows: Vec<(i64, String, String, String, String, String, i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(seq, rule, subject, unit, kind, severity, at, body)| $crate::store::AlertHistoryRow { seq, rule, subject, unit, kind, severity, at, body })
-                    .collect())
+                let rows: Vec<$crate::store::sql::HistoryTuple> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map($crate::store::sql::history_row).collect())
             }
 
             async fn alert_history_between(
@@ -472,32 +496,15 @@ macro_rules! sql_store_impl {
             ) -> Result<Vec<$crate::store::AlertHistoryRow>, $crate::store::StoreError> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT seq, rule, subject, unit_id, kind, severity, at, body FROM alert_history WHERE at >= ");
                 qb.push_bind(from).push(" AND at < ").push_bind(to);
-                if !units.is_empty() {
-                    qb.push(" AND unit_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for u in units {
-                        sep.push_bind(u.clone());
-                    }
-                    qb.push(")");
-                }
+                $crate::store::sql::push_units(&mut qb, " AND", units);
                 qb.push(" ORDER BY seq");
-                let rows: Vec<(i64, String, String, String, String, String, i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(seq, rule, subject, unit, kind, severity, at, body)| $crate::store::AlertHistoryRow { seq, rule, subject, unit, kind, severity, at, body })
-                    .collect())
+                let rows: Vec<$crate::store::sql::HistoryTuple> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map($crate::store::sql::history_row).collect())
             }
 
             async fn observations_of(&self, units: &[String]) -> Result<Vec<$crate::domain::Observation>, $crate::store::StoreError> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT kpi_code, unit_id, period, value, source, entered_by, at FROM observations");
-                if !units.is_empty() {
-                    qb.push(" WHERE unit_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for u in units {
-                        sep.push_bind(u.clone());
-                    }
-                    qb.push(")");
-                }
+                $crate::store::sql::push_units(&mut qb, " WHERE", units);
                 qb.push(" ORDER BY kpi_code, unit_id, period_start");
                 let rows: Vec<$crate::store::rows::ObservationRow> = qb.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter().map($crate::domain::Observation::try_from).collect()
@@ -540,14 +547,7 @@ macro_rules! sql_store_impl {
 
             async fn alert_history(&self, q: &$crate::store::HistoryQuery) -> Result<Vec<$crate::store::AlertHistoryRow>, $crate::store::StoreError> {
                 let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT seq, rule, subject, unit_id, kind, severity, at, body FROM alert_history WHERE 1 = 1");
-                if !q.units.is_empty() {
-                    qb.push(" AND unit_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for u in &q.units {
-                        sep.push_bind(u.clone());
-                    }
-                    qb.push(")");
-                }
+                $crate::store::sql::push_units(&mut qb, " AND", &q.units);
                 if let Some(r) = &q.rule {
                     qb.push(" AND rule = ").push_bind(r.clone());
                 }
@@ -558,11 +558,8 @@ macro_rules! sql_store_impl {
                     qb.push(" AND seq < ").push_bind(b);
                 }
                 qb.push(" ORDER BY seq DESC LIMIT ").push_bind(q.limit);
-                let rows: Vec<(i64, String, String, String, String, String, i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(seq, rule, subject, unit, kind, severity, at, body)| $crate::store::AlertHistoryRow { seq, rule, subject, unit, kind, severity, at, body })
-                    .collect())
+                let rows: Vec<$crate::store::sql::HistoryTuple> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map($crate::store::sql::history_row).collect())
             }
 
             async fn add_silence(&self, s: &$crate::store::SilenceRow) -> Result<i64, $crate::store::StoreError> {
