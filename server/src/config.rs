@@ -97,7 +97,7 @@ impl DashboardArgs {
             .or(file.stale_after_seconds)
             .unwrap_or(DashboardConfig::default().stale_after_seconds);
         if stale < 5 {
-            anyhow::bail!("stale_after_seconds must be at least 5 (screens ping every 5 s)");
+            anyhow::bail!("stale_after_seconds must be at least 5");
         }
         Ok(DashboardConfig {
             root_unit: self.root_unit.clone().or_else(|| file.root_unit.clone()),

@@ -67,30 +67,14 @@ async fn two_weeks() -> TestApp {
         {"type": "kr_checkin", "id": "c1", "at": "2026-11-10T09:00:00+07:00", "key_result": "kr-1", "value": 50, "confidence": 5},
     ]))
     .await;
-    app.set_clock("2026-11-11T10:00:00+07:00").await;
-    app.ingest(json!([status(
-        "s-t2a",
-        "2026-11-11T10:00:00+07:00",
-        "t2",
-        "submitted"
-    )]))
-    .await;
-    app.set_clock("2026-11-12T10:00:00+07:00").await;
-    app.ingest(json!([status(
-        "s-t2b",
-        "2026-11-12T10:00:00+07:00",
-        "t2",
-        "accepted"
-    )]))
-    .await;
-    app.set_clock("2026-11-13T09:00:00+07:00").await;
-    app.ingest(json!([status(
-        "s-t5",
-        "2026-11-13T09:00:00+07:00",
-        "t5",
-        "cancelled"
-    )]))
-    .await;
+    for (id, at, task, to) in [
+        ("s-t2a", "2026-11-11T10:00:00+07:00", "t2", "submitted"),
+        ("s-t2b", "2026-11-12T10:00:00+07:00", "t2", "accepted"),
+        ("s-t5", "2026-11-13T09:00:00+07:00", "t5", "cancelled"),
+    ] {
+        app.set_clock(at).await;
+        app.ingest(json!([status(id, at, task, to)])).await;
+    }
 
     app.set_clock("2026-11-18T10:00:00+07:00").await;
     app.ingest(json!([
@@ -99,22 +83,13 @@ async fn two_weeks() -> TestApp {
         {"type": "kr_checkin", "id": "c2", "at": "2026-11-18T10:00:00+07:00", "key_result": "kr-3", "value": 90, "confidence": 6},
     ]))
     .await;
-    app.set_clock("2026-11-19T09:00:00+07:00").await;
-    app.ingest(json!([status(
-        "s-t3a",
-        "2026-11-19T09:00:00+07:00",
-        "t3",
-        "submitted"
-    )]))
-    .await;
-    app.set_clock("2026-11-19T15:00:00+07:00").await;
-    app.ingest(json!([status(
-        "s-t3b",
-        "2026-11-19T15:00:00+07:00",
-        "t3",
-        "accepted"
-    )]))
-    .await;
+    for (id, at, task, to) in [
+        ("s-t3a", "2026-11-19T09:00:00+07:00", "t3", "submitted"),
+        ("s-t3b", "2026-11-19T15:00:00+07:00", "t3", "accepted"),
+    ] {
+        app.set_clock(at).await;
+        app.ingest(json!([status(id, at, task, to)])).await;
+    }
     app.set_clock(NOW).await;
     app
 }

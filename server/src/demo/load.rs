@@ -20,7 +20,7 @@ use tokio::sync::mpsc;
 /// Largest batch sent to the writer; below the ingest limit, large enough to commit in bulk.
 pub const BATCH: usize = 5_000;
 
-pub const DAY: i64 = 86_400_000;
+pub use crate::domain::time::DAY;
 const HOUR: i64 = 3_600_000;
 const VN_OFFSET: i64 = 7 * HOUR;
 

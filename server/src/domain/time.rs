@@ -10,6 +10,9 @@ pub type Ts = i64;
 
 const VN_OFFSET_SECS: i32 = 7 * 3600;
 
+/// A day in milliseconds (Vietnam has no daylight saving time, so every day is this long).
+pub const DAY: Ts = 86_400_000;
+
 pub fn vn() -> FixedOffset {
     FixedOffset::east_opt(VN_OFFSET_SECS).expect("UTC+7 is a valid offset")
 }

@@ -4,7 +4,8 @@
 
 use super::error::ApiError;
 use crate::auth::{can_view, Principal, Target};
-use crate::domain::{KpiStatus, Ts};
+use crate::domain::time::DAY;
+use crate::domain::KpiStatus;
 use crate::rollup::lists::{Due, OkrList, PeopleList, RedKpis, TaskList};
 use crate::rollup::view::UnitRef;
 use crate::Node;
@@ -14,8 +15,6 @@ use axum::{Json, Router};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::{OpenApi, ToSchema};
-
-const DAY: Ts = 86_400_000;
 
 pub fn router() -> Router<Node> {
     Router::new()

@@ -15,7 +15,7 @@ use crate::domain::time::format_ts;
 use crate::domain::{Id, KeyResult, Kpi, KpiStatus, Objective, Observation, Unit};
 use crate::rollup::history::TaskDates;
 use crate::rollup::score::{ScoreInputs, Scored};
-use crate::rollup::view::{KpiCounts, UnitRef};
+use crate::rollup::view::{round4, KpiCounts, UnitRef};
 use crate::rollup::Rollup;
 use crate::store::{AlertHistoryRow, Store};
 use serde::{Deserialize, Serialize};
@@ -282,27 +282,6 @@ pub async fn review(
     .map_err(|e| ReportError::Internal(format!("the review computation failed: {e}")))
 }
 
-fn unit_ref(u: &Unit) -> UnitRef {
-    UnitRef {
-        id: u.id.to_string(),
-        name: u.name.clone(),
-        level: u.level,
-    }
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
-
-fn counts(row: &[i64; 4]) -> KpiCounts {
-    KpiCounts {
-        green: row[KpiStatus::Green.index()],
-        yellow: row[KpiStatus::Yellow.index()],
-        red: row[KpiStatus::Red.index()],
-        no_data: row[KpiStatus::NoData.index()],
-    }
-}
-
 fn scored(tasks: &TaskTally, kpi: &[i64; 4]) -> Scored {
     Scored::of(&ScoreInputs {
         kpi_green: kpi[KpiStatus::Green.index()],
@@ -328,7 +307,7 @@ pub fn build(i: Inputs) -> Review {
     let w = &i.weeks;
     let ends = [w.last.to, w.this.to];
     let root = &i.units[0];
-    let refs: HashMap<&Id, UnitRef> = i.units.iter().map(|u| (&u.id, unit_ref(u))).collect();
+    let refs: HashMap<&Id, UnitRef> = i.units.iter().map(|u| (&u.id, UnitRef::from(u))).collect();
     let mut own: HashMap<&Id, Own> = i.units.iter().map(|u| (&u.id, Own::default())).collect();
     let mut children: HashMap<&Id, Vec<&Id>> = HashMap::new();
     for u in &i.units[1..] {
@@ -435,7 +414,10 @@ pub fn build(i: Inputs) -> Review {
                 objective: o.id.to_string(),
                 objective_title: o.title.clone(),
                 period: o.period.label().to_string(),
-                unit: refs.get(&o.unit).cloned().unwrap_or_else(|| unit_ref(root)),
+                unit: refs
+                    .get(&o.unit)
+                    .cloned()
+                    .unwrap_or_else(|| UnitRef::from(root)),
                 value,
                 progress: round4(progress),
                 progress_last_week: round4(key_result_progress(kr, value_last)),
@@ -484,7 +466,7 @@ pub fn build(i: Inputs) -> Review {
         overdue: whole.tasks[e].overdue,
         overdue_ratio: whole.tasks[e].overdue_ratio().map(round4),
         on_time_rate: whole.tasks[e].on_time_rate().map(round4),
-        kpis: counts(&whole.kpi[e]),
+        kpis: KpiCounts::from_row(&whole.kpi[e]),
         alerts_fired: alerts[e],
         key_results_avg_progress: kr_avg[e],
     };
@@ -530,7 +512,7 @@ pub fn build(i: Inputs) -> Review {
         .collect();
 
     Review {
-        unit: unit_ref(root),
+        unit: UnitRef::from(root),
         week: w.week.to_string(),
         previous_week: w.previous.to_string(),
         this_week: Span {

@@ -7,7 +7,7 @@ use crate::domain::Ts;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
 use std::fmt;
 
-const DAY: Ts = 86_400_000;
+use crate::domain::time::DAY;
 
 /// An ISO 8601 week: the year that owns its Thursday and its number, 1 to 52 or 53.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -25,16 +25,10 @@ impl Rollup {
     /// `id` and every unit below it, each before its children; empty for an unknown unit.
     pub fn subtree_units(&self, id: &str) -> Vec<Unit> {
         let st = self.read();
-        let mut out = Vec::new();
-        let mut stack: Vec<&Id> = st.units.get(id).map(|n| &n.unit.id).into_iter().collect();
-        while let Some(u) = stack.pop() {
-            if let Some(n) = st.units.get(u) {
-                // Reversed so children come out in id order.
-                stack.extend(n.children.iter().rev());
-                out.push(n.unit.clone());
-            }
-        }
-        out
+        st.subtree(id)
+            .iter()
+            .filter_map(|u| st.units.get(u).map(|n| n.unit.clone()))
+            .collect()
     }
 
     /// The dates of every task owned by one of `units`. One pass over the task map: a city

@@ -4,7 +4,7 @@
 //! by the subtree (about 10 ms for the demo city's 100,000 tasks), so the pages fetch them when a
 //! figure they summarise changes, not on every frame.
 
-use super::view::UnitRef;
+use super::view::{round4, UnitRef};
 use super::{Rollup, State};
 use crate::domain::time::format_ts;
 use crate::domain::{Id, IndexGroup, KpiStatus, KrDirection, TaskStatus, Thresholds, Ts};
@@ -134,21 +134,9 @@ pub struct RedKpis {
     pub kpis: Vec<RedKpi>,
 }
 
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
-}
-
 impl State {
     fn subtree_set(&self, id: &str) -> HashSet<Id> {
-        let mut out = HashSet::new();
-        let mut stack = vec![Id::from(id)];
-        while let Some(u) = stack.pop() {
-            if let Some(n) = self.units.get(&u) {
-                stack.extend(n.children.iter().cloned());
-                out.insert(u);
-            }
-        }
-        out
+        self.subtree(id).into_iter().collect()
     }
 
     fn person_ref(&self, id: &Id) -> PersonRef {

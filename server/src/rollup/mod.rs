@@ -288,22 +288,9 @@ impl Rollup {
     pub fn ancestors(&self, id: &str) -> Vec<Id> {
         self.read().chain(id)
     }
-    /// `id` and every unit below it.
+    /// `id` and every unit below it, each before its children (empty for an unknown unit).
     pub fn subtree(&self, id: &str) -> Vec<Id> {
-        let st = self.read();
-        let mut out = Vec::new();
-        let mut stack: Vec<Id> = st
-            .units
-            .get(id)
-            .map(|n| vec![n.unit.id.clone()])
-            .unwrap_or_default();
-        while let Some(u) = stack.pop() {
-            if let Some(n) = st.units.get(&u) {
-                stack.extend(n.children.iter().cloned());
-            }
-            out.push(u);
-        }
-        out
+        self.read().subtree(id)
     }
     pub fn kpis(&self) -> Vec<Kpi> {
         self.read().kpis.values().cloned().collect()
@@ -357,6 +344,21 @@ pub struct RollupDump {
 }
 
 impl State {
+    /// `id` and every unit below it, depth first, each before its children and siblings in id
+    /// order (empty for an unknown unit).
+    pub(crate) fn subtree(&self, id: &str) -> Vec<Id> {
+        let mut out = Vec::new();
+        let mut stack: Vec<&Id> = self.units.get(id).map(|n| &n.unit.id).into_iter().collect();
+        while let Some(u) = stack.pop() {
+            if let Some(n) = self.units.get(u) {
+                // Reversed so the stack hands out children in id order.
+                stack.extend(n.children.iter().rev());
+                out.push(u.clone());
+            }
+        }
+        out
+    }
+
     /// The chain from `id` up to its root, `id` first. Depth is small (city, department,
     /// division), so walking parents beats keeping ancestor lists current through moves.
     pub fn chain(&self, id: &str) -> Vec<Id> {

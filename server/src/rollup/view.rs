@@ -6,20 +6,24 @@ use super::score::{ScoreInputs, Scored};
 use super::{Rollup, State, TaskAgg, UnitAgg};
 use crate::domain::time::format_ts;
 use crate::domain::{
-    Frequency, Id, IndexGroup, KpiStatus, Progress, TaskStatus, Thresholds, Ts, UnitLevel,
+    Frequency, Id, IndexGroup, KpiStatus, Progress, TaskStatus, Thresholds, Ts, Unit, UnitLevel,
 };
 use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Ratios, means and pace on the wire to 4 decimals (0.01 % of a ratio): what a person can
 /// read, and a city view a sixth smaller than with every float's 17 digits.
-fn round4<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64((x * 1e4).round() / 1e4)
+pub(crate) fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+fn round4_ser<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(round4(*x))
 }
 
 fn round4_opt<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
     match x {
-        Some(v) => s.serialize_some(&((v * 1e4).round() / 1e4)),
+        Some(v) => s.serialize_some(&round4(*v)),
         None => s.serialize_none(),
     }
 }
@@ -95,12 +99,12 @@ pub struct KrPace {
     pub period: String,
     pub count: i64,
     /// Mean progress from start to target, 0..1.
-    #[serde(serialize_with = "round4")]
+    #[serde(serialize_with = "round4_ser")]
     pub avg_progress: f64,
     /// Share of the period elapsed, 0..1: where progress should be by now.
     pub elapsed: f64,
     /// avg_progress - elapsed: negative means behind pace.
-    #[serde(serialize_with = "round4")]
+    #[serde(serialize_with = "round4_ser")]
     pub pace_gap: f64,
 }
 
@@ -113,7 +117,7 @@ pub struct KpiCounts {
 }
 
 impl KpiCounts {
-    fn from_row(row: &[i64; 4]) -> Self {
+    pub(crate) fn from_row(row: &[i64; 4]) -> Self {
         KpiCounts {
             green: row[KpiStatus::Green.index()],
             yellow: row[KpiStatus::Yellow.index()],
@@ -182,7 +186,7 @@ fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
                 let avg = k.progress_ppm_sum as f64 / k.count.max(1) as f64 / 1e6;
                 // To 0.01 %: finer than anyone reads, and it keeps a view from changing with
                 // every clock second, so live screens get a frame only when a figure moves.
-                let elapsed = (k.period.elapsed(now) * 1e4).round() / 1e4;
+                let elapsed = round4(k.period.elapsed(now));
                 KrPace {
                     period: k.period.label().to_string(),
                     count: k.count,
@@ -295,13 +299,19 @@ pub struct KpiBoard {
     pub kpis: Vec<KpiLine>,
 }
 
+impl From<&Unit> for UnitRef {
+    fn from(u: &Unit) -> Self {
+        UnitRef {
+            id: u.id.to_string(),
+            name: u.name.clone(),
+            level: u.level,
+        }
+    }
+}
+
 impl State {
     pub(crate) fn unit_ref(&self, id: &Id) -> Option<UnitRef> {
-        self.units.get(id).map(|n| UnitRef {
-            id: n.unit.id.to_string(),
-            name: n.unit.name.clone(),
-            level: n.unit.level,
-        })
+        self.units.get(id).map(|n| UnitRef::from(&n.unit))
     }
 }
 
