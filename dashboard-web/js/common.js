@@ -3,6 +3,7 @@
 // performance record (window.__ioc) and the inline SVG sparkline.
 
 import { t, lang, setLang, applyStaticText, fmt, onLangChange } from '/js/i18n.js';
+import { PING_EVERY_MS } from '/js/live.js';
 
 const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Every string from the server goes through this before it meets innerHTML. */
@@ -174,14 +175,16 @@ export function wireBanners(live) {
     if (stale) {
       // Nothing (no frame, no pong) for 30 s: whatever is on screen may be out of date. Also
       // shown during an outage longer than that, beside #banner, so a wall says both.
-      const silent = lastData > 0 && Date.now() - lastData > staleMs;
+      // Pongs come once per ping period, so silence only counts beyond one period on top.
+      const silent = lastData > 0 && Date.now() - lastData > staleMs + PING_EVERY_MS;
       const lagging = s.open && s.dataLagMs != null && s.dataLagMs > staleMs;
       const isStale = silent || lagging;
       if (stale.hidden !== !isStale) stale.hidden = !isStale;
       if (isStale) {
-        const text = silent
-          ? t('conn.stale', { time: fmt.timeSec(lastData) })
-          : t('conn.lagging', { time: fmt.timeSec(Date.parse(s.dataAsOf)) });
+        // The server's own word on its data is the more precise one.
+        const text = lagging
+          ? t('conn.lagging', { time: fmt.timeSec(Date.parse(s.dataAsOf)) })
+          : t('conn.stale', { time: fmt.timeSec(lastData) });
         if (stale.textContent !== text) stale.textContent = text;
       }
     }

@@ -2,7 +2,7 @@
 // views kept current from snapshot + patches, the alert feed with resume by last id, the
 // app-level ping, dead-link detection, reconnect with backoff and resubscription.
 
-const PING_EVERY_MS = 5_000;
+export const PING_EVERY_MS = 5_000;
 const DEAD_AFTER_MS = 15_000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
