@@ -36,6 +36,19 @@ enum Command {
     /// Check alert rule files, or run rule tests.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; print the entry count and head hash, or the first entry that was
+    /// changed, removed or reordered (exit 1).
+    Verify {
+        #[arg(long, env = "DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -69,6 +82,9 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => crate::bench::run(args).await,
             Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
             Command::Rules(RulesCommand::Test { files }) => rules_test(&files),
+            Command::Audit(AuditCommand::Verify { database_url }) => {
+                audit_verify(&database_url).await
+            }
         }
     });
     match result {
@@ -77,6 +93,26 @@ pub fn main() -> ExitCode {
             eprintln!("ioc: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn audit_verify(database_url: &str) -> anyhow::Result<()> {
+    let store = crate::store::connect(database_url).await?;
+    let verdict = crate::audit::verify_store(&*store).await?;
+    if verdict.ok {
+        println!(
+            "audit trail intact: {} entries; head {}",
+            verdict.entries, verdict.head
+        );
+        Ok(())
+    } else {
+        anyhow::bail!(
+            "audit trail broken at entry {}: {} ({} entries verified before it; last good head {})",
+            verdict.broken_at.unwrap_or_default(),
+            verdict.reason.unwrap_or_default(),
+            verdict.entries,
+            verdict.head
+        )
     }
 }
 
@@ -96,6 +132,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         node.clone(),
         tasks.shutdown_signal(),
     ));
+    let admin_password = std::env::var("IOC_ADMIN_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty());
+    if let Some(one_time) = crate::auth::first_run(&node, admin_password).await? {
+        // Standard output, once: never into the logs.
+        println!(
+            "First run: created account 'admin' (admin of the whole tree) with the one-time password\n\n    {one_time}\n\nSign in at the web UI and choose a new one; it is not shown again."
+        );
+    }
     if settings.demo {
         let size = match settings.demo_size {
             DemoSizeArg::Full => DemoSize::full(),
@@ -115,6 +160,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "demo city ready"
         );
+        for (id, grant) in crate::demo::create_accounts(&node).await? {
+            tracing::info!(account = %id, %grant, "demo account created (password in README)");
+        }
         if settings.simulate_rate > 0 {
             let sim = crate::demo::spawn_simulator(
                 node.writer.clone(),
@@ -202,7 +250,7 @@ fn spawn_reload_on_sighup(
                     _ = hup.recv() => match crate::rules::files::load(&node.rule_files) {
                         Ok(set) => {
                             let n = set.len();
-                            match node.writer.alert(crate::ingest::writer::AlertAction::ReloadRules(set)).await {
+                            match node.writer.alert(crate::ingest::writer::AlertAction::ReloadRules(set), &crate::auth::Actor::system("rules-reload")).await {
                                 Ok(_) => tracing::info!(rules = n, "rules reloaded on SIGHUP"),
                                 Err(e) => tracing::error!(error = %e, "rule reload failed"),
                             }

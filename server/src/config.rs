@@ -55,6 +55,51 @@ pub struct ServeArgs {
     pub live: LiveArgs,
     #[command(flatten)]
     pub dashboard: DashboardArgs,
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// Sessions and throttles; in a config file they sit in an `[auth]` table.
+#[derive(Debug, Clone, Default, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthArgs {
+    /// Hours a sign-in lasts (default 12).
+    #[arg(long, env = "IOC_SESSION_HOURS")]
+    pub session_hours: Option<u32>,
+    /// Requests per minute per credential (default 600; 0 turns the limit off).
+    #[arg(long, env = "IOC_RATE_LIMIT_PER_MINUTE")]
+    pub rate_limit_per_minute: Option<u32>,
+    /// Requests a credential may make at once above that pace (default 120).
+    #[arg(long, env = "IOC_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
+    /// Mark the session cookie Secure and send HSTS: set it when clients reach the server
+    /// over HTTPS (a TLS proxy in front).
+    #[arg(long, env = "IOC_SECURE_COOKIES")]
+    #[serde(default)]
+    pub secure_cookies: bool,
+}
+
+impl AuthArgs {
+    fn resolve(&self, file: &AuthArgs) -> anyhow::Result<crate::auth::AuthConfig> {
+        let d = crate::auth::AuthConfig::default();
+        let hours = self.session_hours.or(file.session_hours).unwrap_or(12);
+        if !(1..=24 * 30).contains(&hours) {
+            anyhow::bail!("session_hours must be between 1 and 720");
+        }
+        Ok(crate::auth::AuthConfig {
+            session_ttl: std::time::Duration::from_secs(u64::from(hours) * 3600),
+            rate_per_minute: self
+                .rate_limit_per_minute
+                .or(file.rate_limit_per_minute)
+                .unwrap_or(d.rate_per_minute),
+            rate_burst: self
+                .rate_limit_burst
+                .or(file.rate_limit_burst)
+                .unwrap_or(d.rate_burst),
+            secure_cookies: self.secure_cookies || file.secure_cookies,
+            ..d
+        })
+    }
 }
 
 /// The web UI's settings; in a config file they sit in a `[dashboard]` table (`root_unit`,
@@ -226,6 +271,7 @@ struct FileConfig {
     rules: Option<Vec<PathBuf>>,
     live: Option<LiveArgs>,
     dashboard: Option<DashboardArgs>,
+    auth: Option<AuthArgs>,
 }
 
 /// A value that must not reach logs: `Debug` and `Display` show it redacted.
@@ -309,6 +355,7 @@ impl Settings {
             limits: Limits {
                 max_body_bytes,
                 live: args.live.resolve(&file.live.unwrap_or_default())?,
+                auth: args.auth.resolve(&file.auth.unwrap_or_default())?,
             },
             rules: if args.rules.is_empty() {
                 file.rules.unwrap_or_default()
@@ -340,6 +387,7 @@ mod tests {
             rules: Vec::new(),
             live: LiveArgs::default(),
             dashboard: DashboardArgs::default(),
+            auth: AuthArgs::default(),
         }
     }
 

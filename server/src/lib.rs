@@ -2,6 +2,7 @@
 //! writer), `serve` it on a listener until a shutdown signal, `close` it without losing what was
 //! acknowledged. The `ioc` binary, the tests and the benchmarks all start it this way.
 
+pub mod audit;
 pub mod auth;
 pub mod bench;
 pub mod cli;
@@ -44,6 +45,8 @@ pub struct Node {
     pub live: live::Live,
     /// The web UI's settings (wall boards, root unit, files from disk).
     pub dashboard: Arc<http::web::DashboardConfig>,
+    /// Accounts, sessions, API tokens and the throttles.
+    pub auth: auth::Auth,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -130,7 +133,7 @@ async fn open_node(
                 alerts.clone(),
             );
             store
-                .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
+                .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &[])
                 .await?;
             tracing::info!(
                 rules = alerting.engine().rules().count(),
@@ -141,6 +144,11 @@ async fn open_node(
         }
         None => None,
     };
+    let auth = auth::Auth::new(
+        limits.auth,
+        store.load_security(domain::time::now_ms()).await?,
+    );
+    let audit_head = store.audit_head().await?;
     let (bus, _) = broadcast::channel(1024);
     let feed = Arc::new(live::AlertFeed::new(
         store.last_alert_seq().await?,
@@ -153,6 +161,8 @@ async fn open_node(
         bus.clone(),
         alerting,
         feed.clone(),
+        auth.clone(),
+        audit_head,
     );
     let (shutdown, _) = watch::channel(false);
     let mut node_tasks = NodeTasks {
@@ -185,6 +195,7 @@ async fn open_node(
             rule_files,
             live,
             dashboard: Arc::default(),
+            auth,
         },
         node_tasks,
     ))

@@ -10,11 +10,23 @@ use tokio::sync::oneshot;
 
 pub const START: &str = "2026-11-02T08:00:00+07:00";
 
+/// The first-run admin's password in every test server (login `admin`, admin of the whole
+/// tree); processes get it through `IOC_ADMIN_PASSWORD`.
+pub const ADMIN_PASSWORD: &str = "test-admin-password-1";
+
 /// A running server with its own SQLite file (or a given database URL).
 pub struct TestApp {
     pub addr: SocketAddr,
     pub base: String,
+    /// Sends `Authorization: Bearer <token>` (the admin's session) with every request.
     pub client: reqwest::Client,
+    /// The admin's session token (also valid as the `ioc_session` cookie).
+    pub token: String,
+    /// An API token for every event kind over the whole tree, with read: the integration feed
+    /// the tests' events come through (`post_events`, `ingest`, PUT of tasks use it), since the
+    /// admin may not change numbers it is not responsible for.
+    pub feed_token: String,
+    pub feed: reqwest::Client,
     pub database_url: String,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
@@ -36,11 +48,20 @@ pub async fn spawn_app_on(url: &str) -> TestApp {
 
 /// As `spawn_app_on`, with alert rules from these files (none: the default pack).
 pub async fn spawn_app_with_rules(url: &str, rules: &[std::path::PathBuf]) -> TestApp {
-    let limits = ioc::http::Limits {
+    spawn_app_full(url, rules, test_limits()).await
+}
+
+/// The limits most tests run with: a 1 MiB body and no request-rate limit (tests send bursts
+/// a person never would; `limits.rs` tests the rate limit itself).
+pub fn test_limits() -> ioc::http::Limits {
+    ioc::http::Limits {
         max_body_bytes: 1024 * 1024,
+        auth: ioc::auth::AuthConfig {
+            rate_per_minute: 0,
+            ..Default::default()
+        },
         ..Default::default()
-    };
-    spawn_app_full(url, rules, limits).await
+    }
 }
 
 /// A server with its own SQLite file and these limits (live tick, queues, timeouts).
@@ -103,6 +124,9 @@ async fn spawn_app_at(
         .await
         .expect("node opens");
     node.dashboard = std::sync::Arc::new(dashboard);
+    ioc::auth::first_run(&node, Some(ADMIN_PASSWORD.into()))
+        .await
+        .expect("the first-run admin");
     let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = oneshot::channel::<()>();
@@ -114,10 +138,15 @@ async fn spawn_app_at(
         .expect("serve");
         ioc::close(node, tasks).await;
     });
+    let base = format!("http://{addr}");
+    let (token, feed_token) = credentials(&base).await;
     TestApp {
         addr,
-        base: format!("http://{addr}"),
-        client: reqwest::Client::new(),
+        client: bearer_client(&token),
+        feed: bearer_client(&feed_token),
+        token,
+        feed_token,
+        base,
         database_url: url.to_string(),
         stop: Some(stop),
         server: Some(server),
@@ -160,15 +189,98 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    /// Opens a live WebSocket and reads its `hello`.
+    /// The upgrade request for `/ws`, signed in as the admin (for raw tungstenite clients).
+    pub fn ws_request(&self) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .expect("a WebSocket request");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", self.token)
+                .parse()
+                .expect("a header value"),
+        );
+        request
+    }
+
+    /// Opens a live WebSocket as the admin and reads its `hello`.
     pub async fn ws(&self) -> Ws {
-        let (stream, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", self.addr))
+        match self.ws_with(Some(&self.token)).await {
+            Ok(ws) => ws,
+            Err(status) => panic!("WebSocket upgrade refused with {status}"),
+        }
+    }
+
+    /// Opens a live WebSocket with these credentials (a bearer token; none: anonymous) and
+    /// reads its `hello`; `Err(status)` when the upgrade is refused.
+    pub async fn ws_with(&self, credential: Option<&str>) -> Result<Ws, u16> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}/ws", self.addr)
+            .into_client_request()
+            .expect("a WebSocket request");
+        if let Some(c) = credential {
+            request.headers_mut().insert(
+                "authorization",
+                format!("Bearer {c}").parse().expect("a header value"),
+            );
+        }
+        match tokio_tungstenite::connect_async(request).await {
+            Ok((stream, _)) => {
+                let mut ws = Ws::new(stream);
+                let hello = ws.next().await;
+                assert_eq!(hello["type"], "hello", "{hello}");
+                Ok(ws)
+            }
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
+            Err(e) => panic!("WebSocket upgrade failed: {e}"),
+        }
+    }
+
+    /// A client that sends no credentials.
+    pub fn anonymous_client(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// Creates an account through the API (as the admin) with the password
+    /// `"{id}-password-1"`, linked to `person`, with these (role, unit) grants; signs it in and
+    /// returns its session token.
+    pub async fn account(&self, id: &str, person: Option<&str>, grants: &[(&str, &str)]) -> String {
+        let grants: Vec<Value> = grants
+            .iter()
+            .map(|(role, unit)| json!({"role": role, "unit": unit}))
+            .collect();
+        let password = format!("{id}-password-1");
+        let (status, body) = self
+            .post(
+                "/api/v1/accounts",
+                &json!({"id": id, "name": id, "person": person, "password": password, "grants": grants}),
+            )
+            .await;
+        assert_eq!(status, 201, "creating account {id}: {body}");
+        sign_in(&self.base, id, &password)
             .await
-            .expect("WebSocket upgrade");
-        let mut ws = Ws::new(stream);
-        let hello = ws.next().await;
-        assert_eq!(hello["type"], "hello", "{hello}");
-        ws
+            .unwrap_or_else(|e| panic!("account {id} signs in: {e}"))
+    }
+
+    /// Sends a request with these credentials (none: anonymous): (status, JSON body).
+    pub async fn send_as(
+        &self,
+        credential: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut r = reqwest::Client::new().request(method, self.url(path));
+        if let Some(c) = credential {
+            r = r.bearer_auth(c);
+        }
+        if let Some(b) = body {
+            r = r.json(b);
+        }
+        let r = r.send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -183,9 +295,12 @@ impl TestApp {
         body
     }
 
+    /// Sends as the admin, or, for events and task changes, through the feed token.
     pub async fn send(&self, method: reqwest::Method, path: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .client
+        let event = path.starts_with("/api/v1/events")
+            || (method == reqwest::Method::PUT && path.starts_with("/api/v1/tasks/"));
+        let client = if event { &self.feed } else { &self.client };
+        let r = client
             .request(method, self.url(path))
             .json(body)
             .send()
@@ -244,14 +359,10 @@ pub struct Stopped {
 impl Stopped {
     /// Starts the server again on the same database and address.
     pub async fn start_again(self) -> TestApp {
-        let limits = ioc::http::Limits {
-            max_body_bytes: 1024 * 1024,
-            ..Default::default()
-        };
         let mut app = spawn_app_at(
             &self.url,
             &[],
-            limits,
+            test_limits(),
             &self.addr,
             ClockMode::Manual,
             Default::default(),
@@ -260,6 +371,58 @@ impl Stopped {
         app._dir = self.dir;
         app
     }
+}
+
+/// Signs in with a password and returns the session token.
+pub async fn sign_in(base: &str, login: &str, password: &str) -> Result<String, String> {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = r.status();
+    let body: Value = r.json().await.map_err(|e| e.to_string())?;
+    match body["token"].as_str() {
+        Some(t) if status.is_success() => Ok(t.to_string()),
+        _ => Err(format!("{status}: {body}")),
+    }
+}
+
+/// Signs the admin in on a test server and issues the feed token: (admin session, feed token).
+pub async fn credentials(base: &str) -> (String, String) {
+    let admin = sign_in(base, "admin", ADMIN_PASSWORD)
+        .await
+        .expect("the admin signs in");
+    let r = bearer_client(&admin)
+        .post(format!("{base}/api/v1/tokens"))
+        .json(&json!({
+            "name": "test feed",
+            "units": ["*"],
+            "permissions": ["read", "task", "kr_checkin", "kpi_observation", "satisfaction_rating"]
+        }))
+        .send()
+        .await
+        .expect("POST /api/v1/tokens");
+    let body: Value = r.json().await.expect("a JSON answer");
+    let feed = body["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the feed token: {body}"))
+        .to_string();
+    (admin, feed)
+}
+
+/// A client that sends this bearer token with every request.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("a header value"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("a client")
 }
 
 /// A small city: hn > (so-a > so-a.p1), (p-1 > p-1.vh), p-2; two people per leaf unit; KPIs for
@@ -399,7 +562,8 @@ pub fn first_in_output<T: Send + 'static>(
 /// clock and returns it with its base URL, read from its "listening" log line. Address and
 /// database come from the environment, as an operator would set them.
 pub fn start_process(bin: &str, url: &str, extra: &[&str]) -> (std::process::Child, String) {
-    let mut args = vec!["--clock", "manual"];
+    // No request-rate limit: these tests ingest far faster than any person.
+    let mut args = vec!["--clock", "manual", "--rate-limit-per-minute", "0"];
     args.extend_from_slice(extra);
     start_server_process(bin, url, &args, std::time::Duration::from_secs(60))
 }
@@ -416,6 +580,7 @@ pub fn start_server_process(
         .args(["serve", "--log-format", "json"])
         .args(args)
         .env("IOC_BIND", "127.0.0.1:0")
+        .env("IOC_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("DATABASE_URL", url)
         .env("RUST_LOG", "info")
         .stderr(std::process::Stdio::piped())

@@ -56,8 +56,10 @@ async fn a_red_kpi_value_fires_in_the_same_step_and_survives_a_restart_without_r
     )
     .is_some());
 
+    // The ward's leader acknowledges, signed in as themselves.
+    let w3 = app.account("w3", Some("w3"), &[("leader", "p-2")]).await;
     let (status, body) = app
-        .post("/api/v1/alerts/ack", &json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "by": "w3", "comment": "Đang xử lý"}))
+        .send_as(Some(&w3), reqwest::Method::POST, "/api/v1/alerts/ack", Some(&json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "comment": "Đang xử lý"})))
         .await;
     assert_eq!(status, 204, "{body}");
     let history = app.get_ok("/api/v1/alerts/history?kpi=TTHC").await;
@@ -151,14 +153,30 @@ async fn alerts_are_assigned_and_silenced_and_bad_actions_are_refused() {
     app.load_fixture().await;
     with_leaders(&app).await;
     app.ingest(json!([observation("o1", START, 80.0)])).await;
-    let (status, body) = app
-        .post("/api/v1/alerts/assign", &json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "person": "w4", "by": "w3"}))
-        .await;
+    let w3 = app.account("w3", Some("w3"), &[("leader", "p-2")]).await;
+    let a1 = app.account("a1", Some("a1"), &[("leader", "hn")]).await;
+    let w1 = app.account("w1", Some("w1"), &[("leader", "p-1")]).await;
+    let post = |who: &str, path: &str, body: Value| {
+        let (who, path) = (who.to_string(), path.to_string());
+        let app = &app;
+        async move {
+            app.send_as(Some(&who), reqwest::Method::POST, &path, Some(&body))
+                .await
+        }
+    };
+    let (status, body) = post(
+        &w3,
+        "/api/v1/alerts/assign",
+        json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "person": "w4"}),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
-    let (status, body) = app
-        .post("/api/v1/silences", &json!({"unit": "p-2", "until": "2026-11-05T00:00:00+07:00", "reason": "Đang bảo trì hệ thống một cửa", "by": "a1"}))
-        .await;
+    let (status, body) = post(&a1, "/api/v1/silences", json!({"unit": "p-2", "until": "2026-11-05T00:00:00+07:00", "reason": "Đang bảo trì hệ thống một cửa"})).await;
     assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        body["created_by"], "a1",
+        "the silence names who set it: {body}"
+    );
     let a = find(
         &app.get_ok("/api/v1/alerts").await,
         "builtin.kpi_thresholds",
@@ -191,36 +209,49 @@ async fn alerts_are_assigned_and_silenced_and_bad_actions_are_refused() {
         "{history}"
     );
 
-    let (status, _) = app
-        .post(
-            "/api/v1/alerts/ack",
-            &json!({"rule": "nope", "subject": "x", "by": "w3"}),
-        )
-        .await;
+    let (status, _) = post(
+        &w3,
+        "/api/v1/alerts/ack",
+        json!({"rule": "nope", "subject": "x"}),
+    )
+    .await;
     assert_eq!(status, 404);
-    let (status, body) = app
-        .post(
-            "/api/v1/alerts/ack",
-            &json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "by": "ghost"}),
-        )
-        .await;
+    // The actor comes from the session, never from the body.
+    let (status, body) = post(
+        &w3,
+        "/api/v1/alerts/ack",
+        json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2", "by": "ghost"}),
+    )
+    .await;
     assert_eq!((status, body["error"]["field"].as_str()), (422, Some("by")));
-    let (status, body) = app
-        .post(
-            "/api/v1/silences",
-            &json!({"until": "2026-11-05", "reason": "x", "by": "a1"}),
-        )
-        .await;
+    // Another ward's leader may not touch this ward's alert.
+    let (status, body) = post(
+        &w1,
+        "/api/v1/alerts/ack",
+        json!({"rule": "builtin.kpi_thresholds", "subject": "TTHC@p-2"}),
+    )
+    .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("p-2"),
+        "{body}"
+    );
+    let (status, body) = post(
+        &a1,
+        "/api/v1/silences",
+        json!({"until": "2026-11-05", "reason": "x"}),
+    )
+    .await;
     assert_eq!(
         (status, body["error"]["field"].as_str()),
         (422, Some("rule"))
     );
-    let (status, body) = app
-        .post(
-            "/api/v1/silences",
-            &json!({"unit": "p-2", "until": "2030-01-01", "reason": "x", "by": "a1"}),
-        )
-        .await;
+    let (status, body) = post(
+        &a1,
+        "/api/v1/silences",
+        json!({"unit": "p-2", "until": "2030-01-01", "reason": "x"}),
+    )
+    .await;
     assert_eq!(
         (status, body["error"]["field"].as_str()),
         (422, Some("until"))
@@ -292,10 +323,13 @@ async fn an_unacknowledged_red_escalates_to_the_parent_leader_and_an_acknowledge
     // Both wards go red (100 % overdue) and fire after `for = 10m`.
     app.set_clock("2026-11-11T00:00:00+07:00").await;
     app.set_clock("2026-11-11T00:10:00+07:00").await;
+    let w1 = app.account("w1", Some("w1"), &[("leader", "p-1")]).await;
     let (status, body) = app
-        .post(
+        .send_as(
+            Some(&w1),
+            reqwest::Method::POST,
             "/api/v1/alerts/ack",
-            &json!({"rule": "overdue_ratio_ward", "subject": "p-1", "by": "w1"}),
+            Some(&json!({"rule": "overdue_ratio_ward", "subject": "p-1"})),
         )
         .await;
     assert_eq!(status, 204, "{body}");

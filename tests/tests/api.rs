@@ -222,7 +222,7 @@ async fn ndjson_bodies_are_accepted_like_arrays() {
         task_event("e2", "t2", "w3", "2026-11-30", START)
     );
     let r = app
-        .client
+        .feed
         .post(app.url("/api/v1/events"))
         .header("content-type", "application/x-ndjson")
         .body(body)
@@ -384,7 +384,7 @@ async fn malformed_oversized_and_overlong_requests_get_json_errors() {
     let app = spawn_app().await;
     app.load_fixture().await;
     let raw = |body: String, ct: &'static str| {
-        let client = app.client.clone();
+        let client = app.feed.clone();
         let url = app.url("/api/v1/events");
         async move {
             let r = client
@@ -437,7 +437,7 @@ async fn a_batch_over_the_item_limit_is_refused_whole() {
         .map(|i| json!({"type":"satisfaction_rating","id":format!("r{i}"),"at":START,"unit":"p-1","service":"s","score":5}))
         .collect();
     let r = app
-        .client
+        .feed
         .post(app.url("/api/v1/events"))
         .header("content-type", "application/x-ndjson")
         .body(

@@ -18,7 +18,9 @@ async fn a_kill_9_during_ingest_loses_no_acknowledged_event() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/crash.db", dir.path().display());
     let (mut child, base) = ioc_tests::start_process(env!("CARGO_BIN_EXE_ioc-e2e"), &url, &[]);
-    let client = reqwest::Client::new();
+    let (admin, feed) = ioc_tests::credentials(&base).await;
+    let client = ioc_tests::bearer_client(&admin);
+    let feed = ioc_tests::bearer_client(&feed);
     let c = ioc_tests::fixture_catalog();
     for (path, key) in [("/api/v1/units", "units"), ("/api/v1/people", "people")] {
         for item in c[key].as_array().unwrap() {
@@ -34,7 +36,7 @@ async fn a_kill_9_during_ingest_loses_no_acknowledged_event() {
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let mut writers = Vec::new();
     for w in 0..3 {
-        let (client, base, acked) = (client.clone(), base.clone(), acked.clone());
+        let (client, base, acked) = (feed.clone(), base.clone(), acked.clone());
         writers.push(tokio::spawn(async move {
             for batch in 0..10_000 {
                 let events: Vec<Value> = (0..200)

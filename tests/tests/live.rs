@@ -227,7 +227,7 @@ async fn resumes_without_gaps(app: TestApp) {
     assert_eq!(snap["last_id"].as_i64(), Some(start));
 
     let stream = {
-        let (client, url) = (app.client.clone(), app.url("/api/v1/events"));
+        let (client, url) = (app.feed.clone(), app.url("/api/v1/events"));
         tokio::spawn(async move {
             for i in 0..120 {
                 let unit = if i % 3 == 0 { "p-1" } else { "p-2" };
@@ -359,7 +359,7 @@ async fn stalled_client(app: &TestApp) -> Ws {
     socket.set_recv_buffer_size(1024).unwrap();
     let stream = socket.connect(app.addr).await.unwrap();
     let (stream, _) = tokio_tungstenite::client_async(
-        format!("ws://{}/ws", app.addr),
+        app.ws_request(),
         tokio_tungstenite::MaybeTlsStream::Plain(stream),
     )
     .await
@@ -617,7 +617,7 @@ async fn connections_per_client_are_limited_and_silent_ones_are_closed() {
     .await;
     let mut a = app.ws().await;
     let _b = app.ws().await;
-    let refused = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr)).await;
+    let refused = tokio_tungstenite::connect_async(app.ws_request()).await;
     match refused {
         Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
             assert_eq!(r.status().as_u16(), 429);
@@ -641,8 +641,7 @@ async fn connections_per_client_are_limited_and_silent_ones_are_closed() {
     // Its slot is free again.
     let mut c = None;
     for _ in 0..50 {
-        if let Ok((s, _)) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr)).await
-        {
+        if let Ok((s, _)) = tokio_tungstenite::connect_async(app.ws_request()).await {
             c = Some(s);
             break;
         }

@@ -48,7 +48,7 @@ async fn sighup_reloads_rule_files_and_a_bad_file_leaves_the_running_rules() {
         &url,
         &["--rules", &rules_arg],
     );
-    let client = reqwest::Client::new();
+    let client = ioc_tests::bearer_client(&ioc_tests::credentials(&base).await.0);
     let before = rule_count(&client, &base).await;
     assert!(before > 5);
 

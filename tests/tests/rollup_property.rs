@@ -122,7 +122,10 @@ async fn run(ops: Vec<Op>) {
     let url = format!("sqlite://{}/p.db", dir.path().display());
     let (mut node, mut tasks) = open(&url).await;
     node.writer.tick(T0).await.unwrap();
-    node.writer.catalog(catalog_items()).await.unwrap();
+    node.writer
+        .catalog(catalog_items(), &ioc::auth::Actor::system("test"))
+        .await
+        .unwrap();
     let mut now = T0;
     let mut sent: Vec<Value> = Vec::new();
     for (n, op) in ops.into_iter().enumerate() {
@@ -199,7 +202,10 @@ async fn run(ops: Vec<Op>) {
                     position: "Cán bộ".into(),
                 };
                 node.writer
-                    .catalog(vec![item.validate().unwrap()])
+                    .catalog(
+                        vec![item.validate().unwrap()],
+                        &ioc::auth::Actor::system("test"),
+                    )
                     .await
                     .unwrap();
                 None
@@ -222,7 +228,12 @@ async fn run(ops: Vec<Op>) {
             let Ok(parsed) = parse_event(e.clone()) else {
                 continue;
             };
-            if node.writer.ingest(vec![parsed]).await.is_ok() {
+            if node
+                .writer
+                .ingest(vec![parsed], &ioc::auth::Actor::system("test"))
+                .await
+                .is_ok()
+            {
                 sent.push(e);
             }
         }

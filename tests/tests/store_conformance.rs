@@ -143,7 +143,7 @@ async fn conformance(store: Arc<dyn Store>) {
     store.ping().await.unwrap();
     // Catalog and state round-trip exactly.
     let cat = catalog();
-    store.commit(&[], &cat).await.unwrap();
+    store.commit(&[], &cat, &[]).await.unwrap();
     let t1 = task(
         "t1",
         "a",
@@ -191,7 +191,7 @@ async fn conformance(store: Arc<dyn Store>) {
         Change::Clock(ts("2026-11-20T00:00:00+07:00")),
     ];
     store
-        .commit(&[record("e1"), record("e2")], &changes)
+        .commit(&[record("e1"), record("e2")], &changes, &[])
         .await
         .unwrap();
     let snap = store.load().await.unwrap();
@@ -228,7 +228,7 @@ async fn conformance(store: Arc<dyn Store>) {
         .unwrap();
     assert!(found.contains("e1") && !found.contains("e9"));
     store
-        .commit(&[record("e1"), record("e3")], &[])
+        .commit(&[record("e1"), record("e3")], &[], &[])
         .await
         .unwrap();
     assert_eq!(store.event_count().await.unwrap(), 3);
@@ -237,13 +237,13 @@ async fn conformance(store: Arc<dyn Store>) {
 
     // An observation entered earlier than the stored one for the same period loses.
     store
-        .commit(&[], &[obs("p1", "2026-10", 50.0, 99)])
+        .commit(&[], &[obs("p1", "2026-10", 50.0, 99)], &[])
         .await
         .unwrap();
     let snap = store.load().await.unwrap();
     assert_eq!(snap.observations[0].value, 96.0);
     store
-        .commit(&[], &[obs("p1", "2026-10", 91.0, 101)])
+        .commit(&[], &[obs("p1", "2026-10", 91.0, 101)], &[])
         .await
         .unwrap();
     assert_eq!(store.load().await.unwrap().observations[0].value, 91.0);
@@ -278,7 +278,7 @@ async fn conformance(store: Arc<dyn Store>) {
         body: "{\"value\":3}".into(),
         ..later.clone()
     };
-    store.commit(&[later, earlier], &[]).await.unwrap();
+    store.commit(&[later, earlier], &[], &[]).await.unwrap();
     let checkins = store
         .events_of("kr_checkin", &["kr1".to_string(), "kr2".to_string()])
         .await
@@ -361,6 +361,7 @@ async fn conformance(store: Arc<dyn Store>) {
                 hist("r1", "so", "so", "fired", 2),
                 hist("r2", "K1@p1", "p1", "fired", 3),
             ],
+            &[],
         )
         .await
         .unwrap();
@@ -369,6 +370,7 @@ async fn conformance(store: Arc<dyn Store>) {
             &[row("r1", "so", "so", "{\"acked\":true}")],
             &[("r1".into(), "p1".into()), ("r2".into(), "K1@p1".into())],
             &[hist("r1", "p1", "p1", "resolved", 4)],
+            &[],
         )
         .await
         .unwrap();
@@ -433,7 +435,7 @@ async fn conformance(store: Arc<dyn Store>) {
         created_by: "b".into(),
         created_at: 1,
     };
-    let id = store.add_silence(&s).await.unwrap();
+    let id = store.add_silence(&s, &[]).await.unwrap();
     assert!(id > 0);
     assert_eq!(
         store.silences(50).await.unwrap(),
@@ -450,7 +452,7 @@ async fn conformance(store: Arc<dyn Store>) {
     moved.status = TaskStatus::Returned;
     moved.consulted = vec![];
     store
-        .commit(&[], &[Change::Task(moved.clone())])
+        .commit(&[], &[Change::Task(moved.clone())], &[])
         .await
         .unwrap();
     let snap = store.load().await.unwrap();
@@ -460,6 +462,178 @@ async fn conformance(store: Arc<dyn Store>) {
     );
 }
 
+/// Accounts, sessions, tokens and the audit chain: what is saved comes back, an expired
+/// session does not, the head follows the chain, and audit reads filter by unit.
+async fn security_conformance(store: Arc<dyn Store>) {
+    use ioc::audit::{Draft, Head};
+    use ioc::auth::registry::SecurityWrite;
+    use ioc::auth::{Account, ApiToken, Grant, Permission, Role, Session};
+    assert_eq!(store.audit_head().await.unwrap(), Head::default());
+    let mut head = Head::default();
+    let mut entry = |n: i64, unit: Option<&str>| {
+        head.append(Draft {
+            at: n,
+            actor: "system:test".into(),
+            ip: "local".into(),
+            action: "test".into(),
+            entity: format!("thing:{n}"),
+            unit: unit.map(String::from),
+            old: None,
+            new: Some(serde_json::json!({"n": n})),
+        })
+    };
+    let account = Account {
+        id: "a1".into(),
+        name: "A One".into(),
+        person: Some("p1".into()),
+        password_hash: "$argon2id$fake".into(),
+        must_change_password: true,
+        disabled: false,
+        created_at: 5,
+        grants: vec![
+            Grant {
+                role: Role::Leader,
+                unit: "p1".into(),
+            },
+            Grant {
+                role: Role::Viewer,
+                unit: "*".into(),
+            },
+        ],
+    };
+    let e1 = entry(1, Some("p1"));
+    store
+        .save_security(&SecurityWrite::PutAccount(account.clone()), &e1)
+        .await
+        .unwrap();
+    let session = |hash: &str, expires_at| Session {
+        token_hash: hash.into(),
+        account: "a1".into(),
+        csrf: "c".into(),
+        created_at: 1,
+        expires_at,
+        ip: "127.0.0.1".into(),
+    };
+    let e2 = entry(2, None);
+    store
+        .save_security(&SecurityWrite::AddSession(session("live", 1_000)), &e2)
+        .await
+        .unwrap();
+    let e3 = entry(3, Some("so"));
+    store
+        .save_security(&SecurityWrite::AddSession(session("old", 10)), &e3)
+        .await
+        .unwrap();
+    let token = ApiToken {
+        id: "t1".into(),
+        name: "feed".into(),
+        created_by: "account:a1".into(),
+        secret_hash: "h".into(),
+        units: vec!["p1".into()],
+        permissions: vec![Permission::KpiObservation, Permission::Read],
+        created_at: 1,
+        expires_at: 2_000,
+        revoked_at: None,
+    };
+    let e4 = entry(4, Some("p1"));
+    store
+        .save_security(&SecurityWrite::AddToken(token.clone()), &e4)
+        .await
+        .unwrap();
+    let e5 = entry(5, Some("p1"));
+    store
+        .save_security(
+            &SecurityWrite::RevokeToken {
+                id: "t1".into(),
+                at: 50,
+            },
+            &e5,
+        )
+        .await
+        .unwrap();
+    // The grants are replaced whole on the next write of the account.
+    let mut changed = account.clone();
+    changed.grants = vec![Grant {
+        role: Role::Admin,
+        unit: "hn".into(),
+    }];
+    changed.must_change_password = false;
+    let e6 = entry(6, Some("p1"));
+    store
+        .save_security(&SecurityWrite::PutAccount(changed.clone()), &e6)
+        .await
+        .unwrap();
+    let e7 = entry(7, None);
+    store
+        .save_security(
+            &SecurityWrite::DeleteSession {
+                token_hash: "gone".into(),
+            },
+            &e7,
+        )
+        .await
+        .unwrap();
+
+    let snap = store.load_security(100).await.unwrap();
+    assert_eq!(snap.accounts, vec![changed]);
+    assert_eq!(
+        snap.sessions,
+        vec![session("live", 1_000)],
+        "the expired session is not loaded"
+    );
+    assert_eq!(
+        snap.tokens,
+        vec![ApiToken {
+            revoked_at: Some(50),
+            ..token
+        }]
+    );
+
+    assert_eq!(
+        store.audit_head().await.unwrap(),
+        Head {
+            seq: 7,
+            hash: e7.hash.clone()
+        }
+    );
+    let all = store.audit_entries(0, None, 100).await.unwrap();
+    assert_eq!(all, vec![e1, e2, e3, e4.clone(), e5.clone(), e6, e7]);
+    let p1 = store
+        .audit_entries(1, Some(&["p1".to_string()]), 2)
+        .await
+        .unwrap();
+    assert_eq!(p1, vec![e4, e5], "after seq 1, unit p1, two at most");
+    assert!(store
+        .audit_entries(0, Some(&[]), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let verdict = ioc::audit::verify_store(&*store).await.unwrap();
+    assert!(verdict.ok && verdict.entries == 7, "{verdict:?}");
+
+    // A second writer with a stale head cannot fork the chain: the seq is taken.
+    let mut stale = Head::default();
+    let fork = stale.append(Draft {
+        at: 9,
+        actor: "x".into(),
+        ip: "x".into(),
+        action: "x".into(),
+        entity: "x".into(),
+        unit: None,
+        old: None,
+        new: None,
+    });
+    assert!(store
+        .save_security(
+            &SecurityWrite::DeleteSession {
+                token_hash: "x".into()
+            },
+            &fork
+        )
+        .await
+        .is_err());
+}
+
 #[tokio::test]
 async fn the_sqlite_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
@@ -467,7 +641,8 @@ async fn the_sqlite_store_conforms() {
         .await
         .unwrap();
     assert_eq!(store.backend(), "sqlite");
-    conformance(store).await;
+    conformance(store.clone()).await;
+    security_conformance(store).await;
 }
 
 #[tokio::test]
@@ -478,7 +653,8 @@ async fn the_postgres_store_conforms() {
     let url = fresh_postgres_db(&admin).await;
     let store = ioc::store::connect(&url).await.unwrap();
     assert_eq!(store.backend(), "postgres");
-    conformance(store).await;
+    conformance(store.clone()).await;
+    security_conformance(store).await;
 }
 
 #[tokio::test]

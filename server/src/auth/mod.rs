@@ -1,24 +1,265 @@
-//! Who may see what: the one scope check every REST view and every live subscription passes
-//! through. Accounts, roles and tokens arrive with the security issue; until then every caller
-//! is an anonymous operator who may see the whole tree, but the question is already asked here
-//! and only here, so filling it in changes one file.
+//! Who may see and change what: accounts with roles scoped to unit subtrees, sessions, API
+//! tokens, and the one set of decisions every REST route, WebSocket subscription and write
+//! passes through (`can_view`, `scope`, and `access` for writes). SECURITY.md is the contract.
 
+pub mod access;
+pub mod gate;
+pub mod registry;
+pub mod secret;
+
+use crate::domain::time::Ts;
+use crate::domain::Id;
 use crate::rollup::Rollup;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::convert::Infallible;
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+pub use registry::{Auth, AuthConfig};
+
+/// The whole tree, as a grant's or token's unit.
+pub const EVERYWHERE: &str = "*";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Viewer,
+    DataEntry,
+    Leader,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::DataEntry => "data_entry",
+            Role::Leader => "leader",
+            Role::Admin => "admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Viewer, Role::DataEntry, Role::Leader, Role::Admin]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// A role at a unit, covering its whole subtree (`*`: the whole tree).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Grant {
+    pub role: Role,
+    pub unit: String,
+}
+
+/// What an API token may do: read, or send events of one kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    Read,
+    Task,
+    KrCheckin,
+    KpiObservation,
+    SatisfactionRating,
+}
+
+impl Permission {
+    /// The permission an event kind (`EventBody::kind`) needs.
+    pub fn for_event_kind(kind: &str) -> Option<Permission> {
+        match kind {
+            "task" => Some(Permission::Task),
+            "kr_checkin" => Some(Permission::KrCheckin),
+            "kpi_observation" => Some(Permission::KpiObservation),
+            "satisfaction_rating" => Some(Permission::SatisfactionRating),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    pub person: Option<Id>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub created_at: Ts,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub token_hash: String,
+    pub account: String,
+    pub csrf: String,
+    pub created_at: Ts,
+    pub expires_at: Ts,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub created_by: String,
+    pub secret_hash: String,
+    pub units: Vec<String>,
+    pub permissions: Vec<Permission>,
+    pub created_at: Ts,
+    pub expires_at: Ts,
+    pub revoked_at: Option<Ts>,
+}
 
 /// The caller of a request or the owner of a WebSocket connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Principal {
-    /// No credentials: today's only kind, allowed to see everything.
+    /// No credentials: only public routes.
     Anonymous,
+    /// A person signed in; `via_cookie` writes must carry the session's CSRF token.
+    Account {
+        account: Arc<Account>,
+        session: Arc<Session>,
+        via_cookie: bool,
+    },
+    Token(Arc<ApiToken>),
+    /// The server itself (the demo seed and simulator, command-line imports): trusted.
+    System(&'static str),
+}
+
+impl Principal {
+    /// How the audit trail names the caller: `account:…`, `token:…`, `system:…`.
+    pub fn actor_id(&self) -> String {
+        match self {
+            Principal::Anonymous => "anonymous".into(),
+            Principal::Account { account, .. } => format!("account:{}", account.id),
+            Principal::Token(t) => format!("token:{}", t.id),
+            Principal::System(name) => format!("system:{name}"),
+        }
+    }
+
+    /// The person acting, for an account linked to one.
+    pub fn person(&self) -> Option<&Id> {
+        match self {
+            Principal::Account { account, .. } => account.person.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Who an alert action is recorded as taken by: the linked person, else the account.
+    pub fn acting_as(&self) -> String {
+        match self.person() {
+            Some(p) => p.to_string(),
+            None => self.actor_id(),
+        }
+    }
+
+    /// Units (subtree roots) where the caller holds one of `roles`; `None` for "everywhere".
+    fn roots(&self, roles: &[Role]) -> Option<HashSet<&str>> {
+        match self {
+            Principal::Anonymous => Some(HashSet::new()),
+            Principal::System(_) => None,
+            Principal::Account { account, .. } => {
+                let mut roots = HashSet::new();
+                for g in account.grants.iter().filter(|g| roles.contains(&g.role)) {
+                    if g.unit == EVERYWHERE {
+                        return None;
+                    }
+                    roots.insert(g.unit.as_str());
+                }
+                Some(roots)
+            }
+            Principal::Token(t) => {
+                // A token's units are where it acts; which acts, its permissions say.
+                if t.units.iter().any(|u| u == EVERYWHERE) {
+                    return None;
+                }
+                Some(t.units.iter().map(String::as_str).collect())
+            }
+        }
+    }
+
+    /// Whether the caller holds one of `roles` over `unit` (at it or an ancestor).
+    pub fn holds(&self, rollup: &Rollup, unit: &str, roles: &[Role]) -> bool {
+        match self.roots(roles) {
+            None => true,
+            Some(roots) if roots.is_empty() => false,
+            Some(roots) => rollup.ancestors(unit).iter().any(|a| roots.contains(&**a)),
+        }
+    }
+
+    /// Whether the caller may read at all (an ingest-only token may not).
+    pub fn may_read(&self) -> bool {
+        match self {
+            Principal::Anonymous => false,
+            Principal::Token(t) => t.permissions.contains(&Permission::Read),
+            _ => true,
+        }
+    }
+
+    /// The units the caller may see, for filtering lists.
+    pub fn scope(&self, rollup: &Rollup) -> Scope {
+        if !self.may_read() {
+            return Scope::Units(HashSet::new());
+        }
+        match self.roots(&ALL_ROLES) {
+            None => Scope::All,
+            Some(roots) => Scope::Units(
+                roots
+                    .into_iter()
+                    .flat_map(|r| rollup.subtree(r))
+                    .map(|id| id.to_string())
+                    .collect(),
+            ),
+        }
+    }
+
+    fn scope_words(&self) -> String {
+        match self {
+            Principal::Account { account, .. } => {
+                let units: Vec<String> = account
+                    .grants
+                    .iter()
+                    .map(|g| format!("{} at {}", g.role.as_str(), g.unit))
+                    .collect();
+                if units.is_empty() {
+                    "no role anywhere".into()
+                } else {
+                    units.join(", ")
+                }
+            }
+            Principal::Token(t) => format!("token for units {}", t.units.join(", ")),
+            _ => "nothing".into(),
+        }
+    }
+}
+
+pub const ALL_ROLES: [Role; 4] = [Role::Viewer, Role::DataEntry, Role::Leader, Role::Admin];
+
+/// The units a caller may see: everything, or this set (a subtree or several).
+#[derive(Debug, Clone)]
+pub enum Scope {
+    All,
+    Units(HashSet<String>),
+}
+
+impl Scope {
+    pub fn contains(&self, unit: &str) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Units(set) => set.contains(unit),
+        }
+    }
 }
 
 /// What a caller asks to see.
 #[derive(Debug, Clone, Copy)]
 pub enum Target<'a> {
-    /// A unit's view, KPI board or alert feed (all of its subtree).
+    /// A unit's view, KPI board, alert feed, report or audit entries (all of its subtree).
     Unit(&'a str),
     /// A person's view.
     Person(&'a str),
@@ -33,29 +274,198 @@ pub enum Denied {
 }
 
 /// The scope check: may `who` see `what`? Also answers "no such unit/person", so callers need
-/// no lookup of their own before asking.
+/// no lookup of their own before asking. A person may always see their own view.
 pub fn can_view(who: &Principal, rollup: &Rollup, what: Target<'_>) -> Result<(), Denied> {
-    match what {
+    if !who.may_read() {
+        return Err(Denied::Forbidden(
+            "these credentials may not read (an ingest-only token)".into(),
+        ));
+    }
+    let unit = match what {
         Target::Unit(id) => {
             if rollup.unit(id).is_none() {
                 return Err(Denied::NotFound(format!("no unit '{id}'")));
             }
+            id.to_string()
         }
         Target::Person(id) => {
-            if rollup.person(id).is_none() {
-                return Err(Denied::NotFound(format!("no person '{id}'")));
+            let person = rollup
+                .person(id)
+                .ok_or_else(|| Denied::NotFound(format!("no person '{id}'")))?;
+            if who.person().is_some_and(|p| &**p == id) {
+                return Ok(());
             }
+            person.unit.to_string()
         }
-    }
-    match who {
-        Principal::Anonymous => Ok(()),
+    };
+    if who.holds(rollup, &unit, &ALL_ROLES) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden(format!(
+            "unit '{unit}' is outside your scope ({})",
+            who.scope_words()
+        )))
     }
 }
 
+/// Handlers take the principal the gate (`gate::authenticate`) put on the request.
 impl<S: Send + Sync> FromRequestParts<S> for Principal {
     type Rejection = Infallible;
 
-    async fn from_request_parts(_parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Principal::Anonymous)
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .unwrap_or(Principal::Anonymous))
     }
 }
+
+/// Who did something and from where, as the writer and the audit trail record it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub principal: Principal,
+    pub ip: String,
+}
+
+impl Actor {
+    pub fn system(name: &'static str) -> Actor {
+        Actor {
+            principal: Principal::System(name),
+            ip: "local".into(),
+        }
+    }
+}
+
+/// The client's address, as the gate saw it.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Actor {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let principal = Principal::from_request_parts(parts, state).await?;
+        let ip = parts
+            .extensions
+            .get::<ClientIp>()
+            .map_or_else(|| "unknown".to_string(), |c| c.0.clone());
+        Ok(Actor { principal, ip })
+    }
+}
+
+/// First run: with no account at all, creates `admin` (the admin role over the whole tree).
+/// Its password is `password` if given, else a one-time password returned for printing once
+/// and to be changed at first sign-in. Returns the one-time password, if one was made.
+pub async fn first_run(
+    node: &crate::Node,
+    password: Option<String>,
+) -> anyhow::Result<Option<String>> {
+    if node.auth.has_accounts() {
+        return Ok(None);
+    }
+    let one_time = password.is_none();
+    let password = password.unwrap_or_else(secret::one_time_password);
+    secret::check_new_password(&password).map_err(|e| anyhow::anyhow!("IOC_ADMIN_PASSWORD {e}"))?;
+    let hash = tokio::task::spawn_blocking({
+        let p = password.clone();
+        move || secret::hash_password(&p)
+    })
+    .await?;
+    let account = Account {
+        id: "admin".into(),
+        name: "Administrator".into(),
+        person: None,
+        password_hash: hash,
+        must_change_password: one_time,
+        disabled: false,
+        created_at: crate::domain::time::now_ms(),
+        grants: vec![Grant {
+            role: Role::Admin,
+            unit: EVERYWHERE.into(),
+        }],
+    };
+    put_system_account(node, account, "first-run").await?;
+    Ok(one_time.then_some(password))
+}
+
+/// Creates or replaces an account as the server itself (first run, demo accounts).
+pub async fn put_system_account(
+    node: &crate::Node,
+    account: Account,
+    by: &'static str,
+) -> anyhow::Result<()> {
+    let actor = Actor::system(by);
+    let draft = crate::audit::Draft {
+        at: crate::domain::time::now_ms(),
+        actor: actor.principal.actor_id(),
+        ip: actor.ip,
+        action: "account.create".into(),
+        entity: format!("account:{}", account.id),
+        unit: account
+            .grants
+            .iter()
+            .find(|g| g.unit != EVERYWHERE)
+            .map(|g| g.unit.clone()),
+        old: None,
+        new: Some(serde_json::json!({
+            "name": account.name,
+            "person": account.person.as_deref(),
+            "grants": account.grants,
+        })),
+    };
+    node.writer
+        .security(registry::SecurityWrite::PutAccount(account), draft)
+        .await?;
+    Ok(())
+}
+
+/// Issues an API token as the server itself (benchmarks, tooling) and returns the whole token.
+pub async fn issue_token(
+    node: &crate::Node,
+    name: &str,
+    units: Vec<String>,
+    permissions: Vec<Permission>,
+    lifetime: std::time::Duration,
+) -> anyhow::Result<String> {
+    let now = crate::domain::time::now_ms();
+    let secret = secret::random_secret();
+    let token = ApiToken {
+        id: secret::random_id(),
+        name: name.into(),
+        created_by: Actor::system("tooling").principal.actor_id(),
+        secret_hash: secret::sha256_hex(&secret),
+        units,
+        permissions,
+        created_at: now,
+        expires_at: now + lifetime.as_millis() as i64,
+        revoked_at: None,
+    };
+    let actor = Actor::system("tooling");
+    let draft = crate::audit::Draft {
+        at: now,
+        actor: actor.principal.actor_id(),
+        ip: actor.ip,
+        action: "token.create".into(),
+        entity: format!("token:{}", token.id),
+        unit: None,
+        old: None,
+        new: Some(
+            serde_json::json!({"name": token.name, "units": token.units, "permissions": token.permissions}),
+        ),
+    };
+    let whole = format!("{}{}_{secret}", registry::TOKEN_PREFIX, token.id);
+    node.writer
+        .security(registry::SecurityWrite::AddToken(token), draft)
+        .await?;
+    Ok(whole)
+}
+
+/// Every permission an API token can hold.
+pub const ALL_PERMISSIONS: [Permission; 5] = [
+    Permission::Read,
+    Permission::Task,
+    Permission::KrCheckin,
+    Permission::KpiObservation,
+    Permission::SatisfactionRating,
+];

@@ -62,6 +62,50 @@ struct Server {
     pid: u32,
     base: String,
     ws: String,
+    /// An API token with read and every event kind over the whole tree.
+    token: String,
+}
+
+/// The first-run admin's password in the benchmark's own server.
+const BENCH_ADMIN_PASSWORD: &str = "bench-admin-password";
+
+/// Signs the admin in and issues the benchmark's token.
+async fn bench_token(base: &str) -> anyhow::Result<String> {
+    let client = reqwest::Client::new();
+    let session: Value = client
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"login": "admin", "password": BENCH_ADMIN_PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let admin = session["token"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("the admin could not sign in: {session}"))?;
+    let token: Value = client
+        .post(format!("{base}/api/v1/tokens"))
+        .bearer_auth(admin)
+        .json(&json!({"name": "live bench", "units": ["*"], "permissions": crate::auth::ALL_PERMISSIONS}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    token["token"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| anyhow::anyhow!("no token issued: {token}"))
+}
+
+/// A client that sends the benchmark's token.
+fn authed(token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
 }
 
 impl Drop for Server {
@@ -117,22 +161,26 @@ async fn start_server(dir: &std::path::Path, tick_ms: u64) -> anyhow::Result<Ser
         .args(["--ws-tick-ms", &tick_ms.to_string()])
         .args(["--ws-max-connections-per-client", "30000"])
         .args(["--ws-max-connections", "30000"])
+        .args(["--rate-limit-per-minute", "0"])
+        .env("IOC_ADMIN_PASSWORD", BENCH_ADMIN_PASSWORD)
         .env("RUST_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()?;
     let pid = child.id();
-    let server = Server {
+    let mut server = Server {
         child,
         pid,
         base: format!("http://127.0.0.1:{port}"),
         ws: format!("ws://127.0.0.1:{port}/ws"),
+        token: String::new(),
     };
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await {
             if r.status().is_success() {
+                server.token = bench_token(&server.base).await?;
                 return Ok(server);
             }
         }
@@ -146,8 +194,8 @@ async fn start_server(dir: &std::path::Path, tick_ms: u64) -> anyhow::Result<Ser
     }
 }
 
-async fn catalog(base: &str) -> anyhow::Result<Catalog> {
-    let client = reqwest::Client::new();
+async fn catalog(base: &str, token: &str) -> anyhow::Result<Catalog> {
+    let client = authed(token)?;
     let page = |v: Value| -> Vec<Value> { v["items"].as_array().cloned().unwrap_or_default() };
     let units = page(
         client
@@ -231,6 +279,7 @@ fn frame_head(text: &str) -> Option<(&str, u64)> {
 
 async fn screen(
     url: String,
+    token: String,
     ids: [String; 3],
     sample: bool,
     counters: Arc<Counters>,
@@ -244,7 +293,16 @@ async fn screen(
     let mut seen = Vec::new();
     let mut ws = None;
     for _ in 0..20 {
-        match tokio_tungstenite::connect_async(&url).await {
+        let mut request =
+            tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+                url.as_str(),
+            )
+            .expect("a WebSocket URL");
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("a header value"),
+        );
+        match tokio_tungstenite::connect_async(request).await {
             Ok((s, _)) => {
                 ws = Some(s);
                 break;
@@ -311,7 +369,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     for &n in &args.screens {
         let server = start_server(dir.path(), args.tick_ms).await?;
-        let cat = catalog(&server.base).await?;
+        let cat = catalog(&server.base, &server.token).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let rss_before = proc_rss(server.pid);
         let counters = Arc::new(Counters::default());
@@ -336,6 +394,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
             let (url, counters, stop) = (server.ws.clone(), counters.clone(), stop_rx.clone());
             handles.push(tokio::spawn(screen(
                 url,
+                server.token.clone(),
                 ids,
                 i % every == 0,
                 counters,
@@ -438,7 +497,7 @@ async fn stream(
 ) -> anyhow::Result<(Vec<(u64, usize, Instant)>, String)> {
     let per_batch = (rate / 100).max(1);
     let targets: Vec<&String> = cat.wards.iter().chain(&cat.departments).collect();
-    let client = reqwest::Client::new();
+    let client = authed(&server.token)?;
     let url = format!("{}/api/v1/events", server.base);
     let acks = Arc::new(Mutex::new(Vec::new()));
     let refused = Arc::new(AtomicUsize::new(0));

@@ -87,15 +87,7 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
 
     // A city catalog without tasks, then tasks through the real HTTP ingest path. No alert
     // rules here: this is the ingest path itself; `rules_comparison` measures what rules add.
-    let (node, tasks) = crate::open_without_rules(
-        &url,
-        ClockMode::Manual,
-        crate::http::Limits {
-            max_body_bytes: 64 * 1024 * 1024,
-            ..Default::default()
-        },
-    )
-    .await?;
+    let (node, tasks) = crate::open_without_rules(&url, ClockMode::Manual, bench_limits()).await?;
     let now = now_ms();
     node.writer.tick(now).await?;
     let size = DemoSize {
@@ -132,7 +124,8 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
             (events.len(), serde_json::to_vec(&events).expect("serialize"))
         })
         .collect();
-    let (sent, elapsed, hist) = drive(addr, bodies, args.clients).await?;
+    let token = feed_token(&node).await?;
+    let (sent, elapsed, hist) = drive(addr, &token, bodies, args.clients).await?;
     println!("\n== ingest (HTTP, durable: answered after commit, synchronous=FULL for SQLite; no alert rules)");
     println!(
         "events: {sent} in {:.2} s = {:.0} events/s",
@@ -219,8 +212,33 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
 
 /// Sends pre-built bodies from `clients` concurrent connections; returns events sent, elapsed
 /// time and the per-request latency histogram (µs).
+/// Large bodies, and no request-rate limit: the load generator is one credential.
+fn bench_limits() -> crate::http::Limits {
+    crate::http::Limits {
+        max_body_bytes: 64 * 1024 * 1024,
+        auth: crate::auth::AuthConfig {
+            rate_per_minute: 0,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+/// An integration's token: every event kind over the whole tree.
+async fn feed_token(node: &crate::Node) -> anyhow::Result<String> {
+    crate::auth::issue_token(
+        node,
+        "bench feed",
+        vec![crate::auth::EVERYWHERE.into()],
+        crate::auth::ALL_PERMISSIONS.to_vec(),
+        Duration::from_secs(3600),
+    )
+    .await
+}
+
 async fn drive(
     addr: std::net::SocketAddr,
+    token: &str,
     bodies: Vec<(usize, Vec<u8>)>,
     clients: usize,
 ) -> anyhow::Result<(usize, Duration, Histogram<u64>)> {
@@ -233,6 +251,7 @@ async fn drive(
     let mut handles = Vec::new();
     for queue in queues {
         let client = client.clone();
+        let token = token.to_string();
         let url = format!("http://{addr}/api/v1/events");
         handles.push(tokio::spawn(async move {
             let mut hist = Histogram::<u64>::new(3).expect("histogram");
@@ -241,6 +260,7 @@ async fn drive(
                 let t = Instant::now();
                 let r = client
                     .post(&url)
+                    .bearer_auth(&token)
                     .header("content-type", "application/json")
                     .body(body)
                     .send()
@@ -281,10 +301,7 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
     for with_rules in [false, true] {
         let dir = tempfile::tempdir()?;
         let url = format!("sqlite://{}/rules.db", dir.path().display());
-        let limits = crate::http::Limits {
-            max_body_bytes: 64 * 1024 * 1024,
-            ..Default::default()
-        };
+        let limits = bench_limits();
         let (node, tasks) = if with_rules {
             crate::open(&url, ClockMode::Manual, limits).await?
         } else {
@@ -348,7 +365,9 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("bench KPI: {e}"))
             })
             .collect::<anyhow::Result<_>>()?;
-        node.writer.catalog(items).await?;
+        node.writer
+            .catalog(items, &crate::auth::Actor::system("bench"))
+            .await?;
         let series: Vec<(String, String)> = node
             .rollup
             .kpis()
@@ -397,7 +416,8 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
         let server = tokio::spawn(crate::serve(listener, node.clone(), async {
             let _ = stop_rx.await;
         }));
-        let (sent, elapsed, hist) = drive(addr, bodies, args.clients).await?;
+        let token = feed_token(&node).await?;
+        let (sent, elapsed, hist) = drive(addr, &token, bodies, args.clients).await?;
         let rate = sent as f64 / elapsed.as_secs_f64();
         let live = node.alerts.read().map(|b| b.alerts.len()).unwrap_or(0);
         println!(

@@ -75,7 +75,7 @@ pub fn spawn_simulator(
                         continue;
                     }
                     let n = events.len();
-                    match writer.ingest(events).await {
+                    match writer.ingest(events, &crate::auth::Actor::system("demo-simulator")).await {
                         Ok(_) => {}
                         Err(WriteError::Invalid(e)) => {
                             tracing::warn!(reason = %e, events = n, "demo simulator batch rejected");

@@ -4,7 +4,7 @@
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use crate::auth::{can_view, Principal, Target};
+use crate::auth::{access, can_view, Actor, Principal, Role, Scope, Target};
 use crate::domain::time::{format_ts, parse_ts};
 use crate::ingest::writer::{AlertAction, AlertError};
 use crate::ingest::ItemError;
@@ -128,7 +128,10 @@ async fn active(
                     .collect(),
             )
         }
-        None => None,
+        None => match who.scope(&node.rollup) {
+            Scope::All => None,
+            Scope::Units(set) => Some(set),
+        },
     };
     let out = list_alerts(&node.alerts, &node.rollup, |a| {
         q.rule.as_ref().is_none_or(|r| &a.engine.rule == r)
@@ -248,6 +251,19 @@ async fn history(
             q.units = kpi.series_units().iter().map(|u| u.to_string()).collect();
         }
     }
+    if let Scope::Units(scope) = who.scope(&node.rollup) {
+        if q.units.is_empty() {
+            // Everything the caller may see (a KPI series of one unit was checked above).
+            if q.subject.is_none() || p.unit.is_none() {
+                q.units = scope.iter().cloned().collect();
+            }
+        } else {
+            q.units.retain(|u| scope.contains(u));
+            if q.units.is_empty() {
+                return Ok(Json(Vec::new()));
+            }
+        }
+    }
     let rows = node.store.alert_history(&q).await?;
     let kpi_prefix = p.kpi.map(|k| format!("{k}@"));
     Ok(Json(
@@ -276,28 +292,40 @@ async fn history(
 pub struct AckIn {
     pub rule: String,
     pub subject: String,
-    /// Who acknowledges (person id).
-    pub by: String,
     pub comment: Option<String>,
 }
 
+/// The unit of a live alert, for the scope check of an action on it.
+fn alert_unit(node: &Node, rule: &str, subject: &str) -> Result<String, ApiError> {
+    let board = node
+        .alerts
+        .read()
+        .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
+    board
+        .alerts
+        .get(&(rule.to_string(), subject.to_string()))
+        .map(|a| a.engine.unit.clone())
+        .ok_or_else(|| ApiError::NotFound(format!("no live alert of rule '{rule}' on '{subject}'")))
+}
+
+/// Acknowledges a live alert as the signed-in person (the account's person, else the account).
 async fn acknowledge(
     State(node): State<Node>,
+    actor: Actor,
     JsonBody(b): JsonBody<AckIn>,
 ) -> Result<StatusCode, ApiError> {
-    if node.rollup.person(&b.by).is_none() {
-        return Err(ApiError::Invalid(ItemError::new(
-            "by",
-            format!("unknown person '{}'", b.by),
-        )));
-    }
+    let unit = alert_unit(&node, &b.rule, &b.subject)?;
+    access::alert_action(&actor.principal, &node.rollup, &unit)?;
     node.writer
-        .alert(AlertAction::Acknowledge {
-            rule: b.rule,
-            subject: b.subject,
-            by: b.by,
-            comment: b.comment,
-        })
+        .alert(
+            AlertAction::Acknowledge {
+                rule: b.rule,
+                subject: b.subject,
+                by: actor.principal.acting_as(),
+                comment: b.comment,
+            },
+            &actor,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -309,28 +337,31 @@ pub struct AssignIn {
     pub subject: String,
     /// Who is to handle it.
     pub person: String,
-    pub by: String,
 }
 
 async fn assign(
     State(node): State<Node>,
+    actor: Actor,
     JsonBody(b): JsonBody<AssignIn>,
 ) -> Result<StatusCode, ApiError> {
-    for (field, p) in [("person", &b.person), ("by", &b.by)] {
-        if node.rollup.person(p).is_none() {
-            return Err(ApiError::Invalid(ItemError::new(
-                field,
-                format!("unknown person '{p}'"),
-            )));
-        }
+    if node.rollup.person(&b.person).is_none() {
+        return Err(ApiError::Invalid(ItemError::new(
+            "person",
+            format!("unknown person '{}'", b.person),
+        )));
     }
+    let unit = alert_unit(&node, &b.rule, &b.subject)?;
+    access::alert_action(&actor.principal, &node.rollup, &unit)?;
     node.writer
-        .alert(AlertAction::Assign {
-            rule: b.rule,
-            subject: b.subject,
-            person: b.person,
-            by: b.by,
-        })
+        .alert(
+            AlertAction::Assign {
+                rule: b.rule,
+                subject: b.subject,
+                person: b.person,
+                by: actor.principal.acting_as(),
+            },
+            &actor,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -345,7 +376,6 @@ pub struct SilenceIn {
     /// Until when (RFC 3339); at most 90 days ahead.
     pub until: String,
     pub reason: String,
-    pub by: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -361,6 +391,7 @@ pub struct SilenceOut {
 
 async fn silence(
     State(node): State<Node>,
+    actor: Actor,
     JsonBody(b): JsonBody<SilenceIn>,
 ) -> Result<(StatusCode, Json<SilenceOut>), ApiError> {
     if b.rule.is_none() && b.unit.is_none() {
@@ -383,11 +414,16 @@ async fn silence(
             "must not be empty",
         )));
     }
-    if node.rollup.person(&b.by).is_none() {
-        return Err(ApiError::Invalid(ItemError::new(
-            "by",
-            format!("unknown person '{}'", b.by),
-        )));
+    match &b.unit {
+        Some(u) => access::alert_action(&actor.principal, &node.rollup, u)?,
+        None if actor
+            .principal
+            .holds_everywhere(&[Role::Leader, Role::Admin]) => {}
+        None => {
+            return Err(ApiError::Forbidden(
+                "a silence without a unit mutes the whole tree: it needs a leader or admin of the whole tree; name your unit".into(),
+            ))
+        }
     }
     let now = node.rollup.now();
     let until =
@@ -404,12 +440,12 @@ async fn silence(
         unit: b.unit,
         until,
         reason: b.reason,
-        created_by: b.by,
+        created_by: actor.principal.acting_as(),
         created_at: now,
     };
     let id = node
         .writer
-        .alert(AlertAction::Silence(row.clone()))
+        .alert(AlertAction::Silence(row.clone()), &actor)
         .await?
         .unwrap_or_default();
     Ok((
@@ -430,7 +466,12 @@ fn silence_out(s: &SilenceRow) -> SilenceOut {
     }
 }
 
-async fn silences(State(node): State<Node>) -> Result<Json<Vec<SilenceOut>>, ApiError> {
+/// Silences in force: the caller's subtree's, and those without a unit (they mute everywhere).
+async fn silences(
+    State(node): State<Node>,
+    who: Principal,
+) -> Result<Json<Vec<SilenceOut>>, ApiError> {
+    let scope = who.scope(&node.rollup);
     let now = node.rollup.now();
     let board = node
         .alerts
@@ -441,6 +482,7 @@ async fn silences(State(node): State<Node>) -> Result<Json<Vec<SilenceOut>>, Api
             .silences
             .iter()
             .filter(|s| s.until > now)
+            .filter(|s| s.unit.as_ref().is_none_or(|u| scope.contains(u)))
             .map(silence_out)
             .collect(),
     ))
@@ -463,7 +505,11 @@ async fn rules(State(node): State<Node>) -> Result<Json<serde_json::Value>, ApiE
 }
 
 /// Reloads the rule files. A bad file is refused with all its errors and the running rules stay.
-async fn reload(State(node): State<Node>) -> Result<Json<serde_json::Value>, ApiError> {
+async fn reload(
+    State(node): State<Node>,
+    actor: Actor,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    access::operator(&actor.principal, "reloading the rules")?;
     let set = crate::rules::files::load(&node.rule_files).map_err(|errors| {
         ApiError::Invalid(ItemError::new(
             "rules",
@@ -471,6 +517,8 @@ async fn reload(State(node): State<Node>) -> Result<Json<serde_json::Value>, Api
         ))
     })?;
     let n = set.len();
-    node.writer.alert(AlertAction::ReloadRules(set)).await?;
+    node.writer
+        .alert(AlertAction::ReloadRules(set), &actor)
+        .await?;
     Ok(Json(serde_json::json!({ "reloaded": n })))
 }

@@ -3,6 +3,7 @@
 
 use super::body::JsonBody;
 use super::error::ApiError;
+use crate::auth::{can_view, Actor, Principal, Scope, Target};
 use crate::domain::time::{format_ts, now_ms};
 use crate::domain::{Task, TaskStatus};
 use crate::ingest::catalog::{CatalogItem, KeyResultIn, KpiIn, ObjectiveIn, PersonIn, UnitIn};
@@ -59,10 +60,12 @@ pub trait Entry: Serialize + DeserializeOwned + Send + 'static {
     fn all(rollup: &Rollup) -> Vec<Self>;
     /// For `?unit=` filtering of lists.
     fn unit(&self) -> Option<&str>;
+    /// The units whose viewers may see the entry (any one of them suffices).
+    fn homes(&self, rollup: &Rollup) -> Vec<String>;
 }
 
 macro_rules! entry {
-    ($t:ty, $kind:literal, $id:ident, $validate:expr, $get:expr, $all:expr, $unit:expr) => {
+    ($t:ty, $kind:literal, $id:ident, $validate:expr, $get:expr, $all:expr, $unit:expr, $homes:expr) => {
         impl Entry for $t {
             const KIND: &'static str = $kind;
             fn id(&self) -> &str {
@@ -81,6 +84,10 @@ macro_rules! entry {
                 let f: fn(&Self) -> Option<&str> = $unit;
                 f(self)
             }
+            fn homes(&self, rollup: &Rollup) -> Vec<String> {
+                let f: fn(&Self, &Rollup) -> Vec<String> = $homes;
+                f(self, rollup)
+            }
         }
     };
 }
@@ -92,7 +99,8 @@ entry!(
     UnitIn::validate,
     Rollup::unit,
     Rollup::units,
-    |u: &UnitIn| u.parent.as_deref()
+    |u: &UnitIn| u.parent.as_deref(),
+    |u: &UnitIn, _: &Rollup| vec![u.id.clone()]
 );
 entry!(
     PersonIn,
@@ -101,7 +109,8 @@ entry!(
     PersonIn::validate,
     Rollup::person,
     Rollup::people,
-    |p: &PersonIn| Some(p.unit.as_str())
+    |p: &PersonIn| Some(p.unit.as_str()),
+    |p: &PersonIn, _: &Rollup| vec![p.unit.clone()]
 );
 entry!(
     KpiIn,
@@ -110,7 +119,13 @@ entry!(
     KpiIn::validate,
     Rollup::kpi,
     Rollup::kpis,
-    |k: &KpiIn| Some(k.leading_unit.as_str())
+    |k: &KpiIn| Some(k.leading_unit.as_str()),
+    // A KPI is seen by its leading unit and by every unit measured on it or helping with it.
+    |k: &KpiIn, _: &Rollup| std::iter::once(&k.leading_unit)
+        .chain(&k.coordinating_units)
+        .chain(&k.measured_units)
+        .cloned()
+        .collect()
 );
 entry!(
     ObjectiveIn,
@@ -119,7 +134,8 @@ entry!(
     ObjectiveIn::validate,
     Rollup::objective,
     Rollup::objectives,
-    |o: &ObjectiveIn| Some(o.unit.as_str())
+    |o: &ObjectiveIn| Some(o.unit.as_str()),
+    |o: &ObjectiveIn, _: &Rollup| vec![o.unit.clone()]
 );
 entry!(
     KeyResultIn,
@@ -128,7 +144,11 @@ entry!(
     KeyResultIn::validate,
     Rollup::key_result,
     Rollup::key_results,
-    |_: &KeyResultIn| None
+    |_: &KeyResultIn| None,
+    |k: &KeyResultIn, r: &Rollup| r
+        .objective(&k.objective)
+        .map(|o| vec![o.unit.to_string()])
+        .unwrap_or_default()
 );
 
 #[derive(Deserialize)]
@@ -151,14 +171,19 @@ pub struct Page<T> {
     pub items: Vec<T>,
 }
 
+/// Lists entries the caller may see (`total` counts those only).
 async fn list<T: Entry>(
     State(node): State<Node>,
+    who: Principal,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page<T>>, ApiError> {
     if q.limit > 10_000 {
         return Err(ApiError::BadRequest("limit must be at most 10000".into()));
     }
     let mut all = T::all(&node.rollup);
+    if let Scope::Units(scope) = who.scope(&node.rollup) {
+        all.retain(|e| e.homes(&node.rollup).iter().any(|u| scope.contains(u)));
+    }
     if let Some(unit) = &q.unit {
         all.retain(|e| e.unit() == Some(unit.as_str()));
     }
@@ -170,19 +195,39 @@ async fn list<T: Entry>(
 
 async fn read<T: Entry>(
     State(node): State<Node>,
+    who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<T>, ApiError> {
-    T::get(&node.rollup, &id)
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no {} '{id}'", T::KIND)))
+    let entry = T::get(&node.rollup, &id)
+        .ok_or_else(|| ApiError::NotFound(format!("no {} '{id}'", T::KIND)))?;
+    // Seen if any of its units is in scope; otherwise the first refusal says why.
+    let verdicts: Vec<_> = entry
+        .homes(&node.rollup)
+        .iter()
+        .map(|u| can_view(&who, &node.rollup, Target::Unit(u)))
+        .collect();
+    if !verdicts.iter().any(Result::is_ok) && !matches!(who.scope(&node.rollup), Scope::All) {
+        let reason = verdicts
+            .into_iter()
+            .find_map(Result::err)
+            .unwrap_or_else(|| {
+                crate::auth::Denied::Forbidden(format!(
+                    "{} '{id}' belongs to no unit in your scope",
+                    T::KIND
+                ))
+            });
+        return Err(reason.into());
+    }
+    Ok(Json(entry))
 }
 
 async fn create<T: Entry>(
     State(node): State<Node>,
+    actor: Actor,
     JsonBody(entry): JsonBody<T>,
 ) -> Result<(StatusCode, Json<T>), ApiError> {
     let item = entry.validate()?;
-    node.writer.create(vec![item]).await?;
+    node.writer.create(vec![item], &actor).await?;
     let stored = T::get(&node.rollup, entry.id())
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("entry vanished after commit")))?;
     Ok((StatusCode::CREATED, Json(stored)))
@@ -190,6 +235,7 @@ async fn create<T: Entry>(
 
 async fn replace<T: Entry>(
     State(node): State<Node>,
+    actor: Actor,
     Path(id): Path<String>,
     JsonBody(entry): JsonBody<T>,
 ) -> Result<Json<T>, ApiError> {
@@ -200,7 +246,7 @@ async fn replace<T: Entry>(
         )));
     }
     let item = entry.validate()?;
-    node.writer.catalog(vec![item]).await?;
+    node.writer.catalog(vec![item], &actor).await?;
     T::get(&node.rollup, &id)
         .map(Json)
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("entry vanished after commit")))
@@ -251,11 +297,25 @@ fn task_out(t: &Task, now: i64) -> TaskOut {
     }
 }
 
-async fn task(State(node): State<Node>, Path(id): Path<String>) -> Result<Json<TaskOut>, ApiError> {
+/// A task: seen by its unit's viewers and by the people it names (R, A, C, I).
+async fn task(
+    State(node): State<Node>,
+    who: Principal,
+    Path(id): Path<String>,
+) -> Result<Json<TaskOut>, ApiError> {
     let t = node
         .rollup
         .task(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no task '{id}'")))?;
+    let named = who.person().is_some_and(|p| {
+        &t.responsible == p
+            || t.accountable.as_ref() == Some(p)
+            || t.consulted.contains(p)
+            || t.informed.contains(p)
+    });
+    if !named {
+        can_view(&who, &node.rollup, Target::Unit(&t.unit))?;
+    }
     Ok(Json(task_out(&t, node.rollup.now())))
 }
 
@@ -263,6 +323,7 @@ async fn task(State(node): State<Node>, Path(id): Path<String>) -> Result<Json<T
 /// the path); `id` and `at` default to a generated id and the current time.
 async fn change_task(
     State(node): State<Node>,
+    actor: Actor,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<IngestReport>, ApiError> {
@@ -282,5 +343,5 @@ async fn change_task(
         format!("rest:{id}:{now}:{}", SEQ.fetch_add(1, Ordering::Relaxed)).into()
     });
     let event = parse_event(serde_json::Value::Object(body))?;
-    Ok(Json(node.writer.ingest(vec![event]).await?))
+    Ok(Json(node.writer.ingest(vec![event], &actor).await?))
 }

@@ -23,8 +23,23 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A write refused by the responsibility rules, naming the item and field.
+    #[error("{0}")]
+    Refused(ItemError),
+    /// No credentials, or credentials this server does not accept.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A cookie-authenticated write without the session's CSRF token.
+    #[error("{0}")]
+    Csrf(String),
+    /// The account still has its one-time password.
+    #[error("{0}")]
+    PasswordChangeRequired(String),
     #[error("{0}")]
     TooManyRequests(String),
+    /// A throttle: try again after this many seconds (sent as `Retry-After`).
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -44,7 +59,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// invalid, bad_request, not_found, forbidden, too_many_requests, conflict, too_large, unsupported_media_type, unavailable, internal.
+    /// invalid, bad_request, unauthenticated, not_found, forbidden, csrf, password_change_required, too_many_requests, conflict, too_large, unsupported_media_type, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,8 +76,15 @@ impl ApiError {
                 (StatusCode::BAD_REQUEST, "bad_request")
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            ApiError::Forbidden(_) | ApiError::Refused(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::Csrf(_) => (StatusCode::FORBIDDEN, "csrf"),
+            ApiError::PasswordChangeRequired(_) => {
+                (StatusCode::FORBIDDEN, "password_change_required")
+            }
+            ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+            }
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -84,7 +106,7 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let (index, field) = match &self {
-            ApiError::Invalid(e) | ApiError::Malformed(e) => {
+            ApiError::Invalid(e) | ApiError::Malformed(e) | ApiError::Refused(e) => {
                 (e.index, Some(e.field.clone()).filter(|f| !f.is_empty()))
             }
             _ => (None, None),
@@ -97,7 +119,19 @@ impl IntoResponse for ApiError {
                 field,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after, .. } = &self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, (*retry_after).into());
+        }
+        if matches!(self, ApiError::Unauthenticated(_)) {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"ioc\""),
+            );
+        }
+        response
     }
 }
 
@@ -120,6 +154,7 @@ impl From<WriteError> for ApiError {
     fn from(e: WriteError) -> Self {
         match e {
             WriteError::Invalid(e) => ApiError::Invalid(e),
+            WriteError::Forbidden(e) => ApiError::Refused(e),
             WriteError::Conflict(m) => ApiError::Conflict(m),
             WriteError::Store(e) => ApiError::Unavailable(e.into()),
             WriteError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),

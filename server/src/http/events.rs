@@ -1,6 +1,7 @@
 //! `POST /api/v1/events` (JSON array or NDJSON) and `GET /api/v1/events/{id}`.
 
 use super::error::ApiError;
+use crate::auth::{can_view, Actor, Principal, Target};
 use crate::domain::time::format_ts;
 use crate::ingest::event::{parse_events, split_body};
 use crate::ingest::writer::IngestReport;
@@ -23,6 +24,7 @@ pub fn router() -> Router<Node> {
 /// Answers only once the events are committed: a 200 means durable.
 async fn ingest(
     State(node): State<Node>,
+    actor: Actor,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<IngestReport>, ApiError> {
@@ -39,7 +41,7 @@ async fn ingest(
     }
     let items = split_body(&body, ndjson).map_err(ApiError::Malformed)?;
     let events = parse_events(items)?;
-    Ok(Json(node.writer.ingest(events).await?))
+    Ok(Json(node.writer.ingest(events, &actor).await?))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -56,6 +58,7 @@ pub struct EventOut {
 
 async fn event(
     State(node): State<Node>,
+    who: Principal,
     Path(id): Path<String>,
 ) -> Result<Json<EventOut>, ApiError> {
     let e = node
@@ -63,12 +66,39 @@ async fn event(
         .event(&id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no event '{id}'")))?;
+    let body: serde_json::Value =
+        serde_json::from_str(&e.body).unwrap_or(serde_json::Value::String(e.body.clone()));
+    let unit = event_unit(&node, &e.kind, &e.entity, &body).ok_or_else(|| {
+        ApiError::Forbidden(format!(
+            "event '{id}' is about '{}', which no longer belongs to a unit; only the whole tree's viewers see it",
+            e.entity
+        ))
+    });
+    match unit {
+        Ok(u) => can_view(&who, &node.rollup, Target::Unit(&u))?,
+        Err(e) if !matches!(who.scope(&node.rollup), crate::auth::Scope::All) => return Err(e),
+        Err(_) => {}
+    }
     Ok(Json(EventOut {
         id: e.id.to_string(),
         kind: e.kind,
         entity: e.entity,
         at: format_ts(e.at),
         received_at: format_ts(e.received_at),
-        body: serde_json::from_str(&e.body).unwrap_or(serde_json::Value::String(e.body)),
+        body,
     }))
+}
+
+/// The unit a logged event belongs to, for the scope check: a task's unit, a key result's
+/// objective's unit, the unit of a KPI value or rating.
+fn event_unit(node: &Node, kind: &str, entity: &str, body: &serde_json::Value) -> Option<String> {
+    match kind {
+        "task" => node.rollup.task(entity).map(|t| t.unit.to_string()),
+        "kr_checkin" => node
+            .rollup
+            .key_result(entity)
+            .and_then(|k| node.rollup.objective(&k.objective))
+            .map(|o| o.unit.to_string()),
+        _ => body["unit"].as_str().map(String::from),
+    }
 }

@@ -2,6 +2,7 @@
 //! extract, convert wire to domain, call one function, map the result.
 
 pub mod alerts;
+pub mod auth;
 pub mod board;
 mod body;
 pub mod catalog;
@@ -27,6 +28,8 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// The live endpoint's tick, heartbeat and limits.
     pub live: crate::live::LiveConfig,
+    /// Sessions, request rates and sign-in throttling.
+    pub auth: crate::auth::AuthConfig,
 }
 
 impl Default for Limits {
@@ -34,6 +37,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 8 * 1024 * 1024,
             live: crate::live::LiveConfig::default(),
+            auth: crate::auth::AuthConfig::default(),
         }
     }
 }
@@ -45,6 +49,7 @@ pub fn app(node: Node) -> Router {
         .merge(catalog::router())
         .merge(views::router())
         .merge(alerts::router())
+        .merge(auth::router())
         .merge(board::router())
         .merge(report::router())
         .merge(web::api_router())
@@ -55,6 +60,14 @@ pub fn app(node: Node) -> Router {
         .merge(live::router())
         .fallback(web::fallback)
         .route_layer(middleware::from_fn(record_request))
+        .layer(middleware::from_fn_with_state(
+            node.clone(),
+            crate::auth::gate::authenticate,
+        ))
+        .layer(middleware::from_fn_with_state(
+            node.clone(),
+            crate::auth::gate::security_headers,
+        ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req

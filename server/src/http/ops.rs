@@ -76,8 +76,10 @@ async fn clock(State(node): State<Node>) -> Json<ClockState> {
 /// Moves a manual clock forward (tests and rehearsals); refused for the system clock.
 async fn set_clock(
     State(node): State<Node>,
+    who: crate::auth::Principal,
     super::body::JsonBody(body): super::body::JsonBody<ClockState>,
 ) -> Result<Json<ClockState>, ApiError> {
+    crate::auth::access::operator(&who, "moving the clock")?;
     if node.clock != ClockMode::Manual {
         return Err(ApiError::Conflict(
             "the clock follows the system time; start with --clock manual to set it".into(),

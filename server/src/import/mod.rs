@@ -36,6 +36,7 @@ mod json;
 #[cfg(test)]
 mod tests;
 
+use crate::auth::Actor;
 use crate::domain::time::{format_ts, now_ms};
 use crate::domain::Id;
 use crate::ingest::catalog::{CatalogItem, KeyResultIn, KpiIn, ObjectiveIn, PersonIn, UnitIn};
@@ -512,7 +513,7 @@ async fn write(
                 CatalogItem::KeyResult(..) => 4,
             }] += 1;
         }
-        if let Err(e) = writer.catalog(items).await {
+        if let Err(e) = writer.catalog(items, &Actor::system("import")).await {
             return Err(stop(at_index(&origins, &e), e, written));
         }
         report.units += counts[0];
@@ -526,7 +527,7 @@ async fn write(
     let mut rest = events.into_iter().peekable();
     while rest.peek().is_some() {
         let (origins, chunk): (Vec<Origin>, Vec<Event>) = rest.by_ref().take(EVENT_CHUNK).unzip();
-        match writer.ingest(chunk).await {
+        match writer.ingest(chunk, &Actor::system("import")).await {
             Ok(r) => {
                 report.events += r.accepted;
                 report.duplicates += r.duplicates;
@@ -558,7 +559,9 @@ fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
 
 fn refusal(sources: &[Source], origin: Origin, e: WriteError) -> Problem {
     let reason = match e {
-        WriteError::Invalid(item) => return problem(sources, origin, item),
+        WriteError::Invalid(item) | WriteError::Forbidden(item) => {
+            return problem(sources, origin, item)
+        }
         WriteError::Store(store) => {
             format!("the store refused the commit ({store}); nothing of this chunk was written")
         }

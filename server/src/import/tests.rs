@@ -19,7 +19,7 @@ async fn env() -> Result<Env, Box<dyn std::error::Error>> {
     let store = crate::store::connect(&url).await?;
     let rollup = Arc::new(Rollup::new(crate::domain::time::now_ms()));
     let (bus, _) = tokio::sync::broadcast::channel(16);
-    let (writer, _task) = Writer::spawn(store, rollup.clone(), bus);
+    let (writer, _task) = Writer::spawn(store, rollup.clone(), bus, Default::default());
     Ok(Env {
         dir,
         rollup,

@@ -10,6 +10,9 @@
 use super::catalog::CatalogItem;
 use super::event::{Event, EventBody, TaskPatch};
 use super::ItemError;
+use crate::audit::{changed_fields, Draft, Head};
+use crate::auth::registry::SecurityWrite;
+use crate::auth::{access, Actor, Auth, Denied};
 use crate::domain::{
     time::now_ms, Change, Id, KeyResult, Observation, Rating, Task, TaskStatus, TaskVersions, Ts,
     MAX_KEY_RESULTS,
@@ -59,6 +62,9 @@ pub enum WriteError {
     Conflict(String),
     #[error("{0}")]
     Invalid(ItemError),
+    /// The caller is not the one responsible for this change (SECURITY.md).
+    #[error("{0}")]
+    Forbidden(ItemError),
     #[error("the store refused the commit")]
     Store(#[from] StoreError),
     #[error("the writer has stopped")]
@@ -93,18 +99,36 @@ pub enum AlertAction {
     ReloadRules(alert_rules::RuleSet),
 }
 
+/// How a request's events are recorded in the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AuditDetail {
+    /// One entry per change, with the fields' old and new values.
+    Each,
+    /// One entry for the whole request (the demo seed: a hundred thousand generated tasks).
+    Batch,
+}
+
 enum Command {
     Alert {
         action: AlertAction,
+        actor: Actor,
         /// The id the action created (a silence's), if any.
         reply: oneshot::Sender<Result<Option<i64>, AlertError>>,
     },
     Events {
         events: Vec<Event>,
+        actor: Actor,
+        detail: AuditDetail,
         reply: oneshot::Sender<Result<IngestReport, WriteError>>,
+    },
+    Security {
+        write: SecurityWrite,
+        draft: Draft,
+        reply: oneshot::Sender<Result<(), WriteError>>,
     },
     Catalog {
         items: Vec<CatalogItem>,
+        actor: Actor,
         /// Refuse entries that exist already (POST), checked here where no other write can race.
         create_only: bool,
         reply: oneshot::Sender<Result<usize, WriteError>>,
@@ -120,7 +144,7 @@ impl Command {
         match self {
             Command::Events { events, .. } => events.len(),
             Command::Catalog { items, .. } => items.len(),
-            Command::Tick { .. } | Command::Alert { .. } => 1,
+            Command::Tick { .. } | Command::Alert { .. } | Command::Security { .. } => 1,
         }
     }
 }
@@ -138,8 +162,17 @@ impl Writer {
         store: Arc<dyn Store>,
         rollup: Arc<Rollup>,
         bus: broadcast::Sender<Arc<Committed>>,
+        audit: Head,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
-        Self::spawn_with_alerting(store, rollup, bus, None, Arc::new(AlertFeed::new(0, 1)))
+        Self::spawn_with_alerting(
+            store,
+            rollup,
+            bus,
+            None,
+            Arc::new(AlertFeed::new(0, 1)),
+            Auth::new(Default::default(), Default::default()),
+            audit,
+        )
     }
 
     /// As `spawn`, with the rule engine evaluated after every apply.
@@ -149,6 +182,8 @@ impl Writer {
         bus: broadcast::Sender<Arc<Committed>>,
         alerting: Option<Alerting>,
         feed: Arc<AlertFeed>,
+        auth: Auth,
+        audit: Head,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let task = tokio::spawn(
@@ -159,6 +194,8 @@ impl Writer {
                 rx,
                 alerting,
                 feed,
+                auth,
+                audit,
             }
             .run(),
         );
@@ -166,44 +203,103 @@ impl Writer {
     }
 
     /// Acknowledges, assigns, silences or reloads rules.
-    pub async fn alert(&self, action: AlertAction) -> Result<Option<i64>, AlertError> {
+    pub async fn alert(
+        &self,
+        action: AlertAction,
+        actor: &Actor,
+    ) -> Result<Option<i64>, AlertError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Command::Alert { action, reply })
+            .send(Command::Alert {
+                action,
+                actor: actor.clone(),
+                reply,
+            })
             .await
             .map_err(|_| AlertError::Closed)?;
         rx.await.map_err(|_| AlertError::Closed)?
     }
 
-    pub async fn ingest(&self, events: Vec<Event>) -> Result<IngestReport, WriteError> {
+    /// Checks, commits and applies events sent by `actor`, each one audited.
+    pub async fn ingest(
+        &self,
+        events: Vec<Event>,
+        actor: &Actor,
+    ) -> Result<IngestReport, WriteError> {
+        self.events_command(events, actor.clone(), AuditDetail::Each)
+            .await
+    }
+
+    /// The demo seed: generated events by the system, one audit entry per request.
+    pub async fn seed(&self, events: Vec<Event>) -> Result<IngestReport, WriteError> {
+        self.events_command(events, Actor::system("demo-seed"), AuditDetail::Batch)
+            .await
+    }
+
+    async fn events_command(
+        &self,
+        events: Vec<Event>,
+        actor: Actor,
+        detail: AuditDetail,
+    ) -> Result<IngestReport, WriteError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Command::Events { events, reply })
+            .send(Command::Events {
+                events,
+                actor,
+                detail,
+                reply,
+            })
+            .await
+            .map_err(|_| WriteError::Closed)?;
+        rx.await.map_err(|_| WriteError::Closed)?
+    }
+
+    /// Commits an account, session or token change with its audit entry, then applies it to
+    /// the node's registry.
+    pub async fn security(&self, write: SecurityWrite, draft: Draft) -> Result<(), WriteError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Security {
+                write,
+                draft,
+                reply,
+            })
             .await
             .map_err(|_| WriteError::Closed)?;
         rx.await.map_err(|_| WriteError::Closed)?
     }
 
     /// Adds or replaces catalog entries, all or nothing; returns how many were written.
-    pub async fn catalog(&self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
-        self.catalog_command(items, false).await
+    pub async fn catalog(
+        &self,
+        items: Vec<CatalogItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        self.catalog_command(items, false, actor).await
     }
 
     /// Adds catalog entries that must not exist yet; an existing one is a `Conflict`.
-    pub async fn create(&self, items: Vec<CatalogItem>) -> Result<usize, WriteError> {
-        self.catalog_command(items, true).await
+    pub async fn create(
+        &self,
+        items: Vec<CatalogItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        self.catalog_command(items, true, actor).await
     }
 
     async fn catalog_command(
         &self,
         items: Vec<CatalogItem>,
         create_only: bool,
+        actor: &Actor,
     ) -> Result<usize, WriteError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Command::Catalog {
                 items,
                 create_only,
+                actor: actor.clone(),
                 reply,
             })
             .await
@@ -239,6 +335,10 @@ struct WriterTask {
     alerting: Option<Alerting>,
     /// Alert-history entries with their ids, for the live feed.
     feed: Arc<AlertFeed>,
+    /// Accounts, sessions and tokens, changed here after their commit.
+    auth: Auth,
+    /// The audit chain's head; entries are chained here, in commit order.
+    audit: Head,
 }
 
 /// Entities changed by requests earlier in the current group, not yet in the rollup.
@@ -254,6 +354,7 @@ struct Overlay {
 struct Pending {
     changes: Vec<Change>,
     records: Vec<EventRecord>,
+    audit: Vec<crate::audit::Entry>,
     replies: Vec<(
         oneshot::Sender<Result<IngestReport, WriteError>>,
         IngestReport,
@@ -284,20 +385,33 @@ impl WriterTask {
         let mut batch: Vec<Command> = Vec::new();
         for cmd in group {
             match cmd {
-                Command::Alert { action, reply } => {
+                Command::Alert {
+                    action,
+                    actor,
+                    reply,
+                } => {
                     self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.alert_action(action).await);
+                    let _ = reply.send(self.alert_action(action, &actor).await);
                 }
                 Command::Catalog {
                     items,
                     create_only,
+                    actor,
                     reply,
                 } => {
                     // Catalog changes are rare and reshape what events are checked against:
                     // commit what came before, then the catalog change on its own.
                     self.commit_events(std::mem::take(&mut batch)).await;
-                    let result = self.commit_catalog(items, create_only).await;
+                    let result = self.commit_catalog(items, create_only, &actor).await;
                     let _ = reply.send(result);
+                }
+                Command::Security {
+                    write,
+                    draft,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.commit_security(write, draft).await);
                 }
                 other => batch.push(other),
             }
@@ -337,14 +451,31 @@ impl WriterTask {
         let mut pending = Pending {
             changes: Vec::new(),
             records: Vec::new(),
+            audit: Vec::new(),
             replies: Vec::new(),
             tick_replies: Vec::new(),
         };
+        let head_before = self.audit.clone();
         for cmd in cmds {
             match cmd {
-                Command::Events { events, reply } => {
-                    match plan_events(&events, &self.rollup, &mut overlay, &existing) {
-                        Ok((changes, report)) => {
+                Command::Events {
+                    events,
+                    actor,
+                    detail,
+                    reply,
+                } => {
+                    match plan_events(&events, &self.rollup, &mut overlay, &existing, &actor) {
+                        Ok((changes, report, drafts)) => {
+                            match detail {
+                                AuditDetail::Each => pending
+                                    .audit
+                                    .extend(drafts.into_iter().map(|d| self.audit.append(d))),
+                                AuditDetail::Batch if report.accepted > 0 => {
+                                    let draft = batch_draft(&actor, &events, &report);
+                                    pending.audit.push(self.audit.append(draft));
+                                }
+                                AuditDetail::Batch => {}
+                            }
                             let dup: HashSet<&str> =
                                 report.duplicate_ids.iter().map(|s| s.as_str()).collect();
                             // The request is done with its events: move their text into the log.
@@ -364,7 +495,7 @@ impl WriterTask {
                             pending.replies.push((reply, report));
                         }
                         Err(e) => {
-                            let _ = reply.send(Err(WriteError::Invalid(e)));
+                            let _ = reply.send(Err(e));
                         }
                     }
                 }
@@ -372,14 +503,19 @@ impl WriterTask {
                     pending.changes.push(Change::Clock(now));
                     pending.tick_replies.extend(reply);
                 }
-                Command::Catalog { .. } | Command::Alert { .. } => {
+                Command::Catalog { .. } | Command::Alert { .. } | Command::Security { .. } => {
                     unreachable!("split off in process")
                 }
             }
         }
         let plan_time = planning.elapsed();
         let committing = std::time::Instant::now();
-        if let Err(e) = self.store.commit(&pending.records, &pending.changes).await {
+        if let Err(e) = self
+            .store
+            .commit(&pending.records, &pending.changes, &pending.audit)
+            .await
+        {
+            self.audit = head_before;
             tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
             for (reply, _) in pending.replies {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
@@ -450,7 +586,7 @@ impl WriterTask {
         }
         match self
             .store
-            .save_alerts(&w.upserts, &w.deletes, &w.history)
+            .save_alerts(&w.upserts, &w.deletes, &w.history, &[])
             .await
         {
             Ok(seqs) => self.feed.append(&w.history, &seqs),
@@ -460,40 +596,100 @@ impl WriterTask {
         }
     }
 
-    async fn alert_action(&mut self, action: AlertAction) -> Result<Option<i64>, AlertError> {
+    async fn alert_action(
+        &mut self,
+        action: AlertAction,
+        actor: &Actor,
+    ) -> Result<Option<i64>, AlertError> {
         let now = self.rollup.now();
         let Some(alerting) = &mut self.alerting else {
             return Err(AlertError::Disabled);
         };
-        let writes = match action {
+        let draft = |action: &str, entity: String, unit: Option<String>, new: serde_json::Value| {
+            draft(actor, action, entity, unit, None, Some(new))
+        };
+        let (writes, draft) = match action {
             AlertAction::Acknowledge {
                 rule,
                 subject,
                 by,
                 comment,
-            } => alerting
-                .acknowledge(&rule, &subject, &by, comment, now)
-                .map_err(AlertError::NotFound)?,
+            } => {
+                let w = alerting
+                    .acknowledge(&rule, &subject, &by, comment.clone(), now)
+                    .map_err(AlertError::NotFound)?;
+                let unit = w.upserts.first().map(|a| a.unit.clone());
+                let d = draft(
+                    "alert.acknowledge",
+                    format!("alert:{rule}/{subject}"),
+                    unit,
+                    serde_json::json!({"acknowledged_by": by, "comment": comment}),
+                );
+                (w, d)
+            }
             AlertAction::Assign {
                 rule,
                 subject,
                 person,
                 by,
-            } => alerting
-                .assign(&rule, &subject, &person, &by, now)
-                .map_err(AlertError::NotFound)?,
+            } => {
+                let w = alerting
+                    .assign(&rule, &subject, &person, &by, now)
+                    .map_err(AlertError::NotFound)?;
+                let unit = w.upserts.first().map(|a| a.unit.clone());
+                let d = draft(
+                    "alert.assign",
+                    format!("alert:{rule}/{subject}"),
+                    unit,
+                    serde_json::json!({"assigned_to": person, "by": by}),
+                );
+                (w, d)
+            }
             AlertAction::Silence(mut s) => {
-                s.id = self.store.add_silence(&s).await?;
+                let d = draft(
+                    "alert.silence",
+                    format!("silence:{}", s.rule.as_deref().unwrap_or("*")),
+                    s.unit.clone(),
+                    serde_json::json!({"rule": s.rule, "unit": s.unit, "until": crate::domain::time::format_ts(s.until), "reason": s.reason, "by": s.created_by}),
+                );
+                let head = self.audit.clone();
+                let entry = self.audit.append(d);
+                s.id = match self.store.add_silence(&s, &[entry]).await {
+                    Ok(id) => id,
+                    Err(e) => {
+                        self.audit = head;
+                        return Err(e.into());
+                    }
+                };
                 let id = s.id;
                 alerting.add_silence(s);
                 return Ok(Some(id));
             }
-            AlertAction::ReloadRules(rules) => alerting.set_rules(rules, &self.rollup),
+            AlertAction::ReloadRules(rules) => {
+                let n = rules.rules().count();
+                let w = alerting.set_rules(rules, &self.rollup);
+                let d = draft(
+                    "rules.reload",
+                    "rules".into(),
+                    None,
+                    serde_json::json!({"rules": n}),
+                );
+                (w, d)
+            }
         };
-        let seqs = self
+        let head = self.audit.clone();
+        let entry = self.audit.append(draft);
+        let seqs = match self
             .store
-            .save_alerts(&writes.upserts, &writes.deletes, &writes.history)
-            .await?;
+            .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &[entry])
+            .await
+        {
+            Ok(seqs) => seqs,
+            Err(e) => {
+                self.audit = head;
+                return Err(e.into());
+            }
+        };
         self.feed.append(&writes.history, &seqs);
         // Nothing was applied, but the live feed has news: wake the hub.
         let _ = self.bus.send(Arc::new(Committed {
@@ -508,6 +704,7 @@ impl WriterTask {
         &mut self,
         items: Vec<CatalogItem>,
         create_only: bool,
+        actor: &Actor,
     ) -> Result<usize, WriteError> {
         if create_only {
             if let Some(id) = items.iter().find_map(|i| existing_id(i, &self.rollup)) {
@@ -516,11 +713,41 @@ impl WriterTask {
                 )));
             }
         }
+        let mut drafts = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let (what, units, before, after, unit) = catalog_audit(item, &self.rollup);
+            let units: Vec<Option<&str>> = units.iter().map(|u| u.as_deref()).collect();
+            access::catalog(&actor.principal, &self.rollup, &what, &units)
+                .map_err(|d| WriteError::Forbidden(denied(d, "").at(i)))?;
+            let (old, new) = changed_fields(before.as_ref(), Some(&after));
+            let action = if before.is_some() {
+                "catalog.replace"
+            } else {
+                "catalog.create"
+            };
+            drafts.push(draft(actor, action, what, unit, old, new));
+        }
         let changes = plan_catalog(&items, &self.rollup).map_err(WriteError::Invalid)?;
-        self.store.commit(&[], &changes).await?;
+        let head = self.audit.clone();
+        let entries: Vec<_> = drafts.into_iter().map(|d| self.audit.append(d)).collect();
+        if let Err(e) = self.store.commit(&[], &changes, &entries).await {
+            self.audit = head;
+            return Err(e.into());
+        }
         let n = changes.len();
         self.publish(changes).await;
         Ok(n)
+    }
+
+    async fn commit_security(&mut self, write: SecurityWrite, d: Draft) -> Result<(), WriteError> {
+        let head = self.audit.clone();
+        let entry = self.audit.append(d);
+        if let Err(e) = self.store.save_security(&write, &entry).await {
+            self.audit = head;
+            return Err(e.into());
+        }
+        self.auth.apply(&write);
+        Ok(())
     }
 }
 
@@ -547,6 +774,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
             Command::Alert { reply, .. } => {
                 let _ = reply.send(Err(AlertError::Store(e.clone())));
             }
+            Command::Security { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
             Command::Tick { .. } => {}
         }
     }
@@ -558,7 +788,10 @@ fn plan_events(
     rollup: &Rollup,
     overlay: &mut Overlay,
     existing: &HashSet<Id>,
-) -> Result<(Vec<Change>, IngestReport), ItemError> {
+    actor: &Actor,
+) -> Result<(Vec<Change>, IngestReport, Vec<Draft>), WriteError> {
+    let who = &actor.principal;
+    let mut drafts = Vec::new();
     // Work on a request-local layer so a bad item leaves the group's overlay untouched.
     let mut tasks: HashMap<Id, Task> = HashMap::new();
     let mut krs: HashMap<Id, KeyResult> = HashMap::new();
@@ -584,6 +817,30 @@ fn plan_events(
                     .or_else(|| rollup.task(&patch.task_id));
                 let merged =
                     merge_task(current.as_ref(), patch, e.at, rollup).map_err(|err| err.at(i))?;
+                let (touch, field) = task_touch(patch);
+                if let Some(after) = merged.as_ref().or(current.as_ref()) {
+                    access::task_change(who, rollup, current.as_ref(), after, touch)
+                        .map_err(|d| WriteError::Forbidden(denied(d, field).at(i)))?;
+                }
+                if let (false, Some(after)) = (dup, &merged) {
+                    let (old, new) = changed_fields(
+                        current.as_ref().map(task_json).as_ref(),
+                        Some(&task_json(after)),
+                    );
+                    let action = if current.is_some() {
+                        "task.change"
+                    } else {
+                        "task.create"
+                    };
+                    drafts.push(draft(
+                        actor,
+                        action,
+                        format!("task:{}", after.id),
+                        Some(after.unit.to_string()),
+                        old,
+                        new,
+                    ));
+                }
                 merged
                     .inspect(|t| {
                         if !dup {
@@ -609,7 +866,23 @@ fn plan_events(
                     })?;
                 if let Some(by) = by {
                     if rollup.person(by).is_none() {
-                        return Err(ItemError::new("by", format!("unknown person '{by}'")).at(i));
+                        return Err(ItemError::new("by", format!("unknown person '{by}'"))
+                            .at(i)
+                            .into());
+                    }
+                }
+                if let Some(o) = rollup.objective(&current.objective) {
+                    access::kr_checkin(who, rollup, key_result, &o.unit, o.owner.as_ref())
+                        .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
+                    if !dup && e.at >= current.current_at {
+                        drafts.push(draft(
+                            actor,
+                            "key_result.checkin",
+                            format!("key_result:{key_result}"),
+                            Some(o.unit.to_string()),
+                            Some(serde_json::json!({"value": current.current, "confidence": current.confidence})),
+                            Some(serde_json::json!({"value": value, "confidence": confidence})),
+                        ));
                     }
                 }
                 if e.at >= current.current_at {
@@ -633,18 +906,23 @@ fn plan_events(
                 source,
                 entered_by,
             } => {
-                let (frequency, measured) = rollup
-                    .with_kpi(kpi, |k| (k.frequency, k.measures(unit)))
+                let (frequency, measured, leading) = rollup
+                    .with_kpi(kpi, |k| {
+                        (k.frequency, k.measures(unit), k.leading_unit.clone())
+                    })
                     .ok_or_else(|| ItemError::new("kpi", format!("unknown KPI '{kpi}'")).at(i))?;
                 if rollup.unit(unit).is_none() {
-                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'")).at(i));
+                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'"))
+                        .at(i)
+                        .into());
                 }
                 if !measured {
                     return Err(ItemError::new(
                         "unit",
                         format!("KPI '{kpi}' is not measured for unit '{unit}'"),
                     )
-                    .at(i));
+                    .at(i)
+                    .into());
                 }
                 if period.kind != frequency.period_kind() {
                     return Err(ItemError::new(
@@ -654,14 +932,33 @@ fn plan_events(
                             frequency.as_str()
                         ),
                     )
-                    .at(i));
+                    .at(i)
+                    .into());
                 }
                 if let Some(p) = entered_by {
                     if rollup.person(p).is_none() {
                         return Err(
-                            ItemError::new("entered_by", format!("unknown person '{p}'")).at(i),
+                            ItemError::new("entered_by", format!("unknown person '{p}'"))
+                                .at(i)
+                                .into(),
                         );
                     }
+                }
+                access::kpi_value(who, rollup, kpi, &leading, unit)
+                    .map_err(|d| WriteError::Forbidden(denied(d, "kpi").at(i)))?;
+                if !dup {
+                    let old = rollup
+                        .latest_observation(kpi, unit)
+                        .filter(|o| o.period == *period)
+                        .map(|o| serde_json::json!({"value": o.value}));
+                    drafts.push(draft(
+                        actor,
+                        "kpi.value",
+                        format!("kpi:{kpi}@{unit}/{}", period.label()),
+                        Some(unit.to_string()),
+                        old,
+                        Some(serde_json::json!({"value": value, "source": source, "entered_by": entered_by.as_deref()})),
+                    ));
                 }
                 // Within the group the newest entry of a period wins; the store applies the same
                 // rule against what it holds, and the rollup against the series' current value.
@@ -693,7 +990,21 @@ fn plan_events(
                 score,
             } => {
                 if rollup.unit(unit).is_none() {
-                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'")).at(i));
+                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'"))
+                        .at(i)
+                        .into());
+                }
+                access::rating(who, rollup, unit)
+                    .map_err(|d| WriteError::Forbidden(denied(d, "unit").at(i)))?;
+                if !dup {
+                    drafts.push(draft(
+                        actor,
+                        "rating.add",
+                        format!("rating:{unit}"),
+                        Some(unit.to_string()),
+                        None,
+                        Some(serde_json::json!({"service": service, "score": score})),
+                    ));
                 }
                 Some(Change::Rating(Rating {
                     event_id: e.id.clone(),
@@ -716,7 +1027,193 @@ fn plan_events(
     overlay.key_results.extend(krs);
     overlay.observations.extend(obs);
     overlay.seen.extend(seen);
-    Ok((changes, report))
+    Ok((changes, report, drafts))
+}
+
+impl From<ItemError> for WriteError {
+    fn from(e: ItemError) -> Self {
+        WriteError::Invalid(e)
+    }
+}
+
+/// An audit entry's content for a change `actor` made.
+fn draft(
+    actor: &Actor,
+    action: &str,
+    entity: String,
+    unit: Option<String>,
+    old: Option<serde_json::Value>,
+    new: Option<serde_json::Value>,
+) -> Draft {
+    Draft {
+        at: now_ms(),
+        actor: actor.principal.actor_id(),
+        ip: actor.ip.clone(),
+        action: action.to_string(),
+        entity,
+        unit,
+        old,
+        new,
+    }
+}
+
+/// One entry for a whole seeded request: how many events, of which kinds, first and last id.
+fn batch_draft(actor: &Actor, events: &[Event], report: &IngestReport) -> Draft {
+    let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
+    for e in events {
+        *kinds.entry(e.body.kind()).or_default() += 1;
+    }
+    draft(
+        actor,
+        "events.seed",
+        format!(
+            "events:{}..{}",
+            events.first().map_or("", |e| &*e.id),
+            events.last().map_or("", |e| &*e.id)
+        ),
+        None,
+        None,
+        Some(serde_json::json!({"accepted": report.accepted, "kinds": kinds})),
+    )
+}
+
+fn denied(d: Denied, field: &str) -> ItemError {
+    match d {
+        Denied::Forbidden(m) | Denied::NotFound(m) => ItemError::new(field, m),
+    }
+}
+
+/// Which parts of a task an event touches, and the field a refusal names.
+fn task_touch(p: &TaskPatch) -> (access::TaskTouch, &'static str) {
+    let touch = access::TaskTouch {
+        plan_or_assignment: p.plan.is_some() || p.assignment.is_some(),
+        progress: p.progress.is_some(),
+        status: p.status.as_ref().map(|s| s.status),
+        quality: p.status.as_ref().is_some_and(|s| s.quality.is_some()),
+    };
+    let field = if touch.quality {
+        "quality"
+    } else if touch.status.is_some() {
+        "status"
+    } else if touch.progress {
+        "progress"
+    } else if p.assignment.is_some() {
+        "responsible"
+    } else {
+        "title"
+    };
+    (touch, field)
+}
+
+/// A task as the audit trail records it (the fields people change).
+fn task_json(t: &Task) -> serde_json::Value {
+    use crate::domain::time::format_ts;
+    serde_json::json!({
+        "title": t.title,
+        "unit": &*t.unit,
+        "responsible": &*t.responsible,
+        "accountable": t.accountable.as_deref(),
+        "consulted": t.consulted.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+        "informed": t.informed.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+        "key_result": t.key_result.as_deref(),
+        "start": t.start.map(format_ts),
+        "deadline": format_ts(t.deadline),
+        "expected_output": t.expected_output,
+        "progress": t.progress as f64 / 100.0,
+        "status": t.status.as_str(),
+        "quality": t.quality,
+    })
+}
+
+/// For a catalog entry: its audit name, the units whose admin may change it (`None`: the top
+/// of the tree), its JSON before and after, and the unit its entry belongs to.
+type CatalogAudit = (
+    String,
+    Vec<Option<String>>,
+    Option<serde_json::Value>,
+    serde_json::Value,
+    Option<String>,
+);
+
+fn catalog_audit(item: &CatalogItem, rollup: &Rollup) -> CatalogAudit {
+    use super::catalog::{KeyResultIn, KpiIn, ObjectiveIn, PersonIn, UnitIn};
+    fn json<T: Serialize>(t: T) -> serde_json::Value {
+        serde_json::to_value(t).unwrap_or_default()
+    }
+    let s = |id: &Id| Some(id.to_string());
+    match item {
+        CatalogItem::Unit(u) => {
+            let old = rollup.unit(&u.id);
+            let mut units = Vec::new();
+            if let Some(o) = &old {
+                units.push(s(&o.id));
+            }
+            if old.as_ref().map(|o| &o.parent) != Some(&u.parent) {
+                units.push(u.parent.as_ref().and_then(s));
+            }
+            let before = old.as_ref().map(|o| json(UnitIn::from(o)));
+            (
+                format!("unit:{}", u.id),
+                units,
+                before,
+                json(UnitIn::from(u)),
+                s(&u.id),
+            )
+        }
+        CatalogItem::Person(p) => {
+            let old = rollup.person(&p.id);
+            let mut units: Vec<_> = old.iter().map(|o| s(&o.unit)).collect();
+            units.push(s(&p.unit));
+            let before = old.as_ref().map(|o| json(PersonIn::from(o)));
+            (
+                format!("person:{}", p.id),
+                units,
+                before,
+                json(PersonIn::from(p)),
+                s(&p.unit),
+            )
+        }
+        CatalogItem::Kpi(k) => {
+            let old = rollup.kpi(&k.code);
+            let mut units: Vec<_> = old.iter().map(|o| s(&o.leading_unit)).collect();
+            units.push(s(&k.leading_unit));
+            let before = old.as_ref().map(|o| json(KpiIn::from(o)));
+            (
+                format!("kpi:{}", k.code),
+                units,
+                before,
+                json(KpiIn::from(k)),
+                s(&k.leading_unit),
+            )
+        }
+        CatalogItem::Objective(o) => {
+            let old = rollup.objective(&o.id);
+            let mut units: Vec<_> = old.iter().map(|x| s(&x.unit)).collect();
+            units.push(s(&o.unit));
+            let before = old.as_ref().map(|x| json(ObjectiveIn::from(x)));
+            (
+                format!("objective:{}", o.id),
+                units,
+                before,
+                json(ObjectiveIn::from(o)),
+                s(&o.unit),
+            )
+        }
+        CatalogItem::KeyResult(kr, _) => {
+            let unit = rollup.objective(&kr.objective).map(|o| o.unit.to_string());
+            let before = rollup
+                .key_result(&kr.id)
+                .map(|x| json(KeyResultIn::from(&x)));
+            // An objective not yet in the catalog: only an admin of the whole tree vouches.
+            (
+                format!("key_result:{}", kr.id),
+                vec![unit.clone()],
+                before,
+                json(KeyResultIn::from(kr)),
+                unit,
+            )
+        }
+    }
 }
 
 fn check_person(rollup: &Rollup, field: &str, id: &Id) -> Result<(), ItemError> {

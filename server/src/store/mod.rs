@@ -117,6 +117,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         events: &[EventRecord],
         changes: &[crate::domain::Change],
+        audit: &[crate::audit::Entry],
     ) -> Result<(), StoreError>;
 
     /// Everything the rollup is built from.
@@ -139,6 +140,7 @@ pub trait Store: Send + Sync + 'static {
         upserts: &[AlertRow],
         deletes: &[(String, String)],
         history: &[AlertHistoryRow],
+        audit: &[crate::audit::Entry],
     ) -> Result<Vec<i64>, StoreError>;
 
     /// History entries after `after` (exclusive), oldest first, of these units (empty: any):
@@ -182,7 +184,36 @@ pub trait Store: Send + Sync + 'static {
     async fn alert_history(&self, q: &HistoryQuery) -> Result<Vec<AlertHistoryRow>, StoreError>;
 
     /// Stores a silence and returns its id.
-    async fn add_silence(&self, s: &SilenceRow) -> Result<i64, StoreError>;
+    async fn add_silence(
+        &self,
+        s: &SilenceRow,
+        audit: &[crate::audit::Entry],
+    ) -> Result<i64, StoreError>;
+
+    /// Writes an account, session or token change and its audit entry in one transaction.
+    async fn save_security(
+        &self,
+        write: &crate::auth::registry::SecurityWrite,
+        audit: &crate::audit::Entry,
+    ) -> Result<(), StoreError>;
+
+    /// Accounts with their grants, sessions that end after `now`, and every API token.
+    async fn load_security(
+        &self,
+        now: Ts,
+    ) -> Result<crate::auth::registry::SecuritySnapshot, StoreError>;
+
+    /// The audit chain's last entry (the genesis head when there is none).
+    async fn audit_head(&self) -> Result<crate::audit::Head, StoreError>;
+
+    /// Entries after `after`, oldest first; `units`: only entries of these units (`None`: all,
+    /// entries without a unit included).
+    async fn audit_entries(
+        &self,
+        after: i64,
+        units: Option<&[String]>,
+        limit: i64,
+    ) -> Result<Vec<crate::audit::Entry>, StoreError>;
 
     /// Silences that end after `now`.
     async fn silences(&self, now: Ts) -> Result<Vec<SilenceRow>, StoreError>;

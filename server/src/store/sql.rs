@@ -71,6 +71,38 @@ pub fn history_row(t: HistoryTuple) -> crate::store::AlertHistoryRow {
     }
 }
 
+/// An audit row as selected, in `audit::Entry` field order.
+pub type AuditTuple = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+pub fn audit_entry(t: AuditTuple) -> crate::audit::Entry {
+    let (seq, at, actor, ip, action, entity, unit, old, new, prev_hash, hash) = t;
+    crate::audit::Entry {
+        seq,
+        at,
+        actor,
+        ip,
+        action,
+        entity,
+        unit,
+        old,
+        new,
+        prev_hash,
+        hash,
+    }
+}
+
 /// `SET col = excluded.col` for every column but the key.
 pub fn set_excluded(columns: &str, key: &[&str]) -> String {
     columns
@@ -136,6 +168,37 @@ impl<'a> Grouped<'a> {
 /// The `Store` implementation, written once for any sqlx database whose pool is `self.pool`.
 macro_rules! sql_store_impl {
     ($store:ty, $db:ty, $backend:literal) => {
+        impl $store {
+            /// Appends audit entries inside the caller's transaction, so they land with the
+            /// change they record or not at all.
+            async fn insert_audit(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                entries: &[$crate::audit::Entry],
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::store::sql::CHUNK;
+                for chunk in entries.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (seq, at, actor, ip, action, entity, unit_id, old_value, new_value, prev_hash, hash) ",
+                    );
+                    qb.push_values(chunk, |mut b, e| {
+                        b.push_bind(e.seq)
+                            .push_bind(e.at)
+                            .push_bind(e.actor.clone())
+                            .push_bind(e.ip.clone())
+                            .push_bind(e.action.clone())
+                            .push_bind(e.entity.clone())
+                            .push_bind(e.unit.clone())
+                            .push_bind(e.old.clone())
+                            .push_bind(e.new.clone())
+                            .push_bind(e.prev_hash.clone())
+                            .push_bind(e.hash.clone());
+                    });
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -170,11 +233,13 @@ macro_rules! sql_store_impl {
                 &self,
                 events: &[$crate::store::EventRecord],
                 changes: &[$crate::domain::Change],
+                audit: &[$crate::audit::Entry],
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::store::rows::*;
                 use $crate::store::sql::*;
                 let g = Grouped::of(changes);
                 let mut tx = self.pool.begin().await?;
+                Self::insert_audit(&mut tx, audit).await?;
                 for chunk in events.chunks(CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (event_id, kind, entity_id, at, received_at, body) ");
                     qb.push_values(chunk, |mut b, e| {
@@ -426,9 +491,11 @@ macro_rules! sql_store_impl {
                 upserts: &[$crate::store::AlertRow],
                 deletes: &[(String, String)],
                 history: &[$crate::store::AlertHistoryRow],
+                audit: &[$crate::audit::Entry],
             ) -> Result<Vec<i64>, $crate::store::StoreError> {
                 use $crate::store::sql::CHUNK;
                 let mut tx = self.pool.begin().await?;
+                Self::insert_audit(&mut tx, audit).await?;
                 let mut seqs = Vec::with_capacity(history.len());
                 // One statement per chunk: a batch can end thousands of alerts at once.
                 for chunk in deletes.chunks(CHUNK) {
@@ -562,7 +629,8 @@ macro_rules! sql_store_impl {
                 Ok(rows.into_iter().map($crate::store::sql::history_row).collect())
             }
 
-            async fn add_silence(&self, s: &$crate::store::SilenceRow) -> Result<i64, $crate::store::StoreError> {
+            async fn add_silence(&self, s: &$crate::store::SilenceRow, audit: &[$crate::audit::Entry]) -> Result<i64, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO silences (rule, unit_id, until, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
@@ -572,9 +640,179 @@ macro_rules! sql_store_impl {
                 .bind(s.reason.clone())
                 .bind(s.created_by.clone())
                 .bind(s.created_at)
-                .fetch_one(&self.pool)
+                .fetch_one(&mut *tx)
                 .await?;
+                Self::insert_audit(&mut tx, audit).await?;
+                tx.commit().await?;
                 Ok(id)
+            }
+
+            async fn save_security(
+                &self,
+                write: &$crate::auth::registry::SecurityWrite,
+                audit: &$crate::audit::Entry,
+            ) -> Result<(), $crate::store::StoreError> {
+                use $crate::auth::registry::SecurityWrite as W;
+                let mut tx = self.pool.begin().await?;
+                match write {
+                    W::PutAccount(a) => {
+                        sqlx::query("INSERT INTO accounts (id, name, person_id, password_hash, must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, person_id = excluded.person_id, password_hash = excluded.password_hash, must_change_password = excluded.must_change_password, disabled = excluded.disabled")
+                            .bind(a.id.clone())
+                            .bind(a.name.clone())
+                            .bind(a.person.as_ref().map(|p| p.to_string()))
+                            .bind(a.password_hash.clone())
+                            .bind(i64::from(a.must_change_password))
+                            .bind(i64::from(a.disabled))
+                            .bind(a.created_at)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query("DELETE FROM account_grants WHERE account_id = $1")
+                            .bind(a.id.clone())
+                            .execute(&mut *tx)
+                            .await?;
+                        for g in &a.grants {
+                            sqlx::query("INSERT INTO account_grants (account_id, role, unit_id) VALUES ($1, $2, $3)")
+                                .bind(a.id.clone())
+                                .bind(g.role.as_str())
+                                .bind(g.unit.clone())
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                    }
+                    W::AddSession(s) => {
+                        sqlx::query("INSERT INTO sessions (token_hash, account_id, csrf, created_at, expires_at, ip) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind(s.token_hash.clone())
+                            .bind(s.account.clone())
+                            .bind(s.csrf.clone())
+                            .bind(s.created_at)
+                            .bind(s.expires_at)
+                            .bind(s.ip.clone())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    W::DeleteSession { token_hash } => {
+                        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                            .bind(token_hash.clone())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    W::AddToken(t) => {
+                        sqlx::query("INSERT INTO api_tokens (id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                            .bind(t.id.clone())
+                            .bind(t.name.clone())
+                            .bind(t.created_by.clone())
+                            .bind(t.secret_hash.clone())
+                            .bind(serde_json::to_string(&t.units).unwrap_or_default())
+                            .bind(serde_json::to_string(&t.permissions).unwrap_or_default())
+                            .bind(t.created_at)
+                            .bind(t.expires_at)
+                            .bind(t.revoked_at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    W::RevokeToken { id, at } => {
+                        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+                            .bind(*at)
+                            .bind(id.clone())
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                Self::insert_audit(&mut tx, std::slice::from_ref(audit)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn load_security(
+                &self,
+                now: $crate::domain::Ts,
+            ) -> Result<$crate::auth::registry::SecuritySnapshot, $crate::store::StoreError> {
+                use $crate::auth::{Account, ApiToken, Grant, Role, Session};
+                let corrupt = |what: String| $crate::store::StoreError::Corrupt(what);
+                let grants: Vec<(String, String, String)> = sqlx::query_as("SELECT account_id, role, unit_id FROM account_grants ORDER BY account_id, unit_id, role")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let mut by_account: std::collections::HashMap<String, Vec<Grant>> = Default::default();
+                for (account, role, unit) in grants {
+                    let role = Role::parse(&role).ok_or_else(|| corrupt(format!("account '{account}': role '{role}'")))?;
+                    by_account.entry(account).or_default().push(Grant { role, unit });
+                }
+                let rows: Vec<(String, String, Option<String>, String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT id, name, person_id, password_hash, must_change_password, disabled, created_at FROM accounts",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let accounts = rows
+                    .into_iter()
+                    .map(|(id, name, person, password_hash, must_change, disabled, created_at)| Account {
+                        grants: by_account.remove(&id).unwrap_or_default(),
+                        id,
+                        name,
+                        person: person.map(Into::into),
+                        password_hash,
+                        must_change_password: must_change != 0,
+                        disabled: disabled != 0,
+                        created_at,
+                    })
+                    .collect();
+                let rows: Vec<(String, String, String, i64, i64, String)> = sqlx::query_as(
+                    "SELECT token_hash, account_id, csrf, created_at, expires_at, ip FROM sessions WHERE expires_at > $1",
+                )
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+                let sessions = rows
+                    .into_iter()
+                    .map(|(token_hash, account, csrf, created_at, expires_at, ip)| Session { token_hash, account, csrf, created_at, expires_at, ip })
+                    .collect();
+                let rows: Vec<(String, String, String, String, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at FROM api_tokens",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let mut tokens = Vec::with_capacity(rows.len());
+                for (id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at) in rows {
+                    tokens.push(ApiToken {
+                        units: serde_json::from_str(&units).map_err(|e| corrupt(format!("token '{id}' units: {e}")))?,
+                        permissions: serde_json::from_str(&permissions).map_err(|e| corrupt(format!("token '{id}' permissions: {e}")))?,
+                        id,
+                        name,
+                        created_by,
+                        secret_hash,
+                        created_at,
+                        expires_at,
+                        revoked_at,
+                    });
+                }
+                Ok($crate::auth::registry::SecuritySnapshot { accounts, sessions, tokens })
+            }
+
+            async fn audit_head(&self) -> Result<$crate::audit::Head, $crate::store::StoreError> {
+                let row: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map_or_else(Default::default, |(seq, hash)| $crate::audit::Head { seq, hash }))
+            }
+
+            async fn audit_entries(
+                &self,
+                after: i64,
+                units: Option<&[String]>,
+                limit: i64,
+            ) -> Result<Vec<$crate::audit::Entry>, $crate::store::StoreError> {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT seq, at, actor, ip, action, entity, unit_id, old_value, new_value, prev_hash, hash FROM audit_log WHERE seq > ",
+                );
+                qb.push_bind(after);
+                if let Some(units) = units {
+                    if units.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    $crate::store::sql::push_units(&mut qb, " AND", units);
+                }
+                qb.push(" ORDER BY seq LIMIT ").push_bind(limit);
+                let rows: Vec<$crate::store::sql::AuditTuple> = qb.build_query_as().fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map($crate::store::sql::audit_entry).collect())
             }
 
             async fn silences(&self, now: $crate::domain::Ts) -> Result<Vec<$crate::store::SilenceRow>, $crate::store::StoreError> {

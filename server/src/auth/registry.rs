@@ -1,0 +1,304 @@
+//! The node's memory of accounts, sessions and API tokens (loaded from the store at start,
+//! changed only after the writer committed a change), and the throttles: a per-credential
+//! request rate and sign-in failures per login and per address.
+
+use super::secret::{same, sha256_hex};
+use super::{Account, ApiToken, Principal, Session};
+use crate::domain::time::Ts;
+use dashmap::DashMap;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::VecDeque;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy)]
+pub struct AuthConfig {
+    /// How long a sign-in lasts.
+    pub session_ttl: Duration,
+    /// Requests per minute per credential (0: no limit), and the burst allowed above the pace.
+    pub rate_per_minute: u32,
+    pub rate_burst: u32,
+    /// Failed sign-ins tolerated per login and per address within `login_window`.
+    pub login_failures_per_login: u32,
+    pub login_failures_per_address: u32,
+    pub login_window: Duration,
+    /// Mark the cookie `Secure` and send HSTS (behind TLS).
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl: Duration::from_secs(12 * 3600),
+            rate_per_minute: 600,
+            rate_burst: 120,
+            login_failures_per_login: 5,
+            login_failures_per_address: 20,
+            login_window: Duration::from_secs(15 * 60),
+            secure_cookies: false,
+        }
+    }
+}
+
+/// What the store holds of accounts, sessions and tokens.
+#[derive(Debug, Default)]
+pub struct SecuritySnapshot {
+    pub accounts: Vec<Account>,
+    pub sessions: Vec<Session>,
+    pub tokens: Vec<ApiToken>,
+}
+
+/// A change to accounts, sessions or tokens, committed with its audit entry.
+#[derive(Debug, Clone)]
+pub enum SecurityWrite {
+    /// Creates or replaces an account and its grants.
+    PutAccount(Account),
+    AddSession(Session),
+    DeleteSession {
+        token_hash: String,
+    },
+    AddToken(ApiToken),
+    RevokeToken {
+        id: String,
+        at: Ts,
+    },
+}
+
+/// Why presented credentials are not accepted (answered 401).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadCredentials(pub String);
+
+#[derive(Clone)]
+pub struct Auth {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: AuthConfig,
+    accounts: DashMap<String, Arc<Account>>,
+    /// By the SHA-256 of the session token.
+    sessions: DashMap<String, Arc<Session>>,
+    tokens: DashMap<String, Arc<ApiToken>>,
+    limiter: Option<DefaultKeyedRateLimiter<String>>,
+    checks: AtomicU64,
+    failures: DashMap<String, VecDeque<Instant>>,
+}
+
+pub const SESSION_PREFIX: &str = "iocs_";
+pub const TOKEN_PREFIX: &str = "ioct_";
+
+impl Auth {
+    pub fn new(config: AuthConfig, snapshot: SecuritySnapshot) -> Auth {
+        let limiter = NonZeroU32::new(config.rate_per_minute).map(|pace| {
+            let burst = NonZeroU32::new(config.rate_burst).unwrap_or(pace);
+            RateLimiter::keyed(Quota::per_minute(pace).allow_burst(burst))
+        });
+        let auth = Auth {
+            inner: Arc::new(Inner {
+                config,
+                accounts: DashMap::new(),
+                sessions: DashMap::new(),
+                tokens: DashMap::new(),
+                limiter,
+                checks: AtomicU64::new(0),
+                failures: DashMap::new(),
+            }),
+        };
+        for a in snapshot.accounts {
+            auth.inner.accounts.insert(a.id.clone(), Arc::new(a));
+        }
+        for s in snapshot.sessions {
+            auth.inner
+                .sessions
+                .insert(s.token_hash.clone(), Arc::new(s));
+        }
+        for t in snapshot.tokens {
+            auth.inner.tokens.insert(t.id.clone(), Arc::new(t));
+        }
+        auth
+    }
+
+    pub fn config(&self) -> &AuthConfig {
+        &self.inner.config
+    }
+
+    pub fn has_accounts(&self) -> bool {
+        !self.inner.accounts.is_empty()
+    }
+
+    pub fn account(&self, id: &str) -> Option<Arc<Account>> {
+        self.inner.accounts.get(id).map(|a| a.clone())
+    }
+
+    pub fn accounts(&self) -> Vec<Arc<Account>> {
+        let mut all: Vec<_> = self.inner.accounts.iter().map(|a| a.clone()).collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
+    }
+
+    pub fn token(&self, id: &str) -> Option<Arc<ApiToken>> {
+        self.inner.tokens.get(id).map(|t| t.clone())
+    }
+
+    pub fn tokens(&self) -> Vec<Arc<ApiToken>> {
+        let mut all: Vec<_> = self.inner.tokens.iter().map(|t| t.clone()).collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        all
+    }
+
+    /// Applies a committed change (the writer calls this right after the commit).
+    pub fn apply(&self, write: &SecurityWrite) {
+        match write {
+            SecurityWrite::PutAccount(a) => {
+                self.inner
+                    .accounts
+                    .insert(a.id.clone(), Arc::new(a.clone()));
+            }
+            SecurityWrite::AddSession(s) => {
+                self.inner
+                    .sessions
+                    .insert(s.token_hash.clone(), Arc::new(s.clone()));
+            }
+            SecurityWrite::DeleteSession { token_hash } => {
+                self.inner.sessions.remove(token_hash);
+            }
+            SecurityWrite::AddToken(t) => {
+                self.inner.tokens.insert(t.id.clone(), Arc::new(t.clone()));
+            }
+            SecurityWrite::RevokeToken { id, at } => {
+                if let Some(mut t) = self.inner.tokens.get_mut(id) {
+                    let mut changed = (**t).clone();
+                    changed.revoked_at = Some(*at);
+                    *t = Arc::new(changed);
+                }
+            }
+        }
+    }
+
+    /// Who a session token (cookie or bearer `iocs_…`) or API token (`ioct_<id>_<secret>`)
+    /// belongs to, at `now` (wall-clock milliseconds).
+    pub fn authenticate(
+        &self,
+        credential: &str,
+        via_cookie: bool,
+        now: Ts,
+    ) -> Result<Principal, BadCredentials> {
+        if let Some(rest) = credential.strip_prefix(TOKEN_PREFIX) {
+            if via_cookie {
+                return Err(BadCredentials(
+                    "an API token is not a session cookie".into(),
+                ));
+            }
+            let (id, secret) = rest
+                .split_once('_')
+                .ok_or_else(|| BadCredentials("malformed API token".into()))?;
+            let token = self
+                .token(id)
+                .ok_or_else(|| BadCredentials("unknown API token".into()))?;
+            if !same(&sha256_hex(secret), &token.secret_hash) {
+                return Err(BadCredentials("unknown API token".into()));
+            }
+            if token.revoked_at.is_some() {
+                return Err(BadCredentials(format!("API token '{id}' has been revoked")));
+            }
+            if token.expires_at <= now {
+                return Err(BadCredentials(format!("API token '{id}' has expired")));
+            }
+            return Ok(Principal::Token(token));
+        }
+        if !credential.starts_with(SESSION_PREFIX) {
+            return Err(BadCredentials(
+                "not a credential this server issues (iocs_… or ioct_…)".into(),
+            ));
+        }
+        let hash = sha256_hex(credential);
+        let session = self
+            .inner
+            .sessions
+            .get(&hash)
+            .map(|s| s.clone())
+            .ok_or_else(|| BadCredentials("unknown or signed-out session".into()))?;
+        if session.expires_at <= now {
+            self.inner.sessions.remove(&hash);
+            return Err(BadCredentials(
+                "the session has expired: sign in again".into(),
+            ));
+        }
+        let account = self
+            .account(&session.account)
+            .ok_or_else(|| BadCredentials("the session's account no longer exists".into()))?;
+        if account.disabled {
+            return Err(BadCredentials(format!(
+                "account '{}' is disabled",
+                account.id
+            )));
+        }
+        Ok(Principal::Account {
+            account,
+            session,
+            via_cookie,
+        })
+    }
+
+    /// Takes one request from `key`'s allowance; `Err(wait)` when it is spent.
+    pub fn check_rate(&self, key: &str) -> Result<(), Duration> {
+        let Some(limiter) = &self.inner.limiter else {
+            return Ok(());
+        };
+        // Forget idle keys now and then, so one-off clients do not accumulate.
+        if self.inner.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            limiter.retain_recent();
+        }
+        limiter
+            .check_key(&key.to_string())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// How long sign-ins for `login` from `ip` are refused, if they are.
+    pub fn login_blocked(&self, login: &str, ip: &str) -> Option<Duration> {
+        let c = &self.inner.config;
+        [
+            (format!("login:{login}"), c.login_failures_per_login),
+            (format!("addr:{ip}"), c.login_failures_per_address),
+        ]
+        .into_iter()
+        .filter_map(|(key, max)| self.blocked_for(&key, max))
+        .max()
+    }
+
+    fn blocked_for(&self, key: &str, max: u32) -> Option<Duration> {
+        let window = self.inner.config.login_window;
+        let mut entry = self.inner.failures.get_mut(key)?;
+        while entry.front().is_some_and(|t| t.elapsed() >= window) {
+            entry.pop_front();
+        }
+        if entry.len() >= max as usize {
+            let oldest = *entry.front()?;
+            Some(
+                window
+                    .saturating_sub(oldest.elapsed())
+                    .max(Duration::from_secs(1)),
+            )
+        } else {
+            None
+        }
+    }
+
+    pub fn login_failed(&self, login: &str, ip: &str) {
+        for key in [format!("login:{login}"), format!("addr:{ip}")] {
+            self.inner
+                .failures
+                .entry(key)
+                .or_default()
+                .push_back(Instant::now());
+        }
+    }
+
+    pub fn login_succeeded(&self, login: &str) {
+        self.inner.failures.remove(&format!("login:{login}"));
+    }
+}
