@@ -712,3 +712,76 @@ async fn a_large_alert_snapshot_comes_in_parts_that_add_up() {
     assert_eq!(a, b, "the parts hold exactly the live alerts");
     app.stop().await;
 }
+
+/// A live connection keeps the identity it was opened with only while that identity holds: a
+/// revoked token's and a signed-out session's screens are closed (4001) at the next heartbeat,
+/// and a new upgrade with them is refused with 401.
+#[tokio::test]
+async fn live_connections_close_when_their_credentials_end() {
+    let app = spawn_app_with_limits(Limits {
+        live: LiveConfig {
+            heartbeat: Duration::from_millis(200),
+            ..LiveConfig::default()
+        },
+        ..ioc_tests::test_limits()
+    })
+    .await;
+    app.load_fixture().await;
+    let (status, token) = app
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "wall p-1", "units": ["p-1"], "permissions": ["read"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{token}");
+    let secret = token["token"].as_str().unwrap().to_string();
+    let session = app.account("p1-viewer", None, &[("viewer", "p-1")]).await;
+    let mut by_token = app
+        .ws_with(Some(&secret))
+        .await
+        .expect("the token opens a live view");
+    subscribed_snapshot(&mut by_token, "unit", "p-1").await;
+    let mut by_session = app
+        .ws_with(Some(&session))
+        .await
+        .expect("the session opens one");
+    subscribed_snapshot(&mut by_session, "unit", "p-1").await;
+
+    let id = token["id"].as_str().unwrap();
+    let (status, body) = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, body) = app
+        .send_as(
+            Some(&session),
+            reqwest::Method::DELETE,
+            "/api/v1/session",
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    for ws in [&mut by_token, &mut by_session] {
+        let mut error = None;
+        let code = loop {
+            match ws.next_message().await {
+                WsEvent::Json(v) if v["type"] == "error" => error = Some(v),
+                WsEvent::Json(_) => {}
+                WsEvent::Closed(code) => break code,
+            }
+        };
+        assert_eq!(code, Some(4001));
+        assert_eq!(
+            error.expect("an error before the close")["code"],
+            "unauthenticated"
+        );
+    }
+    assert_eq!(app.ws_with(Some(&secret)).await.err(), Some(401));
+    assert_eq!(app.ws_with(Some(&session)).await.err(), Some(401));
+    assert_eq!(app.ws_with(None).await.err(), Some(401));
+    app.stop().await;
+}

@@ -117,7 +117,7 @@ pub fn changed_fields(old: Option<&Value>, new: Option<&Value>) -> (Option<Value
 }
 
 /// What a walk of the chain found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Verdict {
     pub ok: bool,
     pub entries: i64,

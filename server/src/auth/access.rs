@@ -116,32 +116,28 @@ pub fn task_change(
         ),
     };
     match touch.status {
-        Some(TaskStatus::Todo | TaskStatus::InProgress | TaskStatus::Submitted) => {
-            if !progress_ok() {
-                return Err(forbidden(format!(
-                    "the status of task '{}' up to submitted is set by its responsible person ({}) or data entry of unit '{}'",
-                    before.id, before.responsible, before.unit
-                )));
-            }
+        Some(TaskStatus::Todo | TaskStatus::InProgress | TaskStatus::Submitted)
+            if !progress_ok() =>
+        {
+            return Err(forbidden(format!(
+                "the status of task '{}' up to submitted is set by its responsible person ({}) or data entry of unit '{}'",
+                before.id, before.responsible, before.unit
+            )));
         }
-        Some(TaskStatus::Accepted | TaskStatus::Returned) => {
-            if !acceptor_ok() {
-                return Err(forbidden(format!(
-                    "task '{}' is accepted or returned by {}",
-                    before.id,
-                    acceptor_words()
-                )));
-            }
+        Some(TaskStatus::Accepted | TaskStatus::Returned) if !acceptor_ok() => {
+            return Err(forbidden(format!(
+                "task '{}' is accepted or returned by {}",
+                before.id,
+                acceptor_words()
+            )));
         }
-        Some(TaskStatus::Cancelled) => {
-            if !(accountable || leader(&before.unit)) {
-                return Err(forbidden(format!(
-                    "task '{}' is cancelled by its accountable person or a leader of unit '{}'",
-                    before.id, before.unit
-                )));
-            }
+        Some(TaskStatus::Cancelled) if !(accountable || leader(&before.unit)) => {
+            return Err(forbidden(format!(
+                "task '{}' is cancelled by its accountable person or a leader of unit '{}'",
+                before.id, before.unit
+            )));
         }
-        None => {}
+        _ => {}
     }
     if touch.quality && !acceptor_ok() {
         return Err(forbidden(format!(

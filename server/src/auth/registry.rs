@@ -244,6 +244,24 @@ impl Auth {
         })
     }
 
+    /// Whether the credentials behind `principal` still hold at `now` (a live connection asks
+    /// at each heartbeat).
+    pub fn still_valid(&self, principal: &Principal, now: Ts) -> bool {
+        match principal {
+            Principal::Account {
+                account, session, ..
+            } => {
+                session.expires_at > now
+                    && self.inner.sessions.contains_key(&session.token_hash)
+                    && self.account(&account.id).is_some_and(|a| !a.disabled)
+            }
+            Principal::Token(t) => self
+                .token(&t.id)
+                .is_some_and(|t| t.revoked_at.is_none() && t.expires_at > now),
+            Principal::Anonymous | Principal::System(_) => true,
+        }
+    }
+
     /// Takes one request from `key`'s allowance; `Err(wait)` when it is spent.
     pub fn check_rate(&self, key: &str) -> Result<(), Duration> {
         let Some(limiter) = &self.inner.limiter else {
@@ -289,6 +307,13 @@ impl Auth {
     }
 
     pub fn login_failed(&self, login: &str, ip: &str) {
+        // Forget old failures now and then, so made-up logins do not accumulate.
+        if self.inner.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
+            let window = self.inner.config.login_window;
+            self.inner
+                .failures
+                .retain(|_, times| times.back().is_some_and(|t| t.elapsed() < window));
+        }
         for key in [format!("login:{login}"), format!("addr:{ip}")] {
             self.inner
                 .failures

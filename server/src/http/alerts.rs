@@ -31,6 +31,22 @@ pub fn router() -> Router<Node> {
         .route("/rules/reload", post(reload))
 }
 
+/// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
+pub const OPERATIONS: &[super::ops::Operation] = &[
+    ("/api/v1/alerts", "get", "Live alerts in the caller's scope (?unit= a subtree, ?severity=, ?group=, ?rule=, ?state=, ?silenced=), red first, newest first", None, "AlertOut"),
+    ("/api/v1/alerts/history", "get", "Alert history, newest first (?unit=, ?kpi=, ?rule=, ?subject=, ?before= seq, ?limit=), within the caller's scope", None, "HistoryEntry"),
+    ("/api/v1/alerts/ack", "post", "Acknowledge a live alert as the signed-in person (a leader or admin of its unit); 204", Some("AckIn"), "none"),
+    ("/api/v1/alerts/assign", "post", "Assign a live alert to a person (a leader or admin of its unit); 204", Some("AssignIn"), "none"),
+    ("/api/v1/silences", "get", "Silences in force in the caller's scope, and those without a unit", None, "SilenceOut"),
+    ("/api/v1/silences", "post", "Mute a rule and/or a unit's subtree until a time (a leader or admin of the unit; without a unit, of the whole tree)", Some("SilenceIn"), "SilenceOut"),
+    ("/api/v1/rules", "get", "The rules running now and the files they come from", None, "json"),
+    ("/api/v1/rules/reload", "post", "Reload the rule files (admin of the whole tree); a bad file is refused with all its errors", None, "json"),
+];
+
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(AlertOut, HistoryEntry, AckIn, AssignIn, SilenceIn, SilenceOut)))]
+pub struct Schemas;
+
 impl From<AlertError> for ApiError {
     fn from(e: AlertError) -> Self {
         match e {

@@ -39,6 +39,40 @@ pub fn router() -> Router<Node> {
         .route("/audit/verify", get(verify))
 }
 
+/// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
+pub const OPERATIONS: &[super::ops::Operation] = &[
+    ("/api/v1/session", "post", "Sign in: sets the HttpOnly session cookie and returns the session as a bearer token and its CSRF token; 401 on a wrong login or password, 429 with Retry-After after repeated failures", Some("SignIn"), "SessionOut"),
+    ("/api/v1/session", "get", "The signed-in account, its grants and the session's CSRF token", None, "SessionOut"),
+    ("/api/v1/session", "delete", "Sign out: the session ends and the cookie is cleared; 204", None, "none"),
+    ("/api/v1/session/password", "post", "Change one's password (needed once after a one-time password); 204", Some("PasswordChange"), "none"),
+    ("/api/v1/accounts", "get", "Accounts an admin may manage (every grant within the admin's scope)", None, "AccountOut"),
+    ("/api/v1/accounts", "post", "Create an account with grants within the admin's scope; without a password a one-time password is returned once", Some("AccountIn"), "AccountOut"),
+    ("/api/v1/accounts/{id}", "get", "An account", None, "AccountOut"),
+    ("/api/v1/accounts/{id}", "put", "Replace an account's name, person, grants or disabled flag, and its password if one is given", Some("AccountIn"), "AccountOut"),
+    ("/api/v1/tokens", "get", "API tokens an admin may manage", None, "TokenOut"),
+    ("/api/v1/tokens", "post", "Issue an API token scoped to units and permissions, with an expiry; the token is shown once", Some("TokenIn"), "TokenOut"),
+    ("/api/v1/tokens/{id}", "delete", "Revoke an API token; 204, and it is refused from the next request on", None, "none"),
+    ("/api/v1/audit", "get", "Audit entries of units in the caller's scope, oldest first (?unit=, ?after= seq, ?limit= up to 1000)", None, "AuditEntryOut"),
+    ("/api/v1/audit/verify", "get", "Walk the audit hash chain (admin of the whole tree)", None, "Verdict"),
+];
+
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(
+    SignIn,
+    SessionOut,
+    AccountOut,
+    AccountIn,
+    PasswordChange,
+    TokenIn,
+    TokenOut,
+    AuditEntryOut,
+    Verdict,
+    Grant,
+    Role,
+    Permission
+)))]
+pub struct Schemas;
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {

@@ -3,7 +3,7 @@
 use super::error::ApiError;
 use crate::auth::{can_view, Actor, Principal, Target};
 use crate::domain::time::format_ts;
-use crate::ingest::event::{parse_events, split_body};
+use crate::ingest::event::{parse_events, split_body, MAX_BATCH};
 use crate::ingest::writer::IngestReport;
 use crate::Node;
 use axum::body::Bytes;
@@ -40,6 +40,12 @@ async fn ingest(
         ));
     }
     let items = split_body(&body, ndjson).map_err(ApiError::Malformed)?;
+    if items.len() > MAX_BATCH {
+        return Err(ApiError::TooLarge(format!(
+            "the request holds {} events; at most {MAX_BATCH} are taken at once",
+            items.len()
+        )));
+    }
     let events = parse_events(items)?;
     Ok(Json(node.writer.ingest(events, &actor).await?))
 }

@@ -40,6 +40,7 @@ async fn upgrade(
         store: node.store.clone(),
         principal: who,
         clock: node.clock,
+        auth: node.auth.clone(),
     };
     Ok(ws
         // A small read buffer: a wall display sends a few short messages, and 10,000 idle

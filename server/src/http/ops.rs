@@ -178,28 +178,37 @@ pub fn openapi_document() -> serde_json::Value {
     let mut api = ApiDoc::openapi();
     api.merge(super::board::Schemas::openapi());
     api.merge(super::report::Schemas::openapi());
+    api.merge(super::alerts::Schemas::openapi());
+    api.merge(super::auth::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
     let operations = OPERATIONS
         .iter()
         .chain(super::board::OPERATIONS)
-        .chain(super::report::OPERATIONS);
+        .chain(super::report::OPERATIONS)
+        .chain(super::alerts::OPERATIONS)
+        .chain(super::auth::OPERATIONS);
     for (path, method, summary, request, response) in operations {
-        // "image": a chart, as SVG or PNG by the path's extension.
-        let content = if *response == "image" {
-            serde_json::json!({
+        // "image": a chart, as SVG or PNG by the path's extension; "none": 204; "json": any
+        // object.
+        let ok = match *response {
+            "image" => serde_json::json!({"200": {"description": "OK", "content": {
                 "image/svg+xml": {"schema": {"type": "string"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}}
-            })
-        } else {
-            serde_json::json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}})
+            }}}),
+            "none" => serde_json::json!({"204": {"description": "Done"}}),
+            "json" => {
+                serde_json::json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}})
+            }
+            _ => {
+                serde_json::json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}}}})
+            }
         };
+        let mut responses = ok;
+        responses["4XX"] = serde_json::json!({"description": "Refused (401 no or bad credentials, 403 outside your scope or not yours to change, 429 slow down); nothing was changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
         let mut op = serde_json::json!({
             "summary": summary,
-            "responses": {
-                "200": {"description": "OK", "content": content},
-                "4XX": {"description": "Refused; nothing was changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
-            }
+            "responses": responses
         });
         let parameters: Vec<serde_json::Value> = path
             .split('{')
@@ -231,6 +240,12 @@ pub fn openapi_document() -> serde_json::Value {
         }}),
     );
     doc["paths"] = serde_json::Value::Object(paths);
+    // Every route but the public ones (SECURITY.md) takes one of these.
+    doc["components"]["securitySchemes"] = serde_json::json!({
+        "bearer": {"type": "http", "scheme": "bearer", "description": "A session (iocs_…) or API token (ioct_…)"},
+        "session": {"type": "apiKey", "in": "cookie", "name": "ioc_session", "description": "Writes also send X-CSRF-Token"}
+    });
+    doc["security"] = serde_json::json!([{"bearer": []}, {"session": []}]);
     doc
 }
 

@@ -26,6 +26,8 @@ pub struct ConnCtx {
     pub store: Arc<dyn Store>,
     pub principal: Principal,
     pub clock: crate::clock::ClockMode,
+    /// To notice, at each heartbeat, that the connection's credentials have ended.
+    pub auth: crate::auth::Auth,
 }
 
 /// Whether a read failed because the client's message was over the hard limit.
@@ -47,6 +49,8 @@ enum End {
     Shutdown,
     /// A replay could not read the store.
     Unavailable,
+    /// The session or token the connection was opened with ended.
+    CredentialsEnded,
 }
 
 pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
@@ -92,6 +96,14 @@ pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
             )),
         ),
         End::Shutdown => (close::GOING_AWAY, "server shutting down", None),
+        End::CredentialsEnded => (
+            close::CREDENTIALS_ENDED,
+            "credentials ended",
+            Some((
+                ErrorCode::Unauthenticated,
+                "the session ended or the token was revoked or expired: sign in again",
+            )),
+        ),
         End::TooBig => (
             close::MESSAGE_TOO_BIG,
             "message too big",
@@ -357,6 +369,9 @@ async fn write_loop(sink: &mut Sink, ctx: &ConnCtx, outbox: &Outbox) -> End {
                 }
             }
             _ = heartbeat.tick() => {
+                if !ctx.auth.still_valid(&ctx.principal, crate::domain::time::now_ms()) {
+                    return End::CredentialsEnded;
+                }
                 if sink.send(Message::Ping(Default::default())).await.is_err() {
                     return End::Gone;
                 }

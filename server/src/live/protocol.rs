@@ -135,6 +135,8 @@ pub enum ErrorCode {
     IdleTimeout,
     /// The server could not read the alert history to replay it; try again.
     Unavailable,
+    /// The connection's session ended (signed out, expired) or its token was revoked.
+    Unauthenticated,
 }
 
 /// Close codes the server uses (1000-1015 are the protocol's, 4000-4999 the application's).
@@ -145,6 +147,9 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The client sent no message and no pong for `idle_timeout`.
     pub const IDLE_TIMEOUT: u16 = 4000;
+    /// The credentials the connection was opened with ended (sign-out, expiry, revocation):
+    /// sign in again before reconnecting.
+    pub const CREDENTIALS_ENDED: u16 = 4001;
     /// The alert backlog overflowed (the client reads too slowly): reconnect and resume.
     pub const ALERT_BACKLOG_OVERFLOW: u16 = 4008;
 }
