@@ -1,11 +1,14 @@
 // alerts.js — owns the alert center (alerts.html?unit=): the live yellow/red alerts of a subtree
 // from the WebSocket feed (snapshot, live entries, resume by id), newest first, with
 // acknowledge / assign / silence through the REST endpoints, and the paged alert history.
+// Actions are taken as the signed-in account: the server records who (the linked person, else
+// "account:<id>") from the session, and refuses a body that names anyone itself.
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
   esc, params, api, initPage, wireBanners, dashboardConfig, unitHref, personHref, showError,
   personName, unitIndex, markFirstRender, recordPatchMs, perf, quietly, setText, renderCrumbs,
+  errorText, actingAs, defaultUnit,
 } from '/js/common.js';
 import { Live, alertKey } from '/js/live.js';
 import { alertSummary, alertTime, subjectHref, historySummary, historyActor } from '/js/alertview.js';
@@ -13,7 +16,6 @@ import { alertSummary, alertTime, subjectHref, historySummary, historyActor } fr
 const PAGE = 200;
 const HISTORY_PAGE = 50;
 const RENDER_EVERY_MS = 250;
-const ACTOR_KEY = 'ioc.actor';
 
 let unitId = params.get('unit');
 const live = new Live().start();
@@ -29,21 +31,6 @@ const rows = new Map();
 const knownRules = new Set();
 let pendingEntries = 0;
 
-// ---- who is acting ---------------------------------------------------------------------------------
-
-const actorInput = $('#actor');
-function actor() { return actorInput.value.trim(); }
-async function showActorName() {
-  const id = actor();
-  if (!id) { setText($('#actor-name'), ''); return; }
-  const p = await personName(id);
-  if (actor() === id) setText($('#actor-name'), p?.name && p.name !== id ? p.name : '');
-}
-actorInput.addEventListener('change', () => {
-  try { localStorage.setItem(ACTOR_KEY, actor()); } catch { /* ignore */ }
-  quietly(showActorName());
-});
-
 // ---- live list -----------------------------------------------------------------------------------
 
 let renderTimer = null;
@@ -57,7 +44,8 @@ function scheduleRender() {
 
 function onFeed(change) {
   if (change.type === 'error') {
-    showError($('#live-note'), { message: change.message });
+    // A feed out of the account's scope is refused with the server's reason (403 forbidden).
+    showError($('#live-note'), { code: change.code, message: change.message });
     $('#live-note').hidden = false;
     return;
   }
@@ -124,6 +112,8 @@ function renderList() {
 }
 
 // People named in rows (who acknowledged, who is assigned): fetched once, rows redrawn after.
+// An acknowledgment by an account with no person reads "account:<id>": shown as the server
+// wrote it (our own account by its name), never looked up as a person.
 const names = new Map();
 function nameOf(id) {
   if (!id) return '';
@@ -202,14 +192,14 @@ function runDialog(id, a, prepare, submit) {
   prepare?.(form);
   form.onsubmit = async ev => {
     ev.preventDefault();
-    if (!actor()) { err.textContent = t('alerts.need_actor'); err.hidden = false; actorInput.focus(); return; }
     const btn = form.querySelector('button[type="submit"]');
     btn.disabled = true;
     try {
       await submit(form);
       dlg.close();
     } catch (e) {
-      const msg = e.message || String(e);
+      // The server's own words: a 403 names the missing role or the scope, a 422 the field.
+      const msg = e.status === 403 ? errorText(e) : e.message || String(e);
       err.textContent = e.field && !msg.includes(e.field) ? `${msg} (${e.field})` : msg;
       err.hidden = false;
     } finally {
@@ -223,19 +213,21 @@ function runDialog(id, a, prepare, submit) {
 function openAck(a) {
   runDialog('dlg-ack', a, null, async form => {
     const comment = form.comment.value.trim();
-    const body = { rule: a.rule, subject: a.subject, by: actor() };
+    const body = { rule: a.rule, subject: a.subject };
     if (comment) body.comment = comment;
     a._ackPending = true;
     scheduleRender();
+    let r;
     try {
-      await api('/alerts/ack', { method: 'POST', body });
+      r = await api('/alerts/ack', { method: 'POST', body });
     } finally {
       a._ackPending = false;
     }
-    // The feed brings the acknowledgment too; show it now rather than a tick later.
+    // The feed brings the acknowledgment too; show it now rather than a tick later, as the
+    // server recorded it when its answer says, else as it records the session's actor.
     if (!a.acknowledged_by) {
-      a.acknowledged_by = body.by;
-      a.acknowledged_at = Date.now();
+      a.acknowledged_by = r?.acknowledged_by ?? actingAs();
+      a.acknowledged_at = r?.acknowledged_at ?? Date.now();
       a.ack_comment = body.comment ?? null;
       a._v++;
     }
@@ -250,7 +242,7 @@ function openAssign(a) {
     }).catch(() => {}));
   }, async form => {
     const person = form.person.value.trim();
-    await api('/alerts/assign', { method: 'POST', body: { rule: a.rule, subject: a.subject, person, by: actor() } });
+    await api('/alerts/assign', { method: 'POST', body: { rule: a.rule, subject: a.subject, person } });
     a.assigned_to = person;
     a._v++;
     scheduleRender();
@@ -274,7 +266,7 @@ function openSilence(a) {
     form.querySelector('[data-field="unit-label"]').textContent = t('alerts.silence.unit', { unit: units.get(a.unit)?.name || a.unit });
   }, async form => {
     const hours = Number(form.hours.value);
-    const body = { until: vnTimestamp(Date.now() + hours * 3600_000), reason: form.reason.value.trim(), by: actor() };
+    const body = { until: vnTimestamp(Date.now() + hours * 3600_000), reason: form.reason.value.trim() };
     if (form.by_rule.checked) body.rule = a.rule;
     if (form.by_unit.checked) body.unit = a.unit;
     const r = await api('/silences', { method: 'POST', body });
@@ -349,7 +341,14 @@ function renderHistory() {
       <td><span class="chip band-${esc(h.severity)}">${esc(t(`band.${h.severity}`))}</span></td>
       <td>${esc(historySummary(h))}<br><small><a href="${esc(unitHref(h.unit))}">${esc(units.get(h.unit)?.name || h.unit)}</a> · <span class="code">${esc(h.rule)}</span></small></td>
       <td><a class="code" href="${esc(subjectHref({ subject_kind: h.detail?.subject_kind ?? h.detail?.alert?.engine?.subject_kind, subject: h.subject, unit: h.unit }))}">${esc(h.subject)}</a></td>
-      <td>${historyActor(h) ? `<a href="${esc(personHref(historyActor(h)))}">${esc(historyActor(h))}</a>` : ''}</td></tr>`).join('')}</tbody></table>`;
+      <td>${actorCell(historyActor(h))}</td></tr>`).join('')}</tbody></table>`;
+}
+
+/** Who acted on a history entry: a person links to their page, an account id is shown as is. */
+function actorCell(id) {
+  if (!id) return '';
+  if (id.includes(':')) return `<span class="code">${esc(nameOf(id))}</span>`;
+  return `<a href="${esc(personHref(id))}">${esc(nameOf(id))}</a>`;
 }
 
 $('#h-newest').addEventListener('click', () => { hist.pages = []; quietly(loadHistory(null)); });
@@ -376,7 +375,7 @@ onLangChange(() => {
 
 async function main() {
   if (!unitId) {
-    unitId = (await dashboardConfig()).root_unit;
+    unitId = await defaultUnit((await dashboardConfig()).root_unit);
     nav?.redraw();
   }
   feed = live.watchAlerts(unitId, onFeed);
@@ -386,10 +385,6 @@ async function main() {
   document.title = `${t('alerts.title')}: ${u?.name || unitId} · IOC`;
   const path = ancestorsOf(unitId).slice(1).reverse().map(id => ({ id, name: units.get(id)?.name || id }));
   renderCrumbs($('#crumbs'), path, u ? { name: u.name } : null, id => `/alerts.html?unit=${encodeURIComponent(id)}`);
-  let saved = null;
-  try { saved = localStorage.getItem(ACTOR_KEY); } catch { /* ignore */ }
-  actorInput.value = params.get('by') || saved || u?.leader || '';
-  quietly(showActorName());
   // Rows drawn before the names arrived show ids: draw them again.
   for (const row of rows.values()) row.lang = '';
   scheduleRender();

@@ -5,6 +5,7 @@ import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
   esc, params, api, initPage, wireBanners, frameBatcher, throttle, dashboardConfig, unitHref,
   markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs, href, setText,
+  defaultUnit, errorText,
 } from '/js/common.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid, renderWorst, alertCounts } from '/js/board.js';
@@ -79,7 +80,7 @@ function renderAll(v) {
 function onFrame(s, change) {
   if (change.type === 'error') {
     document.getElementById('title').textContent = change.code === 'not_found'
-      ? t('common.not_found', { what: unitId }) : t('common.error', { message: change.message });
+      ? t('common.not_found', { what: unitId }) : errorText(change);
     return;
   }
   if (change.type === 'view') {
@@ -182,7 +183,7 @@ onLangChange(() => {
 
 async function main() {
   if (!unitId) {
-    unitId = (await dashboardConfig()).root_unit;
+    unitId = await defaultUnit((await dashboardConfig()).root_unit);
     figures.alertsUnit = unitId;
     figures.build();
     nav?.redraw();

@@ -1,9 +1,18 @@
-// common.js — owns what every page shares: HTML escaping, REST calls and their errors, the nav
-// bar and language toggle, the connection banners, DOM-write batching, throttles, the
-// performance record (window.__ioc) and the inline SVG sparkline.
+// common.js — owns what every page shares: HTML escaping, REST calls and their errors (with
+// the session's CSRF token, and the way to sign-in on a 401), the nav bar with the language
+// toggle and the signed-in account, the connection banners, DOM-write batching, throttles,
+// the performance record (window.__ioc), the inline SVG sparkline and progress bar.
+//
+// Content-Security-Policy (SECURITY.md) forbids inline style attributes: HTML built here and
+// in the pages carries classes and SVG presentation attributes, never style="…".
 
 import { t, lang, setLang, applyStaticText, fmt, onLangChange } from '/js/i18n.js';
 import { PING_EVERY_MS } from '/js/live.js';
+import {
+  sessionReady, refreshSession, csrfToken, goToLogin, isLeaving, onSession, signOut,
+} from '/js/session.js';
+
+export { sessionReady, session, actingAs, defaultUnit } from '/js/session.js';
 
 const ESC = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 /** Every string from the server goes through this before it meets innerHTML. */
@@ -33,28 +42,62 @@ export class ApiError extends Error {
   }
 }
 
-/** GET/POST under /api/v1; resolves to the JSON body (null for 204), rejects with ApiError. */
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * GET/POST/PUT/DELETE under /api/v1; resolves to the JSON body (null for 204), rejects with
+ * ApiError. Waits for the page's session check first, so nothing is asked before we know who
+ * is asking. Writes carry X-CSRF-Token (the cookie alone does not authorise a write). A 401
+ * sends the reader to sign-in and the call never settles (the page is leaving, so no error
+ * flashes on it); a 403 is an ApiError whose message names the reason, for the page to show.
+ */
 export async function api(path, { method = 'GET', body, signal } = {}) {
-  let res;
+  await sessionReady();
+  const write = WRITES.has(method);
+  // A server that was unreachable when the page opened gave no token yet: ask before writing.
+  if (write && !csrfToken()) await refreshSession();
+  let res = await send(path, method, body, signal, write);
+  if (res.status === 403 && write) {
+    // A token that went stale (the session was renewed elsewhere): fetch it again, retry once.
+    const code = await errorCode(res.clone());
+    if (code === 'csrf') {
+      await refreshSession();
+      res = await send(path, method, body, signal, write);
+    }
+  }
+  if (res.status === 401) { goToLogin(); return new Promise(() => {}); }
+  if (res.status === 204) return null;
+  let data = null;
+  try { data = await res.json(); } catch { /* a body that is not JSON: use the status */ }
+  if (!res.ok) {
+    const err = data?.error;
+    // The password must be changed first: the sign-in page shows that form.
+    if (res.status === 403 && err?.code === 'password_change_required') { goToLogin(undefined, { change: true }); return new Promise(() => {}); }
+    throw new ApiError(res.status, err?.code || `http_${res.status}`, err?.message || res.statusText || `HTTP ${res.status}`, err?.field);
+  }
+  return data;
+}
+
+async function send(path, method, body, signal, write) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (write && csrfToken()) headers['X-CSRF-Token'] = csrfToken();
   try {
-    res = await fetch(`/api/v1${path}`, {
+    return await fetch(`/api/v1${path}`, {
       method,
       signal,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      credentials: 'same-origin',
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
     if (e?.name === 'AbortError') throw e;
     throw new ApiError(0, 'network', e?.message || 'network error');
   }
-  if (res.status === 204) return null;
-  let data = null;
-  try { data = await res.json(); } catch { /* a body that is not JSON: use the status */ }
-  if (!res.ok) {
-    const err = data?.error;
-    throw new ApiError(res.status, err?.code || `http_${res.status}`, err?.message || res.statusText || `HTTP ${res.status}`, err?.field);
-  }
-  return data;
+}
+
+async function errorCode(res) {
+  try { return (await res.json())?.error?.code ?? null; } catch { return null; }
 }
 
 /** The dashboard settings (root unit, wall boards), or defaults if the server has none yet. */
@@ -73,6 +116,9 @@ export function dashboardConfig() {
 const personCache = new Map();
 export function personName(id) {
   if (!id) return Promise.resolve(null);
+  // An actor that is not a person ("account:hn-leader", "token:…", "system:…", SECURITY.md):
+  // there is no /people entry to ask for; our own account is named by the session.
+  if (id.includes(':')) return sessionReady().then(s => ({ id, name: s && id === `account:${s.account.id}` ? (s.account.name || id) : id, actor: true }));
   if (!personCache.has(id)) {
     personCache.set(id, api(`/people/${encodeURIComponent(id)}`).catch(() => ({ id, name: id })));
   }
@@ -87,10 +133,17 @@ export function unitIndex() {
   return unitIndexPromise;
 }
 
-/** A friendly sentence for an error, from the server's own message when it sent one. */
+/** True for a refusal by scope or role: the server's message names the reason. */
+export const isForbidden = e => e?.status === 403 || e?.code === 'forbidden';
+
+/**
+ * A friendly sentence for an error (an ApiError, or a live view's {code, message}), from the
+ * server's own message when it sent one; a refusal says so rather than "error".
+ */
 export function errorText(e) {
-  if (e instanceof ApiError) return t('common.error', { message: e.message });
-  return t('common.error', { message: e?.message || String(e) });
+  const message = e?.message || String(e);
+  if (isForbidden(e)) return t('common.forbidden', { message });
+  return t('common.error', { message });
 }
 /** True for the answers an endpoint still being built gives (404, 405, 501). */
 export const isMissing = e => e instanceof ApiError && [404, 405, 501].includes(e.status);
@@ -98,16 +151,21 @@ export const isMissing = e => e instanceof ApiError && [404, 405, 501].includes(
 /** Shows a quiet message inside `el` for an error: missing endpoints are not alarming. */
 export function showError(el, e, { missingText } = {}) {
   if (!el) return;
-  if (e?.name === 'AbortError') return;
-  el.innerHTML = `<p class="${isMissing(e) ? 'quiet' : 'error'}">${esc(isMissing(e) ? (missingText || t('common.unavailable')) : errorText(e))}</p>`;
+  if (e?.name === 'AbortError' || isLeaving()) return;
+  const cls = isMissing(e) ? 'quiet' : isForbidden(e) ? 'error forbidden' : 'error';
+  el.innerHTML = `<p class="${cls}" data-field="error">${esc(isMissing(e) ? (missingText || t('common.unavailable')) : errorText(e))}</p>`;
 }
 
 // ---- nav bar -------------------------------------------------------------------------------
 
-/** Draws the nav bar into #nav (pages other than the wall). `unit` gives the links context. */
+/**
+ * Draws the nav bar into #nav (pages other than the wall). `unit` gives the links context.
+ * Its right end names the signed-in account and offers "Sign out" once the session is known.
+ */
 export function renderNav({ active, unit } = {}) {
   const nav = document.getElementById('nav');
   if (!nav) return;
+  let account = null;
   const draw = () => {
     const u = unit?.() ?? null;
     const items = [
@@ -116,20 +174,36 @@ export function renderNav({ active, unit } = {}) {
       ['wall', href('/wall.html', { boards: u })],
       ['review', href('/review.html', { unit: u })],
     ];
+    const who = account ? `<span class="who" data-field="account" title="${esc(accountTitle(account))}">${esc(t('session.signed_in_as', { name: account.name || account.id }))}</span>
+      <button type="button" class="signout" data-action="signout" title="${esc(t('session.sign_out.title'))}">${esc(t('session.sign_out'))}</button>` : '';
     nav.innerHTML = `<a class="brand" href="${esc(href('/'))}">IOC <span>${esc(t('app.name'))}</span></a>
       <div class="links">${items.map(([k, h]) => `<a href="${esc(h)}"${k === active ? ' class="active" aria-current="page"' : ''}>${esc(t(`nav.${k}`))}</a>`).join('')}</div>
       <span class="spacer"></span>
       <span class="conn" id="conn-state" hidden></span>
+      ${who}
       <button type="button" class="lang" data-action="lang" title="${esc(t('nav.lang.title'))}">${esc(t('nav.lang'))}</button>`;
     nav.querySelector('[data-action="lang"]').addEventListener('click', () => setLang(lang === 'vi' ? 'en' : 'vi'));
+    nav.querySelector('[data-action="signout"]')?.addEventListener('click', e => {
+      e.currentTarget.disabled = true;
+      quietly(signOut());
+    });
   };
   draw();
   onLangChange(draw);
+  onSession(s => { account = s.account; draw(); });
   return { redraw: draw };
+}
+
+/** The account's id and grants, as a tooltip ("hn-leader · leader @ p-1"). */
+function accountTitle(a) {
+  const grants = (a.grants || []).map(g => (Array.isArray(g) ? `${g[0]} @ ${g[1]}` : `${g.role} @ ${g.unit}`));
+  return [a.id, ...grants].join(' · ');
 }
 
 /** Sets up static text, the nav bar and the theme; call once per page. */
 export function initPage({ active, unit, theme } = {}) {
+  // Who is reading, asked first: a page without a session leaves for sign-in at once.
+  quietly(sessionReady());
   if (theme) document.body.classList.add(`theme-${theme}`);
   applyStaticText();
   // The title's "loading" text is translated once; after that the page owns it (names, errors).
@@ -290,12 +364,20 @@ export function sparkline(points, { width = 120, height = 32, target = null } = 
   return `<svg class="spark" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${esc(fmt.num(last.value))}">${tline}<polyline points="${pts}"/>${dots}</svg>`;
 }
 
-/** A 0..1 progress bar with an optional pace marker (where progress should be by now). */
+/**
+ * A 0..1 progress bar with an optional pace marker (where progress should be by now). Drawn as
+ * SVG with geometry attributes: a width in a style="" attribute is an inline style, which the
+ * Content-Security-Policy refuses. The bar stretches to its box (preserveAspectRatio none);
+ * the pace line keeps 2 px whatever the stretch (non-scaling stroke).
+ */
 export function progressBar(progress, expected) {
   const p = Math.max(0, Math.min(1, progress ?? 0));
   const e = expected == null ? null : Math.max(0, Math.min(1, expected));
   const band = e == null ? 'no_data' : p >= e ? 'green' : p >= e - 0.1 ? 'yellow' : 'red';
-  return `<div class="pbar band-${band}" role="img" aria-label="${esc(fmt.pct0(p))}"><div class="pbar-fill" style="width:${(p * 100).toFixed(1)}%"></div>${e == null ? '' : `<div class="pbar-pace" style="left:${(e * 100).toFixed(1)}%" title="${esc(t('unit.okr.expected', { pct: fmt.pct0(e) }))}"></div>`}</div>`;
+  const x = v => (v * 100).toFixed(1);
+  const pace = e == null ? '' : `<line class="pbar-pace" x1="${x(e)}" x2="${x(e)}" y1="0" y2="16"><title>${esc(t('unit.okr.expected', { pct: fmt.pct0(e) }))}</title></line>`;
+  return `<svg class="pbar band-${band}" viewBox="0 0 100 16" preserveAspectRatio="none" role="img" aria-label="${esc(fmt.pct0(p))}">`
+    + `<rect class="pbar-track" x="0" y="3" width="100" height="10"/><rect class="pbar-fill" x="0" y="3" width="${x(p)}" height="10"/>${pace}</svg>`;
 }
 
 /** Swallows rejections a page deliberately ignores, so none is ever "uncaught". */

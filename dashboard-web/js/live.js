@@ -1,6 +1,12 @@
 // live.js — owns the page's one WebSocket (LIVE.md): subscriptions to unit / kpis / person
 // views kept current from snapshot + patches, the alert feed with resume by last id, the
 // app-level ping, dead-link detection, reconnect with backoff and resubscription.
+//
+// The socket is authenticated by the session cookie, which the browser sends on the upgrade
+// (same origin). It opens only after the page's session check, so a signed-out reader goes to
+// the sign-in page instead of hammering /ws with refused upgrades.
+
+import { sessionReady, checkSessionAfterSocketFailures, isLeaving } from '/js/session.js';
 
 export const PING_EVERY_MS = 5_000;
 const DEAD_AFTER_MS = 15_000;
@@ -32,13 +38,18 @@ export class Live {
     this.hello = null;
     this.statusListeners = new Set();
     this.started = false;
+    // Upgrades that failed in a row (closed before they opened): several mean either a server
+    // that is down or a session that ended, which only a REST call can tell apart.
+    this.failedOpens = 0;
   }
 
   /** Opens the socket (once); everything watched before or after is (re)subscribed on open. */
   start() {
     if (this.started) return this;
     this.started = true;
-    this.connect();
+    // sessionReady() never settles when the page is leaving for sign-in; null (server not
+    // reachable) still connects, so the usual retry and banner take over.
+    sessionReady().then(() => this.connect(), () => this.connect());
     // One timer for pings and the dead-link check; 1 s granularity is plenty for 5 s / 15 s.
     setInterval(() => this.heartbeat(), 1000);
     addEventListener('online', () => { if (!this.open) this.reconnectNow(); });
@@ -132,8 +143,11 @@ export class Live {
       return;
     }
     this.ws = ws;
+    let opened = false;
     ws.onopen = () => {
       if (ws !== this.ws) return;
+      opened = true;
+      this.failedOpens = 0;
       this.open = true;
       this.downSince = null;
       const now = Date.now();
@@ -151,7 +165,13 @@ export class Live {
       try { m = JSON.parse(e.data); } catch { return; }
       this.dispatch(m);
     };
-    ws.onclose = () => { if (ws === this.ws) this.drop(); };
+    ws.onclose = ev => {
+      if (ws !== this.ws) return;
+      // Refused upgrades in a row, or the server closing for a policy reason (a session that
+      // ended): ask whether we are still signed in.
+      if ((!opened && ++this.failedOpens >= 2) || ev.code === 1008) checkSessionAfterSocketFailures();
+      this.drop();
+    };
     ws.onerror = () => { /* onclose follows and handles it */ };
   }
 
@@ -172,7 +192,8 @@ export class Live {
   }
 
   scheduleReconnect() {
-    if (this.retryTimer) return;
+    // Signing out or off to sign-in: a reconnect would only be refused (and logged).
+    if (this.retryTimer || isLeaving()) return;
     const delay = this.backoff;
     this.backoff = Math.min(this.backoff * 2, BACKOFF_MAX_MS);
     this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, delay);

@@ -4,7 +4,7 @@
 import { t, fmt, onLangChange, statusName, levelName } from '/js/i18n.js';
 import {
   esc, params, initPage, wireBanners, frameBatcher, unitHref, taskHref, markFirstRender,
-  recordPatchMs, perf, setText, renderCrumbs,
+  recordPatchMs, perf, setText, renderCrumbs, errorText,
 } from '/js/common.js';
 import { Live } from '/js/live.js';
 
@@ -75,7 +75,7 @@ function render() {
 
 function onPerson(s, change) {
   if (change.type === 'error') {
-    $('#title').textContent = change.code === 'not_found' ? t('common.not_found', { what: personId }) : t('common.error', { message: change.message });
+    $('#title').textContent = change.code === 'not_found' ? t('common.not_found', { what: personId }) : errorText(change);
     return;
   }
   // Person views always come whole: every frame after the first counts as an update.

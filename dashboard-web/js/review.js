@@ -6,6 +6,7 @@ import { t, fmt, onLangChange, groupName } from '/js/i18n.js';
 import {
   esc, params, api, initPage, dashboardConfig, unitHref, href, showError, isMissing, quietly,
   markFirstRender, perf, progressBar, renderCrumbs,
+  defaultUnit,
 } from '/js/common.js';
 
 let unitId = params.get('unit');
@@ -90,7 +91,7 @@ function keyResults(r) {
     <th class="num">${esc(t('review.this'))}</th><th class="num">${esc(t('review.progress_last_week'))}</th><th class="num">${esc(t('review.expected'))}</th><th class="num">${esc(t('fig.pace_gap'))}</th></tr></thead>
     <tbody>${list.map((k, i) => `<tr data-id="${esc(k.id)}"${i >= SHORT_LIST ? ' class="extra"' : ''}><td>${esc(k.title)}<br><small>${esc(k.objective_title || k.objective)}</small></td>
       <td><a href="${esc(unitHref(k.unit?.id))}">${esc(k.unit?.name)}</a></td>
-      <td style="min-width:140px">${progressBar(k.progress, k.expected)}</td>
+      <td class="pbar-cell">${progressBar(k.progress, k.expected)}</td>
       <td class="num">${esc(fmt.pct0(k.progress))} ${delta(k.progress, k.progress_last_week, { ratio: true })}</td>
       <td class="num">${esc(fmt.pct0(k.progress_last_week))}</td><td class="num">${esc(fmt.pct0(k.expected))}</td>
       <td class="num ${k.pace_gap < -0.1 ? 'c-red' : k.pace_gap < 0 ? 'c-yellow' : 'c-green'}">${esc(fmt.delta((k.pace_gap ?? 0) * 100))}</td></tr>`).join('')}</tbody></table></div>
@@ -176,7 +177,7 @@ onLangChange(render);
 
 async function main() {
   if (!unitId) {
-    unitId = (await dashboardConfig()).root_unit;
+    unitId = await defaultUnit((await dashboardConfig()).root_unit);
     nav?.redraw();
   }
   await load();

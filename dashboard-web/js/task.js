@@ -4,7 +4,7 @@
 import { t, fmt, onLangChange, statusName, levelName } from '/js/i18n.js';
 import {
   esc, params, api, initPage, personHref, unitHref, showError, personName, renderCrumbs,
-  markFirstRender, perf, quietly, progressBar,
+  markFirstRender, perf, quietly, progressBar, errorText,
 } from '/js/common.js';
 import { historySummary } from '/js/alertview.js';
 
@@ -21,7 +21,7 @@ async function load() {
   try {
     task = await api(`/tasks/${encodeURIComponent(taskId)}`);
   } catch (e) {
-    $('#title').textContent = e.status === 404 ? t('common.not_found', { what: taskId }) : t('common.error', { message: e.message });
+    $('#title').textContent = e.status === 404 ? t('common.not_found', { what: taskId }) : errorText(e);
     $('#task-detail').innerHTML = '';
     return;
   }

@@ -7,6 +7,7 @@ import {
   esc, params, api, initPage, wireBanners, frameBatcher, throttle, dashboardConfig, unitHref,
   personHref, taskHref, markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs,
   setText, sparkline, progressBar,
+  defaultUnit, errorText,
 } from '/js/common.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid, alertCounts } from '/js/board.js';
@@ -40,7 +41,7 @@ let lastFigures = { tasks: null, krs: null };
 
 function onUnit(s, change) {
   if (change.type === 'error') {
-    $('#title').textContent = change.code === 'not_found' ? t('common.not_found', { what: unitId }) : t('common.error', { message: change.message });
+    $('#title').textContent = change.code === 'not_found' ? t('common.not_found', { what: unitId }) : errorText(change);
     return;
   }
   if (change.type === 'view') {
@@ -295,7 +296,7 @@ onLangChange(() => {
 
 async function main() {
   if (!unitId) {
-    unitId = (await dashboardConfig()).root_unit;
+    unitId = await defaultUnit((await dashboardConfig()).root_unit);
     figures.alertsUnit = unitId;
     figures.build();
     nav?.redraw();

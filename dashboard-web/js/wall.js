@@ -5,7 +5,7 @@
 import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n.js';
 import {
   params, wireBanners, frameBatcher, dashboardConfig, markFirstRender, recordPatchMs, perf,
-  setText, quietly, api, esc,
+  setText, quietly, api, esc, errorText,
 } from '/js/common.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid } from '/js/board.js';
@@ -101,7 +101,7 @@ function renderBoard(v) {
 function renderEmpty(id, error) {
   shownId = id;
   document.body.dataset.board = id;
-  setText($('#title'), error ? (error.code === 'not_found' ? t('common.not_found', { what: id }) : t('common.error', { message: error.message })) : id);
+  setText($('#title'), error ? (error.code === 'not_found' ? t('common.not_found', { what: id }) : errorText(error)) : id);
   setText($('#board-no'), boards.length > 1 ? t('wall.board_of', { i: current + 1, n: boards.length }) : '');
   grid.build([]);
   figures.last = groups.last = null;

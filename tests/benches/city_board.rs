@@ -9,6 +9,10 @@
 //! (> 50 ms, the browser's own PerformanceObserver) the main thread had, and the renderer's
 //! script, layout and style time per second (DevTools `Performance.getMetrics`).
 //! Prints figures; asserts nothing about speed (CI machines are shared).
+//!
+//! The server is started with `IOC_ADMIN_PASSWORD` (the harness sets it to
+//! `ioc_tests::ADMIN_PASSWORD`); the bench signs in as `admin` over REST and hands the session
+//! to the browser as its cookie, so the pages open signed in, as a reader's would.
 
 use ioc_tests::browser::Browser;
 use serde_json::{json, Value};
@@ -25,6 +29,23 @@ fn start_demo(rate: u32, dir: &std::path::Path) -> (std::process::Child, String)
         &["--demo", "--simulate-rate", &rate.to_string()],
         Duration::from_secs(180),
     )
+}
+
+/// Signs in as `admin` (POST /api/v1/session) and returns the session token.
+async fn sign_in(base: &str) -> String {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/session"))
+        .json(&json!({"login": "admin", "password": ioc_tests::ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("POST /api/v1/session");
+    let status = res.status();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "sign-in as admin: {status} {body}");
+    body["token"]
+        .as_str()
+        .expect("the session token in the sign-in answer")
+        .to_string()
 }
 
 fn metric(metrics: &Value, name: &str) -> f64 {
@@ -60,7 +81,9 @@ async fn main() {
     for &rate in RATES {
         let dir = tempfile::tempdir().expect("temp dir");
         let (mut server, base) = start_demo(rate, dir.path());
+        let token = sign_in(&base).await;
         let mut page = browser.page().await;
+        page.set_session_cookie(&base, &token).await;
         page.call(
             "Page.addScriptToEvaluateOnNewDocument",
             json!({"source": "window.__bench = {longTasks: 0, longTaskMs: 0}; new PerformanceObserver(l => { for (const e of l.getEntries()) { window.__bench.longTasks++; window.__bench.longTaskMs += e.duration; } }).observe({type: 'longtask', buffered: true});"}),

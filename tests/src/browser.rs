@@ -114,6 +114,15 @@ pub struct Page {
 impl Page {
     /// Sends one DevTools command and returns its result, noting console errors on the way.
     pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params).await {
+            Ok(v) => v,
+            Err(e) => panic!("{method}: {e}"),
+        }
+    }
+
+    /// As `call`, with DevTools' refusal as an error rather than a panic (an evaluation in a
+    /// page that is navigating away is refused: its context is gone).
+    pub async fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let msg = json!({"id": id, "method": method, "params": params}).to_string();
@@ -130,8 +139,10 @@ impl Page {
             let Message::Text(text) = msg else { continue };
             let v: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
             if v["id"].as_u64() == Some(id) {
-                assert!(v["error"].is_null(), "{method}: {}", v["error"]);
-                return v["result"].clone();
+                if !v["error"].is_null() {
+                    return Err(v["error"].clone());
+                }
+                return Ok(v["result"].clone());
             }
             match v["method"].as_str() {
                 Some("Runtime.exceptionThrown") => self
@@ -171,11 +182,28 @@ impl Page {
         r["result"]["value"].clone()
     }
 
-    /// Polls an expression until it is true; a failure names what was awaited.
+    /// The value of an expression, or None when the page could not answer (it threw, or it
+    /// is between two documents: a redirect to the sign-in page and back).
+    pub async fn try_eval(&mut self, expression: &str) -> Option<Value> {
+        let r = self
+            .try_call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
+            .await
+            .ok()?;
+        if !r["exceptionDetails"].is_null() {
+            return None;
+        }
+        Some(r["result"]["value"].clone())
+    }
+
+    /// Polls an expression until it is true; a failure names what was awaited. Evaluations
+    /// that fail while the page navigates count as "not yet".
     pub async fn wait_for(&mut self, expression: &str, what: &str) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            if self.eval(expression).await == Value::Bool(true) {
+            if self.try_eval(expression).await == Some(Value::Bool(true)) {
                 return;
             }
             assert!(
@@ -184,6 +212,68 @@ impl Page {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Signs the browser in with a session token (SECURITY.md): the `ioc_session` cookie as the
+    /// server sets it (HttpOnly, SameSite=Strict), for `base` (`http://127.0.0.1:port`), so
+    /// pages opened afterwards are signed in without going through the form.
+    pub async fn set_session_cookie(&mut self, base: &str, token: &str) {
+        let r = self
+            .call(
+                "Network.setCookie",
+                json!({
+                    "name": "ioc_session",
+                    "value": token,
+                    "url": base,
+                    "path": "/",
+                    "httpOnly": true,
+                    "sameSite": "Strict",
+                }),
+            )
+            .await;
+        // Older Chromium answers {success}; newer ones an empty object.
+        assert_ne!(
+            r["success"],
+            Value::Bool(false),
+            "Network.setCookie refused"
+        );
+    }
+
+    /// The browser's `ioc_session` cookie for `base`, if it holds one (DevTools sees HttpOnly
+    /// cookies; the page's scripts do not).
+    pub async fn session_cookie(&mut self, base: &str) -> Option<String> {
+        let r = self
+            .call("Network.getCookies", json!({ "urls": [base] }))
+            .await;
+        r["cookies"]
+            .as_array()?
+            .iter()
+            .find(|c| c["name"] == "ioc_session")
+            .and_then(|c| c["value"].as_str())
+            .map(String::from)
+    }
+
+    /// Forgets every cookie of the browser (signed out without the server knowing).
+    pub async fn clear_cookies(&mut self) {
+        self.call("Network.clearBrowserCookies", json!({})).await;
+    }
+
+    /// Console errors other than the browser's own log of an HTTP refusal with one of
+    /// `statuses` ("Failed to load resource: … status of 401", a WebSocket upgrade answered
+    /// 401): a page that is refused on purpose (signed out, out of scope) logs those, and
+    /// they are the server's answers, not faults of the page.
+    pub fn unexpected_console_errors(&self, statuses: &[u16]) -> Vec<String> {
+        self.console_errors
+            .iter()
+            .filter(|e| {
+                let refused = statuses.iter().any(|s| {
+                    e.contains(&format!("status of {s}"))
+                        || e.contains(&format!("response code: {s}"))
+                });
+                !refused
+            })
+            .cloned()
+            .collect()
     }
 
     /// Saves a PNG of the viewport under `target/screenshots/`.

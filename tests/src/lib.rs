@@ -215,26 +215,13 @@ impl TestApp {
     /// Opens a live WebSocket with these credentials (a bearer token; none: anonymous) and
     /// reads its `hello`; `Err(status)` when the upgrade is refused.
     pub async fn ws_with(&self, credential: Option<&str>) -> Result<Ws, u16> {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{}/ws", self.addr)
-            .into_client_request()
-            .expect("a WebSocket request");
-        if let Some(c) = credential {
-            request.headers_mut().insert(
-                "authorization",
-                format!("Bearer {c}").parse().expect("a header value"),
-            );
-        }
-        match tokio_tungstenite::connect_async(request).await {
-            Ok((stream, _)) => {
-                let mut ws = Ws::new(stream);
-                let hello = ws.next().await;
-                assert_eq!(hello["type"], "hello", "{hello}");
-                Ok(ws)
-            }
-            Err(tokio_tungstenite::tungstenite::Error::Http(r)) => Err(r.status().as_u16()),
-            Err(e) => panic!("WebSocket upgrade failed: {e}"),
-        }
+        let headers: Vec<(&str, String)> = credential
+            .map(|c| ("authorization", format!("Bearer {c}")))
+            .into_iter()
+            .collect();
+        ws_connect(&self.addr.to_string(), &headers)
+            .await
+            .map_err(|(status, _)| status)
     }
 
     /// A client that sends no credentials.
@@ -370,6 +357,39 @@ impl Stopped {
         .await;
         app._dir = self.dir;
         app
+    }
+}
+
+/// Opens `/ws` on `addr` with these request headers and reads `hello`; a refused upgrade gives
+/// its status and JSON body (status 0: the connection itself failed).
+pub async fn ws_connect(addr: &str, headers: &[(&str, String)]) -> Result<Ws, (u16, Value)> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/ws")
+        .into_client_request()
+        .expect("a WebSocket request");
+    for (name, value) in headers {
+        request.headers_mut().insert(
+            tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                .expect("a header name"),
+            value.parse().expect("a header value"),
+        );
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((stream, _)) => {
+            let mut ws = Ws::new(stream);
+            let hello = ws.next().await;
+            assert_eq!(hello["type"], "hello", "{hello}");
+            Ok(ws)
+        }
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+            let body = r
+                .body()
+                .as_ref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or(Value::Null);
+            Err((r.status().as_u16(), body))
+        }
+        Err(e) => Err((0, json!({"transport": e.to_string()}))),
     }
 }
 

@@ -1,12 +1,47 @@
 //! The IOC screens in a real browser (headless Chromium over DevTools) against the real server:
 //! the city board renders and follows an ingest on the right tile, the alert center shows a new
-//! alert and acknowledges it, wall mode rotates, the connection banner comes when the server
-//! stops and goes when it returns, the unit board drills down, and no page logs an error.
-//! Screenshots of every screen go to `target/screenshots/`.
+//! alert and acknowledges it as the signed-in account, wall mode rotates, the connection banner
+//! comes when the server stops and goes when it returns, the unit board drills down, sign-in
+//! and sign-out go through the real form and a ward leader sees only the ward, a one-time
+//! password is changed before anything else shows, and no page logs
+//! an error (the Content-Security-Policy's refusals included). Screenshots of every screen go
+//! to `target/screenshots/`.
+//!
+//! Tests that are not about signing in start signed in: the session cookie is set in the
+//! browser before the first page (`Page::set_session_cookie`).
 
 use ioc_tests::browser::{Browser, Page};
 use ioc_tests::{spawn_app, task_event, with_leaders, TestApp, START};
 use serde_json::{json, Value};
+
+/// A browser page signed in with this session token.
+async fn signed_in_page(browser: &Browser, app: &TestApp, token: &str) -> Page {
+    let mut page = browser.page().await;
+    page.set_session_cookie(&app.base, token).await;
+    page
+}
+
+/// The account a session token belongs to, as the server reports it (GET /api/v1/session).
+async fn account_of(app: &TestApp, token: &str) -> Value {
+    let res = reqwest::Client::new()
+        .get(app.url("/api/v1/session"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET /api/v1/session");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("JSON");
+    body["account"].clone()
+}
+
+/// Who an alert action is recorded as taken by (SECURITY.md): the person linked to the
+/// account, else `account:<id>`.
+fn acting_as(account: &Value) -> String {
+    match account["person"].as_str() {
+        Some(p) => p.to_string(),
+        None => format!("account:{}", account["id"].as_str().expect("account id")),
+    }
+}
 
 /// The text of a field of a unit's tile.
 fn tile_field(unit: &str, field: &str) -> String {
@@ -61,7 +96,7 @@ async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follo
     };
     let app = spawn_app().await;
     app.load_fixture().await;
-    let mut page = browser.page().await;
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
     screen_size(&mut page, 1600, 1000).await;
     // The root unit comes from /api/v1/dashboard: no parameter needed.
     page.navigate(&app.url("/")).await;
@@ -176,7 +211,16 @@ async fn a_new_alert_appears_in_the_alert_center_and_is_acknowledged_there() {
     let app = spawn_app().await;
     app.load_fixture().await;
     with_leaders(&app).await;
-    let mut page = browser.page().await;
+    // The ward p-2's leader, signed in as Hoàng Minh Đức (w3): sees the city, acts in the ward.
+    let token = app
+        .account(
+            "p2-leader",
+            Some("w3"),
+            &[("viewer", "hn"), ("leader", "p-2")],
+        )
+        .await;
+    let account = account_of(&app, &token).await;
+    let mut page = signed_in_page(&browser, &app, &token).await;
     screen_size(&mut page, 1600, 1000).await;
     page.navigate(&app.url("/alerts.html?unit=hn")).await;
     let row = "document.querySelector('[data-alert-key=\"builtin.kpi_thresholds|TTHC@p-2\"]')";
@@ -199,9 +243,13 @@ async fn a_new_alert_appears_in_the_alert_center_and_is_acknowledged_there() {
         .unwrap());
     page.screenshot("alert-center").await;
 
-    // Acknowledge as the ward's leader, with a comment.
-    page.eval("const a = document.getElementById('actor'); a.value = 'w3'; a.dispatchEvent(new Event('change')); 0")
-        .await;
+    // Acknowledge as the ward's leader (the session says who; the request names no one), with a
+    // comment. The dialog's write carries the session's CSRF token, or the server refuses it.
+    assert_eq!(
+        page.eval("!!document.getElementById('actor')").await,
+        json!(false),
+        "no 'acting as' field: the session is the actor"
+    );
     page.eval(&format!(
         "{row}.querySelector('[data-action=\"ack\"]').click()"
     ))
@@ -226,8 +274,20 @@ async fn a_new_alert_appears_in_the_alert_center_and_is_acknowledged_there() {
         .find(|a| a["subject"] == "TTHC@p-2")
         .expect("the alert")
         .clone();
-    assert_eq!(alert["acknowledged_by"], "w3", "{alert}");
+    assert_eq!(
+        alert["acknowledged_by"],
+        json!(acting_as(&account)),
+        "{alert}"
+    );
     assert_eq!(alert["ack_comment"], "Đang xử lý");
+    // The row names who acknowledged: the person's name when the account has one.
+    if account["person"].is_string() {
+        page.wait_for(
+            &format!("{row}.querySelector('[data-field=\"acked\"]').textContent.includes('Hoàng Minh Đức')"),
+            "the acknowledging person's name on the row",
+        )
+        .await;
+    }
     page.screenshot("alert-center-acknowledged").await;
     expect_no_errors(&page, "alert center").await;
 
@@ -249,7 +309,7 @@ async fn wall_mode_rotates_its_boards_fits_the_screen_and_shows_the_clock() {
         return;
     };
     let app = fixture_with_work().await;
-    let mut page = browser.page().await;
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
     screen_size(&mut page, 1920, 1080).await;
     page.navigate(&app.url("/wall.html?boards=hn,p-1&rotate=2"))
         .await;
@@ -326,7 +386,7 @@ async fn the_unit_board_drills_down_to_tasks_and_people_and_the_review_shows_its
         return;
     };
     let app = fixture_with_work().await;
-    let mut page = browser.page().await;
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
     screen_size(&mut page, 1600, 1000).await;
     page.navigate(&app.url("/unit.html?id=p-1")).await;
     for (what, selector) in [
@@ -426,7 +486,7 @@ async fn a_wall_says_its_data_is_stale_when_the_server_stops_updating_and_clears
         let (status, body) = app.post("/api/v1/units", unit).await;
         assert_eq!(status, 201, "{body}");
     }
-    let mut page = browser.page().await;
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
     screen_size(&mut page, 1920, 1080).await;
     page.navigate(&app.url("/wall.html?boards=hn")).await;
     page.wait_for(
@@ -478,5 +538,365 @@ async fn a_wall_says_its_data_is_stale_when_the_server_stops_updating_and_clears
     )
     .await;
     expect_no_errors(&page, "stale wall").await;
+    app.stop().await;
+}
+
+/// The answer to a REST call made with a session token as a bearer token: status and body.
+async fn get_as(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("GET");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// Fills the sign-in form and submits it (the page's own submit handler does the rest).
+async fn submit_login(page: &mut Page, login: &str, password: &str) {
+    page.eval(&format!(
+        // A function scope: a top-level `const` would clash with the next call's on this page.
+        "(() => {{ const f = document.getElementById('login-form'); f.login.value = {}; f.password.value = {}; f.querySelector('button[type=\"submit\"]').click(); return 0; }})()",
+        json!(login),
+        json!(password)
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn signing_in_through_the_form_shows_a_ward_leader_only_the_ward_and_signing_out_ends_it() {
+    let test =
+        "signing_in_through_the_form_shows_a_ward_leader_only_the_ward_and_signing_out_ends_it";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = fixture_with_work().await;
+    // A red alert in each ward: the leader of p-1 must see p-1's and not p-2's.
+    app.ingest(json!([
+        {"type": "kpi_observation", "id": "o-red-p2", "at": START, "kpi": "TTHC", "unit": "p-2", "period": "2026-10", "value": 80.0},
+        {"type": "kpi_observation", "id": "o-red-p1", "at": START, "kpi": "KN", "unit": "p-1", "period": "2026-10", "value": 9.0}
+    ]))
+    .await;
+    let token = app
+        .account("p1-leader", Some("w1"), &[("leader", "p-1")])
+        .await;
+    let password = "p1-leader-password-1";
+    let mut page = browser.page().await;
+    screen_size(&mut page, 1600, 1000).await;
+
+    // No cookie: the city board sends the reader to sign in, coming back to "/" afterwards.
+    page.navigate(&app.url("/")).await;
+    page.wait_for(
+        "location.pathname === '/login.html' && document.readyState === 'complete'",
+        "the sign-in page",
+    )
+    .await;
+    assert_eq!(
+        page.eval("new URLSearchParams(location.search).get('next')")
+            .await,
+        json!("/")
+    );
+    assert_eq!(
+        page.eval("document.documentElement.lang").await,
+        json!("vi")
+    );
+    page.eval("document.querySelector('[data-action=\"lang\"]').click()")
+        .await;
+    page.wait_for(
+        "document.querySelector('#login h1').textContent === 'Sign in'",
+        "the sign-in page in English",
+    )
+    .await;
+    page.eval("document.querySelector('[data-action=\"lang\"]').click()")
+        .await;
+    page.wait_for(
+        "document.querySelector('#login h1').textContent === 'Đăng nhập'",
+        "the sign-in page in Vietnamese again",
+    )
+    .await;
+
+    // A wrong password: the server's refusal on the form, and still no session.
+    submit_login(&mut page, "p1-leader", "not-the-password-at-all").await;
+    page.wait_for(
+        "!document.getElementById('login-error').hidden && document.getElementById('login-error').textContent.trim().length > 0",
+        "the sign-in error",
+    )
+    .await;
+    assert_eq!(page.eval("location.pathname").await, json!("/login.html"));
+    page.screenshot("login-refused").await;
+
+    // The right password: back on the city board, which for a ward leader is the ward.
+    submit_login(&mut page, "p1-leader", password).await;
+    page.wait_for(
+        "location.pathname === '/' && document.getElementById('title')?.textContent === 'Phường Hoàn Kiếm'",
+        "the ward's board after signing in",
+    )
+    .await;
+    page.wait_for(
+        "!!document.querySelector('[data-unit=\"p-1.vh\"]')",
+        "the ward's division tile",
+    )
+    .await;
+    let who = page
+        .eval("document.querySelector('[data-field=\"account\"]')?.textContent || ''")
+        .await;
+    let account = account_of(&app, &token).await;
+    let name = account["name"]
+        .as_str()
+        .filter(|n| !n.is_empty())
+        .or(account["id"].as_str())
+        .unwrap()
+        .to_string();
+    assert!(
+        who.as_str().is_some_and(|w| w.contains(&name)),
+        "the nav bar names the account ({name}): {who}"
+    );
+    page.screenshot("signed-in-ward-board").await;
+
+    // The ward's alert center: p-1's alert, not p-2's.
+    page.navigate(&app.url("/alerts.html")).await;
+    page.wait_for(
+        "!!document.querySelector('[data-alert-key=\"builtin.kpi_thresholds|KN@p-1\"]')",
+        "the ward's own alert",
+    )
+    .await;
+    assert_eq!(
+        page.eval(
+            "!!document.querySelector('[data-alert-key=\"builtin.kpi_thresholds|TTHC@p-2\"]')"
+        )
+        .await,
+        json!(false),
+        "another ward's alert"
+    );
+
+    // Another ward's board: the server's reason instead of its data.
+    let (status, refusal) =
+        get_as(&app, &token, "/api/v1/units/p-2/tasks?due=overdue&limit=50").await;
+    assert_eq!(status, 403, "{refusal}");
+    let reason = refusal["error"]["message"]
+        .as_str()
+        .expect("a reason")
+        .to_string();
+    page.navigate(&app.url("/unit.html?id=p-2")).await;
+    page.wait_for(
+        &format!(
+            "document.querySelector('#tasks-overdue').textContent.includes({})",
+            json!(reason)
+        ),
+        "the server's reason on the other ward's task list",
+    )
+    .await;
+    page.wait_for(
+        "document.getElementById('title').textContent.startsWith('Không có quyền')",
+        "the refusal as the page's title",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.querySelectorAll('#tasks-overdue [data-id], #people [data-id], #children [data-unit]').length")
+            .await,
+        json!(0),
+        "no data of the other ward"
+    );
+    page.screenshot("unit-board-forbidden").await;
+
+    // Sign out: back to the sign-in page, the cookie gone, and the session it held revoked on
+    // the server (not only forgotten by the browser).
+    page.navigate(&app.url("/")).await;
+    page.wait_for(
+        "!!document.querySelector('[data-action=\"signout\"]')",
+        "the sign-out button",
+    )
+    .await;
+    let browser_session = page
+        .session_cookie(&app.base)
+        .await
+        .expect("the session cookie the sign-in set");
+    assert_eq!(
+        get_as(&app, &browser_session, "/api/v1/session").await.0,
+        200
+    );
+    page.eval("document.querySelector('[data-action=\"signout\"]').click()")
+        .await;
+    page.wait_for(
+        "location.pathname === '/login.html' && document.readyState === 'complete'",
+        "the sign-in page after signing out",
+    )
+    .await;
+    assert_eq!(
+        page.eval("fetch('/api/v1/units').then(r => r.status)")
+            .await,
+        json!(401)
+    );
+    assert_eq!(
+        get_as(&app, &browser_session, "/api/v1/session").await.0,
+        401,
+        "the signed-out session is revoked"
+    );
+    assert_eq!(
+        page.session_cookie(&app.base).await,
+        None,
+        "the cookie is cleared"
+    );
+    page.navigate(&app.url("/unit.html?id=p-1")).await;
+    page.wait_for(
+        "location.pathname === '/login.html' && new URLSearchParams(location.search).get('next') === '/unit.html?id=p-1'",
+        "the sign-in page again, coming back to the unit board",
+    )
+    .await;
+    // The wall has no sign-out of its own (kiosk), but without a session it goes to sign-in too.
+    page.navigate(&app.url("/wall.html?boards=p-1")).await;
+    page.wait_for(
+        "location.pathname === '/login.html' && new URLSearchParams(location.search).get('next') === '/wall.html?boards=p-1'",
+        "the sign-in page, coming back to the wall",
+    )
+    .await;
+
+    // Refusals the server gave on purpose (401 signed out, 403 out of scope) are logged by the
+    // browser; anything else (a script error, a Content-Security-Policy refusal) is a fault.
+    let errors = page.unexpected_console_errors(&[401, 403]);
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // The server's Content-Security-Policy is in force here, and a page breaking it is caught by
+    // the console check every test ends with: an inline style is refused, and said so.
+    page.eval("document.body.insertAdjacentHTML('beforeend', '<div id=\"csp-probe\" style=\"width: 7px\"></div>'); 0")
+        .await;
+    assert_ne!(
+        page.eval("getComputedStyle(document.getElementById('csp-probe')).width")
+            .await,
+        json!("7px"),
+        "an inline style attribute must be refused"
+    );
+    page.wait_for("true", "a round trip for the console").await;
+    assert!(
+        page.console_errors
+            .iter()
+            .any(|e| e.contains("Content Security Policy")),
+        "the refusal is a console error: {:?}",
+        page.console_errors
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_account_with_a_one_time_password_changes_it_before_seeing_anything() {
+    let test = "an_account_with_a_one_time_password_changes_it_before_seeing_anything";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = fixture_with_work().await;
+    // Accounts created without a password get a one-time one, to be changed at first sign-in.
+    let mut one_time = Vec::new();
+    for id in ["p1-new", "p1-new-2"] {
+        let (status, body) = app
+            .post(
+                "/api/v1/accounts",
+                &json!({"id": id, "name": format!("Cán bộ {id}"), "grants": [{"role": "viewer", "unit": "p-1"}]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(body["must_change_password"], true, "{body}");
+        one_time.push(
+            body["one_time_password"]
+                .as_str()
+                .expect("a one-time password")
+                .to_string(),
+        );
+    }
+    let new_password = "a-new-password-of-mine";
+    let mut page = browser.page().await;
+    screen_size(&mut page, 1600, 1000).await;
+
+    // Through the form: the sign-in answer says the password must change, so the change form
+    // comes instead of the page, without asking for the password just typed.
+    page.navigate(&app.url("/unit.html?id=p-1")).await;
+    page.wait_for(
+        "location.pathname === '/login.html' && document.readyState === 'complete'",
+        "the sign-in page",
+    )
+    .await;
+    submit_login(&mut page, "p1-new", &one_time[0]).await;
+    page.wait_for(
+        "!document.getElementById('change').hidden && document.getElementById('login').hidden",
+        "the change-password form",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.querySelector('#password-form [data-field=\"current\"]').hidden")
+            .await,
+        json!(true),
+        "the password just typed is not asked again"
+    );
+    page.screenshot("login-change-password").await;
+    // Two different new passwords: refused on the page, nothing sent.
+    page.eval(&format!(
+        "(() => {{ const f = document.getElementById('password-form'); f.new.value = {}; f.repeat.value = 'something-else-entirely'; f.querySelector('button[type=\"submit\"]').click(); return 0; }})()",
+        json!(new_password)
+    ))
+    .await;
+    page.wait_for(
+        "!document.getElementById('password-error').hidden",
+        "the mismatch said",
+    )
+    .await;
+    page.eval(&format!(
+        "(() => {{ const f = document.getElementById('password-form'); f.new.value = {0}; f.repeat.value = {0}; f.querySelector('button[type=\"submit\"]').click(); return 0; }})()",
+        json!(new_password)
+    ))
+    .await;
+    page.wait_for(
+        "location.pathname === '/unit.html' && document.getElementById('title')?.textContent.startsWith('Phường Hoàn Kiếm')",
+        "the unit board after the change",
+    )
+    .await;
+    // The new password is the one that works now, and it needs no further change.
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"login": "p1-new", "password": new_password}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("JSON");
+    assert_eq!(body["account"]["must_change_password"], false, "{body}");
+
+    // A session whose password must change, opening a page: sent to the change form, which
+    // asks for the current password as well (this page did not see it).
+    page.clear_cookies().await;
+    let res = reqwest::Client::new()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({"login": "p1-new-2", "password": one_time[1]}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.expect("JSON");
+    let token = body["token"].as_str().expect("token").to_string();
+    page.set_session_cookie(&app.base, &token).await;
+    page.navigate(&app.url("/review.html?unit=p-1")).await;
+    page.wait_for(
+        "location.pathname === '/login.html' && new URLSearchParams(location.search).get('change') === '1' && !document.getElementById('change').hidden",
+        "the change form for the session's account",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.querySelector('#password-form [data-field=\"current\"]').hidden")
+            .await,
+        json!(false),
+        "the current password is asked"
+    );
+    page.eval(&format!(
+        "(() => {{ const f = document.getElementById('password-form'); f.current.value = {}; f.new.value = {1}; f.repeat.value = {1}; f.querySelector('button[type=\"submit\"]').click(); return 0; }})()",
+        json!(one_time[1]),
+        json!(new_password)
+    ))
+    .await;
+    page.wait_for(
+        "location.pathname === '/review.html' && document.getElementById('title')?.textContent === 'Phường Hoàn Kiếm'",
+        "the review after the change",
+    )
+    .await;
+    let errors = page.unexpected_console_errors(&[401]);
+    assert!(errors.is_empty(), "console errors: {errors:?}");
     app.stop().await;
 }

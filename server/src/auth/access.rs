@@ -242,18 +242,19 @@ pub fn catalog(
     Ok(())
 }
 
-/// Acknowledging, assigning or silencing an alert of `unit`: a leader or admin over it.
+/// Acknowledging, assigning or silencing an alert of `unit`: a leader over it (an admin
+/// manages the system, leaders answer for the unit's results).
 pub fn alert_action(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), Denied> {
     if matches!(who, Principal::Token(_)) {
         return Err(forbidden(
             "alerts are handled by people: sign in; API tokens cannot act on them",
         ));
     }
-    if who.holds(rollup, unit, &[Role::Leader, Role::Admin]) {
+    if who.holds(rollup, unit, &[Role::Leader]) {
         Ok(())
     } else {
         Err(forbidden(format!(
-            "alerts of unit '{unit}' are handled by a leader or admin of it"
+            "alerts of unit '{unit}' are handled by a leader of it"
         )))
     }
 }

@@ -4,6 +4,7 @@
 //! against the same figures computed by SQL; with `--live`, the WebSocket screens under load
 //! (`live`). Benchmarks print; they never assert.
 
+mod access;
 mod live;
 
 use crate::clock::ClockMode;
@@ -41,6 +42,12 @@ pub struct BenchArgs {
     pub live: bool,
     #[command(flatten)]
     pub live_args: live::LiveArgs,
+    /// Only the access benchmark: sign-in, the gate per request, the audit trail on ingest.
+    #[arg(long)]
+    pub access: bool,
+    /// Task events for the audit comparison of `--access`.
+    #[arg(long, default_value_t = 100_000)]
+    pub access_events: usize,
 }
 
 fn rss_bytes() -> Option<u64> {
@@ -57,6 +64,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     crate::telemetry::init_tracing(crate::telemetry::LogFormat::Pretty);
     if args.live {
         return live::run(&args.live_args).await;
+    }
+    if args.access {
+        return access::run(args.access_events).await;
     }
     if !args.rules_only {
         tasks_and_views(&args).await?;

@@ -35,10 +35,10 @@ pub fn router() -> Router<Node> {
 pub const OPERATIONS: &[super::ops::Operation] = &[
     ("/api/v1/alerts", "get", "Live alerts in the caller's scope (?unit= a subtree, ?severity=, ?group=, ?rule=, ?state=, ?silenced=), red first, newest first", None, "AlertOut"),
     ("/api/v1/alerts/history", "get", "Alert history, newest first (?unit=, ?kpi=, ?rule=, ?subject=, ?before= seq, ?limit=), within the caller's scope", None, "HistoryEntry"),
-    ("/api/v1/alerts/ack", "post", "Acknowledge a live alert as the signed-in person (a leader or admin of its unit); 204", Some("AckIn"), "none"),
-    ("/api/v1/alerts/assign", "post", "Assign a live alert to a person (a leader or admin of its unit); 204", Some("AssignIn"), "none"),
+    ("/api/v1/alerts/ack", "post", "Acknowledge a live alert as the signed-in person (a leader of its unit); 204", Some("AckIn"), "none"),
+    ("/api/v1/alerts/assign", "post", "Assign a live alert to a person (a leader of its unit); 204", Some("AssignIn"), "none"),
     ("/api/v1/silences", "get", "Silences in force in the caller's scope, and those without a unit", None, "SilenceOut"),
-    ("/api/v1/silences", "post", "Mute a rule and/or a unit's subtree until a time (a leader or admin of the unit; without a unit, of the whole tree)", Some("SilenceIn"), "SilenceOut"),
+    ("/api/v1/silences", "post", "Mute a rule and/or a unit's subtree until a time (a leader of the unit; without a unit, of the whole tree)", Some("SilenceIn"), "SilenceOut"),
     ("/api/v1/rules", "get", "The rules running now and the files they come from", None, "json"),
     ("/api/v1/rules/reload", "post", "Reload the rule files (admin of the whole tree); a bad file is refused with all its errors", None, "json"),
 ];
@@ -432,12 +432,10 @@ async fn silence(
     }
     match &b.unit {
         Some(u) => access::alert_action(&actor.principal, &node.rollup, u)?,
-        None if actor
-            .principal
-            .holds_everywhere(&[Role::Leader, Role::Admin]) => {}
+        None if actor.principal.holds_everywhere(&[Role::Leader]) => {}
         None => {
             return Err(ApiError::Forbidden(
-                "a silence without a unit mutes the whole tree: it needs a leader or admin of the whole tree; name your unit".into(),
+                "a silence without a unit mutes the whole tree: it needs a leader of the whole tree; name your unit".into(),
             ))
         }
     }

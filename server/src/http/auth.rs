@@ -381,13 +381,17 @@ fn may_manage(node: &Node, who: &Principal, grants: &[Grant]) -> Result<(), ApiE
     Ok(())
 }
 
-fn check_account(node: &Node, a: &AccountIn) -> Result<(), ApiError> {
+/// Checks an account's fields; linking it to a person needs an admin of that person's unit,
+/// since a linked account acts with the person's responsibilities (their tasks, acceptances).
+fn check_account(node: &Node, who: &Principal, a: &AccountIn) -> Result<(), ApiError> {
     check_id("id", &a.id)?;
     check_text("name", &a.name, 200)?;
     if let Some(p) = &a.person {
-        if node.rollup.person(p).is_none() {
-            return Err(ItemError::new("person", format!("unknown person '{p}'")).into());
-        }
+        let person = node
+            .rollup
+            .person(p)
+            .ok_or_else(|| ItemError::new("person", format!("unknown person '{p}'")))?;
+        access::administer(who, &node.rollup, &person.unit)?;
     }
     for (i, g) in a.grants.iter().enumerate() {
         if g.unit != EVERYWHERE && node.rollup.unit(&g.unit).is_none() {
@@ -439,7 +443,7 @@ async fn create_account(
     JsonBody(body): JsonBody<AccountIn>,
 ) -> Result<(StatusCode, Json<AccountOut>), ApiError> {
     may_manage(&node, &actor.principal, &body.grants)?;
-    check_account(&node, &body)?;
+    check_account(&node, &actor.principal, &body)?;
     if node.auth.account(&body.id).is_some() {
         return Err(ApiError::Conflict(format!(
             "account '{}' exists already; PUT /api/v1/accounts/{} changes it",
@@ -471,7 +475,7 @@ async fn replace_account(
         .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'; POST creates one")))?;
     may_manage(&node, &actor.principal, &existing.grants)?;
     may_manage(&node, &actor.principal, &body.grants)?;
-    check_account(&node, &body)?;
+    check_account(&node, &actor.principal, &body)?;
     let (account, _) = put_account(&node, &actor, body, Some(existing)).await?;
     Ok(Json(AccountOut::from(&account)))
 }

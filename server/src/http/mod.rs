@@ -44,6 +44,7 @@ impl Default for Limits {
 
 pub fn app(node: Node) -> Router {
     let limits = node.limits;
+    error::MAX_BODY_BYTES.store(limits.max_body_bytes, std::sync::atomic::Ordering::Relaxed);
     let api = Router::new()
         .merge(events::router())
         .merge(catalog::router())
