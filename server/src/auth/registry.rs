@@ -244,8 +244,8 @@ impl Auth {
         })
     }
 
-    /// Whether the credentials behind `principal` still hold at `now` (a live connection asks
-    /// at each heartbeat).
+    /// Whether the credentials behind `principal` still hold at `now`, with the same grants (a
+    /// live connection asks at each heartbeat, and reconnects to pick up changed grants).
     pub fn still_valid(&self, principal: &Principal, now: Ts) -> bool {
         match principal {
             Principal::Account {
@@ -253,7 +253,9 @@ impl Auth {
             } => {
                 session.expires_at > now
                     && self.inner.sessions.contains_key(&session.token_hash)
-                    && self.account(&account.id).is_some_and(|a| !a.disabled)
+                    && self
+                        .account(&account.id)
+                        .is_some_and(|a| !a.disabled && a.grants == account.grants)
             }
             Principal::Token(t) => self
                 .token(&t.id)

@@ -10,9 +10,6 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// The body limit in force, for naming it in a 413 (set when the router is built).
-pub static MAX_BODY_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
@@ -174,10 +171,7 @@ impl From<crate::store::StoreError> for ApiError {
 impl From<axum::extract::rejection::BytesRejection> for ApiError {
     fn from(e: axum::extract::rejection::BytesRejection) -> Self {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(format!(
-                "the body is over this server's limit of {} bytes (--max-body-bytes)",
-                MAX_BODY_BYTES.load(std::sync::atomic::Ordering::Relaxed)
-            ))
+            ApiError::TooLarge("the body is over this server's limit (--max-body-bytes)".into())
         } else {
             ApiError::BadRequest(format!("the body could not be read: {}", e.body_text()))
         }

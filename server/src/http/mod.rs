@@ -44,7 +44,6 @@ impl Default for Limits {
 
 pub fn app(node: Node) -> Router {
     let limits = node.limits;
-    error::MAX_BODY_BYTES.store(limits.max_body_bytes, std::sync::atomic::Ordering::Relaxed);
     let api = Router::new()
         .merge(events::router())
         .merge(catalog::router())
@@ -69,6 +68,10 @@ pub fn app(node: Node) -> Router {
             node.clone(),
             crate::auth::gate::security_headers,
         ))
+        .layer(middleware::from_fn_with_state(
+            limits.max_body_bytes,
+            refuse_declared_oversize,
+        ))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req
@@ -79,6 +82,28 @@ pub fn app(node: Node) -> Router {
             tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
         }))
         .with_state(node)
+}
+
+/// Refuses a body whose declared length is over the limit before reading it, naming the limit
+/// (a body sent in chunks is cut off by `DefaultBodyLimit` while it is read).
+async fn refuse_declared_oversize(
+    axum::extract::State(max): axum::extract::State<usize>,
+    req: Request,
+    next: Next,
+) -> Response {
+    use axum::response::IntoResponse;
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > max as u64 => error::ApiError::TooLarge(format!(
+            "the body is {n} bytes, over this server's limit of {max} bytes (--max-body-bytes)"
+        ))
+        .into_response(),
+        _ => next.run(req).await,
+    }
 }
 
 /// Counts and times requests by route template (not raw path, which would explode the labels).

@@ -871,7 +871,13 @@ fn plan_events(
                             .into());
                     }
                 }
-                if let Some(o) = rollup.objective(&current.objective) {
+                let objective = rollup.objective(&current.objective);
+                if objective.is_none() && !matches!(who, crate::auth::Principal::System(_)) {
+                    return Err(WriteError::Forbidden(
+                        ItemError::new("key_result", format!("key result '{key_result}' has no objective, so nobody answers for it")).at(i),
+                    ));
+                }
+                if let Some(o) = objective {
                     access::kr_checkin(who, rollup, key_result, &o.unit, o.owner.as_ref())
                         .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
                     if !dup && e.at >= current.current_at {
