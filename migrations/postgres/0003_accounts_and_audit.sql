@@ -42,7 +42,7 @@ CREATE TABLE api_tokens (
     revoked_at  BIGINT
 );
 
--- hash = SHA-256(prev_hash || canonical JSON of the entry); see server/src/audit/.
+-- hash = SHA-256 over prev_hash and the entry's fields, length-prefixed; see server/src/audit/.
 CREATE TABLE audit_log (
     seq       BIGINT PRIMARY KEY,
     at        BIGINT NOT NULL,
@@ -56,7 +56,11 @@ CREATE TABLE audit_log (
     prev_hash TEXT NOT NULL,
     hash      TEXT NOT NULL
 );
-CREATE INDEX audit_log_by_unit ON audit_log (unit_id, seq);
+-- Scoped reads ("this subtree's entries after seq N") walk this index in seq order and test
+-- unit_id in the index itself, touching only the rows they return. Ordered by seq it grows at
+-- its end, as the table does; an index led by unit_id would be written all over at every
+-- commit and halved the ingest rate (`ioc bench --access`).
+CREATE INDEX audit_log_by_seq_unit ON audit_log (seq, unit_id);
 
 -- Append-only: history is never rewritten through the database's front door.
 CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$

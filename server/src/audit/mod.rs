@@ -40,15 +40,34 @@ pub struct Entry {
     pub hash: String,
 }
 
-/// The entry's hash: SHA-256 over the previous hash and the entry's fields as a JSON array
-/// (a canonical form: fixed order, values as stored).
+/// The entry's hash: SHA-256 over the previous hash and the entry's fields in a fixed order,
+/// each as its length and bytes (a canonical form no field's content can shift), so any edit of
+/// any field, or of the link, changes it. Fed straight into the hasher: the writer computes one
+/// per change.
 pub fn hash_of(e: &Entry) -> String {
-    let body =
-        serde_json::json!([e.seq, e.at, e.actor, e.ip, e.action, e.entity, e.unit, e.old, e.new]);
+    fn field(h: &mut Sha256, bytes: &[u8]) {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    }
+    fn optional(h: &mut Sha256, s: &Option<String>) {
+        match s {
+            Some(s) => {
+                h.update([1]);
+                field(h, s.as_bytes());
+            }
+            None => h.update([0]),
+        }
+    }
     let mut h = Sha256::new();
-    h.update(e.prev_hash.as_bytes());
-    h.update(b"\n");
-    h.update(body.to_string().as_bytes());
+    field(&mut h, e.prev_hash.as_bytes());
+    h.update(e.seq.to_be_bytes());
+    h.update(e.at.to_be_bytes());
+    for s in [&e.actor, &e.ip, &e.action, &e.entity] {
+        field(&mut h, s.as_bytes());
+    }
+    for s in [&e.unit, &e.old, &e.new] {
+        optional(&mut h, s);
+    }
     hex::encode(h.finalize())
 }
 
@@ -112,7 +131,25 @@ pub fn changed_fields(old: Option<&Value>, new: Option<&Value>) -> (Option<Value
             }
             (Some(Value::Object(before)), Some(Value::Object(after)))
         }
+        // Something new: what it was created with, leaving out the fields it left empty.
+        (None, Some(Value::Object(b))) => {
+            let set: Map<String, Value> = b
+                .iter()
+                .filter(|(_, v)| !is_empty(v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            (None, Some(Value::Object(set)))
+        }
         (a, b) => (a.cloned(), b.cloned()),
+    }
+}
+
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
     }
 }
 
@@ -274,6 +311,12 @@ mod tests {
             new.unwrap(),
             serde_json::json!({"progress": 40, "quality": 90})
         );
-        assert_eq!(changed_fields(None, Some(&b)).1.unwrap(), b);
+        let created =
+            serde_json::json!({"title": "x", "quality": null, "informed": [], "note": ""});
+        assert_eq!(
+            changed_fields(None, Some(&created)).1.unwrap(),
+            serde_json::json!({"title": "x"}),
+            "a new entity is recorded with the fields it was given"
+        );
     }
 }

@@ -134,6 +134,38 @@ pub async fn run(events: usize) -> anyhow::Result<()> {
         entries.entries,
         ms(t.elapsed())
     );
+    // Scoped reads: a ward's first 100 entries, and a unit with none (the worst case: the
+    // whole index is walked).
+    let ward = node
+        .rollup
+        .units()
+        .into_iter()
+        .filter(|u| u.level == crate::domain::UnitLevel::Ward)
+        .map(|u| u.id)
+        .min()
+        .ok_or_else(|| anyhow::anyhow!("no ward in the demo"))?;
+    let subtree: Vec<String> = node
+        .rollup
+        .subtree(&ward)
+        .iter()
+        .map(|u| u.to_string())
+        .collect();
+    let t = Instant::now();
+    let page = node.store.audit_entries(0, Some(&subtree), 100).await?;
+    let ward_time = t.elapsed();
+    let t = Instant::now();
+    let none = node
+        .store
+        .audit_entries(0, Some(&["no-such-unit".to_string()]), 100)
+        .await?;
+    println!(
+        "scoped audit read over {} entries: a ward's first {} in {:.1} ms; a unit with {} entries in {:.1} ms (the whole index walked)",
+        entries.entries,
+        page.len(),
+        ms(ward_time),
+        none.len(),
+        ms(t.elapsed())
+    );
     let _ = stop_tx.send(());
     let _ = server.await;
     crate::close(node, tasks).await;
