@@ -191,17 +191,10 @@ impl TestApp {
 
     /// The upgrade request for `/ws`, signed in as the admin (for raw tungstenite clients).
     pub fn ws_request(&self) -> tokio_tungstenite::tungstenite::handshake::client::Request {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{}/ws", self.addr)
-            .into_client_request()
-            .expect("a WebSocket request");
-        request.headers_mut().insert(
-            "authorization",
-            format!("Bearer {}", self.token)
-                .parse()
-                .expect("a header value"),
-        );
-        request
+        ws_request(
+            &self.addr.to_string(),
+            &[("authorization", format!("Bearer {}", self.token))],
+        )
     }
 
     /// Opens a live WebSocket as the admin and reads its `hello`.
@@ -360,9 +353,11 @@ impl Stopped {
     }
 }
 
-/// Opens `/ws` on `addr` with these request headers and reads `hello`; a refused upgrade gives
-/// its status and JSON body (status 0: the connection itself failed).
-pub async fn ws_connect(addr: &str, headers: &[(&str, String)]) -> Result<Ws, (u16, Value)> {
+/// The upgrade request for `/ws` on `addr` with these headers.
+pub fn ws_request(
+    addr: &str,
+    headers: &[(&str, String)],
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = format!("ws://{addr}/ws")
         .into_client_request()
@@ -374,7 +369,13 @@ pub async fn ws_connect(addr: &str, headers: &[(&str, String)]) -> Result<Ws, (u
             value.parse().expect("a header value"),
         );
     }
-    match tokio_tungstenite::connect_async(request).await {
+    request
+}
+
+/// Opens `/ws` on `addr` with these request headers and reads `hello`; a refused upgrade gives
+/// its status and JSON body (status 0: the connection itself failed).
+pub async fn ws_connect(addr: &str, headers: &[(&str, String)]) -> Result<Ws, (u16, Value)> {
+    match tokio_tungstenite::connect_async(ws_request(addr, headers)).await {
         Ok((stream, _)) => {
             let mut ws = Ws::new(stream);
             let hello = ws.next().await;

@@ -23,6 +23,29 @@ pub struct Draft {
     pub new: Option<Value>,
 }
 
+impl Draft {
+    /// What `actor` did now: `action` on `entity` (of `unit`), the fields' old and new values.
+    pub fn new(
+        actor: &crate::auth::Actor,
+        action: &str,
+        entity: String,
+        unit: Option<String>,
+        old: Option<Value>,
+        new: Option<Value>,
+    ) -> Draft {
+        Draft {
+            at: crate::domain::time::now_ms(),
+            actor: actor.principal.actor_id(),
+            ip: actor.ip.clone(),
+            action: action.to_string(),
+            entity,
+            unit,
+            old,
+            new,
+        }
+    }
+}
+
 /// An entry as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Entry {
@@ -107,6 +130,16 @@ impl Head {
         self.seq = e.seq;
         self.hash = e.hash.clone();
         e
+    }
+}
+
+impl Head {
+    /// The entries for these drafts, chained after this head, and the head they lead to. The
+    /// writer moves its head to it only once their commit succeeded.
+    pub fn chain(&self, drafts: impl IntoIterator<Item = Draft>) -> (Head, Vec<Entry>) {
+        let mut next = self.clone();
+        let entries = drafts.into_iter().map(|d| next.append(d)).collect();
+        (next, entries)
     }
 }
 

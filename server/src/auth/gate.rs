@@ -106,10 +106,10 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let class = classify(&method, &path);
-    let attempt = match (bearer(req), session_cookie(req)) {
-        (Some(b), _) => Some(node.auth.authenticate(b, false, now_ms())),
-        (None, Some(c)) => Some(node.auth.authenticate(&c, true, now_ms())),
-        (None, None) => None,
+    // A bearer header wins; the cookie is parsed only without one.
+    let attempt = match bearer(req) {
+        Some(b) => Some(node.auth.authenticate(b, false, now_ms())),
+        None => session_cookie(req).map(|c| node.auth.authenticate(&c, true, now_ms())),
     };
     let principal = match (attempt, class) {
         (Some(Ok(p)), _) => p,

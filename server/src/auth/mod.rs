@@ -396,24 +396,22 @@ pub async fn put_system_account(
     by: &'static str,
 ) -> anyhow::Result<()> {
     let actor = Actor::system(by);
-    let draft = crate::audit::Draft {
-        at: crate::domain::time::now_ms(),
-        actor: actor.principal.actor_id(),
-        ip: actor.ip,
-        action: "account.create".into(),
-        entity: format!("account:{}", account.id),
-        unit: account
+    let draft = crate::audit::Draft::new(
+        &actor,
+        "account.create",
+        format!("account:{}", account.id),
+        account
             .grants
             .iter()
             .find(|g| g.unit != EVERYWHERE)
             .map(|g| g.unit.clone()),
-        old: None,
-        new: Some(serde_json::json!({
+        None,
+        Some(serde_json::json!({
             "name": account.name,
             "person": account.person.as_deref(),
             "grants": account.grants,
         })),
-    };
+    );
     node.writer
         .security(registry::SecurityWrite::PutAccount(account), draft)
         .await?;
@@ -442,18 +440,16 @@ pub async fn issue_token(
         revoked_at: None,
     };
     let actor = Actor::system("tooling");
-    let draft = crate::audit::Draft {
-        at: now,
-        actor: actor.principal.actor_id(),
-        ip: actor.ip,
-        action: "token.create".into(),
-        entity: format!("token:{}", token.id),
-        unit: None,
-        old: None,
-        new: Some(
+    let draft = crate::audit::Draft::new(
+        &actor,
+        "token.create",
+        format!("token:{}", token.id),
+        None,
+        None,
+        Some(
             serde_json::json!({"name": token.name, "units": token.units, "permissions": token.permissions}),
         ),
-    };
+    );
     let whole = format!("{}{}_{secret}", registry::TOKEN_PREFIX, token.id);
     node.writer
         .security(registry::SecurityWrite::AddToken(token), draft)

@@ -269,9 +269,9 @@ async fn history(
     }
     if let Scope::Units(scope) = who.scope(&node.rollup) {
         if q.units.is_empty() {
-            // Everything the caller may see (a KPI series of one unit was checked above).
-            if q.subject.is_none() || p.unit.is_none() {
-                q.units = scope.iter().cloned().collect();
+            // Everything the caller may see (with `unit`, the unit was checked above).
+            if p.unit.is_none() {
+                q.units = scope.into_iter().collect();
             }
         } else {
             q.units.retain(|u| scope.contains(u));

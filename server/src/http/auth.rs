@@ -134,6 +134,7 @@ fn account_unit(node: &Node, a: &Account) -> Option<String> {
         })
 }
 
+/// An account, session or token change records what it set (never a secret).
 fn draft(
     actor: &Actor,
     action: &str,
@@ -141,16 +142,7 @@ fn draft(
     unit: Option<String>,
     new: serde_json::Value,
 ) -> Draft {
-    Draft {
-        at: now_ms(),
-        actor: actor.principal.actor_id(),
-        ip: actor.ip.clone(),
-        action: action.into(),
-        entity,
-        unit,
-        old: None,
-        new: Some(new),
-    }
+    Draft::new(actor, action, entity, unit, None, Some(new))
 }
 
 /// Password hashing is slow by design: off the async threads.
@@ -758,8 +750,8 @@ async fn audit(
             "limit must be between 1 and 1000".into(),
         ));
     }
-    let units: Option<Vec<String>> = match (&q.unit, who.scope(&node.rollup)) {
-        (Some(u), _) => {
+    let units: Option<Vec<String>> = match &q.unit {
+        Some(u) => {
             can_view(&who, &node.rollup, Target::Unit(u))?;
             Some(
                 node.rollup
@@ -769,8 +761,10 @@ async fn audit(
                     .collect(),
             )
         }
-        (None, Scope::All) => None,
-        (None, Scope::Units(set)) => Some(set.into_iter().collect()),
+        None => match who.scope(&node.rollup) {
+            Scope::All => None,
+            Scope::Units(set) => Some(set.into_iter().collect()),
+        },
     };
     let rows = node
         .store

@@ -455,7 +455,8 @@ impl WriterTask {
             replies: Vec::new(),
             tick_replies: Vec::new(),
         };
-        let head_before = self.audit.clone();
+        // The group's entries chain after the head; it moves only if the group commits.
+        let mut next = self.audit.clone();
         for cmd in cmds {
             match cmd {
                 Command::Events {
@@ -464,17 +465,22 @@ impl WriterTask {
                     detail,
                     reply,
                 } => {
-                    match plan_events(&events, &self.rollup, &mut overlay, &existing, &actor) {
+                    let planned = plan_events(
+                        &events,
+                        &self.rollup,
+                        &mut overlay,
+                        &existing,
+                        &actor,
+                        detail,
+                    );
+                    match planned {
                         Ok((changes, report, drafts)) => {
-                            match detail {
-                                AuditDetail::Each => pending
-                                    .audit
-                                    .extend(drafts.into_iter().map(|d| self.audit.append(d))),
-                                AuditDetail::Batch if report.accepted > 0 => {
-                                    let draft = batch_draft(&actor, &events, &report);
-                                    pending.audit.push(self.audit.append(draft));
-                                }
-                                AuditDetail::Batch => {}
+                            pending
+                                .audit
+                                .extend(drafts.into_iter().map(|d| next.append(d)));
+                            if detail == AuditDetail::Batch && report.accepted > 0 {
+                                let draft = batch_draft(&actor, &events, &report);
+                                pending.audit.push(next.append(draft));
                             }
                             let dup: HashSet<&str> =
                                 report.duplicate_ids.iter().map(|s| s.as_str()).collect();
@@ -515,7 +521,6 @@ impl WriterTask {
             .commit(&pending.records, &pending.changes, &pending.audit)
             .await
         {
-            self.audit = head_before;
             tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
             for (reply, _) in pending.replies {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
@@ -523,6 +528,7 @@ impl WriterTask {
             return;
         }
         let commit_time = committing.elapsed();
+        self.audit = next;
         metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
         metrics::counter!("ioc_commits_total").increment(1);
         metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
@@ -606,7 +612,7 @@ impl WriterTask {
             return Err(AlertError::Disabled);
         };
         let draft = |action: &str, entity: String, unit: Option<String>, new: serde_json::Value| {
-            draft(actor, action, entity, unit, None, Some(new))
+            Draft::new(actor, action, entity, unit, None, Some(new))
         };
         let (writes, draft) = match action {
             AlertAction::Acknowledge {
@@ -652,15 +658,9 @@ impl WriterTask {
                     s.unit.clone(),
                     serde_json::json!({"rule": s.rule, "unit": s.unit, "until": crate::domain::time::format_ts(s.until), "reason": s.reason, "by": s.created_by}),
                 );
-                let head = self.audit.clone();
-                let entry = self.audit.append(d);
-                s.id = match self.store.add_silence(&s, &[entry]).await {
-                    Ok(id) => id,
-                    Err(e) => {
-                        self.audit = head;
-                        return Err(e.into());
-                    }
-                };
+                let (next, entries) = self.audit.chain([d]);
+                s.id = self.store.add_silence(&s, &entries).await?;
+                self.audit = next;
                 let id = s.id;
                 alerting.add_silence(s);
                 return Ok(Some(id));
@@ -677,19 +677,12 @@ impl WriterTask {
                 (w, d)
             }
         };
-        let head = self.audit.clone();
-        let entry = self.audit.append(draft);
-        let seqs = match self
+        let (next, entries) = self.audit.chain([draft]);
+        let seqs = self
             .store
-            .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &[entry])
-            .await
-        {
-            Ok(seqs) => seqs,
-            Err(e) => {
-                self.audit = head;
-                return Err(e.into());
-            }
-        };
+            .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &entries)
+            .await?;
+        self.audit = next;
         self.feed.append(&writes.history, &seqs);
         // Nothing was applied, but the live feed has news: wake the hub.
         let _ = self.bus.send(Arc::new(Committed {
@@ -725,27 +718,21 @@ impl WriterTask {
             } else {
                 "catalog.create"
             };
-            drafts.push(draft(actor, action, what, unit, old, new));
+            drafts.push(Draft::new(actor, action, what, unit, old, new));
         }
         let changes = plan_catalog(&items, &self.rollup).map_err(WriteError::Invalid)?;
-        let head = self.audit.clone();
-        let entries: Vec<_> = drafts.into_iter().map(|d| self.audit.append(d)).collect();
-        if let Err(e) = self.store.commit(&[], &changes, &entries).await {
-            self.audit = head;
-            return Err(e.into());
-        }
+        let (next, entries) = self.audit.chain(drafts);
+        self.store.commit(&[], &changes, &entries).await?;
+        self.audit = next;
         let n = changes.len();
         self.publish(changes).await;
         Ok(n)
     }
 
     async fn commit_security(&mut self, write: SecurityWrite, d: Draft) -> Result<(), WriteError> {
-        let head = self.audit.clone();
-        let entry = self.audit.append(d);
-        if let Err(e) = self.store.save_security(&write, &entry).await {
-            self.audit = head;
-            return Err(e.into());
-        }
+        let (next, entries) = self.audit.chain([d]);
+        self.store.save_security(&write, &entries[0]).await?;
+        self.audit = next;
         self.auth.apply(&write);
         Ok(())
     }
@@ -789,8 +776,11 @@ fn plan_events(
     overlay: &mut Overlay,
     existing: &HashSet<Id>,
     actor: &Actor,
+    detail: AuditDetail,
 ) -> Result<(Vec<Change>, IngestReport, Vec<Draft>), WriteError> {
     let who = &actor.principal;
+    // Per-change entries only when they are kept: the seed's requests get one entry each.
+    let each = detail == AuditDetail::Each;
     let mut drafts = Vec::new();
     // Work on a request-local layer so a bad item leaves the group's overlay untouched.
     let mut tasks: HashMap<Id, Task> = HashMap::new();
@@ -822,7 +812,7 @@ fn plan_events(
                     access::task_change(who, rollup, current.as_ref(), after, touch)
                         .map_err(|d| WriteError::Forbidden(denied(d, field).at(i)))?;
                 }
-                if let (false, Some(after)) = (dup, &merged) {
+                if let (false, true, Some(after)) = (dup, each, &merged) {
                     let (old, new) = changed_fields(
                         current.as_ref().map(task_json).as_ref(),
                         Some(&task_json(after)),
@@ -832,7 +822,7 @@ fn plan_events(
                     } else {
                         "task.create"
                     };
-                    drafts.push(draft(
+                    drafts.push(Draft::new(
                         actor,
                         action,
                         format!("task:{}", after.id),
@@ -880,8 +870,8 @@ fn plan_events(
                 if let Some(o) = objective {
                     access::kr_checkin(who, rollup, key_result, &o.unit, o.owner.as_ref())
                         .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
-                    if !dup && e.at >= current.current_at {
-                        drafts.push(draft(
+                    if each && !dup && e.at >= current.current_at {
+                        drafts.push(Draft::new(
                             actor,
                             "key_result.checkin",
                             format!("key_result:{key_result}"),
@@ -952,12 +942,12 @@ fn plan_events(
                 }
                 access::kpi_value(who, rollup, kpi, &leading, unit)
                     .map_err(|d| WriteError::Forbidden(denied(d, "kpi").at(i)))?;
-                if !dup {
+                if each && !dup {
                     let old = rollup
                         .latest_observation(kpi, unit)
                         .filter(|o| o.period == *period)
                         .map(|o| serde_json::json!({"value": o.value}));
-                    drafts.push(draft(
+                    drafts.push(Draft::new(
                         actor,
                         "kpi.value",
                         format!("kpi:{kpi}@{unit}/{}", period.label()),
@@ -1002,8 +992,8 @@ fn plan_events(
                 }
                 access::rating(who, rollup, unit)
                     .map_err(|d| WriteError::Forbidden(denied(d, "unit").at(i)))?;
-                if !dup {
-                    drafts.push(draft(
+                if each && !dup {
+                    drafts.push(Draft::new(
                         actor,
                         "rating.add",
                         format!("rating:{unit}"),
@@ -1042,34 +1032,13 @@ impl From<ItemError> for WriteError {
     }
 }
 
-/// An audit entry's content for a change `actor` made.
-fn draft(
-    actor: &Actor,
-    action: &str,
-    entity: String,
-    unit: Option<String>,
-    old: Option<serde_json::Value>,
-    new: Option<serde_json::Value>,
-) -> Draft {
-    Draft {
-        at: now_ms(),
-        actor: actor.principal.actor_id(),
-        ip: actor.ip.clone(),
-        action: action.to_string(),
-        entity,
-        unit,
-        old,
-        new,
-    }
-}
-
 /// One entry for a whole seeded request: how many events, of which kinds, first and last id.
 fn batch_draft(actor: &Actor, events: &[Event], report: &IngestReport) -> Draft {
     let mut kinds: std::collections::BTreeMap<&str, usize> = Default::default();
     for e in events {
         *kinds.entry(e.body.kind()).or_default() += 1;
     }
-    draft(
+    Draft::new(
         actor,
         "events.seed",
         format!(
