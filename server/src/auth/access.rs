@@ -297,3 +297,39 @@ pub fn administer(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), De
         )))
     }
 }
+
+/// How a write to something of `period` stands with the OKR cycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodWrite {
+    /// Not closed: the usual rules apply.
+    Open,
+    /// Closed, and the writer is an admin over the unit: a correction, allowed whatever the
+    /// usual responsibility rule says (and audited like every write).
+    AdminCorrection,
+}
+
+/// A write to `what` of `unit` in `period`: refused when a declared period containing it is
+/// closed, unless `who` is an admin over the unit.
+pub fn period_write(
+    who: &Principal,
+    rollup: &Rollup,
+    period: &crate::domain::Period,
+    unit: &str,
+    what: &str,
+) -> Result<PeriodWrite, Denied> {
+    if matches!(who, Principal::System(_)) {
+        return Ok(PeriodWrite::Open);
+    }
+    match rollup.cycle_state(period) {
+        Some((crate::domain::PeriodState::Closed, closed)) => {
+            if !matches!(who, Principal::Token(_)) && who.holds(rollup, unit, &[Role::Admin]) {
+                Ok(PeriodWrite::AdminCorrection)
+            } else {
+                Err(forbidden(format!(
+                    "period {closed} is closed: {what} of {period} is read-only except for an admin of unit '{unit}'"
+                )))
+            }
+        }
+        _ => Ok(PeriodWrite::Open),
+    }
+}

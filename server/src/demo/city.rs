@@ -494,6 +494,7 @@ fn okrs(c: &mut City, root: usize, tops: &[usize], now: Ts, rng: &mut impl Rng) 
             period: year.clone(),
             parent: None,
             owner: c.nodes[root].head.map(person_id),
+            weight: None,
         });
         key_results(c, root, &id, theme, 10.0, year_p.elapsed(now), rng);
         city_objectives.push(id);
@@ -524,6 +525,8 @@ fn okrs(c: &mut City, root: usize, tops: &[usize], now: Ts, rng: &mut impl Rng) 
                 period: label.clone(),
                 parent: Some(city_objectives[t].clone()),
                 owner: c.nodes[unit].head.map(person_id),
+                // A unit's first objective carries its main contribution to the city's.
+                weight: Some(if k == 0 { 2.0 } else { 1.0 }),
             });
             key_results(c, unit, &id, theme, 1.0, period.elapsed(now), rng);
         }

@@ -2,10 +2,12 @@
 //! observations and citizen ratings, with the rules that hold for each value. No I/O here; wire
 //! and row types live with the HTTP and store layers and convert into these.
 
+pub mod cycle;
 pub mod time;
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+pub use cycle::{CriteriaRecord, FrozenScore, OkrPeriod, PeriodState, Target};
 pub use time::{Period, PeriodKind, Ts};
 use utoipa::ToSchema;
 
@@ -79,6 +81,8 @@ pub struct Objective {
     /// The objective one level up that this one is aligned to (city -> department -> ward).
     pub parent: Option<Id>,
     pub owner: Option<Id>,
+    /// Its weight in the parent objective's roll-up, where it counts like a key result.
+    pub weight: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -577,6 +581,13 @@ pub enum Change {
     Task(Task),
     Observation(Observation),
     Rating(Rating),
+    /// An OKR period was declared or changed state.
+    Period(OkrPeriod),
+    Target(Target),
+    /// Stored only: evaluations are computed on demand, not kept in the rollup.
+    Criteria(CriteriaRecord),
+    /// Stored only, like `Criteria`.
+    Frozen(Vec<FrozenScore>),
     /// The clock moved forward: deadlines that passed make their tasks overdue.
     Clock(Ts),
 }

@@ -78,6 +78,18 @@ pub enum PeriodKind {
     Year,
 }
 
+impl PeriodKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeriodKind::Day => "day",
+            PeriodKind::Week => "week",
+            PeriodKind::Month => "month",
+            PeriodKind::Quarter => "quarter",
+            PeriodKind::Year => "year",
+        }
+    }
+}
+
 impl Period {
     pub fn parse(s: &str) -> Result<Period, String> {
         let bad = || {
@@ -145,6 +157,11 @@ impl Period {
 
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// Whether `other` lies wholly within this period (a month within its quarter, or itself).
+    pub fn contains(&self, other: &Period) -> bool {
+        self.start <= other.start && other.end <= self.end
     }
 
     /// Share of the period elapsed at `now`, 0.0 to 1.0: the pace a key result is held to.

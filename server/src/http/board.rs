@@ -63,10 +63,10 @@ pub struct HistoryPoint {
 }
 
 /// Query parameters, checked by name: an unknown or malformed one is refused, not ignored.
-struct Params(HashMap<String, String>);
+pub(super) struct Params(pub(super) HashMap<String, String>);
 
 impl Params {
-    fn new(q: HashMap<String, String>, allowed: &[&str]) -> Result<Params, ApiError> {
+    pub(super) fn new(q: HashMap<String, String>, allowed: &[&str]) -> Result<Params, ApiError> {
         if let Some(k) = q.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::BadRequest(format!(
                 "unknown query parameter '{k}'; this route takes: {}",
@@ -76,7 +76,7 @@ impl Params {
         Ok(Params(q))
     }
 
-    fn int(&self, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ApiError> {
+    pub(super) fn int(&self, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ApiError> {
         match self.0.get(name) {
             None => Ok(default),
             Some(v) => v

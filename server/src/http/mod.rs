@@ -7,8 +7,10 @@ pub mod board;
 mod body;
 pub mod catalog;
 pub mod error;
+pub mod evaluation;
 pub mod events;
 pub mod live;
+pub mod okr;
 pub mod ops;
 pub mod report;
 pub mod views;
@@ -51,6 +53,7 @@ pub fn app(node: Node) -> Router {
         .merge(alerts::router())
         .merge(auth::router())
         .merge(board::router())
+        .merge(okr::router())
         .merge(report::router())
         .merge(web::api_router())
         .merge(ops::clock_router());

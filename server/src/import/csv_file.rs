@@ -101,7 +101,7 @@ impl Table {
                 "coordinating_units",
                 "measured_units",
             ],
-            Table::Objectives => &["id", "unit", "title", "period", "parent", "owner"],
+            Table::Objectives => &["id", "unit", "title", "period", "parent", "owner", "weight"],
             Table::KeyResults => &[
                 "id",
                 "objective",
@@ -163,6 +163,7 @@ impl Table {
     fn is_number(self, column: &str) -> bool {
         match self {
             Table::Kpis => KPI_THRESHOLDS[1..].contains(&column),
+            Table::Objectives => column == "weight",
             Table::KeyResults => ["start", "target", "current", "weight"].contains(&column),
             Table::Tasks => ["progress", "quality"].contains(&column),
             _ => false,

@@ -70,6 +70,10 @@ pub struct ObjectiveIn {
     pub parent: Option<String>,
     #[serde(default)]
     pub owner: Option<String>,
+    /// Its weight in the parent objective's roll-up (default 1), where it counts like a key
+    /// result of that weight.
+    #[serde(default)]
+    pub weight: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -120,6 +124,16 @@ fn ids(field: &str, xs: &[String]) -> Result<Vec<Id>, ItemError> {
         .enumerate()
         .map(|(i, x)| check_id(&format!("{field}[{i}]"), x).map(|_| Id::from(x.as_str())))
         .collect()
+}
+
+/// A roll-up weight: above 0 and at most 100, 1 when not given.
+fn check_weight(weight: Option<f64>) -> Result<f64, ItemError> {
+    let weight = weight.unwrap_or(1.0);
+    check_finite("weight", weight)?;
+    if weight <= 0.0 || weight > 100.0 {
+        return Err(ItemError::new("weight", "must be above 0 and at most 100"));
+    }
+    Ok(weight)
 }
 
 impl UnitIn {
@@ -237,6 +251,7 @@ impl ObjectiveIn {
                 "an objective cannot be aligned to itself",
             ));
         }
+        let weight = check_weight(self.weight)?;
         Ok(CatalogItem::Objective(Objective {
             id: self.id.as_str().into(),
             unit: self.unit.as_str().into(),
@@ -244,6 +259,7 @@ impl ObjectiveIn {
             period,
             parent,
             owner: opt_id("owner", &self.owner)?,
+            weight,
         }))
     }
 }
@@ -257,6 +273,7 @@ impl From<&Objective> for ObjectiveIn {
             period: o.period.label().to_string(),
             parent: o.parent.as_ref().map(|p| p.to_string()),
             owner: o.owner.as_ref().map(|p| p.to_string()),
+            weight: Some(o.weight),
         }
     }
 }
@@ -290,11 +307,7 @@ impl KeyResultIn {
                 ),
             ));
         }
-        let weight = self.weight.unwrap_or(1.0);
-        check_finite("weight", weight)?;
-        if weight <= 0.0 || weight > 100.0 {
-            return Err(ItemError::new("weight", "must be above 0 and at most 100"));
-        }
+        let weight = check_weight(self.weight)?;
         Ok(CatalogItem::KeyResult(
             KeyResult {
                 id: self.id.as_str().into(),

@@ -2,6 +2,7 @@
 //! and from import files), and the single writer task that commits it and applies it.
 
 pub mod catalog;
+pub mod cycle;
 pub mod event;
 pub mod writer;
 

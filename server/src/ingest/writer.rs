@@ -14,7 +14,7 @@ use crate::audit::{changed_fields, Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{access, Actor, Auth, Denied};
 use crate::domain::{
-    time::now_ms, Change, Id, KeyResult, Observation, Rating, Task, TaskStatus, TaskVersions, Ts,
+    time::now_ms, Change, PeriodState, Id, KeyResult, Observation, Rating, Task, TaskStatus, TaskVersions, Ts,
     MAX_KEY_RESULTS,
 };
 use crate::live::{AlertFeed, Touched};
@@ -133,6 +133,11 @@ enum Command {
         create_only: bool,
         reply: oneshot::Sender<Result<usize, WriteError>>,
     },
+    Cycle {
+        items: Vec<super::cycle::CycleItem>,
+        actor: Actor,
+        reply: oneshot::Sender<Result<usize, WriteError>>,
+    },
     Tick {
         now: Ts,
         reply: Option<oneshot::Sender<()>>,
@@ -144,6 +149,7 @@ impl Command {
         match self {
             Command::Events { events, .. } => events.len(),
             Command::Catalog { items, .. } => items.len(),
+            Command::Cycle { items, .. } => items.len(),
             Command::Tick { .. } | Command::Alert { .. } | Command::Security { .. } => 1,
         }
     }
@@ -307,6 +313,25 @@ impl Writer {
         rx.await.map_err(|_| WriteError::Closed)?
     }
 
+    /// Commits OKR-cycle writes (periods, targets, criteria), all or nothing; returns how many
+    /// changes were written.
+    pub async fn cycle(
+        &self,
+        items: Vec<super::cycle::CycleItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Cycle {
+                items,
+                actor: actor.clone(),
+                reply,
+            })
+            .await
+            .map_err(|_| WriteError::Closed)?;
+        rx.await.map_err(|_| WriteError::Closed)?
+    }
+
     /// Moves the clock to `now` (never backwards) and waits until it is applied.
     pub async fn tick(&self, now: Ts) -> Result<(), WriteError> {
         let (reply, rx) = oneshot::channel();
@@ -413,6 +438,14 @@ impl WriterTask {
                     self.commit_events(std::mem::take(&mut batch)).await;
                     let _ = reply.send(self.commit_security(write, draft).await);
                 }
+                Command::Cycle {
+                    items,
+                    actor,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.commit_cycle(items, &actor).await);
+                }
                 other => batch.push(other),
             }
         }
@@ -509,7 +542,10 @@ impl WriterTask {
                     pending.changes.push(Change::Clock(now));
                     pending.tick_replies.extend(reply);
                 }
-                Command::Catalog { .. } | Command::Alert { .. } | Command::Security { .. } => {
+                Command::Catalog { .. }
+                | Command::Alert { .. }
+                | Command::Security { .. }
+                | Command::Cycle { .. } => {
                     unreachable!("split off in process")
                 }
             }
@@ -729,6 +765,21 @@ impl WriterTask {
         Ok(n)
     }
 
+    async fn commit_cycle(
+        &mut self,
+        items: Vec<super::cycle::CycleItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        let (changes, drafts) =
+            super::cycle::plan(&items, &self.rollup, actor, self.rollup.now())?;
+        let (next, entries) = self.audit.chain(drafts);
+        self.store.commit(&[], &changes, &entries).await?;
+        self.audit = next;
+        let n = changes.len();
+        self.publish(changes).await;
+        Ok(n)
+    }
+
     async fn commit_security(&mut self, write: SecurityWrite, d: Draft) -> Result<(), WriteError> {
         let (next, entries) = self.audit.chain([d]);
         self.store.save_security(&write, &entries[0]).await?;
@@ -762,6 +813,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
                 let _ = reply.send(Err(AlertError::Store(e.clone())));
             }
             Command::Security { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Cycle { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Tick { .. } => {}
@@ -868,8 +922,26 @@ fn plan_events(
                     ));
                 }
                 if let Some(o) = objective {
-                    access::kr_checkin(who, rollup, key_result, &o.unit, o.owner.as_ref())
-                        .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
+                    let cycle = access::period_write(
+                        who,
+                        rollup,
+                        &o.period,
+                        &o.unit,
+                        "a key-result check-in",
+                    )
+                    .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
+                    if let Some((PeriodState::Planning, planned)) = rollup.cycle_state(&o.period) {
+                        return Err(ItemError::new(
+                            "key_result",
+                            format!("period {planned} is still being planned: check-ins of key result '{key_result}' open when it is active"),
+                        )
+                        .at(i)
+                        .into());
+                    }
+                    if cycle == access::PeriodWrite::Open {
+                        access::kr_checkin(who, rollup, key_result, &o.unit, o.owner.as_ref())
+                            .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
+                    }
                     if each && !dup && e.at >= current.current_at {
                         drafts.push(Draft::new(
                             actor,
@@ -940,8 +1012,12 @@ fn plan_events(
                         );
                     }
                 }
-                access::kpi_value(who, rollup, kpi, &leading, unit)
-                    .map_err(|d| WriteError::Forbidden(denied(d, "kpi").at(i)))?;
+                let cycle = access::period_write(who, rollup, period, unit, "a KPI value")
+                    .map_err(|d| WriteError::Forbidden(denied(d, "period").at(i)))?;
+                if cycle == access::PeriodWrite::Open {
+                    access::kpi_value(who, rollup, kpi, &leading, unit)
+                        .map_err(|d| WriteError::Forbidden(denied(d, "kpi").at(i)))?;
+                }
                 if each && !dup {
                     let old = rollup
                         .latest_observation(kpi, unit)
@@ -1352,10 +1428,64 @@ pub fn merge_task(
 }
 
 /// Checks catalog entries against the catalog (and each other) and turns them into changes.
+/// Alignment follows the org tree and the calendar: an objective aligns to one of its own unit or
+/// of a unit above, for a period containing its own, and never to one aligned below it.
+fn check_alignment(
+    o: &crate::domain::Objective,
+    parent: &crate::domain::Objective,
+    units: &HashMap<Id, Option<Id>>,
+    objectives: &HashMap<Id, crate::domain::Objective>,
+    rollup: &Rollup,
+) -> Result<(), String> {
+    let unit_parent = |u: &Id| match units.get(u) {
+        Some(p) => p.clone(),
+        None => rollup.unit(u).and_then(|x| x.parent),
+    };
+    let mut cur = Some(o.unit.clone());
+    let mut above = false;
+    for _ in 0..64 {
+        let Some(u) = cur else { break };
+        if u == parent.unit {
+            above = true;
+            break;
+        }
+        cur = unit_parent(&u);
+    }
+    if !above {
+        return Err(format!(
+            "objective '{}' belongs to unit '{}', which is neither '{}' nor below it: an objective aligns to one of its own unit or a unit above",
+            parent.id, parent.unit, o.unit
+        ));
+    }
+    if !parent.period.contains(&o.period) {
+        return Err(format!(
+            "objective '{}' is for {}, which does not contain {}",
+            parent.id, parent.period, o.period
+        ));
+    }
+    let objective_parent = |id: &Id| match objectives.get(id) {
+        Some(x) => x.parent.clone(),
+        None => rollup.objective(id).and_then(|x| x.parent),
+    };
+    let mut cur = Some(parent.id.clone());
+    for _ in 0..64 {
+        let Some(c) = cur else { break };
+        if c == o.id {
+            return Err(format!(
+                "objective '{}' is aligned below '{}': that would make a cycle",
+                parent.id, o.id
+            ));
+        }
+        cur = objective_parent(&c);
+    }
+    Ok(())
+}
+
 fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, ItemError> {
     let mut units: HashMap<Id, Option<Id>> = HashMap::new();
     let mut people: HashSet<Id> = HashSet::new();
-    let mut objectives: HashSet<Id> = HashSet::new();
+    // Objectives of this batch, so later entries can align to them and key results find them.
+    let mut objectives: HashMap<Id, crate::domain::Objective> = HashMap::new();
     let mut new_krs: HashMap<Id, usize> = HashMap::new();
     let mut kr_ids: HashSet<Id> = HashSet::new();
     let unit_known = |units: &HashMap<Id, Option<Id>>, id: &Id| {
@@ -1434,23 +1564,30 @@ fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, I
                     return Err(ItemError::new("unit", format!("unknown unit '{}'", o.unit)).at(i));
                 }
                 if let Some(p) = &o.parent {
-                    if !objectives.contains(p) && rollup.objective(p).is_none() {
+                    let Some(parent) = objectives
+                        .get(p)
+                        .cloned()
+                        .or_else(|| rollup.objective(p))
+                    else {
                         return Err(
                             ItemError::new("parent", format!("unknown objective '{p}'")).at(i)
                         );
-                    }
+                    };
+                    check_alignment(o, &parent, &units, &objectives, rollup)
+                        .map_err(|reason| ItemError::new("parent", reason).at(i))?;
                 }
                 if let Some(p) = &o.owner {
                     if !people.contains(p) && rollup.person(p).is_none() {
                         return Err(ItemError::new("owner", format!("unknown person '{p}'")).at(i));
                     }
                 }
-                objectives.insert(o.id.clone());
+                objectives.insert(o.id.clone(), o.clone());
                 Change::Objective(o.clone())
             }
             CatalogItem::KeyResult(kr, current) => {
                 let existing = rollup.key_result(&kr.id);
-                if !objectives.contains(&kr.objective) && rollup.objective(&kr.objective).is_none()
+                if !objectives.contains_key(&kr.objective)
+                    && rollup.objective(&kr.objective).is_none()
                 {
                     return Err(ItemError::new(
                         "objective",

@@ -145,7 +145,12 @@ impl Touched {
                     t.units.insert(u.id.clone());
                     t.everything = true;
                 }
-                Change::Clock(_) => t.everything = true,
+                Change::Target(x) => {
+                    t.units.insert(x.unit.clone());
+                }
+                // A period's state shows on every OKR line of every unit; periods change rarely.
+                Change::Clock(_) | Change::Period(_) => t.everything = true,
+                Change::Criteria(_) | Change::Frozen(_) => {}
             }
         }
         t

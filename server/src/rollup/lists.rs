@@ -7,7 +7,9 @@
 use super::view::{round4, UnitRef};
 use super::{Rollup, State};
 use crate::domain::time::format_ts;
-use crate::domain::{Id, IndexGroup, KpiStatus, KrDirection, TaskStatus, Thresholds, Ts};
+use crate::domain::{
+    Id, IndexGroup, KeyResult, KpiStatus, KrDirection, TaskStatus, Thresholds, Ts,
+};
 use serde::Serialize;
 use std::collections::HashSet;
 use utoipa::ToSchema;
@@ -134,12 +136,32 @@ pub struct RedKpis {
     pub kpis: Vec<RedKpi>,
 }
 
+/// A key result's line: progress against `expected`, the share of its period elapsed.
+pub(crate) fn kr_line(kr: &KeyResult, expected: f64) -> KrLine {
+    let progress = kr.progress_ppm() as f64 / 1e6;
+    KrLine {
+        id: kr.id.to_string(),
+        title: kr.title.clone(),
+        start: kr.start,
+        target: kr.target,
+        current: kr.current,
+        unit_of_measure: kr.unit_of_measure.clone(),
+        direction: kr.direction,
+        weight: kr.weight,
+        progress: round4(progress),
+        expected: round4(expected),
+        pace_gap: round4(progress - expected),
+        confidence: kr.confidence,
+        updated_at: (kr.current_at != Ts::MIN).then(|| format_ts(kr.current_at)),
+    }
+}
+
 impl State {
     fn subtree_set(&self, id: &str) -> HashSet<Id> {
         self.subtree(id).into_iter().collect()
     }
 
-    fn person_ref(&self, id: &Id) -> PersonRef {
+    pub(crate) fn person_ref(&self, id: &Id) -> PersonRef {
         PersonRef {
             id: id.to_string(),
             name: self
@@ -262,25 +284,7 @@ impl Rollup {
                     .key_results
                     .iter()
                     .filter_map(|k| st.key_results.get(k))
-                    .map(|kr| {
-                        let progress = kr.progress_ppm() as f64 / 1e6;
-                        KrLine {
-                            id: kr.id.to_string(),
-                            title: kr.title.clone(),
-                            start: kr.start,
-                            target: kr.target,
-                            current: kr.current,
-                            unit_of_measure: kr.unit_of_measure.clone(),
-                            direction: kr.direction,
-                            weight: kr.weight,
-                            progress: round4(progress),
-                            expected: round4(expected),
-                            pace_gap: round4(progress - expected),
-                            confidence: kr.confidence,
-                            updated_at: (kr.current_at != Ts::MIN)
-                                .then(|| format_ts(kr.current_at)),
-                        }
-                    })
+                    .map(|kr| kr_line(kr, expected))
                     .collect();
                 let weight: f64 = krs.iter().map(|k| k.weight).sum();
                 let progress = if weight > 0.0 {

@@ -11,6 +11,7 @@ mod agg;
 pub mod check;
 pub mod history;
 pub mod lists;
+pub mod okr;
 pub mod score;
 pub mod view;
 
@@ -48,6 +49,10 @@ pub(crate) struct State {
     pub series: HashMap<(Id, Id), Observation>,
     pub objectives: HashMap<Id, ObjectiveNode>,
     pub key_results: HashMap<Id, KeyResult>,
+    /// Declared OKR periods by label.
+    pub periods: std::collections::BTreeMap<String, crate::domain::OkrPeriod>,
+    /// KPI targets per (KPI, unit) series, one per period.
+    pub targets: HashMap<(Id, Id), Vec<crate::domain::Target>>,
     /// Tasks that can still become overdue, by deadline: a clock tick takes the passed ones.
     deadlines: BTreeSet<(Ts, Id)>,
     /// KPI series whose value is still current, by the time it goes stale ("no data").
@@ -152,6 +157,9 @@ impl Rollup {
             Change::Task(t) => self.upsert_task(st, t.clone()),
             Change::Observation(o) => st.observe(o.clone()),
             Change::Rating(r) => st.rate(r),
+            Change::Period(p) => st.set_period(p.clone()),
+            Change::Target(t) => st.set_target(t.clone()),
+            Change::Criteria(_) | Change::Frozen(_) => {}
             Change::Clock(now) => self.advance_clock(st, *now),
         }
     }
@@ -646,6 +654,8 @@ pub struct Snapshot {
     pub observations: Vec<Observation>,
     /// Per unit: number of ratings and the sum of their scores.
     pub rating_totals: Vec<(Id, i64, i64)>,
+    pub periods: Vec<crate::domain::OkrPeriod>,
+    pub targets: Vec<crate::domain::Target>,
 }
 
 impl Rollup {
@@ -678,6 +688,12 @@ impl Rollup {
             }
             for o in snapshot.observations {
                 st.observe(o);
+            }
+            for p in snapshot.periods {
+                st.set_period(p);
+            }
+            for t in snapshot.targets {
+                st.set_target(t);
             }
             for (unit, count, sum) in snapshot.rating_totals {
                 st.add_rating_totals(&unit, count, sum);

@@ -214,7 +214,11 @@ impl Alerting {
                 Change::Rating(r) => {
                     self.dirty_units.insert(r.unit.clone());
                 }
-                Change::Person(_) => {}
+                Change::Person(_)
+                | Change::Period(_)
+                | Change::Target(_)
+                | Change::Criteria(_)
+                | Change::Frozen(_) => {}
                 Change::Clock(_) => clock = true,
             }
         }

@@ -7,6 +7,7 @@ mod sql;
 mod sqlite;
 
 pub use postgres::PgStore;
+pub use rows::PersonRecordRow;
 pub use sqlite::SqliteStore;
 
 use crate::domain::{Id, Ts};
@@ -98,6 +99,15 @@ pub struct HistoryQuery {
     pub limit: i64,
 }
 
+/// Which evaluation records `Store::person_records` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// The leaders' general-criteria scores.
+    Criteria,
+    /// Scores frozen when their OKR period closed.
+    FrozenScore,
+}
+
 /// Task aggregates grouped by one key (a unit or a person), computed by SQL.
 pub type GroupedTaskAggs = Vec<(String, TaskAgg)>;
 
@@ -175,6 +185,15 @@ pub trait Store: Send + Sync + 'static {
         kind: &str,
         entities: &[String],
     ) -> Result<Vec<EventRecord>, StoreError>;
+
+    /// Stored evaluation records of these periods (labels) and persons (empty: everyone), by
+    /// period then person.
+    async fn person_records(
+        &self,
+        kind: RecordKind,
+        periods: &[String],
+        persons: &[String],
+    ) -> Result<Vec<PersonRecordRow>, StoreError>;
 
     /// The newest history seq (0 when there is none).
     async fn last_alert_seq(&self) -> Result<i64, StoreError>;

@@ -114,6 +114,7 @@ pub struct ObjectiveRow {
     pub period: String,
     pub parent_id: Option<String>,
     pub owner_id: Option<String>,
+    pub weight: f64,
 }
 
 impl TryFrom<ObjectiveRow> for Objective {
@@ -126,6 +127,7 @@ impl TryFrom<ObjectiveRow> for Objective {
             title: r.title,
             parent: r.parent_id.map(Id::from),
             owner: r.owner_id.map(Id::from),
+            weight: r.weight,
         })
     }
 }
@@ -279,4 +281,57 @@ pub struct TaskGroupRow {
     pub late: i64,
     pub progress_sum: i64,
     pub progress_n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct PeriodRow {
+    pub label: String,
+    pub state: String,
+    pub changed_at: i64,
+    pub changed_by: String,
+}
+
+impl TryFrom<PeriodRow> for crate::domain::OkrPeriod {
+    type Error = StoreError;
+    fn try_from(r: PeriodRow) -> Result<Self, StoreError> {
+        Ok(crate::domain::OkrPeriod {
+            period: Period::parse(&r.label).map_err(|e| corrupt("okr period", &r.label, e))?,
+            state: crate::domain::PeriodState::parse(&r.state)
+                .ok_or_else(|| corrupt("okr period", &r.label, "state"))?,
+            changed_at: r.changed_at,
+            changed_by: r.changed_by,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TargetRow {
+    pub kpi_code: String,
+    pub unit_id: String,
+    pub period: String,
+    pub target: f64,
+    pub set_at: i64,
+    pub set_by: String,
+}
+
+impl TryFrom<TargetRow> for crate::domain::Target {
+    type Error = StoreError;
+    fn try_from(r: TargetRow) -> Result<Self, StoreError> {
+        Ok(crate::domain::Target {
+            period: Period::parse(&r.period).map_err(|e| corrupt("kpi target", &r.kpi_code, e))?,
+            kpi: r.kpi_code.into(),
+            unit: r.unit_id.into(),
+            target: r.target,
+            set_at: r.set_at,
+            set_by: r.set_by,
+        })
+    }
+}
+
+/// A stored JSON record of one person and period: general-criteria scores or a frozen score.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PersonRecordRow {
+    pub person_id: String,
+    pub period: String,
+    pub body: String,
 }

@@ -125,6 +125,8 @@ pub struct Grouped<'a> {
     pub tasks: HashMap<&'a Id, &'a Task>,
     pub observations: HashMap<(&'a Id, &'a Id, &'a str), &'a Observation>,
     pub ratings: Vec<&'a Rating>,
+    /// OKR-cycle records: rare, written row by row in change order.
+    pub cycle: Vec<&'a Change>,
     pub clock: Option<i64>,
 }
 
@@ -158,6 +160,9 @@ impl<'a> Grouped<'a> {
                     }
                 }
                 Change::Rating(r) => g.ratings.push(r),
+                Change::Period(_) | Change::Target(_) | Change::Criteria(_) | Change::Frozen(_) => {
+                    g.cycle.push(c)
+                }
                 Change::Clock(t) => g.clock = Some(g.clock.map_or(*t, |c| c.max(*t))),
             }
         }
@@ -297,7 +302,7 @@ macro_rules! sql_store_impl {
                 }
                 let objectives: Vec<_> = g.objectives.values().collect();
                 for chunk in objectives.chunks(CHUNK) {
-                    const COLS: &str = "id, unit_id, title, period, parent_id, owner_id";
+                    const COLS: &str = "id, unit_id, title, period, parent_id, owner_id, weight";
                     let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO objectives ({COLS}) "));
                     qb.push_values(chunk, |mut b, o| {
                         b.push_bind(o.id.to_string())
@@ -305,7 +310,8 @@ macro_rules! sql_store_impl {
                             .push_bind(o.title.clone())
                             .push_bind(o.period.label().to_string())
                             .push_bind(o.parent.as_ref().map(|p| p.to_string()))
-                            .push_bind(o.owner.as_ref().map(|p| p.to_string()));
+                            .push_bind(o.owner.as_ref().map(|p| p.to_string()))
+                            .push_bind(o.weight);
                     });
                     qb.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", set_excluded(COLS, &["id"])));
                     qb.build().execute(&mut *tx).await?;
@@ -390,6 +396,56 @@ macro_rules! sql_store_impl {
                     });
                     qb.build().execute(&mut *tx).await?;
                 }
+                for c in &g.cycle {
+                        match c {
+                            $crate::domain::Change::Period(p) => {
+                                sqlx::query("INSERT INTO okr_periods (label, kind, state, changed_at, changed_by) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (label) DO UPDATE SET state = excluded.state, changed_at = excluded.changed_at, changed_by = excluded.changed_by")
+                                    .bind(p.period.label().to_string())
+                                    .bind(p.period.kind.as_str())
+                                    .bind(p.state.as_str())
+                                    .bind(p.changed_at)
+                                    .bind(p.changed_by.clone())
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            $crate::domain::Change::Target(t) => {
+                                sqlx::query("INSERT INTO kpi_targets (kpi_code, unit_id, period, target, set_at, set_by) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kpi_code, unit_id, period) DO UPDATE SET target = excluded.target, set_at = excluded.set_at, set_by = excluded.set_by")
+                                    .bind(t.kpi.to_string())
+                                    .bind(t.unit.to_string())
+                                    .bind(t.period.label().to_string())
+                                    .bind(t.target)
+                                    .bind(t.set_at)
+                                    .bind(t.set_by.clone())
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            $crate::domain::Change::Criteria(r) => {
+                                sqlx::query("INSERT INTO evaluation_criteria (person_id, period, body, set_by, set_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (period, person_id) DO UPDATE SET body = excluded.body, set_by = excluded.set_by, set_at = excluded.set_at")
+                                    .bind(r.person.to_string())
+                                    .bind(r.period.label().to_string())
+                                    .bind(r.body.clone())
+                                    .bind(r.set_by.clone())
+                                    .bind(r.set_at)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            $crate::domain::Change::Frozen(scores) => {
+                                for chunk in scores.chunks(CHUNK) {
+                                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO evaluation_scores (person_id, period, unit_id, body, frozen_at) ");
+                                    qb.push_values(chunk, |mut b, f| {
+                                        b.push_bind(f.person.to_string())
+                                            .push_bind(f.period.label().to_string())
+                                            .push_bind(f.unit.to_string())
+                                            .push_bind(f.body.clone())
+                                            .push_bind(f.frozen_at);
+                                    });
+                                    qb.push(" ON CONFLICT (period, person_id) DO UPDATE SET unit_id = excluded.unit_id, body = excluded.body, frozen_at = excluded.frozen_at");
+                                    qb.build().execute(&mut *tx).await?;
+                                }
+                            }
+                            _ => unreachable!("only cycle changes are grouped here"),
+                        }
+                }
                 if let Some(clock) = g.clock {
                     sqlx::query("INSERT INTO meta (key, value) VALUES ('clock', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                         .bind(clock.to_string())
@@ -419,7 +475,7 @@ macro_rules! sql_store_impl {
                 let kpis = sqlx::query_as::<_, KpiRow>("SELECT code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units FROM kpis")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
-                let objectives = sqlx::query_as::<_, ObjectiveRow>("SELECT id, unit_id, title, period, parent_id, owner_id FROM objectives")
+                let objectives = sqlx::query_as::<_, ObjectiveRow>("SELECT id, unit_id, title, period, parent_id, owner_id, weight FROM objectives")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
                 let key_results = sqlx::query_as::<_, KeyResultRow>("SELECT id, objective_id, title, start_value, target_value, current_value, unit_of_measure, direction, weight, confidence, current_at FROM key_results")
@@ -429,6 +485,12 @@ macro_rules! sql_store_impl {
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
                 let observations = sqlx::query_as::<_, ObservationRow>(LATEST_OBSERVATIONS)
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let periods = sqlx::query_as::<_, PeriodRow>("SELECT label, state, changed_at, changed_by FROM okr_periods")
+                    .fetch_all(&self.pool).await?
+                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let targets = sqlx::query_as::<_, TargetRow>("SELECT kpi_code, unit_id, period, target, set_at, set_by FROM kpi_targets")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
                 let rating_totals: Vec<(String, i64, i64)> = sqlx::query_as(
@@ -445,6 +507,8 @@ macro_rules! sql_store_impl {
                     key_results,
                     tasks,
                     observations,
+                    periods,
+                    targets,
                     rating_totals: rating_totals.into_iter().map(|(u, n, s)| (u.into(), n, s)).collect(),
                 })
             }
@@ -575,6 +639,37 @@ macro_rules! sql_store_impl {
                 qb.push(" ORDER BY kpi_code, unit_id, period_start");
                 let rows: Vec<$crate::store::rows::ObservationRow> = qb.build_query_as().fetch_all(&self.pool).await?;
                 rows.into_iter().map($crate::domain::Observation::try_from).collect()
+            }
+
+            async fn person_records(
+                &self,
+                kind: $crate::store::RecordKind,
+                periods: &[String],
+                persons: &[String],
+            ) -> Result<Vec<$crate::store::rows::PersonRecordRow>, $crate::store::StoreError> {
+                let table = match kind {
+                    $crate::store::RecordKind::Criteria => "evaluation_criteria",
+                    $crate::store::RecordKind::FrozenScore => "evaluation_scores",
+                };
+                let mut qb = sqlx::QueryBuilder::<$db>::new(format!("SELECT person_id, period, body FROM {table} WHERE period IN ("));
+                let mut sep = qb.separated(", ");
+                for p in periods {
+                    sep.push_bind(p.clone());
+                }
+                qb.push(")");
+                if !persons.is_empty() {
+                    qb.push(" AND person_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for p in persons {
+                        sep.push_bind(p.clone());
+                    }
+                    qb.push(")");
+                }
+                qb.push(" ORDER BY period, person_id");
+                if periods.is_empty() {
+                    return Ok(Vec::new());
+                }
+                Ok(qb.build_query_as().fetch_all(&self.pool).await?)
             }
 
             async fn events_of(&self, kind: &str, entities: &[String]) -> Result<Vec<$crate::store::EventRecord>, $crate::store::StoreError> {
