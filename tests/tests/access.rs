@@ -126,6 +126,8 @@ enum Kind {
     AlertAction,
     /// The caller's own session and password: any account.
     Session,
+    /// KPI targets: a leader over the level above the unit (p-1 grants never reach it).
+    TargetSet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,6 +204,13 @@ enum Op {
     SessionGet,
     SessionDelete,
     PasswordChange,
+    PeriodsList,
+    PeriodGet,
+    PeriodPut,
+    ObjectiveTree,
+    CheckIns,
+    TargetsGet,
+    TargetsPut,
 }
 
 struct Spec {
@@ -330,6 +339,19 @@ const SPECS: &[Spec] = &[
         ANY
     ),
     spec!(AuditVerify, "GET", "/api/v1/audit/verify", GlobalAdmin, ANY),
+    spec!(PeriodsList, "GET", "/api/v1/periods", List, ANY),
+    spec!(PeriodGet, "GET", "/api/v1/periods/{label}", List, ANY),
+    spec!(PeriodPut, "PUT", "/api/v1/periods/{label}", GlobalAdmin, ANY),
+    spec!(ObjectiveTree, "GET", "/api/v1/objectives/{id}/tree", Read, IO),
+    spec!(
+        CheckIns,
+        "GET",
+        "/api/v1/key-results/{id}/check-ins",
+        Read,
+        IO
+    ),
+    spec!(TargetsGet, "GET", "/api/v1/kpis/{id}/targets", List, ANY),
+    spec!(TargetsPut, "PUT", "/api/v1/kpis/{id}/targets", TargetSet, IO),
     spec!(AccountsGet, "GET", "/api/v1/accounts", AccountsList, ANY),
     spec!(
         AccountGet,
@@ -445,6 +467,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::KrCheckin => allow((role(Role::DataEntry) || role(Role::Leader)) && scope),
         Kind::Rating => allow(role(Role::DataEntry) && scope),
         Kind::AlertAction => allow(role(Role::Leader) && scope),
+        Kind::TargetSet => allow(who == Who::Role(Role::Leader, true)),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok
@@ -737,6 +760,14 @@ async fn city(app: &TestApp) -> City {
             "setup: no alert for {subject} in {alerts}"
         );
     }
+    ok_as(
+        app,
+        &admin,
+        "PUT",
+        "/api/v1/periods/2026",
+        Some(json!({"state": "active"})),
+    )
+    .await;
     let clock = ok_as(app, &ops, "GET", "/api/v1/clock", None).await["now"]
         .as_str()
         .expect("the clock")
@@ -1011,6 +1042,29 @@ fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
         ),
         // The id is filled in with a fresh token before the row runs.
         TokenDelete => ("DELETE", "/api/v1/tokens/{id}".into(), None),
+        PeriodsList => ("GET", "/api/v1/periods".into(), None),
+        PeriodGet => ("GET", "/api/v1/periods/2026".into(), None),
+        PeriodPut => (
+            "PUT",
+            "/api/v1/periods/2026".into(),
+            Some(json!({"state": "active"})),
+        ),
+        ObjectiveTree => (
+            "GET",
+            format!("/api/v1/objectives/{}/tree", pick("o-p1", "o-p2")),
+            None,
+        ),
+        CheckIns => (
+            "GET",
+            format!("/api/v1/key-results/{}/check-ins", pick("kr-3", "kr-4")),
+            None,
+        ),
+        TargetsGet => ("GET", "/api/v1/kpis/TTHC/targets".into(), None),
+        TargetsPut => (
+            "PUT",
+            "/api/v1/kpis/TTHC/targets".into(),
+            Some(json!([{"unit": ward, "period": "2026", "target": 95}])),
+        ),
         SessionGet => ("GET", "/api/v1/session".into(), None),
         SessionDelete => ("DELETE", "/api/v1/session".into(), None),
         // The body is filled in with the account's password before the row runs.
@@ -1036,6 +1090,7 @@ fn leak_check(op: Op) -> Option<(&'static str, &'static str)> {
         Op::KeyResultsList => Some(("objective", "o-p2")),
         Op::AlertsList | Op::AlertHistory => Some(("unit", "p-2")),
         Op::AuditList => Some(("unit", "p-2")),
+        Op::TargetsGet => Some(("unit", "p-2")),
         _ => None,
     }
 }

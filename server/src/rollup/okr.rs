@@ -35,6 +35,7 @@ pub struct TreeNode {
     pub expected: f64,
     pub key_results: Vec<KrLine>,
     /// Aligned objectives the caller may see, best rolled-up progress last (behind first).
+    #[schema(no_recursion)]
     pub children: Vec<TreeNode>,
     /// Aligned objectives outside the caller's scope: counted in `rolled_up`, not listed.
     pub hidden_children: usize,
