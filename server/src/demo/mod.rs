@@ -7,6 +7,7 @@
 
 mod accounts;
 mod city;
+mod cycle;
 mod kpis;
 mod load;
 mod names;
@@ -113,6 +114,30 @@ pub async fn seed(
         observations: 0,
     };
     write_catalog(writer, catalog_items(&city)?).await?;
+    let system = crate::auth::Actor::system("demo-seed");
+    let (periods, closed): (Vec<_>, Vec<_>) = cycle::periods(now)
+        .into_iter()
+        .partition(|(_, s)| *s != crate::domain::PeriodState::Closed);
+    let declare = |list: Vec<(crate::domain::Period, crate::domain::PeriodState)>, state| {
+        list.into_iter()
+            .map(move |(period, _)| crate::ingest::cycle::CycleItem::Period {
+                period,
+                state,
+                frozen: Vec::new(),
+            })
+            .collect::<Vec<_>>()
+    };
+    // Past quarters run (active) while their data is seeded and close after it.
+    let mut opening = declare(periods, crate::domain::PeriodState::Active);
+    opening.extend(declare(closed.clone(), crate::domain::PeriodState::Active));
+    let kpis: Vec<_> = city.kpis.iter().map(|k| k.kpi.clone()).collect();
+    opening.extend(cycle::targets(&kpis, now));
+    for chunk in opening.chunks(CATALOG_CHUNK) {
+        writer
+            .cycle(chunk.to_vec(), &system)
+            .await
+            .map_err(|e| anyhow::anyhow!("writing the demo OKR cycle: {e}"))?;
+    }
 
     // Events are generated on a blocking thread and committed as they come, so generation and
     // commits overlap; the channel's small capacity bounds what waits in memory.
@@ -146,6 +171,19 @@ pub async fn seed(
     let generated = generator
         .await
         .map_err(|e| anyhow::anyhow!("demo generator stopped: {e}"))??;
+    for (period, _) in closed {
+        writer
+            .cycle(
+                vec![crate::ingest::cycle::CycleItem::Period {
+                    period,
+                    state: crate::domain::PeriodState::Closed,
+                    frozen: Vec::new(),
+                }],
+                &system,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("closing a demo quarter: {e}"))?;
+    }
     report.tasks = generated.tasks;
     report.observations = generated.observations;
     tracing::info!(
