@@ -2,7 +2,9 @@
 //! observations and citizen ratings, with the rules that hold for each value. No I/O here; wire
 //! and row types live with the HTTP and store layers and convert into these.
 
+pub mod aggregate;
 pub mod cycle;
+pub mod formula;
 pub mod time;
 
 use serde::{Deserialize, Serialize};
