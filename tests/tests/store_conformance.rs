@@ -57,6 +57,8 @@ fn catalog() -> Vec<Change> {
             leading_unit: "so".into(),
             coordinating_units: vec!["p1".into()],
             measured_units: vec!["p1".into(), "so".into()],
+            expression: None,
+            rollup: Default::default(),
         }),
         Change::Objective(Objective {
             id: "o".into(),

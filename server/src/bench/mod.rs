@@ -370,6 +370,8 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
                     leading_unit: "hn".into(),
                     coordinating_units: Vec::new(),
                     measured_units: wards.clone(),
+                    expression: None,
+                    rollup: None,
                 }
                 .validate()
                 .map_err(|e| anyhow::anyhow!("bench KPI: {e}"))

@@ -222,6 +222,8 @@ fn make(
             leading_unit: lead,
             coordinating_units: coordinating,
             measured_units: measured,
+            expression: None,
+            rollup: None,
         },
         template: t,
     }

@@ -351,6 +351,10 @@ pub struct Kpi {
     pub coordinating_units: Vec<Id>,
     /// The units this KPI is measured for, one series each. Empty means the leading unit only.
     pub measured_units: Vec<Id>,
+    /// Computed from other KPIs of the same unit and period instead of entered.
+    pub expression: Option<formula::Formula>,
+    /// How a parent unit aggregates its units' series of this KPI.
+    pub rollup: aggregate::RollupRule,
 }
 
 impl Kpi {

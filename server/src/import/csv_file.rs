@@ -100,6 +100,8 @@ impl Table {
                 "leading_unit",
                 "coordinating_units",
                 "measured_units",
+                "expression",
+                "rollup",
             ],
             Table::Objectives => &["id", "unit", "title", "period", "parent", "owner", "weight"],
             Table::KeyResults => &[
@@ -330,6 +332,23 @@ fn row_object(
         };
         if table == Table::Kpis && KPI_THRESHOLDS.contains(&column) {
             thresholds.insert(column.to_string(), value);
+        } else if table == Table::Kpis && column == "rollup" {
+            // `sum`, `mean`, `min`, `max`, `worst_status` or `weighted_mean:CODE` in a cell.
+            if cell.trim().is_empty() {
+                continue;
+            }
+            match crate::domain::aggregate::RollupRule::parse_text(cell.trim()) {
+                Ok(rule) => {
+                    object.insert(
+                        "rollup".to_string(),
+                        serde_json::to_value(rule).expect("a roll-up rule serializes"),
+                    );
+                }
+                Err(reason) => {
+                    found.push((origin, ItemError::new(column, reason)));
+                    bad = true;
+                }
+            }
         } else {
             object.insert(column.to_string(), value);
         }

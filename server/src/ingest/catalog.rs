@@ -55,6 +55,17 @@ pub struct KpiIn {
     /// Units measured by this KPI, one series each; empty means the leading unit only.
     #[serde(default)]
     pub measured_units: Vec<String>,
+    /// Makes the KPI computed, not entered: a formula over other KPIs of the same unit and
+    /// period, codes in braces: `{HS-DUNGHAN} / {HS-TONG} * 100`. Operators + - * / % ^,
+    /// functions min, max, abs, floor, ceil, round, sqrt. A missing input or a division by zero
+    /// gives no value. (`formula` stays the human description.)
+    #[serde(default)]
+    pub expression: Option<String>,
+    /// How a parent unit aggregates its units' series: `{"rule": "sum" | "mean" | "min" | "max"
+    /// | "worst_status"}` or `{"rule": "weighted_mean", "weight": "KPI-CODE"}` (default
+    /// worst_status).
+    #[serde(default)]
+    pub rollup: Option<crate::domain::aggregate::RollupRule>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -204,6 +215,25 @@ impl KpiIn {
             .validate()
             .map_err(|e| ItemError::new("thresholds", e))?;
         check_id("leading_unit", &self.leading_unit)?;
+        let expression = match self.expression.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(
+                crate::domain::formula::Formula::parse(text)
+                    .map_err(|e| ItemError::new("expression", e))?,
+            ),
+        };
+        if let Some(f) = &expression {
+            if f.inputs().iter().any(|i| **i == *self.code) {
+                return Err(ItemError::new(
+                    "expression",
+                    format!("the formula of {} refers to itself", self.code),
+                ));
+            }
+        }
+        let rollup = self.rollup.clone().unwrap_or_default();
+        if let crate::domain::aggregate::RollupRule::WeightedMean { weight } = &rollup {
+            check_id("rollup.weight", weight)?;
+        }
         Ok(CatalogItem::Kpi(Kpi {
             code: self.code.as_str().into(),
             name: self.name.clone(),
@@ -216,6 +246,8 @@ impl KpiIn {
             leading_unit: self.leading_unit.as_str().into(),
             coordinating_units: ids("coordinating_units", &self.coordinating_units)?,
             measured_units: ids("measured_units", &self.measured_units)?,
+            expression,
+            rollup,
         }))
     }
 }
@@ -234,6 +266,8 @@ impl From<&Kpi> for KpiIn {
             leading_unit: k.leading_unit.to_string(),
             coordinating_units: k.coordinating_units.iter().map(|u| u.to_string()).collect(),
             measured_units: k.measured_units.iter().map(|u| u.to_string()).collect(),
+            expression: k.expression.as_ref().map(|f| f.text().to_string()),
+            rollup: Some(k.rollup.clone()),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod cycle;
 pub mod event;
+pub mod formulas;
 pub mod writer;
 
 use serde::Serialize;

@@ -371,8 +371,8 @@ struct WriterTask {
 struct Overlay {
     tasks: HashMap<Id, Task>,
     key_results: HashMap<Id, KeyResult>,
-    /// Newest observation per (kpi, unit, period) within the group.
-    observations: HashMap<(Id, Id, String), Ts>,
+    /// Newest observation per (kpi, unit, period) within the group: its time and value.
+    observations: HashMap<(Id, Id, String), (Ts, f64)>,
     seen: HashSet<Id>,
 }
 
@@ -839,7 +839,7 @@ fn plan_events(
     // Work on a request-local layer so a bad item leaves the group's overlay untouched.
     let mut tasks: HashMap<Id, Task> = HashMap::new();
     let mut krs: HashMap<Id, KeyResult> = HashMap::new();
-    let mut obs: HashMap<(Id, Id, String), Ts> = HashMap::new();
+    let mut obs: HashMap<(Id, Id, String), (Ts, f64)> = HashMap::new();
     let mut seen: HashSet<Id> = HashSet::new();
     let mut changes = Vec::with_capacity(events.len());
     let mut report = IngestReport {
@@ -849,6 +849,7 @@ fn plan_events(
         commit: 0,
     };
     for (i, e) in events.iter().enumerate() {
+        let mut derived: Vec<Change> = Vec::new();
         let dup =
             existing.contains(&e.id) || overlay.seen.contains(&e.id) || !seen.insert(e.id.clone());
         // A duplicate is still checked: a replay must be as valid as the original was.
@@ -974,11 +975,24 @@ fn plan_events(
                 source,
                 entered_by,
             } => {
-                let (frequency, measured, leading) = rollup
+                let (frequency, measured, leading, computed) = rollup
                     .with_kpi(kpi, |k| {
-                        (k.frequency, k.measures(unit), k.leading_unit.clone())
+                        (
+                            k.frequency,
+                            k.measures(unit),
+                            k.leading_unit.clone(),
+                            k.expression.as_ref().map(|f| f.text().to_string()),
+                        )
                     })
                     .ok_or_else(|| ItemError::new("kpi", format!("unknown KPI '{kpi}'")).at(i))?;
+                if let Some(f) = computed {
+                    return Err(ItemError::new(
+                        "kpi",
+                        format!("KPI '{kpi}' is computed by its formula {f}: send the values of its inputs"),
+                    )
+                    .at(i)
+                    .into());
+                }
                 if rollup.unit(unit).is_none() {
                     return Err(ItemError::new("unit", format!("unknown unit '{unit}'"))
                         .at(i)
@@ -1039,13 +1053,10 @@ fn plan_events(
                     .get(&key)
                     .or_else(|| overlay.observations.get(&key))
                     .copied();
-                if newest.is_some_and(|t| e.at < t) {
+                if newest.is_some_and(|(t, _)| e.at < t) {
                     None
                 } else {
-                    if !dup {
-                        obs.insert(key, e.at);
-                    }
-                    Some(Change::Observation(Observation {
+                    let o = Observation {
                         kpi: kpi.clone(),
                         unit: unit.clone(),
                         period: period.clone(),
@@ -1053,7 +1064,30 @@ fn plan_events(
                         source: source.clone(),
                         entered_by: entered_by.clone(),
                         at: e.at,
-                    }))
+                    };
+                    if !dup {
+                        obs.insert(key, (e.at, *value));
+                        let computed = super::formulas::derive(
+                            &o,
+                            rollup,
+                            &mut obs,
+                            &overlay.observations,
+                        );
+                        for c in &computed {
+                            if each {
+                                drafts.push(Draft::new(
+                                    actor,
+                                    "kpi.computed",
+                                    format!("kpi:{}@{}/{}", c.kpi, c.unit, c.period.label()),
+                                    Some(c.unit.to_string()),
+                                    None,
+                                    Some(serde_json::json!({"value": c.value, "source": c.source})),
+                                ));
+                            }
+                        }
+                        derived.extend(computed.into_iter().map(Change::Observation));
+                    }
+                    Some(Change::Observation(o))
                 }
             }
             EventBody::Rating {
@@ -1093,6 +1127,7 @@ fn plan_events(
         } else {
             report.accepted += 1;
             changes.extend(change);
+            changes.append(&mut derived);
         }
     }
     overlay.tasks.extend(tasks);
@@ -1428,6 +1463,66 @@ pub fn merge_task(
 }
 
 /// Checks catalog entries against the catalog (and each other) and turns them into changes.
+/// A computed KPI's formula uses KPIs that exist and are reported as often (a value is
+/// computed per unit and period), never itself, directly or through others; a weighted roll-up
+/// names a KPI that exists.
+fn check_formula(
+    k: &crate::domain::Kpi,
+    batch: &HashMap<Id, crate::domain::Kpi>,
+    rollup: &Rollup,
+) -> Result<(), ItemError> {
+    let frequency_of = |code: &str| {
+        batch
+            .get(code)
+            .map(|x| x.frequency)
+            .or_else(|| rollup.with_kpi(code, |x| x.frequency))
+    };
+    if let crate::domain::aggregate::RollupRule::WeightedMean { weight } = &k.rollup {
+        if *weight != *k.code && frequency_of(weight).is_none() {
+            return Err(ItemError::new(
+                "rollup.weight",
+                format!("unknown KPI '{weight}'"),
+            ));
+        }
+    }
+    let Some(f) = &k.expression else {
+        return Ok(());
+    };
+    for input in f.inputs() {
+        match frequency_of(input) {
+            None => {
+                return Err(ItemError::new(
+                    "expression",
+                    format!("unknown KPI '{input}' in the formula"),
+                ))
+            }
+            Some(freq) if freq != k.frequency => {
+                return Err(ItemError::new(
+                    "expression",
+                    format!(
+                        "'{input}' is reported {} but '{}' {}: a formula combines values of the same period",
+                        freq.as_str(),
+                        k.code,
+                        k.frequency.as_str()
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    let formulas_of = |code: &str| -> Option<Vec<Id>> {
+        if code == &*k.code {
+            return Some(f.inputs().to_vec());
+        }
+        match batch.get(code) {
+            Some(x) => x.expression.as_ref().map(|g| g.inputs().to_vec()),
+            None => rollup.formula_inputs(code),
+        }
+    };
+    crate::domain::formula::check_cycles(&k.code, f.inputs(), formulas_of)
+        .map_err(|e| ItemError::new("expression", e))
+}
+
 /// Alignment follows the org tree and the calendar: an objective aligns to one of its own unit or
 /// of a unit above, for a period containing its own, and never to one aligned below it.
 fn check_alignment(
@@ -1487,6 +1582,8 @@ fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, I
     // Objectives of this batch, so later entries can align to them and key results find them.
     let mut objectives: HashMap<Id, crate::domain::Objective> = HashMap::new();
     let mut new_krs: HashMap<Id, usize> = HashMap::new();
+    // KPIs of this batch, so formulas may refer to KPIs defined alongside them.
+    let mut kpis: HashMap<Id, crate::domain::Kpi> = HashMap::new();
     let mut kr_ids: HashSet<Id> = HashSet::new();
     let unit_known = |units: &HashMap<Id, Option<Id>>, id: &Id| {
         units.contains_key(id) || rollup.unit(id).is_some()
@@ -1557,6 +1654,8 @@ fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, I
                         return Err(ItemError::new(field, format!("unknown unit '{u}'")).at(i));
                     }
                 }
+                check_formula(k, &kpis, rollup).map_err(|e| e.at(i))?;
+                kpis.insert(k.code.clone(), k.clone());
                 Change::Kpi(k.clone())
             }
             CatalogItem::Objective(o) => {

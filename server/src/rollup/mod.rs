@@ -10,6 +10,7 @@
 mod agg;
 pub mod check;
 pub mod history;
+pub mod kpi_agg;
 pub mod lists;
 pub mod okr;
 pub mod score;
@@ -49,6 +50,8 @@ pub(crate) struct State {
     pub series: HashMap<(Id, Id), Observation>,
     pub objectives: HashMap<Id, ObjectiveNode>,
     pub key_results: HashMap<Id, KeyResult>,
+    /// Computed KPIs by the codes their formulas use.
+    pub dependents: HashMap<Id, Vec<Id>>,
     /// Declared OKR periods by label.
     pub periods: std::collections::BTreeMap<String, crate::domain::OkrPeriod>,
     /// KPI targets per (KPI, unit) series, one per period.
@@ -300,6 +303,26 @@ impl Rollup {
     pub fn subtree(&self, id: &str) -> Vec<Id> {
         self.read().subtree(id)
     }
+    /// The computed KPIs whose formula uses `code`.
+    pub fn computed_from(&self, code: &str) -> Vec<Kpi> {
+        let st = self.read();
+        st.dependents
+            .get(code)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| st.kpis.get(c).cloned())
+            .collect()
+    }
+
+    /// The inputs of a KPI's formula (`None` when it has none or does not exist).
+    pub fn formula_inputs(&self, code: &str) -> Option<Vec<Id>> {
+        self.read()
+            .kpis
+            .get(code)
+            .and_then(|k| k.expression.as_ref())
+            .map(|f| f.inputs().to_vec())
+    }
+
     pub fn kpis(&self) -> Vec<Kpi> {
         self.read().kpis.values().cloned().collect()
     }
@@ -501,7 +524,24 @@ impl State {
             self.add_kpi(&old, -1);
         }
         self.add_kpi(&kpi, 1);
+        let formulas_change = kpi.expression.is_some()
+            || self
+                .kpis
+                .get(&kpi.code)
+                .is_some_and(|k| k.expression.is_some());
         self.kpis.insert(kpi.code.clone(), kpi);
+        if formulas_change {
+            // Formulas change rarely: rebuilding the whole index keeps it simple and exact.
+            self.dependents.clear();
+            for k in self.kpis.values() {
+                for input in k.expression.iter().flat_map(|f| f.inputs()) {
+                    self.dependents
+                        .entry(input.clone())
+                        .or_default()
+                        .push(k.code.clone());
+                }
+            }
+        }
     }
 
     fn observe(&mut self, obs: Observation) {

@@ -286,6 +286,15 @@ pub struct KpiLine {
     pub period: Option<String>,
     pub updated_at: Option<String>,
     pub source: Option<String>,
+    /// The target set for this unit and the value's period (or a period containing it), and
+    /// the value against it in percent.
+    pub target: Option<f64>,
+    pub attainment: Option<f64>,
+    /// A computed KPI's formula.
+    pub expression: Option<String>,
+    /// Why a computed KPI has no value for its inputs' newest period (a missing input, a
+    /// division by zero).
+    pub no_data: Option<crate::domain::formula::NoData>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -297,6 +306,8 @@ pub struct KpiBoard {
     /// Counts over this unit's own series (the unit view counts the whole subtree).
     pub counts: KpiSummary,
     pub kpis: Vec<KpiLine>,
+    /// KPIs measured by units below this one, aggregated by each KPI's roll-up rule.
+    pub aggregates: Vec<super::kpi_agg::KpiAggregateLine>,
 }
 
 impl From<&Unit> for UnitRef {
@@ -432,7 +443,17 @@ impl Rollup {
             let obs = st.series.get(&(code.clone(), node.unit.id.clone()));
             let status = k.status_at(obs, st.now);
             own.kpi[k.group.index()][status.index()] += 1;
+            let target = obs
+                .and_then(|o| st.target_for(code, &node.unit.id, &o.period))
+                .map(|t| t.target);
             kpis.push(KpiLine {
+                target,
+                attainment: match (obs, target) {
+                    (Some(o), Some(t)) => super::kpi_agg::attainment(&k.thresholds, o.value, t),
+                    _ => None,
+                },
+                expression: k.expression.as_ref().map(|f| f.text().to_string()),
+                no_data: st.formula_gap(k, &node.unit.id),
                 code: k.code.to_string(),
                 name: k.name.clone(),
                 group: k.group,
@@ -454,6 +475,7 @@ impl Rollup {
             commit: st.commit,
             counts: summarize(&own, st.now).kpis,
             kpis,
+            aggregates: st.kpi_aggregates(&node.unit.id, st.now),
         })
     }
 }

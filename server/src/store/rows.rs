@@ -77,6 +77,8 @@ pub struct KpiRow {
     pub leading_unit: String,
     pub coordinating_units: String,
     pub measured_units: String,
+    pub expression: Option<String>,
+    pub rollup_rule: String,
 }
 
 impl TryFrom<KpiRow> for Kpi {
@@ -84,6 +86,14 @@ impl TryFrom<KpiRow> for Kpi {
     fn try_from(r: KpiRow) -> Result<Self, StoreError> {
         let thresholds: Thresholds =
             serde_json::from_str(&r.thresholds).map_err(|e| corrupt("kpi", &r.code, e))?;
+        let expression = r
+            .expression
+            .as_deref()
+            .map(crate::domain::formula::Formula::parse)
+            .transpose()
+            .map_err(|e| corrupt("kpi", &r.code, e))?;
+        let rollup =
+            serde_json::from_str(&r.rollup_rule).map_err(|e| corrupt("kpi", &r.code, e))?;
         Ok(Kpi {
             frequency: Frequency::parse(&r.frequency)
                 .ok_or_else(|| corrupt("kpi", &r.code, "frequency"))?,
@@ -97,6 +107,8 @@ impl TryFrom<KpiRow> for Kpi {
             data_source: r.data_source,
             unit_of_measure: r.unit_of_measure,
             thresholds,
+            expression,
+            rollup,
             leading_unit: r.leading_unit.into(),
         })
     }

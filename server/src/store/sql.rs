@@ -282,7 +282,7 @@ macro_rules! sql_store_impl {
                 }
                 let kpis: Vec<_> = g.kpis.values().collect();
                 for chunk in kpis.chunks(CHUNK) {
-                    const COLS: &str = "code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units";
+                    const COLS: &str = "code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units, expression, rollup_rule";
                     let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO kpis ({COLS}) "));
                     qb.push_values(chunk, |mut b, k| {
                         b.push_bind(k.code.to_string())
@@ -295,7 +295,9 @@ macro_rules! sql_store_impl {
                             .push_bind(k.group.as_str())
                             .push_bind(k.leading_unit.to_string())
                             .push_bind(ids_json(&k.coordinating_units))
-                            .push_bind(ids_json(&k.measured_units));
+                            .push_bind(ids_json(&k.measured_units))
+                            .push_bind(k.expression.as_ref().map(|f| f.text().to_string()))
+                            .push_bind(serde_json::to_string(&k.rollup).expect("a roll-up rule serializes"));
                     });
                     qb.push(format!(" ON CONFLICT (code) DO UPDATE SET {}", set_excluded(COLS, &["code"])));
                     qb.build().execute(&mut *tx).await?;
@@ -472,7 +474,7 @@ macro_rules! sql_store_impl {
                 let people = sqlx::query_as::<_, PersonRow>("SELECT id, name, unit_id, position FROM people")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(Into::into).collect();
-                let kpis = sqlx::query_as::<_, KpiRow>("SELECT code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units FROM kpis")
+                let kpis = sqlx::query_as::<_, KpiRow>("SELECT code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units, expression, rollup_rule FROM kpis")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
                 let objectives = sqlx::query_as::<_, ObjectiveRow>("SELECT id, unit_id, title, period, parent_id, owner_id, weight FROM objectives")
