@@ -67,6 +67,7 @@ fn catalog() -> Vec<Change> {
             period: Period::parse("2026-Q4").unwrap(),
             parent: None,
             owner: Some("a".into()),
+            weight: 1.5,
         }),
         Change::KeyResult(KeyResult {
             id: "kr".into(),
@@ -636,6 +637,107 @@ async fn security_conformance(store: Arc<dyn Store>) {
         .is_err());
 }
 
+/// Periods, targets, criteria and frozen scores: replaced by key, read back by period and person.
+async fn cycle_conformance(store: Arc<dyn Store>) {
+    use ioc::store::RecordKind;
+    let q4 = Period::parse("2026-Q4").unwrap();
+    let nov = Period::parse("2026-11").unwrap();
+    let period = |state| {
+        Change::Period(OkrPeriod {
+            period: q4.clone(),
+            state,
+            changed_at: 5,
+            changed_by: "account:admin".into(),
+        })
+    };
+    let criteria = |person: &str, body: &str| {
+        Change::Criteria(CriteriaRecord {
+            person: person.into(),
+            period: nov.clone(),
+            body: body.into(),
+            set_by: "account:lead".into(),
+            set_at: 6,
+        })
+    };
+    let target = |value| {
+        Change::Target(Target {
+            kpi: "K".into(),
+            unit: "p1".into(),
+            period: Period::parse("2026").unwrap(),
+            target: value,
+            set_at: 7,
+            set_by: "account:lead".into(),
+        })
+    };
+    store
+        .commit(
+            &[],
+            &[
+                period(PeriodState::Active),
+                target(90.0),
+                criteria("a", r#"{"scores":{"x":1}}"#),
+                criteria("b", r#"{"scores":{"x":2}}"#),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    store
+        .commit(
+            &[],
+            &[
+                period(PeriodState::Closed),
+                target(95.5),
+                criteria("a", r#"{"scores":{"x":3}}"#),
+                Change::Frozen(vec![FrozenScore {
+                    person: "a".into(),
+                    unit: "p1.d".into(),
+                    period: nov.clone(),
+                    body: r#"{"total":91.5}"#.into(),
+                    frozen_at: 9,
+                }]),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    let snap = store.load().await.unwrap();
+    assert_eq!(snap.periods.len(), 1);
+    assert_eq!(snap.periods[0].state, PeriodState::Closed);
+    assert_eq!(snap.periods[0].period, q4);
+    assert_eq!(snap.targets.len(), 1);
+    assert_eq!(snap.targets[0].target, 95.5);
+    let nov_label = vec!["2026-11".to_string()];
+    let all = store
+        .person_records(RecordKind::Criteria, &nov_label, &[])
+        .await
+        .unwrap();
+    let bodies: Vec<(&str, &str)> = all
+        .iter()
+        .map(|r| (r.person_id.as_str(), r.body.as_str()))
+        .collect();
+    assert_eq!(
+        bodies,
+        [("a", r#"{"scores":{"x":3}}"#), ("b", r#"{"scores":{"x":2}}"#)]
+    );
+    let one = store
+        .person_records(RecordKind::Criteria, &nov_label, &["b".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    let frozen = store
+        .person_records(RecordKind::FrozenScore, &nov_label, &[])
+        .await
+        .unwrap();
+    assert_eq!(frozen.len(), 1);
+    assert_eq!(frozen[0].body, r#"{"total":91.5}"#);
+    assert!(store
+        .person_records(RecordKind::Criteria, &[], &[])
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 #[tokio::test]
 async fn the_sqlite_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
@@ -644,6 +746,7 @@ async fn the_sqlite_store_conforms() {
         .unwrap();
     assert_eq!(store.backend(), "sqlite");
     conformance(store.clone()).await;
+    cycle_conformance(store.clone()).await;
     security_conformance(store).await;
 }
 
@@ -656,6 +759,7 @@ async fn the_postgres_store_conforms() {
     let store = ioc::store::connect(&url).await.unwrap();
     assert_eq!(store.backend(), "postgres");
     conformance(store.clone()).await;
+    cycle_conformance(store.clone()).await;
     security_conformance(store).await;
 }
 
