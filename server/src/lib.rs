@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod domain;
+pub mod evaluation;
 pub mod http;
 pub mod import;
 pub mod ingest;
