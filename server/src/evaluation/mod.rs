@@ -80,7 +80,7 @@ pub fn classify(cfg: &EvaluationConfig, total: f64) -> Class {
 }
 
 /// The thresholds a score was computed with, so that it can be read without the config.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EvaluationBands {
     pub general_max: f64,
     pub tasks_max: f64,

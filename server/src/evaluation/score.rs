@@ -70,7 +70,7 @@ pub struct PersonInput<'a> {
     pub criteria: Option<&'a CriteriaInput>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct PersonScore {
     pub person: String,
     pub name: String,
@@ -99,7 +99,7 @@ pub struct PersonScore {
     pub bands: EvaluationBands,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct GeneralPoints {
     pub points: f64,
     pub max: f64,
@@ -109,7 +109,7 @@ pub struct GeneralPoints {
     pub comment: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CriterionScore {
     pub id: String,
     pub name_vi: String,
@@ -119,7 +119,7 @@ pub struct CriterionScore {
     pub points: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct TaskPoints {
     /// 0..=max.
     pub points: f64,
@@ -132,7 +132,7 @@ pub struct TaskPoints {
     pub workload: Option<Workload>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ItemsPart {
     /// Earned over possible, 0..=1.
     pub ratio: f64,
@@ -146,7 +146,7 @@ pub struct ItemsPart {
     pub items: Vec<ItemScore>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ItemCounts {
     /// Items counted in the period.
     pub assigned: u32,
@@ -160,7 +160,7 @@ pub struct ItemCounts {
     pub not_completed: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ItemScore {
     pub task: String,
     pub title: String,
@@ -174,7 +174,7 @@ pub struct ItemScore {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Deduction {
     pub reason: DeductionReason,
     pub points: f64,
@@ -189,7 +189,7 @@ pub enum DeductionReason {
 }
 
 /// The workload norm applied: the own part scaled by items / min_items.
-#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Workload {
     pub items: u32,
     pub min_items: u32,
