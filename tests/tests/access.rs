@@ -148,6 +148,7 @@ enum Op {
     UnitKpiHistory,
     Review,
     ReviewChart,
+    Report,
     PeopleList,
     PersonGet,
     PersonView,
@@ -262,6 +263,7 @@ const SPECS: &[Spec] = &[
         Read,
         IO
     ),
+    spec!(Report, "GET", "/api/v1/units/{id}/report", Read, IO),
     spec!(PeopleList, "GET", "/api/v1/people", List, ANY),
     spec!(PersonGet, "GET", "/api/v1/people/{id}", Read, IO),
     spec!(PersonView, "GET", "/api/v1/people/{id}/view", Read, IO),
@@ -779,6 +781,7 @@ fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
             format!("/api/v1/units/{ward}/review/charts/overdue.svg"),
             None,
         ),
+        Report => ("GET", format!("/api/v1/units/{ward}/report"), None),
         PeopleList => ("GET", "/api/v1/people".into(), None),
         PersonGet => ("GET", format!("/api/v1/people/{}", pick("w1", "w3")), None),
         PersonView => (

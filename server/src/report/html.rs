@@ -97,9 +97,9 @@ pub fn page(r: &Review, charts: &[(Chart, String)], lang: Lang, styles: Styles) 
         let sheet = table(r, tbl, lang);
         section(&mut h, tbl.title(lang), tbl.name());
         if tbl == Table::KeyResults && r.key_results_total > r.key_results.len() {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<p class=\"note\">{} {} / {}</p>\n",
+                "<p class=\"note\">{} {} / {}</p>",
                 t("Hiển thị", "Showing"),
                 r.key_results.len(),
                 r.key_results_total
@@ -112,7 +112,7 @@ pub fn page(r: &Review, charts: &[(Chart, String)], lang: Lang, styles: Styles) 
     section(&mut h, Table::Evaluation.title(lang), "evaluation");
     match &r.evaluation {
         None => {
-            let _ = write!(h, "<p class=\"empty\">{}</p>\n", no_evaluation(lang));
+            let _ = writeln!(h, "<p class=\"empty\">{}</p>", no_evaluation(lang));
         }
         Some(e) => {
             let rows: Vec<Vec<Cell>> = evaluation_rows(Some(e), lang)
@@ -125,7 +125,7 @@ pub fn page(r: &Review, charts: &[(Chart, String)], lang: Lang, styles: Styles) 
                 &rows,
                 lang,
             );
-            let _ = write!(h, "<h3>{}</h3>\n", t("Điểm thấp nhất", "Lowest totals"));
+            let _ = writeln!(h, "<h3>{}</h3>", t("Điểm thấp nhất", "Lowest totals"));
             sheet_html(&mut h, &table(r, Table::Evaluation, lang), lang);
         }
     }
@@ -149,9 +149,9 @@ fn section(h: &mut String, heading: &str, class: &str) {
 
 fn sheet_html(h: &mut String, sheet: &Sheet, lang: Lang) {
     if sheet.rows.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<p class=\"empty\">{}</p>\n",
+            "<p class=\"empty\">{}</p>",
             pick(lang, "Không có dữ liệu", "Nothing to show")
         );
         return;
