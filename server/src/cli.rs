@@ -1,8 +1,12 @@
-//! The `ioc` command line: `serve`, `import`, `bench`. `main.rs` only calls `cli::main`.
+//! The `ioc` command line: `serve`, `import`, `bench`, `rules`, `audit`, `report`. `main.rs`
+//! only calls `cli::main`.
 
 use crate::config::{DemoSizeArg, ServeArgs, Settings};
 use crate::demo::DemoSize;
 use crate::domain::time::now_ms;
+use crate::report::charts::Lang;
+use crate::report::files::{FileKind, ReportRequest};
+use crate::report::period::ReviewPeriod;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +43,46 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a unit's review report (HTML, CSV, XLSX, chart images) from the database.
+    Report(ReportArgs),
+}
+
+#[derive(clap::Args)]
+struct ReportArgs {
+    /// The unit whose report is written (its id).
+    #[arg(long)]
+    unit: String,
+    /// A week (2026-W47), a month (2026-11) or a quarter (2026-Q4); default: the current month.
+    #[arg(long, value_parser = parse_period)]
+    period: Option<ReviewPeriod>,
+    /// The files to write, comma-separated: html, csv (one file per table), xlsx, svg and png
+    /// (one file per chart).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "html,xlsx")]
+    format: Vec<FileKind>,
+    #[arg(long, value_enum, default_value = "vi")]
+    lang: LangArg,
+    /// The folder the files go to (created if missing).
+    #[arg(long, default_value = "reports")]
+    out: PathBuf,
+    /// Also write a report for every unit below the unit.
+    #[arg(long)]
+    subtree: bool,
+    #[arg(long, env = "DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// system: the report is as of now (or of the stored clock when it is ahead); manual: as of
+    /// the clock stored in the database, as a server with a manual clock would be.
+    #[arg(long, value_enum, default_value = "system")]
+    clock: crate::clock::ClockMode,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LangArg {
+    Vi,
+    En,
+}
+
+fn parse_period(s: &str) -> Result<ReviewPeriod, String> {
+    ReviewPeriod::parse(s)
 }
 
 #[derive(Subcommand)]
@@ -85,6 +129,7 @@ pub fn main() -> ExitCode {
             Command::Audit(AuditCommand::Verify { database_url }) => {
                 audit_verify(&database_url).await
             }
+            Command::Report(args) => report(args).await,
         }
     });
     match result {
@@ -114,6 +159,27 @@ async fn audit_verify(database_url: &str) -> anyhow::Result<()> {
             verdict.head
         )
     }
+}
+
+async fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let written = crate::report::files::write_reports(ReportRequest {
+        unit: args.unit,
+        period: args.period,
+        kinds: args.format,
+        lang: match args.lang {
+            LangArg::Vi => Lang::Vi,
+            LangArg::En => Lang::En,
+        },
+        out: args.out,
+        subtree: args.subtree,
+        database_url: args.database_url,
+        clock: args.clock,
+    })
+    .await?;
+    for path in &written {
+        println!("{}", path.display());
+    }
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

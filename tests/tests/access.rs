@@ -150,6 +150,7 @@ enum Op {
     UnitKpiHistory,
     Review,
     ReviewChart,
+    Report,
     PeopleList,
     PersonGet,
     PersonView,
@@ -271,6 +272,7 @@ const SPECS: &[Spec] = &[
         Read,
         IO
     ),
+    spec!(Report, "GET", "/api/v1/units/{id}/report", Read, IO),
     spec!(PeopleList, "GET", "/api/v1/people", List, ANY),
     spec!(PersonGet, "GET", "/api/v1/people/{id}", Read, IO),
     spec!(PersonView, "GET", "/api/v1/people/{id}/view", Read, IO),
@@ -810,6 +812,7 @@ fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
             format!("/api/v1/units/{ward}/review/charts/overdue.svg"),
             None,
         ),
+        Report => ("GET", format!("/api/v1/units/{ward}/report"), None),
         PeopleList => ("GET", "/api/v1/people".into(), None),
         PersonGet => ("GET", format!("/api/v1/people/{}", pick("w1", "w3")), None),
         PersonView => (

@@ -1,12 +1,17 @@
-//! Review meeting mode: a unit's week against the week before (`report/review.rs`) as JSON,
-//! and its charts as SVG or PNG (`report/charts.rs`, drawn on a blocking thread). Thin: parse
-//! the query, pass the scope check, call the report, map its error.
+//! Review meeting mode: a unit's week, month or quarter against the one before
+//! (`report/review.rs`) as JSON, its charts as SVG or PNG (`report/charts.rs`), and the printable
+//! report as HTML, CSV or XLSX (`report/html.rs`, `report/export.rs`), drawn on a blocking
+//! thread. Thin: parse the query, pass the scope check, call the report, map its error.
 
 use super::error::ApiError;
 use crate::auth::{can_view, Principal, Target};
 use crate::ingest::ItemError;
-use crate::report::charts::{self, Lang};
+use crate::report::charts::{self, Chart, Lang};
+use crate::report::export;
+use crate::report::html::{self, Styles};
+use crate::report::period::{ReviewKind, ReviewPeriod};
 use crate::report::review::{self, Review};
+use crate::report::tables::Table;
 use crate::report::week::IsoWeek;
 use crate::report::ReportError;
 use crate::Node;
@@ -22,12 +27,14 @@ pub fn router() -> Router<Node> {
     Router::new()
         .route("/units/{id}/review", get(review_of_unit))
         .route("/units/{id}/review/charts/{file}", get(chart))
+        .route("/units/{id}/report", get(report_of_unit))
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
 pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/units/{id}/review", "get", "Review meeting: the unit's ISO week (?week=2026-W47, default the clock's week; Monday 00:00 Asia/Ho_Chi_Minh, up to the clock) against the week before: figures and scores at both ends, KPI series that turned red or recovered, key results against pace, the daily overdue trend, child units ranked, chart links. Past figures are rebuilt from task dates, KPI values and check-ins.", None, "Review"),
-    ("/api/v1/units/{id}/review/charts/{file}", "get", "A chart of the review as image/svg+xml or image/png (960x540): file is overdue, kpis, key_results or units with .svg or .png; ?week= as for the review, ?lang=vi|en (default vi) for the labels", None, "image"),
+    ("/api/v1/units/{id}/review", "get", "Review meeting: the unit's period (?period=2026-W47 | 2026-11 | 2026-Q4, or ?week=2026-W47; default the clock's week; Asia/Ho_Chi_Minh calendar, up to the clock) against the period before: figures and scores at both ends, KPI series that turned red or recovered, key results against pace, the daily overdue trend, child units ranked, the evaluation summary, chart links. Past figures are rebuilt from task dates, KPI values and check-ins.", None, "Review"),
+    ("/api/v1/units/{id}/review/charts/{file}", "get", "A chart of the review as image/svg+xml or image/png (960x540): file is overdue, kpis, key_results or units with .svg or .png; ?period= or ?week= as for the review, ?lang=vi|en (default vi) for the labels", None, "image"),
+    ("/api/v1/units/{id}/report", "get", "The printable review report: ?period= as for the review (default the clock's month), ?lang=vi|en (default vi), ?format=html (default: an A4 page with inline SVG charts, text/html) | csv (one table, ?table=summary|kpis|key_results|units|overdue|evaluation, default summary; UTF-8 with BOM, as an attachment) | xlsx (every table, a sheet each, as an attachment)", None, "json"),
 ];
 
 #[derive(OpenApi)]
@@ -44,34 +51,89 @@ pub const OPERATIONS: &[super::ops::Operation] = &[
     review::UnitLine,
     review::ChartLinks,
     review::ChartLink,
+    review::EvaluationSummary,
+    review::EvaluationLine,
+    crate::report::period::ReviewKind,
 )))]
 pub struct Schemas;
 
 #[derive(Debug, Deserialize)]
 struct ReviewQuery {
     week: Option<String>,
+    period: Option<String>,
     lang: Option<String>,
+    format: Option<String>,
+    table: Option<String>,
+}
+
+/// The period asked for, and the parameter that asked (errors name it).
+struct Asked {
+    period: Option<ReviewPeriod>,
+    field: &'static str,
 }
 
 impl ReviewQuery {
-    fn week(&self) -> Result<Option<IsoWeek>, ApiError> {
-        self.week
-            .as_deref()
-            .map(IsoWeek::parse)
-            .transpose()
-            .map_err(|e| ApiError::Malformed(ItemError::new("week", e)))
+    /// `?period=` (a week, month or quarter) or `?week=` (an ISO week); None: the default.
+    fn period(&self) -> Result<Asked, ApiError> {
+        let bad = |field: &'static str, e: String| ApiError::Malformed(ItemError::new(field, e));
+        match (&self.period, &self.week) {
+            (Some(_), Some(_)) => Err(bad("period", "give period or week, not both".to_string())),
+            (Some(p), None) => Ok(Asked {
+                period: Some(ReviewPeriod::parse(p).map_err(|e| bad("period", e))?),
+                field: "period",
+            }),
+            (None, Some(w)) => Ok(Asked {
+                period: Some(IsoWeek::parse(w).map_err(|e| bad("week", e))?.into()),
+                field: "week",
+            }),
+            (None, None) => Ok(Asked {
+                period: None,
+                field: "period",
+            }),
+        }
+    }
+
+    fn lang(&self) -> Result<Lang, ApiError> {
+        match self.lang.as_deref() {
+            None => Ok(Lang::default()),
+            Some(s) => Lang::parse(s).ok_or_else(|| {
+                ApiError::Malformed(ItemError::new("lang", format!("'{s}' is not vi or en")))
+            }),
+        }
+    }
+}
+
+/// A report error; a period that has not begun names the parameter that asked for it.
+fn report_error(e: ReportError, field: &'static str) -> ApiError {
+    match e {
+        ReportError::Period(m) => ApiError::Malformed(ItemError::new(field, m)),
+        ReportError::NoUnit(id) => ApiError::NotFound(format!("no unit '{id}'")),
+        ReportError::Store(e) => e.into(),
+        ReportError::Internal(m) => ApiError::Internal(anyhow::anyhow!(m)),
     }
 }
 
 impl From<ReportError> for ApiError {
     fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::Week(m) => ApiError::Malformed(ItemError::new("week", m)),
-            ReportError::NoUnit(id) => ApiError::NotFound(format!("no unit '{id}'")),
-            ReportError::Store(e) => e.into(),
-            ReportError::Internal(m) => ApiError::Internal(anyhow::anyhow!(m)),
-        }
+        report_error(e, "period")
     }
+}
+
+async fn review_for(node: &Node, id: &str, asked: &Asked) -> Result<Review, ApiError> {
+    // lead: evaluation summary wired in integration
+    review::review(&node.store, &node.rollup, id, asked.period, None)
+        .await
+        .map_err(|e| report_error(e, asked.field))
+}
+
+/// CPU work (drawing, writing a workbook) off the runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ReportError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("report rendering stopped: {e}")))?
+        .map_err(ApiError::from)
 }
 
 async fn review_of_unit(
@@ -81,10 +143,8 @@ async fn review_of_unit(
     Query(q): Query<ReviewQuery>,
 ) -> Result<Json<Review>, ApiError> {
     can_view(&who, &node.rollup, Target::Unit(&id))?;
-    let week = q.week()?;
-    Ok(Json(
-        review::review(&node.store, &node.rollup, &id, week).await?,
-    ))
+    let asked = q.period()?;
+    Ok(Json(review_for(&node, &id, &asked).await?))
 }
 
 async fn chart(
@@ -99,17 +159,10 @@ async fn chart(
             "no chart '{file}': use overdue, kpis, key_results or units with .svg or .png"
         ))
     })?;
-    let lang = match q.lang.as_deref() {
-        None => Lang::default(),
-        Some(s) => Lang::parse(s).ok_or_else(|| {
-            ApiError::Malformed(ItemError::new("lang", format!("'{s}' is not vi or en")))
-        })?,
-    };
-    let week = q.week()?;
-    let review = review::review(&node.store, &node.rollup, &id, week).await?;
-    let bytes = tokio::task::spawn_blocking(move || charts::render(&review, chart, format, lang))
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("chart rendering stopped: {e}")))??;
+    let lang = q.lang()?;
+    let asked = q.period()?;
+    let review = review_for(&node, &id, &asked).await?;
+    let bytes = blocking(move || charts::render(&review, chart, format, lang)).await?;
     Ok((
         [
             (header::CONTENT_TYPE, format.content_type()),
@@ -118,4 +171,92 @@ async fn chart(
         bytes,
     )
         .into_response())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReportFormat {
+    Html,
+    Csv,
+    Xlsx,
+}
+
+const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The printable report: an A4 HTML page (default), one table as CSV, or a workbook.
+async fn report_of_unit(
+    State(node): State<Node>,
+    who: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<ReviewQuery>,
+) -> Result<Response, ApiError> {
+    can_view(&who, &node.rollup, Target::Unit(&id))?;
+    let bad = |field: &'static str, e: String| ApiError::Malformed(ItemError::new(field, e));
+    let format = match q.format.as_deref() {
+        None | Some("html") => ReportFormat::Html,
+        Some("csv") => ReportFormat::Csv,
+        Some("xlsx") => ReportFormat::Xlsx,
+        Some(f) => return Err(bad("format", format!("'{f}' is not html, csv or xlsx"))),
+    };
+    let table = match q.table.as_deref() {
+        None => Table::Summary,
+        Some(t) => Table::parse(t).ok_or_else(|| {
+            bad(
+                "table",
+                format!("'{t}' is not summary, kpis, key_results, units, overdue or evaluation"),
+            )
+        })?,
+    };
+    let lang = q.lang()?;
+    let mut asked = q.period()?;
+    if asked.period.is_none() {
+        asked.period = Some(ReviewPeriod::containing(
+            ReviewKind::Month,
+            node.rollup.now(),
+        ));
+    }
+    let review = review_for(&node, &id, &asked).await?;
+    let stem = export::file_stem(&review);
+    let (content_type, disposition, body) = match format {
+        ReportFormat::Html => {
+            let page = blocking(move || {
+                let charts = Chart::ALL
+                    .into_iter()
+                    .map(|c| {
+                        let svg = charts::render(&review, c, charts::Format::Svg, lang)?;
+                        Ok((c, String::from_utf8_lossy(&svg).into_owned()))
+                    })
+                    .collect::<Result<Vec<_>, ReportError>>()?;
+                Ok(html::page(&review, &charts, lang, Styles::Linked))
+            })
+            .await?;
+            ("text/html; charset=utf-8", None, page.into_bytes())
+        }
+        ReportFormat::Csv => (
+            "text/csv; charset=utf-8",
+            Some(format!("{stem}_{}.csv", table.name())),
+            export::csv(&review, table, lang),
+        ),
+        ReportFormat::Xlsx => (
+            XLSX_TYPE,
+            Some(format!("{stem}.xlsx")),
+            blocking(move || export::xlsx(&review, lang)).await?,
+        ),
+    };
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response();
+    if let Some(name) = disposition {
+        // The stem keeps only ASCII letters, digits, '.', '-' and '_': a valid header value.
+        if let Ok(v) = format!("attachment; filename=\"{name}\"").parse() {
+            response
+                .headers_mut()
+                .insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    Ok(response)
 }

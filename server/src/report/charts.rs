@@ -1,6 +1,7 @@
 //! The review's charts, drawn with plotters from the `Review` itself (so a chart never says
-//! something the JSON does not): the overdue trend over both weeks, KPI series by status last
-//! week and this week, the key results furthest behind pace, and the child units' scores.
+//! something the JSON does not): the overdue trend over both periods, KPI series by status in
+//! the period before and this one, the key results furthest behind pace, and the child units'
+//! scores.
 //!
 //! The same drawing code feeds an SVG backend (text stays text, for the page) and a bitmap
 //! backend encoded to PNG (for download). Text in the bitmap is rasterised by `ab_glyph` from
@@ -8,6 +9,7 @@
 //! fonts installed still writes "Quá hạn" with its diacritics. Drawing is CPU work: callers run
 //! `render` on a blocking thread.
 
+use super::period::ReviewKind;
 use super::review::{Review, UnitLine};
 use super::ReportError;
 use image::ImageEncoder;
@@ -35,6 +37,19 @@ pub enum Chart {
     Units,
 }
 
+impl Chart {
+    pub const ALL: [Chart; 4] = [Chart::Overdue, Chart::Kpis, Chart::KeyResults, Chart::Units];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Chart::Overdue => "overdue",
+            Chart::Kpis => "kpis",
+            Chart::KeyResults => "key_results",
+            Chart::Units => "units",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Svg,
@@ -42,6 +57,13 @@ pub enum Format {
 }
 
 impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Svg => "svg",
+            Format::Png => "png",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Svg => "image/svg+xml",
@@ -83,6 +105,40 @@ impl Lang {
             _ => None,
         }
     }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+
+    /// "This week" / "this month" / "this quarter", capitalised.
+    pub fn this_period(self, kind: ReviewKind) -> &'static str {
+        let l = labels(self);
+        l.this[kind_index(kind)]
+    }
+
+    /// "Last week" / "last month" / "last quarter", capitalised.
+    pub fn last_period(self, kind: ReviewKind) -> &'static str {
+        let l = labels(self);
+        l.last[kind_index(kind)]
+    }
+}
+
+fn kind_index(kind: ReviewKind) -> usize {
+    match kind {
+        ReviewKind::Week => 0,
+        ReviewKind::Month => 1,
+        ReviewKind::Quarter => 2,
+    }
+}
+
+fn labels(lang: Lang) -> &'static Labels {
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    }
 }
 
 struct Labels {
@@ -90,8 +146,9 @@ struct Labels {
     kpis_title: &'static str,
     key_results_title: &'static str,
     units_title: &'static str,
-    this_week: &'static str,
-    last_week: &'static str,
+    /// This week, month, quarter.
+    this: [&'static str; 3],
+    last: [&'static str; 3],
     overdue: &'static str,
     series: &'static str,
     progress: &'static str,
@@ -107,8 +164,8 @@ const VI: Labels = Labels {
     kpis_title: "Chỉ số KPI theo trạng thái",
     key_results_title: "Kết quả then chốt chậm tiến độ nhất",
     units_title: "Điểm các đơn vị: cao nhất và thấp nhất",
-    this_week: "Tuần này",
-    last_week: "Tuần trước",
+    this: ["Tuần này", "Tháng này", "Quý này"],
+    last: ["Tuần trước", "Tháng trước", "Quý trước"],
     overdue: "Quá hạn",
     series: "Số chỉ số",
     progress: "Tiến độ",
@@ -124,8 +181,8 @@ const EN: Labels = Labels {
     kpis_title: "KPI series by status",
     key_results_title: "Key results furthest behind pace",
     units_title: "Unit scores: top and bottom",
-    this_week: "This week",
-    last_week: "Last week",
+    this: ["This week", "This month", "This quarter"],
+    last: ["Last week", "Last month", "Last quarter"],
     overdue: "Overdue",
     series: "Series",
     progress: "Progress",
@@ -164,10 +221,7 @@ pub fn render(
     lang: Lang,
 ) -> Result<Vec<u8>, ReportError> {
     font_ready()?;
-    let l = match lang {
-        Lang::Vi => &VI,
-        Lang::En => &EN,
-    };
+    let l = labels(lang);
     let failed = |e: String| ReportError::Internal(format!("drawing the chart failed: {e}"));
     match format {
         Format::Svg => {
@@ -222,7 +276,15 @@ fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
 }
 
 fn caption(title: &str, r: &Review) -> String {
-    format!("{title} · {} · {}", r.unit.name, r.week)
+    format!("{title} · {} · {}", r.unit.name, r.period)
+}
+
+fn this_label(l: &Labels, r: &Review) -> &'static str {
+    l.this[kind_index(r.kind)]
+}
+
+fn last_label(l: &Labels, r: &Review) -> &'static str {
+    l.last[kind_index(r.kind)]
 }
 
 /// At most `n` characters, an ellipsis marking the cut.
@@ -289,46 +351,61 @@ fn count_axes<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-/// Overdue work at each day's end over the 14 days: last week grey, this week red.
+/// Overdue work at each day's end over both periods: the period before grey, this one red.
+/// Two weeks get a weekday and a date under every day and the count over every point; longer
+/// periods a date every week or so.
 fn overdue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Labels) -> Drawn<DB> {
     let pts = &r.overdue_trend;
+    let n = pts.len().max(1);
+    let dense = n > 16;
     let top = pts.iter().map(|p| p.overdue).max().unwrap_or(0).max(4) as f64 * 1.2;
     let mut chart = count_axes(
         root,
         caption(l.overdue_title, r),
-        -0.5..13.5,
+        -0.5..(n as f64 - 0.5),
         top,
-        48,
+        if dense { 30 } else { 48 },
         l.overdue,
     )?;
-    // The Monday between the two weeks.
-    chart.draw_series(std::iter::once(PathElement::new(
-        vec![(6.5, 0.0), (6.5, top)],
-        LIGHT_C.stroke_width(2),
-    )))?;
-    let xy = |week: &str| {
+    // The first day of this period.
+    if let Some(first) = pts.iter().position(|p| p.period == "this") {
+        let x = first as f64 - 0.5;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x, 0.0), (x, top)],
+            LIGHT_C.stroke_width(2),
+        )))?;
+    }
+    let xy = |period: &str| {
         pts.iter()
             .enumerate()
-            .filter(move |(_, p)| p.week == week)
+            .filter(move |(_, p)| p.period == period)
             .map(|(i, p)| (i as f64, p.overdue as f64))
             .collect::<Vec<_>>()
     };
-    for (week, colour, label) in [("last", GREY_C, l.last_week), ("this", RED_C, l.this_week)] {
-        let points = xy(week);
+    let (width, dot) = if dense { (2, 2) } else { (3, 4) };
+    for (period, colour, label) in [
+        ("last", GREY_C, last_label(l, r)),
+        ("this", RED_C, this_label(l, r)),
+    ] {
+        let points = xy(period);
         chart
-            .draw_series(LineSeries::new(points.clone(), colour.stroke_width(3)).point_size(4))?
+            .draw_series(
+                LineSeries::new(points.clone(), colour.stroke_width(width)).point_size(dot),
+            )?
             .label(label)
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
             });
-        chart.draw_series(points.iter().map(|&(x, y)| {
-            EmptyElement::at((x, y))
-                + Text::new(
-                    format!("{y:.0}"),
-                    (0, -8),
-                    anchored(12, HPos::Center, VPos::Bottom),
-                )
-        }))?;
+        if !dense {
+            chart.draw_series(points.iter().map(|&(x, y)| {
+                EmptyElement::at((x, y))
+                    + Text::new(
+                        format!("{y:.0}"),
+                        (0, -8),
+                        anchored(12, HPos::Center, VPos::Bottom),
+                    )
+            }))?;
+        }
     }
     chart
         .configure_series_labels()
@@ -337,29 +414,40 @@ fn overdue<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &La
         .background_style(WHITE.mix(0.85))
         .border_style(LIGHT_C)
         .draw()?;
-    // Weekday and date under each day.
-    for (i, p) in pts.iter().enumerate() {
+    // Under the days: every day for two weeks, else about a dozen dates.
+    let every = if dense { n.div_ceil(12) } else { 1 };
+    for (i, p) in pts.iter().enumerate().filter(|(i, _)| i % every == 0) {
         let (x, y) = chart.backend_coord(&(i as f64, 0.0));
         let date = format!(
             "{}/{}",
             p.day.get(8..10).unwrap_or(""),
             p.day.get(5..7).unwrap_or("")
         );
-        root.draw(&Text::new(
-            l.weekdays[i % 7].to_string(),
-            (x, y + 8),
-            anchored(13, HPos::Center, VPos::Top),
-        ))?;
+        if !dense {
+            root.draw(&Text::new(
+                l.weekdays[weekday(&p.day)].to_string(),
+                (x, y + 8),
+                anchored(13, HPos::Center, VPos::Top),
+            ))?;
+        }
         root.draw(&Text::new(
             date,
-            (x, y + 26),
+            (x, y + if dense { 8 } else { 26 }),
             anchored(12, HPos::Center, VPos::Top).color(&GREY_C),
         ))?;
     }
     Ok(())
 }
 
-/// KPI series by status at the end of last week (pale) and this week (solid).
+/// Monday 0 to Sunday 6 of a `YYYY-MM-DD` date (0 for anything else).
+fn weekday(day: &str) -> usize {
+    use chrono::Datelike;
+    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+        .map(|d| d.weekday().num_days_from_monday() as usize)
+        .unwrap_or(0)
+}
+
+/// KPI series by status at the end of the period before (pale) and of this one (solid).
 fn kpis<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Labels) -> Drawn<DB> {
     let row = |k: &crate::rollup::view::KpiCounts| [k.green, k.yellow, k.red, k.no_data];
     let last = row(&r.figures.last.kpis);
@@ -368,8 +456,8 @@ fn kpis<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Label
     let colours = [GREEN_C, YELLOW_C, RED_C, GREY_C];
     let mut chart = count_axes(root, caption(l.kpis_title, r), -0.6..3.6, top, 40, l.series)?;
     for (week, values, pale, x0, x1) in [
-        (l.last_week, last, true, -0.38, -0.02),
-        (l.this_week, this, false, 0.02, 0.38),
+        (last_label(l, r), last, true, -0.38, -0.02),
+        (this_label(l, r), this, false, 0.02, 0.38),
     ] {
         let fill = move |c: RGBColor| {
             if pale {
@@ -568,7 +656,7 @@ fn key_results<DB: DrawingBackend>(
         value_label: |this, _| format!("{this:.0}%"),
         marker_label: Some(l.expected),
         this_week: l.progress,
-        last_week: l.last_week,
+        last_week: last_label(l, r),
     };
     rows(root, r, spec)
 }
@@ -613,8 +701,8 @@ fn units<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Labe
             format!("{this:.1} ({}{d:.1})", if d >= 0.0 { "+" } else { "" })
         },
         marker_label: None,
-        this_week: l.this_week,
-        last_week: l.last_week,
+        this_week: this_label(l, r),
+        last_week: last_label(l, r),
     };
     rows(root, r, spec)
 }

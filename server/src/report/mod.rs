@@ -1,20 +1,27 @@
-//! Review reports: a unit's week against the week before, rebuilt from what the store and the
-//! rollup hold, and the charts drawn for them with plotters.
+//! Review reports: a unit's week, month or quarter against the one before, rebuilt from what the
+//! store and the rollup hold, the charts drawn for them with plotters, and the exports.
 //!
-//! `week.rs` cuts the two weeks, `figures.rs` rebuilds a figure as of a past instant,
-//! `review.rs` reads the inputs and computes the review, `charts.rs` draws it (SVG and PNG).
+//! `period.rs` (with `week.rs`) cuts the two periods, `figures.rs` rebuilds a figure as of a
+//! past instant, `review.rs` reads the inputs and computes the review, `charts.rs` draws it (SVG
+//! and PNG), `tables.rs` lays it out as tables that `export.rs` writes as CSV and XLSX and
+//! `html.rs` as a printable page; `files.rs` writes them all for `ioc report`.
 
 pub mod charts;
+pub mod export;
 pub mod figures;
+pub mod files;
+pub mod html;
+pub mod period;
 pub mod review;
+pub mod tables;
 pub mod week;
 
 /// Why a review or one of its charts could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    /// The `week` asked for is not an ISO week, or has not begun.
+    /// The period asked for has not begun.
     #[error("{0}")]
-    Week(String),
+    Period(String),
     #[error("no unit '{0}'")]
     NoUnit(String),
     #[error(transparent)]

@@ -1,15 +1,15 @@
-//! The weekly review of a unit: its figures at the end of last week against this week's (up to
-//! the clock), the KPI series that turned red or recovered, key results against their pace, the
+//! The review of a unit over a week, a month or a quarter: its figures at the end of the period
+//! before against this period's (up to the clock), the KPI series that turned red or recovered, key results against their pace, the
 //! overdue trend day by day and its child units ranked by score. Read from the rollup (tasks,
 //! catalog) and the store (KPI values, check-ins, alert history), rebuilt as of each instant
 //! by `figures.rs`, scored by `rollup::score` so a review of the current week agrees with the
-//! live board.
+//! live board. The evaluation of officials is not computed here: the caller passes its summary.
 
 use super::figures::{
     key_result_at, key_result_progress, series_status_at, series_value_at, task_at, Checkin,
     TaskTally,
 };
-use super::week::{IsoWeek, ReviewWeeks};
+use super::period::{ReviewKind, ReviewPeriod, ReviewPeriods};
 use super::ReportError;
 use crate::domain::time::format_ts;
 use crate::domain::{Id, KeyResult, Kpi, KpiStatus, Objective, Observation, Unit};
@@ -31,32 +31,81 @@ pub const TOP_BOTTOM: usize = 5;
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Review {
     pub unit: UnitRef,
-    /// The reviewed ISO week, `2026-W47`.
+    /// What the review compares: weeks, months or quarters.
+    pub kind: ReviewKind,
+    /// The reviewed period: `2026-W47`, `2026-11` or `2026-Q4`.
+    pub period: String,
+    /// The period of the same kind before it.
+    pub previous_period: String,
+    /// The period's start to min(its end, the clock).
+    pub this_period: Span,
+    /// The whole period before.
+    pub last_period: Span,
+    /// Same as `period` (kept for clients of the weekly review).
     pub week: String,
+    /// Same as `previous_period`.
     pub previous_week: String,
-    /// Monday 00:00 to min(next Monday 00:00, the clock).
+    /// Same as `this_period`.
     pub this_week: Span,
+    /// Same as `last_period`.
     pub last_week: Span,
     /// The server's clock when the review was read.
     pub as_of: String,
     pub figures: FiguresPair,
-    /// KPI series of the subtree red at `this_week.to` that were not at `last_week.to`.
+    /// KPI series of the subtree red at `this_period.to` that were not at `last_period.to`.
+    /// (Below, "last week" and "this week" in field names mean the two periods compared.)
     pub turned_red: Vec<SeriesChange>,
     /// KPI series red at `last_week.to` and green or yellow at `this_week.to`.
     pub recovered: Vec<SeriesChange>,
-    /// Key results of the subtree's objectives whose period overlaps the two weeks, worst pace
+    /// Key results of the subtree's objectives whose period overlaps the two periods, worst pace
     /// gap first, at most 50.
     pub key_results: Vec<KeyResultLine>,
     pub key_results_total: usize,
-    /// One point per day of both weeks up to today, read at the day's end (today: the clock).
+    /// One point per day of both periods up to today, read at the day's end (today: the clock).
     pub overdue_trend: Vec<TrendPoint>,
-    /// Child units by score this week, best first (units without a score last).
+    /// Child units by score this period, best first (units without a score last).
     pub units: Vec<UnitLine>,
     /// Up to 5 best of `units`.
     pub top: Vec<UnitLine>,
     /// Up to 5 worst of `units`, worst first, none of them in `top`.
     pub bottom: Vec<UnitLine>,
     pub charts: ChartLinks,
+    /// The evaluation of the subtree's officials for the period; null when none was made.
+    pub evaluation: Option<EvaluationSummary>,
+}
+
+/// How the officials of the subtree were classified for the period.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct EvaluationSummary {
+    /// The evaluation period's label.
+    pub period: String,
+    pub people: usize,
+    pub evaluated: usize,
+    pub excellent: usize,
+    pub good: usize,
+    pub complete: usize,
+    pub not_complete: usize,
+    pub not_evaluated: usize,
+    /// How many may be classed excellent under the quota.
+    pub excellent_cap: usize,
+    /// Excellent classifications beyond the cap.
+    pub above_cap: usize,
+    pub mean_total: Option<f64>,
+    /// The lowest totals, lowest first.
+    pub lowest: Vec<EvaluationLine>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct EvaluationLine {
+    /// The person's id.
+    pub person: String,
+    pub name: String,
+    /// The person's unit (its name).
+    pub unit: String,
+    pub position: String,
+    pub total: Option<f64>,
+    /// `excellent`, `good`, `complete`, `not_complete` or `not_evaluated`.
+    pub class: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -144,7 +193,9 @@ pub struct KeyResultLine {
 pub struct TrendPoint {
     /// The date in Vietnam, `2026-11-09`.
     pub day: String,
-    /// `last` or `this`.
+    /// `last` or `this`: which of the two periods the day belongs to.
+    pub period: &'static str,
+    /// Same as `period`.
     pub week: &'static str,
     pub overdue: i64,
     pub open: i64,
@@ -179,7 +230,7 @@ pub struct ChartLink {
 
 /// Everything a review is computed from, read first so that the computation is a function.
 pub struct Inputs {
-    pub weeks: ReviewWeeks,
+    pub periods: ReviewPeriods,
     /// The subtree, the reviewed unit first, each unit before its children.
     pub units: Vec<Unit>,
     pub tasks: Vec<TaskDates>,
@@ -187,8 +238,9 @@ pub struct Inputs {
     pub observations: Vec<Observation>,
     pub key_results: Vec<(KeyResult, Objective)>,
     pub checkins: HashMap<Id, Vec<Checkin>>,
-    /// Alert history of the subtree over both weeks.
+    /// Alert history of the subtree over both periods.
     pub alerts: Vec<AlertHistoryRow>,
+    pub evaluation: Option<EvaluationSummary>,
 }
 
 /// The fields of a logged `kr_checkin` event the review reads (its time is the record's).
@@ -198,16 +250,17 @@ struct CheckinBody {
     confidence: Option<u8>,
 }
 
-/// Reads the review's inputs for `unit` and `week` (None: the week of the clock), then
-/// computes it off the async runtime (a city's review walks every task).
+/// Reads the review's inputs for `unit` and `period` (None: the week of the clock), then
+/// computes it off the async runtime (a city's review walks every task for every day).
 pub async fn review(
     store: &Arc<dyn Store>,
     rollup: &Arc<Rollup>,
     unit: &str,
-    week: Option<IsoWeek>,
+    period: Option<ReviewPeriod>,
+    evaluation: Option<EvaluationSummary>,
 ) -> Result<Review, ReportError> {
     let now = rollup.now();
-    let weeks = ReviewWeeks::new(week, now).map_err(ReportError::Week)?;
+    let weeks = ReviewPeriods::new(period, now).map_err(ReportError::Period)?;
     let units = rollup.subtree_units(unit);
     let Some(root) = units.first() else {
         return Err(ReportError::NoUnit(unit.to_string()));
@@ -243,7 +296,7 @@ pub async fn review(
     let observations = store.observations_of(&unit_filter).await?;
     // To the week's end rather than the clock: what fired at the clock's very instant counts.
     let alerts = store
-        .alert_history_between(&unit_filter, weeks.last.from, weeks.week.end())
+        .alert_history_between(&unit_filter, weeks.last.from, weeks.period.end())
         .await?;
     let mut checkins: HashMap<Id, Vec<Checkin>> = HashMap::new();
     if !kr_ids.is_empty() {
@@ -268,7 +321,7 @@ pub async fn review(
     tokio::task::spawn_blocking(move || {
         let tasks = rollup.task_dates_of(&in_subtree);
         build(Inputs {
-            weeks,
+            periods: weeks,
             units,
             tasks,
             kpis,
@@ -276,6 +329,7 @@ pub async fn review(
             key_results,
             checkins,
             alerts,
+            evaluation,
         })
     })
     .await
@@ -304,7 +358,7 @@ const THIS: usize = 1;
 
 /// Computes the review from its inputs. Pure: the same inputs give the same review.
 pub fn build(i: Inputs) -> Review {
-    let w = &i.weeks;
+    let w = &i.periods;
     let ends = [w.last.to, w.this.to];
     let root = &i.units[0];
     let refs: HashMap<&Id, UnitRef> = i.units.iter().map(|u| (&u.id, UnitRef::from(u))).collect();
@@ -447,7 +501,7 @@ pub fn build(i: Inputs) -> Review {
     let key_results_total = krs.len();
     krs.truncate(KEY_RESULTS_LISTED);
 
-    // Alerts fired in each week.
+    // Alerts fired in each period.
     let mut alerts = [AlertCounts::default(); 2];
     for a in &i.alerts {
         let e = if a.at >= w.this.from { THIS } else { LAST };
@@ -511,18 +565,25 @@ pub fn build(i: Inputs) -> Review {
         .map(|l| (*l).clone())
         .collect();
 
+    let this_span = Span {
+        from: format_ts(w.this.from),
+        to: format_ts(w.this.to),
+    };
+    let last_span = Span {
+        from: format_ts(w.last.from),
+        to: format_ts(w.last.to),
+    };
     Review {
         unit: UnitRef::from(root),
-        week: w.week.to_string(),
+        kind: w.period.kind(),
+        period: w.period.to_string(),
+        previous_period: w.previous.to_string(),
+        this_period: this_span.clone(),
+        last_period: last_span.clone(),
+        week: w.period.to_string(),
         previous_week: w.previous.to_string(),
-        this_week: Span {
-            from: format_ts(w.this.from),
-            to: format_ts(w.this.to),
-        },
-        last_week: Span {
-            from: format_ts(w.last.from),
-            to: format_ts(w.last.to),
-        },
+        this_week: this_span,
+        last_week: last_span,
         as_of: format_ts(w.now),
         figures: FiguresPair {
             this: figures(THIS),
@@ -537,7 +598,8 @@ pub fn build(i: Inputs) -> Review {
             .zip(&trend)
             .map(|(d, t)| TrendPoint {
                 day: d.day.clone(),
-                week: if d.this_week { "this" } else { "last" },
+                period: if d.this_period { "this" } else { "last" },
+                week: if d.this_period { "this" } else { "last" },
                 overdue: t.overdue,
                 open: t.open,
             })
@@ -545,7 +607,8 @@ pub fn build(i: Inputs) -> Review {
         units: lines,
         top: top_lines,
         bottom: bottom_lines,
-        charts: chart_links(&root.id, w.week),
+        charts: chart_links(&root.id, w.period),
+        evaluation: i.evaluation.clone(),
     }
 }
 
@@ -557,15 +620,20 @@ fn point(o: &Observation, status: KpiStatus) -> SeriesPoint {
     }
 }
 
-fn chart_links(unit: &str, week: IsoWeek) -> ChartLinks {
+fn chart_links(unit: &str, period: ReviewPeriod) -> ChartLinks {
+    // A week keeps the `week` parameter the weekly review has always linked with.
+    let param = match period.kind() {
+        ReviewKind::Week => "week",
+        _ => "period",
+    };
     let link = |name: &str| {
         let base = format!(
             "/api/v1/units/{}/review/charts/{name}",
             percent_encode(unit)
         );
         ChartLink {
-            svg: format!("{base}.svg?week={week}"),
-            png: format!("{base}.png?week={week}"),
+            svg: format!("{base}.svg?{param}={period}"),
+            png: format!("{base}.png?{param}={period}"),
         }
     };
     ChartLinks {
@@ -577,7 +645,7 @@ fn chart_links(unit: &str, week: IsoWeek) -> ChartLinks {
 }
 
 /// Unit ids are data-dictionary codes (`hn.p-hoankiem`); anything else is escaped for a path.
-fn percent_encode(s: &str) -> String {
+pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {

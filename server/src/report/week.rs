@@ -1,6 +1,5 @@
-//! The weeks a review compares: an ISO week (`2026-W47`) runs from Monday 00:00 to the next
-//! Monday 00:00 in Vietnam's time (UTC+7 all year, no DST), and "this week" stops at the server's
-//! clock when the week is still running, so a Wednesday review shows Monday to now.
+//! ISO weeks (`2026-W47`: Monday 00:00 to the next Monday 00:00 in Vietnam's time, UTC+7 all
+//! year, no DST), calendar dates and the windows and days a review reads its figures over.
 
 use crate::domain::time::vn;
 use crate::domain::Ts;
@@ -108,62 +107,8 @@ pub struct Window {
 pub struct DayPoint {
     pub day: String,
     pub at: Ts,
-    /// Whether the day belongs to the reviewed week (else to the week before).
-    pub this_week: bool,
-}
-
-/// The two weeks of a review, cut at the clock.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewWeeks {
-    pub week: IsoWeek,
-    pub previous: IsoWeek,
-    /// The reviewed week up to min(its end, now).
-    pub this: Window,
-    /// The whole week before.
-    pub last: Window,
-    pub now: Ts,
-}
-
-impl ReviewWeeks {
-    /// The weeks for `week` (None: the week holding `now`). A week that has not begun at `now`
-    /// has nothing to review and is refused.
-    pub fn new(week: Option<IsoWeek>, now: Ts) -> Result<ReviewWeeks, String> {
-        let week = week.unwrap_or_else(|| IsoWeek::containing(now));
-        if week.start() > now {
-            return Err(format!(
-                "{week} has not begun yet: the server's clock is in {}",
-                IsoWeek::containing(now)
-            ));
-        }
-        let previous = week.previous();
-        Ok(ReviewWeeks {
-            week,
-            previous,
-            this: Window {
-                from: week.start(),
-                to: week.end().min(now),
-            },
-            last: Window {
-                from: previous.start(),
-                to: previous.end(),
-            },
-            now,
-        })
-    }
-
-    /// The days of both weeks that have begun by `now`, oldest first, each read at its end (or
-    /// at `now` for today).
-    pub fn days(&self) -> Vec<DayPoint> {
-        (0..14)
-            .map(|i| self.last.from + i * DAY)
-            .take_while(|&start| start < self.now)
-            .map(|start| DayPoint {
-                day: date_label(start),
-                at: (start + DAY).min(self.now),
-                this_week: start >= self.this.from,
-            })
-            .collect()
-    }
+    /// Whether the day belongs to the reviewed period (else to the period before).
+    pub this_period: bool,
 }
 
 #[cfg(test)]
@@ -250,31 +195,5 @@ mod tests {
             "2026-W48"
         );
         assert_eq!(IsoWeek::parse("2026-W48").unwrap().start(), monday);
-    }
-
-    #[test]
-    fn this_week_stops_at_the_clock_and_days_stop_at_today() {
-        let now = ts("2026-11-18T10:00:00+07:00"); // Wednesday of W47
-        let r = ReviewWeeks::new(None, now).unwrap();
-        assert_eq!(r.week.to_string(), "2026-W47");
-        assert_eq!(r.this.to, now);
-        assert_eq!(format_ts(r.last.from), "2026-11-09T00:00:00.000+07:00");
-        assert_eq!(r.last.to, r.this.from);
-        let days = r.days();
-        assert_eq!(
-            days.len(),
-            10,
-            "7 days of last week and Monday to Wednesday"
-        );
-        assert_eq!(days[0].day, "2026-11-09");
-        assert!(!days[6].this_week && days[7].this_week);
-        assert_eq!(days[9].day, "2026-11-18");
-        assert_eq!(days[9].at, now);
-        assert_eq!(days[8].at, ts("2026-11-18"));
-        // A past week is whole; a future one is refused.
-        let past = ReviewWeeks::new(Some(IsoWeek::parse("2026-W45").unwrap()), now).unwrap();
-        assert_eq!(past.this.to, ts("2026-11-09"));
-        assert_eq!(past.days().len(), 14);
-        assert!(ReviewWeeks::new(Some(IsoWeek::parse("2026-W48").unwrap()), now).is_err());
     }
 }
