@@ -73,6 +73,9 @@ struct ReportArgs {
     /// the clock stored in the database, as a server with a manual clock would be.
     #[arg(long, value_enum, default_value = "system")]
     clock: crate::clock::ClockMode,
+    /// The server's TOML config file, for its `[evaluation]` table (default: Decree 335's model).
+    #[arg(long, env = "IOC_CONFIG")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -162,7 +165,12 @@ async fn audit_verify(database_url: &str) -> anyhow::Result<()> {
 }
 
 async fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let evaluation = match &args.config {
+        None => crate::evaluation::EvaluationConfig::default(),
+        Some(path) => crate::config::evaluation_table(path)?,
+    };
     let written = crate::report::files::write_reports(ReportRequest {
+        evaluation,
         unit: args.unit,
         period: args.period,
         kinds: args.format,
@@ -194,6 +202,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .await?;
     node.dashboard = std::sync::Arc::new(settings.dashboard.clone());
+    node.evaluation = std::sync::Arc::new(settings.evaluation.clone());
     tasks.add_background(spawn_reload_on_sighup(
         node.clone(),
         tasks.shutdown_signal(),
@@ -221,8 +230,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             2026,
         )
         .await?;
+        let criteria = crate::demo::seed_evaluations(
+            &node.writer,
+            &node.rollup,
+            node.store.as_ref(),
+            &node.evaluation,
+            node.rollup.now().max(now_ms()),
+            2026,
+        )
+        .await?;
         tracing::info!(
             ?report,
+            criteria,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "demo city ready"
         );

@@ -257,6 +257,20 @@ impl LiveArgs {
     }
 }
 
+/// The `[evaluation]` table of a server config file (the defaults when it has none), checked.
+pub fn evaluation_table(
+    path: &std::path::Path,
+) -> anyhow::Result<crate::evaluation::EvaluationConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("--config: cannot read {}: {e}", path.display()))?;
+    let file: FileConfig =
+        toml::from_str(&text).map_err(|e| anyhow::anyhow!("--config {}: {e}", path.display()))?;
+    let cfg = file.evaluation.unwrap_or_default();
+    cfg.validate()
+        .map_err(|e| anyhow::anyhow!("--config {}: {e}", path.display()))?;
+    Ok(cfg)
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileConfig {
@@ -272,6 +286,7 @@ struct FileConfig {
     live: Option<LiveArgs>,
     dashboard: Option<DashboardArgs>,
     auth: Option<AuthArgs>,
+    evaluation: Option<crate::evaluation::EvaluationConfig>,
 }
 
 /// A value that must not reach logs: `Debug` and `Display` show it redacted.
@@ -308,6 +323,8 @@ pub struct Settings {
     pub limits: Limits,
     pub rules: Vec<PathBuf>,
     pub dashboard: DashboardConfig,
+    /// The `[evaluation]` table: the evaluation model of officials.
+    pub evaluation: crate::evaluation::EvaluationConfig,
 }
 
 impl Settings {
@@ -329,6 +346,10 @@ impl Settings {
         if max_body_bytes < 1024 {
             anyhow::bail!("max_body_bytes must be at least 1024");
         }
+        let evaluation = file.evaluation.unwrap_or_default();
+        evaluation
+            .validate()
+            .map_err(|e| anyhow::anyhow!("config file: {e}"))?;
         Ok(Settings {
             bind: args
                 .bind
@@ -365,6 +386,7 @@ impl Settings {
             dashboard: args
                 .dashboard
                 .resolve(&file.dashboard.unwrap_or_default())?,
+            evaluation,
         })
     }
 }

@@ -48,6 +48,8 @@ pub struct Node {
     pub dashboard: Arc<http::web::DashboardConfig>,
     /// Accounts, sessions, API tokens and the throttles.
     pub auth: auth::Auth,
+    /// The evaluation model of officials (the `[evaluation]` table; Decree 335 by default).
+    pub evaluation: Arc<evaluation::EvaluationConfig>,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -197,6 +199,7 @@ async fn open_node(
             live,
             dashboard: Arc::default(),
             auth,
+            evaluation: Arc::default(),
         },
         node_tasks,
     ))

@@ -128,6 +128,8 @@ enum Kind {
     Session,
     /// KPI targets: a leader over the level above the unit (p-1 grants never reach it).
     TargetSet,
+    /// A person's general-criteria scores: a leader over the person's unit.
+    Criteria,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +214,12 @@ enum Op {
     CheckIns,
     TargetsGet,
     TargetsPut,
+    EvalConfig,
+    EvalPerson,
+    EvalCriteria,
+    EvalAnnual,
+    EvalUnit,
+    EvalRankings,
 }
 
 struct Spec {
@@ -343,8 +351,20 @@ const SPECS: &[Spec] = &[
     spec!(AuditVerify, "GET", "/api/v1/audit/verify", GlobalAdmin, ANY),
     spec!(PeriodsList, "GET", "/api/v1/periods", List, ANY),
     spec!(PeriodGet, "GET", "/api/v1/periods/{label}", List, ANY),
-    spec!(PeriodPut, "PUT", "/api/v1/periods/{label}", GlobalAdmin, ANY),
-    spec!(ObjectiveTree, "GET", "/api/v1/objectives/{id}/tree", Read, IO),
+    spec!(
+        PeriodPut,
+        "PUT",
+        "/api/v1/periods/{label}",
+        GlobalAdmin,
+        ANY
+    ),
+    spec!(
+        ObjectiveTree,
+        "GET",
+        "/api/v1/objectives/{id}/tree",
+        Read,
+        IO
+    ),
     spec!(
         CheckIns,
         "GET",
@@ -353,7 +373,43 @@ const SPECS: &[Spec] = &[
         IO
     ),
     spec!(TargetsGet, "GET", "/api/v1/kpis/{id}/targets", List, ANY),
-    spec!(TargetsPut, "PUT", "/api/v1/kpis/{id}/targets", TargetSet, IO),
+    spec!(
+        TargetsPut,
+        "PUT",
+        "/api/v1/kpis/{id}/targets",
+        TargetSet,
+        IO
+    ),
+    spec!(EvalConfig, "GET", "/api/v1/evaluations/config", List, ANY),
+    spec!(
+        EvalPerson,
+        "GET",
+        "/api/v1/evaluations/people/{id}",
+        Read,
+        IO
+    ),
+    spec!(
+        EvalCriteria,
+        "PUT",
+        "/api/v1/evaluations/people/{id}/criteria",
+        Criteria,
+        IO
+    ),
+    spec!(
+        EvalAnnual,
+        "GET",
+        "/api/v1/evaluations/people/{id}/annual",
+        Read,
+        IO
+    ),
+    spec!(EvalUnit, "GET", "/api/v1/evaluations/units/{id}", Read, IO),
+    spec!(
+        EvalRankings,
+        "GET",
+        "/api/v1/evaluations/units/{id}/rankings",
+        Read,
+        IO
+    ),
     spec!(AccountsGet, "GET", "/api/v1/accounts", AccountsList, ANY),
     spec!(
         AccountGet,
@@ -470,6 +526,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::Rating => allow(role(Role::DataEntry) && scope),
         Kind::AlertAction => allow(role(Role::Leader) && scope),
         Kind::TargetSet => allow(who == Who::Role(Role::Leader, true)),
+        Kind::Criteria => allow(role(Role::Leader) && scope),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok
@@ -1067,6 +1124,36 @@ fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
             "PUT",
             "/api/v1/kpis/TTHC/targets".into(),
             Some(json!([{"unit": ward, "period": "2026", "target": 95}])),
+        ),
+        EvalConfig => ("GET", "/api/v1/evaluations/config".into(), None),
+        EvalPerson => (
+            "GET",
+            format!(
+                "/api/v1/evaluations/people/{}?period=2026-11",
+                pick("w2", "w3")
+            ),
+            None,
+        ),
+        EvalCriteria => (
+            "PUT",
+            format!(
+                "/api/v1/evaluations/people/{}/criteria?period=2026-11",
+                pick("w2", "w4")
+            ),
+            Some(
+                json!({"scores": {"politics": 6, "ethics": 6, "work_style": 5, "discipline": 5, "learning": 5}}),
+            ),
+        ),
+        EvalAnnual => (
+            "GET",
+            format!("/api/v1/evaluations/people/{}/annual", pick("w2", "w3")),
+            None,
+        ),
+        EvalUnit => ("GET", format!("/api/v1/evaluations/units/{ward}"), None),
+        EvalRankings => (
+            "GET",
+            format!("/api/v1/evaluations/units/{ward}/rankings?by=position"),
+            None,
         ),
         SessionGet => ("GET", "/api/v1/session".into(), None),
         SessionDelete => ("DELETE", "/api/v1/session".into(), None),

@@ -44,12 +44,24 @@ fn aggregate<'a>(board: &'a Value, code: &str) -> &'a Value {
 async fn setup(app: &TestApp) {
     app.load_fixture().await;
     for k in [
-        kpi("HS-TONG", "Tổng số hồ sơ tiếp nhận", json!({"rollup": {"rule": "sum"}})),
-        kpi("HS-DUNGHAN", "Số hồ sơ giải quyết đúng hạn", json!({"rollup": {"rule": "sum"}})),
-        kpi("TL-DUNGHAN", "Tỷ lệ hồ sơ đúng hạn", json!({
+        kpi(
+            "HS-TONG",
+            "Tổng số hồ sơ tiếp nhận",
+            json!({"rollup": {"rule": "sum"}}),
+        ),
+        kpi(
+            "HS-DUNGHAN",
+            "Số hồ sơ giải quyết đúng hạn",
+            json!({"rollup": {"rule": "sum"}}),
+        ),
+        kpi(
+            "TL-DUNGHAN",
+            "Tỷ lệ hồ sơ đúng hạn",
+            json!({
             "unit_of_measure": "%", "expression": "{HS-DUNGHAN} / {HS-TONG} * 100",
             "thresholds": {"direction": "higher_is_better", "green": 95, "red": 85},
-            "rollup": {"rule": "weighted_mean", "weight": "HS-TONG"}})),
+            "rollup": {"rule": "weighted_mean", "weight": "HS-TONG"}}),
+        ),
     ] {
         let (status, body) = app.post("/api/v1/kpis", &k).await;
         assert_eq!(status, 201, "{body}");
@@ -73,7 +85,10 @@ async fn a_computed_kpi_follows_its_inputs_and_gives_no_data_on_division_by_zero
     assert_eq!(computed["status"], "yellow");
     assert_eq!(computed["expression"], "{HS-DUNGHAN} / {HS-TONG} * 100");
     assert!(computed["no_data"].is_null(), "{computed}");
-    assert!(computed["source"].as_str().unwrap().starts_with("formula"), "{computed}");
+    assert!(
+        computed["source"].as_str().unwrap().starts_with("formula"),
+        "{computed}"
+    );
 
     // The city's board rolls the wards up: sums for the counts, the rate weighted by the
     // number of dossiers: (90 x 50 + 100 x 150) / 200 = 97.5.
@@ -94,8 +109,14 @@ async fn a_computed_kpi_follows_its_inputs_and_gives_no_data_on_division_by_zero
     .await;
     let p1 = app.get_ok("/api/v1/units/p-1/kpis").await;
     let computed = line(&p1, "TL-DUNGHAN");
-    assert_eq!(computed["period"], "2026-11", "no December value was made up: {computed}");
-    assert_eq!(computed["no_data"]["kind"], "division_by_zero", "{computed}");
+    assert_eq!(
+        computed["period"], "2026-11",
+        "no December value was made up: {computed}"
+    );
+    assert_eq!(
+        computed["no_data"]["kind"], "division_by_zero",
+        "{computed}"
+    );
     // A missing input is named the same way.
     app.ingest(json!([
         {"type": "kpi_observation", "id": "j1", "at": "2027-01-02T09:00:00+07:00", "kpi": "HS-TONG", "unit": "p-2", "period": "2027-01", "value": 10},
@@ -111,7 +132,13 @@ async fn a_computed_kpi_follows_its_inputs_and_gives_no_data_on_division_by_zero
         .post_events(&json!([value("x1", "TL-DUNGHAN", "p-1", 99.0)]))
         .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("computed"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("computed"),
+        "{body}"
+    );
 
     // The computed values are stored and survive a restart.
     let app = app.restart().await;
@@ -127,18 +154,38 @@ async fn formulas_that_refer_to_themselves_or_to_nothing_are_refused() {
         let app = &app;
         async move {
             let code = k["code"].as_str().unwrap().to_string();
-            app.send(Method::PUT, &format!("/api/v1/kpis/{code}"), &k).await
+            app.send(Method::PUT, &format!("/api/v1/kpis/{code}"), &k)
+                .await
         }
     };
     // Directly.
-    let (status, body) = put(kpi("SELF", "Tự tham chiếu", json!({"expression": "{SELF} + 1"}))).await;
+    let (status, body) = put(kpi(
+        "SELF",
+        "Tự tham chiếu",
+        json!({"expression": "{SELF} + 1"}),
+    ))
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "expression");
-    assert!(body["error"]["message"].as_str().unwrap().contains("refers to itself"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("refers to itself"),
+        "{body}"
+    );
     // Through another KPI: HS-TONG computed from TL-DUNGHAN, which uses HS-TONG.
-    let (status, body) = put(kpi("HS-TONG", "Tổng", json!({"expression": "{TL-DUNGHAN} * 2"}))).await;
+    let (status, body) = put(kpi(
+        "HS-TONG",
+        "Tổng",
+        json!({"expression": "{TL-DUNGHAN} * 2"}),
+    ))
+    .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("cycle"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("cycle"),
+        "{body}"
+    );
     // An unknown input, a syntax error, a bare name, a KPI of another frequency.
     for (expression, word) in [
         ("{KHONG-CO} / 2", "unknown KPI"),
@@ -149,9 +196,17 @@ async fn formulas_that_refer_to_themselves_or_to_nothing_are_refused() {
         let (status, body) = put(kpi("BAD", "Sai", json!({"expression": expression}))).await;
         assert_eq!(status, 422, "{expression}: {body}");
         assert_eq!(body["error"]["field"], "expression", "{expression}: {body}");
-        assert!(body["error"]["message"].as_str().unwrap().contains(word), "{expression}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(word),
+            "{expression}: {body}"
+        );
     }
-    let (status, body) = put(kpi("W", "Trọng số", json!({"rollup": {"rule": "weighted_mean", "weight": "KHONG-CO"}}))).await;
+    let (status, body) = put(kpi(
+        "W",
+        "Trọng số",
+        json!({"rollup": {"rule": "weighted_mean", "weight": "KHONG-CO"}}),
+    ))
+    .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "rollup.weight");
     // Nothing was kept: HS-TONG is still entered, SELF and BAD do not exist.
@@ -166,10 +221,15 @@ async fn targets_show_on_the_boards_with_attainment() {
     setup(&app).await;
     let city_leader = app.account("cl", None, &[("leader", "hn")]).await;
     let (status, body) = app
-        .send_as(Some(&city_leader), Method::PUT, "/api/v1/kpis/TL-DUNGHAN/targets", Some(&json!([
-            {"unit": "p-1", "period": "2026", "target": 96},
-            {"unit": "hn", "period": "2026-11", "target": 98}
-        ])))
+        .send_as(
+            Some(&city_leader),
+            Method::PUT,
+            "/api/v1/kpis/TL-DUNGHAN/targets",
+            Some(&json!([
+                {"unit": "p-1", "period": "2026", "target": 96},
+                {"unit": "hn", "period": "2026-11", "target": 98}
+            ])),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     app.ingest(json!([
@@ -180,7 +240,10 @@ async fn targets_show_on_the_boards_with_attainment() {
     let p1 = app.get_ok("/api/v1/units/p-1/kpis").await;
     let l = line(&p1, "TL-DUNGHAN");
     // 48 / 50 = 96 %, against the year's target of 96: 100 %.
-    assert_eq!(l["target"], 96.0, "the year's target holds for its months: {l}");
+    assert_eq!(
+        l["target"], 96.0,
+        "the year's target holds for its months: {l}"
+    );
     assert_eq!(l["attainment"], 100.0, "{l}");
     let city = app.get_ok("/api/v1/units/hn/kpis").await;
     let a = aggregate(&city, "TL-DUNGHAN");

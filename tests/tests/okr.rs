@@ -14,8 +14,13 @@ async fn put_period(app: &TestApp, as_: Option<&str>, label: &str, state: &str) 
     let body = json!({ "state": state });
     match as_ {
         Some(t) => {
-            app.send_as(Some(t), Method::PUT, &format!("/api/v1/periods/{label}"), Some(&body))
-                .await
+            app.send_as(
+                Some(t),
+                Method::PUT,
+                &format!("/api/v1/periods/{label}"),
+                Some(&body),
+            )
+            .await
         }
         None => {
             app.send(Method::PUT, &format!("/api/v1/periods/{label}"), &body)
@@ -51,17 +56,45 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
 
     // Planning: key results are set, not checked in.
     let (status, body) = app
-        .send_as(Some(&ward_leader), Method::POST, "/api/v1/events", Some(&json!([checkin("c0", "kr-3", 85.0, "2026-11-02T09:00:00+07:00", "sớm")])))
+        .send_as(
+            Some(&ward_leader),
+            Method::POST,
+            "/api/v1/events",
+            Some(&json!([checkin(
+                "c0",
+                "kr-3",
+                85.0,
+                "2026-11-02T09:00:00+07:00",
+                "sớm"
+            )])),
+        )
         .await;
     assert_eq!(status, 422, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("being planned"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("being planned"),
+        "{body}"
+    );
     // Planning cannot jump to closed.
     let (status, body) = put_period(&app, None, "2026-Q4", "closed").await;
     assert_eq!(status, 409, "{body}");
     assert_eq!(put_period(&app, None, "2026-Q4", "active").await.0, 200);
 
     let (status, body) = app
-        .send_as(Some(&ward_leader), Method::POST, "/api/v1/events", Some(&json!([checkin("c1", "kr-3", 85.0, "2026-11-02T09:00:00+07:00", "Đã rà soát hồ sơ tồn")])))
+        .send_as(
+            Some(&ward_leader),
+            Method::POST,
+            "/api/v1/events",
+            Some(&json!([checkin(
+                "c1",
+                "kr-3",
+                85.0,
+                "2026-11-02T09:00:00+07:00",
+                "Đã rà soát hồ sơ tồn"
+            )])),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
 
@@ -71,14 +104,36 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "closed");
     let (status, body) = app
-        .send_as(Some(&ward_leader), Method::POST, "/api/v1/events", Some(&json!([checkin("c2", "kr-3", 99.0, "2026-11-02T10:00:00+07:00", "muộn")])))
+        .send_as(
+            Some(&ward_leader),
+            Method::POST,
+            "/api/v1/events",
+            Some(&json!([checkin(
+                "c2",
+                "kr-3",
+                99.0,
+                "2026-11-02T10:00:00+07:00",
+                "muộn"
+            )])),
+        )
         .await;
     assert_eq!(status, 403, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("2026-Q4 is closed"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2026-Q4 is closed"),
+        "{body}"
+    );
     let kpi_value = json!([{"type": "kpi_observation", "id": "v1", "at": "2026-11-02T10:00:00+07:00",
                             "kpi": "TTHC", "unit": "p-1", "period": "2026-11", "value": 97}]);
     let (status, body) = app
-        .send_as(Some(&dept_data), Method::POST, "/api/v1/events", Some(&kpi_value))
+        .send_as(
+            Some(&dept_data),
+            Method::POST,
+            "/api/v1/events",
+            Some(&kpi_value),
+        )
         .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["field"], "period", "{body}");
@@ -89,31 +144,59 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
 
     // An admin of the ward corrects the closed quarter; the correction is audited.
     let (status, body) = app
-        .send_as(Some(&ward_admin), Method::POST, "/api/v1/events", Some(&json!([checkin("c3", "kr-3", 90.0, "2026-11-02T11:00:00+07:00", "Điều chỉnh sau khi khóa kỳ")])))
+        .send_as(
+            Some(&ward_admin),
+            Method::POST,
+            "/api/v1/events",
+            Some(&json!([checkin(
+                "c3",
+                "kr-3",
+                90.0,
+                "2026-11-02T11:00:00+07:00",
+                "Điều chỉnh sau khi khóa kỳ"
+            )])),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(app.get_ok("/api/v1/key-results/kr-3").await["current"], 90.0);
+    assert_eq!(
+        app.get_ok("/api/v1/key-results/kr-3").await["current"],
+        90.0
+    );
     let audit = app.get_ok("/api/v1/audit?unit=p-1&limit=1000").await;
     let entries = audit.as_array().expect("entries");
     let correction = entries
         .iter()
-        .find(|e| {
-            e["action"] == "key_result.checkin" && e["actor"].to_string().contains("wa")
-        })
+        .find(|e| e["action"] == "key_result.checkin" && e["actor"].to_string().contains("wa"))
         .unwrap_or_else(|| panic!("the admin's correction is in the audit trail: {audit}"));
     assert_eq!(correction["new"]["value"], 90.0, "{correction}");
-    let period_entry = app.get_ok("/api/v1/audit?limit=1000").await
+    let period_entry = app
+        .get_ok("/api/v1/audit?limit=1000")
+        .await
         .as_array()
         .unwrap()
         .iter()
         .filter(|e| e["action"] == "period.state")
         .count();
-    assert_eq!(period_entry, 3, "planning, active, closed; the refused changes left no entry");
+    assert_eq!(
+        period_entry, 3,
+        "planning, active, closed; the refused changes left no entry"
+    );
 
     // Reopened, the usual rules apply again.
     assert_eq!(put_period(&app, None, "2026-Q4", "active").await.0, 200);
     let (status, body) = app
-        .send_as(Some(&ward_leader), Method::POST, "/api/v1/events", Some(&json!([checkin("c4", "kr-3", 95.0, "2026-11-02T12:00:00+07:00", "Mở lại kỳ")])))
+        .send_as(
+            Some(&ward_leader),
+            Method::POST,
+            "/api/v1/events",
+            Some(&json!([checkin(
+                "c4",
+                "kr-3",
+                95.0,
+                "2026-11-02T12:00:00+07:00",
+                "Mở lại kỳ"
+            )])),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let periods = app.get_ok("/api/v1/periods").await;
@@ -161,27 +244,49 @@ async fn the_alignment_tree_rolls_progress_up_by_weight_within_scope() {
     // Up from the ward: the city objective it contributes to.
     let up = app.get_ok("/api/v1/objectives/o-p1/tree").await;
     assert_eq!(up["up"][0]["id"], "o-city", "{up}");
-    assert!(close(up["up"][0]["rolled_up"].as_f64().unwrap(), 0.33), "{up}");
+    assert!(
+        close(up["up"][0]["rolled_up"].as_f64().unwrap(), 0.33),
+        "{up}"
+    );
 
     // Scope: a ward-1 viewer sees its objective, the title of what it aligns to but not its
     // figures, and cannot open the city's tree; a city viewer sees both wards.
     let viewer = app.account("v1", None, &[("viewer", "p-1")]).await;
     let (status, mine) = app
-        .send_as(Some(&viewer), Method::GET, "/api/v1/objectives/o-p1/tree", None)
+        .send_as(
+            Some(&viewer),
+            Method::GET,
+            "/api/v1/objectives/o-p1/tree",
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{mine}");
     assert_eq!(mine["up"][0]["title"], "Chính quyền phục vụ");
     assert!(mine["up"][0]["rolled_up"].is_null(), "{mine}");
     let (status, body) = app
-        .send_as(Some(&viewer), Method::GET, "/api/v1/objectives/o-city/tree", None)
+        .send_as(
+            Some(&viewer),
+            Method::GET,
+            "/api/v1/objectives/o-city/tree",
+            None,
+        )
         .await;
     assert_eq!(status, 403, "{body}");
     let ward2 = app.account("v2", None, &[("viewer", "p-2")]).await;
     let city = app.account("vc", None, &[("viewer", "hn")]).await;
     let (_, whole) = app
-        .send_as(Some(&city), Method::GET, "/api/v1/objectives/o-city/tree", None)
+        .send_as(
+            Some(&city),
+            Method::GET,
+            "/api/v1/objectives/o-city/tree",
+            None,
+        )
         .await;
-    assert_eq!(whole["tree"]["children"].as_array().unwrap().len(), 2, "{whole}");
+    assert_eq!(
+        whole["tree"]["children"].as_array().unwrap().len(),
+        2,
+        "{whole}"
+    );
     let _ = ward2;
 
     // Alignment follows the org tree and the calendar, and has no cycles.
@@ -191,7 +296,10 @@ async fn the_alignment_tree_rolls_progress_up_by_weight_within_scope() {
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["field"], "parent");
     let (status, body) = app
-        .post("/api/v1/objectives", &json!({"id": "o-y", "unit": "p-1", "title": "y", "period": "2026", "parent": "o-p1"}))
+        .post(
+            "/api/v1/objectives",
+            &json!({"id": "o-y", "unit": "p-1", "title": "y", "period": "2026", "parent": "o-p1"}),
+        )
         .await;
     assert_eq!(status, 422, "a year inside a quarter: {body}");
     let (status, body) = app
@@ -201,7 +309,10 @@ async fn the_alignment_tree_rolls_progress_up_by_weight_within_scope() {
 
     // Objective progress on the unit's OKR list is the weighted mean of its key results.
     let okrs = app.get_ok("/api/v1/units/hn/okrs").await;
-    assert!(close(okrs["objectives"][0]["progress"].as_f64().unwrap(), 0.25), "{okrs}");
+    assert!(
+        close(okrs["objectives"][0]["progress"].as_f64().unwrap(), 0.25),
+        "{okrs}"
+    );
 }
 
 #[tokio::test]
@@ -209,24 +320,54 @@ async fn check_in_history_is_kept_with_comments_and_confidence() {
     let app = spawn_app().await;
     app.load_fixture().await;
     app.ingest(json!([
-        checkin("h1", "kr-3", 84.0, "2026-11-02T09:00:00+07:00", "Tuần 1: rà soát"),
-        checkin("h2", "kr-3", 90.0, "2026-11-09T09:00:00+07:00", "Tuần 2: đẩy nhanh"),
+        checkin(
+            "h1",
+            "kr-3",
+            84.0,
+            "2026-11-02T09:00:00+07:00",
+            "Tuần 1: rà soát"
+        ),
+        checkin(
+            "h2",
+            "kr-3",
+            90.0,
+            "2026-11-09T09:00:00+07:00",
+            "Tuần 2: đẩy nhanh"
+        ),
     ]))
     .await;
     // An older check-in arriving late is history, not the current value.
-    app.ingest(json!([checkin("h0", "kr-3", 82.0, "2026-11-01T09:00:00+07:00", "Bổ sung")]))
-        .await;
+    app.ingest(json!([checkin(
+        "h0",
+        "kr-3",
+        82.0,
+        "2026-11-01T09:00:00+07:00",
+        "Bổ sung"
+    )]))
+    .await;
     let h = app.get_ok("/api/v1/key-results/kr-3/check-ins").await;
     let list = h["check_ins"].as_array().unwrap();
     let values: Vec<f64> = list.iter().map(|c| c["value"].as_f64().unwrap()).collect();
-    assert_eq!(values, [82.0, 84.0, 90.0], "oldest first by the time at the source: {h}");
+    assert_eq!(
+        values,
+        [82.0, 84.0, 90.0],
+        "oldest first by the time at the source: {h}"
+    );
     assert_eq!(list[2]["comment"], "Tuần 2: đẩy nhanh");
     assert_eq!(list[2]["confidence"], 7);
     assert!(close(list[2]["progress"].as_f64().unwrap(), 0.5), "{h}");
-    assert_eq!(app.get_ok("/api/v1/key-results/kr-3").await["current"], 90.0);
+    assert_eq!(
+        app.get_ok("/api/v1/key-results/kr-3").await["current"],
+        90.0
+    );
     let outsider = app.account("o2", None, &[("viewer", "p-2")]).await;
     let (status, _) = app
-        .send_as(Some(&outsider), Method::GET, "/api/v1/key-results/kr-3/check-ins", None)
+        .send_as(
+            Some(&outsider),
+            Method::GET,
+            "/api/v1/key-results/kr-3/check-ins",
+            None,
+        )
         .await;
     assert_eq!(status, 403);
 }
@@ -239,33 +380,73 @@ async fn targets_are_handed_down_by_the_level_above() {
     let ward_leader = app.account("wl", None, &[("leader", "p-1")]).await;
     let body = json!([{"unit": "p-1", "period": "2026", "target": 96}, {"unit": "p-2", "period": "2026-11", "target": 92}]);
     let (status, out) = app
-        .send_as(Some(&ward_leader), Method::PUT, "/api/v1/kpis/TTHC/targets", Some(&body))
+        .send_as(
+            Some(&ward_leader),
+            Method::PUT,
+            "/api/v1/kpis/TTHC/targets",
+            Some(&body),
+        )
         .await;
     assert_eq!(status, 403, "{out}");
-    assert!(out["error"]["message"].as_str().unwrap().contains("level above"), "{out}");
+    assert!(
+        out["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("level above"),
+        "{out}"
+    );
     let (status, out) = app
-        .send_as(Some(&city_leader), Method::PUT, "/api/v1/kpis/TTHC/targets", Some(&body))
+        .send_as(
+            Some(&city_leader),
+            Method::PUT,
+            "/api/v1/kpis/TTHC/targets",
+            Some(&body),
+        )
         .await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(out.as_array().unwrap().len(), 2, "{out}");
     // Nothing half-done: a bad second item refuses the first.
     let bad = json!([{"unit": "p-1", "period": "2027", "target": 97}, {"unit": "so-a", "period": "2027", "target": 1}]);
     let (status, out) = app
-        .send_as(Some(&city_leader), Method::PUT, "/api/v1/kpis/TTHC/targets", Some(&bad))
+        .send_as(
+            Some(&city_leader),
+            Method::PUT,
+            "/api/v1/kpis/TTHC/targets",
+            Some(&bad),
+        )
         .await;
     assert_eq!(status, 422, "so-a does not measure TTHC: {out}");
     assert_eq!(out["error"]["index"], 1, "{out}");
     let (status, out) = app
-        .send_as(Some(&city_leader), Method::PUT, "/api/v1/kpis/TTHC/targets", Some(&json!([{"unit": "p-1", "period": "2026-13", "target": 1}])))
+        .send_as(
+            Some(&city_leader),
+            Method::PUT,
+            "/api/v1/kpis/TTHC/targets",
+            Some(&json!([{"unit": "p-1", "period": "2026-13", "target": 1}])),
+        )
         .await;
     assert_eq!(status, 422, "{out}");
     assert_eq!(out["error"]["field"], "period");
     let ward_viewer = app.account("wv", None, &[("viewer", "p-2")]).await;
     let (_, seen) = app
-        .send_as(Some(&ward_viewer), Method::GET, "/api/v1/kpis/TTHC/targets", None)
+        .send_as(
+            Some(&ward_viewer),
+            Method::GET,
+            "/api/v1/kpis/TTHC/targets",
+            None,
+        )
         .await;
-    let units: Vec<&str> = seen.as_array().unwrap().iter().map(|t| t["unit"].as_str().unwrap()).collect();
+    let units: Vec<&str> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["unit"].as_str().unwrap())
+        .collect();
     assert_eq!(units, ["p-2"], "{seen}");
     let all = app.get_ok("/api/v1/kpis/TTHC/targets").await;
-    assert_eq!(all.as_array().unwrap().len(), 2, "the refused request kept nothing: {all}");
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        2,
+        "the refused request kept nothing: {all}"
+    );
 }

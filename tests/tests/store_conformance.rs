@@ -718,7 +718,10 @@ async fn cycle_conformance(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(
         bodies,
-        [("a", r#"{"scores":{"x":3}}"#), ("b", r#"{"scores":{"x":2}}"#)]
+        [
+            ("a", r#"{"scores":{"x":3}}"#),
+            ("b", r#"{"scores":{"x":2}}"#)
+        ]
     );
     let one = store
         .person_records(RecordKind::Criteria, &nov_label, &["b".to_string()])

@@ -61,3 +61,89 @@ pub fn targets(kpis: &[KpiIn], now: Ts) -> Vec<CycleItem> {
     }
     out
 }
+
+/// The leaders' general-criteria scores of every official for each finished evaluation period
+/// of the year, then the past quarters closed, freezing their scores. Skipped when a period is
+/// closed already (a restart of a seeded demo).
+pub async fn seed_evaluations(
+    writer: &crate::ingest::writer::Writer,
+    rollup: &crate::rollup::Rollup,
+    store: &dyn crate::store::Store,
+    cfg: &crate::evaluation::EvaluationConfig,
+    now: Ts,
+    seed: u64,
+) -> anyhow::Result<usize> {
+    use crate::evaluation::gather::{periods_within, scores_to_freeze};
+    use rand::{rngs::SmallRng, Rng, SeedableRng};
+    if rollup
+        .periods()
+        .iter()
+        .any(|p| p.state == PeriodState::Closed)
+    {
+        return Ok(0);
+    }
+    let system = crate::auth::Actor::system("demo-seed");
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let year = Period::parse(&period_label(Frequency::Yearly, now, 0)).expect("a year parses");
+    let finished: Vec<Period> = periods_within(cfg, &year, now)
+        .into_iter()
+        .filter(|p| p.end <= now)
+        .collect();
+    let people = rollup.people();
+    let mut items = Vec::with_capacity(people.len() * finished.len());
+    for p in &finished {
+        for person in &people {
+            // Most officials score high on the general criteria; a few do not, and one in two
+            // hundred has a discipline measure that forces "not complete".
+            let base: f64 = if rng.gen_bool(0.1) {
+                rng.gen_range(0.5..0.8)
+            } else {
+                rng.gen_range(0.8..1.0)
+            };
+            let scores = cfg
+                .criteria
+                .iter()
+                .map(|c| (c.id.clone(), (c.max_points * base * 2.0).round() / 2.0))
+                .collect();
+            let input = crate::evaluation::CriteriaInput {
+                scores,
+                force_not_complete: rng
+                    .gen_bool(0.005)
+                    .then(|| "Bị kỷ luật khiển trách trong kỳ".to_string()),
+                comment: None,
+                by: Some("demo-seed".into()),
+                at: Some(crate::domain::time::format_ts(p.end)),
+            };
+            items.push(CycleItem::Criteria {
+                person: person.id.clone(),
+                period: p.clone(),
+                body: serde_json::to_string(&input).expect("criteria serialize"),
+            });
+        }
+    }
+    let n = items.len();
+    for chunk in items.chunks(2_000) {
+        writer
+            .cycle(chunk.to_vec(), &system)
+            .await
+            .map_err(|e| anyhow::anyhow!("writing the demo criteria: {e}"))?;
+    }
+    for (quarter, state) in periods(now) {
+        if state != PeriodState::Closed {
+            continue;
+        }
+        let frozen = scores_to_freeze(store, rollup, cfg, &quarter).await?;
+        writer
+            .cycle(
+                vec![CycleItem::Period {
+                    period: quarter,
+                    state: PeriodState::Closed,
+                    frozen,
+                }],
+                &system,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("closing a demo quarter: {e}"))?;
+    }
+    Ok(n)
+}

@@ -8,6 +8,7 @@
 mod accounts;
 mod city;
 mod cycle;
+pub use cycle::seed_evaluations;
 mod kpis;
 mod load;
 mod names;
@@ -115,21 +116,16 @@ pub async fn seed(
     };
     write_catalog(writer, catalog_items(&city)?).await?;
     let system = crate::auth::Actor::system("demo-seed");
-    let (periods, closed): (Vec<_>, Vec<_>) = cycle::periods(now)
+    // Every period runs (active) while its data is seeded; `seed_evaluations` closes the past
+    // quarters afterwards, freezing their scores.
+    let mut opening: Vec<_> = cycle::periods(now)
         .into_iter()
-        .partition(|(_, s)| *s != crate::domain::PeriodState::Closed);
-    let declare = |list: Vec<(crate::domain::Period, crate::domain::PeriodState)>, state| {
-        list.into_iter()
-            .map(move |(period, _)| crate::ingest::cycle::CycleItem::Period {
-                period,
-                state,
-                frozen: Vec::new(),
-            })
-            .collect::<Vec<_>>()
-    };
-    // Past quarters run (active) while their data is seeded and close after it.
-    let mut opening = declare(periods, crate::domain::PeriodState::Active);
-    opening.extend(declare(closed.clone(), crate::domain::PeriodState::Active));
+        .map(|(period, _)| crate::ingest::cycle::CycleItem::Period {
+            period,
+            state: crate::domain::PeriodState::Active,
+            frozen: Vec::new(),
+        })
+        .collect();
     let kpis: Vec<_> = city.kpis.iter().map(|k| k.kpi.clone()).collect();
     opening.extend(cycle::targets(&kpis, now));
     for chunk in opening.chunks(CATALOG_CHUNK) {
@@ -171,19 +167,6 @@ pub async fn seed(
     let generated = generator
         .await
         .map_err(|e| anyhow::anyhow!("demo generator stopped: {e}"))??;
-    for (period, _) in closed {
-        writer
-            .cycle(
-                vec![crate::ingest::cycle::CycleItem::Period {
-                    period,
-                    state: crate::domain::PeriodState::Closed,
-                    frozen: Vec::new(),
-                }],
-                &system,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("closing a demo quarter: {e}"))?;
-    }
     report.tasks = generated.tasks;
     report.observations = generated.observations;
     tracing::info!(

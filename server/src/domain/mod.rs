@@ -7,9 +7,9 @@ pub mod cycle;
 pub mod formula;
 pub mod time;
 
+pub use cycle::{CriteriaRecord, FrozenScore, OkrPeriod, PeriodState, Target};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-pub use cycle::{CriteriaRecord, FrozenScore, OkrPeriod, PeriodState, Target};
 pub use time::{Period, PeriodKind, Ts};
 use utoipa::ToSchema;
 

@@ -76,7 +76,13 @@ impl Params {
         Ok(Params(q))
     }
 
-    pub(super) fn int(&self, name: &str, default: i64, min: i64, max: i64) -> Result<i64, ApiError> {
+    pub(super) fn int(
+        &self,
+        name: &str,
+        default: i64,
+        min: i64,
+        max: i64,
+    ) -> Result<i64, ApiError> {
         match self.0.get(name) {
             None => Ok(default),
             Some(v) => v

@@ -1,10 +1,369 @@
-//! Evaluation of officials over HTTP (filled in with the evaluation module).
+//! Evaluation of officials over HTTP: a person's explained score for a period and their year,
+//! the leader's general-criteria scores, a unit's classes with the excellent quota, and rankings
+//! within a unit and among peers of the same position. Thin: parse, check scope, ask
+//! `evaluation::gather` (which reads the rollup and store) or the writer.
 
+use super::board::Params;
+use super::body::JsonBody;
 use super::error::ApiError;
+use crate::auth::{can_view, Actor, Principal, Target as Scope};
+use crate::domain::time::format_ts;
 use crate::domain::{FrozenScore, Period};
+use crate::evaluation::gather::{self, evaluation_period, periods_within};
+use crate::evaluation::{
+    annual, quota, rank, AnnualScore, Class, CriteriaInput, EvaluationConfig, PersonScore, Quota,
+    RankLine,
+};
+use crate::ingest::cycle::CycleItem;
+use crate::ingest::ItemError;
+use crate::rollup::view::UnitRef;
 use crate::Node;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use utoipa::{OpenApi, ToSchema};
+
+pub fn router() -> Router<Node> {
+    Router::new()
+        .route("/evaluations/config", get(config))
+        .route("/evaluations/people/{id}", get(person))
+        .route("/evaluations/people/{id}/criteria", put(set_criteria))
+        .route("/evaluations/people/{id}/annual", get(person_annual))
+        .route("/evaluations/units/{id}", get(unit))
+        .route("/evaluations/units/{id}/rankings", get(rankings))
+}
+
+/// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
+pub const OPERATIONS: &[super::ops::Operation] = &[
+    ("/api/v1/evaluations/config", "get", "The evaluation model in force: points, criteria, deductions, class bands, the excellent quota, the leader's unit share, the period kind", None, "EvaluationConfig"),
+    ("/api/v1/evaluations/people/{id}", "get", "A person's score for an evaluation period (?period=2026-11, default the clock's), explained: each task item with its deductions, each criterion, the class and why; frozen when its period closed", None, "PersonScoreOut"),
+    ("/api/v1/evaluations/people/{id}/criteria", "put", "The leader's general-criteria scores for the person (?period=): every criterion 0..its max, an optional force_not_complete reason and a comment; by a leader over the person's unit other than the person; a closed period only by an admin; audited", Some("CriteriaInput"), "PersonScoreOut"),
+    ("/api/v1/evaluations/people/{id}/annual", "get", "A person's year (?year=2026, default the clock's): the mean of the evaluated period totals, classified, with any override carried", None, "AnnualScore"),
+    ("/api/v1/evaluations/units/{id}", "get", "The scores of the people of a unit's subtree for a period (?period=): one line each, the class counts and the excellent quota (the cap shown, not applied)", None, "UnitEvaluation"),
+    ("/api/v1/evaluations/units/{id}/rankings", "get", "Rankings within the unit's subtree for a period (?period=): ?by=unit (everyone, default) or ?by=position (peers of the same job position, one ranking each); only people in the caller's scope", None, "Rankings"),
+];
+
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    EvaluationConfig,
+    PersonScoreOut,
+    CriteriaInput,
+    AnnualScore,
+    UnitEvaluation,
+    ScoreLine,
+    Rankings,
+    RankGroup
+)))]
+pub struct Schemas;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonScoreOut {
+    /// When the score was frozen at its period's close; null when computed now.
+    pub frozen_at: Option<String>,
+    pub score: PersonScore,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreLine {
+    pub person: String,
+    pub name: String,
+    pub unit: String,
+    pub position: String,
+    pub leads: Option<String>,
+    pub total: Option<f64>,
+    pub general: f64,
+    pub tasks: Option<f64>,
+    pub class: Class,
+    pub provisional: bool,
+    pub overridden: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitEvaluation {
+    pub unit: UnitRef,
+    pub period: String,
+    pub frozen_at: Option<String>,
+    pub quota: Quota,
+    /// Highest total first; the not evaluated last.
+    pub people: Vec<ScoreLine>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Rankings {
+    pub unit: UnitRef,
+    pub period: String,
+    /// `unit` or `position`.
+    pub by: String,
+    pub groups: Vec<RankGroup>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankGroup {
+    /// The job position of the peers (null when ranking the whole unit).
+    pub position: Option<String>,
+    pub lines: Vec<RankLine>,
+}
+
+fn line(s: &PersonScore) -> ScoreLine {
+    ScoreLine {
+        person: s.person.clone(),
+        name: s.name.clone(),
+        unit: s.unit.clone(),
+        position: s.position.clone(),
+        leads: s.leads.clone(),
+        total: s.total,
+        general: s.general.points,
+        tasks: s.tasks.as_ref().map(|t| t.points),
+        class: s.class,
+        provisional: s.provisional,
+        overridden: s.overridden.clone(),
+    }
+}
+
+/// `?period=`, of the configured kind; default the period holding the clock.
+fn period_param(node: &Node, p: &Params) -> Result<Period, ApiError> {
+    let label = match p.0.get("period") {
+        Some(l) => l.clone(),
+        None => crate::report::evaluation::evaluation_period_of(
+            &node.evaluation,
+            None,
+            node.rollup.now(),
+        )
+        .label()
+        .to_string(),
+    };
+    evaluation_period(&node.evaluation, &label)
+        .map_err(|e| ApiError::BadRequest(format!("query parameter 'period': {e}")))
+}
+
+fn reader(who: &Principal) -> Result<(), ApiError> {
+    if who.may_read() {
+        Ok(())
+    } else {
+        Err(ApiError::Refused(ItemError::new(
+            "",
+            "these credentials may not read (an ingest-only token)",
+        )))
+    }
+}
+
+async fn config(
+    State(node): State<Node>,
+    who: Principal,
+) -> Result<Json<EvaluationConfig>, ApiError> {
+    reader(&who)?;
+    Ok(Json(node.evaluation.as_ref().clone()))
+}
+
+async fn score_of(node: &Node, id: &str, period: &Period) -> Result<PersonScoreOut, ApiError> {
+    let person = node
+        .rollup
+        .person(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))?;
+    let s = gather::people_scores(
+        node.store.as_ref(),
+        &node.rollup,
+        &node.evaluation,
+        period,
+        vec![person],
+    )
+    .await?;
+    let score = s
+        .scores
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no score for '{id}'")))?;
+    Ok(PersonScoreOut {
+        frozen_at: s.frozen_at.map(format_ts),
+        score,
+    })
+}
+
+async fn person(
+    State(node): State<Node>,
+    who: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<PersonScoreOut>, ApiError> {
+    let p = Params::new(q, &["period"])?;
+    can_view(&who, &node.rollup, Scope::Person(&id))?;
+    let period = period_param(&node, &p)?;
+    Ok(Json(score_of(&node, &id, &period).await?))
+}
+
+async fn set_criteria(
+    State(node): State<Node>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    JsonBody(mut input): JsonBody<CriteriaInput>,
+) -> Result<Json<PersonScoreOut>, ApiError> {
+    let p = Params::new(q, &["period"])?;
+    let period = period_param(&node, &p)?;
+    input
+        .validate(&node.evaluation)
+        .map_err(|e| ApiError::Invalid(ItemError::new("scores", e)))?;
+    // Who scored and when come from the session, never from the body.
+    input.by = Some(actor.principal.acting_as());
+    input.at = Some(format_ts(crate::domain::time::now_ms()));
+    let body = serde_json::to_string(&input).expect("criteria serialize");
+    node.writer
+        .cycle(
+            vec![CycleItem::Criteria {
+                person: id.as_str().into(),
+                period: period.clone(),
+                body,
+            }],
+            &actor,
+        )
+        .await?;
+    Ok(Json(score_of(&node, &id, &period).await?))
+}
+
+async fn person_annual(
+    State(node): State<Node>,
+    who: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<AnnualScore>, ApiError> {
+    let p = Params::new(q, &["year"])?;
+    can_view(&who, &node.rollup, Scope::Person(&id))?;
+    let now = node.rollup.now();
+    let label = match p.0.get("year") {
+        Some(y) => y.clone(),
+        None => crate::demo::period_label(crate::domain::Frequency::Yearly, now, 0),
+    };
+    let year = Period::parse(&label)
+        .ok()
+        .filter(|y| y.kind == crate::domain::PeriodKind::Year)
+        .ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "query parameter 'year' must be a year (2026), got '{label}'"
+            ))
+        })?;
+    let person = node
+        .rollup
+        .person(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))?;
+    let mut scores = Vec::new();
+    for period in periods_within(&node.evaluation, &year, now) {
+        let s = gather::people_scores(
+            node.store.as_ref(),
+            &node.rollup,
+            &node.evaluation,
+            &period,
+            vec![person.clone()],
+        )
+        .await?;
+        scores.extend(s.scores);
+    }
+    Ok(Json(annual(&node.evaluation, &year, &scores)))
+}
+
+async fn unit_scores(
+    node: &Node,
+    id: &str,
+    period: &Period,
+) -> Result<(UnitRef, gather::Scores), ApiError> {
+    let unit = node
+        .rollup
+        .unit_ref(id)
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))?;
+    let scores = gather::unit_scores(
+        node.store.as_ref(),
+        &node.rollup,
+        &node.evaluation,
+        period,
+        Some(id),
+    )
+    .await?;
+    Ok((unit, scores))
+}
+
+async fn unit(
+    State(node): State<Node>,
+    who: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<UnitEvaluation>, ApiError> {
+    let p = Params::new(q, &["period"])?;
+    can_view(&who, &node.rollup, Scope::Unit(&id))?;
+    let period = period_param(&node, &p)?;
+    let (unit, s) = unit_scores(&node, &id, &period).await?;
+    let q = quota(&node.evaluation, &s.scores);
+    let mut people: Vec<ScoreLine> = s.scores.iter().map(line).collect();
+    people.sort_by(|a, b| {
+        b.total
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.total.unwrap_or(f64::NEG_INFINITY))
+            .then(a.name.cmp(&b.name))
+    });
+    Ok(Json(UnitEvaluation {
+        unit,
+        period: period.label().to_string(),
+        frozen_at: s.frozen_at.map(format_ts),
+        quota: q,
+        people,
+    }))
+}
+
+async fn rankings(
+    State(node): State<Node>,
+    who: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<Rankings>, ApiError> {
+    let p = Params::new(q, &["period", "by"])?;
+    can_view(&who, &node.rollup, Scope::Unit(&id))?;
+    let by = match p.0.get("by").map(String::as_str) {
+        None | Some("unit") => "unit",
+        Some("position") => "position",
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "query parameter 'by' must be 'unit' or 'position', got '{other}'"
+            )))
+        }
+    };
+    let period = period_param(&node, &p)?;
+    let (unit, s) = unit_scores(&node, &id, &period).await?;
+    // The subtree is within scope already; a person elsewhere never enters a ranking shown here.
+    let visible: Vec<&PersonScore> = s
+        .scores
+        .iter()
+        .filter(|x| can_view(&who, &node.rollup, Scope::Person(&x.person)).is_ok())
+        .collect();
+    let groups = if by == "unit" {
+        vec![RankGroup {
+            position: None,
+            lines: rank(&visible),
+        }]
+    } else {
+        let mut peers: BTreeMap<&str, Vec<&PersonScore>> = BTreeMap::new();
+        for x in &visible {
+            peers.entry(x.position.as_str()).or_default().push(x);
+        }
+        peers
+            .into_iter()
+            .map(|(position, xs)| RankGroup {
+                position: Some(position.to_string()),
+                lines: rank(&xs),
+            })
+            .collect()
+    };
+    Ok(Json(Rankings {
+        unit,
+        period: period.label().to_string(),
+        by: by.to_string(),
+        groups,
+    }))
+}
 
 /// The scores of every evaluation period inside `period`, frozen when it closes.
-pub async fn scores_to_freeze(_node: &Node, _period: &Period) -> Result<Vec<FrozenScore>, ApiError> {
-    Ok(Vec::new())
+pub async fn scores_to_freeze(node: &Node, period: &Period) -> Result<Vec<FrozenScore>, ApiError> {
+    Ok(
+        gather::scores_to_freeze(node.store.as_ref(), &node.rollup, &node.evaluation, period)
+            .await?,
+    )
 }

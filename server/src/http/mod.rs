@@ -54,6 +54,7 @@ pub fn app(node: Node) -> Router {
         .merge(auth::router())
         .merge(board::router())
         .merge(okr::router())
+        .merge(evaluation::router())
         .merge(report::router())
         .merge(web::api_router())
         .merge(ops::clock_router());

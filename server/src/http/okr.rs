@@ -97,14 +97,19 @@ fn parse_period(s: &str, field: &str) -> Result<Period, ApiError> {
     Period::parse(s).map_err(|e| ApiError::Invalid(ItemError::new(field, e)))
 }
 
-async fn periods(State(node): State<Node>, who: Principal) -> Result<Json<Vec<PeriodLine>>, ApiError> {
+async fn periods(
+    State(node): State<Node>,
+    who: Principal,
+) -> Result<Json<Vec<PeriodLine>>, ApiError> {
     if !who.may_read() {
         return Err(ApiError::Refused(ItemError::new(
             "",
             "these credentials may not read (an ingest-only token)",
         )));
     }
-    Ok(Json(node.rollup.periods().iter().map(PeriodLine::from).collect()))
+    Ok(Json(
+        node.rollup.periods().iter().map(PeriodLine::from).collect(),
+    ))
 }
 
 async fn period(
@@ -176,9 +181,10 @@ async fn check_ins(
         .rollup
         .key_result(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no key result '{id}'")))?;
-    let objective = node.rollup.objective(&kr.objective).ok_or_else(|| {
-        ApiError::NotFound(format!("key result '{id}' has no objective"))
-    })?;
+    let objective = node
+        .rollup
+        .objective(&kr.objective)
+        .ok_or_else(|| ApiError::NotFound(format!("key result '{id}' has no objective")))?;
     can_view(&who, &node.rollup, Scope::Unit(&objective.unit))?;
     let records = node.store.events_of("kr_checkin", &[id.clone()]).await?;
     let mut check_ins = Vec::with_capacity(records.len());
@@ -238,9 +244,7 @@ async fn set_targets(
     JsonBody(body): JsonBody<Vec<TargetIn>>,
 ) -> Result<Json<Vec<TargetLine>>, ApiError> {
     if body.is_empty() || body.len() > 10_000 {
-        return Err(ApiError::BadRequest(
-            "send from 1 to 10,000 targets".into(),
-        ));
+        return Err(ApiError::BadRequest("send from 1 to 10,000 targets".into()));
     }
     let mut items = Vec::with_capacity(body.len());
     for (i, t) in body.iter().enumerate() {

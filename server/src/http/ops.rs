@@ -181,6 +181,7 @@ pub fn openapi_document() -> serde_json::Value {
     api.merge(super::alerts::Schemas::openapi());
     api.merge(super::auth::Schemas::openapi());
     api.merge(super::okr::Schemas::openapi());
+    api.merge(super::evaluation::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
     let operations = OPERATIONS
@@ -189,7 +190,8 @@ pub fn openapi_document() -> serde_json::Value {
         .chain(super::report::OPERATIONS)
         .chain(super::alerts::OPERATIONS)
         .chain(super::auth::OPERATIONS)
-        .chain(super::okr::OPERATIONS);
+        .chain(super::okr::OPERATIONS)
+        .chain(super::evaluation::OPERATIONS);
     for (path, method, summary, request, response) in operations {
         // "image": a chart, as SVG or PNG by the path's extension; "none": 204; "json": any
         // object.

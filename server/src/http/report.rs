@@ -120,10 +120,23 @@ impl From<ReportError> for ApiError {
 }
 
 async fn review_for(node: &Node, id: &str, asked: &Asked) -> Result<Review, ApiError> {
-    // lead: evaluation summary wired in integration
-    review::review(&node.store, &node.rollup, id, asked.period, None)
-        .await
-        .map_err(|e| report_error(e, asked.field))
+    let evaluation = crate::report::evaluation::summary(
+        node.store.as_ref(),
+        &node.rollup,
+        &node.evaluation,
+        id,
+        asked.period,
+    )
+    .await?;
+    review::review(
+        &node.store,
+        &node.rollup,
+        id,
+        asked.period,
+        Some(evaluation),
+    )
+    .await
+    .map_err(|e| report_error(e, asked.field))
 }
 
 /// CPU work (drawing, writing a workbook) off the runtime.

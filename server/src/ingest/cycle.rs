@@ -92,7 +92,9 @@ pub fn plan(
                     None,
                     old.as_ref()
                         .map(|o| serde_json::json!({"state": o.state.as_str()})),
-                    Some(serde_json::json!({"state": state.as_str(), "frozen_scores": frozen.len()})),
+                    Some(
+                        serde_json::json!({"state": state.as_str(), "frozen_scores": frozen.len()}),
+                    ),
                 ));
                 changes.push(Change::Period(OkrPeriod {
                     period: period.clone(),
@@ -110,12 +112,9 @@ pub fn plan(
                 period,
                 target,
             } => {
-                let Some(measured) = rollup.with_kpi(kpi, |k| {
-                    rollup
-                        .subtree(unit)
-                        .iter()
-                        .any(|u| k.measures(u))
-                }) else {
+                let Some(measured) =
+                    rollup.with_kpi(kpi, |k| rollup.subtree(unit).iter().any(|u| k.measures(u)))
+                else {
                     return Err(invalid(i, "kpi", format!("unknown KPI '{kpi}'")));
                 };
                 let Some(u) = rollup.unit(unit) else {
@@ -177,9 +176,8 @@ pub fn plan(
                 let Some(p) = rollup.person(person) else {
                     return Err(invalid(i, "person", format!("unknown person '{person}'")));
                 };
-                let cycle =
-                    access::period_write(who, rollup, period, &p.unit, "an evaluation")
-                        .map_err(|d| forbidden(i, "period", d))?;
+                let cycle = access::period_write(who, rollup, period, &p.unit, "an evaluation")
+                    .map_err(|d| forbidden(i, "period", d))?;
                 if cycle == access::PeriodWrite::Open {
                     let leader = !matches!(who, Principal::Token(_))
                         && who.holds(rollup, &p.unit, &[Role::Leader]);

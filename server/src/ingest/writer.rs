@@ -14,8 +14,8 @@ use crate::audit::{changed_fields, Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{access, Actor, Auth, Denied};
 use crate::domain::{
-    time::now_ms, Change, PeriodState, Id, KeyResult, Observation, Rating, Task, TaskStatus, TaskVersions, Ts,
-    MAX_KEY_RESULTS,
+    time::now_ms, Change, Id, KeyResult, Observation, PeriodState, Rating, Task, TaskStatus,
+    TaskVersions, Ts, MAX_KEY_RESULTS,
 };
 use crate::live::{AlertFeed, Touched};
 use crate::rollup::Rollup;
@@ -770,8 +770,7 @@ impl WriterTask {
         items: Vec<super::cycle::CycleItem>,
         actor: &Actor,
     ) -> Result<usize, WriteError> {
-        let (changes, drafts) =
-            super::cycle::plan(&items, &self.rollup, actor, self.rollup.now())?;
+        let (changes, drafts) = super::cycle::plan(&items, &self.rollup, actor, self.rollup.now())?;
         let (next, entries) = self.audit.chain(drafts);
         self.store.commit(&[], &changes, &entries).await?;
         self.audit = next;
@@ -1067,12 +1066,8 @@ fn plan_events(
                     };
                     if !dup {
                         obs.insert(key, (e.at, *value));
-                        let computed = super::formulas::derive(
-                            &o,
-                            rollup,
-                            &mut obs,
-                            &overlay.observations,
-                        );
+                        let computed =
+                            super::formulas::derive(&o, rollup, &mut obs, &overlay.observations);
                         for c in &computed {
                             if each {
                                 drafts.push(Draft::new(
@@ -1663,10 +1658,7 @@ fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, I
                     return Err(ItemError::new("unit", format!("unknown unit '{}'", o.unit)).at(i));
                 }
                 if let Some(p) = &o.parent {
-                    let Some(parent) = objectives
-                        .get(p)
-                        .cloned()
-                        .or_else(|| rollup.objective(p))
+                    let Some(parent) = objectives.get(p).cloned().or_else(|| rollup.objective(p))
                     else {
                         return Err(
                             ItemError::new("parent", format!("unknown objective '{p}'")).at(i)

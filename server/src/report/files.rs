@@ -35,6 +35,7 @@ pub struct ReportRequest {
     pub subtree: bool,
     pub database_url: String,
     pub clock: ClockMode,
+    pub evaluation: crate::evaluation::EvaluationConfig,
 }
 
 const BAR_TEMPLATE: &str = "{spinner} {prefix} [{bar:30}] {pos}/{len} {wide_msg}";
@@ -76,8 +77,15 @@ pub async fn write_reports(req: ReportRequest) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for unit in &units {
         bar.set_message(unit.name.clone());
-        // lead: evaluation summary wired in integration
-        let r = review::review(&store, &rollup, &unit.id, Some(period), None)
+        let evaluation = super::evaluation::summary(
+            store.as_ref(),
+            &rollup,
+            &req.evaluation,
+            &unit.id,
+            Some(period),
+        )
+        .await?;
+        let r = review::review(&store, &rollup, &unit.id, Some(period), Some(evaluation))
             .await
             .map_err(|e| match e {
                 ReportError::Period(m) => anyhow::anyhow!("--period: {m}"),

@@ -7,6 +7,7 @@
 //! `html.rs` as a printable page; `files.rs` writes them all for `ioc report`.
 
 pub mod charts;
+pub mod evaluation;
 pub mod export;
 pub mod figures;
 pub mod files;

@@ -41,9 +41,7 @@ pub fn attainment(thresholds: &Thresholds, value: f64, target: f64) -> Option<f6
         Thresholds::LowerIsBetter { .. } if target >= 0.0 => 1.0,
         _ => return None,
     };
-    ratio
-        .is_finite()
-        .then(|| (ratio * 1000.0).round() / 10.0)
+    ratio.is_finite().then(|| (ratio * 1000.0).round() / 10.0)
 }
 
 impl State {

@@ -130,6 +130,16 @@ impl Rollup {
             .map(|e| (e.task.unit.clone(), e.task.responsible.clone()))
     }
 
+    /// Copies of the tasks `keep` accepts (a scan of every task: for reports and evaluations,
+    /// not for hot paths).
+    pub fn tasks_matching(&self, keep: impl Fn(&Task) -> bool) -> Vec<Task> {
+        self.tasks
+            .iter()
+            .filter(|e| keep(&e.task))
+            .map(|e| e.task.clone())
+            .collect()
+    }
+
     pub fn task_count(&self) -> usize {
         self.tasks.len()
     }

@@ -136,8 +136,7 @@ impl State {
             if c.state == PeriodState::Closed {
                 return Some((PeriodState::Closed, c));
             }
-            if best.is_none_or(|b| c.period.end - c.period.start < b.period.end - b.period.start)
-            {
+            if best.is_none_or(|b| c.period.end - c.period.start < b.period.end - b.period.start) {
                 best = Some(c);
             }
         }
@@ -166,7 +165,11 @@ impl State {
             return (None, None);
         };
         let (mut sum, mut weight) = (0.0, 0.0);
-        for kr in node.key_results.iter().filter_map(|k| self.key_results.get(k)) {
+        for kr in node
+            .key_results
+            .iter()
+            .filter_map(|k| self.key_results.get(k))
+        {
             sum += kr.weight * kr.progress_ppm() as f64 / 1e6;
             weight += kr.weight;
         }
@@ -343,7 +346,10 @@ impl Rollup {
         )?;
         let mut up = Vec::new();
         let mut seen = HashSet::from([id.clone()]);
-        let mut cur = st.objectives.get(&id).and_then(|n| n.objective.parent.clone());
+        let mut cur = st
+            .objectives
+            .get(&id)
+            .and_then(|n| n.objective.parent.clone());
         while let Some(p) = cur {
             if !seen.insert(p.clone()) || up.len() >= MAX_DEPTH {
                 break;

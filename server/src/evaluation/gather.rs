@@ -1,0 +1,244 @@
+//! Gathering what scores are computed from: a unit's people, their tasks and the tasks of the
+//! units they lead (one pass over the rollup's tasks), the leaders' criteria from the store, and
+//! the scores frozen when a period closed. The only part of `evaluation` that reads state.
+
+use super::{score, CriteriaInput, EvaluationConfig, PersonInput, PersonScore};
+use crate::domain::{FrozenScore, Id, Period, PeriodKind, Task, Unit};
+use crate::rollup::Rollup;
+use crate::store::{RecordKind, Store, StoreError};
+use std::collections::{HashMap, HashSet};
+
+/// A period's scores for a set of people, and whether they were frozen at a close.
+pub struct Scores {
+    pub scores: Vec<PersonScore>,
+    /// When the scores were frozen (`None`: computed now from the live data).
+    pub frozen_at: Option<crate::domain::Ts>,
+}
+
+/// The evaluation period a label names, if it is of the configured kind.
+pub fn evaluation_period(cfg: &EvaluationConfig, label: &str) -> Result<Period, String> {
+    let p = Period::parse(label)?;
+    if p.kind != cfg.period.kind() {
+        return Err(format!(
+            "'{label}' is not a {}: officials are evaluated by {} ({})",
+            cfg.period.as_str(),
+            cfg.period.as_str(),
+            if cfg.period.kind() == PeriodKind::Month {
+                "2026-11"
+            } else {
+                "2026-Q4"
+            }
+        ));
+    }
+    Ok(p)
+}
+
+/// The evaluation periods of a year (or any longer period) that have begun by `now`.
+pub fn periods_within(
+    cfg: &EvaluationConfig,
+    outer: &Period,
+    now: crate::domain::Ts,
+) -> Vec<Period> {
+    let year: i32 = outer.label()[..4].parse().unwrap_or(1970);
+    let labels: Vec<String> = match cfg.period.kind() {
+        PeriodKind::Quarter => (1..=4).map(|q| format!("{year}-Q{q}")).collect(),
+        _ => (1..=12).map(|m| format!("{year}-{m:02}")).collect(),
+    };
+    labels
+        .iter()
+        .filter_map(|l| Period::parse(l).ok())
+        .filter(|p| outer.contains(p) && p.start <= now)
+        .collect()
+}
+
+/// The people of `unit`'s subtree (all people when `None`).
+fn people_of(rollup: &Rollup, unit: Option<&str>) -> Vec<crate::domain::Person> {
+    match unit {
+        None => rollup.people(),
+        Some(u) => {
+            let units: HashSet<Id> = rollup.subtree(u).into_iter().collect();
+            rollup
+                .people()
+                .into_iter()
+                .filter(|p| units.contains(&p.unit))
+                .collect()
+        }
+    }
+}
+
+async fn criteria_of(
+    store: &dyn Store,
+    period: &Period,
+    people: &[String],
+) -> Result<HashMap<String, CriteriaInput>, StoreError> {
+    let rows = store
+        .person_records(RecordKind::Criteria, &[period.label().to_string()], people)
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in rows {
+        // A stored input always parsed when it was written; one that no longer does (a newer
+        // model dropped a criterion) is skipped and the score is provisional, with a log line.
+        match serde_json::from_str::<CriteriaInput>(&r.body) {
+            Ok(c) => {
+                out.insert(r.person_id, c);
+            }
+            Err(e) => {
+                tracing::warn!(person = %r.person_id, period = %r.period, error = %e, "stored criteria unreadable")
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Scores computed now for `people` from the rollup's tasks and the stored criteria.
+pub async fn compute(
+    store: &dyn Store,
+    rollup: &Rollup,
+    cfg: &EvaluationConfig,
+    period: &Period,
+    people: &[crate::domain::Person],
+) -> Result<Vec<PersonScore>, StoreError> {
+    let ids: Vec<String> = people.iter().map(|p| p.id.to_string()).collect();
+    // Asking by id list for a whole city would make a huge statement: past a few thousand
+    // people, read the period's criteria whole.
+    let criteria = if ids.len() > 2_000 {
+        criteria_of(store, period, &[]).await?
+    } else {
+        criteria_of(store, period, &ids).await?
+    };
+    let now = rollup.now();
+    // Only tasks due in the period can count; the scoring filters again, exactly.
+    let tasks = rollup.tasks_matching(|t| t.deadline >= period.start && t.deadline < period.end);
+    let mut by_person: HashMap<&Id, Vec<&Task>> = HashMap::new();
+    let mut by_unit: HashMap<&Id, Vec<&Task>> = HashMap::new();
+    for t in &tasks {
+        by_person.entry(&t.responsible).or_default().push(t);
+        by_unit.entry(&t.unit).or_default().push(t);
+    }
+    let units: Vec<Unit> = rollup.units();
+    let mut leads: HashMap<Id, Unit> = HashMap::new();
+    for u in units {
+        if let Some(l) = &u.leader {
+            leads.entry(l.clone()).or_insert(u);
+        }
+    }
+    let mut out = Vec::with_capacity(people.len());
+    for p in people {
+        let led = leads.get(&p.id);
+        let unit_tasks: Vec<&Task> = match led {
+            Some(u) => rollup
+                .subtree(&u.id)
+                .iter()
+                .flat_map(|x| by_unit.get(x).into_iter().flatten().copied())
+                .collect(),
+            None => Vec::new(),
+        };
+        let input = PersonInput {
+            person: p,
+            leads: led,
+            tasks: by_person.get(&p.id).cloned().unwrap_or_default(),
+            unit_tasks,
+            criteria: criteria.get(&*p.id),
+        };
+        out.push(score(cfg, period, now, &input));
+    }
+    Ok(out)
+}
+
+/// The period's scores of the people of `unit`'s subtree: the frozen ones when the period's
+/// OKR period closed (people added since are computed), else computed now.
+pub async fn unit_scores(
+    store: &dyn Store,
+    rollup: &Rollup,
+    cfg: &EvaluationConfig,
+    period: &Period,
+    unit: Option<&str>,
+) -> Result<Scores, StoreError> {
+    people_scores(store, rollup, cfg, period, people_of(rollup, unit)).await
+}
+
+/// The period's scores of these people: frozen when the period closed, else computed now.
+pub async fn people_scores(
+    store: &dyn Store,
+    rollup: &Rollup,
+    cfg: &EvaluationConfig,
+    period: &Period,
+    people: Vec<crate::domain::Person>,
+) -> Result<Scores, StoreError> {
+    let closed = matches!(
+        rollup.cycle_state(period),
+        Some((crate::domain::PeriodState::Closed, _))
+    );
+    let mut frozen: HashMap<String, PersonScore> = HashMap::new();
+    let mut frozen_at = None;
+    if closed {
+        let ids: Vec<String> = if people.len() > 2_000 {
+            Vec::new()
+        } else {
+            people.iter().map(|p| p.id.to_string()).collect()
+        };
+        for r in store
+            .person_records(RecordKind::FrozenScore, &[period.label().to_string()], &ids)
+            .await?
+        {
+            match serde_json::from_str::<FrozenBody>(&r.body) {
+                Ok(b) => {
+                    frozen_at = Some(b.frozen_at);
+                    frozen.insert(r.person_id, b.score);
+                }
+                Err(e) => {
+                    tracing::warn!(person = %r.person_id, error = %e, "frozen score unreadable")
+                }
+            }
+        }
+    }
+    let missing: Vec<crate::domain::Person> = people
+        .iter()
+        .filter(|p| !frozen.contains_key(&*p.id))
+        .cloned()
+        .collect();
+    let mut computed = compute(store, rollup, cfg, period, &missing).await?;
+    let mut scores: Vec<PersonScore> = people
+        .iter()
+        .filter_map(|p| frozen.remove(&*p.id))
+        .collect();
+    scores.append(&mut computed);
+    scores.sort_by(|a, b| a.person.cmp(&b.person));
+    Ok(Scores { scores, frozen_at })
+}
+
+/// What a frozen score's row holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct FrozenBody {
+    frozen_at: crate::domain::Ts,
+    score: PersonScore,
+}
+
+/// Every person's scores for each evaluation period inside `closing`, to be frozen with it.
+pub async fn scores_to_freeze(
+    store: &dyn Store,
+    rollup: &Rollup,
+    cfg: &EvaluationConfig,
+    closing: &Period,
+) -> Result<Vec<FrozenScore>, StoreError> {
+    let now = rollup.now();
+    let people = rollup.people();
+    let mut out = Vec::new();
+    for p in periods_within(cfg, closing, now) {
+        for s in compute(store, rollup, cfg, &p, &people).await? {
+            let body = serde_json::to_string(&FrozenBody {
+                frozen_at: now,
+                score: s.clone(),
+            })
+            .expect("a score serializes");
+            out.push(FrozenScore {
+                person: s.person.as_str().into(),
+                unit: s.unit.as_str().into(),
+                period: p.clone(),
+                body,
+                frozen_at: now,
+            });
+        }
+    }
+    Ok(out)
+}

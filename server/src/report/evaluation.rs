@@ -1,0 +1,94 @@
+//! The evaluation section of a review: the classes of the unit's people for the evaluation
+//! period holding the review's last day (today, while it runs), the excellent quota, the lowest
+//! totals. Scores come from `evaluation::gather`, frozen ones when the period closed.
+
+use super::period::{ReviewKind, ReviewPeriod};
+use super::review::{EvaluationLine, EvaluationSummary};
+use crate::domain::time::vn;
+use crate::evaluation::{gather, quota, Class, EvaluationConfig};
+use crate::rollup::Rollup;
+use crate::store::{Store, StoreError};
+use chrono::{Datelike, TimeZone, Utc};
+
+/// People listed in `lowest`.
+const LOWEST: usize = 5;
+
+/// The evaluation period a review period is summarized by.
+pub fn evaluation_period_of(
+    cfg: &EvaluationConfig,
+    period: Option<ReviewPeriod>,
+    now: crate::domain::Ts,
+) -> crate::domain::Period {
+    let p = period.unwrap_or_else(|| ReviewPeriod::containing(ReviewKind::Week, now));
+    let at = (p.end() - 1).min(now).max(p.start());
+    let local = Utc
+        .timestamp_millis_opt(at)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&vn());
+    let label = match cfg.period.kind() {
+        crate::domain::PeriodKind::Quarter => {
+            format!("{}-Q{}", local.year(), (local.month() - 1) / 3 + 1)
+        }
+        _ => format!("{}-{:02}", local.year(), local.month()),
+    };
+    crate::domain::Period::parse(&label).expect("a month or quarter label parses")
+}
+
+/// The summary of `unit`'s subtree for the review period.
+pub async fn summary(
+    store: &dyn Store,
+    rollup: &Rollup,
+    cfg: &EvaluationConfig,
+    unit: &str,
+    period: Option<ReviewPeriod>,
+) -> Result<EvaluationSummary, StoreError> {
+    let p = evaluation_period_of(cfg, period, rollup.now());
+    let scores = gather::unit_scores(store, rollup, cfg, &p, Some(unit))
+        .await?
+        .scores;
+    let q = quota(cfg, &scores);
+    let evaluated: Vec<_> = scores.iter().filter(|s| s.total.is_some()).collect();
+    let mean_total = (!evaluated.is_empty()).then(|| {
+        crate::evaluation::round2(
+            evaluated.iter().filter_map(|s| s.total).sum::<f64>() / evaluated.len() as f64,
+        )
+    });
+    let mut lowest = evaluated.clone();
+    lowest.sort_by(|a, b| {
+        a.total
+            .unwrap_or(0.0)
+            .total_cmp(&b.total.unwrap_or(0.0))
+            .then(a.person.cmp(&b.person))
+    });
+    let unit_name = |id: &str| rollup.unit(id).map_or(id.to_string(), |u| u.name);
+    Ok(EvaluationSummary {
+        period: p.label().to_string(),
+        people: scores.len(),
+        evaluated: evaluated.len(),
+        excellent: q.counts.excellent as usize,
+        good: q.counts.good as usize,
+        complete: q.counts.complete as usize,
+        not_complete: q.counts.not_complete as usize,
+        not_evaluated: q.counts.not_evaluated as usize,
+        excellent_cap: q.cap as usize,
+        above_cap: q.above_cap.len(),
+        mean_total,
+        lowest: lowest
+            .into_iter()
+            .take(LOWEST)
+            .map(|s| EvaluationLine {
+                person: s.person.clone(),
+                name: s.name.clone(),
+                unit: unit_name(&s.unit),
+                position: s.position.clone(),
+                total: s.total,
+                class: if s.class == Class::NotEvaluated {
+                    "not_evaluated".into()
+                } else {
+                    s.class.as_str().into()
+                },
+            })
+            .collect(),
+    })
+}
