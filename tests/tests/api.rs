@@ -610,6 +610,10 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
         .unwrap();
     assert!(metrics.contains("ioc_events_committed_total"), "{metrics}");
     assert!(metrics.contains("ioc_http_requests_total"));
+    let (status, body) = app
+        .send(reqwest::Method::PUT, "/api/v1/periods/2026", &json!({"state": "active"}))
+        .await;
+    assert_eq!(status, 200, "{body}");
     let doc = app.get_ok("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["components"]["schemas"]["UnitView"].is_object());
@@ -624,11 +628,15 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
                 ("/api/v1/key-results", "kr-1"),
                 ("/api/v1/accounts", "admin"),
                 ("/api/v1/tokens", "no-such-token"),
+                ("/api/v1/evaluations/people", "w2"),
             ]
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))
             .map_or("hn", |(_, id)| id);
-            let concrete = path.replace("{id}", id).replace("{file}", "overdue.svg");
+            let concrete = path
+                .replace("{id}", id)
+                .replace("{file}", "overdue.svg")
+                .replace("{label}", "2026");
             if ops[method]["responses"]["101"].is_object() {
                 // A WebSocket endpoint: a plain GET is refused as such (the live tests use it).
                 let (status, body) = app.get(&concrete).await;

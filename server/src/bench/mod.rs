@@ -5,6 +5,7 @@
 //! (`live`). Benchmarks print; they never assert.
 
 mod access;
+mod okr;
 mod live;
 
 use crate::clock::ClockMode;
@@ -45,6 +46,10 @@ pub struct BenchArgs {
     /// Only the access benchmark: sign-in, the gate per request, the audit trail on ingest.
     #[arg(long)]
     pub access: bool,
+    /// Only the OKR-cycle benchmark: evaluations, freezing a quarter, KPI roll-ups, the
+    /// alignment tree and the reviews with their evaluation section, on the full demo city.
+    #[arg(long)]
+    pub okr: bool,
     /// Task events for the audit comparison of `--access`.
     #[arg(long, default_value_t = 100_000)]
     pub access_events: usize,
@@ -67,6 +72,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if args.access {
         return access::run(args.access_events).await;
+    }
+    if args.okr {
+        return okr::run().await;
     }
     if !args.rules_only {
         tasks_and_views(&args).await?;

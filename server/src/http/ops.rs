@@ -193,14 +193,19 @@ pub fn openapi_document() -> serde_json::Value {
         .chain(super::okr::OPERATIONS)
         .chain(super::evaluation::OPERATIONS);
     for (path, method, summary, request, response) in operations {
-        // "image": a chart, as SVG or PNG by the path's extension; "none": 204; "json": any
-        // object.
+        // "image": a chart, as SVG or PNG by the path's extension; "document": the printable
+        // report or an export (HTML, CSV, XLSX); "none": 204; "json": any object.
         let ok = match *response {
             "image" => serde_json::json!({"200": {"description": "OK", "content": {
                 "image/svg+xml": {"schema": {"type": "string"}},
                 "image/png": {"schema": {"type": "string", "format": "binary"}}
             }}}),
             "none" => serde_json::json!({"204": {"description": "Done"}}),
+            "document" => serde_json::json!({"200": {"description": "OK", "content": {
+                "text/html; charset=utf-8": {"schema": {"type": "string"}},
+                "text/csv; charset=utf-8": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}
+            }}}),
             "json" => {
                 serde_json::json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}})
             }

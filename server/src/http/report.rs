@@ -34,7 +34,7 @@ pub fn router() -> Router<Node> {
 pub const OPERATIONS: &[super::ops::Operation] = &[
     ("/api/v1/units/{id}/review", "get", "Review meeting: the unit's period (?period=2026-W47 | 2026-11 | 2026-Q4, or ?week=2026-W47; default the clock's week; Asia/Ho_Chi_Minh calendar, up to the clock) against the period before: figures and scores at both ends, KPI series that turned red or recovered, key results against pace, the daily overdue trend, child units ranked, the evaluation summary, chart links. Past figures are rebuilt from task dates, KPI values and check-ins.", None, "Review"),
     ("/api/v1/units/{id}/review/charts/{file}", "get", "A chart of the review as image/svg+xml or image/png (960x540): file is overdue, kpis, key_results or units with .svg or .png; ?period= or ?week= as for the review, ?lang=vi|en (default vi) for the labels", None, "image"),
-    ("/api/v1/units/{id}/report", "get", "The printable review report: ?period= as for the review (default the clock's month), ?lang=vi|en (default vi), ?format=html (default: an A4 page with inline SVG charts, text/html) | csv (one table, ?table=summary|kpis|key_results|units|overdue|evaluation, default summary; UTF-8 with BOM, as an attachment) | xlsx (every table, a sheet each, as an attachment)", None, "json"),
+    ("/api/v1/units/{id}/report", "get", "The printable review report: ?period= as for the review (default the clock's month), ?lang=vi|en (default vi), ?format=html (default: an A4 page with inline SVG charts, text/html) | csv (one table, ?table=summary|kpis|key_results|units|overdue|evaluation, default summary; UTF-8 with BOM, as an attachment) | xlsx (every table, a sheet each, as an attachment)", None, "document"),
 ];
 
 #[derive(OpenApi)]
