@@ -611,7 +611,11 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
     assert!(metrics.contains("ioc_events_committed_total"), "{metrics}");
     assert!(metrics.contains("ioc_http_requests_total"));
     let (status, body) = app
-        .send(reqwest::Method::PUT, "/api/v1/periods/2026", &json!({"state": "active"}))
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/periods/2026",
+            &json!({"state": "active"}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let doc = app.get_ok("/api/openapi.json").await;

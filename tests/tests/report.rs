@@ -113,7 +113,41 @@ async fn monthly_and_quarterly_reviews_of_the_demo_city_agree_with_the_live_figu
         );
         assert_eq!(r["this_period"]["to"], "2026-11-20T10:00:00.000+07:00");
         assert_eq!(r["this_period"], r["this_week"], "the weekly fields stay");
-        assert_eq!(r["evaluation"], Value::Null);
+        // The evaluation section is the month holding the period's last day (here the clock's),
+        // and agrees with the evaluation API's own count of the subtree.
+        let e = &r["evaluation"];
+        assert_eq!(e["period"], "2026-11", "{e}");
+        let direct = app
+            .get_ok("/api/v1/evaluations/units/hn?period=2026-11")
+            .await;
+        assert_eq!(
+            e["people"],
+            direct["people"].as_array().unwrap().len(),
+            "{e}"
+        );
+        for class in [
+            "excellent",
+            "good",
+            "complete",
+            "not_complete",
+            "not_evaluated",
+        ] {
+            assert_eq!(e[class], direct["quota"]["counts"][class], "{class}: {e}");
+        }
+        assert_eq!(e["excellent_cap"], direct["quota"]["cap"], "{e}");
+        let evaluated: Vec<f64> = direct["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["total"].as_f64())
+            .collect();
+        assert_eq!(e["evaluated"], evaluated.len(), "{e}");
+        assert!(
+            !evaluated.is_empty(),
+            "the demo city's officials have tasks due: {e}"
+        );
+        let lowest = evaluated.iter().cloned().fold(f64::INFINITY, f64::min);
+        assert_eq!(e["lowest"][0]["total"].as_f64(), Some(lowest), "{e}");
         assert_eq!(
             r["overdue_trend"].as_array().unwrap().len(),
             days,
@@ -240,10 +274,15 @@ async fn the_exports_of_the_demo_city_hold_the_reviews_numbers() {
         cell(&summary, line("Score"), 1),
         num(&this["score"]["value"])
     );
-    assert_eq!(
-        cell(&summary, line("Evaluation"), 1),
-        Some(Data::String("No evaluation data".into()))
-    );
+    let e = &r["evaluation"];
+    for (label, key) in [
+        ("People", "people"),
+        ("Evaluated", "evaluated"),
+        ("Good", "good"),
+        ("Excellent cap", "excellent_cap"),
+    ] {
+        assert_eq!(cell(&summary, line(label), 1), num(&e[key]), "{label}");
+    }
     let units = book.worksheet_range("Units").expect("the units sheet");
     let lines = r["units"].as_array().unwrap();
     assert_eq!(units.height(), 2 + lines.len());
@@ -310,11 +349,10 @@ async fn the_exports_of_the_demo_city_hold_the_reviews_numbers() {
         "/api/v1/units/hn/report?period=2026-11&format=csv&table=evaluation",
     )
     .await;
-    assert_eq!(
-        parse_csv(&body).len(),
-        1,
-        "the header alone without an evaluation"
-    );
+    let rows = parse_csv(&body);
+    let lowest = r["evaluation"]["lowest"].as_array().unwrap();
+    assert_eq!(rows.len(), 1 + lowest.len(), "the lowest totals: {rows:?}");
+    assert_eq!(rows[1][0], lowest[0]["person"].as_str().unwrap());
 
     // The page: Vietnamese, the unit's name, its figures, inline SVG, nothing the CSP refuses.
     let (status, headers, body) = get_bytes(&app, "/api/v1/units/hn/report?period=2026-11").await;
@@ -337,7 +375,10 @@ async fn the_exports_of_the_demo_city_hold_the_reviews_numbers() {
     assert!(!page.contains("style="), "no style attribute");
     assert!(!page.contains("<style"), "no style element");
     assert!(!page.contains("<script"), "no script");
-    assert!(page.contains("Chưa có dữ liệu đánh giá"));
+    // The evaluation section names the lowest total's official with their diacritics.
+    let lowest = r["evaluation"]["lowest"][0]["name"].as_str().unwrap();
+    assert!(page.contains(lowest), "{lowest} in the evaluation section");
+    assert!(page.contains("Hoàn thành tốt nhiệm vụ"));
     for (label, v) in [
         ("Nhiệm vụ", &this["tasks"]),
         ("Nhiệm vụ quá hạn", &this["overdue"]),

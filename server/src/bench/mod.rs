@@ -5,8 +5,8 @@
 //! (`live`). Benchmarks print; they never assert.
 
 mod access;
-mod okr;
 mod live;
+mod okr;
 
 use crate::clock::ClockMode;
 use crate::demo::DemoSize;

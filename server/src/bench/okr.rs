@@ -42,7 +42,10 @@ pub async fn run() -> anyhow::Result<()> {
     let size = DemoSize::full();
     let t = Instant::now();
     crate::demo::seed(&node.writer, &node.rollup, &size, now, 1).await?;
-    println!("\n== okr: the full demo city seeded in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "\n== okr: the full demo city seeded in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let cfg = node.evaluation.clone();
     let t = Instant::now();
     let criteria = crate::demo::seed_evaluations(
@@ -70,25 +73,39 @@ pub async fn run() -> anyhow::Result<()> {
     let store = node.store.clone();
     let rollup = node.rollup.clone();
     let scores = timed(&format!("a ward's scores for {month} ({ward})"), 20, || {
-        let (store, rollup, cfg, ward, month) =
-            (store.clone(), rollup.clone(), cfg.clone(), ward.clone(), month.clone());
+        let (store, rollup, cfg, ward, month) = (
+            store.clone(),
+            rollup.clone(),
+            cfg.clone(),
+            ward.clone(),
+            month.clone(),
+        );
         async move {
-            Ok(gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, Some(&ward))
-                .await?
-                .scores
-                .len())
+            Ok(
+                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, Some(&ward))
+                    .await?
+                    .scores
+                    .len(),
+            )
         }
     })
     .await?;
     println!("  ({scores} people)");
     let scores = timed(&format!("the whole city's scores for {month}"), 5, || {
-        let (store, rollup, cfg, root, month) =
-            (store.clone(), rollup.clone(), cfg.clone(), root.clone(), month.clone());
+        let (store, rollup, cfg, root, month) = (
+            store.clone(),
+            rollup.clone(),
+            cfg.clone(),
+            root.clone(),
+            month.clone(),
+        );
         async move {
-            Ok(gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, Some(&root))
-                .await?
-                .scores
-                .len())
+            Ok(
+                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, Some(&root))
+                    .await?
+                    .scores
+                    .len(),
+            )
         }
     })
     .await?;
@@ -103,9 +120,11 @@ pub async fn run() -> anyhow::Result<()> {
         let (store, rollup, cfg, quarter) =
             (store.clone(), rollup.clone(), cfg.clone(), quarter.clone());
         async move {
-            Ok(gather::scores_to_freeze(store.as_ref(), &rollup, &cfg, &quarter)
-                .await?
-                .len())
+            Ok(
+                gather::scores_to_freeze(store.as_ref(), &rollup, &cfg, &quarter)
+                    .await?
+                    .len(),
+            )
         }
     })
     .await?;
@@ -122,33 +141,41 @@ pub async fn run() -> anyhow::Result<()> {
         .find(|o| o.parent.is_none())
         .map(|o| o.id.to_string())
         .unwrap_or_default();
-    timed("a city objective's alignment tree (whole depth)", 50, || {
-        let (rollup, top) = (rollup.clone(), top.clone());
-        async move { Ok(rollup.alignment_tree(&top, 12, &|_| true).is_some()) }
-    })
+    timed(
+        "a city objective's alignment tree (whole depth)",
+        50,
+        || {
+            let (rollup, top) = (rollup.clone(), top.clone());
+            async move { Ok(rollup.alignment_tree(&top, 12, &|_| true).is_some()) }
+        },
+    )
     .await?;
     for kind in [
         crate::report::period::ReviewKind::Month,
         crate::report::period::ReviewKind::Quarter,
     ] {
         let p = crate::report::period::ReviewPeriod::containing(kind, now);
-        timed(&format!("the city's review of {p} with its evaluation section"), 3, || {
-            let (store, rollup, cfg, root) =
-                (store.clone(), rollup.clone(), cfg.clone(), root.clone());
-            async move {
-                let e = crate::report::evaluation::summary(
-                    store.as_ref(),
-                    &rollup,
-                    &cfg,
-                    &root,
-                    Some(p),
-                )
-                .await?;
-                crate::report::review::review(&store, &rollup, &root, Some(p), Some(e))
-                    .await
-                    .map_err(anyhow::Error::new)
-            }
-        })
+        timed(
+            &format!("the city's review of {p} with its evaluation section"),
+            3,
+            || {
+                let (store, rollup, cfg, root) =
+                    (store.clone(), rollup.clone(), cfg.clone(), root.clone());
+                async move {
+                    let e = crate::report::evaluation::summary(
+                        store.as_ref(),
+                        &rollup,
+                        &cfg,
+                        &root,
+                        Some(p),
+                    )
+                    .await?;
+                    crate::report::review::review(&store, &rollup, &root, Some(p), Some(e))
+                        .await
+                        .map_err(anyhow::Error::new)
+                }
+            },
+        )
         .await?;
     }
     drop((store, rollup));

@@ -112,6 +112,27 @@ pub const TEMPLATES: &[Template] = &[
     Template { key: "DVHTT", scope: Scope::Dept, name: "Tỷ lệ đảng viên hoàn thành tốt nhiệm vụ trở lên", formula: "Đảng viên xếp loại hoàn thành tốt nhiệm vụ trở lên / Tổng đảng viên được đánh giá × 100", source: SRC_DANG, uom: "%", thresholds: hib(90.0, 80.0), frequency: Yearly, group: Party, lead: "", lo: 70.0, hi: 98.0, decimals: 1 },
 ];
 
+/// The ward on-time rate's inputs: dossiers settled and settled on time in the month.
+pub const DOSSIERS: &str = "HSGQ";
+pub const ON_TIME: &str = "HSDH";
+
+/// A count of dossiers: any value is fine (green from 0), it means something through the rate.
+const COUNT: Template = Template {
+    key: "HS",
+    scope: Scope::Ward,
+    name: "",
+    formula: "Đếm trên hệ thống một cửa",
+    source: SRC_MOTCUA,
+    uom: "hồ sơ",
+    thresholds: hib(0.0, 0.0),
+    frequency: Monthly,
+    group: Service,
+    lead: "ttphcc",
+    lo: 40.0,
+    hi: 400.0,
+    decimals: 0,
+};
+
 /// A generated KPI and the template it came from (for drawing values).
 pub struct DemoKpi {
     pub kpi: KpiIn,
@@ -159,14 +180,38 @@ pub fn catalog(depts: &[&str], wards: &[String], max: usize, rng: &mut impl Rng)
                 ));
             }
             Scope::Ward if !wards.is_empty() => {
-                ward.push(make(
+                let mut k = make(
                     t,
                     format!("PX.{}", t.key),
                     t.name.to_string(),
                     lead_of(t.lead),
                     Vec::new(),
                     wards.to_vec(),
-                ));
+                );
+                if t.key == "TTHC" {
+                    // The on-time rate is computed from the one-stop counter's two counts, and
+                    // the city sees it weighted by each ward's dossiers.
+                    for (key, name) in [
+                        (DOSSIERS, "Số hồ sơ TTHC đã giải quyết"),
+                        (ON_TIME, "Số hồ sơ TTHC giải quyết đúng hạn"),
+                    ] {
+                        let mut input = make(
+                            &COUNT,
+                            format!("PX.{key}"),
+                            name.to_string(),
+                            lead_of(t.lead),
+                            Vec::new(),
+                            wards.to_vec(),
+                        );
+                        input.kpi.rollup = Some(crate::domain::aggregate::RollupRule::Sum);
+                        ward.push(input);
+                    }
+                    k.kpi.expression = Some(format!("{{PX.{ON_TIME}}} / {{PX.{DOSSIERS}}} * 100"));
+                    k.kpi.rollup = Some(crate::domain::aggregate::RollupRule::WeightedMean {
+                        weight: format!("PX.{DOSSIERS}"),
+                    });
+                }
+                ward.push(k);
             }
             _ => {}
         }

@@ -327,7 +327,17 @@ pub fn observations(
         .map(|(i, n)| (n.id.as_str(), i))
         .collect();
     let mut n = 0usize;
+    let inputs: Vec<&str> = city
+        .kpis
+        .iter()
+        .filter_map(|k| k.kpi.expression.as_ref())
+        .flat_map(|e| e.split(['{', '}']).skip(1).step_by(2).collect::<Vec<_>>())
+        .collect();
     for k in &city.kpis {
+        // A formula's inputs are drawn with the KPI they feed, below.
+        if inputs.contains(&k.kpi.code.as_str()) {
+            continue;
+        }
         let series: Vec<&String> = if k.kpi.measured_units.is_empty() {
             vec![&k.kpi.leading_unit]
         } else {
@@ -360,6 +370,30 @@ pub fn observations(
                 let want = kpis::pick_status(rng);
                 let value = kpis::value_for(k.template, want, rng);
                 n += 1;
+                if k.kpi.expression.is_some() {
+                    // The on-time rate comes from its two counts, sent in one request so the
+                    // writer computes it from both.
+                    let settled = rng.gen_range(40..=400) as f64;
+                    let on_time = (settled * value / 100.0).round().min(settled);
+                    let count = |key: &str, v: f64, i: usize| {
+                        json!({
+                            "type": "kpi_observation",
+                            "id": format!("demo-o-{n:06}-{i}"),
+                            "at": format_ts(at),
+                            "kpi": format!("PX.{key}"),
+                            "unit": unit,
+                            "period": label,
+                            "value": v,
+                            "source": k.kpi.data_source,
+                        })
+                    };
+                    load.push(vec![
+                        count(kpis::DOSSIERS, settled, 0),
+                        count(kpis::ON_TIME, on_time, 1),
+                    ])?;
+                    load.observations += 2;
+                    continue;
+                }
                 let mut v = json!({
                     "type": "kpi_observation",
                     "id": format!("demo-o-{n:06}"),

@@ -132,7 +132,18 @@ impl Catalog {
             c.person_unit.insert(p.id.clone(), p.unit.clone());
             c.people.push(p.id);
         }
-        c.kpis = rollup.kpis();
+        // Entered KPIs only: a computed KPI takes no value, and its inputs move together in the
+        // seed (a dossier count drifting alone would push the on-time rate past 100 %).
+        let inputs: std::collections::HashSet<Id> = rollup
+            .kpis()
+            .iter()
+            .flat_map(|k| k.expression.iter().flat_map(|f| f.inputs().to_vec()))
+            .collect();
+        c.kpis = rollup
+            .kpis()
+            .into_iter()
+            .filter(|k| k.expression.is_none() && !inputs.contains(&k.code))
+            .collect();
         c.kpis.sort_by(|a, b| a.code.cmp(&b.code));
         let objective_unit: HashMap<Id, Id> = rollup
             .objectives()
