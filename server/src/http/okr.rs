@@ -186,7 +186,7 @@ async fn check_ins(
         .objective(&kr.objective)
         .ok_or_else(|| ApiError::NotFound(format!("key result '{id}' has no objective")))?;
     can_view(&who, &node.rollup, Scope::Unit(&objective.unit))?;
-    let records = node.store.events_of("kr_checkin", &[id.clone()]).await?;
+    let records = node.store.events_of("kr_checkin", std::slice::from_ref(&id)).await?;
     let mut check_ins = Vec::with_capacity(records.len());
     for r in records {
         let c: KrCheckinIn = crate::ingest::decode_str(&r.body)
