@@ -7,7 +7,7 @@
 import { t, fmt, lang, onLangChange, levelName, statusName } from '/js/i18n.js';
 import {
   esc, params, api, initPage, dashboardConfig, unitHref, personHref, taskHref, href,
-  showError, errorText, quietly, markFirstRender, perf, renderCrumbs, unitIndex, session,
+  showError, errorText, quietly, markFirstRender, perf, renderCrumbs, unitIndex, session, personName,
   sessionReady, defaultUnit,
 } from '/js/common.js';
 
@@ -255,12 +255,16 @@ function drawPerson() {
     <div class="score-part" data-part="criteria"><h3>${esc(t('eval.panel.criteria'))}</h3>
       <table class="criteria-table"><tbody>${crit.map(c => `<tr data-criterion="${esc(c.id)}"><td>${esc(criterionName(c))}</td>
         <td class="num" data-field="points">${c.points == null ? `<small>${esc(t('eval.panel.not_scored'))}</small>` : esc(pts(c.points))} / ${esc(pts(c.max))}</td></tr>`).join('')}</tbody></table>
-      ${g.by ? `<p><small data-field="scored-by">${esc(t('eval.panel.scored_by', { by: g.by, at: g.at ? fmt.dateTime(g.at) : '—' }))}</small></p>` : ''}
+      ${g.by ? `<p><small data-field="scored-by">${esc(t('eval.panel.scored_by', { by: '\u0000', at: g.at ? fmt.dateTime(g.at) : '—' })).replace('\u0000', `<span data-actor="${esc(g.by)}">${esc(g.by)}</span>`)}</small></p>` : ''}
       ${g.comment ? `<p><small>${esc(t('eval.panel.comment', { comment: g.comment }))}</small></p>` : ''}
     </div>
     ${s.notes?.length ? `<div class="score-part" data-part="notes"><h3>${esc(t('eval.panel.notes'))}</h3><ul class="notes">${s.notes.map(n => `<li>${esc(n)}</li>`).join('')}</ul></div>` : ''}
     ${mayScore(s) ? criteriaForm(s) : `<p class="quiet" data-field="readonly">${esc(t('eval.form.readonly'))}</p>`}`;
   el.querySelector('#criteria-form')?.addEventListener('submit', submitCriteria);
+  // Who scored is recorded by id (a person, or account:<id>): show the name once known.
+  for (const span of el.querySelectorAll('[data-actor]')) {
+    quietly(personName(span.dataset.actor).then(p => { if (p?.name) span.textContent = p.name; }));
+  }
 }
 
 function render() {
