@@ -955,24 +955,77 @@ async fn okr_fixture() -> TestApp {
         assert_eq!(status, 200, "{body}");
     }
     for (path, item) in [
-        ("/api/v1/objectives", json!({"id": "o-p2", "unit": "p-2", "title": "Cải cách hành chính", "period": "2026-Q4", "parent": "o-city", "weight": 2, "owner": "w3"})),
-        ("/api/v1/key-results", json!({"id": "kr-4", "objective": "o-p2", "title": "Thủ tục rút gọn", "start": 0, "target": 10, "unit_of_measure": "thủ tục"})),
-        ("/api/v1/objectives", json!({"id": "o-vh", "unit": "p-1.vh", "title": "Số hóa hồ sơ văn hóa", "period": "2026-Q4", "parent": "o-p1", "weight": 3, "owner": "w2"})),
-        ("/api/v1/key-results", json!({"id": "kr-5", "objective": "o-vh", "title": "Hồ sơ đã số hóa", "start": 0, "target": 200, "unit_of_measure": "hồ sơ"})),
+        (
+            "/api/v1/objectives",
+            json!({"id": "o-p2", "unit": "p-2", "title": "Cải cách hành chính", "period": "2026-Q4", "parent": "o-city", "weight": 2, "owner": "w3"}),
+        ),
+        (
+            "/api/v1/key-results",
+            json!({"id": "kr-4", "objective": "o-p2", "title": "Thủ tục rút gọn", "start": 0, "target": 10, "unit_of_measure": "thủ tục"}),
+        ),
+        (
+            "/api/v1/objectives",
+            json!({"id": "o-vh", "unit": "p-1.vh", "title": "Số hóa hồ sơ văn hóa", "period": "2026-Q4", "parent": "o-p1", "weight": 3, "owner": "w2"}),
+        ),
+        (
+            "/api/v1/key-results",
+            json!({"id": "kr-5", "objective": "o-vh", "title": "Hồ sơ đã số hóa", "start": 0, "target": 200, "unit_of_measure": "hồ sơ"}),
+        ),
     ] {
         let (status, body) = app.post(path, &item).await;
         assert_eq!(status, 201, "POST {path}: {body}");
     }
-    let checkin = |id: &str, kr: &str, value: f64, at: &str, confidence: u8, comment: &str, by: &str| {
-        json!({"type": "kr_checkin", "id": id, "at": at, "key_result": kr, "value": value,
+    let checkin =
+        |id: &str, kr: &str, value: f64, at: &str, confidence: u8, comment: &str, by: &str| {
+            json!({"type": "kr_checkin", "id": id, "at": at, "key_result": kr, "value": value,
                "confidence": confidence, "comment": comment, "by": by})
-    };
+        };
     app.ingest(json!([
-        checkin("k1", "kr-1", 60.0, "2026-11-03T09:00:00+07:00", 8, "Cổng dịch vụ công mới", "a1"),
-        checkin("k3a", "kr-3", 88.0, "2026-11-04T09:00:00+07:00", 5, "Rà soát hồ sơ tồn", "w1"),
-        checkin("k3b", "kr-3", 95.0, "2026-11-18T09:00:00+07:00", 7, "Đã xử lý xong hồ sơ tồn", "w1"),
-        checkin("k4", "kr-4", 2.0, "2026-11-05T09:00:00+07:00", 4, "Chậm", "w3"),
-        checkin("k5", "kr-5", 50.0, "2026-11-10T09:00:00+07:00", 6, "Đợt một", "w2"),
+        checkin(
+            "k1",
+            "kr-1",
+            60.0,
+            "2026-11-03T09:00:00+07:00",
+            8,
+            "Cổng dịch vụ công mới",
+            "a1"
+        ),
+        checkin(
+            "k3a",
+            "kr-3",
+            88.0,
+            "2026-11-04T09:00:00+07:00",
+            5,
+            "Rà soát hồ sơ tồn",
+            "w1"
+        ),
+        checkin(
+            "k3b",
+            "kr-3",
+            95.0,
+            "2026-11-18T09:00:00+07:00",
+            7,
+            "Đã xử lý xong hồ sơ tồn",
+            "w1"
+        ),
+        checkin(
+            "k4",
+            "kr-4",
+            2.0,
+            "2026-11-05T09:00:00+07:00",
+            4,
+            "Chậm",
+            "w3"
+        ),
+        checkin(
+            "k5",
+            "kr-5",
+            50.0,
+            "2026-11-10T09:00:00+07:00",
+            6,
+            "Đợt một",
+            "w2"
+        ),
     ]))
     .await;
     app.set_clock("2026-11-25T10:00:00+07:00").await;
@@ -981,7 +1034,8 @@ async fn okr_fixture() -> TestApp {
 
 #[tokio::test]
 async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_results_check_ins() {
-    let test = "the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_results_check_ins";
+    let test =
+        "the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_results_check_ins";
     let Some(browser) = Browser::launch(test) else {
         return;
     };
@@ -1004,18 +1058,25 @@ async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_r
     ];
     for (id, node) in nodes {
         for (field, key) in [("rolled-up", "rolled_up"), ("progress", "progress")] {
-            let v = node[key].as_f64().unwrap_or_else(|| panic!("{id}.{key}: {node}"));
+            let v = node[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{id}.{key}: {node}"));
             let want = pct_in_page(&mut page, "vi-VN", v).await;
-            let sel = format!(".okr-node[data-id=\"{id}\"] > .okr-card > .okr-bars [data-field=\"{field}\"]");
+            let sel = format!(
+                ".okr-node[data-id=\"{id}\"] > .okr-card > .okr-bars [data-field=\"{field}\"]"
+            );
             assert_eq!(text_of(&mut page, &sel).await, want, "{id} {field} ({v})");
         }
     }
     // The roll-up is not the own progress (the tree below counts), as the API says.
     assert_ne!(api["tree"]["rolled_up"], api["tree"]["progress"], "{api}");
     // Weight, owner, the period and its state.
-    assert!(text_of(&mut page, ".okr-node[data-id=\"o-p2\"] [data-field=\"weight\"]")
-        .await
-        .contains('2'));
+    assert!(text_of(
+        &mut page,
+        ".okr-node[data-id=\"o-p2\"] [data-field=\"weight\"]"
+    )
+    .await
+    .contains('2'));
     assert_eq!(
         page.eval("document.querySelector('.okr-node[data-id=\"o-vh\"] [data-field=\"state\"]').dataset.state")
             .await,
@@ -1026,8 +1087,10 @@ async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_r
         .contains("Phạm Thị Dung"));
 
     // A key result opens its check-in history: value, confidence, comment, who, newest first.
-    page.eval("document.querySelector('li.okr-kr[data-kr=\"kr-3\"] [data-action=\"checkins\"]').click()")
-        .await;
+    page.eval(
+        "document.querySelector('li.okr-kr[data-kr=\"kr-3\"] [data-action=\"checkins\"]').click()",
+    )
+    .await;
     page.wait_for(
         "document.querySelectorAll('li.okr-kr[data-kr=\"kr-3\"] tr[data-event]').length === 2",
         "kr-3's two check-ins",
@@ -1041,11 +1104,18 @@ async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_r
         "Đã xử lý xong hồ sơ tồn"
     );
     assert_eq!(
-        text_of(&mut page, &format!("{first_row} [data-field=\"confidence\"]")).await,
+        text_of(
+            &mut page,
+            &format!("{first_row} [data-field=\"confidence\"]")
+        )
+        .await,
         "7/10"
     );
     page.wait_for(
-        &format!("document.querySelector('{}')?.textContent.trim() === 'Lê Văn Cường'", format!("{first_row} [data-field=\"by\"] a").replace('\'', "\\'")),
+        &format!(
+            "document.querySelector('{}')?.textContent.trim() === 'Lê Văn Cường'",
+            format!("{first_row} [data-field=\"by\"] a").replace('\'', "\\'")
+        ),
         "the name of who checked in",
     )
     .await;
@@ -1066,7 +1136,10 @@ async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_r
         "the expanded tree",
     )
     .await;
-    assert_eq!(page.eval("document.documentElement.lang").await, json!("en"));
+    assert_eq!(
+        page.eval("document.documentElement.lang").await,
+        json!("en")
+    );
     assert!(page
         .eval("document.body.textContent.includes('Rolled up') && document.body.textContent.includes('Objectives of the unit') && !document.body.textContent.includes('Tổng hợp')")
         .await
@@ -1075,7 +1148,11 @@ async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_r
     let p1 = find_child(&api["tree"], "o-p1");
     let want = pct_in_page(&mut page, "en-GB", p1["rolled_up"].as_f64().unwrap()).await;
     assert_eq!(
-        text_of(&mut page, ".okr-node[data-id=\"o-p1\"] > .okr-card > .okr-bars [data-field=\"rolled-up\"]").await,
+        text_of(
+            &mut page,
+            ".okr-node[data-id=\"o-p1\"] > .okr-card > .okr-bars [data-field=\"rolled-up\"]"
+        )
+        .await,
         want
     );
     page.screenshot("okr-unit-en").await;
@@ -1095,7 +1172,11 @@ async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_r
         )
         .await;
     assert_eq!(
-        text_of(&mut page, "#okr-up li[data-id=\"o-city\"] [data-field=\"rolled-up\"]").await,
+        text_of(
+            &mut page,
+            "#okr-up li[data-id=\"o-city\"] [data-field=\"rolled-up\"]"
+        )
+        .await,
         "—"
     );
     expect_no_errors(&page, "OKR tree of a ward").await;
@@ -1128,7 +1209,12 @@ async fn evaluation_fixture() -> TestApp {
         e
     };
     let new = |t: &str, who: &str| {
-        ev(&format!("c-{t}"), t, START, json!({"title": format!("Nhiệm vụ {t}"), "responsible": who, "accountable": "w1", "deadline": "2026-11-10"}))
+        ev(
+            &format!("c-{t}"),
+            t,
+            START,
+            json!({"title": format!("Nhiệm vụ {t}"), "responsible": who, "accountable": "w1", "deadline": "2026-11-10"}),
+        )
     };
     let done = |id: &str, t: &str, at: &str, status: &str, extra: Value| {
         let mut f = json!({ "status": status });
@@ -1138,16 +1224,74 @@ async fn evaluation_fixture() -> TestApp {
         ev(id, t, at, f)
     };
     app.ingest(json!([
-        new("t1", "w2"), new("t2", "w2"), new("t3", "w2"), new("t4", "w2"), new("t5", "w5"),
-        done("s1", "t1", "2026-11-08T10:00:00+07:00", "submitted", json!({"progress": 100})),
-        done("a1", "t1", "2026-11-12T10:00:00+07:00", "accepted", json!({"quality": 90})),
-        done("s2", "t2", "2026-11-15T10:00:00+07:00", "submitted", json!({"progress": 100})),
-        done("a2", "t2", "2026-11-16T10:00:00+07:00", "accepted", json!({"quality": 80})),
-        done("s3", "t3", "2026-11-09T10:00:00+07:00", "submitted", json!({"progress": 100})),
-        done("a3", "t3", "2026-11-11T10:00:00+07:00", "accepted", json!({"quality": 40})),
-        done("p4", "t4", "2026-11-05T10:00:00+07:00", "in_progress", json!({"progress": 60})),
-        done("s5", "t5", "2026-11-09T10:00:00+07:00", "submitted", json!({"progress": 100})),
-        done("a5", "t5", "2026-11-09T11:00:00+07:00", "accepted", json!({"quality": 95})),
+        new("t1", "w2"),
+        new("t2", "w2"),
+        new("t3", "w2"),
+        new("t4", "w2"),
+        new("t5", "w5"),
+        done(
+            "s1",
+            "t1",
+            "2026-11-08T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a1",
+            "t1",
+            "2026-11-12T10:00:00+07:00",
+            "accepted",
+            json!({"quality": 90})
+        ),
+        done(
+            "s2",
+            "t2",
+            "2026-11-15T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a2",
+            "t2",
+            "2026-11-16T10:00:00+07:00",
+            "accepted",
+            json!({"quality": 80})
+        ),
+        done(
+            "s3",
+            "t3",
+            "2026-11-09T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a3",
+            "t3",
+            "2026-11-11T10:00:00+07:00",
+            "accepted",
+            json!({"quality": 40})
+        ),
+        done(
+            "p4",
+            "t4",
+            "2026-11-05T10:00:00+07:00",
+            "in_progress",
+            json!({"progress": 60})
+        ),
+        done(
+            "s5",
+            "t5",
+            "2026-11-09T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a5",
+            "t5",
+            "2026-11-09T11:00:00+07:00",
+            "accepted",
+            json!({"quality": 95})
+        ),
     ]))
     .await;
     app.set_clock("2026-11-25T08:00:00+07:00").await;
@@ -1176,7 +1320,12 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
     screen_size(&mut page, 1600, 1000).await;
     page.navigate(&app.url("/evaluation.html?unit=p-1&period=2026-11"))
         .await;
-    let (status, unit) = get_as(&app, &leader, "/api/v1/evaluations/units/p-1?period=2026-11").await;
+    let (status, unit) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/units/p-1?period=2026-11",
+    )
+    .await;
     assert_eq!(status, 200, "{unit}");
     let people = unit["people"].as_array().expect("people");
     assert!(people.len() >= 3, "{unit}");
@@ -1191,7 +1340,11 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
     // Every total as the API gives it.
     for p in people {
         let id = p["person"].as_str().unwrap();
-        let shown = text_of(&mut page, &format!("#people tr[data-person=\"{id}\"] [data-field=\"total\"]")).await;
+        let shown = text_of(
+            &mut page,
+            &format!("#people tr[data-person=\"{id}\"] [data-field=\"total\"]"),
+        )
+        .await;
         let want = match p["total"].as_f64() {
             Some(v) => points_in_page(&mut page, "vi-VN", v).await,
             None => "—".to_string(),
@@ -1210,7 +1363,8 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .contains("không được áp dụng tự động"));
     // The period picker holds the period.
     assert_eq!(
-        page.eval("document.getElementById('period-pick').value").await,
+        page.eval("document.getElementById('period-pick').value")
+            .await,
         json!("2026-11")
     );
 
@@ -1232,7 +1386,12 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
             "{task}: {reason}"
         );
     }
-    let (_, before) = get_as(&app, &leader, "/api/v1/evaluations/people/w2?period=2026-11").await;
+    let (_, before) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/people/w2?period=2026-11",
+    )
+    .await;
     let t2 = before["score"]["tasks"]["own"]["items"]
         .as_array()
         .unwrap()
@@ -1242,7 +1401,11 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .clone();
     let want = points_in_page(&mut page, "vi-VN", t2["earned"].as_f64().unwrap()).await;
     assert_eq!(
-        text_of(&mut page, "#person-panel tr[data-task=\"t2\"] [data-field=\"earned\"]").await,
+        text_of(
+            &mut page,
+            "#person-panel tr[data-task=\"t2\"] [data-field=\"earned\"]"
+        )
+        .await,
         want
     );
     assert!(page
@@ -1252,7 +1415,8 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .unwrap());
 
     // A criterion above its max: the server's refusal, word for word.
-    let too_much = json!({"politics": 7, "ethics": 6, "work_style": 6, "discipline": 5, "learning": 5});
+    let too_much =
+        json!({"politics": 7, "ethics": 6, "work_style": 6, "discipline": 5, "learning": 5});
     let (status, refusal) = app
         .send_as(
             Some(&leader),
@@ -1263,8 +1427,11 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .await;
     assert_eq!(status, 422, "{refusal}");
     let message = refusal["error"]["message"].as_str().unwrap().to_string();
-    page.wait_for("!!document.getElementById('criteria-form')", "the criteria form")
-        .await;
+    page.wait_for(
+        "!!document.getElementById('criteria-form')",
+        "the criteria form",
+    )
+    .await;
     submit_criteria(&mut page, &too_much).await;
     page.wait_for(
         &format!(
@@ -1277,10 +1444,22 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
     page.screenshot("evaluation-refused").await;
 
     // Within bounds: the total shown becomes the one the API then gives, in the panel and table.
-    submit_criteria(&mut page, &json!({"politics": 6, "ethics": 6, "work_style": 6, "discipline": 5, "learning": 5})).await;
-    page.wait_for("!!document.getElementById('criteria-saved')", "the saved scores")
-        .await;
-    let (_, after) = get_as(&app, &leader, "/api/v1/evaluations/people/w2?period=2026-11").await;
+    submit_criteria(
+        &mut page,
+        &json!({"politics": 6, "ethics": 6, "work_style": 6, "discipline": 5, "learning": 5}),
+    )
+    .await;
+    page.wait_for(
+        "!!document.getElementById('criteria-saved')",
+        "the saved scores",
+    )
+    .await;
+    let (_, after) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/people/w2?period=2026-11",
+    )
+    .await;
     let total = after["score"]["total"].as_f64().expect("a total");
     assert!((total - 71.75).abs() < 1e-9, "{after}");
     let want = points_in_page(&mut page, "vi-VN", total).await;
@@ -1293,8 +1472,10 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
     )
     .await;
     assert_eq!(
-        page.eval("document.querySelector('#people tr[data-person=\"w2\"] [data-class]').dataset.class")
-            .await,
+        page.eval(
+            "document.querySelector('#people tr[data-person=\"w2\"] [data-class]').dataset.class"
+        )
+        .await,
         after["score"]["class"]
     );
 
@@ -1323,7 +1504,12 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
-    let (_, unit) = get_as(&app, &leader, "/api/v1/evaluations/units/p-1?period=2026-11").await;
+    let (_, unit) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/units/p-1?period=2026-11",
+    )
+    .await;
     let over = unit["quota"]["over_by"].as_u64().unwrap();
     assert!(over >= 1, "{unit}");
     assert_eq!(unit["quota"]["above_cap"], json!(["w5"]), "{unit}");
@@ -1337,9 +1523,13 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         "w5's panel",
     )
     .await;
-    assert_eq!(page.eval("document.documentElement.lang").await, json!("en"));
     assert_eq!(
-        page.eval("document.getElementById('period-pick').value").await,
+        page.eval("document.documentElement.lang").await,
+        json!("en")
+    );
+    assert_eq!(
+        page.eval("document.getElementById('period-pick').value")
+            .await,
         json!("2026-11")
     );
     assert!(page
@@ -1354,8 +1544,10 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         "{quota}"
     );
     assert_eq!(
-        page.eval("[...document.querySelectorAll('#quota .quota-above li')].map(li => li.dataset.person)")
-            .await,
+        page.eval(
+            "[...document.querySelectorAll('#quota .quota-above li')].map(li => li.dataset.person)"
+        )
+        .await,
         json!(["w5"])
     );
     page.screenshot("evaluation-en").await;
@@ -1373,7 +1565,8 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .await
         .as_bool()
         .unwrap());
-    page.navigate(&app.url("/review.html?unit=p-1&week=2026-W47")).await;
+    page.navigate(&app.url("/review.html?unit=p-1&week=2026-W47"))
+        .await;
     page.wait_for(
         "document.querySelector('#report-links [data-link=\"xlsx\"]')?.getAttribute('href')?.includes('format=xlsx')",
         "the report links",
@@ -1383,7 +1576,10 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .eval("document.querySelector('#report-links [data-link=\"report\"]').getAttribute('href')")
         .await;
     let report = report.as_str().unwrap();
-    assert!(report.contains("period=2026-W47") && report.contains("format=html"), "{report}");
+    assert!(
+        report.contains("period=2026-W47") && report.contains("format=html"),
+        "{report}"
+    );
     let res = reqwest::Client::new()
         .get(app.url(report))
         .bearer_auth(&leader)
