@@ -31,6 +31,8 @@ export function href(path, query = {}) {
 export const unitHref = id => href('/unit.html', { id });
 export const personHref = id => href('/person.html', { id });
 export const taskHref = id => href('/task.html', { id });
+export const objectiveHref = id => href('/okr.html', { objective: id });
+export const evaluationHref = (unit, query = {}) => href('/evaluation.html', { unit, ...query });
 
 /** A refusal from the server, carrying its JSON error body's code, message and field. */
 export class ApiError extends Error {
@@ -173,6 +175,8 @@ export function renderNav({ active, unit } = {}) {
       ['alerts', href('/alerts.html', { unit: u })],
       ['wall', href('/wall.html', { boards: u })],
       ['review', href('/review.html', { unit: u })],
+      ['okr', href('/okr.html', { unit: u })],
+      ['evaluation', href('/evaluation.html', { unit: u })],
     ];
     const who = account ? `<span class="who" data-field="account" title="${esc(accountTitle(account))}">${esc(t('session.signed_in_as', { name: account.name || account.id }))}</span>
       <button type="button" class="signout" data-action="signout" title="${esc(t('session.sign_out.title'))}">${esc(t('session.sign_out'))}</button>` : '';

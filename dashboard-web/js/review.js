@@ -2,7 +2,7 @@
 // last from GET /api/v1/units/{id}/review, with the server's charts (SVG shown, PNG to download),
 // a week picker and a print layout.
 
-import { t, fmt, onLangChange, groupName } from '/js/i18n.js';
+import { t, fmt, lang, onLangChange, groupName } from '/js/i18n.js';
 import {
   esc, params, api, initPage, dashboardConfig, unitHref, href, showError, isMissing, quietly,
   markFirstRender, perf, progressBar, renderCrumbs,
@@ -125,6 +125,16 @@ function chart(name, link) {
     <figcaption><span>${esc(title)}</span>${link.png ? `<a href="${esc(link.png)}" download="${esc(`${review.unit.id}-${review.week}-${name}.png`)}">${esc(t('review.png'))}</a>` : ''}</figcaption></figure></div>`;
 }
 
+/** The printable report and its exports for the week on screen (GET /units/{id}/report). */
+function renderReportLinks(w) {
+  const base = `/api/v1/units/${encodeURIComponent(unitId)}/report`;
+  const q = format => new URLSearchParams({ period: w, format, lang }).toString();
+  const set = (k, format) => { const a = document.querySelector(`#report-links [data-link="${k}"]`); if (a) a.href = `${base}?${q(format)}`; };
+  set('report', 'html');
+  set('csv', 'csv');
+  set('xlsx', 'xlsx');
+}
+
 function render() {
   const r = review;
   if (!r) return;
@@ -135,6 +145,7 @@ function render() {
   $('#week-label').textContent = `${t('review.week', { week: r.week })} · ${range}`;
   $('#asof').textContent = r.as_of ? t('review.generated', { time: fmt.dateTime(r.as_of) }) : '';
   $('#week-pick').value = r.week;
+  renderReportLinks(r.week);
   $('#next').disabled = r.week >= currentWeek();
   const c = r.charts || {};
   $('#review-body').innerHTML = [
@@ -160,6 +171,7 @@ async function load() {
     showError($('#review-body'), e, { missingText: t('review.unavailable') });
     if (!isMissing(e) && e.status === 0) return;
     $('#week-pick').value = week || currentWeek();
+    renderReportLinks(week || currentWeek());
   }
 }
 

@@ -5,7 +5,7 @@
 import { t, fmt, onLangChange, groupName, levelName, statusName } from '/js/i18n.js';
 import {
   esc, params, api, initPage, wireBanners, frameBatcher, throttle, dashboardConfig, unitHref,
-  personHref, taskHref, markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs,
+  personHref, taskHref, href, markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs,
   setText, sparkline, progressBar,
   defaultUnit, errorText,
 } from '/js/common.js';
@@ -210,6 +210,14 @@ function flush() {
   pendingPatches.length = 0;
 }
 
+/** The links to the unit's OKR tree and its evaluation page. */
+function renderLinks() {
+  const okr = document.querySelector('#unit-links [data-link="okr"]');
+  const ev = document.querySelector('#unit-links [data-link="evaluation"]');
+  if (okr) okr.href = href('/okr.html', { unit: unitId });
+  if (ev) ev.href = href('/evaluation.html', { unit: unitId });
+}
+
 function renderHeader(v) {
   setText($('#title'), v.unit.name);
   document.title = `${v.unit.name} · IOC`;
@@ -301,6 +309,7 @@ async function main() {
     figures.build();
     nav?.redraw();
   }
+  renderLinks();
   unitSub = live.watch('unit', unitId, onUnit);
   kpiSub = live.watch('kpis', unitId, onKpis);
   refreshHistory();

@@ -900,3 +900,693 @@ async fn an_account_with_a_one_time_password_changes_it_before_seeing_anything()
     assert!(errors.is_empty(), "console errors: {errors:?}");
     app.stop().await;
 }
+
+// ---- the OKR tree and the evaluation pages ---------------------------------------------------
+
+/// A percentage as the pages show a 0..1 figure (`fmt.pct`: Intl, at most one decimal), in
+/// the page's own formatter for `locale`, so the test compares with what the API computed.
+async fn pct_in_page(page: &mut Page, locale: &str, v: f64) -> String {
+    page.eval(&format!(
+        "new Intl.NumberFormat('{locale}', {{style: 'percent', maximumFractionDigits: 1}}).format({v})"
+    ))
+    .await
+    .as_str()
+    .expect("a string")
+    .to_string()
+}
+
+/// Points as the evaluation page shows them (`fmt.num`: at most two decimals).
+async fn points_in_page(page: &mut Page, locale: &str, v: f64) -> String {
+    page.eval(&format!(
+        "new Intl.NumberFormat('{locale}', {{maximumFractionDigits: 2}}).format({v})"
+    ))
+    .await
+    .as_str()
+    .expect("a string")
+    .to_string()
+}
+
+async fn text_of(page: &mut Page, selector: &str) -> String {
+    page.eval(&format!(
+        "document.querySelector({})?.textContent.trim() ?? null",
+        json!(selector)
+    ))
+    .await
+    .as_str()
+    .unwrap_or_else(|| panic!("no element {selector}"))
+    .to_string()
+}
+
+/// Three levels of aligned objectives with weights and check-ins, in an active quarter:
+/// o-city (hn, 2026) <- o-p1 (p-1, weight 1) <- o-vh (p-1.vh, weight 3); o-city <- o-p2 (p-2,
+/// weight 2). The clock at 2026-11-25.
+async fn okr_fixture() -> TestApp {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    for state in ["planning", "active"] {
+        let (status, body) = app
+            .send(
+                reqwest::Method::PUT,
+                "/api/v1/periods/2026-Q4",
+                &json!({ "state": state }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    for (path, item) in [
+        (
+            "/api/v1/objectives",
+            json!({"id": "o-p2", "unit": "p-2", "title": "Cải cách hành chính", "period": "2026-Q4", "parent": "o-city", "weight": 2, "owner": "w3"}),
+        ),
+        (
+            "/api/v1/key-results",
+            json!({"id": "kr-4", "objective": "o-p2", "title": "Thủ tục rút gọn", "start": 0, "target": 10, "unit_of_measure": "thủ tục"}),
+        ),
+        (
+            "/api/v1/objectives",
+            json!({"id": "o-vh", "unit": "p-1.vh", "title": "Số hóa hồ sơ văn hóa", "period": "2026-Q4", "parent": "o-p1", "weight": 3, "owner": "w2"}),
+        ),
+        (
+            "/api/v1/key-results",
+            json!({"id": "kr-5", "objective": "o-vh", "title": "Hồ sơ đã số hóa", "start": 0, "target": 200, "unit_of_measure": "hồ sơ"}),
+        ),
+    ] {
+        let (status, body) = app.post(path, &item).await;
+        assert_eq!(status, 201, "POST {path}: {body}");
+    }
+    let checkin =
+        |id: &str, kr: &str, value: f64, at: &str, confidence: u8, comment: &str, by: &str| {
+            json!({"type": "kr_checkin", "id": id, "at": at, "key_result": kr, "value": value,
+               "confidence": confidence, "comment": comment, "by": by})
+        };
+    app.ingest(json!([
+        checkin(
+            "k1",
+            "kr-1",
+            60.0,
+            "2026-11-03T09:00:00+07:00",
+            8,
+            "Cổng dịch vụ công mới",
+            "a1"
+        ),
+        checkin(
+            "k3a",
+            "kr-3",
+            88.0,
+            "2026-11-04T09:00:00+07:00",
+            5,
+            "Rà soát hồ sơ tồn",
+            "w1"
+        ),
+        checkin(
+            "k3b",
+            "kr-3",
+            95.0,
+            "2026-11-18T09:00:00+07:00",
+            7,
+            "Đã xử lý xong hồ sơ tồn",
+            "w1"
+        ),
+        checkin(
+            "k4",
+            "kr-4",
+            2.0,
+            "2026-11-05T09:00:00+07:00",
+            4,
+            "Chậm",
+            "w3"
+        ),
+        checkin(
+            "k5",
+            "kr-5",
+            50.0,
+            "2026-11-10T09:00:00+07:00",
+            6,
+            "Đợt một",
+            "w2"
+        ),
+    ]))
+    .await;
+    app.set_clock("2026-11-25T10:00:00+07:00").await;
+    app
+}
+
+#[tokio::test]
+async fn the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_results_check_ins() {
+    let test =
+        "the_okr_page_shows_the_alignment_tree_with_the_apis_roll_up_and_a_key_results_check_ins";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = okr_fixture().await;
+    let api = app.get_ok("/api/v1/objectives/o-city/tree").await;
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
+    screen_size(&mut page, 1600, 1000).await;
+    page.navigate(&app.url("/okr.html?objective=o-city")).await;
+    page.wait_for(
+        "!!document.querySelector('.okr-node[data-id=\"o-vh\"] [data-field=\"rolled-up\"]')",
+        "the third level of the tree",
+    )
+    .await;
+    // Each node's own and rolled-up progress as the API computed them, in the page's format.
+    let nodes = [
+        ("o-city", &api["tree"]),
+        ("o-p1", find_child(&api["tree"], "o-p1")),
+        ("o-p2", find_child(&api["tree"], "o-p2")),
+        ("o-vh", find_child(find_child(&api["tree"], "o-p1"), "o-vh")),
+    ];
+    for (id, node) in nodes {
+        for (field, key) in [("rolled-up", "rolled_up"), ("progress", "progress")] {
+            let v = node[key]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{id}.{key}: {node}"));
+            let want = pct_in_page(&mut page, "vi-VN", v).await;
+            let sel = format!(
+                ".okr-node[data-id=\"{id}\"] > .okr-card > .okr-bars [data-field=\"{field}\"]"
+            );
+            assert_eq!(text_of(&mut page, &sel).await, want, "{id} {field} ({v})");
+        }
+    }
+    // The roll-up is not the own progress (the tree below counts), as the API says.
+    assert_ne!(api["tree"]["rolled_up"], api["tree"]["progress"], "{api}");
+    // Weight, owner, the period and its state.
+    assert!(text_of(
+        &mut page,
+        ".okr-node[data-id=\"o-p2\"] [data-field=\"weight\"]"
+    )
+    .await
+    .contains('2'));
+    assert_eq!(
+        page.eval("document.querySelector('.okr-node[data-id=\"o-vh\"] [data-field=\"state\"]').dataset.state")
+            .await,
+        json!("active")
+    );
+    assert!(text_of(&mut page, ".okr-node[data-id=\"o-vh\"] .okr-meta")
+        .await
+        .contains("Phạm Thị Dung"));
+
+    // A key result opens its check-in history: value, confidence, comment, who, newest first.
+    page.eval(
+        "document.querySelector('li.okr-kr[data-kr=\"kr-3\"] [data-action=\"checkins\"]').click()",
+    )
+    .await;
+    page.wait_for(
+        "document.querySelectorAll('li.okr-kr[data-kr=\"kr-3\"] tr[data-event]').length === 2",
+        "kr-3's two check-ins",
+    )
+    .await;
+    let history = app.get_ok("/api/v1/key-results/kr-3/check-ins").await;
+    assert_eq!(history["check_ins"].as_array().unwrap().len(), 2);
+    let first_row = "li.okr-kr[data-kr=\"kr-3\"] tr[data-event]";
+    assert_eq!(
+        text_of(&mut page, &format!("{first_row} [data-field=\"comment\"]")).await,
+        "Đã xử lý xong hồ sơ tồn"
+    );
+    assert_eq!(
+        text_of(
+            &mut page,
+            &format!("{first_row} [data-field=\"confidence\"]")
+        )
+        .await,
+        "7/10"
+    );
+    page.wait_for(
+        &format!(
+            "document.querySelector('{}')?.textContent.trim() === 'Lê Văn Cường'",
+            format!("{first_row} [data-field=\"by\"] a").replace('\'', "\\'")
+        ),
+        "the name of who checked in",
+    )
+    .await;
+    page.screenshot("okr-tree").await;
+    expect_no_errors(&page, "OKR tree").await;
+
+    // The unit's objectives, each expanding into its tree; in English with ?lang=en.
+    page.navigate(&app.url("/okr.html?unit=p-1&lang=en")).await;
+    page.wait_for(
+        "!!document.querySelector('details.okr-obj[data-id=\"o-p1\"]')",
+        "the unit's objective",
+    )
+    .await;
+    page.eval("document.querySelector('details.okr-obj[data-id=\"o-p1\"] summary').click()")
+        .await;
+    page.wait_for(
+        "!!document.querySelector('details.okr-obj[data-id=\"o-p1\"] .okr-node[data-id=\"o-vh\"]')",
+        "the expanded tree",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.documentElement.lang").await,
+        json!("en")
+    );
+    assert!(page
+        .eval("document.body.textContent.includes('Rolled up') && document.body.textContent.includes('Objectives of the unit') && !document.body.textContent.includes('Tổng hợp')")
+        .await
+        .as_bool()
+        .unwrap());
+    let p1 = find_child(&api["tree"], "o-p1");
+    let want = pct_in_page(&mut page, "en-GB", p1["rolled_up"].as_f64().unwrap()).await;
+    assert_eq!(
+        text_of(
+            &mut page,
+            ".okr-node[data-id=\"o-p1\"] > .okr-card > .okr-bars [data-field=\"rolled-up\"]"
+        )
+        .await,
+        want
+    );
+    page.screenshot("okr-unit-en").await;
+    expect_no_errors(&page, "OKR of a unit, English").await;
+
+    // A ward viewer sees the chain up, without the city's figures ("—"), and the tree below.
+    let viewer = app.account("ward-viewer", None, &[("viewer", "p-1")]).await;
+    let (_, mine) = get_as(&app, &viewer, "/api/v1/objectives/o-p1/tree").await;
+    assert!(mine["up"][0]["rolled_up"].is_null(), "{mine}");
+    // The same tab, now signed in as the viewer.
+    page.set_session_cookie(&app.base, &viewer).await;
+    page.navigate(&app.url("/okr.html?objective=o-p1")).await;
+    page
+        .wait_for(
+            "!!document.querySelector('#okr-up li[data-id=\"o-city\"]') && !!document.querySelector('.okr-node[data-id=\"o-vh\"]')",
+            "the chain up and the tree down",
+        )
+        .await;
+    assert_eq!(
+        text_of(
+            &mut page,
+            "#okr-up li[data-id=\"o-city\"] [data-field=\"rolled-up\"]"
+        )
+        .await,
+        "—"
+    );
+    expect_no_errors(&page, "OKR tree of a ward").await;
+
+    app.stop().await;
+}
+
+fn find_child<'a>(node: &'a Value, id: &str) -> &'a Value {
+    node["children"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == id))
+        .unwrap_or_else(|| panic!("no child {id} in {node}"))
+}
+
+/// November 2026 in ward p-1 (as `tests/evaluation.rs`): w2 has four tasks due on the 10th (on
+/// time, late, poor quality, not done), w5 one on time; the clock at 2026-11-25.
+async fn evaluation_fixture() -> TestApp {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    let (status, body) = app
+        .post("/api/v1/people", &json!({"id": "w5", "name": "Đỗ Văn Giang", "unit": "p-1.vh", "position": "Chuyên viên"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let ev = |id: &str, t: &str, at: &str, fields: Value| {
+        let mut e = json!({"type": "task", "id": id, "at": at, "task_id": t});
+        for (k, v) in fields.as_object().unwrap() {
+            e[k] = v.clone();
+        }
+        e
+    };
+    let new = |t: &str, who: &str| {
+        ev(
+            &format!("c-{t}"),
+            t,
+            START,
+            json!({"title": format!("Nhiệm vụ {t}"), "responsible": who, "accountable": "w1", "deadline": "2026-11-10"}),
+        )
+    };
+    let done = |id: &str, t: &str, at: &str, status: &str, extra: Value| {
+        let mut f = json!({ "status": status });
+        for (k, v) in extra.as_object().unwrap() {
+            f[k] = v.clone();
+        }
+        ev(id, t, at, f)
+    };
+    app.ingest(json!([
+        new("t1", "w2"),
+        new("t2", "w2"),
+        new("t3", "w2"),
+        new("t4", "w2"),
+        new("t5", "w5"),
+        done(
+            "s1",
+            "t1",
+            "2026-11-08T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a1",
+            "t1",
+            "2026-11-12T10:00:00+07:00",
+            "accepted",
+            json!({"quality": 90})
+        ),
+        done(
+            "s2",
+            "t2",
+            "2026-11-15T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a2",
+            "t2",
+            "2026-11-16T10:00:00+07:00",
+            "accepted",
+            json!({"quality": 80})
+        ),
+        done(
+            "s3",
+            "t3",
+            "2026-11-09T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a3",
+            "t3",
+            "2026-11-11T10:00:00+07:00",
+            "accepted",
+            json!({"quality": 40})
+        ),
+        done(
+            "p4",
+            "t4",
+            "2026-11-05T10:00:00+07:00",
+            "in_progress",
+            json!({"progress": 60})
+        ),
+        done(
+            "s5",
+            "t5",
+            "2026-11-09T10:00:00+07:00",
+            "submitted",
+            json!({"progress": 100})
+        ),
+        done(
+            "a5",
+            "t5",
+            "2026-11-09T11:00:00+07:00",
+            "accepted",
+            json!({"quality": 95})
+        ),
+    ]))
+    .await;
+    app.set_clock("2026-11-25T08:00:00+07:00").await;
+    app
+}
+
+/// Fills the criteria form with these scores and submits it through the page's own handler.
+async fn submit_criteria(page: &mut Page, scores: &Value) {
+    page.eval(&format!(
+        "(() => {{ const f = document.getElementById('criteria-form'); const s = {scores};
+           for (const [k, v] of Object.entries(s)) f.querySelector(`input[data-criterion=\"${{k}}\"]`).value = String(v);
+           f.comment.value = 'Đánh giá tháng 11'; f.querySelector('button[type=\"submit\"]').click(); return 0; }})()"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
+    let test = "the_evaluation_page_explains_scores_and_takes_a_leaders_criteria";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = evaluation_fixture().await;
+    let leader = app.account("lead", Some("w1"), &[("leader", "p-1")]).await;
+    let mut page = signed_in_page(&browser, &app, &leader).await;
+    screen_size(&mut page, 1600, 1000).await;
+    page.navigate(&app.url("/evaluation.html?unit=p-1&period=2026-11"))
+        .await;
+    let (status, unit) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/units/p-1?period=2026-11",
+    )
+    .await;
+    assert_eq!(status, 200, "{unit}");
+    let people = unit["people"].as_array().expect("people");
+    assert!(people.len() >= 3, "{unit}");
+    page.wait_for(
+        &format!(
+            "document.querySelectorAll('#people tr[data-person]').length === {}",
+            people.len()
+        ),
+        "a row per person",
+    )
+    .await;
+    // Every total as the API gives it.
+    for p in people {
+        let id = p["person"].as_str().unwrap();
+        let shown = text_of(
+            &mut page,
+            &format!("#people tr[data-person=\"{id}\"] [data-field=\"total\"]"),
+        )
+        .await;
+        let want = match p["total"].as_f64() {
+            Some(v) => points_in_page(&mut page, "vi-VN", v).await,
+            None => "—".to_string(),
+        };
+        assert_eq!(shown, want, "{id}: {p}");
+    }
+    // The quota box: the cap, and that it is not applied.
+    let cap = unit["quota"]["cap"].as_u64().unwrap();
+    let quota = text_of(&mut page, "#quota [data-field=\"quota\"]").await;
+    assert!(
+        quota.starts_with(&format!("Tối đa {cap} xuất sắc")),
+        "{quota}"
+    );
+    assert!(text_of(&mut page, "#quota [data-field=\"not-applied\"]")
+        .await
+        .contains("không được áp dụng tự động"));
+    // The period picker holds the period.
+    assert_eq!(
+        page.eval("document.getElementById('period-pick').value")
+            .await,
+        json!("2026-11")
+    );
+
+    // w2's panel: each task item with its deductions.
+    page.eval("document.querySelector('#people tr[data-person=\"w2\"] td:nth-child(2)').click()")
+        .await;
+    page.wait_for(
+        "document.querySelectorAll('#person-panel tr[data-task]').length === 4",
+        "w2's four task items",
+    )
+    .await;
+    for (task, reason) in [("t2", "late"), ("t3", "quality"), ("t4", "not_completed")] {
+        assert_eq!(
+            page.eval(&format!(
+                "!!document.querySelector('#person-panel tr[data-task=\"{task}\"] [data-reason=\"{reason}\"]')"
+            ))
+            .await,
+            json!(true),
+            "{task}: {reason}"
+        );
+    }
+    let (_, before) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/people/w2?period=2026-11",
+    )
+    .await;
+    let t2 = before["score"]["tasks"]["own"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["task"] == "t2")
+        .unwrap()
+        .clone();
+    let want = points_in_page(&mut page, "vi-VN", t2["earned"].as_f64().unwrap()).await;
+    assert_eq!(
+        text_of(
+            &mut page,
+            "#person-panel tr[data-task=\"t2\"] [data-field=\"earned\"]"
+        )
+        .await,
+        want
+    );
+    assert!(page
+        .eval("location.search.includes('person=w2')")
+        .await
+        .as_bool()
+        .unwrap());
+
+    // A criterion above its max: the server's refusal, word for word.
+    let too_much =
+        json!({"politics": 7, "ethics": 6, "work_style": 6, "discipline": 5, "learning": 5});
+    let (status, refusal) = app
+        .send_as(
+            Some(&leader),
+            reqwest::Method::PUT,
+            "/api/v1/evaluations/people/w2/criteria?period=2026-11",
+            Some(&json!({ "scores": too_much })),
+        )
+        .await;
+    assert_eq!(status, 422, "{refusal}");
+    let message = refusal["error"]["message"].as_str().unwrap().to_string();
+    page.wait_for(
+        "!!document.getElementById('criteria-form')",
+        "the criteria form",
+    )
+    .await;
+    submit_criteria(&mut page, &too_much).await;
+    page.wait_for(
+        &format!(
+            "document.getElementById('criteria-error')?.textContent.includes({})",
+            json!(message)
+        ),
+        "the server's refusal",
+    )
+    .await;
+    page.screenshot("evaluation-refused").await;
+
+    // Within bounds: the total shown becomes the one the API then gives, in the panel and table.
+    submit_criteria(
+        &mut page,
+        &json!({"politics": 6, "ethics": 6, "work_style": 6, "discipline": 5, "learning": 5}),
+    )
+    .await;
+    page.wait_for(
+        "!!document.getElementById('criteria-saved')",
+        "the saved scores",
+    )
+    .await;
+    let (_, after) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/people/w2?period=2026-11",
+    )
+    .await;
+    let total = after["score"]["total"].as_f64().expect("a total");
+    assert!((total - 71.75).abs() < 1e-9, "{after}");
+    let want = points_in_page(&mut page, "vi-VN", total).await;
+    page.wait_for(
+        &format!(
+            "document.querySelector('#person-panel [data-field=\"total\"]')?.textContent.trim() === {0} && document.querySelector('#people tr[data-person=\"w2\"] [data-field=\"total\"]')?.textContent.trim() === {0}",
+            json!(want)
+        ),
+        "the new total in the panel and the table",
+    )
+    .await;
+    assert_eq!(
+        page.eval(
+            "document.querySelector('#people tr[data-person=\"w2\"] [data-class]').dataset.class"
+        )
+        .await,
+        after["score"]["class"]
+    );
+
+    // Rankings by position: the peers of w2 (same position) in one group.
+    page.eval("document.querySelector('#people [data-by=\"position\"]').click()")
+        .await;
+    page.wait_for(
+        "!!document.querySelector('#people .rank-group[data-position=\"Chuyên viên\"] tr[data-person=\"w2\"]') && !!document.querySelector('#people .rank-group[data-position=\"Chuyên viên\"] tr[data-person=\"w5\"]')",
+        "the peer group of the Chuyên viên",
+    )
+    .await;
+    page.screenshot("evaluation").await;
+    // The refused PUT logs the browser's own "422" line; nothing else may be logged.
+    let errors = page.unexpected_console_errors(&[422]);
+    assert!(errors.is_empty(), "evaluation page: {errors:?}");
+    page.console_errors.clear();
+
+    // w5 scored full marks (70 + 30 = 100, excellent) against one good (w2): the cap is 0, and
+    // the quota box says who is above it.
+    let (status, body) = app
+        .send_as(
+            Some(&leader),
+            reqwest::Method::PUT,
+            "/api/v1/evaluations/people/w5/criteria?period=2026-11",
+            Some(&json!({"scores": {"politics": 6, "ethics": 6, "work_style": 6, "discipline": 6, "learning": 6}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, unit) = get_as(
+        &app,
+        &leader,
+        "/api/v1/evaluations/units/p-1?period=2026-11",
+    )
+    .await;
+    let over = unit["quota"]["over_by"].as_u64().unwrap();
+    assert!(over >= 1, "{unit}");
+    assert_eq!(unit["quota"]["above_cap"], json!(["w5"]), "{unit}");
+
+    // English with ?lang=en, the person panel from the address; the server's clock's period by
+    // default.
+    page.navigate(&app.url("/evaluation.html?unit=p-1&person=w5&lang=en"))
+        .await;
+    page.wait_for(
+        "document.querySelectorAll('#person-panel tr[data-task]').length === 1",
+        "w5's panel",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.documentElement.lang").await,
+        json!("en")
+    );
+    assert_eq!(
+        page.eval("document.getElementById('period-pick').value")
+            .await,
+        json!("2026-11")
+    );
+    assert!(page
+        .eval("document.body.textContent.includes('Evaluation of officials') && document.body.textContent.includes('Excellent quota') && !document.body.textContent.includes('Tiêu chí chung')")
+        .await
+        .as_bool()
+        .unwrap());
+    let quota = text_of(&mut page, "#quota [data-field=\"quota\"]").await;
+    assert!(
+        quota.starts_with(&format!("At most {} excellent", unit["quota"]["cap"]))
+            && quota.ends_with(&format!("{over} over")),
+        "{quota}"
+    );
+    assert_eq!(
+        page.eval(
+            "[...document.querySelectorAll('#quota .quota-above li')].map(li => li.dataset.person)"
+        )
+        .await,
+        json!(["w5"])
+    );
+    page.screenshot("evaluation-en").await;
+    expect_no_errors(&page, "evaluation page, English").await;
+
+    // The unit board links to both pages; the review to the report and its exports.
+    page.navigate(&app.url("/unit.html?id=p-1")).await;
+    page.wait_for(
+        "document.querySelector('#unit-links [data-link=\"evaluation\"]')?.getAttribute('href')?.includes('unit=p-1')",
+        "the unit board's links",
+    )
+    .await;
+    assert!(page
+        .eval("document.querySelector('#unit-links [data-link=\"okr\"]').getAttribute('href').startsWith('/okr.html?unit=p-1')")
+        .await
+        .as_bool()
+        .unwrap());
+    page.navigate(&app.url("/review.html?unit=p-1&week=2026-W47"))
+        .await;
+    page.wait_for(
+        "document.querySelector('#report-links [data-link=\"xlsx\"]')?.getAttribute('href')?.includes('format=xlsx')",
+        "the report links",
+    )
+    .await;
+    let report: Value = page
+        .eval("document.querySelector('#report-links [data-link=\"report\"]').getAttribute('href')")
+        .await;
+    let report = report.as_str().unwrap();
+    assert!(
+        report.contains("period=2026-W47") && report.contains("format=html"),
+        "{report}"
+    );
+    let res = reqwest::Client::new()
+        .get(app.url(report))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .expect("GET the report");
+    assert_eq!(res.status(), 200, "{report}");
+    expect_no_errors(&page, "unit board and review links").await;
+    app.stop().await;
+}
