@@ -276,9 +276,17 @@ function render() {
 
 // ---- loading ------------------------------------------------------------------------------------------
 
+// Replies can come back out of order (quick clicks): each load keeps only its latest answer,
+// so the panel never shows one person while the form would save another.
+let unitAsk = 0;
+let personAsk = 0;
+
 async function loadUnit() {
+  const ask = ++unitAsk;
   const q = period ? `?period=${encodeURIComponent(period)}` : '';
-  evaluation = await api(`/evaluations/units/${encodeURIComponent(unitId)}${q}`);
+  const reply = await api(`/evaluations/units/${encodeURIComponent(unitId)}${q}`);
+  if (ask !== unitAsk) return;
+  evaluation = reply;
   period = evaluation.period;
   rankings = null;
   if (by === 'position') quietly(loadRankings());
@@ -294,14 +302,18 @@ async function loadRankings() {
 }
 
 async function loadPerson() {
+  const ask = ++personAsk;
   if (!personId) { person = null; drawPerson(); return; }
   person = null;
   drawPerson();
+  let reply;
   try {
-    person = await api(`/evaluations/people/${encodeURIComponent(personId)}?period=${encodeURIComponent(period)}`);
+    reply = await api(`/evaluations/people/${encodeURIComponent(personId)}?period=${encodeURIComponent(period)}`);
   } catch (e) {
-    person = e;
+    reply = e;
   }
+  if (ask !== personAsk) return;
+  person = reply;
   drawPerson();
 }
 

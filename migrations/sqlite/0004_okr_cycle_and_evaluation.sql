@@ -3,7 +3,7 @@
 -- the leaders' general-criteria scores, and the scores frozen when a period closes.
 
 -- A quarter (2026-Q4) or a year (2026) of the OKR cycle: planning, active or closed. A closed
--- period is read-only except for an admin of the whole tree.
+-- period is read-only except for an admin over the unit a change concerns.
 CREATE TABLE okr_periods (
     label      TEXT PRIMARY KEY,
     kind       TEXT NOT NULL,

@@ -230,15 +230,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             2026,
         )
         .await?;
-        let criteria = crate::demo::seed_evaluations(
-            &node.writer,
-            &node.rollup,
-            node.store.as_ref(),
-            &node.evaluation,
-            node.rollup.now().max(now_ms()),
-            2026,
-        )
-        .await?;
+        // Only right after seeding: a restarted demo keeps what its leaders scored since.
+        let criteria = if report.units > 0 {
+            crate::demo::seed_evaluations(
+                &node.writer,
+                &node.rollup,
+                node.store.as_ref(),
+                &node.evaluation,
+                node.rollup.now().max(now_ms()),
+                2026,
+            )
+            .await?
+        } else {
+            0
+        };
         tracing::info!(
             ?report,
             criteria,

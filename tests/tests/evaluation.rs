@@ -390,6 +390,19 @@ async fn closing_the_quarter_freezes_its_scores() {
         .send_as(Some(&leader), Method::PUT, path, Some(&criteria([6.0; 5])))
         .await;
     assert_eq!(status, 403, "a closed quarter is read-only: {body}");
+    // An admin of the ward corrects the criteria: the frozen score follows the correction
+    // (30 + 43.75 = 73.75), still frozen, and the correction is in the audit trail.
+    let admin = app.account("wadmin", None, &[("admin", "p-1")]).await;
+    let (status, fixed) = app
+        .send_as(Some(&admin), Method::PUT, path, Some(&criteria([6.0; 5])))
+        .await;
+    assert_eq!(status, 200, "{fixed}");
+    assert!(close(&fixed["score"]["total"], 73.75), "{fixed}");
+    assert!(fixed["frozen_at"].is_string(), "{fixed}");
+    let again = app
+        .get_ok("/api/v1/evaluations/people/w2?period=2026-11")
+        .await;
+    assert!(close(&again["score"]["total"], 73.75), "{again}");
     // Reopened, the score is live again and follows the task.
     let (status, _) = app
         .send(
@@ -408,6 +421,6 @@ async fn closing_the_quarter_freezes_its_scores() {
         "{live}"
     );
     assert_eq!(live["score"]["tasks"]["own"]["counts"]["late"], 2, "{live}");
-    // 17.5 + 3 x 13.125 = 56.875 + 28 = 84.875, shown 84.88.
-    assert!(close(&live["score"]["total"], 84.88), "{live}");
+    // 17.5 + 3 x 13.125 = 56.875 + 30 (the corrected criteria) = 86.875, shown 86.88.
+    assert!(close(&live["score"]["total"], 86.88), "{live}");
 }

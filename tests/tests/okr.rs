@@ -202,6 +202,80 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
     let periods = app.get_ok("/api/v1/periods").await;
     assert_eq!(periods.as_array().unwrap().len(), 1, "{periods}");
     assert_eq!(periods[0]["state"], "active");
+
+    // One spelling per period: 2026-Q04 is 2026-Q4, not a second quarter.
+    let (status, body) = put_period(&app, None, "2026-Q04", "active").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["period"], "2026-Q4");
+    assert_eq!(
+        app.get_ok("/api/v1/periods")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // A period starts planned or active, and closing twice does not freeze again.
+    let (status, body) = put_period(&app, None, "2026-Q3", "closed").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(put_period(&app, None, "2026-Q3", "active").await.0, 200);
+    assert_eq!(put_period(&app, None, "2026-Q3", "closed").await.0, 200);
+    let before = app
+        .get_ok("/api/v1/audit?limit=1000")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(put_period(&app, None, "2026-Q3", "closed").await.0, 200);
+    let after = app
+        .get_ok("/api/v1/audit?limit=1000")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(before, after, "closing a closed period changes nothing");
+
+    // A week straddling the end of the closed quarter holds days of it: refused too.
+    let (status, body) = app
+        .post("/api/v1/kpis", &json!({"code": "TUAN", "name": "Phản ánh xử lý đúng hạn", "unit_of_measure": "%",
+            "thresholds": {"direction": "higher_is_better", "green": 90, "red": 75}, "frequency": "weekly",
+            "group": "internal", "leading_unit": "so-a"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let weekly = |id: &str, week: &str| {
+        json!([{"type": "kpi_observation", "id": id, "at": "2026-11-02T10:00:00+07:00",
+                "kpi": "TUAN", "unit": "so-a", "period": week, "value": 95}])
+    };
+    let (status, body) = app
+        .send_as(
+            Some(&dept_data),
+            Method::POST,
+            "/api/v1/events",
+            Some(&weekly("w40", "2026-W40")),
+        )
+        .await;
+    assert_eq!(status, 403, "2026-W40 runs 28 Sep - 4 Oct: {body}");
+    let (status, body) = app
+        .send_as(
+            Some(&dept_data),
+            Method::POST,
+            "/api/v1/events",
+            Some(&weekly("w45", "2026-W45")),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // An admin of one ward cannot take a key result of the city over by moving it.
+    let (status, body) = app
+        .send_as(Some(&ward_admin), Method::PUT, "/api/v1/key-results/kr-1", Some(&json!({
+            "id": "kr-1", "objective": "o-p1", "title": "Hồ sơ trực tuyến", "start": 40, "target": 80,
+            "unit_of_measure": "%"})))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        app.get_ok("/api/v1/key-results/kr-1").await["objective"],
+        "o-city"
+    );
 }
 
 #[tokio::test]

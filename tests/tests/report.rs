@@ -444,6 +444,19 @@ async fn bad_parameters_are_refused_by_name_and_other_wards_are_out_of_scope() {
         assert_eq!(status, 400, "{path}: {body}");
         assert_eq!(body["error"]["field"], field, "{path}: {body}");
     }
+    // A misspelt parameter is refused by name, not ignored for the default period; a review
+    // of 1900 has no period before it.
+    for (path, word) in [
+        ("/api/v1/units/hn/report?perod=2026-11", "perod"),
+        ("/api/v1/units/hn/review?period=1900-01", "1900-01"),
+    ] {
+        let (status, body) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(word),
+            "{path}: {body}"
+        );
+    }
     let (status, _) = app.get("/api/v1/units/nowhere/report").await;
     assert_eq!(status, 404);
 

@@ -118,6 +118,7 @@ pub async fn seed_evaluations(
                 person: person.id.clone(),
                 period: p.clone(),
                 body: serde_json::to_string(&input).expect("criteria serialize"),
+                refreeze: None,
             });
         }
     }

@@ -147,11 +147,23 @@ impl Period {
         if !(1900..=2999).contains(&start.year()) {
             return Err(bad());
         }
+        // One spelling per period (`2026-1` and `2026-01` are the same month): labels key
+        // stored rows, so a variant spelling must not file data under a key nobody reads.
+        let label = match kind {
+            PeriodKind::Year => format!("{}", start.year()),
+            PeriodKind::Quarter => format!("{}-Q{}", start.year(), (start.month() - 1) / 3 + 1),
+            PeriodKind::Month => format!("{}-{:02}", start.year(), start.month()),
+            PeriodKind::Week => {
+                let w = start.iso_week();
+                format!("{}-W{:02}", w.year(), w.week())
+            }
+            PeriodKind::Day => start.format("%Y-%m-%d").to_string(),
+        };
         Ok(Period {
             start: day_start(start),
             end: day_start(end),
             kind,
-            label: s.to_string(),
+            label,
         })
     }
 
@@ -209,6 +221,16 @@ mod tests {
         let m = Period::parse("2026-02").unwrap();
         assert_eq!(m.end - m.start, 28 * 86_400_000);
         assert!(Period::parse("2026-Q5").is_err());
+        for (variant, label) in [
+            ("2026-1", "2026-01"),
+            ("2026-+11", "2026-11"),
+            ("+2026-11", "2026-11"),
+            ("2026-Q04", "2026-Q4"),
+            ("2026-W7", "2026-W07"),
+            ("+2026", "2026"),
+        ] {
+            assert_eq!(Period::parse(variant).unwrap().label(), label, "{variant}");
+        }
         assert!(Period::parse("2026-13").is_err());
         assert!(Period::parse("soon").is_err());
     }

@@ -22,8 +22,9 @@ pub struct EvaluationConfig {
     pub excellent_from: f64,
     pub good_from: f64,
     pub complete_from: f64,
-    /// The number classified excellent in a unit may not exceed this share of the number
-    /// classified good (shown, never applied).
+    /// The number classified excellent in a unit may not exceed this share of the number who
+    /// reach good (good or excellent: the excellent are chosen among them); shown, never
+    /// applied.
     pub excellent_quota: f64,
     /// Share of a unit leader's task points that comes from the unit's results.
     pub leader_unit_share: f64,

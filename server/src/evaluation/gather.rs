@@ -39,7 +39,11 @@ pub fn periods_within(
     outer: &Period,
     now: crate::domain::Ts,
 ) -> Vec<Period> {
-    let year: i32 = outer.label()[..4].parse().unwrap_or(1970);
+    use chrono::{Datelike, TimeZone};
+    let year = chrono::Utc
+        .timestamp_millis_opt(outer.start)
+        .single()
+        .map_or(1970, |t| t.with_timezone(&crate::domain::time::vn()).year());
     let labels: Vec<String> = match cfg.period.kind() {
         PeriodKind::Quarter => (1..=4).map(|q| format!("{year}-Q{q}")).collect(),
         _ => (1..=12).map(|m| format!("{year}-{m:02}")).collect(),
@@ -90,6 +94,21 @@ async fn criteria_of(
     Ok(out)
 }
 
+/// Who leads which unit. A person leading several units answers for the highest of them (the
+/// fewest ancestors).
+fn leaders(rollup: &Rollup) -> HashMap<Id, Unit> {
+    let mut leads: HashMap<Id, (usize, Unit)> = HashMap::new();
+    for u in rollup.units() {
+        if let Some(l) = u.leader.clone() {
+            let depth = rollup.ancestors(&u.id).len();
+            if leads.get(&l).is_none_or(|(d, _)| depth < *d) {
+                leads.insert(l, (depth, u));
+            }
+        }
+    }
+    leads.into_iter().map(|(k, (_, u))| (k, u)).collect()
+}
+
 /// Scores computed now for `people` from the rollup's tasks and the stored criteria.
 pub async fn compute(
     store: &dyn Store,
@@ -107,20 +126,30 @@ pub async fn compute(
         criteria_of(store, period, &ids).await?
     };
     let now = rollup.now();
-    // Only tasks due in the period can count; the scoring filters again, exactly.
-    let tasks = rollup.tasks_matching(|t| t.deadline >= period.start && t.deadline < period.end);
+    let leads = leaders(rollup);
+    // Only tasks due in the period can count (the scoring filters again, exactly); for a few
+    // people, only theirs and their led units', so one person's score costs no city-wide copy.
+    let wanted: Option<(HashSet<Id>, HashSet<Id>)> = (people.len() <= 50).then(|| {
+        let who: HashSet<Id> = people.iter().map(|p| p.id.clone()).collect();
+        let units: HashSet<Id> = people
+            .iter()
+            .filter_map(|p| leads.get(&p.id))
+            .flat_map(|u| rollup.subtree(&u.id))
+            .collect();
+        (who, units)
+    });
+    let tasks = rollup.tasks_matching(|t| {
+        t.deadline >= period.start
+            && t.deadline < period.end
+            && wanted
+                .as_ref()
+                .is_none_or(|(who, units)| who.contains(&t.responsible) || units.contains(&t.unit))
+    });
     let mut by_person: HashMap<&Id, Vec<&Task>> = HashMap::new();
     let mut by_unit: HashMap<&Id, Vec<&Task>> = HashMap::new();
     for t in &tasks {
         by_person.entry(&t.responsible).or_default().push(t);
         by_unit.entry(&t.unit).or_default().push(t);
-    }
-    let units: Vec<Unit> = rollup.units();
-    let mut leads: HashMap<Id, Unit> = HashMap::new();
-    for u in units {
-        if let Some(l) = &u.leader {
-            leads.entry(l.clone()).or_insert(u);
-        }
     }
     let mut out = Vec::with_capacity(people.len());
     for p in people {
@@ -226,19 +255,24 @@ pub async fn scores_to_freeze(
     let mut out = Vec::new();
     for p in periods_within(cfg, closing, now) {
         for s in compute(store, rollup, cfg, &p, &people).await? {
-            let body = serde_json::to_string(&FrozenBody {
-                frozen_at: now,
-                score: s.clone(),
-            })
-            .expect("a score serializes");
-            out.push(FrozenScore {
-                person: s.person.as_str().into(),
-                unit: s.unit.as_str().into(),
-                period: p.clone(),
-                body,
-                frozen_at: now,
-            });
+            out.push(frozen(&s, &p, now));
         }
     }
     Ok(out)
+}
+
+/// A score as it is frozen.
+pub fn frozen(s: &PersonScore, period: &Period, at: crate::domain::Ts) -> FrozenScore {
+    let body = serde_json::to_string(&FrozenBody {
+        frozen_at: at,
+        score: s.clone(),
+    })
+    .expect("a score serializes");
+    FrozenScore {
+        person: s.person.as_str().into(),
+        unit: s.unit.as_str().into(),
+        period: period.clone(),
+        body,
+        frozen_at: at,
+    }
 }

@@ -16,8 +16,8 @@ pub use config::{Criterion, EvaluationConfig, EvaluationPeriod};
 pub use quota::{quota, ClassCounts, Quota, QuotaLine};
 pub use rank::{rank, RankLine};
 pub use score::{
-    score, CriteriaInput, CriterionScore, Deduction, DeductionReason, GeneralPoints, ItemCounts,
-    ItemScore, ItemsPart, PersonInput, PersonScore, TaskPoints, Workload,
+    score, with_criteria, CriteriaInput, CriterionScore, Deduction, DeductionReason, GeneralPoints,
+    ItemCounts, ItemScore, ItemsPart, PersonInput, PersonScore, TaskPoints, Workload,
 };
 
 use serde::{Deserialize, Serialize};

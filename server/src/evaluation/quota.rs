@@ -19,7 +19,8 @@ pub struct ClassCounts {
 pub struct Quota {
     pub counts: ClassCounts,
     pub excellent_quota: f64,
-    /// floor(excellent_quota × good).
+    /// floor(excellent_quota × (good + excellent)): the excellent are chosen among those who
+    /// reach good.
     pub cap: u32,
     /// The excellent people, by total desc, then task points desc, then id.
     pub excellent: Vec<QuotaLine>,
@@ -55,8 +56,11 @@ pub fn quota(cfg: &EvaluationConfig, scores: &[PersonScore]) -> Quota {
             Class::NotEvaluated => counts.not_evaluated += 1,
         }
     }
-    // The slack keeps 0.2 × 10 from flooring to 1 should the product land a hair under 2.
-    let cap = (cfg.excellent_quota * counts.good as f64 + 1e-9).floor() as u32;
+    // The excellent are chosen among those who reach "good": the share is of everyone at good
+    // or above, so a unit of excellent officials is not capped at nothing. The slack keeps
+    // 0.2 × 10 from flooring to 1 should the product land a hair under 2.
+    let reached_good = counts.good + counts.excellent;
+    let cap = (cfg.excellent_quota * reached_good as f64 + 1e-9).floor() as u32;
     let mut excellent: Vec<&PersonScore> = scores
         .iter()
         .filter(|s| s.class == Class::Excellent)
@@ -87,13 +91,13 @@ pub fn quota(cfg: &EvaluationConfig, scores: &[PersonScore]) -> Quota {
     let over_by = counts.excellent.saturating_sub(cap);
     let note = if over_by == 0 {
         format!(
-            "{} excellent within the cap of {cap} ({} × {} good)",
-            counts.excellent, cfg.excellent_quota, counts.good
+            "{} excellent within the cap of {cap} ({} × {reached_good} at good or above)",
+            counts.excellent, cfg.excellent_quota
         )
     } else {
         format!(
-            "{} excellent, {over_by} over the cap of {cap} ({} × {} good); shown, not applied: the classes stay as scored",
-            counts.excellent, cfg.excellent_quota, counts.good
+            "{} excellent, {over_by} over the cap of {cap} ({} × {reached_good} at good or above); shown, not applied: the classes stay as scored",
+            counts.excellent, cfg.excellent_quota
         )
     };
     Quota {

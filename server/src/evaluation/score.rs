@@ -486,3 +486,59 @@ pub fn score(cfg: &EvaluationConfig, period: &Period, now: Ts, input: &PersonInp
         bands: EvaluationBands::of(cfg),
     }
 }
+
+/// A frozen score with the leader's criteria corrected (an admin's correction after the close):
+/// the task part stays as frozen (the task data of the closed period, not today's), the general
+/// part, total and class follow the new criteria. The task part is taken as shown, to two
+/// decimals.
+pub fn with_criteria(
+    cfg: &EvaluationConfig,
+    frozen: &PersonScore,
+    input: &CriteriaInput,
+) -> PersonScore {
+    let mut s = frozen.clone();
+    let general_raw: f64 = cfg
+        .criteria
+        .iter()
+        .map(|k| input.scores.get(&k.id).copied().unwrap_or(0.0))
+        .sum();
+    s.general = GeneralPoints {
+        points: round2(general_raw),
+        max: cfg.general_max,
+        criteria: cfg
+            .criteria
+            .iter()
+            .map(|k| CriterionScore {
+                id: k.id.clone(),
+                name_vi: k.name_vi.clone(),
+                name_en: k.name_en.clone(),
+                max: k.max_points,
+                points: input.scores.get(&k.id).copied(),
+            })
+            .collect(),
+        by: input.by.clone(),
+        at: input.at.clone(),
+        comment: input.comment.clone(),
+    };
+    s.provisional = false;
+    s.overridden = input.force_not_complete.clone();
+    s.notes.retain(|n| {
+        !n.starts_with("awaiting the leader's criteria") && !n.starts_with("forced to not complete")
+    });
+    s.notes
+        .push("criteria corrected after the period closed; the task part is as frozen".to_string());
+    if let Some(tasks) = &s.tasks {
+        let total = round2(general_raw + tasks.points);
+        s.total = Some(total);
+        s.class_by_points = classify(cfg, total);
+        s.class = match &s.overridden {
+            Some(r) => {
+                s.notes
+                    .push(format!("forced to not complete by the leader: {r}"));
+                Class::NotComplete
+            }
+            None => s.class_by_points,
+        };
+    }
+    s
+}

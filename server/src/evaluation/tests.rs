@@ -372,7 +372,7 @@ fn goods(n: usize) -> Vec<PersonScore> {
 #[test]
 fn quota_shows_the_excellent_over_the_cap_without_applying_it() {
     let cfg = EvaluationConfig::default();
-    // 10 good: cap = floor(0.2 × 10) = 2; 3 excellent: one above.
+    // 10 good and 3 excellent reach good: cap = floor(0.2 × 13) = 2; one above.
     let mut scores = goods(10);
     scores.push(scored("e3", Some(91.0), Class::Excellent, 65.0));
     scores.push(scored("e1", Some(95.0), Class::Excellent, 65.0));
@@ -396,8 +396,8 @@ fn quota_shows_the_excellent_over_the_cap_without_applying_it() {
         .filter(|s| s.person.starts_with('e'))
         .all(|s| s.class == Class::Excellent));
 
-    // 4 good: cap = floor(0.2 × 4) = floor(0.8) = 0; the one excellent is above it.
-    let mut scores = goods(4);
+    // 3 good + 1 excellent: cap = floor(0.2 × 4) = floor(0.8) = 0; the excellent is above it.
+    let mut scores = goods(3);
     scores.push(scored("e1", Some(92.0), Class::Excellent, 65.0));
     let q = quota(&cfg, &scores);
     assert_eq!(q.cap, 0);
@@ -405,6 +405,22 @@ fn quota_shows_the_excellent_over_the_cap_without_applying_it() {
     assert_eq!(q.above_cap, ["e1"]);
     assert_eq!(q.over_by, 1);
     assert!(!q.tie_at_cap);
+
+    // A unit where all five reach excellent: cap = floor(0.2 × 5) = 1, four above.
+    let scores: Vec<PersonScore> = (1..=5)
+        .map(|i| {
+            scored(
+                &format!("e{i}"),
+                Some(90.0 + i as f64),
+                Class::Excellent,
+                65.0,
+            )
+        })
+        .collect();
+    let q = quota(&cfg, &scores);
+    assert_eq!(q.cap, 1);
+    assert_eq!(q.within_cap, ["e5"]);
+    assert_eq!(q.over_by, 4);
 }
 
 #[test]

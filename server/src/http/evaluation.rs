@@ -135,7 +135,7 @@ fn period_param(node: &Node, p: &Params) -> Result<Period, ApiError> {
         .to_string(),
     };
     evaluation_period(&node.evaluation, &label)
-        .map_err(|e| ApiError::BadRequest(format!("query parameter 'period': {e}")))
+        .map_err(|e| ApiError::Malformed(ItemError::new("period", e)))
 }
 
 fn reader(who: &Principal) -> Result<(), ApiError> {
@@ -202,6 +202,10 @@ async fn set_criteria(
 ) -> Result<Json<PersonScoreOut>, ApiError> {
     let p = Params::new(q, &["period"])?;
     let period = period_param(&node, &p)?;
+    let person = node
+        .rollup
+        .person(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))?;
     input
         .validate(&node.evaluation)
         .map_err(|e| ApiError::Invalid(ItemError::new("scores", e)))?;
@@ -209,12 +213,41 @@ async fn set_criteria(
     input.by = Some(actor.principal.acting_as());
     input.at = Some(format_ts(crate::domain::time::now_ms()));
     let body = serde_json::to_string(&input).expect("criteria serialize");
+    // In a closed period only an admin's correction gets through (the writer decides); its
+    // score is frozen again with it, or the frozen one would hide it.
+    let closed = matches!(
+        node.rollup.cycle_state(&period),
+        Some((crate::domain::PeriodState::Closed, _))
+    );
+    let refreeze = if closed {
+        let current = gather::people_scores(
+            node.store.as_ref(),
+            &node.rollup,
+            &node.evaluation,
+            &period,
+            vec![person],
+        )
+        .await?;
+        current.scores.first().map(|s| {
+            // A frozen score keeps its task part; one never frozen (a person added since) is
+            // computed whole with the new criteria.
+            let corrected = crate::evaluation::with_criteria(&node.evaluation, s, &input);
+            gather::frozen(
+                &corrected,
+                &period,
+                current.frozen_at.unwrap_or(node.rollup.now()),
+            )
+        })
+    } else {
+        None
+    };
     node.writer
         .cycle(
             vec![CycleItem::Criteria {
                 person: id.as_str().into(),
                 period: period.clone(),
                 body,
+                refreeze,
             }],
             &actor,
         )
@@ -239,8 +272,9 @@ async fn person_annual(
         .ok()
         .filter(|y| y.kind == crate::domain::PeriodKind::Year)
         .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "query parameter 'year' must be a year (2026), got '{label}'"
+            ApiError::Malformed(ItemError::new(
+                "year",
+                format!("must be a year (2026), got '{label}'"),
             ))
         })?;
     let person = node
@@ -321,19 +355,16 @@ async fn rankings(
         None | Some("unit") => "unit",
         Some("position") => "position",
         Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "query parameter 'by' must be 'unit' or 'position', got '{other}'"
+            return Err(ApiError::Malformed(ItemError::new(
+                "by",
+                format!("must be 'unit' or 'position', got '{other}'"),
             )))
         }
     };
     let period = period_param(&node, &p)?;
     let (unit, s) = unit_scores(&node, &id, &period).await?;
-    // The subtree is within scope already; a person elsewhere never enters a ranking shown here.
-    let visible: Vec<&PersonScore> = s
-        .scores
-        .iter()
-        .filter(|x| can_view(&who, &node.rollup, Scope::Person(&x.person)).is_ok())
-        .collect();
+    // The unit is in scope, so is everyone of its subtree: no one from elsewhere is ranked here.
+    let visible: Vec<&PersonScore> = s.scores.iter().collect();
     let groups = if by == "unit" {
         vec![RankGroup {
             position: None,

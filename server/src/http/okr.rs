@@ -117,9 +117,11 @@ async fn period(
     who: Principal,
     Path(label): Path<String>,
 ) -> Result<Json<PeriodLine>, ApiError> {
+    // Any spelling of the period finds it (2026-Q04 is 2026-Q4).
+    let canonical = Period::parse(&label).map_or(label.clone(), |p| p.label().to_string());
     let Json(all) = periods(State(node), who).await?;
     all.into_iter()
-        .find(|p| p.period == label)
+        .find(|p| p.period == canonical)
         .map(Json)
         .ok_or_else(|| ApiError::NotFound(format!("no OKR period '{label}'")))
 }
@@ -130,8 +132,15 @@ async fn set_period(
     Path(label): Path<String>,
     JsonBody(body): JsonBody<PeriodIn>,
 ) -> Result<Json<PeriodLine>, ApiError> {
-    let period = Period::parse(&label).map_err(ApiError::BadRequest)?;
-    let frozen = if body.state == PeriodState::Closed {
+    let period =
+        Period::parse(&label).map_err(|e| ApiError::Malformed(ItemError::new("label", e)))?;
+    // Cheap refusals before the expensive part: the writer checks all of this again, where
+    // nothing can change in between.
+    crate::auth::access::operator(&actor.principal, "declaring or changing an OKR period")?;
+    let canonical = period.label().to_string();
+    let old = node.rollup.period(&canonical).map(|p| p.state);
+    let closing = body.state == PeriodState::Closed && old == Some(PeriodState::Active);
+    let frozen = if closing {
         crate::http::evaluation::scores_to_freeze(&node, &period).await?
     } else {
         Vec::new()
@@ -147,7 +156,7 @@ async fn set_period(
         )
         .await?;
     node.rollup
-        .period(&label)
+        .period(&canonical)
         .map(|p| Json(PeriodLine::from(&p)))
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("period vanished after commit")))
 }
@@ -165,7 +174,16 @@ async fn tree(
         .objective(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no objective '{id}'")))?;
     can_view(&who, &node.rollup, Scope::Unit(&objective.unit))?;
-    let visible = |unit: &str| can_view(&who, &node.rollup, Scope::Unit(unit)).is_ok();
+    // Decided before the tree is read: `can_view` reads the rollup, and the tree holds its
+    // lock while it walks (a second read behind a waiting writer would deadlock).
+    let seen: std::collections::HashSet<String> = node
+        .rollup
+        .unit_ids()
+        .into_iter()
+        .filter(|u| can_view(&who, &node.rollup, Scope::Unit(u)).is_ok())
+        .map(|u| u.to_string())
+        .collect();
+    let visible = |unit: &str| seen.contains(unit);
     node.rollup
         .alignment_tree(&id, depth, &visible)
         .map(Json)
@@ -186,7 +204,10 @@ async fn check_ins(
         .objective(&kr.objective)
         .ok_or_else(|| ApiError::NotFound(format!("key result '{id}' has no objective")))?;
     can_view(&who, &node.rollup, Scope::Unit(&objective.unit))?;
-    let records = node.store.events_of("kr_checkin", std::slice::from_ref(&id)).await?;
+    let records = node
+        .store
+        .events_of("kr_checkin", std::slice::from_ref(&id))
+        .await?;
     let mut check_ins = Vec::with_capacity(records.len());
     for r in records {
         let c: KrCheckinIn = crate::ingest::decode_str(&r.body)
@@ -218,14 +239,14 @@ async fn targets(
     who: Principal,
     Path(code): Path<String>,
 ) -> Result<Json<Vec<TargetLine>>, ApiError> {
-    if node.rollup.kpi(&code).is_none() {
-        return Err(ApiError::NotFound(format!("no KPI '{code}'")));
-    }
     if !who.may_read() {
         return Err(ApiError::Refused(ItemError::new(
             "",
             "these credentials may not read (an ingest-only token)",
         )));
+    }
+    if node.rollup.kpi(&code).is_none() {
+        return Err(ApiError::NotFound(format!("no KPI '{code}'")));
     }
     Ok(Json(
         node.rollup

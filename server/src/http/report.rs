@@ -20,7 +20,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
+use std::collections::HashMap;
 use utoipa::OpenApi;
 
 pub fn router() -> Router<Node> {
@@ -57,7 +57,7 @@ pub const OPERATIONS: &[super::ops::Operation] = &[
 )))]
 pub struct Schemas;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug)]
 struct ReviewQuery {
     week: Option<String>,
     period: Option<String>,
@@ -73,6 +73,19 @@ struct Asked {
 }
 
 impl ReviewQuery {
+    /// The query checked by name: an unknown parameter is refused, not ignored (a misspelt
+    /// `perod=` must not silently serve the default period).
+    fn of(raw: HashMap<String, String>, allowed: &[&str]) -> Result<ReviewQuery, ApiError> {
+        let mut p = super::board::Params::new(raw, allowed)?.0;
+        Ok(ReviewQuery {
+            week: p.remove("week"),
+            period: p.remove("period"),
+            lang: p.remove("lang"),
+            format: p.remove("format"),
+            table: p.remove("table"),
+        })
+    }
+
     /// `?period=` (a week, month or quarter) or `?week=` (an ISO week); None: the default.
     fn period(&self) -> Result<Asked, ApiError> {
         let bad = |field: &'static str, e: String| ApiError::Malformed(ItemError::new(field, e));
@@ -119,24 +132,31 @@ impl From<ReportError> for ApiError {
     }
 }
 
-async fn review_for(node: &Node, id: &str, asked: &Asked) -> Result<Review, ApiError> {
-    let evaluation = crate::report::evaluation::summary(
-        node.store.as_ref(),
-        &node.rollup,
-        &node.evaluation,
-        id,
-        asked.period,
-    )
-    .await?;
-    review::review(
-        &node.store,
-        &node.rollup,
-        id,
-        asked.period,
-        Some(evaluation),
-    )
-    .await
-    .map_err(|e| report_error(e, asked.field))
+/// The review; with its evaluation section unless only a chart is drawn from it (charts do not
+/// show it, and it is the dearest part).
+async fn review_for(
+    node: &Node,
+    id: &str,
+    asked: &Asked,
+    with_evaluation: bool,
+) -> Result<Review, ApiError> {
+    let evaluation = if with_evaluation {
+        Some(
+            crate::report::evaluation::summary(
+                node.store.as_ref(),
+                &node.rollup,
+                &node.evaluation,
+                id,
+                asked.period,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    review::review(&node.store, &node.rollup, id, asked.period, evaluation)
+        .await
+        .map_err(|e| report_error(e, asked.field))
 }
 
 /// CPU work (drawing, writing a workbook) off the runtime.
@@ -153,19 +173,21 @@ async fn review_of_unit(
     State(node): State<Node>,
     who: Principal,
     Path(id): Path<String>,
-    Query(q): Query<ReviewQuery>,
+    Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Review>, ApiError> {
+    let q = ReviewQuery::of(raw, &["period", "week"])?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
     let asked = q.period()?;
-    Ok(Json(review_for(&node, &id, &asked).await?))
+    Ok(Json(review_for(&node, &id, &asked, true).await?))
 }
 
 async fn chart(
     State(node): State<Node>,
     who: Principal,
     Path((id, file)): Path<(String, String)>,
-    Query(q): Query<ReviewQuery>,
+    Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    let q = ReviewQuery::of(raw, &["period", "week", "lang"])?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
     let (chart, format) = charts::parse_file(&file).ok_or_else(|| {
         ApiError::NotFound(format!(
@@ -174,7 +196,7 @@ async fn chart(
     })?;
     let lang = q.lang()?;
     let asked = q.period()?;
-    let review = review_for(&node, &id, &asked).await?;
+    let review = review_for(&node, &id, &asked, false).await?;
     let bytes = blocking(move || charts::render(&review, chart, format, lang)).await?;
     Ok((
         [
@@ -200,8 +222,9 @@ async fn report_of_unit(
     State(node): State<Node>,
     who: Principal,
     Path(id): Path<String>,
-    Query(q): Query<ReviewQuery>,
+    Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
+    let q = ReviewQuery::of(raw, &["period", "week", "lang", "format", "table"])?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
     let bad = |field: &'static str, e: String| ApiError::Malformed(ItemError::new(field, e));
     let format = match q.format.as_deref() {
@@ -227,7 +250,7 @@ async fn report_of_unit(
             node.rollup.now(),
         ));
     }
-    let review = review_for(&node, &id, &asked).await?;
+    let review = review_for(&node, &id, &asked, true).await?;
     let stem = export::file_stem(&review);
     let (content_type, disposition, body) = match format {
         ReportFormat::Html => {

@@ -28,10 +28,13 @@ pub enum CycleItem {
         target: f64,
     },
     /// `body`: `evaluation::CriteriaInput` as JSON, already validated against the config.
+    /// `refreeze`: in a closed period (an admin's correction), the person's score with these
+    /// criteria, replacing the frozen one in the same commit.
     Criteria {
         person: Id,
         period: Period,
         body: String,
+        refreeze: Option<FrozenScore>,
     },
 }
 
@@ -76,7 +79,16 @@ pub fn plan(
                     ));
                 }
                 let old = rollup.period(period.label());
+                if old.is_none() && *state == PeriodState::Closed {
+                    return Err(WriteError::Conflict(format!(
+                        "period {period} is not declared: declare it planning or active, then close it"
+                    )));
+                }
                 if let Some(o) = &old {
+                    if o.state == *state {
+                        // Nothing changes: in particular a closed period is not frozen again.
+                        continue;
+                    }
                     if !o.state.may_become(*state) {
                         return Err(WriteError::Conflict(format!(
                             "period {period} is {}: it cannot become {} (planning -> active -> closed; a closed period may be reopened to active)",
@@ -112,8 +124,10 @@ pub fn plan(
                 period,
                 target,
             } => {
-                let Some(measured) =
-                    rollup.with_kpi(kpi, |k| rollup.subtree(unit).iter().any(|u| k.measures(u)))
+                // The subtree first: asking the rollup again inside `with_kpi` would take its
+                // read lock twice.
+                let below = rollup.subtree(unit);
+                let Some(measured) = rollup.with_kpi(kpi, |k| below.iter().any(|u| k.measures(u)))
                 else {
                     return Err(invalid(i, "kpi", format!("unknown KPI '{kpi}'")));
                 };
@@ -147,10 +161,7 @@ pub fn plan(
                         )),
                     ));
                 }
-                let old = rollup
-                    .targets_of(kpi)
-                    .into_iter()
-                    .find(|t| t.unit == *unit && t.period == *period);
+                let old = rollup.target_exact(kpi, unit, period);
                 drafts.push(Draft::new(
                     actor,
                     "kpi.target",
@@ -172,6 +183,7 @@ pub fn plan(
                 person,
                 period,
                 body,
+                refreeze,
             } => {
                 let Some(p) = rollup.person(person) else {
                     return Err(invalid(i, "person", format!("unknown person '{person}'")));
@@ -209,6 +221,9 @@ pub fn plan(
                     set_by: by.clone(),
                     set_at: now,
                 }));
+                if let (access::PeriodWrite::AdminCorrection, Some(f)) = (cycle, refreeze) {
+                    changes.push(Change::Frozen(vec![f.clone()]));
+                }
             }
         }
     }

@@ -37,24 +37,27 @@ pub fn derive(
             if !k.measures(unit) || k.frequency.period_kind() != first.period.kind {
                 continue;
             }
+            // The computed value is as new as its newest input, so the store's newest-wins rule
+            // keeps the value computed from the latest inputs whatever order they came in.
+            let newest = std::cell::Cell::new(first.at);
             let value = f.eval(|input| {
                 let key = (Id::from(input), unit.clone(), label.clone());
-                local
+                let (at, v) = local
                     .get(&key)
                     .or_else(|| group.get(&key))
-                    .map(|(_, v)| *v)
+                    .copied()
                     .or_else(|| {
                         rollup
                             .latest_observation(input, unit)
                             .filter(|o| o.period.label() == label)
-                            .map(|o| o.value)
-                    })
+                            .map(|o| (o.at, o.value))
+                    })?;
+                newest.set(newest.get().max(at));
+                Some(v)
             });
             let Ok(value) = value else { continue };
-            local.insert(
-                (k.code.clone(), unit.clone(), label.clone()),
-                (first.at, value),
-            );
+            let at = newest.get();
+            local.insert((k.code.clone(), unit.clone(), label.clone()), (at, value));
             out.push(Observation {
                 kpi: k.code.clone(),
                 unit: unit.clone(),
@@ -62,7 +65,7 @@ pub fn derive(
                 value,
                 source: format!("formula: {}", f.text()),
                 entered_by: None,
-                at: first.at,
+                at,
             });
             queue.push(k.code.clone());
         }

@@ -1282,13 +1282,19 @@ fn catalog_audit(item: &CatalogItem, rollup: &Rollup) -> CatalogAudit {
         }
         CatalogItem::KeyResult(kr, _) => {
             let unit = rollup.objective(&kr.objective).map(|o| o.unit.to_string());
-            let before = rollup
-                .key_result(&kr.id)
-                .map(|x| json(KeyResultIn::from(&x)));
+            let old = rollup.key_result(&kr.id);
+            // Where it is as well as where it goes: an admin elsewhere must not take it over.
+            let mut units = vec![unit.clone()];
+            if let Some(o) = &old {
+                if o.objective != kr.objective {
+                    units.push(rollup.objective(&o.objective).map(|x| x.unit.to_string()));
+                }
+            }
+            let before = old.as_ref().map(|x| json(KeyResultIn::from(x)));
             // An objective not yet in the catalog: only an admin of the whole tree vouches.
             (
                 format!("key_result:{}", kr.id),
-                vec![unit.clone()],
+                units,
                 before,
                 json(KeyResultIn::from(kr)),
                 unit,
@@ -1480,6 +1486,21 @@ fn check_formula(
             ));
         }
     }
+    // The KPIs computed from this one keep combining values of one period.
+    for d in rollup.computed_from(&k.code) {
+        let d_frequency = batch.get(&d.code).map_or(d.frequency, |x| x.frequency);
+        if d_frequency != k.frequency {
+            return Err(ItemError::new(
+                "frequency",
+                format!(
+                    "'{}' is computed from '{}' and reported {}: change both together",
+                    d.code,
+                    k.code,
+                    d_frequency.as_str()
+                ),
+            ));
+        }
+    }
     let Some(f) = &k.expression else {
         return Ok(());
     };
@@ -1543,7 +1564,7 @@ fn check_alignment(
     }
     if !above {
         return Err(format!(
-            "objective '{}' belongs to unit '{}', which is neither '{}' nor below it: an objective aligns to one of its own unit or a unit above",
+            "objective '{}' belongs to unit '{}', which is neither '{}' nor above it: an objective aligns to one of its own unit or a unit above",
             parent.id, parent.unit, o.unit
         ));
     }

@@ -43,7 +43,8 @@ impl ReviewPeriod {
             return Err(bad());
         }
         let year: i32 = y.parse().map_err(|_| bad())?;
-        if !(1900..=2999).contains(&year) {
+        // The review compares with the period before, which must be a period too (from 1900).
+        if !(1901..=2999).contains(&year) {
             return Err(bad());
         }
         let number = |d: &str| {

@@ -26,7 +26,8 @@ impl IsoWeek {
         }
         let year: i32 = y.parse().map_err(|_| bad())?;
         let week: u32 = w.parse().map_err(|_| bad())?;
-        if !(1900..=2999).contains(&year) {
+        // The review compares with the week before, which must be a period too (from 1900).
+        if !(1901..=2999).contains(&year) {
             return Err(bad());
         }
         // chrono refuses week 0, week 54 and week 53 of a 52-week year.

@@ -75,11 +75,26 @@ impl State {
         }
         let mut out = Vec::new();
         for k in self.kpis.values() {
-            let units: Vec<Id> = k
+            let measured: HashSet<Id> = k
                 .series_units()
                 .into_iter()
                 .filter(|u| below.contains(u))
                 .collect();
+            // The top-most measuring units only: a department's series already stands for its
+            // wards', and adding both would count them twice.
+            let mut units: Vec<Id> = measured
+                .iter()
+                .filter(|u| {
+                    !self
+                        .chain(u)
+                        .iter()
+                        .skip(1)
+                        .take_while(|a| *a != unit)
+                        .any(|a| measured.contains(a))
+                })
+                .cloned()
+                .collect();
+            units.sort();
             if units.is_empty() {
                 continue;
             }
@@ -99,10 +114,13 @@ impl State {
                 .iter()
                 .map(|u| {
                     let obs = current(u).filter(|o| Some(&o.period) == newest.as_ref());
+                    // A weight of the same period, or of one containing it (a year's population
+                    // weighs its months); another period's would weigh this month by last's.
                     let weight = match &k.rollup {
                         RollupRule::WeightedMean { weight } => self
                             .series
                             .get(&(Id::from(weight.as_str()), u.clone()))
+                            .filter(|w| newest.as_ref().is_some_and(|p| w.period.contains(p)))
                             .map(|o| o.value),
                         _ => None,
                     };

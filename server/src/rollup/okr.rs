@@ -126,16 +126,20 @@ impl State {
         list.push(t);
     }
 
-    /// The state that governs writes to `p`: closed when any declared period containing it is
-    /// closed; else the state of the shortest declared period containing it; `None` when no
+    /// The state that governs writes to `p`: closed when any closed declared period overlaps
+    /// it; else the state of the shortest declared period containing it; `None` when no
     /// declared period contains it (the period is not managed: open to writes).
     pub(crate) fn cycle_state(&self, p: &Period) -> Option<(PeriodState, &OkrPeriod)> {
+        // Closed wins over any overlap: a week straddling the end of a closed quarter holds
+        // days of it, and must not reopen them.
+        if let Some(c) = self.periods.values().find(|c| {
+            c.state == PeriodState::Closed && c.period.start < p.end && p.start < c.period.end
+        }) {
+            return Some((PeriodState::Closed, c));
+        }
         let containing = self.periods.values().filter(|c| c.period.contains(p));
         let mut best: Option<&OkrPeriod> = None;
         for c in containing {
-            if c.state == PeriodState::Closed {
-                return Some((PeriodState::Closed, c));
-            }
             if best.is_none_or(|b| c.period.end - c.period.start < b.period.end - b.period.start) {
                 best = Some(c);
             }
@@ -307,6 +311,16 @@ impl Rollup {
                 .then(a.period.start.cmp(&b.period.start))
         });
         v
+    }
+
+    /// The target set for exactly this period, if any.
+    pub fn target_exact(&self, kpi: &str, unit: &str, p: &Period) -> Option<Target> {
+        self.read()
+            .targets
+            .get(&(Id::from(kpi), Id::from(unit)))?
+            .iter()
+            .find(|t| t.period == *p)
+            .cloned()
     }
 
     pub fn target_for(&self, kpi: &str, unit: &str, p: &Period) -> Option<Target> {
