@@ -29,6 +29,12 @@ async fn put_period(app: &TestApp, as_: Option<&str>, label: &str, state: &str) 
     }
 }
 
+/// Posts events with these credentials: (status, body).
+async fn events_as(app: &TestApp, token: &str, events: &Value) -> (u16, Value) {
+    app.send_as(Some(token), Method::POST, "/api/v1/events", Some(events))
+        .await
+}
+
 fn checkin(id: &str, kr: &str, value: f64, at: &str, comment: &str) -> Value {
     json!({"type": "kr_checkin", "id": id, "at": at, "key_result": kr, "value": value,
            "confidence": 7, "comment": comment})
@@ -55,20 +61,18 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
     assert_eq!(body["kind"], "quarter");
 
     // Planning: key results are set, not checked in.
-    let (status, body) = app
-        .send_as(
-            Some(&ward_leader),
-            Method::POST,
-            "/api/v1/events",
-            Some(&json!([checkin(
-                "c0",
-                "kr-3",
-                85.0,
-                "2026-11-02T09:00:00+07:00",
-                "sớm"
-            )])),
-        )
-        .await;
+    let (status, body) = events_as(
+        &app,
+        &ward_leader,
+        &json!([checkin(
+            "c0",
+            "kr-3",
+            85.0,
+            "2026-11-02T09:00:00+07:00",
+            "sớm"
+        )]),
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     assert!(
         body["error"]["message"]
@@ -82,20 +86,18 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
     assert_eq!(status, 409, "{body}");
     assert_eq!(put_period(&app, None, "2026-Q4", "active").await.0, 200);
 
-    let (status, body) = app
-        .send_as(
-            Some(&ward_leader),
-            Method::POST,
-            "/api/v1/events",
-            Some(&json!([checkin(
-                "c1",
-                "kr-3",
-                85.0,
-                "2026-11-02T09:00:00+07:00",
-                "Đã rà soát hồ sơ tồn"
-            )])),
-        )
-        .await;
+    let (status, body) = events_as(
+        &app,
+        &ward_leader,
+        &json!([checkin(
+            "c1",
+            "kr-3",
+            85.0,
+            "2026-11-02T09:00:00+07:00",
+            "Đã rà soát hồ sơ tồn"
+        )]),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 
     // Close the quarter: the ward leader's check-in and a KPI value of a month inside it are
@@ -103,20 +105,18 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
     let (status, body) = put_period(&app, None, "2026-Q4", "closed").await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "closed");
-    let (status, body) = app
-        .send_as(
-            Some(&ward_leader),
-            Method::POST,
-            "/api/v1/events",
-            Some(&json!([checkin(
-                "c2",
-                "kr-3",
-                99.0,
-                "2026-11-02T10:00:00+07:00",
-                "muộn"
-            )])),
-        )
-        .await;
+    let (status, body) = events_as(
+        &app,
+        &ward_leader,
+        &json!([checkin(
+            "c2",
+            "kr-3",
+            99.0,
+            "2026-11-02T10:00:00+07:00",
+            "muộn"
+        )]),
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
     assert!(
         body["error"]["message"]
@@ -127,14 +127,7 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
     );
     let kpi_value = json!([{"type": "kpi_observation", "id": "v1", "at": "2026-11-02T10:00:00+07:00",
                             "kpi": "TTHC", "unit": "p-1", "period": "2026-11", "value": 97}]);
-    let (status, body) = app
-        .send_as(
-            Some(&dept_data),
-            Method::POST,
-            "/api/v1/events",
-            Some(&kpi_value),
-        )
-        .await;
+    let (status, body) = events_as(&app, &dept_data, &kpi_value).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["field"], "period", "{body}");
     let kr = app.get_ok("/api/v1/key-results/kr-3").await;
@@ -143,20 +136,18 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
     let _ = ward_data;
 
     // An admin of the ward corrects the closed quarter; the correction is audited.
-    let (status, body) = app
-        .send_as(
-            Some(&ward_admin),
-            Method::POST,
-            "/api/v1/events",
-            Some(&json!([checkin(
-                "c3",
-                "kr-3",
-                90.0,
-                "2026-11-02T11:00:00+07:00",
-                "Điều chỉnh sau khi khóa kỳ"
-            )])),
-        )
-        .await;
+    let (status, body) = events_as(
+        &app,
+        &ward_admin,
+        &json!([checkin(
+            "c3",
+            "kr-3",
+            90.0,
+            "2026-11-02T11:00:00+07:00",
+            "Điều chỉnh sau khi khóa kỳ"
+        )]),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         app.get_ok("/api/v1/key-results/kr-3").await["current"],
@@ -184,20 +175,18 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
 
     // Reopened, the usual rules apply again.
     assert_eq!(put_period(&app, None, "2026-Q4", "active").await.0, 200);
-    let (status, body) = app
-        .send_as(
-            Some(&ward_leader),
-            Method::POST,
-            "/api/v1/events",
-            Some(&json!([checkin(
-                "c4",
-                "kr-3",
-                95.0,
-                "2026-11-02T12:00:00+07:00",
-                "Mở lại kỳ"
-            )])),
-        )
-        .await;
+    let (status, body) = events_as(
+        &app,
+        &ward_leader,
+        &json!([checkin(
+            "c4",
+            "kr-3",
+            95.0,
+            "2026-11-02T12:00:00+07:00",
+            "Mở lại kỳ"
+        )]),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let periods = app.get_ok("/api/v1/periods").await;
     assert_eq!(periods.as_array().unwrap().len(), 1, "{periods}");
@@ -246,23 +235,9 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
         json!([{"type": "kpi_observation", "id": id, "at": "2026-11-02T10:00:00+07:00",
                 "kpi": "TUAN", "unit": "so-a", "period": week, "value": 95}])
     };
-    let (status, body) = app
-        .send_as(
-            Some(&dept_data),
-            Method::POST,
-            "/api/v1/events",
-            Some(&weekly("w40", "2026-W40")),
-        )
-        .await;
+    let (status, body) = events_as(&app, &dept_data, &weekly("w40", "2026-W40")).await;
     assert_eq!(status, 403, "2026-W40 runs 28 Sep - 4 Oct: {body}");
-    let (status, body) = app
-        .send_as(
-            Some(&dept_data),
-            Method::POST,
-            "/api/v1/events",
-            Some(&weekly("w45", "2026-W45")),
-        )
-        .await;
+    let (status, body) = events_as(&app, &dept_data, &weekly("w45", "2026-W45")).await;
     assert_eq!(status, 200, "{body}");
 
     // An admin of one ward cannot take a key result of the city over by moving it.

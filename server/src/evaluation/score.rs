@@ -345,27 +345,7 @@ pub fn score(cfg: &EvaluationConfig, period: &Period, now: Ts, input: &PersonInp
     if provisional {
         notes.push("awaiting the leader's criteria scores: general points count 0".to_string());
     }
-    let general_raw: f64 = criteria
-        .map(|c| cfg.criteria.iter().map(|k| c.scores[&k.id]).sum())
-        .unwrap_or(0.0);
-    let general = GeneralPoints {
-        points: round2(general_raw),
-        max: cfg.general_max,
-        criteria: cfg
-            .criteria
-            .iter()
-            .map(|k| CriterionScore {
-                id: k.id.clone(),
-                name_vi: k.name_vi.clone(),
-                name_en: k.name_en.clone(),
-                max: k.max_points,
-                points: criteria.map(|c| c.scores[&k.id]),
-            })
-            .collect(),
-        by: criteria.and_then(|c| c.by.clone()),
-        at: criteria.and_then(|c| c.at.clone()),
-        comment: criteria.and_then(|c| c.comment.clone()),
-    };
+    let (general_raw, general) = general_points(cfg, criteria);
     let overridden = criteria.and_then(|c| c.force_not_complete.clone());
 
     // Task points.
@@ -487,6 +467,36 @@ pub fn score(cfg: &EvaluationConfig, period: &Period, now: Ts, input: &PersonInp
     }
 }
 
+/// The general points of valid criteria (none: 0), unrounded and as shown.
+fn general_points(
+    cfg: &EvaluationConfig,
+    criteria: Option<&CriteriaInput>,
+) -> (f64, GeneralPoints) {
+    let points = |c: &CriteriaInput, id: &str| c.scores.get(id).copied().unwrap_or(0.0);
+    let raw: f64 = criteria
+        .map(|c| cfg.criteria.iter().map(|k| points(c, &k.id)).sum())
+        .unwrap_or(0.0);
+    let general = GeneralPoints {
+        points: round2(raw),
+        max: cfg.general_max,
+        criteria: cfg
+            .criteria
+            .iter()
+            .map(|k| CriterionScore {
+                id: k.id.clone(),
+                name_vi: k.name_vi.clone(),
+                name_en: k.name_en.clone(),
+                max: k.max_points,
+                points: criteria.map(|c| points(c, &k.id)),
+            })
+            .collect(),
+        by: criteria.and_then(|c| c.by.clone()),
+        at: criteria.and_then(|c| c.at.clone()),
+        comment: criteria.and_then(|c| c.comment.clone()),
+    };
+    (raw, general)
+}
+
 /// A frozen score with the leader's criteria corrected (an admin's correction after the close):
 /// the task part stays as frozen (the task data of the closed period, not today's), the general
 /// part, total and class follow the new criteria. The task part is taken as shown, to two
@@ -497,29 +507,8 @@ pub fn with_criteria(
     input: &CriteriaInput,
 ) -> PersonScore {
     let mut s = frozen.clone();
-    let general_raw: f64 = cfg
-        .criteria
-        .iter()
-        .map(|k| input.scores.get(&k.id).copied().unwrap_or(0.0))
-        .sum();
-    s.general = GeneralPoints {
-        points: round2(general_raw),
-        max: cfg.general_max,
-        criteria: cfg
-            .criteria
-            .iter()
-            .map(|k| CriterionScore {
-                id: k.id.clone(),
-                name_vi: k.name_vi.clone(),
-                name_en: k.name_en.clone(),
-                max: k.max_points,
-                points: input.scores.get(&k.id).copied(),
-            })
-            .collect(),
-        by: input.by.clone(),
-        at: input.at.clone(),
-        comment: input.comment.clone(),
-    };
+    let (general_raw, general) = general_points(cfg, Some(input));
+    s.general = general;
     s.provisional = false;
     s.overridden = input.force_not_complete.clone();
     s.notes.retain(|n| {
