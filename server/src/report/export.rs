@@ -81,7 +81,10 @@ fn raw(c: &Cell) -> String {
 
 /// RFC 4180 quoting; a field a spreadsheet would run as a formula gets a leading apostrophe.
 fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '@']) || (s.starts_with('-') && s.parse::<f64>().is_err()) {
+    // A cell a spreadsheet would run as a formula (OWASP's list) is made text.
+    let s = if s.starts_with(['=', '+', '@', '\t', '\r'])
+        || (s.starts_with('-') && s.parse::<f64>().is_err())
+    {
         format!("'{s}")
     } else {
         s.to_string()
@@ -159,6 +162,7 @@ mod tests {
         assert_eq!(csv_field("=SUM(A1)"), "'=SUM(A1)");
         assert_eq!(csv_field("-15"), "-15");
         assert_eq!(csv_field("-x"), "'-x");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
     }
 
     #[test]
