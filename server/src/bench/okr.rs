@@ -61,7 +61,7 @@ pub async fn run() -> anyhow::Result<()> {
         "criteria for {criteria} person-months written and past quarters closed (scores frozen) in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let month = crate::report::evaluation::evaluation_period_of(&cfg, None, now);
+    let month = gather::period_containing(&cfg, now);
     let root = node.rollup.root_unit().unwrap_or_default();
     let ward = node
         .rollup
@@ -82,7 +82,7 @@ pub async fn run() -> anyhow::Result<()> {
         );
         async move {
             Ok(
-                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, Some(&ward))
+                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, &ward)
                     .await?
                     .scores
                     .len(),
@@ -101,7 +101,7 @@ pub async fn run() -> anyhow::Result<()> {
         );
         async move {
             Ok(
-                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, Some(&root))
+                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, &root)
                     .await?
                     .scores
                     .len(),

@@ -6,6 +6,7 @@ use super::{score, CriteriaInput, EvaluationConfig, PersonInput, PersonScore};
 use crate::domain::{FrozenScore, Id, Period, PeriodKind, Task, Unit};
 use crate::rollup::Rollup;
 use crate::store::{RecordKind, Store, StoreError};
+use chrono::{Datelike, TimeZone};
 use std::collections::{HashMap, HashSet};
 
 /// A period's scores for a set of people, and whether they were frozen at a close.
@@ -13,6 +14,33 @@ pub struct Scores {
     pub scores: Vec<PersonScore>,
     /// When the scores were frozen (`None`: computed now from the live data).
     pub frozen_at: Option<crate::domain::Ts>,
+}
+
+/// Past this many people a read of criteria or frozen scores takes the whole period instead of
+/// an id list: a city's id list would make a statement too large for the database.
+const BY_ID_MAX: usize = 2_000;
+
+/// The evaluation period (a month or a quarter, as configured) holding the instant `ts`.
+pub fn period_containing(cfg: &EvaluationConfig, ts: crate::domain::Ts) -> Period {
+    let d = local_date(ts);
+    let label = match cfg.period.kind() {
+        PeriodKind::Quarter => format!("{}-Q{}", d.year(), (d.month() - 1) / 3 + 1),
+        _ => format!("{}-{:02}", d.year(), d.month()),
+    };
+    Period::parse(&label).expect("a month or quarter of a date parses")
+}
+
+/// The year holding the instant `ts`.
+pub fn year_containing(ts: crate::domain::Ts) -> Period {
+    Period::parse(&local_date(ts).year().to_string()).expect("the year of a date parses")
+}
+
+fn local_date(ts: crate::domain::Ts) -> chrono::DateTime<chrono::FixedOffset> {
+    chrono::Utc
+        .timestamp_millis_opt(ts)
+        .single()
+        .unwrap_or_default()
+        .with_timezone(&crate::domain::time::vn())
 }
 
 /// The evaluation period a label names, if it is of the configured kind.
@@ -39,11 +67,7 @@ pub fn periods_within(
     outer: &Period,
     now: crate::domain::Ts,
 ) -> Vec<Period> {
-    use chrono::{Datelike, TimeZone};
-    let year = chrono::Utc
-        .timestamp_millis_opt(outer.start)
-        .single()
-        .map_or(1970, |t| t.with_timezone(&crate::domain::time::vn()).year());
+    let year = local_date(outer.start).year();
     let labels: Vec<String> = match cfg.period.kind() {
         PeriodKind::Quarter => (1..=4).map(|q| format!("{year}-Q{q}")).collect(),
         _ => (1..=12).map(|m| format!("{year}-{m:02}")).collect(),
@@ -55,19 +79,14 @@ pub fn periods_within(
         .collect()
 }
 
-/// The people of `unit`'s subtree (all people when `None`).
-fn people_of(rollup: &Rollup, unit: Option<&str>) -> Vec<crate::domain::Person> {
-    match unit {
-        None => rollup.people(),
-        Some(u) => {
-            let units: HashSet<Id> = rollup.subtree(u).into_iter().collect();
-            rollup
-                .people()
-                .into_iter()
-                .filter(|p| units.contains(&p.unit))
-                .collect()
-        }
-    }
+/// The people of `unit`'s subtree.
+fn people_of(rollup: &Rollup, unit: &str) -> Vec<crate::domain::Person> {
+    let units: HashSet<Id> = rollup.subtree(unit).into_iter().collect();
+    rollup
+        .people()
+        .into_iter()
+        .filter(|p| units.contains(&p.unit))
+        .collect()
 }
 
 async fn criteria_of(
@@ -118,9 +137,7 @@ pub async fn compute(
     people: &[crate::domain::Person],
 ) -> Result<Vec<PersonScore>, StoreError> {
     let ids: Vec<String> = people.iter().map(|p| p.id.to_string()).collect();
-    // Asking by id list for a whole city would make a huge statement: past a few thousand
-    // people, read the period's criteria whole.
-    let criteria = if ids.len() > 2_000 {
+    let criteria = if ids.len() > BY_ID_MAX {
         criteria_of(store, period, &[]).await?
     } else {
         criteria_of(store, period, &ids).await?
@@ -181,7 +198,7 @@ pub async fn unit_scores(
     rollup: &Rollup,
     cfg: &EvaluationConfig,
     period: &Period,
-    unit: Option<&str>,
+    unit: &str,
 ) -> Result<Scores, StoreError> {
     people_scores(store, rollup, cfg, period, people_of(rollup, unit)).await
 }
@@ -201,7 +218,7 @@ pub async fn people_scores(
     let mut frozen: HashMap<String, PersonScore> = HashMap::new();
     let mut frozen_at = None;
     if closed {
-        let ids: Vec<String> = if people.len() > 2_000 {
+        let ids: Vec<String> = if people.len() > BY_ID_MAX {
             Vec::new()
         } else {
             people.iter().map(|p| p.id.to_string()).collect()

@@ -126,13 +126,9 @@ fn line(s: &PersonScore) -> ScoreLine {
 fn period_param(node: &Node, p: &Params) -> Result<Period, ApiError> {
     let label = match p.0.get("period") {
         Some(l) => l.clone(),
-        None => crate::report::evaluation::evaluation_period_of(
-            &node.evaluation,
-            None,
-            node.rollup.now(),
-        )
-        .label()
-        .to_string(),
+        None => gather::period_containing(&node.evaluation, node.rollup.now())
+            .label()
+            .to_string(),
     };
     evaluation_period(&node.evaluation, &label)
         .map_err(|e| ApiError::Malformed(ItemError::new("period", e)))
@@ -266,7 +262,7 @@ async fn person_annual(
     let now = node.rollup.now();
     let label = match p.0.get("year") {
         Some(y) => y.clone(),
-        None => crate::demo::period_label(crate::domain::Frequency::Yearly, now, 0),
+        None => gather::year_containing(now).label().to_string(),
     };
     let year = Period::parse(&label)
         .ok()
@@ -310,7 +306,7 @@ async fn unit_scores(
         &node.rollup,
         &node.evaluation,
         period,
-        Some(id),
+        id,
     )
     .await?;
     Ok((unit, scores))

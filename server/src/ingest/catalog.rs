@@ -222,14 +222,6 @@ impl KpiIn {
                     .map_err(|e| ItemError::new("expression", e))?,
             ),
         };
-        if let Some(f) = &expression {
-            if f.inputs().iter().any(|i| **i == *self.code) {
-                return Err(ItemError::new(
-                    "expression",
-                    format!("the formula of {} refers to itself", self.code),
-                ));
-            }
-        }
         let rollup = self.rollup.clone().unwrap_or_default();
         if let crate::domain::aggregate::RollupRule::WeightedMean { weight } = &rollup {
             check_id("rollup.weight", weight)?;

@@ -23,12 +23,17 @@ pub fn derive(
     local: &mut HashMap<SeriesKey, (Ts, f64)>,
     group: &HashMap<SeriesKey, (Ts, f64)>,
 ) -> Vec<Observation> {
+    // Most values feed no formula: answer those without building anything.
+    let first_dependents = rollup.computed_from(&first.kpi);
+    if first_dependents.is_empty() {
+        return Vec::new();
+    }
     let unit = &first.unit;
     let label = first.period.label().to_string();
     let mut out = Vec::new();
-    let mut queue: Vec<Id> = vec![first.kpi.clone()];
-    while let Some(code) = queue.pop() {
-        for k in rollup.computed_from(&code) {
+    let mut pending = vec![first_dependents];
+    while let Some(dependents) = pending.pop() {
+        for k in dependents {
             if out.len() >= MAX_DERIVED {
                 tracing::warn!(kpi = %first.kpi, "computed KPIs cut at {MAX_DERIVED} for one value");
                 return out;
@@ -67,7 +72,7 @@ pub fn derive(
                 entered_by: None,
                 at,
             });
-            queue.push(k.code.clone());
+            pending.push(rollup.computed_from(&k.code));
         }
     }
     out

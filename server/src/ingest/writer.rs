@@ -1463,7 +1463,6 @@ pub fn merge_task(
     Ok((before.as_ref() != Some(&t)).then_some(t))
 }
 
-/// Checks catalog entries against the catalog (and each other) and turns them into changes.
 /// A computed KPI's formula uses KPIs that exist and are reported as often (a value is
 /// computed per unit and period), never itself, directly or through others; a weighted roll-up
 /// names a KPI that exists.
@@ -1504,6 +1503,18 @@ fn check_formula(
     let Some(f) = &k.expression else {
         return Ok(());
     };
+    // Cycles first: a formula naming its own KPI is about itself, not about an unknown input.
+    let formulas_of = |code: &str| -> Option<Vec<Id>> {
+        if code == &*k.code {
+            return Some(f.inputs().to_vec());
+        }
+        match batch.get(code) {
+            Some(x) => x.expression.as_ref().map(|g| g.inputs().to_vec()),
+            None => rollup.formula_inputs(code),
+        }
+    };
+    crate::domain::formula::check_cycles(&k.code, f.inputs(), formulas_of)
+        .map_err(|e| ItemError::new("expression", e))?;
     for input in f.inputs() {
         match frequency_of(input) {
             None => {
@@ -1526,17 +1537,7 @@ fn check_formula(
             Some(_) => {}
         }
     }
-    let formulas_of = |code: &str| -> Option<Vec<Id>> {
-        if code == &*k.code {
-            return Some(f.inputs().to_vec());
-        }
-        match batch.get(code) {
-            Some(x) => x.expression.as_ref().map(|g| g.inputs().to_vec()),
-            None => rollup.formula_inputs(code),
-        }
-    };
-    crate::domain::formula::check_cycles(&k.code, f.inputs(), formulas_of)
-        .map_err(|e| ItemError::new("expression", e))
+    Ok(())
 }
 
 /// Alignment follows the org tree and the calendar: an objective aligns to one of its own unit or
@@ -1548,21 +1549,9 @@ fn check_alignment(
     objectives: &HashMap<Id, crate::domain::Objective>,
     rollup: &Rollup,
 ) -> Result<(), String> {
-    let unit_parent = |u: &Id| match units.get(u) {
-        Some(p) => p.clone(),
-        None => rollup.unit(u).and_then(|x| x.parent),
-    };
-    let mut cur = Some(o.unit.clone());
-    let mut above = false;
-    for _ in 0..64 {
-        let Some(u) = cur else { break };
-        if u == parent.unit {
-            above = true;
-            break;
-        }
-        cur = unit_parent(&u);
-    }
-    if !above {
+    if !chain_reaches(&o.unit, &parent.unit, |u| {
+        batch_unit_parent(units, rollup, u)
+    }) {
         return Err(format!(
             "objective '{}' belongs to unit '{}', which is neither '{}' nor above it: an objective aligns to one of its own unit or a unit above",
             parent.id, parent.unit, o.unit
@@ -1578,20 +1567,38 @@ fn check_alignment(
         Some(x) => x.parent.clone(),
         None => rollup.objective(id).and_then(|x| x.parent),
     };
-    let mut cur = Some(parent.id.clone());
-    for _ in 0..64 {
-        let Some(c) = cur else { break };
-        if c == o.id {
-            return Err(format!(
-                "objective '{}' is aligned below '{}': that would make a cycle",
-                parent.id, o.id
-            ));
-        }
-        cur = objective_parent(&c);
+    if chain_reaches(&parent.id, &o.id, objective_parent) {
+        return Err(format!(
+            "objective '{}' is aligned below '{}': that would make a cycle",
+            parent.id, o.id
+        ));
     }
     Ok(())
 }
 
+/// A unit's parent as this batch leaves it (the batch first, then the catalog).
+fn batch_unit_parent(units: &HashMap<Id, Option<Id>>, rollup: &Rollup, u: &Id) -> Option<Id> {
+    match units.get(u) {
+        Some(p) => p.clone(),
+        None => rollup.unit(u).and_then(|x| x.parent),
+    }
+}
+
+/// Whether walking up from `start` by `parent_of` reaches `target` (`start` itself included).
+/// Bounded: a catalog deeper than 64 levels, or a cycle that slipped in, ends the walk.
+fn chain_reaches(start: &Id, target: &Id, parent_of: impl Fn(&Id) -> Option<Id>) -> bool {
+    let mut cur = Some(start.clone());
+    for _ in 0..64 {
+        let Some(c) = cur else { return false };
+        if c == *target {
+            return true;
+        }
+        cur = parent_of(&c);
+    }
+    false
+}
+
+/// Checks catalog entries against the catalog (and each other) and turns them into changes.
 fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, ItemError> {
     let mut units: HashMap<Id, Option<Id>> = HashMap::new();
     let mut people: HashSet<Id> = HashSet::new();
@@ -1613,27 +1620,12 @@ fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change>, I
                         return Err(ItemError::new("parent", format!("unknown unit '{p}'")).at(i));
                     }
                     // Refuse a parent that lies below the unit itself.
-                    let mut cur = Some(p.clone());
-                    let mut steps = 0;
-                    while let Some(c) = cur {
-                        if c == u.id {
-                            return Err(ItemError::new(
-                                "parent",
-                                format!(
-                                    "'{p}' lies inside unit '{}': that would make a cycle",
-                                    u.id
-                                ),
-                            )
-                            .at(i));
-                        }
-                        steps += 1;
-                        if steps > 64 {
-                            break;
-                        }
-                        cur = match units.get(&c) {
-                            Some(parent) => parent.clone(),
-                            None => rollup.unit(&c).and_then(|x| x.parent),
-                        };
+                    if chain_reaches(p, &u.id, |c| batch_unit_parent(&units, rollup, c)) {
+                        return Err(ItemError::new(
+                            "parent",
+                            format!("'{p}' lies inside unit '{}': that would make a cycle", u.id),
+                        )
+                        .at(i));
                     }
                 }
                 if let Some(l) = &u.leader {

@@ -4,35 +4,21 @@
 
 use super::period::{ReviewKind, ReviewPeriod};
 use super::review::{EvaluationLine, EvaluationSummary};
-use crate::domain::time::vn;
-use crate::evaluation::{gather, quota, Class, EvaluationConfig};
+use crate::evaluation::{gather, quota, EvaluationConfig};
 use crate::rollup::Rollup;
 use crate::store::{Store, StoreError};
-use chrono::{Datelike, TimeZone, Utc};
 
 /// People listed in `lowest`.
 const LOWEST: usize = 5;
 
 /// The evaluation period a review period is summarized by.
-pub fn evaluation_period_of(
+fn evaluation_period_of(
     cfg: &EvaluationConfig,
     period: Option<ReviewPeriod>,
     now: crate::domain::Ts,
 ) -> crate::domain::Period {
     let p = period.unwrap_or_else(|| ReviewPeriod::containing(ReviewKind::Week, now));
-    let at = (p.end() - 1).min(now).max(p.start());
-    let local = Utc
-        .timestamp_millis_opt(at)
-        .single()
-        .unwrap_or_default()
-        .with_timezone(&vn());
-    let label = match cfg.period.kind() {
-        crate::domain::PeriodKind::Quarter => {
-            format!("{}-Q{}", local.year(), (local.month() - 1) / 3 + 1)
-        }
-        _ => format!("{}-{:02}", local.year(), local.month()),
-    };
-    crate::domain::Period::parse(&label).expect("a month or quarter label parses")
+    gather::period_containing(cfg, (p.end() - 1).min(now).max(p.start()))
 }
 
 /// The summary of `unit`'s subtree for the review period.
@@ -44,7 +30,7 @@ pub async fn summary(
     period: Option<ReviewPeriod>,
 ) -> Result<EvaluationSummary, StoreError> {
     let p = evaluation_period_of(cfg, period, rollup.now());
-    let scores = gather::unit_scores(store, rollup, cfg, &p, Some(unit))
+    let scores = gather::unit_scores(store, rollup, cfg, &p, unit)
         .await?
         .scores;
     let q = quota(cfg, &scores);
@@ -83,11 +69,7 @@ pub async fn summary(
                 unit: unit_name(&s.unit),
                 position: s.position.clone(),
                 total: s.total,
-                class: if s.class == Class::NotEvaluated {
-                    "not_evaluated".into()
-                } else {
-                    s.class.as_str().into()
-                },
+                class: s.class.as_str().into(),
             })
             .collect(),
     })

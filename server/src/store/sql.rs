@@ -649,6 +649,9 @@ macro_rules! sql_store_impl {
                 periods: &[String],
                 persons: &[String],
             ) -> Result<Vec<$crate::store::rows::PersonRecordRow>, $crate::store::StoreError> {
+                if periods.is_empty() {
+                    return Ok(Vec::new());
+                }
                 let table = match kind {
                     $crate::store::RecordKind::Criteria => "evaluation_criteria",
                     $crate::store::RecordKind::FrozenScore => "evaluation_scores",
@@ -668,9 +671,6 @@ macro_rules! sql_store_impl {
                     qb.push(")");
                 }
                 qb.push(" ORDER BY period, person_id");
-                if periods.is_empty() {
-                    return Ok(Vec::new());
-                }
                 Ok(qb.build_query_as().fetch_all(&self.pool).await?)
             }
 
