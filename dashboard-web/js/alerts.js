@@ -6,10 +6,13 @@
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
-  esc, params, api, initPage, wireBanners, dashboardConfig, unitHref, personHref, showError,
-  personName, unitIndex, markFirstRender, recordPatchMs, perf, quietly, setText, renderCrumbs,
-  errorText, actingAs, defaultUnit,
-} from '/js/common.js';
+  esc, params, unitHref, personHref, markFirstRender, recordPatchMs, perf, quietly, setText,
+  renderCrumbs,
+} from '/js/dom.js';
+import { api, dashboardConfig, showError, personName, unitIndex, errorText } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { wireBanners } from '/js/banner.js';
+import { actingAs, defaultUnit } from '/js/session.js';
 import { Live, alertKey } from '/js/live.js';
 import { alertSummary, alertTime, subjectHref, historySummary, historyActor } from '/js/alertview.js';
 

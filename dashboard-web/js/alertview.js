@@ -2,7 +2,7 @@
 // current language, its time, where its subject links to, and history entries' summaries.
 
 import { lang } from '/js/i18n.js';
-import { taskHref, unitHref } from '/js/common.js';
+import { taskHref, unitHref } from '/js/dom.js';
 
 /** The summary of a live alert (REST/feed shape) in the current language. */
 export const alertSummary = a => (lang === 'en' ? a.summary_en || a.summary_vi : a.summary_vi || a.summary_en) || `${a.rule} · ${a.subject}`;

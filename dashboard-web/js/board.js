@@ -3,7 +3,7 @@
 // tile by tile) and the "worst units" ranking.
 
 import { t, fmt, levelName, groupName, GROUPS } from '/js/i18n.js';
-import { esc, unitHref, setText, setBand, href } from '/js/common.js';
+import { esc, unitHref, setText, setBand, href } from '/js/dom.js';
 
 export const scoreOf = line => (typeof line?.score?.value === 'number' ? line.score.value : null);
 export const bandOf = line => line?.score?.band || 'no_data';

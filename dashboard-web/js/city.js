@@ -3,10 +3,13 @@
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
-  esc, params, api, initPage, wireBanners, frameBatcher, throttle, dashboardConfig, unitHref,
-  markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs, href, setText,
-  defaultUnit, errorText,
-} from '/js/common.js';
+  esc, params, frameBatcher, throttle, unitHref, markFirstRender, recordPatchMs, perf, quietly,
+  renderCrumbs, href, setText,
+} from '/js/dom.js';
+import { api, dashboardConfig, showError, errorText } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { wireBanners } from '/js/banner.js';
+import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid, renderWorst, alertCounts } from '/js/board.js';
 

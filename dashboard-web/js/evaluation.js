@@ -6,10 +6,12 @@
 
 import { t, fmt, lang, onLangChange, levelName, statusName } from '/js/i18n.js';
 import {
-  esc, params, api, initPage, dashboardConfig, unitHref, personHref, taskHref, href,
-  showError, errorText, quietly, markFirstRender, perf, renderCrumbs, unitIndex, session, personName,
-  sessionReady, defaultUnit,
-} from '/js/common.js';
+  esc, params, unitHref, personHref, taskHref, href, quietly, markFirstRender, perf,
+  renderCrumbs,
+} from '/js/dom.js';
+import { api, dashboardConfig, showError, errorText, unitIndex, personName } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { session, sessionReady, defaultUnit } from '/js/session.js';
 
 const CLASSES = ['excellent', 'good', 'complete', 'not_complete', 'not_evaluated'];
 

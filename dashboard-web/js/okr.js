@@ -7,9 +7,13 @@
 
 import { t, fmt, onLangChange, levelName } from '/js/i18n.js';
 import {
-  esc, params, api, initPage, dashboardConfig, unitHref, personHref, objectiveHref, href,
-  showError, quietly, markFirstRender, perf, progressBar, renderCrumbs, personName, defaultUnit,
-} from '/js/common.js';
+  esc, params, unitHref, personHref, objectiveHref, href, quietly, markFirstRender, perf,
+  renderCrumbs,
+} from '/js/dom.js';
+import { api, dashboardConfig, showError, personName } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { progressBar } from '/js/charts.js';
+import { defaultUnit } from '/js/session.js';
 
 const TREE_DEPTH = 6;
 const objectiveId = params.get('objective');

@@ -3,9 +3,12 @@
 
 import { t, fmt, onLangChange, statusName, levelName } from '/js/i18n.js';
 import {
-  esc, params, initPage, wireBanners, frameBatcher, unitHref, taskHref, markFirstRender,
-  recordPatchMs, perf, setText, renderCrumbs, errorText,
-} from '/js/common.js';
+  esc, params, frameBatcher, unitHref, taskHref, markFirstRender, recordPatchMs, perf, setText,
+  renderCrumbs,
+} from '/js/dom.js';
+import { errorText } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { wireBanners } from '/js/banner.js';
 import { Live } from '/js/live.js';
 
 const personId = params.get('id');

@@ -4,10 +4,12 @@
 
 import { t, fmt, lang, onLangChange, groupName } from '/js/i18n.js';
 import {
-  esc, params, api, initPage, dashboardConfig, unitHref, href, showError, isMissing, quietly,
-  markFirstRender, perf, progressBar, renderCrumbs,
-  defaultUnit,
-} from '/js/common.js';
+  esc, params, unitHref, href, quietly, markFirstRender, perf, renderCrumbs,
+} from '/js/dom.js';
+import { api, dashboardConfig, showError, isMissing } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { progressBar } from '/js/charts.js';
+import { defaultUnit } from '/js/session.js';
 
 let unitId = params.get('unit');
 let week = params.get('week');

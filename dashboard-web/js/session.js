@@ -6,7 +6,7 @@
 // set: the browser sends it on every same-origin request and on the WebSocket upgrade. What the
 // page holds is what GET /api/v1/session answers: the account and its CSRF token.
 //
-// Imports nothing of ours, so common.js and live.js can both use it without a cycle.
+// Imports nothing of ours, so api.js, nav.js and live.js can all use it without a cycle.
 
 export const LOGIN_PATH = '/login.html';
 

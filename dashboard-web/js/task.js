@@ -3,9 +3,11 @@
 
 import { t, fmt, onLangChange, statusName, levelName } from '/js/i18n.js';
 import {
-  esc, params, api, initPage, personHref, unitHref, showError, personName, renderCrumbs,
-  markFirstRender, perf, quietly, progressBar, errorText,
-} from '/js/common.js';
+  esc, params, personHref, unitHref, renderCrumbs, markFirstRender, perf, quietly,
+} from '/js/dom.js';
+import { api, showError, personName, errorText } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { progressBar } from '/js/charts.js';
 import { historySummary } from '/js/alertview.js';
 
 const taskId = params.get('id');

@@ -4,11 +4,14 @@
 
 import { t, fmt, onLangChange, groupName, levelName, statusName } from '/js/i18n.js';
 import {
-  esc, params, api, initPage, wireBanners, frameBatcher, throttle, dashboardConfig, unitHref,
-  personHref, taskHref, href, markFirstRender, recordPatchMs, perf, showError, quietly, renderCrumbs,
-  setText, sparkline, progressBar,
-  defaultUnit, errorText,
-} from '/js/common.js';
+  esc, params, frameBatcher, throttle, unitHref, personHref, taskHref, href, markFirstRender,
+  recordPatchMs, perf, quietly, renderCrumbs, setText,
+} from '/js/dom.js';
+import { api, dashboardConfig, showError, errorText } from '/js/api.js';
+import { initPage } from '/js/nav.js';
+import { wireBanners } from '/js/banner.js';
+import { sparkline, progressBar } from '/js/charts.js';
+import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid, alertCounts } from '/js/board.js';
 

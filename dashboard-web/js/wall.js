@@ -4,9 +4,10 @@
 
 import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n.js';
 import {
-  params, wireBanners, frameBatcher, dashboardConfig, markFirstRender, recordPatchMs, perf,
-  setText, quietly, api, esc, errorText,
-} from '/js/common.js';
+  params, frameBatcher, markFirstRender, recordPatchMs, perf, setText, quietly, esc,
+} from '/js/dom.js';
+import { dashboardConfig, api, errorText } from '/js/api.js';
+import { wireBanners } from '/js/banner.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid } from '/js/board.js';
 

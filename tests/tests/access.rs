@@ -251,7 +251,7 @@ macro_rules! spec {
 /// last.
 const SPECS: &[Spec] = &[
     spec!(Root, "GET", "/", Public, ANY),
-    spec!(WebJs, "GET", "/js/common.js", Public, ANY),
+    spec!(WebJs, "GET", "/js/api.js", Public, ANY),
     spec!(Healthz, "GET", "/healthz", Public, ANY),
     spec!(Metrics, "GET", "/metrics", Public, ANY),
     spec!(OpenApi, "GET", "/api/openapi.json", Public, ANY),
@@ -843,7 +843,7 @@ fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
     use Op::*;
     let (m, path, body): (&str, String, Option<Value>) = match op {
         Root => ("GET", "/".into(), None),
-        WebJs => ("GET", "/js/common.js".into(), None),
+        WebJs => ("GET", "/js/api.js".into(), None),
         Healthz => ("GET", "/healthz".into(), None),
         Metrics => ("GET", "/metrics".into(), None),
         OpenApi => ("GET", "/api/openapi.json".into(), None),

@@ -373,7 +373,7 @@ async fn security_headers_are_on_pages_scripts_and_api_answers() {
     let mut faults = Vec::new();
     for (what, req, status) in [
         ("the page /", plain().get(app.url("/")), 200),
-        ("a script", plain().get(app.url("/js/common.js")), 200),
+        ("a script", plain().get(app.url("/js/api.js")), 200),
         ("a missing page", plain().get(app.url("/nope.html")), 404),
         (
             "an API answer",
