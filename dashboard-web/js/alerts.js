@@ -45,10 +45,14 @@ function scheduleRender() {
   renderTimer = setTimeout(() => requestAnimationFrame(renderList), wait);
 }
 
+/** A dialog input's label for the API name of a field the server refused. */
+const FIELD_LABELS = { person: 'alerts.person', comment: 'alerts.comment', reason: 'alerts.silence.reason', until: 'alerts.silence.hours' };
+const fieldLabel = f => (FIELD_LABELS[f] ? t(FIELD_LABELS[f]) : null);
+
 function onFeed(change) {
   if (change.type === 'error') {
     // A feed out of the account's scope is refused with the server's reason (403 forbidden).
-    showError($('#live-note'), { code: change.code, message: change.message });
+    showError($('#live-note'), change);
     $('#live-note').hidden = false;
     return;
   }
@@ -201,9 +205,9 @@ function runDialog(id, a, prepare, submit) {
       await submit(form);
       dlg.close();
     } catch (e) {
-      // The server's own words: a 403 names the missing role or the scope, a 422 the field.
-      const msg = e.status === 403 ? errorText(e) : e.message || String(e);
-      err.textContent = e.field && !msg.includes(e.field) ? `${msg} (${e.field})` : msg;
+      // What went wrong in the page's language (a 403 names the missing role or the scope in
+      // the server's words once they are in this language), the wrong field by its label.
+      err.textContent = errorText(e, { field: fieldLabel });
       err.hidden = false;
     } finally {
       btn.disabled = false;

@@ -2,17 +2,25 @@
 // session check, writes carry the session's CSRF token, a 401 goes to sign-in, a refusal is an
 // ApiError the page shows (`showError`); the dashboard settings, and names looked up by id.
 
-import { t } from '/js/i18n.js';
+import { t, lang } from '/js/i18n.js';
 import { esc } from '/js/dom.js';
 import { sessionReady, refreshSession, csrfToken, goToLogin, isLeaving } from '/js/session.js';
 
-/** A refusal from the server, carrying its JSON error body's code, message and field. */
+/**
+ * A refusal from the server, carrying its JSON error body: `code` (stable), `message` (the
+ * server's words), `field` and `index` when an input was wrong, and, once the server words its
+ * messages in the request's language, `reason` (stable, snake_case) and `params`. Status 0 and
+ * code `network`: the server could not be reached at all.
+ */
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, { field = null, index = null, reason = null, params = null } = {}) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field;
+    this.index = index;
+    this.reason = reason;
+    this.params = params;
   }
 }
 
@@ -47,13 +55,16 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
     const err = data?.error;
     // The password must be changed first: the sign-in page shows that form.
     if (res.status === 403 && err?.code === 'password_change_required') { goToLogin(undefined, { change: true }); return new Promise(() => {}); }
-    throw new ApiError(res.status, err?.code || `http_${res.status}`, err?.message || res.statusText || `HTTP ${res.status}`, err?.field);
+    throw new ApiError(res.status, err?.code || `http_${res.status}`, err?.message || res.statusText || `HTTP ${res.status}`, {
+      field: err?.field ?? null, index: err?.index ?? null, reason: err?.reason ?? null, params: err?.params ?? null,
+    });
   }
   return data;
 }
 
 async function send(path, method, body, signal, write) {
-  const headers = {};
+  // The server words its messages (errors, the evaluation's notes) in the page's language.
+  const headers = { 'Accept-Language': lang };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (write && csrfToken()) headers['X-CSRF-Token'] = csrfToken();
   try {
@@ -109,16 +120,53 @@ export function unitIndex() {
 
 /** True for a refusal by scope or role: the server's message names the reason. */
 export const isForbidden = e => e?.status === 403 || e?.code === 'forbidden';
+/** True when the server could not be reached (no answer at all, not a refusal). */
+export const isNetwork = e => e?.code === 'network' || (e instanceof ApiError && e.status === 0);
 
 /**
- * A friendly sentence for an error (an ApiError, or a live view's {code, message}), from the
- * server's own message when it sent one; a refusal says so rather than "error".
+ * The server's own words for an error, when they are in the page's language, else null. A
+ * server that words its messages in the request's `Accept-Language` says so with a `reason`
+ * beside its `code`; before that its messages are English, fit for an English page only.
  */
-export function errorText(e) {
-  const message = e?.message || String(e);
-  if (isForbidden(e)) return t('common.forbidden', { message });
-  return t('common.error', { message });
+export function serverWords(e) {
+  const message = typeof e?.message === 'string' ? e.message.trim() : '';
+  if (!message) return null;
+  return e.reason != null || lang === 'en' ? message : null;
 }
+
+const ERROR_CODES = new Set([
+  'forbidden', 'not_found', 'invalid', 'bad_request', 'conflict', 'too_large', 'too_many_requests',
+  'unavailable', 'internal', 'csrf', 'unauthenticated', 'unsupported_media_type',
+]);
+
+/**
+ * A sentence for an error (an ApiError, or a live view's {code, message}) in the page's
+ * language: what went wrong by its `code` (a refusal says "Không có quyền…", an outage "Mất
+ * kết nối…"), then the server's reason when it is worded in this language (`serverWords`).
+ * `field` names a wrong input for the reader (e.g. a criterion's name for its id); without it
+ * an input's API name shows on English pages only.
+ */
+export function errorText(e, { field } = {}) {
+  if (isNetwork(e)) return t('error.network');
+  const code = isForbidden(e) ? 'forbidden' : ERROR_CODES.has(e?.code) ? e.code : null;
+  const words = serverWords(e);
+  const fieldName = e?.field ? (field ? field(e.field) : lang === 'en' ? e.field : null) : null;
+  const head = code ? t(`error.${code}.short`) : t('error.other.short', { status: e?.status || '?' });
+  let text = words ? `${head}: ${words}` : code ? t(`error.${code}`) : t('error.other', { status: e?.status || '?' });
+  if (fieldName && !(words && words.includes(fieldName))) text += ` (${fieldName})`;
+  return text;
+}
+/**
+ * The title of a page whose unit (person) the server would not show: not found, a refusal of
+ * scope ("Không có quyền xem đơn vị này" unless the server's own words are in this language),
+ * or any other error as `errorText` words it. `kind` is 'unit' or 'person'.
+ */
+export function viewErrorText(e, id, kind = 'unit') {
+  if (e?.code === 'not_found') return t(`error.not_found.${kind}`, { id });
+  if (isForbidden(e) && !serverWords(e)) return t(`error.forbidden.${kind}`);
+  return errorText(e);
+}
+
 /** True for the answers an endpoint still being built gives (404, 405, 501). */
 export const isMissing = e => e instanceof ApiError && [404, 405, 501].includes(e.status);
 

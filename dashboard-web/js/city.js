@@ -6,7 +6,7 @@ import {
   esc, params, frameBatcher, throttle, unitHref, markFirstRender, recordPatchMs, perf, quietly,
   renderCrumbs, href, setText,
 } from '/js/dom.js';
-import { api, dashboardConfig, showError, errorText } from '/js/api.js';
+import { api, dashboardConfig, showError, viewErrorText } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { defaultUnit } from '/js/session.js';
@@ -82,8 +82,7 @@ function renderAll(v) {
 
 function onFrame(s, change) {
   if (change.type === 'error') {
-    document.getElementById('title').textContent = change.code === 'not_found'
-      ? t('common.not_found', { what: unitId }) : errorText(change);
+    document.getElementById('title').textContent = viewErrorText(change, unitId);
     return;
   }
   if (change.type === 'view') {

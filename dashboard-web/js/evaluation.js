@@ -79,6 +79,40 @@ function syncUrl() {
   history.replaceState(null, '', url);
 }
 
+// ---- the server's notes -------------------------------------------------------------------------
+
+/**
+ * The server's notes and reasons (`notes`, `items[].notes`, `not_evaluated`) were English
+ * before it worded them in the request's language. Until then a Vietnamese page reads the known
+ * ones in Vietnamese through this table (period labels named as the picker names them); a note
+ * that matches none (already Vietnamese, or new) is shown as sent.
+ */
+const NOTES_VI = [
+  [/^no done time recorded: counted as on time$/, () => 'Không ghi nhận thời điểm hoàn thành: tính là đúng hạn'],
+  [/^no quality recorded at acceptance: counted as passed$/, () => 'Không ghi nhận chất lượng khi nghiệm thu: tính là đạt'],
+  [/^(\S+) is not a (month|quarter), the period the model evaluates by$/, (p, k) => `${periodName(p)} không phải là một ${k === 'month' ? 'tháng' : 'quý'}, kỳ mà mô hình dùng để đánh giá`],
+  [/^the criteria scores are not valid \((.*)\): ignored$/, () => 'Điểm tiêu chí chung đã lưu không hợp lệ nên không được tính'],
+  [/^awaiting the leader's criteria scores: general points count 0$/, () => 'Lãnh đạo chưa chấm tiêu chí chung: phần điểm này đang tính 0'],
+  [/^no own items: the results of (.+) carry all task points$/, u => `Không có nhiệm vụ cá nhân: kết quả của ${u} chiếm toàn bộ điểm nhiệm vụ`],
+  [/^(.+) had no items in the period: own results carry all task points$/, u => `${u} không có nhiệm vụ trong kỳ: kết quả cá nhân chiếm toàn bộ điểm nhiệm vụ`],
+  [/^(\d+) items against a workload norm of (\d+): own task points × \d+\/\d+$/, (n, min) => `${n} nhiệm vụ so với định mức ${min}: điểm nhiệm vụ cá nhân nhân ${n}/${min}`],
+  [/^the leader's override \((.*)\) has no result to apply to in this period; the annual result carries it$/, r => `Lãnh đạo xếp Không hoàn thành (${r}) nhưng kỳ này không có kết quả để áp dụng; kết quả cả năm sẽ tính`],
+  [/^forced to not complete by the leader: (.*)$/, r => `Lãnh đạo xếp Không hoàn thành nhiệm vụ: ${r}`],
+  [/^no tasks due or accepted with a deadline in (\S+)$/, p => `Không có nhiệm vụ đến hạn hoặc được nghiệm thu trong ${periodName(p).toLowerCase()}`],
+  [/^(\S+) of (\S+) is another person's: left out$/, p => `${periodName(p)} là của người khác: không tính`],
+  [/^(\S+) is not within (\S+): left out$/, (p, y) => `${periodName(p)} không thuộc năm ${y}: không tính`],
+  [/^forced to not complete by the override of (.*)$/, list => `Không hoàn thành nhiệm vụ do lãnh đạo xếp loại ở ${list.split(', ').map(periodName).join(', ')}`],
+  [/^no evaluated period in (\S+)$/, y => `Không có kỳ nào được đánh giá trong năm ${y}`],
+];
+function noteText(n) {
+  if (lang !== 'vi' || typeof n !== 'string') return n;
+  for (const [re, vi] of NOTES_VI) {
+    const m = re.exec(n);
+    if (m) return vi(...m.slice(1));
+  }
+  return n;
+}
+
 // ---- drawing: the unit ------------------------------------------------------------------------------
 
 const unitName = id => units.get(id)?.name || id;
@@ -180,7 +214,7 @@ function itemsPart(part, titleKey, id) {
     <th>${esc(t('eval.item.task'))}</th><th>${esc(t('eval.item.deadline'))}</th><th>${esc(t('eval.item.done_at'))}</th><th>${esc(t('eval.item.status'))}</th>
     <th class="num">${esc(t('eval.item.quality'))}</th><th class="num">${esc(t('eval.item.possible'))}</th><th>${esc(t('eval.item.deductions'))}</th><th class="num">${esc(t('eval.item.earned'))}</th></tr></thead>
     <tbody>${items.map(i => `<tr data-task="${esc(i.task)}">
-      <td><a href="${esc(taskHref(i.task))}">${esc(i.title)}</a>${i.notes?.length ? `<br><small>${esc(i.notes.join(' · '))}</small>` : ''}</td>
+      <td><a href="${esc(taskHref(i.task))}">${esc(i.title)}</a>${i.notes?.length ? `<br><small>${esc(i.notes.map(noteText).join(' · '))}</small>` : ''}</td>
       <td class="nowrap" data-field="deadline">${esc(fmt.date(i.deadline))}</td>
       <td class="nowrap" data-field="done_at">${esc(i.done_at ? fmt.date(i.done_at) : '—')}</td>
       <td class="status">${esc(statusName(i.status))}</td>
@@ -196,6 +230,25 @@ function itemsPart(part, titleKey, id) {
 }
 
 const criterionName = c => (lang === 'en' ? c.name_en : c.name_vi) || c.id;
+
+/**
+ * The refusal of a criteria form in the page's language: the server names the wrong criterion
+ * by its id inside `scores`; the reader is told which boxes hold a number outside 0..max, by
+ * their names (the page knows each criterion's max), whatever language the server spoke.
+ */
+function criteriaErrorText(err, form) {
+  const crit = (person?.score?.general?.criteria) || [];
+  const out = [];
+  for (const c of crit) {
+    const input = form.querySelector(`input[data-criterion="${CSS.escape(c.id)}"]`);
+    const raw = input?.value.trim() ?? '';
+    if (raw === '') continue;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v < 0 || v > c.max) out.push(t('eval.form.out_of_range', { name: criterionName(c), max: fmt.num(c.max) }));
+  }
+  const text = errorText(err, { field: f => (f === 'scores' ? t('eval.form.field.scores') : f) });
+  return out.length ? `${text} ${out.join('; ')}.` : text;
+}
 
 /**
  * May the signed-in account score this person's criteria? A leader grant at "*" or at the
@@ -247,7 +300,7 @@ function drawPerson() {
       <div>${classChip(s.class)} ${marks(s)}
         ${s.class_by_points && s.class_by_points !== s.class ? `<br><small data-field="class-by-points">${esc(t('eval.panel.class_by_points', { cls: t(`class.${s.class_by_points}`) }))}</small>` : ''}
         ${s.overridden ? `<br><small class="c-red">${esc(t('eval.overridden.title', { reason: s.overridden }))}</small>` : ''}
-        ${s.not_evaluated ? `<br><small>${esc(t('eval.panel.not_evaluated', { reason: s.not_evaluated }))}</small>` : ''}</div>
+        ${s.not_evaluated ? `<br><small>${esc(t('eval.panel.not_evaluated', { reason: noteText(s.not_evaluated) }))}</small>` : ''}</div>
       <div class="score-parts"><span data-field="general">${esc(t('eval.panel.general', { points: pts(g.points), max: pts(g.max) }))}</span><br>
         <span data-field="tasks">${esc(t('eval.panel.tasks', { points: pts(tk?.points), max: pts(tk?.max ?? s.bands?.tasks_max) }))}</span></div>
     </div>
@@ -260,7 +313,7 @@ function drawPerson() {
       ${g.by ? `<p><small data-field="scored-by">${esc(t('eval.panel.scored_by', { by: '\u0000', at: g.at ? fmt.dateTime(g.at) : '—' })).replace('\u0000', `<span data-actor="${esc(g.by)}">${esc(g.by)}</span>`)}</small></p>` : ''}
       ${g.comment ? `<p><small>${esc(t('eval.panel.comment', { comment: g.comment }))}</small></p>` : ''}
     </div>
-    ${s.notes?.length ? `<div class="score-part" data-part="notes"><h3>${esc(t('eval.panel.notes'))}</h3><ul class="notes">${s.notes.map(n => `<li>${esc(n)}</li>`).join('')}</ul></div>` : ''}
+    ${s.notes?.length ? `<div class="score-part" data-part="notes"><h3>${esc(t('eval.panel.notes'))}</h3><ul class="notes">${s.notes.map(n => `<li>${esc(noteText(n))}</li>`).join('')}</ul></div>` : ''}
     ${mayScore(s) ? criteriaForm(s) : `<p class="quiet" data-field="readonly">${esc(t('eval.form.readonly'))}</p>`}`;
   el.querySelector('#criteria-form')?.addEventListener('submit', submitCriteria);
   // Who scored is recorded by id (a person, or account:<id>): show the name once known.
@@ -373,7 +426,7 @@ async function submitCriteria(e) {
     drawPerson();
   } catch (err) {
     if (id !== personId) return;
-    formNote = { error: errorText(err) + (err?.field ? ` (${err.field})` : '') };
+    formNote = { error: criteriaErrorText(err, form) };
     // Keep what the reader typed: redraw only the message.
     button.disabled = false;
     button.textContent = t('eval.form.submit');

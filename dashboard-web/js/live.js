@@ -313,15 +313,16 @@ export class Live {
         this.sendAlertSubscribe();
         return;
       }
-      this.notifyFeed({ type: 'error', code: m.code, message: m.message });
+      this.notifyFeed({ type: 'error', code: m.code, message: m.message, reason: m.reason ?? null, params: m.params ?? null });
       return;
     }
     if (m.view && m.id != null) {
       const sub = this.views.get(`${m.view}:${m.id}`);
       if (!sub) return;
-      sub.error = { code: m.code, message: m.message };
+      // `reason` and `params` once the server words its messages in the page's language.
+      sub.error = { code: m.code, message: m.message, reason: m.reason ?? null, params: m.params ?? null };
       sub.resyncing = false;
-      for (const fn of sub.listeners) fn(sub, { type: 'error', code: m.code, message: m.message });
+      for (const fn of sub.listeners) fn(sub, { type: 'error', ...sub.error });
     }
   }
 

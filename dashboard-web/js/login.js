@@ -35,11 +35,20 @@ function showError(el, text) {
   el.hidden = !text;
 }
 
-/** The server's JSON error message, or a sentence built from the status. */
+/**
+ * A refusal in the page's language: the server's own words when it answered in this language
+ * (its error then carries a `reason`; before that the server speaks English, fine on an English
+ * page), else a sentence of ours by status and field.
+ */
 async function refusal(res) {
-  let message = null;
-  try { message = (await res.json())?.error?.message ?? null; } catch { /* not JSON */ }
-  return message || t('login.failed', { status: res.status });
+  let err = null;
+  try { err = (await res.json())?.error ?? null; } catch { /* not JSON */ }
+  const words = err?.message && (err.reason != null || lang === 'en') ? err.message : null;
+  if (res.status === 429) return t('login.too_many');
+  if (res.status === 401) return words || t('login.bad_credentials');
+  if (err?.code === 'invalid' && err.field === 'current') return words || t('login.change.wrong_current');
+  if (err?.code === 'invalid' && err.field === 'new') return words || t('login.change.refused');
+  return words || t('login.failed', { status: res.status });
 }
 
 // ---- sign in -----------------------------------------------------------------------------------
@@ -58,7 +67,7 @@ loginForm.addEventListener('submit', async ev => {
     res = await fetch('/api/v1/session', {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'Accept-Language': lang },
       body: JSON.stringify({ login, password }),
     });
   } catch {
@@ -146,7 +155,7 @@ changeForm.addEventListener('submit', async ev => {
     const res = await fetch('/api/v1/session/password', {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'X-CSRF-Token': pending.csrf || '' },
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'Accept-Language': lang, 'X-CSRF-Token': pending.csrf || '' },
       body: JSON.stringify({ current, new: fresh }),
     });
     if (res.ok) { proceed(); return; }
@@ -172,7 +181,7 @@ async function start() {
   if (params.get('change') !== '1') return;
   let res;
   try {
-    res = await fetch('/api/v1/session', { credentials: 'same-origin', headers: { accept: 'application/json' }, cache: 'no-store' });
+    res = await fetch('/api/v1/session', { credentials: 'same-origin', headers: { accept: 'application/json', 'Accept-Language': lang }, cache: 'no-store' });
   } catch {
     return; // the server is down: the form is there for when it returns
   }

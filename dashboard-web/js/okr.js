@@ -10,7 +10,7 @@ import {
   esc, params, unitHref, personHref, objectiveHref, href, quietly, markFirstRender, perf,
   renderCrumbs,
 } from '/js/dom.js';
-import { api, dashboardConfig, showError, personName } from '/js/api.js';
+import { api, dashboardConfig, showError, errorText, personName } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { progressBar } from '/js/charts.js';
 import { defaultUnit } from '/js/session.js';
@@ -41,7 +41,7 @@ function stateBadge(period, state) {
 function checkinTable(kr) {
   const h = checkins.get(kr);
   if (!h) return `<p class="quiet">${esc(t('common.loading'))}</p>`;
-  if (h instanceof Error) return `<p class="error" data-field="error">${esc(h.message)}</p>`;
+  if (h instanceof Error) return `<p class="error" data-field="error">${esc(errorText(h))}</p>`;
   const list = h.check_ins || [];
   if (!list.length) return `<p class="quiet">${esc(t('okr.checkins.none'))}</p>`;
   // Newest first: the reader wants the latest word; the server sends them oldest first.
@@ -139,7 +139,7 @@ function objectiveSummary(o) {
   let body = '';
   if (open) {
     body = !tree ? `<p class="quiet">${esc(t('common.loading'))}</p>`
-      : tree instanceof Error ? `<p class="error" data-field="error">${esc(tree.message)}</p>` : treeHtml(tree);
+      : tree instanceof Error ? `<p class="error" data-field="error">${esc(errorText(tree))}</p>` : treeHtml(tree);
   }
   return `<details class="okr-obj" data-id="${esc(o.id)}"${open ? ' open' : ''}>
     <summary><span class="okr-sum">

@@ -6,7 +6,7 @@ import {
   esc, params, frameBatcher, unitHref, taskHref, markFirstRender, recordPatchMs, perf, setText,
   renderCrumbs,
 } from '/js/dom.js';
-import { errorText } from '/js/api.js';
+import { viewErrorText } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { Live } from '/js/live.js';
@@ -78,7 +78,7 @@ function render() {
 
 function onPerson(s, change) {
   if (change.type === 'error') {
-    $('#title').textContent = change.code === 'not_found' ? t('common.not_found', { what: personId }) : errorText(change);
+    $('#title').textContent = viewErrorText(change, personId, 'person');
     return;
   }
   // Person views always come whole: every frame after the first counts as an update.

@@ -6,7 +6,10 @@
 // set: the browser sends it on every same-origin request and on the WebSocket upgrade. What the
 // page holds is what GET /api/v1/session answers: the account and its CSRF token.
 //
-// Imports nothing of ours, so api.js, nav.js and live.js can all use it without a cycle.
+// Imports only i18n.js (for the Accept-Language of its requests), so api.js, nav.js and live.js
+// can all use it without a cycle.
+
+import { lang } from '/js/i18n.js';
 
 export const LOGIN_PATH = '/login.html';
 
@@ -61,7 +64,7 @@ export const isLeaving = () => leaving;
 async function load() {
   let res;
   try {
-    res = await fetch('/api/v1/session', { credentials: 'same-origin', headers: { accept: 'application/json' }, cache: 'no-store' });
+    res = await fetch('/api/v1/session', { credentials: 'same-origin', headers: { accept: 'application/json', 'Accept-Language': lang }, cache: 'no-store' });
   } catch {
     return null;
   }
@@ -151,7 +154,7 @@ export async function signOut() {
     await fetch('/api/v1/session', {
       method: 'DELETE',
       credentials: 'same-origin',
-      headers: state?.csrf ? { 'X-CSRF-Token': state.csrf } : {},
+      headers: { 'Accept-Language': lang, ...(state?.csrf ? { 'X-CSRF-Token': state.csrf } : {}) },
     });
   } catch {
     // The server is unreachable: the cookie stays, but the reader asked to leave; the sign-in

@@ -7,7 +7,7 @@ import {
   esc, params, frameBatcher, throttle, unitHref, personHref, taskHref, href, markFirstRender,
   recordPatchMs, perf, quietly, renderCrumbs, setText,
 } from '/js/dom.js';
-import { api, dashboardConfig, showError, errorText } from '/js/api.js';
+import { api, dashboardConfig, showError, viewErrorText } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { sparkline, progressBar } from '/js/charts.js';
@@ -44,7 +44,7 @@ let lastFigures = { tasks: null, krs: null };
 
 function onUnit(s, change) {
   if (change.type === 'error') {
-    $('#title').textContent = change.code === 'not_found' ? t('common.not_found', { what: unitId }) : errorText(change);
+    $('#title').textContent = viewErrorText(change, unitId);
     return;
   }
   if (change.type === 'view') {

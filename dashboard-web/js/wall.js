@@ -6,7 +6,7 @@ import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n
 import {
   params, frameBatcher, markFirstRender, recordPatchMs, perf, setText, quietly, esc,
 } from '/js/dom.js';
-import { dashboardConfig, api, errorText } from '/js/api.js';
+import { dashboardConfig, api, viewErrorText } from '/js/api.js';
 import { wireBanners } from '/js/banner.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid } from '/js/board.js';
@@ -102,7 +102,7 @@ function renderBoard(v) {
 function renderEmpty(id, error) {
   shownId = id;
   document.body.dataset.board = id;
-  setText($('#title'), error ? (error.code === 'not_found' ? t('common.not_found', { what: id }) : errorText(error)) : id);
+  setText($('#title'), error ? viewErrorText(error, id) : id);
   setText($('#board-no'), boards.length > 1 ? t('wall.board_of', { i: current + 1, n: boards.length }) : '');
   grid.build([]);
   figures.last = groups.last = null;
