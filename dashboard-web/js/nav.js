@@ -5,6 +5,7 @@
 import { t, lang, setLang, applyStaticText, onLangChange } from '/js/i18n.js';
 import { esc, href, quietly } from '/js/dom.js';
 import { sessionReady, onSession, signOut } from '/js/session.js';
+import { api } from '/js/api.js';
 
 /**
  * Draws the nav bar into #nav (pages other than the wall). `unit` gives the links context.
@@ -14,6 +15,7 @@ export function renderNav({ active, unit } = {}) {
   const nav = document.getElementById('nav');
   if (!nav) return;
   let account = null;
+  let unitNames = new Map(); // grant unit id -> name, once looked up
   const draw = () => {
     const u = unit?.() ?? null;
     const items = [
@@ -24,7 +26,9 @@ export function renderNav({ active, unit } = {}) {
       ['okr', href('/okr.html', { unit: u })],
       ['evaluation', href('/evaluation.html', { unit: u })],
     ];
-    const who = account ? `<span class="who" data-field="account" title="${esc(accountTitle(account))}">${esc(t('session.signed_in_as', { name: account.name || account.id }))}</span>
+    const name = account?.name || account?.id;
+    const roles = account ? grantsText(account, unitNames) : '';
+    const who = account ? `<span class="who" data-field="account" title="${esc(t('session.signed_in_as', { name: `${name} (${account.id})${roles ? ` — ${roles}` : ''}` }))}"><b>${esc(name)}</b>${roles ? `<small data-field="grants">${esc(roles)}</small>` : ''}</span>
       <button type="button" class="signout" data-action="signout" title="${esc(t('session.sign_out.title'))}">${esc(t('session.sign_out'))}</button>` : '';
     nav.innerHTML = `<a class="brand" href="${esc(href('/'))}">IOC <span>${esc(t('app.name'))}</span></a>
       <div class="links">${items.map(([k, h]) => `<a href="${esc(h)}"${k === active ? ' class="active" aria-current="page"' : ''}>${esc(t(`nav.${k}`))}</a>`).join('')}</div>
@@ -40,14 +44,34 @@ export function renderNav({ active, unit } = {}) {
   };
   draw();
   onLangChange(draw);
-  onSession(s => { account = s.account; draw(); });
+  onSession(s => {
+    account = s.account;
+    draw();
+    // The units of the grants by name (the account sees them all: they are its scope).
+    const ids = grantsOf(account).map(g => g.unit).filter(u => u !== '*' && !unitNames.has(u));
+    if (!ids.length) return;
+    quietly(Promise.all(ids.map(id => api(`/units/${encodeURIComponent(id)}`).then(u => [id, u?.name || id], () => [id, null])))
+      .then(pairs => {
+        for (const [id, n] of pairs) if (n) unitNames.set(id, n);
+        draw();
+      }));
+  });
   return { redraw: draw };
 }
 
-/** The account's id and grants, as a tooltip ("hn-leader · leader @ p-1"). */
-function accountTitle(a) {
-  const grants = (a.grants || []).map(g => (Array.isArray(g) ? `${g[0]} @ ${g[1]}` : `${g.role} @ ${g.unit}`));
-  return [a.id, ...grants].join(' · ');
+const grantsOf = a => (a?.grants || []).map(g => (Array.isArray(g) ? { role: g[0], unit: g[1] } : g));
+
+/**
+ * The account's grants in words: "Lãnh đạo · Phường Bạch Mai" (role words from i18n, the
+ * unit by name, "*" as the whole tree); several are joined by "; ". A unit whose name is not
+ * known yet is left out rather than shown by its id.
+ */
+function grantsText(a, names) {
+  return grantsOf(a).map(g => {
+    const role = t(`role.${g.role}`);
+    const where = g.unit === '*' ? t('role.everywhere') : names.get(g.unit);
+    return where ? `${role} · ${where}` : role;
+  }).join('; ');
 }
 
 /** Sets up static text, the nav bar and the theme; call once per page. */

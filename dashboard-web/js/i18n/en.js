@@ -64,6 +64,11 @@ export default {
   'error.other': 'Error (status {status}).',
 
   'session.signed_in_as': 'Signed in as {name}',
+  'role.viewer': 'Viewer',
+  'role.data_entry': 'Data entry',
+  'role.leader': 'Leader',
+  'role.admin': 'Administrator',
+  'role.everywhere': 'everywhere',
   'session.sign_out': 'Sign out',
   'session.sign_out.title': 'End this session in this browser',
 

@@ -65,6 +65,11 @@ export default {
   'error.other': 'Lỗi (mã {status}).',
 
   'session.signed_in_as': 'Đã đăng nhập: {name}',
+  'role.viewer': 'Xem số liệu',
+  'role.data_entry': 'Nhập liệu',
+  'role.leader': 'Lãnh đạo',
+  'role.admin': 'Quản trị',
+  'role.everywhere': 'toàn hệ thống',
   'session.sign_out': 'Đăng xuất',
   'session.sign_out.title': 'Kết thúc phiên làm việc trên trình duyệt này',
 
