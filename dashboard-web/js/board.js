@@ -230,6 +230,13 @@ export class TileGrid {
     if (tile.trend.dataset.dir !== dir) tile.trend.dataset.dir = dir;
   }
 
+  /** Empties the grid without a word (a board whose data is not known: no "no sub-units"). */
+  clear() {
+    this.children = [];
+    this.tiles.clear();
+    this.el.innerHTML = '';
+  }
+
   /** Shows only tiles of the chosen section whose name contains the query; no rebuild. */
   applyFilter() {
     const q = this.query.trim().toLowerCase();

@@ -6,7 +6,8 @@ import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n
 import {
   params, frameBatcher, markFirstRender, recordPatchMs, perf, setText, quietly, esc,
 } from '/js/dom.js';
-import { dashboardConfig, api, viewErrorText } from '/js/api.js';
+import { dashboardConfig, api, viewErrorText, unitIndex } from '/js/api.js';
+import { sessionReady, grantUnits } from '/js/session.js';
 import { wireBanners } from '/js/banner.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid } from '/js/board.js';
@@ -98,13 +99,16 @@ function renderBoard(v) {
   markFirstRender();
 }
 
-/** A board with no data (yet, or an unknown unit): say so rather than keep the last board up. */
+/**
+ * A board with no data (yet, or a unit refused or unknown): say so rather than keep the last
+ * board up, and draw no tiles (not "no sub-units": nothing is known of them).
+ */
 function renderEmpty(id, error) {
   shownId = id;
   document.body.dataset.board = id;
-  setText($('#title'), error ? viewErrorText(error, id) : id);
+  setText($('#title'), error ? viewErrorText(error, id) : t('common.loading'));
   setText($('#board-no'), boards.length > 1 ? t('wall.board_of', { i: current + 1, n: boards.length }) : '');
-  grid.build([]);
+  grid.clear();
   figures.last = groups.last = null;
   figures.build();
   groups.build();
@@ -190,16 +194,41 @@ function updateAgo() {
 
 // ---- start ------------------------------------------------------------------------------------------
 
+/**
+ * The boards of a wall opened without `?boards=`: the configured ones the account may see; if
+ * it sees none of them (a ward's account on a city's configuration), the units of its grants,
+ * so a ward's wall opens on its ward rather than on a refusal. The server still decides.
+ */
+async function defaultBoards(cfg) {
+  const s = await sessionReady();
+  const granted = s ? grantUnits() : [];
+  if (!granted.length || granted.includes('*') || granted.includes(cfg.root_unit)) return cfg.wall.boards;
+  const seen = await unitIndex(); // the units this account sees
+  if (seen.size === 0) return cfg.wall.boards;
+  const visible = cfg.wall.boards.filter(b => seen.has(b));
+  return visible.length ? visible : [...new Set(granted)];
+}
+
 async function main() {
   const cfg = await dashboardConfig();
   const fromUrl = (params.get('boards') || '').split(',').map(s => s.trim()).filter(Boolean);
-  boards = (fromUrl.length ? fromUrl : cfg.wall.boards).slice(0, MAX_BOARDS);
+  boards = (fromUrl.length ? fromUrl : await defaultBoards(cfg)).slice(0, MAX_BOARDS);
   const rotateS = Math.max(3, Number(params.get('rotate')) || cfg.wall.rotate_seconds || 20);
   document.body.dataset.board = boards[0];
   for (const id of boards) subs.set(id, live.watch('unit', id, onFrame(id)));
   setInterval(rotate, rotateS * 1000);
   // Positions follow scores only now and then: tiles jumping every tick cannot be read.
   setInterval(() => { dirty.all = true; batch.schedule(); }, RESORT_MS);
+  // The tiles' area changes with the window and when a banner comes or goes above the board:
+  // re-count the tiles that fit.
+  let lastHeight = $('#tiles').clientHeight;
+  new ResizeObserver(() => {
+    const h = $('#tiles').clientHeight;
+    if (h === lastHeight) return;
+    lastHeight = h;
+    dirty.all = true;
+    batch.schedule();
+  }).observe($('#tiles'));
   addEventListener('resize', () => { dirty.all = true; batch.schedule(); });
 }
 
