@@ -154,6 +154,7 @@ impl DashboardArgs {
             wall_rotate_seconds: rotate,
             stale_after_seconds: stale,
             web_dir: self.web_dir.clone().or_else(|| file.web_dir.clone()),
+            demo_accounts: None,
         })
     }
 }

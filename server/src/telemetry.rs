@@ -25,6 +25,16 @@ pub fn init_tracing(format: LogFormat) {
     };
 }
 
+/// For the one-shot commands (import, report, audit): warnings and errors only, so what the
+/// command prints for its reader is not buried in the server's start-up lines.
+pub fn init_quiet_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// The process's Prometheus recorder, installed on first use. Metrics are global in the
 /// `metrics` crate, so every node in one process (tests run several) shares it.
 pub fn prometheus() -> &'static PrometheusHandle {

@@ -553,8 +553,15 @@ async fn ioc_report_writes_the_files_of_a_unit_and_its_subtree() {
             "{file} listed: {stdout}"
         );
     }
-    // 6 units: an HTML page, 6 CSV tables, a workbook and 4 charts each.
-    assert_eq!(stdout.lines().count(), 6 * 12, "{stdout}");
+    // 6 units: an HTML page, 6 CSV tables, a workbook and 4 charts each, under a line that
+    // says so in words (no debug dump, no log lines on standard output).
+    assert_eq!(stdout.lines().count(), 1 + 6 * 12, "{stdout}");
+    assert_eq!(
+        stdout.lines().next(),
+        Some("wrote 72 files of the 2026-11 report for 6 units:"),
+        "{stdout}"
+    );
+    assert!(!stderr.contains("INFO"), "no server log lines: {stderr}");
     let page = std::fs::read_to_string(out.join("hn_2026-11.html")).unwrap();
     assert!(page.contains("<h1>Thành phố Hà Nội</h1>"));
     assert!(page.contains("<style>"), "a file carries its styles");
@@ -584,7 +591,8 @@ async fn ioc_report_writes_the_files_of_a_unit_and_its_subtree() {
         String::from_utf8_lossy(&run.stderr)
     );
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    assert!(stdout.starts_with("wrote 2 files of the 2026-11 report for 1 unit:"));
     assert!(stdout.contains("p-1_2026-11.html") && stdout.contains("p-1_2026-11.xlsx"));
 }
 

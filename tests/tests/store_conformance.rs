@@ -21,6 +21,8 @@ fn catalog() -> Vec<Change> {
             parent: parent.map(Id::from),
             // The leader round-trips too (people need not exist for the store).
             leader: (id == "hn").then(|| Id::from("b")),
+            // So does the short name a tile shows.
+            short_name: (id == "so").then(|| "Sở".to_string()),
         })
     };
     vec![

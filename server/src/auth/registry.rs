@@ -56,6 +56,12 @@ pub struct SecuritySnapshot {
 pub enum SecurityWrite {
     /// Creates or replaces an account and its grants.
     PutAccount(Account),
+    /// Replaces an account whose password changed, and ends its sessions but `keep` (the session
+    /// that made the change, when the owner did): whoever knew the old password is signed out.
+    PutAccountEndingSessions {
+        account: Account,
+        keep: Option<String>,
+    },
     AddSession(Session),
     DeleteSession {
         token_hash: String,
@@ -157,6 +163,16 @@ impl Auth {
                 self.inner
                     .accounts
                     .insert(a.id.clone(), Arc::new(a.clone()));
+            }
+            SecurityWrite::PutAccountEndingSessions { account, keep } => {
+                self.inner
+                    .accounts
+                    .insert(account.id.clone(), Arc::new(account.clone()));
+                // Live connections of the ended sessions close at their next heartbeat (4001):
+                // `still_valid` no longer finds the session.
+                self.inner.sessions.retain(|hash, s| {
+                    s.account != account.id || keep.as_deref() == Some(hash.as_str())
+                });
             }
             SecurityWrite::AddSession(s) => {
                 self.inner

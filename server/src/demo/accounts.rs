@@ -5,10 +5,22 @@ use crate::domain::Id;
 /// The demo accounts' password (demo only: README says so).
 pub const DEMO_PASSWORD: &str = "demo-password-2026";
 
+/// A demo account as the sign-in page lists it (the password is `DEMO_PASSWORD` for all).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, PartialEq)]
+pub struct DemoAccount {
+    pub login: String,
+    pub role: crate::auth::Role,
+    pub unit: String,
+    pub unit_name: String,
+    /// The person the account acts as, if it is linked to one.
+    pub person: Option<String>,
+}
+
 /// Creates the demo's accounts, one or more per level (README, "Demo accounts"), when they do
 /// not exist yet: the city's leader and a viewer; the first department's leader; the first
-/// ward's leader, data entry and viewer; and an official of that ward who has tasks.
-pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<(String, String)>> {
+/// ward's leader, data entry and viewer; and an official of that ward who has tasks. Returns
+/// every demo account, made now or before.
+pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<DemoAccount>> {
     use crate::auth::{Account, Grant, Role};
     use crate::domain::UnitLevel;
     let units = node.rollup.units();
@@ -24,14 +36,14 @@ pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<(String, 
     let mut plan: Vec<(&str, String, Option<Id>, Role, &Id)> = vec![
         (
             "city-leader",
-            format!("Leader of {}", root.name),
+            format!("Lãnh đạo {}", root.name),
             root.leader.clone(),
             Role::Leader,
             &root.id,
         ),
         (
             "city-viewer",
-            format!("Viewer of {}", root.name),
+            format!("Theo dõi {}", root.name),
             None,
             Role::Viewer,
             &root.id,
@@ -40,7 +52,7 @@ pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<(String, 
     if let Some(d) = first(UnitLevel::Department) {
         plan.push((
             "dept-leader",
-            format!("Leader of {}", d.name),
+            format!("Lãnh đạo {}", d.name),
             d.leader.clone(),
             Role::Leader,
             &d.id,
@@ -50,21 +62,21 @@ pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<(String, 
     if let Some(w) = ward {
         plan.push((
             "ward-leader",
-            format!("Leader of {}", w.name),
+            format!("Lãnh đạo {}", w.name),
             w.leader.clone(),
             Role::Leader,
             &w.id,
         ));
         plan.push((
             "ward-data",
-            format!("Data entry of {}", w.name),
+            format!("Nhập liệu {}", w.name),
             None,
             Role::DataEntry,
             &w.id,
         ));
         plan.push((
             "ward-viewer",
-            format!("Viewer of {}", w.name),
+            format!("Theo dõi {}", w.name),
             None,
             Role::Viewer,
             &w.id,
@@ -98,8 +110,15 @@ pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<(String, 
     }
     let hash =
         tokio::task::spawn_blocking(|| crate::auth::secret::hash_password(DEMO_PASSWORD)).await?;
-    let mut made = Vec::new();
+    let mut listed = Vec::new();
     for (id, name, person, role, unit) in plan {
+        listed.push(DemoAccount {
+            login: id.to_string(),
+            role,
+            unit: unit.to_string(),
+            unit_name: node.rollup.unit(unit).map(|u| u.name).unwrap_or_default(),
+            person: person.as_ref().map(|p| p.to_string()),
+        });
         if node.auth.account(id).is_some() {
             continue;
         }
@@ -117,7 +136,6 @@ pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<(String, 
             }],
         };
         crate::auth::put_system_account(node, account, "demo").await?;
-        made.push((id.to_string(), format!("{} at {unit}", role.as_str())));
     }
-    Ok(made)
+    Ok(listed)
 }

@@ -94,6 +94,7 @@ pub fn build(size: &DemoSize, now: Ts, rng: &mut impl Rng) -> City {
             level,
             parent: parent.map(|p| c.nodes[p].id.clone()),
             leader: None,
+            short_name: None,
         });
         c.nodes.push(UnitNode {
             id,
@@ -121,13 +122,18 @@ pub fn build(size: &DemoSize, now: Ts, rng: &mut impl Rng) -> City {
         } else {
             UnitLevel::Department
         };
-        dept_nodes.push(add(
+        let n = add(
             &mut c,
             format!("{ROOT}.{}", d.code),
             d.name.to_string(),
             level,
             Some(root),
-        ));
+        );
+        c.units[n].short_name = names::SHORT_NAMES
+            .iter()
+            .find(|(code, _)| *code == d.code)
+            .map(|(_, short)| short.to_string());
+        dept_nodes.push(n);
     }
     let communes = (size.wards * names::COMMUNES.len() + 63) / 126;
     let communes = communes.min(size.wards);

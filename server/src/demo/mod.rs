@@ -14,7 +14,7 @@ mod load;
 mod names;
 mod simulator;
 
-pub use accounts::{create_accounts, DEMO_PASSWORD};
+pub use accounts::{create_accounts, DemoAccount, DEMO_PASSWORD};
 pub use simulator::spawn_simulator;
 
 use crate::domain::{Frequency, Ts};
@@ -169,7 +169,7 @@ pub async fn seed(
         .map_err(|e| anyhow::anyhow!("demo generator stopped: {e}"))??;
     report.tasks = generated.tasks;
     report.observations = generated.observations;
-    tracing::info!(
+    tracing::debug!(
         units = report.units,
         people = report.people,
         tasks = report.tasks,

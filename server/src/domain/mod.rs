@@ -64,6 +64,9 @@ pub struct Unit {
     pub parent: Option<Id>,
     /// The person who leads the unit: warned about its alerts, escalated to from below.
     pub leader: Option<Id>,
+    /// What a tile shows when the full name cannot fit ("BQL DA dân dụng"); the full name
+    /// everywhere else.
+    pub short_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

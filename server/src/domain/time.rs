@@ -34,6 +34,13 @@ pub fn format_ts(ts: Ts) -> String {
 /// Accepts an RFC 3339 instant or a plain date. A plain date used as a deadline means the end
 /// of that day in Vietnam (`end_of_day`), used as a start it means the beginning.
 pub fn parse_ts(s: &str, end_of_day: bool) -> Result<Ts, String> {
+    // RFC 3339 years are four digits with no sign; chrono's date parser alone would take
+    // `-2026-01-01` (a deadline 4,000 years ago, overdue for ever) and `+2026-…`.
+    if !starts_with_year(s) {
+        return Err(format!(
+            "'{s}' is not an RFC 3339 time (2026-11-22T08:00:00+07:00) or a date (2026-11-22): the year is four digits, with no sign"
+        ));
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.timestamp_millis());
     }
@@ -48,6 +55,15 @@ pub fn parse_ts(s: &str, end_of_day: bool) -> Result<Ts, String> {
     Err(format!(
         "'{s}' is not an RFC 3339 time (2026-11-22T08:00:00+07:00) or a date (2026-11-22)"
     ))
+}
+
+/// Four ASCII digits, in 1900..=2999 like every period, then a dash.
+fn starts_with_year(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() > 4
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && s[..4].parse().is_ok_and(|y: u16| (1900..=2999).contains(&y))
 }
 
 fn day_start(d: NaiveDate) -> Ts {
@@ -95,6 +111,10 @@ impl Period {
         let bad = || {
             format!("'{s}' is not a period: use a year (2026), quarter (2026-Q4), month (2026-11), ISO week (2026-W47) or day (2026-11-22)")
         };
+        // A period starts with its four-digit year: no sign, no spaces.
+        if !(s.len() >= 4 && s.as_bytes()[..4].iter().all(u8::is_ascii_digit)) {
+            return Err(bad());
+        }
         if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
             if !(1900..=2999).contains(&d.year()) {
                 return Err(bad());
@@ -210,6 +230,27 @@ impl<'de> Deserialize<'de> for Period {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_and_periods_take_a_four_digit_year_without_a_sign() {
+        for bad in [
+            "-2026-01-01",
+            "+2026-01-01",
+            "-2026-01-01T08:00:00+07:00",
+            "+002026-01-01T08:00:00Z",
+            " 2026-01-01",
+            "0999-01-01",
+            "3000-01-01",
+        ] {
+            assert!(parse_ts(bad, false).is_err(), "{bad} refused");
+        }
+        assert!(parse_ts("2026-01-01", true).is_ok());
+        assert!(parse_ts("2026-01-01T08:00:00+07:00", false).is_ok());
+        for bad in ["-2026", "+2026", "+2026-Q4", "-2026-11", " 2026"] {
+            assert!(Period::parse(bad).is_err(), "{bad} refused");
+        }
+        assert_eq!(Period::parse("2026").unwrap().label(), "2026");
+    }
 
     #[test]
     fn periods_follow_the_vietnamese_calendar() {

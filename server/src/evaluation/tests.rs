@@ -24,6 +24,7 @@ fn unit() -> Unit {
         level: UnitLevel::Division,
         parent: None,
         leader: Some("lead".into()),
+        short_name: None,
     }
 }
 

@@ -307,7 +307,7 @@ async fn change_password(
     actor: Actor,
     JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
-    let (account, _, _) = signed_in(&actor.principal)?;
+    let (account, session, _) = signed_in(&actor.principal)?;
     check_new_password(&body.new).map_err(|r| ApiError::Invalid(ItemError::new("new", r)))?;
     if body.new == body.current {
         return Err(ApiError::Invalid(ItemError::new(
@@ -330,7 +330,11 @@ async fn change_password(
     changed.must_change_password = false;
     node.writer
         .security(
-            SecurityWrite::PutAccount(changed),
+            // Every other session of the account ends: whoever knew the old password is out.
+            SecurityWrite::PutAccountEndingSessions {
+                account: changed,
+                keep: Some(session.token_hash.clone()),
+            },
             draft(
                 &actor,
                 "account.password",
@@ -373,6 +377,23 @@ fn may_manage(node: &Node, who: &Principal, grants: &[Grant]) -> Result<(), ApiE
     Ok(())
 }
 
+/// May `who` manage this existing account? Its scope must cover every grant the account holds
+/// and the person it is linked to (who acts with that person's responsibilities); an account
+/// with neither is managed only by an admin of the whole tree, since nothing places it in a
+/// subtree.
+fn may_manage_account(node: &Node, who: &Principal, a: &Account) -> Result<(), ApiError> {
+    may_manage(node, who, &a.grants)?;
+    match a.person.as_ref().and_then(|p| node.rollup.person(p)) {
+        Some(person) => access::administer(who, &node.rollup, &person.unit)?,
+        // A link to a person no longer in the catalog places the account nowhere either.
+        None if a.grants.is_empty() || a.person.is_some() => {
+            access::administer(who, &node.rollup, EVERYWHERE)?
+        }
+        None => {}
+    }
+    Ok(())
+}
+
 /// Checks an account's fields; linking it to a person needs an admin of that person's unit,
 /// since a linked account acts with the person's responsibilities (their tasks, acceptances).
 fn check_account(node: &Node, who: &Principal, a: &AccountIn) -> Result<(), ApiError> {
@@ -409,7 +430,7 @@ async fn accounts(
         node.auth
             .accounts()
             .iter()
-            .filter(|a| may_manage(&node, &who, &a.grants).is_ok())
+            .filter(|a| may_manage_account(&node, &who, a).is_ok())
             .map(|a| AccountOut::from(&**a))
             .collect(),
     ))
@@ -425,7 +446,7 @@ async fn account(
         .auth
         .account(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'")))?;
-    may_manage(&node, &who, &a.grants)?;
+    may_manage_account(&node, &who, &a)?;
     Ok(Json(AccountOut::from(&*a)))
 }
 
@@ -465,7 +486,7 @@ async fn replace_account(
         .auth
         .account(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'; POST creates one")))?;
-    may_manage(&node, &actor.principal, &existing.grants)?;
+    may_manage_account(&node, &actor.principal, &existing)?;
     may_manage(&node, &actor.principal, &body.grants)?;
     check_account(&node, &actor.principal, &body)?;
     let (account, _) = put_account(&node, &actor, body, Some(existing)).await?;
@@ -542,9 +563,23 @@ async fn put_account(
     );
     d.old = old;
     d.new = new;
-    node.writer
-        .security(SecurityWrite::PutAccount(account.clone()), d)
-        .await?;
+    // A password set by an admin ends the account's sessions (all of them, unless the admin
+    // reset its own, keeping the session that did it).
+    let write = match (&existing, &hash) {
+        (Some(_), Some(_)) => SecurityWrite::PutAccountEndingSessions {
+            account: account.clone(),
+            keep: match &actor.principal {
+                Principal::Account {
+                    account: me,
+                    session,
+                    ..
+                } if me.id == account.id => Some(session.token_hash.clone()),
+                _ => None,
+            },
+        },
+        _ => SecurityWrite::PutAccount(account.clone()),
+    };
+    node.writer.security(write, d).await?;
     Ok((account, one_time))
 }
 

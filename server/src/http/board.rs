@@ -43,7 +43,9 @@ pub const OPERATIONS: &[super::ops::Operation] = &[
     RedKpis,
     KpiHistory,
     HistoryPoint,
-    super::web::DashboardOut
+    super::web::DashboardOut,
+    super::web::DemoOut,
+    crate::demo::DemoAccount
 )))]
 pub struct Schemas;
 

@@ -38,6 +38,9 @@ pub struct DashboardConfig {
     /// Serve the web UI from this folder instead of the embedded copy (development).
     #[serde(default, skip_serializing)]
     pub web_dir: Option<PathBuf>,
+    /// With `--demo`: the demo accounts, listed on the sign-in page (not a config key).
+    #[serde(skip)]
+    pub demo_accounts: Option<Vec<crate::demo::DemoAccount>>,
 }
 
 fn default_rotate() -> u32 {
@@ -56,6 +59,7 @@ impl Default for DashboardConfig {
             wall_rotate_seconds: default_rotate(),
             stale_after_seconds: default_stale(),
             web_dir: None,
+            demo_accounts: None,
         }
     }
 }
@@ -67,6 +71,16 @@ pub struct DashboardOut {
     /// See `DashboardConfig::stale_after_seconds`.
     pub stale_after_seconds: u32,
     pub wall: WallOut,
+    /// Set when the server runs the demo (`--demo`): its accounts, for the sign-in page. Demo
+    /// only: a real server has none.
+    pub demo: Option<DemoOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DemoOut {
+    /// The password of every demo account (published in the README).
+    pub password: &'static str,
+    pub accounts: Vec<crate::demo::DemoAccount>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -95,6 +109,10 @@ async fn dashboard(State(node): State<Node>) -> Json<DashboardOut> {
             boards,
             rotate_seconds: c.wall_rotate_seconds,
         },
+        demo: c.demo_accounts.as_ref().map(|accounts| DemoOut {
+            password: crate::demo::DEMO_PASSWORD,
+            accounts: accounts.clone(),
+        }),
     })
 }
 

@@ -231,14 +231,17 @@ pub(super) fn load(
     if found.len() > before {
         return;
     }
+    let mut lines = Lines::new(text);
     for row in reader.records() {
         let record = match row {
             Ok(r) => r,
             Err(e) => {
-                found.push((
-                    at(file, &e).unwrap_or(header_line),
-                    ItemError::new("", reason(&e)),
-                ));
+                let origin = e.position().map_or(header_line, |p| Origin {
+                    file,
+                    line: lines.at(p.byte() as usize),
+                    span: None,
+                });
+                found.push((origin, ItemError::new("", reason(&e))));
                 if e.is_io_error() {
                     break;
                 }
@@ -248,7 +251,9 @@ pub(super) fn load(
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = record
+            .position()
+            .map_or(0, |p| lines.at(p.byte() as usize));
         let origin = Origin {
             file,
             line,
@@ -412,6 +417,40 @@ fn row_hash(cells: &[(&str, &str)]) -> u64 {
         }
     }
     h
+}
+
+/// Line numbers from byte offsets, as an editor counts them: the `csv` crate's own count comes
+/// out one too low after Windows line endings (`\r\n`, Excel's default).
+struct Lines<'a> {
+    text: &'a [u8],
+    /// The line holding `byte`, for the last offset asked; records come in order.
+    byte: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Self {
+        Lines {
+            text: text.as_bytes(),
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line holding byte offset `byte`.
+    fn at(&mut self, byte: usize) -> usize {
+        let byte = byte.min(self.text.len());
+        if byte < self.byte {
+            self.byte = 0;
+            self.line = 1;
+        }
+        self.line += self.text[self.byte..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.byte = byte;
+        self.line
+    }
 }
 
 fn at(file: usize, e: &csv::Error) -> Option<Origin> {

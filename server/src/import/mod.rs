@@ -80,6 +80,45 @@ pub struct ImportReport {
     pub duplicates: usize,
 }
 
+/// "imported 2 files: 5 units, 3 people, …": counts in words for the person who ran it.
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let counted = |n: usize, one: &str, many: &str| {
+            format!("{n} {}", if n == 1 { one } else { many })
+        };
+        let parts: Vec<String> = [
+            (self.units, "unit", "units"),
+            (self.people, "person", "people"),
+            (self.kpis, "KPI", "KPIs"),
+            (self.objectives, "objective", "objectives"),
+            (self.key_results, "key result", "key results"),
+            (self.events, "event", "events"),
+        ]
+        .into_iter()
+        .filter(|(n, _, _)| *n > 0)
+        .map(|(n, one, many)| counted(n, one, many))
+        .collect();
+        write!(
+            f,
+            "imported {}: {}",
+            counted(self.files, "file", "files"),
+            if parts.is_empty() {
+                "nothing new".to_string()
+            } else {
+                parts.join(", ")
+            }
+        )?;
+        if self.duplicates > 0 {
+            write!(
+                f,
+                " ({} already present, unchanged)",
+                counted(self.duplicates, "event", "events")
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// Why an import was refused or stopped, one problem per bad record.
 #[derive(Debug)]
 pub struct ImportError {

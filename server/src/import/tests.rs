@@ -330,6 +330,28 @@ async fn a_bad_csv_number_names_line_and_column() -> TestResult {
 }
 
 #[tokio::test]
+async fn windows_line_endings_keep_the_line_numbers_an_editor_shows() -> TestResult {
+    // Excel saves CSV with \r\n; the bad value sits on line 3, a multi-line quoted title on
+    // lines 4-5 does not shift what follows, and the bad start on line 6 is named there.
+    let env = env().await?;
+    let text = "id,objective,title,start,target,unit_of_measure\r\nKR1,O1,a,0,10,%\r\nKR2,O1,b,0,mười,%\r\nKR3,O1,\"hai\r\ndòng\",0,10,%\r\nKR4,O1,d,x,10,%\r\n";
+    let file = env.file("key_results.csv", text)?;
+    let e = err_of(env.import(std::slice::from_ref(&file)).await);
+    let got: Vec<(usize, &str)> = e
+        .problems
+        .iter()
+        .map(|p| (p.line, p.field.as_str()))
+        .collect();
+    assert_eq!(got, vec![(3, "target"), (6, "start")], "{e}");
+    assert!(
+        e.to_string()
+            .starts_with(&format!("{}:3: target:", file.display())),
+        "{e}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn csv_header_and_threshold_problems_name_columns() -> TestResult {
     let env = env().await?;
     let e = err_of(
@@ -512,6 +534,7 @@ fn parents_come_first_and_cycles_last() {
                 level: crate::domain::UnitLevel::Ward,
                 parent: parent.map(Into::into),
                 leader: None,
+                short_name: None,
             }),
         )
     };

@@ -22,6 +22,10 @@ pub struct UnitIn {
     /// The person who leads the unit (gets its alerts); set once the person exists.
     #[serde(default)]
     pub leader: Option<String>,
+    /// A short name for tiles on walls and boards where the full name cannot fit, e.g.
+    /// "BQL DA dân dụng"; at most 40 characters. Without it, screens show the full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -161,6 +165,13 @@ impl UnitIn {
             level: self.level,
             parent,
             leader: opt_id("leader", &self.leader)?,
+            short_name: match &self.short_name {
+                Some(s) if !s.trim().is_empty() => {
+                    check_text("short_name", s, 40)?;
+                    Some(s.trim().to_string())
+                }
+                _ => None,
+            },
         }))
     }
 }
@@ -173,6 +184,7 @@ impl From<&Unit> for UnitIn {
             level: u.level,
             parent: u.parent.as_ref().map(|p| p.to_string()),
             leader: u.leader.as_ref().map(|p| p.to_string()),
+            short_name: u.short_name.clone(),
         }
     }
 }

@@ -449,7 +449,11 @@ fn weekday(day: &str) -> usize {
 
 /// KPI series by status at the end of the period before (pale) and of this one (solid).
 fn kpis<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, r: &Review, l: &Labels) -> Drawn<DB> {
-    let row = |k: &crate::rollup::view::KpiCounts| [k.green, k.yellow, k.red, k.no_data];
+    // A period without any KPI value draws no bars: nothing to compare, not zeros.
+    let row = |k: &Option<crate::rollup::view::KpiCounts>| {
+        k.as_ref()
+            .map_or([0; 4], |k| [k.green, k.yellow, k.red, k.no_data])
+    };
     let last = row(&r.figures.last.kpis);
     let this = row(&r.figures.this.kpis);
     let top = last.iter().chain(&this).copied().max().unwrap_or(0).max(4) as f64 * 1.2;

@@ -74,8 +74,8 @@ fn raw(c: &Cell) -> String {
     match c {
         Cell::Text(s) => s.clone(),
         Cell::Int(n) => n.to_string(),
-        Cell::Num(x) | Cell::Share(x) => x.to_string(),
-        Cell::Empty => String::new(),
+        Cell::Num(x) | Cell::Share(x) | Cell::Points(x) => x.to_string(),
+        Cell::Empty | Cell::NoData => String::new(),
     }
 }
 
@@ -136,10 +136,10 @@ fn build_xlsx(r: &Review, lang: Lang) -> Result<Vec<u8>, XlsxError> {
                     Cell::Num(x) => {
                         ws.write_number(y, c, *x)?;
                     }
-                    Cell::Share(x) => {
+                    Cell::Share(x) | Cell::Points(x) => {
                         ws.write_number_with_format(y, c, *x, &percent)?;
                     }
-                    Cell::Empty => {}
+                    Cell::Empty | Cell::NoData => {}
                 }
             }
         }

@@ -41,7 +41,7 @@ pub struct ReportRequest {
 const BAR_TEMPLATE: &str = "{spinner} {prefix} [{bar:30}] {pos}/{len} {wide_msg}";
 
 /// Writes the files; returns their paths in the order written.
-pub async fn write_reports(req: ReportRequest) -> anyhow::Result<Vec<PathBuf>> {
+pub async fn write_reports(req: ReportRequest) -> anyhow::Result<Written> {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar.set_message("loading the database");
@@ -100,7 +100,18 @@ pub async fn write_reports(req: ReportRequest) -> anyhow::Result<Vec<PathBuf>> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    Ok(written)
+    Ok(Written {
+        units: units.len(),
+        period: period.to_string(),
+        files: written,
+    })
+}
+
+/// What `write_reports` wrote: for how many units, which period, which files.
+pub struct Written {
+    pub units: usize,
+    pub period: String,
+    pub files: Vec<PathBuf>,
 }
 
 /// Draws and writes one unit's files.

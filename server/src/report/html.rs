@@ -169,8 +169,8 @@ fn grid(h: &mut String, headers: &[&str], rows: &[Vec<Cell>], lang: Lang) {
         h.push_str("<tr>");
         for c in row {
             let class = match c {
-                Cell::Text(_) | Cell::Empty => "",
-                Cell::Int(_) | Cell::Num(_) | Cell::Share(_) => " class=\"num\"",
+                Cell::Text(_) | Cell::Empty | Cell::NoData => "",
+                Cell::Int(_) | Cell::Num(_) | Cell::Share(_) | Cell::Points(_) => " class=\"num\"",
             };
             let _ = write!(h, "<td{class}>{}</td>", escape(&format_cell(c, lang)));
         }

@@ -72,6 +72,7 @@ pub struct Review {
     pub charts: ChartLinks,
     /// The evaluation of the subtree's officials for the period; null when none was made.
     pub evaluation: Option<EvaluationSummary>,
+    pub data_began: DataBegan,
 }
 
 /// How the officials of the subtree were classified for the period.
@@ -120,21 +121,25 @@ pub struct FiguresPair {
     pub last: Figures,
 }
 
-/// A unit's figures over its subtree at one instant.
+/// A unit's figures over its subtree at one instant. A figure with nothing under it then (no
+/// task yet, no KPI value yet, alerts before the server kept their history) is null, "no
+/// data", never a 0 a reader would compare with.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct Figures {
     pub score: Scored,
-    /// Tasks that existed (started) by then.
-    pub tasks: i64,
-    pub open: i64,
-    pub overdue: i64,
+    /// Tasks that existed (started) by then; null when none had.
+    pub tasks: Option<i64>,
+    pub open: Option<i64>,
+    pub overdue: Option<i64>,
     /// Overdue share of the open work that can be overdue, 0..1.
     pub overdue_ratio: Option<f64>,
     /// On-time share of the work accepted by then, 0..1.
     pub on_time_rate: Option<f64>,
-    pub kpis: KpiCounts,
-    /// Alerts that fired in the week (a yellow alert turning red counts as red).
-    pub alerts_fired: AlertCounts,
+    /// KPI series by status; null when no series had a value by then.
+    pub kpis: Option<KpiCounts>,
+    /// Alerts that fired in the period (a yellow alert turning red counts as red); null when
+    /// the period ended before the alert history began (`data_began.alerts`).
+    pub alerts_fired: Option<AlertCounts>,
     /// Mean progress of the listed key results, 0..1.
     pub key_results_avg_progress: Option<f64>,
 }
@@ -208,10 +213,18 @@ pub struct UnitLine {
     pub score_last_week: Scored,
     /// score - score_last_week, one decimal; null unless both have a value.
     pub delta: Option<f64>,
-    pub overdue: i64,
-    pub overdue_last_week: i64,
-    pub kpis_red: i64,
-    pub kpis_red_last_week: i64,
+    /// Null when the unit had no task (or no KPI value) by then, as in `Figures`.
+    pub overdue: Option<i64>,
+    pub overdue_last_week: Option<i64>,
+    pub kpis_red: Option<i64>,
+    pub kpis_red_last_week: Option<i64>,
+}
+
+/// When each kind of data began in the store, so a reader knows why an older figure is null.
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq)]
+pub struct DataBegan {
+    /// The alert history's first entry (alerts are recorded from the server's first start).
+    pub alerts: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -240,6 +253,8 @@ pub struct Inputs {
     pub checkins: HashMap<Id, Vec<Checkin>>,
     /// Alert history of the subtree over both periods.
     pub alerts: Vec<AlertHistoryRow>,
+    /// When the alert history began (its first entry anywhere), if it has.
+    pub alerts_since: Option<crate::domain::Ts>,
     pub evaluation: Option<EvaluationSummary>,
 }
 
@@ -298,6 +313,7 @@ pub async fn review(
     let alerts = store
         .alert_history_between(&unit_filter, weeks.last.from, weeks.period.end())
         .await?;
+    let alerts_since = store.first_alert_at().await?;
     let mut checkins: HashMap<Id, Vec<Checkin>> = HashMap::new();
     if !kr_ids.is_empty() {
         for e in store.events_of("kr_checkin", &kr_ids).await? {
@@ -329,6 +345,7 @@ pub async fn review(
             key_results,
             checkins,
             alerts,
+            alerts_since,
             evaluation,
         })
     })
@@ -351,6 +368,19 @@ fn scored(tasks: &TaskTally, kpi: &[i64; 4]) -> Scored {
 struct Own {
     tasks: [TaskTally; 2],
     kpi: [[i64; 4]; 2],
+}
+
+/// A unit's tasks at end `e`, if any task existed then.
+fn tasks_then(s: &Own, e: usize) -> Option<&TaskTally> {
+    (s.tasks[e].total > 0).then_some(&s.tasks[e])
+}
+
+/// A unit's KPI series by status at end `e`, if any series had a value then.
+fn kpis_then(s: &Own, e: usize) -> Option<&[i64; 4]> {
+    let k = &s.kpi[e];
+    let valued =
+        k[KpiStatus::Green.index()] + k[KpiStatus::Yellow.index()] + k[KpiStatus::Red.index()];
+    (valued > 0).then_some(k)
 }
 
 const LAST: usize = 0;
@@ -513,15 +543,16 @@ pub fn build(i: Inputs) -> Review {
     }
 
     let whole = &sub[&root.id];
+    let alerts_kept = |e: usize| i.alerts_since.is_some_and(|since| since < ends[e]);
     let figures = |e: usize| Figures {
         score: scored(&whole.tasks[e], &whole.kpi[e]),
-        tasks: whole.tasks[e].total,
-        open: whole.tasks[e].open,
-        overdue: whole.tasks[e].overdue,
+        tasks: tasks_then(whole, e).map(|t| t.total),
+        open: tasks_then(whole, e).map(|t| t.open),
+        overdue: tasks_then(whole, e).map(|t| t.overdue),
         overdue_ratio: whole.tasks[e].overdue_ratio().map(round4),
         on_time_rate: whole.tasks[e].on_time_rate().map(round4),
-        kpis: KpiCounts::from_row(&whole.kpi[e]),
-        alerts_fired: alerts[e],
+        kpis: kpis_then(whole, e).map(KpiCounts::from_row),
+        alerts_fired: alerts_kept(e).then_some(alerts[e]),
         key_results_avg_progress: kr_avg[e],
     };
 
@@ -543,10 +574,10 @@ pub fn build(i: Inputs) -> Review {
                     .value
                     .zip(score_last_week.value)
                     .map(|(a, b)| ((a - b) * 10.0).round() / 10.0),
-                overdue: s.tasks[THIS].overdue,
-                overdue_last_week: s.tasks[LAST].overdue,
-                kpis_red: s.kpi[THIS][KpiStatus::Red.index()],
-                kpis_red_last_week: s.kpi[LAST][KpiStatus::Red.index()],
+                overdue: tasks_then(s, THIS).map(|t| t.overdue),
+                overdue_last_week: tasks_then(s, LAST).map(|t| t.overdue),
+                kpis_red: kpis_then(s, THIS).map(|k| k[KpiStatus::Red.index()]),
+                kpis_red_last_week: kpis_then(s, LAST).map(|k| k[KpiStatus::Red.index()]),
             })
         })
         .collect();
@@ -609,6 +640,9 @@ pub fn build(i: Inputs) -> Review {
         bottom: bottom_lines,
         charts: chart_links(&root.id, w.period),
         evaluation: i.evaluation.clone(),
+        data_began: DataBegan {
+            alerts: i.alerts_since.map(format_ts),
+        },
     }
 }
 

@@ -71,12 +71,20 @@ pub enum Cell {
     Num(f64),
     /// A share 0..1, shown as a percentage.
     Share(f64),
+    /// A change of a share, in percentage points (0.012 reads "+1,2 điểm %").
+    Points(f64),
     Empty,
+    /// A figure with nothing under it at the time ("chưa có dữ liệu"), never shown as 0.
+    NoData,
 }
 
 impl Cell {
     fn num(v: Option<f64>) -> Cell {
         v.map_or(Cell::Empty, Cell::Num)
+    }
+    /// A count, or "no data" where there was nothing to count.
+    fn int(v: Option<i64>) -> Cell {
+        v.map_or(Cell::NoData, Cell::Int)
     }
 
     fn share(v: Option<f64>) -> Cell {
@@ -92,7 +100,7 @@ impl Cell {
         match (self, other) {
             (Cell::Int(a), Cell::Int(b)) => Cell::Int(a - b),
             (Cell::Num(a), Cell::Num(b)) => Cell::Num(round4(a - b)),
-            (Cell::Share(a), Cell::Share(b)) => Cell::Share(round4(a - b)),
+            (Cell::Share(a), Cell::Share(b)) => Cell::Points(round4(a - b)),
             _ => Cell::Empty,
         }
     }
@@ -197,12 +205,12 @@ pub fn figure_rows(r: &Review, lang: Lang) -> Vec<Vec<Cell>> {
         ("Mức điểm", "Score band", |f, l| {
             Cell::text(status_label(f.score.band, l))
         }),
-        ("Nhiệm vụ", "Tasks", |f, _| Cell::Int(f.tasks)),
+        ("Nhiệm vụ", "Tasks", |f, _| Cell::int(f.tasks)),
         ("Nhiệm vụ đang mở", "Open tasks", |f, _| {
-            Cell::Int(f.open)
+            Cell::int(f.open)
         }),
         ("Nhiệm vụ quá hạn", "Overdue tasks", |f, _| {
-            Cell::Int(f.overdue)
+            Cell::int(f.overdue)
         }),
         ("Tỷ lệ quá hạn", "Overdue share", |f, _| {
             Cell::share(f.overdue_ratio)
@@ -210,21 +218,21 @@ pub fn figure_rows(r: &Review, lang: Lang) -> Vec<Vec<Cell>> {
         ("Tỷ lệ đúng hạn", "On-time rate", |f, _| {
             Cell::share(f.on_time_rate)
         }),
-        ("KPI xanh", "KPIs green", |f, _| Cell::Int(f.kpis.green)),
-        ("KPI vàng", "KPIs yellow", |f, _| Cell::Int(f.kpis.yellow)),
-        ("KPI đỏ", "KPIs red", |f, _| Cell::Int(f.kpis.red)),
+        ("KPI xanh", "KPIs green", |f, _| Cell::int(f.kpis.as_ref().map(|k| k.green))),
+        ("KPI vàng", "KPIs yellow", |f, _| Cell::int(f.kpis.as_ref().map(|k| k.yellow))),
+        ("KPI đỏ", "KPIs red", |f, _| Cell::int(f.kpis.as_ref().map(|k| k.red))),
         ("KPI không có dữ liệu", "KPIs without data", |f, _| {
-            Cell::Int(f.kpis.no_data)
+            Cell::int(f.kpis.as_ref().map(|k| k.no_data))
         }),
         (
             "Cảnh báo đỏ phát sinh",
             "Red alerts fired",
-            |f, _| Cell::Int(f.alerts_fired.red),
+            |f, _| Cell::int(f.alerts_fired.map(|a| a.red)),
         ),
         (
             "Cảnh báo vàng phát sinh",
             "Yellow alerts fired",
-            |f, _| Cell::Int(f.alerts_fired.yellow),
+            |f, _| Cell::int(f.alerts_fired.map(|a| a.yellow)),
         ),
         (
             "Tiến độ trung bình kết quả then chốt",
@@ -418,10 +426,10 @@ fn units(r: &Review, lang: Lang) -> Sheet {
                 Cell::num(u.score.value),
                 Cell::num(u.score_last_week.value),
                 Cell::num(u.delta),
-                Cell::Int(u.overdue),
-                Cell::Int(u.overdue_last_week),
-                Cell::Int(u.kpis_red),
-                Cell::Int(u.kpis_red_last_week),
+                Cell::int(u.overdue),
+                Cell::int(u.overdue_last_week),
+                Cell::int(u.kpis_red),
+                Cell::int(u.kpis_red_last_week),
             ]
         })
         .collect();
@@ -522,7 +530,19 @@ pub fn format_cell(c: &Cell, lang: Lang) -> String {
                 Lang::En => format!("{p}%"),
             }
         }
+        Cell::Points(x) => {
+            let p = format_number(x * 100.0, 1, lang);
+            let sign = if *x > 0.0 { "+" } else { "" };
+            match lang {
+                Lang::Vi => format!("{sign}{p} điểm %"),
+                Lang::En => format!("{sign}{p} pp"),
+            }
+        }
         Cell::Empty => String::new(),
+        Cell::NoData => match lang {
+            Lang::Vi => "chưa có dữ liệu".to_string(),
+            Lang::En => "no data".to_string(),
+        },
     }
 }
 

@@ -33,6 +33,9 @@ pub struct UnitRef {
     pub id: String,
     pub name: String,
     pub level: UnitLevel,
+    /// What a tile shows when the name cannot fit; absent when the org data gives none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub short_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -210,6 +213,32 @@ fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
     }
 }
 
+/// One unit's line in a unit view: a child's whole subtree, or the unit's own work.
+fn line(unit: UnitRef, agg: &UnitAgg, now: Ts) -> ChildLine {
+    let s = summarize(agg, now);
+    let kr_count: i64 = s.key_results.iter().map(|k| k.count).sum();
+    let pace_gap = (kr_count > 0).then(|| {
+        s.key_results
+            .iter()
+            .map(|k| k.pace_gap * k.count as f64)
+            .sum::<f64>()
+            / kr_count as f64
+    });
+    ChildLine {
+        unit,
+        score: s.score,
+        people: s.people,
+        tasks_total: s.tasks.total,
+        tasks_open: s.tasks.open,
+        overdue: s.tasks.overdue,
+        on_time_rate: s.tasks.on_time_rate,
+        avg_progress: s.tasks.avg_progress,
+        kpis: s.kpis.total,
+        pace_gap,
+        satisfaction: s.satisfaction.average,
+    }
+}
+
 /// One line per child unit in a unit view.
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
 pub struct ChildLine {
@@ -242,6 +271,9 @@ pub struct UnitView {
     pub commit: u64,
     pub summary: UnitSummary,
     pub children: Vec<ChildLine>,
+    /// The unit's own work (its tasks, people, series and ratings, not its children's), so the
+    /// lines add up to the summary; absent for a unit without children (its summary is its own).
+    pub own: Option<ChildLine>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -316,6 +348,7 @@ impl From<&Unit> for UnitRef {
             id: u.id.to_string(),
             name: u.name.clone(),
             level: u.level,
+            short_name: u.short_name.clone(),
         }
     }
 }
@@ -342,35 +375,22 @@ impl Rollup {
             .filter_map(|a| st.unit_ref(a))
             .collect();
         path.reverse();
-        let children = node
+        let children: Vec<ChildLine> = node
             .children
             .iter()
-            .filter_map(|c| {
-                let n = st.units.get(c)?;
-                let s = summarize(&n.agg, st.now);
-                let kr_count: i64 = s.key_results.iter().map(|k| k.count).sum();
-                let pace_gap = (kr_count > 0).then(|| {
-                    s.key_results
-                        .iter()
-                        .map(|k| k.pace_gap * k.count as f64)
-                        .sum::<f64>()
-                        / kr_count as f64
-                });
-                Some(ChildLine {
-                    unit: st.unit_ref(c)?,
-                    score: s.score,
-                    people: s.people,
-                    tasks_total: s.tasks.total,
-                    tasks_open: s.tasks.open,
-                    overdue: s.tasks.overdue,
-                    on_time_rate: s.tasks.on_time_rate,
-                    avg_progress: s.tasks.avg_progress,
-                    kpis: s.kpis.total,
-                    pace_gap,
-                    satisfaction: s.satisfaction.average,
-                })
-            })
+            .filter_map(|c| Some(line(st.unit_ref(c)?, &st.units.get(c)?.agg, st.now)))
             .collect();
+        // The subtree's figures less its children's: the work held at the unit itself, so the
+        // lines of a view add up to its summary.
+        let own = (!node.children.is_empty()).then(|| {
+            let mut agg = node.agg.clone();
+            for c in &node.children {
+                if let Some(n) = st.units.get(c) {
+                    agg.add(&n.agg, -1);
+                }
+            }
+            line(unit.clone(), &agg, st.now)
+        });
         Some(UnitView {
             unit,
             path,
@@ -378,6 +398,7 @@ impl Rollup {
             commit: st.commit,
             summary: summarize(&node.agg, st.now),
             children,
+            own,
         })
     }
 
@@ -389,6 +410,7 @@ impl Rollup {
                 id: n.person.unit.to_string(),
                 name: String::new(),
                 level: UnitLevel::Division,
+                short_name: None,
             });
             (
                 n.person.clone(),

@@ -198,6 +198,9 @@ pub trait Store: Send + Sync + 'static {
     /// The newest history seq (0 when there is none).
     async fn last_alert_seq(&self) -> Result<i64, StoreError>;
 
+    /// When the alert history began: the time of its first entry, if any.
+    async fn first_alert_at(&self) -> Result<Option<Ts>, StoreError>;
+
     async fn load_alerts(&self) -> Result<Vec<AlertRow>, StoreError>;
 
     async fn alert_history(&self, q: &HistoryQuery) -> Result<Vec<AlertHistoryRow>, StoreError>;

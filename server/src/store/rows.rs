@@ -28,6 +28,7 @@ pub struct UnitRow {
     pub level: String,
     pub parent_id: Option<String>,
     pub leader_id: Option<String>,
+    pub short_name: Option<String>,
 }
 
 impl TryFrom<UnitRow> for Unit {
@@ -41,6 +42,7 @@ impl TryFrom<UnitRow> for Unit {
             level,
             parent: r.parent_id.map(Id::from),
             leader: r.leader_id.map(Id::from),
+            short_name: r.short_name,
         })
     }
 }

@@ -260,15 +260,16 @@ macro_rules! sql_store_impl {
                 }
                 let units: Vec<_> = g.units.values().collect();
                 for chunk in units.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO units (id, name, level, parent_id, leader_id) ");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO units (id, name, level, parent_id, leader_id, short_name) ");
                     qb.push_values(chunk, |mut b, u| {
                         b.push_bind(u.id.to_string())
                             .push_bind(u.name.clone())
                             .push_bind(u.level.as_str())
                             .push_bind(u.parent.as_ref().map(|p| p.to_string()))
-                            .push_bind(u.leader.as_ref().map(|p| p.to_string()));
+                            .push_bind(u.leader.as_ref().map(|p| p.to_string()))
+                            .push_bind(u.short_name.clone());
                     });
-                    qb.push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level, parent_id = excluded.parent_id, leader_id = excluded.leader_id");
+                    qb.push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level, parent_id = excluded.parent_id, leader_id = excluded.leader_id, short_name = excluded.short_name");
                     qb.build().execute(&mut *tx).await?;
                 }
                 let people: Vec<_> = g.people.values().collect();
@@ -468,7 +469,7 @@ macro_rules! sql_store_impl {
                 let clock = clock
                     .map(|c| c.parse::<i64>().map_err(|e| $crate::store::StoreError::Corrupt(format!("clock '{c}': {e}"))))
                     .transpose()?;
-                let units = sqlx::query_as::<_, UnitRow>("SELECT id, name, level, parent_id, leader_id FROM units")
+                let units = sqlx::query_as::<_, UnitRow>("SELECT id, name, level, parent_id, leader_id, short_name FROM units")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
                 let people = sqlx::query_as::<_, PersonRow>("SELECT id, name, unit_id, position FROM people")
@@ -703,6 +704,12 @@ macro_rules! sql_store_impl {
                 Ok(seq.unwrap_or(0))
             }
 
+            async fn first_alert_at(&self) -> Result<Option<$crate::domain::Ts>, $crate::store::StoreError> {
+                // The first by seq is the first in time: history is appended in commit order.
+                let at: Option<i64> = sqlx::query_scalar("SELECT at FROM alert_history ORDER BY seq LIMIT 1").fetch_optional(&self.pool).await?;
+                Ok(at)
+            }
+
             async fn load_alerts(&self) -> Result<Vec<$crate::store::AlertRow>, $crate::store::StoreError> {
                 let rows: Vec<(String, String, String, String)> =
                     sqlx::query_as("SELECT rule, subject, unit_id, body FROM alerts").fetch_all(&self.pool).await?;
@@ -751,8 +758,21 @@ macro_rules! sql_store_impl {
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::auth::registry::SecurityWrite as W;
                 let mut tx = self.pool.begin().await?;
+                let (account, end_sessions) = match write {
+                    W::PutAccount(a) => (Some(a), None),
+                    W::PutAccountEndingSessions { account, keep } => (Some(account), Some(keep)),
+                    _ => (None, None),
+                };
+                if let Some(keep) = end_sessions {
+                    let account = account.map(|a| a.id.clone()).unwrap_or_default();
+                    sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND token_hash <> $2")
+                        .bind(account)
+                        .bind(keep.clone().unwrap_or_default())
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 match write {
-                    W::PutAccount(a) => {
+                    W::PutAccount(a) | W::PutAccountEndingSessions { account: a, .. } => {
                         sqlx::query("INSERT INTO accounts (id, name, person_id, password_hash, must_change_password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET name = excluded.name, person_id = excluded.person_id, password_hash = excluded.password_hash, must_change_password = excluded.must_change_password, disabled = excluded.disabled")
                             .bind(a.id.clone())
                             .bind(a.name.clone())
