@@ -179,6 +179,8 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
             changed(&mut out, "unit", &a.unit, &b.unit)?;
             changed(&mut out, "path", &a.path, &b.path)?;
             changed(&mut out, "summary", &a.summary, &b.summary)?;
+            // The unit's own line (its own work), replaced whole: there is one.
+            changed(&mut out, "own", &a.own, &b.own)?;
             lines(
                 &mut out,
                 "children",
