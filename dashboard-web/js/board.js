@@ -10,7 +10,10 @@ export const bandOf = line => line?.score?.band || 'no_data';
 
 const DEPT_LEVELS = new Set(['department', 'agency']);
 const WARD_LEVELS = new Set(['ward', 'commune']);
-export const sectionOf = level => (DEPT_LEVELS.has(level) ? 'departments' : WARD_LEVELS.has(level) ? 'wards' : 'others');
+export const sectionOf = level => (DEPT_LEVELS.has(level) ? 'departments' : WARD_LEVELS.has(level) ? 'wards'
+  : level === 'division' ? 'divisions' : 'others');
+/** The tile sections, in order: the unit's own work first, then its children by level. */
+const SECTIONS = ['own', 'departments', 'wards', 'divisions', 'others'];
 
 // ---- headline figures ------------------------------------------------------------------------
 
@@ -83,7 +86,7 @@ export class GroupCards {
     this.el.innerHTML = GROUPS.map(g => `<div class="group" data-group="${g}">
       <div class="group-name">${esc(groupName(g))}</div>
       <div class="group-bar"><i class="g"></i><i class="y"></i><i class="r"></i><i class="n"></i></div>
-      <div class="group-counts"><span class="c-green" data-field="green">—</span><span class="c-yellow" data-field="yellow">—</span><span class="c-red" data-field="red">—</span><span class="c-none" data-field="no_data">—</span></div>
+      <div class="group-counts">${['green', 'yellow', 'red', 'no_data'].map(b => `<span class="${b === 'no_data' ? 'c-none' : `c-${b}`}"><b data-field="${b}">—</b> <small>${esc(t(`band.short.${b}`))}</small></span>`).join('')}</div>
     </div>`).join('');
     this.refs = new Map();
     for (const g of GROUPS) {
@@ -118,26 +121,38 @@ export class GroupCards {
 // ---- unit tiles ---------------------------------------------------------------------------------
 
 /**
- * The grid of child-unit tiles. `build(children)` draws every tile once and remembers each
- * tile's elements by unit id; `update(line)` rewrites only what changed on one tile.
+ * The grid of unit tiles: one per child unit, and one for the unit's own work (`own`: its own
+ * tasks, people and series, not its children's) so the tiles add up to the unit's figures.
+ * `build(children, own)` draws every tile once and remembers each tile's elements by unit id;
+ * `update(line)` rewrites only what changed on one tile. A name runs to two lines; a name that
+ * still does not fit shows the unit's `short_name` when the org data gives one (full name in
+ * the tooltip).
  */
 export class TileGrid {
-  constructor(el, { sections = true, sort = 'name', filter = 'all', limit = null, compact = false } = {}) {
+  constructor(el, { sections = true, sort = 'name', filter = 'all', limit = null } = {}) {
     this.el = el;
     this.sections = sections;
     this.sort = sort;
     this.filter = filter;
     this.limit = limit;
-    this.compact = compact;
     this.tiles = new Map();
+    this.ownTile = null;
     this.lastWeek = new Map();
     this.query = '';
+    // A window of another width wraps names differently: fit them again (once it settles).
+    let timer = null;
+    addEventListener('resize', () => { clearTimeout(timer); timer = setTimeout(() => this.fitNames(), 150); });
   }
 
   /** Scores of a week ago by unit id (from the review), for each tile's trend arrow. */
   setLastWeek(map) {
     this.lastWeek = map;
-    for (const [id, tile] of this.tiles) this.writeTrend(tile, tile.line);
+    for (const tile of this.allTiles()) this.writeTrend(tile, tile.line);
+  }
+
+  *allTiles() {
+    if (this.ownTile) yield this.ownTile;
+    yield* this.tiles.values();
   }
 
   sorted(children) {
@@ -151,26 +166,37 @@ export class TileGrid {
     return list;
   }
 
-  build(children) {
+  build(children, own = this.own) {
     this.children = children;
+    this.own = own ?? null;
     this.tiles.clear();
-    const list = this.sorted(children || []);
-    const shown = this.limit == null ? list : list.slice(0, this.limit);
-    const groups = { departments: [], wards: [], others: [] };
-    for (const c of shown) (this.sections ? groups[sectionOf(c.unit.level)] : groups.others).push(c);
+    this.ownTile = null;
+    // Without sections (the wall) the own line takes its place in the order like any other.
+    const all = this.sections ? (children || []) : [...(children || []), ...(this.own ? [this.own] : [])];
+    const list = this.sorted(all);
+    const shown = this.limit == null ? list : list.slice(0, Math.max(0, this.limit - (this.sections && this.own ? 1 : 0)));
+    const groups = Object.fromEntries(SECTIONS.map(k => [k, []]));
+    if (this.sections && this.own) groups.own.push(this.own);
+    for (const c of shown) {
+      const sec = c === this.own ? 'own' : this.sections ? sectionOf(c.unit.level) : 'others';
+      (this.sections ? groups[sec] : groups.others).push(c);
+    }
     const html = [];
-    for (const [sec, lines] of Object.entries(groups)) {
+    for (const sec of SECTIONS) {
+      const lines = groups[sec];
       if (lines.length === 0) continue;
-      const head = this.sections ? `<h3 class="tiles-head">${esc(t(`city.${sec}`))} <small>${esc(fmt.int(lines.length))}</small></h3>` : '';
-      html.push(`<section class="tiles-section" data-section="${sec}">${head}<div class="tiles">${lines.map(c => this.tileHtml(c)).join('')}</div></section>`);
+      const count = sec === 'own' ? '' : ` <small>${esc(fmt.int(lines.length))}</small>`;
+      const head = this.sections ? `<h3 class="tiles-head">${esc(t(`city.${sec}`))}${count}</h3>` : '';
+      html.push(`<section class="tiles-section" data-section="${sec}">${head}<div class="tiles">${lines.map(c => this.tileHtml(c, c === this.own)).join('')}</div></section>`);
     }
     this.el.innerHTML = html.join('') || `<p class="quiet">${esc(t('city.no_children'))}</p>`;
     const byId = new Map(shown.map(c => [c.unit.id, c]));
-    for (const a of this.el.querySelectorAll('[data-unit]')) {
-      const id = a.dataset.unit;
-      const line = byId.get(id);
+    for (const a of this.el.querySelectorAll('.tile')) {
+      const isOwn = a.dataset.own != null;
+      const line = isOwn ? this.own : byId.get(a.dataset.unit);
       const tile = {
         el: a,
+        nameEl: a.querySelector('[data-field="name"]'),
         score: a.querySelector('[data-field="score"]'),
         trend: a.querySelector('[data-field="trend"]'),
         overdue: a.querySelector('[data-field="overdue"]'),
@@ -179,21 +205,42 @@ export class TileGrid {
         ky: a.querySelector('[data-field="kpi-yellow"]'),
         kg: a.querySelector('[data-field="kpi-green"]'),
         line,
-        name: line.unit.name.toLowerCase(),
+        own: isOwn,
+        name: `${line.unit.name} ${line.unit.short_name || ''}`.toLowerCase(),
       };
-      this.tiles.set(id, tile);
+      if (isOwn) this.ownTile = tile; else this.tiles.set(a.dataset.unit, tile);
       this.write(tile, line);
     }
     this.applyFilter();
+    this.fitNames();
   }
 
-  tileHtml(c) {
+  tileHtml(c, own = false) {
     const id = c.unit.id;
-    return `<a class="tile band-${esc(bandOf(c))}" data-unit="${esc(id)}" data-id="${esc(id)}" data-section="${sectionOf(c.unit.level)}" href="${esc(unitHref(id))}">
-      <span class="tile-head"><span class="tile-name">${esc(c.unit.name)}</span><span class="tile-level">${esc(levelName(c.unit.level))}</span></span>
-      <span class="tile-main"><span class="tile-score" data-field="score"></span><span class="tile-trend" data-field="trend"></span><span class="stat kpi" title="${esc(t('fig.kpis_rgy'))}"><span class="c-red" data-field="kpi-red"></span><span class="c-yellow" data-field="kpi-yellow"></span><span class="c-green" data-field="kpi-green"></span></span></span>
+    // The level is in the tooltip (a section heading and the name itself say it: "Sở …",
+    // "Phường …"); the own tile says what it is instead.
+    const title = own ? t('city.own.title', { name: c.unit.name }) : `${c.unit.name} (${levelName(c.unit.level)})`;
+    // The unit's own tile is not a link: it is this unit, whose board is the page (or one
+    // click away in the breadcrumb); children link to their boards.
+    const tag = own ? 'div' : 'a';
+    const attrs = own ? ' data-own=""' : ` href="${esc(unitHref(id))}"`;
+    return `<${tag} class="tile${own ? ' tile-own' : ''} band-${esc(bandOf(c))}" data-unit="${esc(id)}" data-id="${esc(id)}" data-section="${own ? 'own' : sectionOf(c.unit.level)}"${attrs} title="${esc(title)}">
+      <span class="tile-head"><span class="tile-name" data-field="name">${esc(c.unit.name)}</span>${own ? `<span class="tile-level">${esc(t('city.own.tag'))}</span>` : ''}</span>
+      <span class="tile-main"><span class="tile-score" data-field="score"></span><span class="tile-trend" data-field="trend"></span><span class="stat kpi" title="${esc(t('tile.kpis.title'))}"><span class="lbl">${esc(t('tile.kpis'))}</span><span class="c-red" data-field="kpi-red"></span><span class="c-yellow" data-field="kpi-yellow"></span><span class="c-green" data-field="kpi-green"></span></span></span>
       <span class="tile-stats"><span class="stat"><span class="lbl">${esc(t('tile.overdue'))}</span><b data-field="overdue"></b></span><span class="stat"><span class="lbl">${esc(t('tile.open'))}</span><b data-field="open"></b></span></span>
-    </a>`;
+    </${tag}>`;
+  }
+
+  /**
+   * Names run to two lines; where the full name still does not fit and the unit has a short
+   * name, the tile shows that. Writes every full name first and then reads all sizes at once
+   * (one layout), then writes the short names: no read-write-read per tile.
+   */
+  fitNames() {
+    const withShort = [...this.allTiles()].filter(x => x.line?.unit?.short_name && x.nameEl && !x.el.hidden);
+    for (const x of withShort) setText(x.nameEl, x.line.unit.name);
+    const over = withShort.filter(x => x.nameEl.scrollHeight > x.nameEl.clientHeight + 1);
+    for (const x of over) setText(x.nameEl, x.line.unit.short_name);
   }
 
   /** Rewrites one tile from its (already patched) line. False if the unit has no tile. */
@@ -203,6 +250,21 @@ export class TileGrid {
     tile.line = line;
     this.write(tile, line);
     return true;
+  }
+
+  /**
+   * Takes the view's (patched) own line and rewrites its tile; true when the line came or went
+   * (a unit's first child, or its last), which needs a rebuild.
+   */
+  setOwn(own) {
+    const had = this.own != null;
+    this.own = own ?? null;
+    if (had !== (this.own != null)) return true;
+    if (this.ownTile && this.own) {
+      this.ownTile.line = this.own;
+      this.write(this.ownTile, this.own);
+    }
+    return false;
   }
 
   write(tile, line) {
@@ -218,7 +280,7 @@ export class TileGrid {
   }
 
   writeTrend(tile, line) {
-    const before = this.lastWeek.get(line.unit.id);
+    const before = tile.own ? undefined : this.lastWeek.get(line.unit.id);
     const now = scoreOf(line);
     if (typeof before !== 'number' || now == null) {
       setText(tile.trend, '');
@@ -233,6 +295,8 @@ export class TileGrid {
   /** Empties the grid without a word (a board whose data is not known: no "no sub-units"). */
   clear() {
     this.children = [];
+    this.own = null;
+    this.ownTile = null;
     this.tiles.clear();
     this.el.innerHTML = '';
   }
@@ -241,10 +305,11 @@ export class TileGrid {
   applyFilter() {
     const q = this.query.trim().toLowerCase();
     for (const sec of this.el.querySelectorAll('.tiles-section')) {
+      // The unit's own work shows with "all" only: it is neither a department nor a ward.
       const show = this.filter === 'all' || sec.dataset.section === this.filter;
       if (sec.hidden === show) sec.hidden = !show;
     }
-    for (const tile of this.tiles.values()) {
+    for (const tile of this.allTiles()) {
       const hide = q !== '' && !tile.name.includes(q);
       if (tile.el.hidden !== hide) tile.el.hidden = hide;
     }

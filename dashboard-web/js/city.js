@@ -31,7 +31,7 @@ let feed = null;
 let lastRed = null;
 
 // What changed since the last frame was drawn; drawn together in one animation frame.
-const dirty = { all: false, summary: false, header: false, asof: false, children: new Set(), alerts: false, worst: false };
+const dirty = { all: false, summary: false, header: false, asof: false, own: false, children: new Set(), alerts: false, worst: false };
 const pendingPatches = [];
 const batch = frameBatcher(flush);
 
@@ -45,6 +45,8 @@ function flush() {
       if (dirty.header) renderHeader(v);
       else if (dirty.asof) renderAsOf(v);
       if (dirty.summary) { figures.update(v.summary); groups.update(v.summary.kpis); }
+      // The own line appears or goes (a first or last child): rebuild; else rewrite its tile.
+      if (dirty.own && grid.setOwn(v.own)) { grid.build(v.children, v.own ?? null); perf.fullRenders++; }
       for (const id of dirty.children) {
         const line = lineOf(sub.sub, 'children', id);
         if (line) grid.update(line);
@@ -53,7 +55,7 @@ function flush() {
     }
   }
   if (dirty.alerts) renderAlertCounts();
-  dirty.all = dirty.summary = dirty.header = dirty.asof = dirty.alerts = dirty.worst = false;
+  dirty.all = dirty.summary = dirty.header = dirty.asof = dirty.own = dirty.alerts = dirty.worst = false;
   dirty.children.clear();
   const renderMs = performance.now() - t0;
   for (const applyMs of pendingPatches) recordPatchMs(applyMs + renderMs);
@@ -75,7 +77,7 @@ function renderAll(v) {
   renderHeader(v);
   figures.update(v.summary);
   groups.update(v.summary.kpis);
-  grid.build(v.children);
+  grid.build(v.children, v.own ?? null);
   worstState = renderWorst(worstEl, v.children, WORST_N, {});
   perf.fullRenders++;
 }
@@ -100,6 +102,7 @@ function onFrame(s, change) {
   }
   if (d.unit || d.path) dirty.header = true;
   if (d.as_of) dirty.asof = true;
+  if ('own' in d) dirty.own = true;
   if (d.children_changed) {
     for (const line of d.children_changed) dirty.children.add(line.unit.id);
     dirty.worst = true;
@@ -166,7 +169,7 @@ document.getElementById('filter').addEventListener('click', e => {
 });
 document.getElementById('sort').addEventListener('change', e => {
   grid.sort = e.target.value;
-  if (sub?.sub.data) { grid.build(sub.sub.data.children); perf.fullRenders++; }
+  if (sub?.sub.data) { grid.build(sub.sub.data.children, sub.sub.data.own ?? null); perf.fullRenders++; }
 });
 document.getElementById('search').addEventListener('input', e => {
   grid.query = e.target.value;

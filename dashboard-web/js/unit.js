@@ -34,7 +34,7 @@ const grid = new TileGrid(body('children'), { sections: true, sort: 'name' });
 let unitSub = null;
 let kpiSub = null;
 let feed = null;
-const dirty = { unit: false, header: false, summary: false, children: new Set(), kpisAll: false, kpis: new Set(), alerts: false };
+const dirty = { unit: false, header: false, summary: false, own: false, children: new Set(), kpisAll: false, kpis: new Set(), alerts: false };
 const pendingPatches = [];
 const batch = frameBatcher(flush);
 
@@ -54,6 +54,7 @@ function onUnit(s, change) {
     if (d.children) dirty.unit = true;
     if (d.unit || d.path || d.as_of) dirty.header = true;
     if (d.summary) dirty.summary = true;
+    if ('own' in d) dirty.own = true;
     for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
     pendingPatches.push(change.applyMs);
   }
@@ -187,13 +188,14 @@ function flush() {
       renderHeader(v);
       figures.update(v.summary);
       groups.update(v.summary?.kpis);
-      grid.build(v.children || []);
+      grid.build(v.children || [], v.own ?? null);
       perf.fullRenders++;
       markFirstRender();
       if (!feed) feed = live.watchAlerts(unitId, () => { dirty.alerts = true; batch.schedule(); });
     } else {
       if (dirty.header) renderHeader(v);
       if (dirty.summary) { figures.update(v.summary); groups.update(v.summary?.kpis); }
+      if (dirty.own && grid.setOwn(v.own)) grid.build(v.children || [], v.own ?? null);
       for (const id of dirty.children) {
         const line = lineOf(unitSub.sub, 'children', id);
         if (line) grid.update(line);
@@ -205,7 +207,7 @@ function flush() {
     else for (const code of dirty.kpis) { const k = lineOf(kpiSub.sub, 'kpis', code); if (k) writeKpi(k); }
   }
   if (dirty.alerts && feed) figures.setAlerts(...alertCounts(feed));
-  dirty.unit = dirty.header = dirty.summary = dirty.kpisAll = dirty.alerts = false;
+  dirty.unit = dirty.header = dirty.summary = dirty.own = dirty.kpisAll = dirty.alerts = false;
   dirty.children.clear();
   dirty.kpis.clear();
   const renderMs = performance.now() - t0;

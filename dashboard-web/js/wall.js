@@ -30,7 +30,7 @@ let subs = new Map();
 let current = 0;
 let shownId = null;
 const redKpis = new Map(); // board id -> {red, at, html, total}
-const dirty = { all: false, header: false, summary: false, children: new Set() };
+const dirty = { all: false, header: false, summary: false, own: false, children: new Set() };
 const pendingPatches = [];
 const batch = frameBatcher(flush);
 
@@ -49,6 +49,7 @@ function onFrame(id) {
       if (d.children) dirty.all = true;
       if (d.summary) dirty.summary = true;
       if (d.unit) dirty.header = true;
+      if ('own' in d) dirty.own = true;
       for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
       pendingPatches.push(change.applyMs);
     }
@@ -66,13 +67,14 @@ function flush() {
     else {
       if (dirty.header) setText($('#title'), v.unit.name);
       if (dirty.summary) { figures.update(v.summary); groups.update(v.summary?.kpis); quietly(loadRedKpis(shownId, v)); }
+      if (dirty.own && grid.setOwn(v.own)) renderBoard(v);
       for (const id of dirty.children) {
         const line = lineOf(s, 'children', id);
         if (line) grid.update(line);
       }
     }
   }
-  dirty.all = dirty.header = dirty.summary = false;
+  dirty.all = dirty.header = dirty.summary = dirty.own = false;
   dirty.children.clear();
   const renderMs = performance.now() - t0;
   for (const applyMs of pendingPatches) recordPatchMs(applyMs + renderMs);
@@ -88,10 +90,12 @@ function renderBoard(v) {
   figures.update(v.summary);
   groups.update(v.summary?.kpis);
   const children = v.children || [];
+  const own = v.own ?? null;
+  const total = children.length + (own ? 1 : 0);
   grid.limit = null;
-  grid.build(children);
+  grid.build(children, own);
   grid.limit = fittingTiles();
-  if (grid.limit < children.length) grid.build(children);
+  if (grid.limit < total) grid.build(children, own);
   showRedKpis(shownId);
   quietly(loadRedKpis(shownId, v));
   updateAgo();
