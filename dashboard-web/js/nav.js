@@ -64,14 +64,18 @@ const grantsOf = a => (a?.grants || []).map(g => (Array.isArray(g) ? { role: g[0
 /**
  * The account's grants in words: "Lãnh đạo · Phường Bạch Mai" (role words from i18n, the
  * unit by name, "*" as the whole tree); several are joined by "; ". A unit whose name is not
- * known yet is left out rather than shown by its id.
+ * known yet is left out rather than shown by its id; a grant the account's name already says
+ * in this language is left out.
  */
 function grantsText(a, names) {
+  const name = (a.name || '').toLocaleLowerCase('vi');
   return grantsOf(a).map(g => {
     const role = t(`role.${g.role}`);
     const where = g.unit === '*' ? t('role.everywhere') : names.get(g.unit);
+    // An account named for its grant ("Lãnh đạo Phường Bạch Mai") needs no second saying.
+    if (where && name.includes(role.toLocaleLowerCase('vi')) && name.includes(where.toLocaleLowerCase('vi'))) return null;
     return where ? `${role} · ${where}` : role;
-  }).join('; ');
+  }).filter(Boolean).join('; ');
 }
 
 /** Sets up static text, the nav bar and the theme; call once per page. */
