@@ -335,7 +335,7 @@ export function renderWorst(el, children, n, state = {}) {
   state.lang = document.documentElement.lang;
   el.innerHTML = list.length === 0
     ? `<li class="quiet">${esc(t('common.no_data'))}</li>`
-    : list.map(c => `<li data-id="${esc(c.unit.id)}" class="band-${esc(bandOf(c))}"><a href="${esc(unitHref(c.unit.id))}"><span class="w-name">${esc(c.unit.name)}</span><span class="w-score">${esc(fmt.dec1(scoreOf(c)))}</span><span class="w-overdue" title="${esc(t('fig.overdue'))}">${esc(fmt.int(c.overdue))}</span></a></li>`).join('');
+    : list.map(c => `<li data-id="${esc(c.unit.id)}" class="band-${esc(bandOf(c))}"><a href="${esc(unitHref(c.unit.id))}"><span class="w-name" title="${esc(c.unit.name)}">${esc(c.unit.short_name || c.unit.name)}</span><span class="w-score">${esc(fmt.dec1(scoreOf(c)))}</span><span class="w-overdue" title="${esc(t('fig.overdue'))}">${esc(fmt.int(c.overdue))}</span></a></li>`).join('');
   return state;
 }
 

@@ -3,14 +3,15 @@
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
-  esc, params, frameBatcher, throttle, unitHref, markFirstRender, recordPatchMs, perf, quietly,
+  esc, params, frameBatcher, unitHref, markFirstRender, recordPatchMs, perf, quietly,
   renderCrumbs, href, setText,
 } from '/js/dom.js';
-import { api, dashboardConfig, showError, viewErrorText } from '/js/api.js';
+import { api, dashboardConfig, viewErrorText } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
+import { keptList } from '/js/kept.js';
 import { Figures, GroupCards, TileGrid, renderWorst, alertCounts } from '/js/board.js';
 
 const REVIEW_EVERY_MS = 5 * 60_000;
@@ -131,21 +132,21 @@ function renderAlertCounts() {
 // ---- REST side lists ----------------------------------------------------------------------------
 
 const redEl = document.getElementById('red-kpis');
-const refreshRedKpis = throttle(async () => {
-  try {
-    const r = await api(`/units/${encodeURIComponent(unitId)}/kpis/red?limit=50`);
+// Kept through an outage (greyed, "as of"), asked again when the link is back.
+const refreshRedKpis = keptList(redEl, {
+  live,
+  load: () => api(`/units/${encodeURIComponent(unitId)}/kpis/red?limit=50`),
+  draw: r => {
     document.getElementById('red-total').textContent = r.total ? `(${fmt.int(r.total)})` : '';
     redEl.innerHTML = r.kpis.length === 0
       ? `<li class="quiet">${esc(t('city.red_kpis.none'))}</li>`
       : r.kpis.map(k => `<li data-id="${esc(k.code)}@${esc(k.unit?.id)}">
-          <a href="${esc(unitHref(k.unit?.id))}" title="${esc(k.code)} · ${esc(k.name)} · ${esc(k.unit?.name)}"><span class="rk-code">${esc(k.code)}</span>
+          <a href="${esc(unitHref(k.unit?.id))}" title="${esc(k.name)} · ${esc(k.unit?.name)}"><span class="rk-code">${esc(k.code)}</span>
           <span class="rk-name">${esc(k.name)}</span>
           <span class="rk-unit">${esc(k.unit?.name)}</span>
           <span class="rk-value c-red">${esc(fmt.num(k.value))} ${esc(k.unit_of_measure || '')}</span></a></li>`).join('');
-  } catch (e) {
-    showError(redEl, e);
-  }
-}, 5000);
+  },
+});
 
 async function loadTrend() {
   try {

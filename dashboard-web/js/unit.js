@@ -13,6 +13,7 @@ import { wireBanners } from '/js/banner.js';
 import { sparkline, progressBar } from '/js/charts.js';
 import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
+import { keptList } from '/js/kept.js';
 import { Figures, GroupCards, TileGrid, alertCounts } from '/js/board.js';
 
 const REFRESH_MS = 5000;
@@ -244,20 +245,26 @@ function taskTable(tasks) {
       <td class="status">${esc(statusName(x.status))}</td></tr>`).join('')}</tbody></table>`;
 }
 
-async function loadTasks(due, id) {
-  try {
-    const r = await api(`/units/${encodeURIComponent(unitId)}/tasks?due=${due}&limit=50`);
+// The REST lists are kept through an outage (greyed, "as of") and asked again when the link
+// is back (kept.js).
+const taskList = (due, id) => keptList(body(id), {
+  live,
+  minGapMs: REFRESH_MS,
+  load: () => api(`/units/${encodeURIComponent(unitId)}/tasks?due=${due}&limit=50`),
+  draw: r => {
     setText(count(id), `(${fmt.int(r.total)})`);
     body(id).innerHTML = taskTable(r.tasks || []);
-  } catch (e) {
-    showError(body(id), e);
-  }
-}
-const refreshTasks = throttle(() => Promise.all([loadTasks('overdue', 'tasks-overdue'), loadTasks('soon', 'tasks-soon')]), REFRESH_MS);
+  },
+});
+const refreshOverdue = taskList('overdue', 'tasks-overdue');
+const refreshSoon = taskList('soon', 'tasks-soon');
+const refreshTasks = () => { refreshOverdue(); refreshSoon(); };
 
-const refreshPeople = throttle(async () => {
-  try {
-    const r = await api(`/units/${encodeURIComponent(unitId)}/people?limit=100`);
+const refreshPeople = keptList(body('people'), {
+  live,
+  minGapMs: REFRESH_MS,
+  load: () => api(`/units/${encodeURIComponent(unitId)}/people?limit=100`),
+  draw: r => {
     setText(count('people'), `(${fmt.int(r.total)})`);
     const list = r.people || [];
     body('people').innerHTML = list.length === 0 ? `<p class="quiet">${esc(t('unit.people.none'))}</p>` : `<table><thead><tr>
@@ -270,16 +277,16 @@ const refreshPeople = throttle(async () => {
         <td class="num">${esc(fmt.int(p.workload))}</td><td class="num">${esc(fmt.int(p.tasks_total))}</td>
         <td class="num${p.overdue ? ' c-red' : ''}">${esc(fmt.int(p.overdue))}</td>
         <td class="num">${esc(fmt.pct(p.on_time_rate))}</td><td class="num">${esc(fmt.progress(p.avg_progress))}</td></tr>`).join('')}</tbody></table>`;
-  } catch (e) {
-    showError(body('people'), e);
-  }
-}, REFRESH_MS);
+  },
+});
 
 const paceText = x => `${fmt.pct0(x.progress)}`;
 
-const refreshOkrs = throttle(async () => {
-  try {
-    const r = await api(`/units/${encodeURIComponent(unitId)}/okrs`);
+const refreshOkrs = keptList(body('okrs'), {
+  live,
+  minGapMs: REFRESH_MS,
+  load: () => api(`/units/${encodeURIComponent(unitId)}/okrs`),
+  draw: r => {
     const objs = r.objectives || [];
     body('okrs').innerHTML = objs.length === 0 ? `<p class="quiet">${esc(t('unit.okr.none'))}</p>` : objs.map(o => `<div class="objective" data-id="${esc(o.id)}">
       <div class="objective-head">
@@ -293,10 +300,8 @@ const refreshOkrs = throttle(async () => {
         ${progressBar(k.progress, k.expected)}
         <span class="pct" title="${esc(t('fig.pace_gap'))}: ${esc(fmt.delta((k.pace_gap ?? 0) * 100))}">${esc(paceText(k))}</span></li>`).join('')}</ul>
     </div>`).join('');
-  } catch (e) {
-    showError(body('okrs'), e);
-  }
-}, REFRESH_MS);
+  },
+});
 
 onLangChange(() => {
   figures.build();
@@ -304,7 +309,6 @@ onLangChange(() => {
   dirty.unit = dirty.kpisAll = true;
   batch.schedule();
   dirty.alerts = true;
-  refreshTasks.now(); refreshPeople.now(); refreshOkrs.now();
 });
 
 async function main() {

@@ -6,7 +6,8 @@ import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n
 import {
   params, frameBatcher, markFirstRender, recordPatchMs, perf, setText, quietly, esc,
 } from '/js/dom.js';
-import { dashboardConfig, api, viewErrorText, unitIndex } from '/js/api.js';
+import { dashboardConfig, api, viewErrorText, unitIndex, isNetwork } from '/js/api.js';
+import { markKept, noteBefore } from '/js/kept.js';
 import { sessionReady, grantUnits } from '/js/session.js';
 import { wireBanners } from '/js/banner.js';
 import { Live, lineOf } from '/js/live.js';
@@ -29,7 +30,8 @@ let boards = [];
 let subs = new Map();
 let current = 0;
 let shownId = null;
-const redKpis = new Map(); // board id -> {red, at, html, total}
+const redKpis = new Map(); // board id -> {red, at, data, dataAt, failed, again}
+const redNote = noteBefore($('#red-kpis'));
 const dirty = { all: false, header: false, summary: false, own: false, children: new Set() };
 const pendingPatches = [];
 const batch = frameBatcher(flush);
@@ -117,7 +119,9 @@ function renderEmpty(id, error) {
   figures.build();
   groups.build();
   $('#red-kpis').innerHTML = '';
+  $('#red-kpis').dataset.html = '';
   setText($('#red-total'), '');
+  markKept($('#red-kpis'), redNote, null, false);
   updateAgo();
 }
 
@@ -135,30 +139,49 @@ function fittingTiles() {
   return cols * rows;
 }
 
-/** The board's red KPI series (REST), fetched when its red count moved, at most every 10 s. */
+/**
+ * The board's red KPI series (REST), fetched when its red count moved (at most every 10 s),
+ * and once more after the link came back. A fetch that cannot reach the server keeps the last
+ * list (kept.js): greyed, with the time it is from, as during any outage.
+ */
 async function loadRedKpis(id, v) {
   const red = v.summary?.kpis?.total?.red;
   const have = redKpis.get(id);
-  if (have && (have.red === red || Date.now() - have.at < RED_REFRESH_MS)) return;
-  const entry = { red, at: Date.now(), html: have?.html ?? '', total: have?.total ?? null };
+  if (have && !have.again && (have.red === red || Date.now() - have.at < RED_REFRESH_MS)) return;
+  const entry = { red, at: Date.now(), data: have?.data ?? null, dataAt: have?.dataAt ?? null, failed: false, again: false };
   redKpis.set(id, entry);
   try {
-    const r = await api(`/units/${encodeURIComponent(id)}/kpis/red?limit=${RED_KPIS_N}`);
-    entry.total = r.total;
-    entry.html = r.kpis.length === 0 ? `<li class="quiet">${esc(t('city.red_kpis.none'))}</li>`
-      : r.kpis.map(k => `<li data-id="${esc(k.code)}@${esc(k.unit?.id)}"><a><span class="rk-name">${esc(k.name)}</span>
-          <span class="rk-unit">${esc(k.unit?.name)}</span><span class="rk-value c-red">${esc(fmt.num(k.value))} ${esc(k.unit_of_measure || '')}</span></a></li>`).join('');
-  } catch {
-    entry.html = '';
+    entry.data = await api(`/units/${encodeURIComponent(id)}/kpis/red?limit=${RED_KPIS_N}`);
+    entry.dataAt = Date.now();
+  } catch (e) {
+    entry.failed = true;
+    // Not an outage (a refusal): nothing to keep.
+    if (!isNetwork(e) && e?.code !== 'unavailable') entry.data = null;
   }
   if (id === shownId) showRedKpis(id);
+}
+
+function redHtml(r) {
+  if (!r) return '';
+  return r.kpis.length === 0 ? `<li class="quiet">${esc(t('city.red_kpis.none'))}</li>`
+    : r.kpis.map(k => `<li data-id="${esc(k.code)}@${esc(k.unit?.id)}"><a><span class="rk-name">${esc(k.name)}</span>
+        <span class="rk-unit">${esc(k.unit?.name)}</span><span class="rk-value c-red">${esc(fmt.num(k.value))} ${esc(k.unit_of_measure || '')}</span></a></li>`).join('');
 }
 
 function showRedKpis(id) {
   const e = redKpis.get(id);
   const list = $('#red-kpis');
-  if (list.innerHTML !== (e?.html ?? '')) list.innerHTML = e?.html ?? '';
-  setText($('#red-total'), e?.total ? `(${fmt.int(e.total)})` : '');
+  const html = redHtml(e?.data);
+  if (list.dataset.html !== html) { list.innerHTML = html; list.dataset.html = html; }
+  setText($('#red-total'), e?.data?.total ? `(${fmt.int(e.data.total)})` : '');
+  markRedKpis();
+}
+
+/** Greys the shown list, with the time it is from, while the link is down or its fetch failed. */
+function markRedKpis() {
+  const e = redKpis.get(shownId);
+  const stale = e?.data != null && (e.failed || live.status().downSince != null);
+  markKept($('#red-kpis'), redNote, e?.dataAt, stale);
 }
 
 function rotate() {
@@ -221,6 +244,19 @@ async function main() {
   document.body.dataset.board = boards[0];
   for (const id of boards) subs.set(id, live.watch('unit', id, onFrame(id)));
   setInterval(rotate, rotateS * 1000);
+  // The link back: every board's red list is asked again when it is next drawn (the shown one
+  // now); while it is down the shown list greys with the time it is from.
+  let wasDown = false;
+  live.onStatus(st => {
+    const down = st.downSince != null;
+    if (wasDown && st.open) {
+      for (const e of redKpis.values()) e.again = true;
+      const v = currentSub()?.data;
+      if (v && shownId) quietly(loadRedKpis(shownId, v));
+    }
+    wasDown = down;
+    markRedKpis();
+  });
   // Positions follow scores only now and then: tiles jumping every tick cannot be read.
   setInterval(() => { dirty.all = true; batch.schedule(); }, RESORT_MS);
   // The tiles' area changes with the window and when a banner comes or goes above the board:
@@ -236,7 +272,7 @@ async function main() {
   addEventListener('resize', () => { dirty.all = true; batch.schedule(); });
 }
 
-onLangChange(() => { clockFmt = null; figures.build(); groups.build(); dirty.all = true; batch.schedule(); });
+onLangChange(() => { clockFmt = null; figures.build(); groups.build(); if (shownId) showRedKpis(shownId); dirty.all = true; batch.schedule(); });
 tick();
 setInterval(tick, 1000);
 quietly(main());

@@ -31,6 +31,7 @@ export default {
   'common.ago.h': '{n} h ago',
   'common.ago.d': '{n} days ago',
   'common.all': 'All',
+  'kept.as_of': 'As of {time}: the link to the server is down; this refreshes when it is back.',
   'error.network': 'Lost the connection to the server: this could not be loaded, it will be when the link is back.',
   'error.forbidden.short': 'Not allowed',
   'error.forbidden': 'Not allowed: this account may not see or do this.',

@@ -32,6 +32,7 @@ export default {
   'common.ago.h': '{n} giờ trước',
   'common.ago.d': '{n} ngày trước',
   'common.all': 'Tất cả',
+  'kept.as_of': 'Số liệu lúc {time} — mất kết nối tới máy chủ, sẽ cập nhật khi có kết nối lại.',
   'error.network': 'Mất kết nối tới máy chủ: chưa tải được mục này, sẽ tải lại khi có kết nối.',
   'error.forbidden.short': 'Không có quyền',
   'error.forbidden': 'Không có quyền: tài khoản này không được xem hoặc thực hiện việc này.',
