@@ -117,6 +117,22 @@ export const fmt = {
   },
 };
 
+/**
+ * A period label of the API ("2026-12", "2026-W49", "2026-Q4", "2026") in words: "Tháng
+ * 12/2026", "Tuần 49/2026", "Quý 4/2026", "Năm 2026"; anything else as given.
+ */
+export function periodLabel(p) {
+  let m = /^(\d{4})-(\d{2})$/.exec(p || '');
+  if (m) return t('period.month', { m: +m[2], y: m[1] });
+  m = /^(\d{4})-W(\d{1,2})$/.exec(p || '');
+  if (m) return t('period.week', { w: +m[2], y: m[1] });
+  m = /^(\d{4})-Q(\d)$/.exec(p || '');
+  if (m) return t('period.quarter', { q: m[2], y: m[1] });
+  m = /^(\d{4})$/.exec(p || '');
+  if (m) return t('period.year', { y: m[1] });
+  return p || '';
+}
+
 export const levelName = l => t(`level.${l}`);
 export const groupName = g => t(`group.${g}`);
 export const bandName = b => t(`band.${b}`);

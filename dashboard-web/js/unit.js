@@ -2,7 +2,7 @@
 // sparklines), its objectives against pace, overdue and due-soon tasks, people and sub-units;
 // REST lists follow the live figures, at most every 5 s.
 
-import { t, fmt, onLangChange, groupName, levelName, statusName } from '/js/i18n.js';
+import { t, fmt, onLangChange, groupName, levelName, statusName, periodLabel } from '/js/i18n.js';
 import {
   esc, params, frameBatcher, throttle, unitHref, personHref, taskHref, href, markFirstRender,
   recordPatchMs, perf, quietly, renderCrumbs, setText,
@@ -96,6 +96,8 @@ function onKpis(s, change) {
     if (d.kpis) dirty.kpisAll = true;
     for (const line of d.kpis_changed || []) {
       dirty.kpis.add(line.code);
+      // A KPI changing colour changes its place (red first): the table is drawn again.
+      if ('status' in line || 'stale' in line) dirty.kpisAll = true;
       // The newest point of a series is the live value: draw it now, the refetch confirms.
       if ('value' in line || 'period' in line || 'status' in line) foldIntoHistory(lineOf(s, 'kpis', line.code));
     }
@@ -109,9 +111,35 @@ function foldIntoHistory(k) {
   if (!k || typeof k.value !== 'number' || !k.period) return;
   const pts = (history[k.code] ||= []);
   const last = pts[pts.length - 1];
-  const point = { period: k.period, value: k.value, status: k.stale ? 'no_data' : k.status };
+  const point = { period: k.period, value: k.value, status: isCounter(k) || k.stale ? 'no_data' : k.status };
   if (last && last.period === k.period) pts[pts.length - 1] = point;
   else { pts.push(point); if (pts.length > HISTORY_POINTS) pts.shift(); }
+}
+
+/**
+ * A counter: a KPI its thresholds cannot colour (the API marks it `counter`, or it is "higher
+ * is better" with both thresholds 0, so every count is green), such as the dossiers settled
+ * that a rate is computed from. It shows its value, no colour, and "—" for target and band.
+ */
+const isCounter = k => k?.counter === true
+  || (k?.thresholds?.direction === 'higher_is_better' && k.thresholds.green === 0 && k.thresholds.red === 0);
+
+/** The order of the KPI table: red, then yellow, green, without data, counters; then by code. */
+const KPI_RANK = { red: 0, yellow: 1, green: 2, no_data: 3 };
+const kpiRank = k => (isCounter(k) ? 4 : KPI_RANK[kpiBand(k)] ?? 3);
+const kpiOrder = (a, b) => kpiRank(a) - kpiRank(b) || a.code.localeCompare(b.code);
+
+/**
+ * A computed KPI's formula in words: each {CODE} by the name of that KPI (as the board lists
+ * it; the code where the board does not), `*` as ×: "Số hồ sơ … đúng hạn / Số hồ sơ … × 100".
+ */
+function formulaText(expression, names) {
+  // Operators are read outside the {CODE} parts only: a name may hold a "/" of its own.
+  return expression.split(/(\{[^}]+\})/).map(part => {
+    const m = /^\{([^}]+)\}$/.exec(part);
+    if (m) return names.get(m[1].trim()) || m[1].trim();
+    return part.replace(/\*/g, ' × ').replace(/\//g, ' / ');
+  }).join('').replace(/\s+/g, ' ').trim();
 }
 
 function thresholdText(th) {
@@ -128,7 +156,9 @@ const kpiBand = k => (k.stale ? 'no_data' : k.status || 'no_data');
 function buildKpis() {
   const v = kpiSub.sub.data;
   kpiRows.clear();
-  const list = v?.kpis || [];
+  const list = [...(v?.kpis || [])].sort(kpiOrder);
+  const names = new Map(list.map(k => [k.code, k.name]));
+  for (const a of v?.aggregates || []) if (a?.code && a?.name && !names.has(a.code)) names.set(a.code, a.name);
   setText(count('kpis'), list.length ? `(${fmt.int(list.length)})` : '');
   if (list.length === 0) { body('kpis').innerHTML = `<p class="quiet">${esc(t('unit.kpis.none'))}</p>`; return; }
   body('kpis').innerHTML = `<table><thead><tr>
@@ -136,7 +166,9 @@ function buildKpis() {
       <th class="num">${esc(t('unit.col.target'))}</th><th>${esc(t('unit.col.band'))}</th><th>${esc(t('unit.col.trend'))}</th>
       <th>${esc(t('unit.col.period'))}</th><th>${esc(t('unit.col.updated'))}</th></tr></thead><tbody>${list.map(k => `<tr data-id="${esc(k.code)}">
       <td class="code">${esc(k.code)}</td>
-      <td><div>${esc(k.name)}</div><small>${esc(groupName(k.group))} · ${esc(t(`freq.${k.frequency}`))}${k.source ? ` · ${esc(k.source)}` : ''}</small></td>
+      <td><div>${esc(k.name)}</div><small>${esc(groupName(k.group))} · ${esc(t(`freq.${k.frequency}`))}${k.expression
+        ? ` · <span data-field="formula">${esc(t('unit.kpi.formula', { formula: formulaText(k.expression, names) }))}</span>`
+        : k.source ? ` · ${esc(k.source)}` : ''}</small></td>
       <td class="num"><span class="chip" data-field="value"></span></td>
       <td class="num" data-field="target"></td>
       <td class="thr" data-field="thr"></td>
@@ -155,15 +187,19 @@ function writeKpi(k) {
   const row = kpiRows.get(k.code);
   if (!row) return;
   const f = row.f;
-  const band = kpiBand(k);
+  const counter = isCounter(k);
+  const band = counter ? 'counter' : kpiBand(k);
   setText(f.value, k.value == null ? '—' : `${fmt.num(k.value)} ${k.unit_of_measure || ''}`.trim());
   f.value.className = `chip band-${band}`;
-  f.value.title = `${t(`band.${k.status || 'no_data'}`)}${k.stale ? ` (${t('unit.kpi.stale')})` : ''}`;
-  setText(f.target, targetOf(k.thresholds));
-  setText(f.thr, thresholdText(k.thresholds));
-  setText(f.period, k.period || '—');
+  f.value.title = counter ? t('unit.kpi.counter') : `${t(`band.${k.status || 'no_data'}`)}${k.stale ? ` (${t('unit.kpi.stale')})` : ''}`;
+  row.tr.dataset.status = counter ? 'counter' : kpiBand(k);
+  setText(f.target, counter ? '—' : targetOf(k.thresholds));
+  setText(f.thr, counter ? '—' : thresholdText(k.thresholds));
+  f.thr.title = counter ? t('unit.kpi.counter') : '';
+  setText(f.period, k.period ? periodLabel(k.period) : '—');
+  f.period.title = k.period || '';
   setText(f.updated, k.updated_at ? fmt.dateTime(k.updated_at) : '—');
-  const svg = sparkline(history[k.code], { width: 120, height: 30, target: targetValue(k.thresholds) });
+  const svg = sparkline(history[k.code], { width: 120, height: 30, target: counter ? null : targetValue(k.thresholds) });
   if (svg !== row.spark) { row.spark = svg; f.spark.innerHTML = svg; }
 }
 
@@ -291,7 +327,7 @@ const refreshOkrs = keptList(body('okrs'), {
     body('okrs').innerHTML = objs.length === 0 ? `<p class="quiet">${esc(t('unit.okr.none'))}</p>` : objs.map(o => `<div class="objective" data-id="${esc(o.id)}">
       <div class="objective-head">
         <div><div class="objective-title">${esc(o.title)}</div>
-          <div class="objective-meta">${esc(o.period)}${o.owner ? ` · ${esc(t('unit.okr.owner', { name: '' }))}<a href="${esc(personHref(o.owner.id))}">${esc(o.owner.name)}</a>` : ''} · ${esc(t('unit.okr.expected', { pct: fmt.pct0(o.expected) }))}</div></div>
+          <div class="objective-meta">${esc(periodLabel(o.period))}${o.owner ? ` · ${esc(t('unit.okr.owner', { name: '' }))}<a href="${esc(personHref(o.owner.id))}">${esc(o.owner.name)}</a>` : ''} · ${esc(t('unit.okr.expected', { pct: fmt.pct0(o.expected) }))}</div></div>
         ${progressBar(o.progress, o.expected)}
         <span class="pct">${esc(paceText(o))}</span>
       </div>
