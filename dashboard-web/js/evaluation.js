@@ -4,7 +4,7 @@
 // among peers of the same position, and a person's score explained item by item, with the
 // general-criteria form for a leader over the person's unit (PUT, the server's refusal shown).
 
-import { t, fmt, lang, onLangChange, levelName, statusName } from '/js/i18n.js';
+import { t, fmt, lang, onLangChange, levelName, statusName, TIME_ZONE } from '/js/i18n.js';
 import {
   esc, params, unitHref, personHref, taskHref, href, quietly, markFirstRender, perf,
   renderCrumbs,
@@ -29,6 +29,7 @@ let evaluation = null; // GET /evaluations/units/{id}
 let rankings = null; // GET /evaluations/units/{id}/rankings?by=position
 let person = null; // GET /evaluations/people/{id}: {frozen_at, score}
 let formNote = null; // {error} | {saved: time} after a submit
+let runningPeriod = null; // the period holding the server's clock
 
 // ---- periods --------------------------------------------------------------------------------------
 
@@ -61,11 +62,28 @@ function shiftPeriod(p, n) {
   return p;
 }
 
+/** The period (of the configured kind) holding an instant, in Asia/Ho_Chi_Minh. */
+function periodOf(instant) {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit' })
+    .formatToParts(new Date(instant));
+  const y = parts.find(x => x.type === 'year').value;
+  const m = +parts.find(x => x.type === 'month').value;
+  return periodKind() === 'quarter' ? `${y}-Q${Math.ceil(m / 3)}` : `${y}-${String(m).padStart(2, '0')}`;
+}
+
+/**
+ * A period still running (the one holding the server's clock) or not begun: its scores are
+ * provisional ("tạm tính") and its classes are not shown in their colours until it closes.
+ * Periods of one kind compare as strings ("2026-11" < "2026-12", "2026-Q3" < "2026-Q4").
+ */
+const isProvisional = () => !!runningPeriod && !!period && period >= runningPeriod && !evaluation?.frozen_at;
+
 function drawPicker() {
   const sel = $('#period-pick');
   const y = +(period || '').slice(0, 4) || new Date().getFullYear();
   const options = [...periodsOfYear(y - 1).slice(-1), ...periodsOfYear(y), ...periodsOfYear(y + 1).slice(0, 1)];
-  sel.innerHTML = options.map(p => `<option value="${esc(p)}"${p === period ? ' selected' : ''}>${esc(periodName(p))}</option>`).join('');
+  const label = p => (p === runningPeriod ? t('eval.period.running', { name: periodName(p) }) : periodName(p));
+  sel.innerHTML = options.map(p => `<option value="${esc(p)}"${p === period ? ' selected' : ''}>${esc(label(p))}</option>`).join('');
 }
 
 /** Keeps the address in step with what is shown (period, person, ranking), without a reload. */
@@ -116,7 +134,9 @@ function noteText(n) {
 // ---- drawing: the unit ------------------------------------------------------------------------------
 
 const unitName = id => units.get(id)?.name || id;
-const classChip = (cls, extra = '') => `<span class="chip cls cls-${esc(cls)}" data-class="${esc(cls)}"${extra}>${esc(t(`class.${cls}`))}</span>`;
+// In a provisional period the chip says so and takes no class colour (css: .eval-provisional).
+const classChip = (cls, extra = '') => `<span class="chip cls cls-${esc(cls)}" data-class="${esc(cls)}"${extra}>${esc(isProvisional()
+  ? t('eval.class.provisional', { cls: t(`class.${cls}`) }) : t(`class.${cls}`))}</span>`;
 const pts = x => fmt.num(x);
 
 function marks(p) {
@@ -193,6 +213,13 @@ function drawUnit() {
   const fz = $('#frozen');
   fz.hidden = !evaluation.frozen_at;
   fz.textContent = evaluation.frozen_at ? t('eval.frozen', { time: fmt.dateTime(evaluation.frozen_at) }) : '';
+  const prov = isProvisional();
+  document.body.classList.toggle('eval-provisional', prov);
+  const note = $('#provisional');
+  note.hidden = !prov;
+  note.textContent = !prov ? '' : period === runningPeriod
+    ? t('eval.running', { name: periodName(period) }) : t('eval.not_begun', { name: periodName(period) });
+  $('#counts h2').textContent = prov ? t('eval.counts.provisional') : t('eval.counts');
   drawPicker();
   drawCounts();
   drawQuota();
@@ -486,7 +513,15 @@ async function main() {
     unitId = await defaultUnit((await dashboardConfig()).root_unit);
   }
   nav?.redraw();
-  [config, units] = await Promise.all([api('/evaluations/config').catch(() => null), unitIndex()]);
+  let clock;
+  [config, units, clock] = await Promise.all([
+    api('/evaluations/config').catch(() => null), unitIndex(), api('/clock').catch(() => null),
+  ]);
+  // The server's clock (a demo or a test runs on its own): the period holding it is running.
+  runningPeriod = periodOf(Date.parse(clock?.now) || Date.now());
+  // Without ?period= the page opens on the last finished period, not the running one (six days
+  // into a month nearly everyone would read "not complete" on a provisional score).
+  period ??= shiftPeriod(runningPeriod, -1);
   await loadAll();
 }
 quietly(main());
