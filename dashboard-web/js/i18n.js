@@ -72,7 +72,6 @@ function f() {
     pct: new Intl.NumberFormat(loc, { style: 'percent', maximumFractionDigits: 1 }),
     pct0: new Intl.NumberFormat(loc, { style: 'percent', maximumFractionDigits: 0 }),
     date: new Intl.DateTimeFormat(loc, { ...tz, day: '2-digit', month: '2-digit', year: 'numeric' }),
-    dayMonth: new Intl.DateTimeFormat(loc, { ...tz, day: '2-digit', month: '2-digit' }),
     time: new Intl.DateTimeFormat(loc, { ...tz, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }),
     timeSec: new Intl.DateTimeFormat(loc, { ...tz, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }),
     weekday: new Intl.DateTimeFormat(loc, { ...tz, weekday: 'long' }),
@@ -100,7 +99,8 @@ export const fmt = {
     return (x > 0 ? '+' : x < 0 ? '−' : '±') + s;
   },
   date: x => (bad(x) ? DASH : f().date.format(toDate(x))),
-  dayMonth: x => (bad(x) ? DASH : f().dayMonth.format(toDate(x))),
+  /** dd/mm: the date's first five characters (vi-VN's own day-month reads "30-11"). */
+  dayMonth: x => (bad(x) ? DASH : f().date.format(toDate(x)).slice(0, 5)),
   time: x => (bad(x) ? DASH : f().time.format(toDate(x))),
   timeSec: x => (bad(x) ? DASH : f().timeSec.format(toDate(x))),
   /** dd/mm/yyyy HH:MM (date first in both languages). */

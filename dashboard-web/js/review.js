@@ -2,7 +2,7 @@
 // last from GET /api/v1/units/{id}/review, with the server's charts (SVG shown, PNG to download),
 // a week picker and a print layout.
 
-import { t, fmt, lang, onLangChange, groupName } from '/js/i18n.js';
+import { t, fmt, lang, onLangChange, groupName, periodLabel } from '/js/i18n.js';
 import {
   esc, params, unitHref, href, quietly, markFirstRender, perf, renderCrumbs,
 } from '/js/dom.js';
@@ -39,41 +39,67 @@ const addWeeks = (w, n) => { const m = mondayOf(w); return m ? isoWeekOf(new Dat
 /** This week in Vietnam, whatever the browser's own time zone. */
 const currentWeek = () => isoWeekOf(new Date(Date.now() + 7 * 3600_000));
 
+/**
+ * The week picker: the last 52 weeks up to this one, newest first, each in words with its
+ * dates ("Tuần 49/2026 · 30/11 – 06/12"), and the week on screen if it is older. A select of
+ * our own words rather than <input type=week>, which the browser labels in its own language.
+ */
+function drawWeekPick(shown) {
+  const now = currentWeek();
+  const weeks = [];
+  for (let i = 0, w = now; i < 52 && w; i++, w = addWeeks(w, -1)) weeks.push(w);
+  if (shown && !weeks.includes(shown)) weeks.push(shown);
+  const label = w => {
+    const m = mondayOf(w);
+    const dates = m ? ` · ${fmt.dayMonth(`${m.toISOString().slice(0, 10)}T12:00:00+07:00`)} – ${fmt.dayMonth(`${new Date(m.getTime() + 6 * 86400_000).toISOString().slice(0, 10)}T12:00:00+07:00`)}` : '';
+    return `${periodLabel(w)}${dates}`;
+  };
+  $('#week-pick').innerHTML = weeks.map(w => `<option value="${esc(w)}"${w === shown ? ' selected' : ''}>${esc(label(w))}</option>`).join('');
+}
+
 function go(w) {
   location.href = href('/review.html', { unit: unitId, week: w });
 }
 
 // ---- drawing ----------------------------------------------------------------------------------------
 
-/** A change with its arrow coloured by whether up is good for this figure. */
+/**
+ * A change with its arrow coloured by whether up is good for this figure; nothing when either
+ * side has no data (a period before the data began is not a 0). A change of a share (`ratio`)
+ * is in percentage points: "+2,5 điểm %", not "+2,5 %".
+ */
 function delta(now, before, { higherIsBetter = true, ratio = false, digits = 1, neutral = false } = {}) {
   if (typeof now !== 'number' || typeof before !== 'number') return '';
   const d = now - before;
   const cls = neutral || Math.abs(d) < 1e-9 ? 'same' : (d > 0) === higherIsBetter ? 'good' : 'bad';
-  const text = ratio ? `${d > 0 ? '+' : d < 0 ? '−' : '±'}${fmt.dec1(Math.abs(d * 100))} %` : fmt.delta(d, digits);
+  const text = ratio ? t('review.pp', { n: fmt.delta(d * 100) }) : fmt.delta(d, digits);
   return `<span class="delta ${cls}">${d > 0 ? '▲' : d < 0 ? '▼' : '▬'} ${esc(text)}</span>`;
 }
 
+/** A figure of the period before, or "chưa có dữ liệu" when there was nothing under it. */
+const was = (v, f) => (v == null ? t('review.no_data') : f(v));
+
 function headline(r) {
   const a = r.figures?.this || {}, b = r.figures?.last || {};
+  // [label, field, this value, last value, format, delta options]; a null is "no data".
   const cards = [
-    ['fig.score', fmt.dec1(a.score?.value), fmt.dec1(b.score?.value), delta(a.score?.value, b.score?.value), a.score?.band],
-    ['fig.open', fmt.int(a.open), fmt.int(b.open), delta(a.open, b.open, { neutral: true, digits: 0 })],
-    ['fig.overdue', fmt.int(a.overdue), fmt.int(b.overdue), delta(a.overdue, b.overdue, { higherIsBetter: false, digits: 0 })],
-    ['fig.overdue_ratio', fmt.pct(a.overdue_ratio), fmt.pct(b.overdue_ratio), delta(a.overdue_ratio, b.overdue_ratio, { higherIsBetter: false, ratio: true })],
-    ['fig.on_time_rate', fmt.pct(a.on_time_rate), fmt.pct(b.on_time_rate), delta(a.on_time_rate, b.on_time_rate, { ratio: true })],
-    ['review.kpis_red', fmt.int(a.kpis?.red), fmt.int(b.kpis?.red), delta(a.kpis?.red, b.kpis?.red, { higherIsBetter: false, digits: 0 })],
-    ['review.kpis_green', fmt.int(a.kpis?.green), fmt.int(b.kpis?.green), delta(a.kpis?.green, b.kpis?.green, { digits: 0 })],
-    ['fig.alerts_red', fmt.int(a.alerts_fired?.red), fmt.int(b.alerts_fired?.red), delta(a.alerts_fired?.red, b.alerts_fired?.red, { higherIsBetter: false, digits: 0 })],
-    ['fig.alerts_yellow', fmt.int(a.alerts_fired?.yellow), fmt.int(b.alerts_fired?.yellow), delta(a.alerts_fired?.yellow, b.alerts_fired?.yellow, { higherIsBetter: false, digits: 0 })],
-    ['fig.kr_progress', fmt.pct(a.key_results_avg_progress), fmt.pct(b.key_results_avg_progress), delta(a.key_results_avg_progress, b.key_results_avg_progress, { ratio: true })],
+    ['fig.score', 'score', a.score?.value, b.score?.value, fmt.dec1, {}, a.score?.band],
+    ['fig.open', 'open', a.open, b.open, fmt.int, { neutral: true, digits: 0 }],
+    ['fig.overdue', 'overdue', a.overdue, b.overdue, fmt.int, { higherIsBetter: false, digits: 0 }],
+    ['fig.overdue_ratio', 'overdue_ratio', a.overdue_ratio, b.overdue_ratio, fmt.pct, { higherIsBetter: false, ratio: true }],
+    ['fig.on_time_rate', 'on_time_rate', a.on_time_rate, b.on_time_rate, fmt.pct, { ratio: true }],
+    ['review.kpis_red', 'kpis_red', a.kpis?.red, b.kpis?.red, fmt.int, { higherIsBetter: false, digits: 0 }],
+    ['review.kpis_green', 'kpis_green', a.kpis?.green, b.kpis?.green, fmt.int, { digits: 0 }],
+    ['fig.alerts_red', 'alerts_red', a.alerts_fired?.red, b.alerts_fired?.red, fmt.int, { higherIsBetter: false, digits: 0 }],
+    ['fig.alerts_yellow', 'alerts_yellow', a.alerts_fired?.yellow, b.alerts_fired?.yellow, fmt.int, { higherIsBetter: false, digits: 0 }],
+    ['fig.kr_progress', 'kr_progress', a.key_results_avg_progress, b.key_results_avg_progress, fmt.pct, { ratio: true }],
   ];
-  return `<section class="block" id="headline"><h2>${esc(t('review.headline'))}</h2><div class="headline">${cards.map(([k, now, was, d, band]) => `
-    <div class="hl${band ? ` fig band-${esc(band)}` : ''}"><span class="fig-label">${esc(t(k))}</span><b>${esc(now)}</b>${d}
-    <div class="was">${esc(t('review.last'))}: ${esc(was)}</div></div>`).join('')}</div></section>`;
+  return `<section class="block" id="headline"><h2>${esc(t('review.headline'))}</h2><div class="headline">${cards.map(([k, field, now, before, f, opts, band]) => `
+    <div class="hl${band ? ` fig band-${esc(band)}` : ''}" data-field="${field}"><span class="fig-label">${esc(t(k))}</span><b>${esc(now == null ? t('review.no_data') : f(now))}</b>${delta(now, before, opts)}
+    <div class="was" data-field="last">${esc(t('review.last'))}: ${esc(was(before, f))}</div></div>`).join('')}</div></section>`;
 }
 
-const pointText = p => (p ? `<span class="chip band-${esc(p.status)}">${esc(fmt.num(p.value))}</span> <small>${esc(p.period)}</small>` : '—');
+const pointText = p => (p ? `<span class="chip band-${esc(p.status)}">${esc(fmt.num(p.value))}</span> <small title="${esc(p.period)}">${esc(periodLabel(p.period))}</small>` : '—');
 
 function seriesTable(id, titleKey, list) {
   const body = !list?.length ? `<p class="quiet">${esc(t('review.none'))}</p>` : `<div class="table-wrap"><table><thead><tr>
@@ -96,7 +122,7 @@ function keyResults(r) {
       <td class="pbar-cell">${progressBar(k.progress, k.expected)}</td>
       <td class="num">${esc(fmt.pct0(k.progress))} ${delta(k.progress, k.progress_last_week, { ratio: true })}</td>
       <td class="num">${esc(fmt.pct0(k.progress_last_week))}</td><td class="num">${esc(fmt.pct0(k.expected))}</td>
-      <td class="num ${k.pace_gap < -0.1 ? 'c-red' : k.pace_gap < 0 ? 'c-yellow' : 'c-green'}">${esc(fmt.delta((k.pace_gap ?? 0) * 100))}</td></tr>`).join('')}</tbody></table></div>
+      <td class="num ${k.pace_gap < -0.1 ? 'c-red' : k.pace_gap < 0 ? 'c-yellow' : 'c-green'}">${esc(t('review.pp', { n: fmt.delta((k.pace_gap ?? 0) * 100) }))}</td></tr>`).join('')}</tbody></table></div>
     ${list.length > SHORT_LIST ? `<button type="button" class="show-all" data-action="expand">${esc(t('common.show_all', { n: fmt.int(list.length) }))}</button>` : ''}`;
   return `<section class="block page-break collapsible" id="key-results"><h2>${esc(t('review.key_results'))} <small>(${esc(fmt.int(list.length))} / ${esc(fmt.int(total))})</small></h2>${body}</section>`;
 }
@@ -141,12 +167,12 @@ function render() {
   const r = review;
   if (!r) return;
   $('#title').textContent = r.unit.name;
-  document.title = `${t('review.title')}: ${r.unit.name} · ${r.week} · IOC`;
+  document.title = `${t('review.title')}: ${r.unit.name} · ${periodLabel(r.week)} · IOC`;
   renderCrumbs($('#crumbs'), [{ id: r.unit.id, name: r.unit.name }], null);
   const range = r.this_week ? t('review.range', { from: fmt.date(r.this_week.from), to: fmt.date(new Date(Date.parse(r.this_week.to) - 1)) }) : '';
-  $('#week-label').textContent = `${t('review.week', { week: r.week })} · ${range}`;
+  $('#week-label').textContent = `${periodLabel(r.week)} · ${range}`;
   $('#asof').textContent = r.as_of ? t('review.generated', { time: fmt.dateTime(r.as_of) }) : '';
-  $('#week-pick').value = r.week;
+  drawWeekPick(r.week);
   renderReportLinks(r.week);
   $('#next').disabled = r.week >= currentWeek();
   const c = r.charts || {};
@@ -172,7 +198,7 @@ async function load() {
     $('#title').textContent = unitId;
     showError($('#review-body'), e, { missingText: t('review.unavailable') });
     if (!isMissing(e) && e.status === 0) return;
-    $('#week-pick').value = week || currentWeek();
+    drawWeekPick(week || currentWeek());
     renderReportLinks(week || currentWeek());
   }
 }

@@ -334,7 +334,7 @@ const refreshOkrs = keptList(body('okrs'), {
       <ul class="kr-list">${(o.key_results || []).map(k => `<li data-id="${esc(k.id)}">
         <span>${esc(k.title)}<br><small>${esc(fmt.num(k.current))} / ${esc(fmt.num(k.target))} ${esc(k.unit_of_measure || '')}${k.confidence == null ? '' : ` · ${esc(t('unit.okr.confidence', { n: k.confidence }))}`}${k.updated_at ? ` · ${esc(fmt.dateTime(k.updated_at))}` : ''}</small></span>
         ${progressBar(k.progress, k.expected)}
-        <span class="pct" title="${esc(t('fig.pace_gap'))}: ${esc(fmt.delta((k.pace_gap ?? 0) * 100))}">${esc(paceText(k))}</span></li>`).join('')}</ul>
+        <span class="pct" title="${esc(t('fig.pace_gap'))}: ${esc(t('review.pp', { n: fmt.delta((k.pace_gap ?? 0) * 100) }))}">${esc(paceText(k))}</span></li>`).join('')}</ul>
     </div>`).join('');
   },
 });

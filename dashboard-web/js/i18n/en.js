@@ -301,7 +301,6 @@ export default {
   'wall.board_of': 'Board {i}/{n}',
 
   'review.title': 'Review meeting',
-  'review.week': 'Week {week}',
   'review.range': '{from} – {to}',
   'review.prev': '‹ Previous week',
   'review.next': 'Next week ›',
@@ -323,6 +322,8 @@ export default {
   'review.chart.key_results': 'Key results',
   'review.chart.units': 'Unit scores',
   'review.png': 'Download PNG',
+  'review.no_data': 'no data',
+  'review.pp': '{n} pp',
   'review.before': 'Before',
   'review.after': 'After',
   'review.none': 'None.',

@@ -302,7 +302,6 @@ export default {
   'wall.board_of': 'Bảng {i}/{n}',
 
   'review.title': 'Họp giao ban',
-  'review.week': 'Tuần {week}',
   'review.range': '{from} – {to}',
   'review.prev': '‹ Tuần trước',
   'review.next': 'Tuần sau ›',
@@ -324,6 +323,8 @@ export default {
   'review.chart.key_results': 'Kết quả then chốt',
   'review.chart.units': 'Điểm các đơn vị',
   'review.png': 'Tải PNG',
+  'review.no_data': 'chưa có dữ liệu',
+  'review.pp': '{n} điểm %',
   'review.before': 'Trước',
   'review.after': 'Sau',
   'review.none': 'Không có.',
