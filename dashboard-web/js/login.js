@@ -193,3 +193,44 @@ async function start() {
   else proceed();
 }
 start();
+
+// ---- demo accounts ----------------------------------------------------------------------------
+
+// A server running the demo (`--demo`) lists its accounts in GET /api/v1/dashboard (public):
+// shown under the form, said to be for trying only; a click fills the form with one.
+let demo = null;
+function drawDemo() {
+  const box = $('#demo');
+  if (!demo?.accounts?.length) { box.hidden = true; return; }
+  box.hidden = false;
+  // The password in a <code> of its own (it must not break at its hyphens).
+  const [before, after = ''] = t('login.demo.intro', { password: '\u0000' }).split('\u0000');
+  const code = document.createElement('code');
+  code.textContent = demo.password;
+  $('#demo-intro').replaceChildren(before, code, after);
+  const list = $('#demo-list');
+  list.replaceChildren(...demo.accounts.map(a => {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.dataset.login = a.login;
+    b.title = t('login.demo.use');
+    const login = document.createElement('b');
+    login.textContent = a.login;
+    const what = document.createElement('span');
+    what.textContent = `${t(`role.${a.role}`)} · ${a.unit_name || a.unit}${a.person ? ` · ${t('login.demo.linked')}` : ''}`;
+    b.append(login, what);
+    b.addEventListener('click', () => {
+      loginForm.login.value = a.login;
+      loginForm.password.value = demo.password;
+      loginForm.querySelector('button[type="submit"]').focus();
+    });
+    li.append(b);
+    return li;
+  }));
+}
+onLangChange(drawDemo);
+fetch('/api/v1/dashboard', { headers: { accept: 'application/json', 'Accept-Language': lang } })
+  .then(r => (r.ok ? r.json() : null))
+  .then(d => { demo = d?.demo ?? null; drawDemo(); })
+  .catch(() => { /* no server yet: the form is there for when it returns */ });
