@@ -131,6 +131,10 @@ export const isNetwork = e => e?.code === 'network' || (e instanceof ApiError &&
 export function serverWords(e) {
   const message = typeof e?.message === 'string' ? e.message.trim() : '';
   if (!message) return null;
+  // A live view's error came over the socket, which sends no Accept-Language: its words are
+  // the page's only when they name their language, or (English before any `reason`) on an
+  // English page.
+  if (e.live) return (e.lang ? e.lang === lang : e.reason == null && lang === 'en') ? message : null;
   return e.reason != null || lang === 'en' ? message : null;
 }
 

@@ -313,14 +313,16 @@ export class Live {
         this.sendAlertSubscribe();
         return;
       }
-      this.notifyFeed({ type: 'error', code: m.code, message: m.message, reason: m.reason ?? null, params: m.params ?? null });
+      this.notifyFeed({ type: 'error', live: true, code: m.code, message: m.message, reason: m.reason ?? null, params: m.params ?? null, lang: m.lang ?? null });
       return;
     }
     if (m.view && m.id != null) {
       const sub = this.views.get(`${m.view}:${m.id}`);
       if (!sub) return;
       // `reason` and `params` once the server words its messages in the page's language.
-      sub.error = { code: m.code, message: m.message, reason: m.reason ?? null, params: m.params ?? null };
+      // A socket's words are in no language the page chose (it cannot send Accept-Language):
+      // `live` lets errorText trust them only when they say their language (api.js).
+      sub.error = { live: true, code: m.code, message: m.message, reason: m.reason ?? null, params: m.params ?? null, lang: m.lang ?? null };
       sub.resyncing = false;
       for (const fn of sub.listeners) fn(sub, { type: 'error', ...sub.error });
     }
