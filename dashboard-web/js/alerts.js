@@ -14,7 +14,7 @@ import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { actingAs, defaultUnit } from '/js/session.js';
 import { Live, alertKey } from '/js/live.js';
-import { alertSummary, alertTime, subjectHref, historySummary, historyActor } from '/js/alertview.js';
+import { alertSummary, alertTime, subjectHref, historySummary, historyActor, ruleLabel, loadRules } from '/js/alertview.js';
 
 const PAGE = 200;
 const HISTORY_PAGE = 50;
@@ -148,8 +148,8 @@ function writeRow(row, a) {
   const meta = [
     `<a href="${esc(unitHref(a.unit))}">${esc(unitName)}</a>`,
     `<span title="${esc(fmt.dateTime(alertTime(a)))}">${esc(t('alerts.since', { time: fmt.dateTime(alertTime(a)) }))} · ${esc(fmt.ago(alertTime(a)))}</span>`,
-    `<a class="code" href="${esc(subjectHref(a))}">${esc(a.subject)}</a>`,
-    `<span class="code">${esc(a.rule)}</span>`,
+    `<a href="${esc(subjectHref(a))}" title="${esc(a.subject)}" data-field="subject">${esc(t(a.subject_kind === 'task' ? 'alerts.open_task' : 'alerts.open_unit'))}</a>`,
+    `<span title="${esc(a.rule)}" data-field="rule">${esc(ruleLabel(a.rule))}</span>`,
     a.state === 'pending' ? `<span>${esc(t('alerts.state.pending'))}</span>` : '',
     a.acknowledged_by ? `<span class="acked" data-field="acked">${esc(t('alerts.acked', { by: nameOf(a.acknowledged_by), time: fmt.dateTime(a.acknowledged_at) }))}${a.ack_comment ? ` — “${esc(a.ack_comment)}”` : ''}</span>` : '',
     a.assigned_to ? `<span data-field="assigned">${esc(t('alerts.assigned', { person: '' }))}<a href="${esc(personHref(a.assigned_to))}">${esc(nameOf(a.assigned_to))}</a></span>` : '',
@@ -169,9 +169,9 @@ function addRuleOption(rule) {
   const sel = $('#f-rule');
   const opt = document.createElement('option');
   opt.value = rule;
-  opt.textContent = rule;
+  opt.textContent = ruleLabel(rule);
   // Keep the options sorted; there are a couple of dozen rules at most.
-  const after = [...sel.options].slice(1).find(o => o.value > rule);
+  const after = [...sel.options].slice(1).find(o => o.textContent.localeCompare(opt.textContent, 'vi') > 0);
   sel.insertBefore(opt, after || null);
 }
 
@@ -269,7 +269,7 @@ function ancestorsOf(id) {
 
 function openSilence(a) {
   runDialog('dlg-silence', a, form => {
-    form.querySelector('[data-field="rule-label"]').textContent = t('alerts.silence.rule', { rule: a.rule });
+    form.querySelector('[data-field="rule-label"]').textContent = t('alerts.silence.rule', { rule: ruleLabel(a.rule) });
     form.querySelector('[data-field="unit-label"]').textContent = t('alerts.silence.unit', { unit: units.get(a.unit)?.name || a.unit });
   }, async form => {
     const hours = Number(form.hours.value);
@@ -346,8 +346,8 @@ function renderHistory() {
     <tbody>${entries.map(h => `<tr data-id="${esc(h.seq)}" data-key="${esc(alertKey(h.rule, h.subject))}">
       <td class="num">${esc(fmt.int(h.seq))}</td><td>${esc(fmt.dateTime(h.at))}</td><td>${esc(t(`alerts.kind.${h.kind}`))}</td>
       <td><span class="chip band-${esc(h.severity)}">${esc(t(`band.${h.severity}`))}</span></td>
-      <td>${esc(historySummary(h))}<br><small><a href="${esc(unitHref(h.unit))}">${esc(units.get(h.unit)?.name || h.unit)}</a> · <span class="code">${esc(h.rule)}</span></small></td>
-      <td><a class="code" href="${esc(subjectHref({ subject_kind: h.detail?.subject_kind ?? h.detail?.alert?.engine?.subject_kind, subject: h.subject, unit: h.unit }))}">${esc(h.subject)}</a></td>
+      <td>${esc(historySummary(h))}<br><small><a href="${esc(unitHref(h.unit))}">${esc(units.get(h.unit)?.name || h.unit)}</a> · <span title="${esc(h.rule)}">${esc(ruleLabel(h.rule))}</span></small></td>
+      <td>${(kind => `<a href="${esc(subjectHref({ subject_kind: kind, subject: h.subject, unit: h.unit }))}" title="${esc(h.subject)}">${esc(t(kind === 'task' ? 'alerts.open_task' : 'alerts.open_unit'))}</a>`)(h.detail?.subject_kind ?? h.detail?.alert?.engine?.subject_kind)}</td>
       <td>${actorCell(historyActor(h))}</td></tr>`).join('')}</tbody></table>`;
 }
 
@@ -372,7 +372,13 @@ $('#h-older').addEventListener('click', () => {
 // The rows' "N minutes ago" would freeze otherwise.
 setInterval(() => { for (const row of rows.values()) row.lang = ''; scheduleRender(); }, 30_000);
 
+/** The rule filter's options in the current language (their words come with the rules). */
+function relabelRuleOptions() {
+  for (const o of [...$('#f-rule').options].slice(1)) o.textContent = ruleLabel(o.value);
+}
+
 onLangChange(() => {
+  relabelRuleOptions();
   for (const row of rows.values()) row.lang = '';
   scheduleRender();
   if (hist.loaded) renderHistory();
@@ -386,11 +392,14 @@ async function main() {
     nav?.redraw();
   }
   feed = live.watchAlerts(unitId, onFeed);
+  // Rules in words once their metrics are known: rows and options drawn before are redrawn.
+  quietly(loadRules().then(() => { relabelRuleOptions(); for (const row of rows.values()) row.lang = ''; scheduleRender(); }));
   units = await unitIndex();
   const u = units.get(unitId);
   setText($('#title'), u?.name || unitId);
   document.title = `${t('alerts.title')}: ${u?.name || unitId} · IOC`;
-  const path = ancestorsOf(unitId).slice(1).reverse().map(id => ({ id, name: units.get(id)?.name || id }));
+  // Ancestors outside the account's scope are not in its unit list: left out, not shown by id.
+  const path = ancestorsOf(unitId).slice(1).reverse().filter(id => units.has(id)).map(id => ({ id, name: units.get(id).name }));
   renderCrumbs($('#crumbs'), path, u ? { name: u.name } : null, id => `/alerts.html?unit=${encodeURIComponent(id)}`);
   // Rows drawn before the names arrived show ids: draw them again.
   for (const row of rows.values()) row.lang = '';
