@@ -50,6 +50,7 @@ pub async fn summary(
     let unit_name = |id: &str| rollup.unit(id).map_or(id.to_string(), |u| u.name);
     Ok(EvaluationSummary {
         period: p.label().to_string(),
+        provisional: p.end > rollup.now(),
         people: scores.len(),
         evaluated: evaluated.len(),
         excellent: q.counts.excellent as usize,

@@ -80,6 +80,9 @@ pub struct Review {
 pub struct EvaluationSummary {
     /// The evaluation period's label.
     pub period: String,
+    /// The period had not ended at the server's clock: its scores and classes are provisional
+    /// ("tạm tính") until it closes.
+    pub provisional: bool,
     pub people: usize,
     pub evaluated: usize,
     pub excellent: usize,

@@ -263,7 +263,7 @@ pub fn evaluation_rows(e: Option<&EvaluationSummary>, lang: Lang) -> Vec<(&'stat
     vec![
         (
             pick(lang, "Kỳ đánh giá", "Evaluation period"),
-            Cell::text(&e.period),
+            Cell::Text(provisional(&e.period, e.provisional, lang)),
         ),
         (pick(lang, "Số người", "People"), n(e.people)),
         (pick(lang, "Đã đánh giá", "Evaluated"), n(e.evaluated)),
@@ -475,19 +475,28 @@ fn evaluation(r: &Review, lang: Lang) -> Sheet {
     let rows = r
         .evaluation
         .iter()
-        .flat_map(|e| &e.lowest)
-        .map(|l| {
+        .flat_map(|e| e.lowest.iter().map(move |l| (e.provisional, l)))
+        .map(|(running, l)| {
             vec![
                 Cell::text(&l.person),
                 Cell::text(&l.name),
                 Cell::text(&l.unit),
                 Cell::text(&l.position),
                 Cell::num(l.total),
-                Cell::Text(class_label(&l.class, lang)),
+                Cell::Text(provisional(&class_label(&l.class, lang), running, lang)),
             ]
         })
         .collect();
     sheet(Table::Evaluation, lang, &columns, rows)
+}
+
+/// A period's label or a class, marked provisional ("tạm tính") while the period runs.
+fn provisional(text: &str, running: bool, lang: Lang) -> String {
+    if running {
+        format!("{text} ({})", pick(lang, "tạm tính", "provisional"))
+    } else {
+        text.to_string()
+    }
 }
 
 /// A number as people read it: Vietnamese `1.234,5`, English `1,234.5`; at most `decimals`
