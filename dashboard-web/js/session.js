@@ -41,8 +41,8 @@ export function safeNext(next) {
 export function loginUrl(next = location.pathname + location.search, { change = false } = {}) {
   const q = new URLSearchParams({ next: safeNext(next) });
   if (change) q.set('change', '1');
-  const lang = new URLSearchParams(location.search).get('lang');
-  if (lang) q.set('lang', lang);
+  const urlLang = new URLSearchParams(location.search).get('lang');
+  if (urlLang) q.set('lang', urlLang);
   return `${LOGIN_PATH}?${q}`;
 }
 
@@ -161,6 +161,6 @@ export async function signOut() {
     // page will show the form once the session is gone, or bring them back if it is not.
   }
   state = null;
-  const lang = new URLSearchParams(location.search).get('lang');
-  location.replace(lang ? `${LOGIN_PATH}?lang=${encodeURIComponent(lang)}` : LOGIN_PATH);
+  const urlLang = new URLSearchParams(location.search).get('lang');
+  location.replace(urlLang ? `${LOGIN_PATH}?lang=${encodeURIComponent(urlLang)}` : LOGIN_PATH);
 }
