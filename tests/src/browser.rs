@@ -111,6 +111,29 @@ pub struct Page {
     pub console_errors: Vec<String>,
 }
 
+/// What `Page::english_words` runs in the page: the words of the English UI strings that are
+/// not Vietnamese ones (from the page's own `js/i18n/en.js` and `vi.js`), and `EXTRA`'s (the
+/// server's English messages the test knows), less `DATA`'s (names the test gave its accounts
+/// and tasks, shown as they are), that show in the page's visible text (the language toggle,
+/// which names English on purpose, left out).
+const ENGLISH_WORDS_JS: &str = r#"(async () => {
+  const en = (await import('/js/i18n/en.js')).default;
+  const vi = (await import('/js/i18n/vi.js')).default;
+  const words = s => String(s).toLowerCase().match(/[\p{L}]+/gu) || [];
+  const viWords = new Set(Object.values(vi).flatMap(words));
+  const data = new Set(DATA.flatMap(words));
+  const english = new Set([...Object.values(en), ...EXTRA].flatMap(words)
+    .filter(w => w.length >= 3 && !viWords.has(w) && !data.has(w) && /^[a-z]+$/.test(w)));
+  const found = new Set();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || el.closest('[data-action="lang"], script, style') || !el.checkVisibility()) continue;
+    for (const w of words(n.textContent)) if (english.has(w)) found.add(w);
+  }
+  return [...found];
+})()"#;
+
 impl Page {
     /// Sends one DevTools command and returns its result, noting console errors on the way.
     pub async fn call(&mut self, method: &str, params: Value) -> Value {
@@ -145,6 +168,16 @@ impl Page {
                 return Ok(v["result"].clone());
             }
             match v["method"].as_str() {
+                // A request `fail_requests` holds: refused as if the server were unreachable.
+                Some("Fetch.requestPaused") => {
+                    self.next_id += 1;
+                    let fail = json!({"id": self.next_id, "method": "Fetch.failRequest",
+                        "params": {"requestId": v["params"]["requestId"], "errorReason": "ConnectionRefused"}});
+                    self.ws
+                        .send(Message::Text(fail.to_string().into()))
+                        .await
+                        .expect("DevTools send");
+                }
                 Some("Runtime.exceptionThrown") => self
                     .console_errors
                     .push(v["params"]["exceptionDetails"].to_string()),
@@ -158,6 +191,39 @@ impl Page {
                 _ => {}
             }
         }
+    }
+
+    /// Makes the page's requests whose URL matches `pattern` (DevTools wildcards, `*`) fail as
+    /// if the server could not be reached (`net::ERR_CONNECTION_REFUSED`), while the page's
+    /// WebSocket stays up, until `stop_failing_requests`. Requests are refused while the test
+    /// talks to the page (every `eval` and `wait_for` poll), which is when a test waits anyway.
+    pub async fn fail_requests(&mut self, pattern: &str) {
+        self.call(
+            "Fetch.enable",
+            json!({"patterns": [{"urlPattern": pattern, "requestStage": "Request"}]}),
+        )
+        .await;
+    }
+
+    /// Lets every request through again.
+    pub async fn stop_failing_requests(&mut self) {
+        self.call("Fetch.disable", json!({})).await;
+    }
+
+    /// English words on the page (see `ENGLISH_WORDS_JS`): those of the English UI strings
+    /// that no Vietnamese string has, and those of `extra` (a server message in English), found
+    /// in the visible text, less the words of `data` (what the test named its accounts and
+    /// tasks: the page shows data as it is). A Vietnamese page must have none.
+    pub async fn english_words(&mut self, extra: &[&str], data: &[&str]) -> Vec<String> {
+        let js = ENGLISH_WORDS_JS
+            .replace("EXTRA", &json!(extra).to_string())
+            .replace("DATA", &json!(data).to_string());
+        let v = self.eval(&js).await;
+        v.as_array()
+            .expect("a list of words")
+            .iter()
+            .filter_map(|w| w.as_str().map(String::from))
+            .collect()
     }
 
     pub async fn navigate(&mut self, url: &str) {
@@ -271,6 +337,21 @@ impl Page {
                         || e.contains(&format!("response code: {s}"))
                 });
                 !refused
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Console errors other than the browser's own log of a server it could not reach (a
+    /// request refused by `fail_requests`, a WebSocket or request while the server is stopped):
+    /// an outage the test made, not a fault of the page.
+    pub fn console_errors_beside_outage(&self) -> Vec<String> {
+        self.console_errors
+            .iter()
+            .filter(|e| {
+                !(e.contains("ERR_CONNECTION_REFUSED")
+                    || e.contains("ERR_CONNECTION_RESET")
+                    || e.contains("WebSocket connection to"))
             })
             .cloned()
             .collect()

@@ -553,6 +553,19 @@ async fn get_as(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// As `get_as`, asking for the server's messages in `lang` (`Accept-Language`).
+async fn get_in(app: &TestApp, token: &str, path: &str, lang: &str) -> (u16, Value) {
+    let res = reqwest::Client::new()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .header("accept-language", lang)
+        .send()
+        .await
+        .expect("GET");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
 /// Fills the sign-in form and submits it (the page's own submit handler does the rest).
 async fn submit_login(page: &mut Page, login: &str, password: &str) {
     page.eval(&format!(
@@ -652,6 +665,12 @@ async fn signing_in_through_the_form_shows_a_ward_leader_only_the_ward_and_signi
         who.as_str().is_some_and(|w| w.contains(&name)),
         "the nav bar names the account ({name}): {who}"
     );
+    // Its grant in words, never a role id.
+    page.wait_for(
+        "document.querySelector('[data-field=\"grants\"]')?.textContent === 'Lãnh đạo · Phường Hoàn Kiếm'",
+        "the account's grant in words",
+    )
+    .await;
     page.screenshot("signed-in-ward-board").await;
 
     // The ward's alert center: p-1's alert, not p-2's.
@@ -670,9 +689,15 @@ async fn signing_in_through_the_form_shows_a_ward_leader_only_the_ward_and_signi
         "another ward's alert"
     );
 
-    // Another ward's board: the server's reason instead of its data.
-    let (status, refusal) =
-        get_as(&app, &token, "/api/v1/units/p-2/tasks?due=overdue&limit=50").await;
+    // Another ward's board: a refusal instead of its data, in Vietnamese throughout (the
+    // server's reason is English unless it answers in the page's language).
+    let (status, refusal) = get_in(
+        &app,
+        &token,
+        "/api/v1/units/p-2/tasks?due=overdue&limit=50",
+        "en",
+    )
+    .await;
     assert_eq!(status, 403, "{refusal}");
     let reason = refusal["error"]["message"]
         .as_str()
@@ -680,11 +705,8 @@ async fn signing_in_through_the_form_shows_a_ward_leader_only_the_ward_and_signi
         .to_string();
     page.navigate(&app.url("/unit.html?id=p-2")).await;
     page.wait_for(
-        &format!(
-            "document.querySelector('#tasks-overdue').textContent.includes({})",
-            json!(reason)
-        ),
-        "the server's reason on the other ward's task list",
+        "document.querySelector('#tasks-overdue [data-field=\"error\"]')?.textContent.startsWith('Không có quyền')",
+        "the refusal on the other ward's task list",
     )
     .await;
     page.wait_for(
@@ -698,7 +720,22 @@ async fn signing_in_through_the_form_shows_a_ward_leader_only_the_ward_and_signi
         json!(0),
         "no data of the other ward"
     );
+    let english = page.english_words(&[&reason], FIXTURE_DATA).await;
+    assert!(
+        english.is_empty(),
+        "English on a Vietnamese page after a refusal: {english:?}"
+    );
     page.screenshot("unit-board-forbidden").await;
+    // An English page shows the server's own reason.
+    page.navigate(&app.url("/unit.html?id=p-2&lang=en")).await;
+    page.wait_for(
+        &format!(
+            "document.querySelector('#tasks-overdue').textContent.includes({})",
+            json!(reason)
+        ),
+        "the server's reason on the English page",
+    )
+    .await;
 
     // Sign out: back to the sign-in page, the cookie gone, and the session it held revoked on
     // the server (not only forgotten by the browser).
@@ -1318,8 +1355,28 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
     let leader = app.account("lead", Some("w1"), &[("leader", "p-1")]).await;
     let mut page = signed_in_page(&browser, &app, &leader).await;
     screen_size(&mut page, 1600, 1000).await;
+    // Without a period the page opens on the last finished one: the clock is in November, so
+    // October, with no provisional note.
+    page.navigate(&app.url("/evaluation.html?unit=p-1")).await;
+    page.wait_for(
+        "document.getElementById('period-pick').value === '2026-10' && !!document.querySelector('#counts [data-class]')",
+        "October, the last finished period",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.getElementById('provisional').hidden")
+            .await,
+        json!(true),
+        "a finished period is not provisional"
+    );
+    // November is still running: provisional, said so, and no class in its colour.
     page.navigate(&app.url("/evaluation.html?unit=p-1&period=2026-11"))
         .await;
+    page.wait_for(
+        "!document.getElementById('provisional').hidden && document.getElementById('provisional').textContent.includes('tạm tính')",
+        "the running period said to be provisional",
+    )
+    .await;
     let (status, unit) = get_as(
         &app,
         &leader,
@@ -1337,6 +1394,17 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         "a row per person",
     )
     .await;
+    // Every class chip says "tạm tính" and takes no class colour (all the same grey).
+    let chips = page
+        .eval("[...document.querySelectorAll('#people tr[data-person] [data-class]')].map(c => [c.textContent.includes('(tạm tính)'), getComputedStyle(c).color])")
+        .await;
+    let chips = chips.as_array().expect("chips").clone();
+    assert_eq!(chips.len(), people.len());
+    assert!(chips.iter().all(|c| c[0] == true), "{chips:?}");
+    assert!(
+        chips.iter().all(|c| c[1] == chips[0][1]),
+        "one colour for every class while provisional: {chips:?}"
+    );
     // Every total as the API gives it.
     for p in people {
         let id = p["person"].as_str().unwrap();
@@ -1408,6 +1476,23 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .await,
         want
     );
+    // The server's notes (English before it words them in the page's language) read in
+    // Vietnamese: "awaiting the leader's criteria scores…" is among them.
+    let notes: Vec<String> = before["score"]["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter_map(|n| n.as_str().map(String::from))
+        .collect();
+    assert!(!notes.is_empty(), "{before}");
+    page.wait_for(
+        "document.querySelectorAll('#person-panel [data-part=\"notes\"] li').length > 0",
+        "the panel's notes",
+    )
+    .await;
+    let note_refs: Vec<&str> = notes.iter().map(String::as_str).collect();
+    let english = page.english_words(&note_refs, FIXTURE_DATA).await;
+    assert!(english.is_empty(), "English in w2's panel: {english:?}");
     assert!(page
         .eval("location.search.includes('person=w2')")
         .await
@@ -1433,14 +1518,28 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
     )
     .await;
     submit_criteria(&mut page, &too_much).await;
+    // In Vietnamese, naming the criterion over its maximum by its name (the server's English
+    // message is not shown on a Vietnamese page).
+    let (_, config) = get_as(&app, &leader, "/api/v1/evaluations/config").await;
+    let politics = config["criteria"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "politics"))
+        .and_then(|c| c["name_vi"].as_str())
+        .expect("the politics criterion's name")
+        .to_string();
     page.wait_for(
         &format!(
-            "document.getElementById('criteria-error')?.textContent.includes({})",
-            json!(message)
+            "document.getElementById('criteria-error')?.textContent.startsWith('Dữ liệu không hợp lệ') && document.getElementById('criteria-error').textContent.includes({})",
+            json!(politics)
         ),
-        "the server's refusal",
+        "the refusal in Vietnamese, naming the criterion",
     )
     .await;
+    let english = page.english_words(&[&message], FIXTURE_DATA).await;
+    assert!(
+        english.is_empty(),
+        "English on the evaluation page: {english:?}"
+    );
     page.screenshot("evaluation-refused").await;
 
     // Within bounds: the total shown becomes the one the API then gives, in the panel and table.
@@ -1516,7 +1615,7 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
 
     // English with ?lang=en, the person panel from the address; the server's clock's period by
     // default.
-    page.navigate(&app.url("/evaluation.html?unit=p-1&person=w5&lang=en"))
+    page.navigate(&app.url("/evaluation.html?unit=p-1&period=2026-11&person=w5&lang=en"))
         .await;
     page.wait_for(
         "document.querySelectorAll('#person-panel tr[data-task]').length === 1",
@@ -1587,6 +1686,536 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
         .await
         .expect("GET the report");
     assert_eq!(res.status(), 200, "{report}");
+    // November is still running at the clock: the printable report marks its evaluation
+    // provisional, as the page does.
+    let html = res.text().await.expect("the report's HTML");
+    assert!(html.contains("2026-11 (tạm tính)"), "{html}");
     expect_no_errors(&page, "unit board and review links").await;
+    app.stop().await;
+}
+
+// ---- the screens as a ward leader and the city's duty officer read them ------------------------
+
+/// Names the tests give their accounts and tasks (`p1-leader`, `Nhiệm vụ t-newer`, the
+/// first-run `Administrator`): data the pages show as they are, not English of the UI.
+const FIXTURE_DATA: &[&str] = &[
+    "p1-leader Administrator lead",
+    "t-old t-newer t-p2 t-soon t-own",
+];
+
+/// The leader of ward p-1 (linked to its chair, w1): sees the ward and nothing else.
+async fn ward_leader(app: &TestApp) -> String {
+    app.account("p1-leader", Some("w1"), &[("leader", "p-1")])
+        .await
+}
+
+/// True when every visible tile name shows whole: no text cut at the end of a line or after
+/// the second line. The names that are cut, if any.
+const CUT_TILE_NAMES: &str = "[...document.querySelectorAll('[data-unit] [data-field=\"name\"]')].filter(n => n.checkVisibility() && (n.scrollWidth > n.clientWidth + 1 || n.scrollHeight > n.clientHeight + 1)).map(n => n.textContent)";
+
+#[tokio::test]
+async fn a_ward_accounts_bare_wall_shows_its_ward_and_keeps_its_title_clock_and_list_readable_when_the_link_drops(
+) {
+    let test = "a_ward_accounts_bare_wall_shows_its_ward_and_keeps_its_title_clock_and_list_readable_when_the_link_drops";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = fixture_with_work().await;
+    let token = ward_leader(&app).await;
+    let mut page = signed_in_page(&browser, &app, &token).await;
+    screen_size(&mut page, 1920, 1080).await;
+    // The configured wall is the city's, which a ward's account may not see: its own ward.
+    page.navigate(&app.url("/wall.html")).await;
+    page.wait_for(
+        "document.body.dataset.board === 'p-1' && document.getElementById('title').textContent === 'Phường Hoàn Kiếm'",
+        "the ward's own board",
+    )
+    .await;
+    page.wait_for(
+        "!!document.querySelector('[data-unit=\"p-1.vh\"]') && !!document.querySelector('#red-kpis li[data-id=\"TTHC@p-1\"]')",
+        "the ward's division and its red KPI",
+    )
+    .await;
+    assert_eq!(
+        page.eval("document.body.textContent.includes('không có đơn vị trực thuộc')")
+            .await,
+        json!(false)
+    );
+    let english = page.english_words(&[], FIXTURE_DATA).await;
+    assert!(
+        english.is_empty(),
+        "English on the ward's wall: {english:?}"
+    );
+    page.screenshot("wall-ward-account").await;
+
+    // The link drops: the banner comes above the board, the title and the clock stay on
+    // screen below it, and the red KPI list stays, greyed, with the time it is from.
+    let stopped = app.stop_keeping_database().await;
+    page.wait_for(
+        "document.getElementById('banner').hidden === false",
+        "the connection banner",
+    )
+    .await;
+    let readable = page
+        .eval(
+            "(() => { const b = document.getElementById('banner').getBoundingClientRect();
+               return ['title', 'clock'].map(id => { const r = document.getElementById(id).getBoundingClientRect();
+                 return r.height > 0 && r.top >= b.bottom - 0.5 && r.bottom <= innerHeight; }); })()",
+        )
+        .await;
+    assert_eq!(
+        readable,
+        json!([true, true]),
+        "the title and the clock below the banner, on screen"
+    );
+    page.wait_for(
+        "document.getElementById('red-kpis').classList.contains('stale') && document.querySelector('[data-field=\"kept-as-of\"]')?.textContent.startsWith('Số liệu lúc')",
+        "the red KPIs kept, greyed and dated",
+    )
+    .await;
+    assert_eq!(
+        page.eval("!!document.querySelector('#red-kpis li[data-id=\"TTHC@p-1\"]')")
+            .await,
+        json!(true),
+        "the list is kept"
+    );
+    let fits = page
+        .eval("document.documentElement.scrollHeight <= innerHeight && document.documentElement.scrollWidth <= innerWidth")
+        .await;
+    assert_eq!(fits, json!(true), "the wall still fits with its banner");
+    let english = page.english_words(&[], FIXTURE_DATA).await;
+    assert!(english.is_empty(), "English during the outage: {english:?}");
+    page.screenshot("wall-ward-account-disconnected").await;
+
+    // Back: the list is fresh again, and follows a new red value.
+    let app = stopped.start_again().await;
+    page.wait_for(
+        "document.getElementById('banner').hidden === true && !document.getElementById('red-kpis').classList.contains('stale')",
+        "the list fresh once the link is back",
+    )
+    .await;
+    app.ingest(json!([
+        {"type": "kpi_observation", "id": "o-kn", "at": START, "kpi": "KN", "unit": "p-1", "period": "2026-10", "value": 9.0}
+    ]))
+    .await;
+    page.wait_for(
+        "!!document.querySelector('#red-kpis li[data-id=\"KN@p-1\"]')",
+        "the new red KPI",
+    )
+    .await;
+    let errors = page.console_errors_beside_outage();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_city_boards_red_list_survives_a_dropped_link_in_vietnamese_and_refreshes_when_it_is_back(
+) {
+    let test = "the_city_boards_red_list_survives_a_dropped_link_in_vietnamese_and_refreshes_when_it_is_back";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = fixture_with_work().await;
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
+    screen_size(&mut page, 1920, 1080).await;
+    page.navigate(&app.url("/")).await;
+    let red_p1 = "!!document.querySelector('#red-kpis li[data-id=\"TTHC@p-1\"]')";
+    page.wait_for(red_p1, "p-1's red KPI on the city board")
+        .await;
+
+    // The list's requests cannot reach the server (the socket still can): a new red value
+    // comes over the socket, the list is asked again, and that fails.
+    page.fail_requests("*/api/v1/units/*/kpis/red*").await;
+    app.ingest(json!([
+        {"type": "kpi_observation", "id": "o-red-p2", "at": START, "kpi": "TTHC", "unit": "p-2", "period": "2026-10", "value": 80.0}
+    ]))
+    .await;
+    page.wait_for(
+        "document.getElementById('red-kpis').classList.contains('stale') && document.querySelector('[data-field=\"kept-as-of\"]')?.textContent.startsWith('Số liệu lúc')",
+        "the list kept, greyed and dated",
+    )
+    .await;
+    assert_eq!(page.eval(red_p1).await, json!(true), "the last list stays");
+    let english = page
+        .english_words(&["Failed to fetch", "network error"], FIXTURE_DATA)
+        .await;
+    assert!(
+        english.is_empty(),
+        "English while the list cannot load: {english:?}"
+    );
+    assert_eq!(
+        page.eval("document.getElementById('red-kpis').textContent.includes('Lỗi')")
+            .await,
+        json!(false)
+    );
+    page.screenshot("city-board-list-kept").await;
+
+    // The server is reachable again: the list is asked again by itself and shows p-2's.
+    page.stop_failing_requests().await;
+    page.wait_for(
+        "!!document.querySelector('#red-kpis li[data-id=\"TTHC@p-2\"]') && !document.getElementById('red-kpis').classList.contains('stale')",
+        "the list refreshed, no longer greyed",
+    )
+    .await;
+
+    // A real outage: greyed while the socket is down, fresh once it is back.
+    let stopped = app.stop_keeping_database().await;
+    page.wait_for(
+        "document.getElementById('banner').hidden === false && document.getElementById('red-kpis').classList.contains('stale')",
+        "the list greyed during the outage",
+    )
+    .await;
+    let english = page.english_words(&[], FIXTURE_DATA).await;
+    assert!(english.is_empty(), "English during the outage: {english:?}");
+    let app = stopped.start_again().await;
+    page.wait_for(
+        "document.getElementById('banner').hidden === true && !document.getElementById('red-kpis').classList.contains('stale')",
+        "the list fresh once the link is back",
+    )
+    .await;
+    let errors = page.console_errors_beside_outage();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tile_names_are_readable_on_the_city_board_and_the_wall_and_tile_numbers_say_what_they_are()
+{
+    let test =
+        "tile_names_are_readable_on_the_city_board_and_the_wall_and_tile_numbers_say_what_they_are";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    // Two boards whose names differ only far along; the org data gives them short names.
+    for (id, name, short) in [
+        (
+            "bql-ctn",
+            "Ban Quản lý dự án đầu tư xây dựng công trình cấp nước, thoát nước và môi trường",
+            "BQL DA cấp thoát nước và MT",
+        ),
+        (
+            "bql-dd",
+            "Ban Quản lý dự án đầu tư xây dựng công trình dân dụng và công nghiệp",
+            "BQL DA dân dụng và CN",
+        ),
+    ] {
+        let (status, body) = app
+            .post(
+                "/api/v1/units",
+                &json!({"id": id, "name": name, "short_name": short, "level": "agency", "parent": "hn"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
+    for (path, width, height) in [
+        ("/", 1280, 720),
+        ("/", 1920, 1080),
+        ("/wall.html?boards=hn", 1280, 720),
+        ("/wall.html?boards=hn", 1920, 1080),
+    ] {
+        screen_size(&mut page, width, height).await;
+        page.navigate(&app.url(path)).await;
+        page.wait_for(
+            "!!document.querySelector('[data-unit=\"bql-ctn\"] [data-field=\"name\"]') && !!document.querySelector('[data-unit=\"bql-dd\"] [data-field=\"name\"]')",
+            "both boards' tiles",
+        )
+        .await;
+        // Names are fitted once the tiles are laid out: read them after a frame.
+        page.eval("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+            .await;
+        let cut = page.eval(CUT_TILE_NAMES).await;
+        assert_eq!(cut, json!([]), "{path} at {width}×{height}: names cut");
+        let shown = page
+            .eval("['bql-ctn', 'bql-dd'].map(id => document.querySelector(`[data-unit=\"${id}\"] [data-field=\"name\"]`).textContent)")
+            .await;
+        assert_ne!(shown[0], shown[1], "{path}: the two can be told apart");
+        page.screenshot(&format!(
+            "tiles-{}-{width}x{height}",
+            if path == "/" { "city" } else { "wall" }
+        ))
+        .await;
+    }
+
+    // On the city board a tile's KPI counts are labelled, a legend says what the numbers are,
+    // and the worst list names its columns.
+    screen_size(&mut page, 1920, 1080).await;
+    page.navigate(&app.url("/")).await;
+    page.wait_for(
+        "!!document.querySelector('[data-unit=\"p-1\"] .kpi .lbl')",
+        "p-1's tile",
+    )
+    .await;
+    assert_eq!(
+        text_of(&mut page, "[data-unit=\"p-1\"] .kpi .lbl").await,
+        "KPI"
+    );
+    assert!(text_of(&mut page, ".legend")
+        .await
+        .contains("số KPI đỏ, vàng, xanh"));
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('.worst-head span')].map(s => s.textContent)")
+            .await,
+        json!(["Đơn vị", "Điểm", "Quá hạn"])
+    );
+    expect_no_errors(&page, "tiles").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wards_board_puts_red_kpis_first_shows_counters_without_thresholds_formulas_in_words_and_the_wards_own_work(
+) {
+    let test = "a_wards_board_puts_red_kpis_first_shows_counters_without_thresholds_formulas_in_words_and_the_wards_own_work";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = fixture_with_work().await;
+    // Two counts of the one-stop counter (no thresholds that could colour them) and the rate
+    // computed from them.
+    let count = |code: &str, name: &str| {
+        json!({"code": code, "name": name, "unit_of_measure": "hồ sơ",
+               "thresholds": {"direction": "higher_is_better", "green": 0, "red": 0},
+               "frequency": "monthly", "group": "service", "leading_unit": "p-1", "measured_units": ["p-1"]})
+    };
+    for kpi in [
+        count("HSGQ", "Số hồ sơ đã giải quyết"),
+        count("HSDH", "Số hồ sơ đúng hạn"),
+        json!({"code": "TLDH", "name": "Tỷ lệ hồ sơ đúng hạn", "unit_of_measure": "%",
+               "thresholds": {"direction": "higher_is_better", "green": 95, "red": 85},
+               "frequency": "monthly", "group": "service", "leading_unit": "p-1", "measured_units": ["p-1"],
+               "expression": "{HSDH} / {HSGQ} * 100"}),
+    ] {
+        let (status, body) = app.post("/api/v1/kpis", &kpi).await;
+        assert_eq!(status, 201, "{body}");
+    }
+    app.ingest(json!([
+        {"type": "kpi_observation", "id": "o-hsgq", "at": START, "kpi": "HSGQ", "unit": "p-1", "period": "2026-11", "value": 100.0},
+        {"type": "kpi_observation", "id": "o-hsdh", "at": START, "kpi": "HSDH", "unit": "p-1", "period": "2026-11", "value": 80.0}
+    ]))
+    .await;
+    let token = ward_leader(&app).await;
+    let mut page = signed_in_page(&browser, &app, &token).await;
+    screen_size(&mut page, 1920, 1080).await;
+    page.navigate(&app.url("/unit.html")).await;
+    page.wait_for(
+        "!!document.querySelector('#kpis tr[data-id=\"TLDH\"][data-status=\"red\"]') && !!document.querySelector('#kpis tr[data-id=\"HSGQ\"]')",
+        "the ward's KPI board with the computed rate in red",
+    )
+    .await;
+    // Red first, then yellow, green, no data, counters.
+    let statuses = page
+        .eval("[...document.querySelectorAll('#kpis tr[data-id]')].map(tr => tr.dataset.status)")
+        .await;
+    let rank = |s: &Value| {
+        ["red", "yellow", "green", "no_data", "counter"]
+            .iter()
+            .position(|x| s == x)
+            .unwrap_or_else(|| panic!("a status: {s}"))
+    };
+    let ranks: Vec<usize> = statuses.as_array().unwrap().iter().map(rank).collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{statuses}");
+    assert_eq!(ranks[0], 0, "a red KPI first: {statuses}");
+    assert_eq!(
+        ranks.iter().filter(|r| **r == 4).count(),
+        2,
+        "two counters: {statuses}"
+    );
+    // A counter: its value, and no target or threshold rule.
+    for field in ["target", "thr"] {
+        assert_eq!(
+            text_of(
+                &mut page,
+                &format!("#kpis tr[data-id=\"HSGQ\"] [data-field=\"{field}\"]")
+            )
+            .await,
+            "—"
+        );
+    }
+    assert!(text_of(
+        &mut page,
+        "#kpis tr[data-id=\"HSGQ\"] [data-field=\"value\"]"
+    )
+    .await
+    .starts_with("100"));
+    // The computed KPI's formula in words.
+    assert_eq!(
+        text_of(
+            &mut page,
+            "#kpis tr[data-id=\"TLDH\"] [data-field=\"formula\"]"
+        )
+        .await,
+        "Công thức: Số hồ sơ đúng hạn / Số hồ sơ đã giải quyết × 100"
+    );
+    assert_eq!(
+        page.eval("document.getElementById('kpis').textContent.includes('{')")
+            .await,
+        json!(false)
+    );
+
+    // The ward's own work has a tile, so the tiles add up to the ward's figures.
+    let view = get_as(&app, &token, "/api/v1/units/p-1/view").await.1;
+    let open = |line: &Value| line["tasks_open"].as_i64().expect("open tasks");
+    let children: i64 = view["children"].as_array().unwrap().iter().map(open).sum();
+    let own = open(&view["own"]);
+    assert_eq!(
+        own + children,
+        view["summary"]["tasks"]["open"].as_i64().unwrap(),
+        "{view}"
+    );
+    page.wait_for(
+        &format!(
+            "document.querySelector('#children [data-own] [data-field=\"open\"]')?.textContent === '{own}'"
+        ),
+        "the ward's own tile",
+    )
+    .await;
+    // It follows the ward's own work live.
+    app.ingest(json!([task_event(
+        "e-own",
+        "t-own",
+        "w1",
+        "2026-12-20",
+        START
+    )]))
+    .await;
+    page.wait_for(
+        &format!(
+            "document.querySelector('#children [data-own] [data-field=\"open\"]')?.textContent === '{}'",
+            own + 1
+        ),
+        "the own tile after a task of the ward itself",
+    )
+    .await;
+    // The ward's division under its own heading, one word for open work, the nav's board.
+    assert_eq!(
+        text_of(
+            &mut page,
+            "#children [data-section=\"divisions\"] .tiles-head"
+        )
+        .await
+        .trim_end_matches(char::is_numeric)
+        .trim(),
+        "Phòng, ban chuyên môn"
+    );
+    assert_eq!(
+        page.eval("!!document.querySelector('#children [data-section=\"divisions\"] [data-unit=\"p-1.vh\"]')")
+            .await,
+        json!(true)
+    );
+    assert_eq!(
+        text_of(&mut page, "[data-fig=\"unit-open\"] .fig-label").await,
+        "Nhiệm vụ đang mở"
+    );
+    assert_eq!(
+        page.eval("document.body.innerText.includes('Đang làm')")
+            .await,
+        json!(false)
+    );
+    assert_eq!(text_of(&mut page, "#nav .links a").await, "Bảng điều hành");
+    let english = page.english_words(&[], FIXTURE_DATA).await;
+    assert!(
+        english.is_empty(),
+        "English on the ward's board: {english:?}"
+    );
+    page.screenshot("unit-board-ward").await;
+    expect_no_errors(&page, "the ward's board").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_review_says_no_data_for_a_week_before_the_data_began_and_share_changes_in_points() {
+    let test =
+        "the_review_says_no_data_for_a_week_before_the_data_began_and_share_changes_in_points";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = fixture_with_work().await;
+    // Alerts began on 2 November: the week before W45 has no alert history.
+    let review = app.get_ok("/api/v1/units/hn/review?week=2026-W45").await;
+    assert!(
+        review["figures"]["last"]["alerts_fired"].is_null(),
+        "{}",
+        review["figures"]
+    );
+    let mut page = signed_in_page(&browser, &app, &app.token).await;
+    screen_size(&mut page, 1920, 1080).await;
+    page.navigate(&app.url("/review.html?unit=hn&week=2026-W45"))
+        .await;
+    page.wait_for(
+        "!!document.querySelector('#headline [data-field=\"alerts_red\"] [data-field=\"last\"]')",
+        "the headline figures",
+    )
+    .await;
+    assert_eq!(
+        text_of(
+            &mut page,
+            "#headline [data-field=\"alerts_red\"] [data-field=\"last\"]"
+        )
+        .await,
+        "Tuần trước: chưa có dữ liệu"
+    );
+    assert_eq!(
+        page.eval("!!document.querySelector('#headline [data-field=\"alerts_red\"] .delta')")
+            .await,
+        json!(false),
+        "no change against no data"
+    );
+    // A share's change in percentage points.
+    let ratio = text_of(&mut page, "#headline [data-field=\"overdue_ratio\"] .delta").await;
+    assert!(ratio.ends_with("điểm %"), "{ratio}");
+    let english = page.english_words(&[], FIXTURE_DATA).await;
+    assert!(english.is_empty(), "English on the review: {english:?}");
+    page.screenshot("review-no-data").await;
+    expect_no_errors(&page, "review").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_demo_servers_sign_in_page_lists_its_accounts_as_demo_only() {
+    let test = "a_demo_servers_sign_in_page_lists_its_accounts_as_demo_only";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = ioc_tests::spawn_app_on_system_clock(ioc::http::web::DashboardConfig {
+        demo_accounts: Some(vec![ioc::demo::DemoAccount {
+            login: "ward-leader".into(),
+            role: ioc::auth::Role::Leader,
+            unit: "p-1".into(),
+            unit_name: "Phường Hoàn Kiếm".into(),
+            person: Some("w1".into()),
+        }]),
+        ..Default::default()
+    })
+    .await;
+    let mut page = browser.page().await;
+    screen_size(&mut page, 1280, 720).await;
+    page.navigate(&app.url("/login.html")).await;
+    page.wait_for(
+        "!document.getElementById('demo').hidden && !!document.querySelector('#demo button[data-login=\"ward-leader\"]')",
+        "the demo accounts",
+    )
+    .await;
+    assert!(text_of(&mut page, "#demo-intro")
+        .await
+        .contains("chỉ để dùng thử"));
+    assert!(text_of(&mut page, "#demo-intro")
+        .await
+        .contains(ioc::demo::DEMO_PASSWORD));
+    assert!(
+        text_of(&mut page, "#demo button[data-login=\"ward-leader\"]")
+            .await
+            .contains("Lãnh đạo · Phường Hoàn Kiếm")
+    );
+    page.eval("document.querySelector('#demo button[data-login=\"ward-leader\"]').click()")
+        .await;
+    assert_eq!(
+        page.eval("[document.getElementById('login-form').login.value, document.getElementById('login-form').password.value]")
+            .await,
+        json!(["ward-leader", ioc::demo::DEMO_PASSWORD])
+    );
+    page.screenshot("login-demo").await;
+    expect_no_errors(&page, "sign-in with demo accounts").await;
     app.stop().await;
 }
