@@ -189,7 +189,11 @@ async fn report(args: ReportArgs) -> anyhow::Result<()> {
     println!(
         "wrote {} {} of the {} report for {} {}:",
         written.files.len(),
-        if written.files.len() == 1 { "file" } else { "files" },
+        if written.files.len() == 1 {
+            "file"
+        } else {
+            "files"
+        },
         written.period,
         written.units,
         if written.units == 1 { "unit" } else { "units" }
@@ -371,7 +375,9 @@ fn welcome(
             ));
         }
     }
-    out.push_str(&format!("{rule}\n  Ctrl-C dừng máy chủ / stops the server; mọi dữ liệu đã xác nhận được giữ.\n"));
+    out.push_str(&format!(
+        "{rule}\n  Ctrl-C dừng máy chủ / stops the server; mọi dữ liệu đã xác nhận được giữ.\n"
+    ));
     out
 }
 

@@ -247,14 +247,38 @@ async fn the_review_compares_this_week_with_last_week_as_known_by_hand() {
             u["score"]["value"].as_f64(),
             u["score_last_week"]["value"].as_f64(),
             u["delta"].as_f64(),
-            u["overdue"].as_i64().unwrap(),
-            u["overdue_last_week"].as_i64().unwrap(),
-            u["kpis_red"].as_i64().unwrap(),
+            u["overdue"].as_i64(),
+            u["overdue_last_week"].as_i64(),
+            u["kpis_red"].as_i64(),
         )
     };
-    assert_eq!(line(0), (Some(100.0), Some(42.9), Some(57.1), 0, 0, 0));
-    assert_eq!(line(1), (Some(50.0), Some(100.0), Some(-50.0), 1, 0, 1));
-    assert_eq!(line(2), (Some(0.0), Some(0.0), Some(0.0), 0, 1, 0));
+    assert_eq!(
+        line(0),
+        (
+            Some(100.0),
+            Some(42.9),
+            Some(57.1),
+            Some(0),
+            Some(0),
+            Some(0)
+        )
+    );
+    assert_eq!(
+        line(1),
+        (
+            Some(50.0),
+            Some(100.0),
+            Some(-50.0),
+            Some(1),
+            Some(0),
+            Some(1)
+        )
+    );
+    // so-a measures no KPI: its red count is "no data", not 0.
+    assert_eq!(
+        line(2),
+        (Some(0.0), Some(0.0), Some(0.0), Some(0), Some(1), None)
+    );
     assert_eq!(units[1]["score"]["band"], "red");
     assert_eq!(ids(&r["top"]), ["p-2", "p-1"]);
     assert_eq!(ids(&r["bottom"]), ["so-a"]);
@@ -326,6 +350,65 @@ async fn a_past_week_is_reviewed_whole_and_a_ward_only_over_its_subtree() {
         .collect();
     assert_eq!(krs, ["kr-3"], "only the ward's own objectives");
     assert_eq!(ward["recovered"], json!([]));
+}
+
+#[tokio::test]
+async fn a_period_before_the_data_began_reads_no_data_not_zero() {
+    let app = two_weeks().await;
+    // October against September: no KPI value had been entered and the server kept no alert
+    // history yet (its first entry is from November). t5 has no start, so it counts as existing
+    // (README: past tasks are rebuilt from their dates): the city had one task.
+    let r = app.get_ok("/api/v1/units/hn/review?period=2026-10").await;
+    let since = r["data_began"]["alerts"]
+        .as_str()
+        .expect("alert history began");
+    assert!(ms(since) >= ms(START), "{since}");
+    for which in ["this", "last"] {
+        let f = &r["figures"][which];
+        for field in ["kpis", "alerts_fired"] {
+            assert_eq!(f[field], Value::Null, "{which}.{field}: {f}");
+        }
+        assert_eq!(f["tasks"], 1, "{which}: {f}");
+    }
+    for u in r["units"].as_array().unwrap() {
+        assert_eq!(u["kpis_red_last_week"], Value::Null, "{u}");
+    }
+    // Ward p-1's tasks start in November: in October it had none, so no task figure either.
+    let ward = app.get_ok("/api/v1/units/p-1/review?period=2026-10").await;
+    for field in ["tasks", "open", "overdue", "on_time_rate"] {
+        assert_eq!(
+            ward["figures"]["this"][field],
+            Value::Null,
+            "{field}: {ward}"
+        );
+    }
+    // November against October: October has no alert history and no task of p-1; November has.
+    let ward = app.get_ok("/api/v1/units/p-1/review?period=2026-11").await;
+    assert_eq!(ward["figures"]["last"]["tasks"], Value::Null, "{ward}");
+    assert_eq!(ward["figures"]["this"]["tasks"], 2, "{ward}");
+    assert_eq!(
+        ward["figures"]["last"]["alerts_fired"],
+        Value::Null,
+        "{ward}"
+    );
+    assert!(ward["figures"]["this"]["alerts_fired"]["red"]
+        .as_i64()
+        .is_some());
+    // The printable report says so in words, never 0.
+    let page = app
+        .client
+        .get(app.url("/api/v1/units/p-1/report?period=2026-11&format=html"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("chưa có dữ liệu"), "{page}");
+    assert!(
+        !page.contains("<td>Nhiệm vụ</td><td class=\"num\">2</td><td class=\"num\">0</td>"),
+        "October's tasks are not a 0: {page}"
+    );
 }
 
 #[tokio::test]

@@ -754,6 +754,22 @@ pub fn slug(s: &str) -> String {
     out
 }
 
+/// Short names the city's org data gives its longest units, for tiles on walls (by `Dept::code`).
+/// Where none is given, screens wrap the full name on two lines.
+pub const SHORT_NAMES: &[(&str, &str)] = &[
+    ("bql-kcn", "BQL các KCN và CX"),
+    ("bql-gt", "BQL DA giao thông"),
+    ("bql-dd", "BQL DA dân dụng và CN"),
+    ("bql-nn", "BQL DA nông nghiệp và PTNT"),
+    ("bql-ctn", "BQL DA cấp thoát nước và MT"),
+    ("bql-dsdt", "BQL đường sắt đô thị"),
+    ("bql-tdpt", "BQL DA trọng điểm đô thị"),
+    ("vien-nc", "Viện NC phát triển KT-XH"),
+    ("vp-hdnd", "VP Đoàn ĐBQH và HĐND"),
+    ("dai-ptth", "Đài PT-TH Hà Nội"),
+    ("ttphcc", "TT Phục vụ HCC"),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -811,19 +827,3 @@ mod tests {
         assert!(!is_head_position("Chuyên viên chính"));
     }
 }
-
-/// Short names the city's org data gives its longest units, for tiles on walls (by `Dept::code`).
-/// Where none is given, screens wrap the full name on two lines.
-pub const SHORT_NAMES: &[(&str, &str)] = &[
-    ("bql-kcn", "BQL các KCN và CX"),
-    ("bql-gt", "BQL DA giao thông"),
-    ("bql-dd", "BQL DA dân dụng và CN"),
-    ("bql-nn", "BQL DA nông nghiệp và PTNT"),
-    ("bql-ctn", "BQL DA cấp thoát nước và MT"),
-    ("bql-dsdt", "BQL đường sắt đô thị"),
-    ("bql-tdpt", "BQL DA trọng điểm đô thị"),
-    ("vien-nc", "Viện NC phát triển KT-XH"),
-    ("vp-hdnd", "VP Đoàn ĐBQH và HĐND"),
-    ("dai-ptth", "Đài PT-TH Hà Nội"),
-    ("ttphcc", "TT Phục vụ HCC"),
-];

@@ -57,13 +57,22 @@ pub fn parse_ts(s: &str, end_of_day: bool) -> Result<Ts, String> {
     ))
 }
 
+/// A number written with ASCII digits only (`str::parse` also takes a leading `+`).
+fn digits(s: &str) -> Option<u32> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
+}
+
 /// Four ASCII digits, in 1900..=2999 like every period, then a dash.
 fn starts_with_year(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() > 4
         && b[..4].iter().all(u8::is_ascii_digit)
         && b[4] == b'-'
-        && s[..4].parse().is_ok_and(|y: u16| (1900..=2999).contains(&y))
+        && s[..4]
+            .parse()
+            .is_ok_and(|y: u16| (1900..=2999).contains(&y))
 }
 
 fn day_start(d: NaiveDate) -> Ts {
@@ -131,7 +140,7 @@ impl Period {
         let (start, end, kind) = if let Some((y, rest)) = s.split_once('-') {
             let y: i32 = y.parse().map_err(|_| bad())?;
             if let Some(q) = rest.strip_prefix('Q') {
-                let q: u32 = q.parse().map_err(|_| bad())?;
+                let q = digits(q).ok_or_else(bad)?;
                 if !(1..=4).contains(&q) {
                     return Err(bad());
                 }
@@ -143,12 +152,12 @@ impl Period {
                 };
                 (start, end, PeriodKind::Quarter)
             } else if let Some(w) = rest.strip_prefix('W') {
-                let w: u32 = w.parse().map_err(|_| bad())?;
+                let w = digits(w).ok_or_else(bad)?;
                 let start =
                     NaiveDate::from_isoywd_opt(y, w, chrono::Weekday::Mon).ok_or_else(bad)?;
                 (start, start + chrono::Duration::days(7), PeriodKind::Week)
             } else {
-                let m: u32 = rest.parse().map_err(|_| bad())?;
+                let m = digits(rest).ok_or_else(bad)?;
                 let start = date(y, m, 1)?;
                 let end = if m == 12 {
                     date(y + 1, 1, 1)?
@@ -264,13 +273,14 @@ mod tests {
         assert!(Period::parse("2026-Q5").is_err());
         for (variant, label) in [
             ("2026-1", "2026-01"),
-            ("2026-+11", "2026-11"),
-            ("+2026-11", "2026-11"),
             ("2026-Q04", "2026-Q4"),
             ("2026-W7", "2026-W07"),
-            ("+2026", "2026"),
         ] {
             assert_eq!(Period::parse(variant).unwrap().label(), label, "{variant}");
+        }
+        // Signs are not spellings of a period (issue 15: no signed years anywhere).
+        for signed in ["2026-+11", "+2026-11", "+2026"] {
+            assert!(Period::parse(signed).is_err(), "{signed}");
         }
         assert!(Period::parse("2026-13").is_err());
         assert!(Period::parse("soon").is_err());

@@ -251,9 +251,7 @@ pub(super) fn load(
         if record.iter().all(str::is_empty) {
             continue;
         }
-        let line = record
-            .position()
-            .map_or(0, |p| lines.at(p.byte() as usize));
+        let line = record.position().map_or(0, |p| lines.at(p.byte() as usize));
         let origin = Origin {
             file,
             line,
@@ -437,9 +435,14 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// The 1-based line holding byte offset `byte`.
+    /// The 1-based line of the record starting at byte offset `byte`. After `\r\n` the csv
+    /// crate starts the next record at the `\n` (it ends records at the `\r`): that `\n` still
+    /// belongs to the line before.
     fn at(&mut self, byte: usize) -> usize {
-        let byte = byte.min(self.text.len());
+        let mut byte = byte.min(self.text.len());
+        if self.text.get(byte) == Some(&b'\n') {
+            byte += 1;
+        }
         if byte < self.byte {
             self.byte = 0;
             self.line = 1;

@@ -83,9 +83,8 @@ pub struct ImportReport {
 /// "imported 2 files: 5 units, 3 people, …": counts in words for the person who ran it.
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let counted = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let counted =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let parts: Vec<String> = [
             (self.units, "unit", "units"),
             (self.people, "person", "people"),

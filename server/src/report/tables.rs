@@ -218,9 +218,15 @@ pub fn figure_rows(r: &Review, lang: Lang) -> Vec<Vec<Cell>> {
         ("Tỷ lệ đúng hạn", "On-time rate", |f, _| {
             Cell::share(f.on_time_rate)
         }),
-        ("KPI xanh", "KPIs green", |f, _| Cell::int(f.kpis.as_ref().map(|k| k.green))),
-        ("KPI vàng", "KPIs yellow", |f, _| Cell::int(f.kpis.as_ref().map(|k| k.yellow))),
-        ("KPI đỏ", "KPIs red", |f, _| Cell::int(f.kpis.as_ref().map(|k| k.red))),
+        ("KPI xanh", "KPIs green", |f, _| {
+            Cell::int(f.kpis.as_ref().map(|k| k.green))
+        }),
+        ("KPI vàng", "KPIs yellow", |f, _| {
+            Cell::int(f.kpis.as_ref().map(|k| k.yellow))
+        }),
+        ("KPI đỏ", "KPIs red", |f, _| {
+            Cell::int(f.kpis.as_ref().map(|k| k.red))
+        }),
         ("KPI không có dữ liệu", "KPIs without data", |f, _| {
             Cell::int(f.kpis.as_ref().map(|k| k.no_data))
         }),

@@ -273,7 +273,7 @@ pub struct UnitView {
     pub children: Vec<ChildLine>,
     /// The unit's own work (its tasks, people, series and ratings, not its children's), so the
     /// lines add up to the summary; absent for a unit without children (its summary is its own).
-    pub own: Option<ChildLine>,
+    pub own: Option<Box<ChildLine>>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -389,7 +389,7 @@ impl Rollup {
                     agg.add(&n.agg, -1);
                 }
             }
-            line(unit.clone(), &agg, st.now)
+            Box::new(line(unit.clone(), &agg, st.now))
         });
         Some(UnitView {
             unit,

@@ -1,0 +1,194 @@
+//! Issue 15, "Trust": sequences of allowed steps that must not add up to something forbidden,
+//! each reproduced against the server before its fix. Accounts and sessions here; the
+//! responsibility rules of task writes in `responsibility.rs`, the route matrix in `access.rs`.
+
+use ioc_tests::{sign_in, spawn_app_with_limits, test_limits, WsEvent};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_ward_admin_cannot_take_over_an_account_outside_its_ward() {
+    let app = ioc_tests::spawn_app().await;
+    app.load_fixture().await;
+    let ward_admin = app.account("p1-admin", None, &[("admin", "p-1")]).await;
+    // An account of the other ward's official with no grant yet, and one linked to nobody.
+    for (id, person) in [("w3-login", Some("w3")), ("orphan", None)] {
+        let (status, body) = app
+            .post(
+                "/api/v1/accounts",
+                &json!({"id": id, "name": id, "person": person, "password": format!("{id}-password-1"), "grants": []}),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for id in ["w3-login", "orphan"] {
+        let (status, body) = app
+            .send_as(
+                Some(&ward_admin),
+                Method::GET,
+                &format!("/api/v1/accounts/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 403, "reading {id}: {body}");
+        // The takeover of the issue: a new password and a grant in the admin's own ward.
+        let (status, body) = app
+            .send_as(
+                Some(&ward_admin),
+                Method::PUT,
+                &format!("/api/v1/accounts/{id}"),
+                Some(&json!({"id": id, "name": id, "password": "taken-over-password-1", "grants": [{"role": "viewer", "unit": "p-1"}]})),
+            )
+            .await;
+        assert_eq!(status, 403, "replacing {id}: {body}");
+        assert!(
+            sign_in(&app.base, id, &format!("{id}-password-1"))
+                .await
+                .is_ok(),
+            "{id}'s owner still signs in"
+        );
+    }
+    let (status, list) = app
+        .send_as(Some(&ward_admin), Method::GET, "/api/v1/accounts", None)
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"p1-admin"), "{ids:?}");
+    assert!(
+        !ids.contains(&"w3-login") && !ids.contains(&"orphan"),
+        "{ids:?}"
+    );
+    // The admin of the whole tree still manages both.
+    for id in ["w3-login", "orphan"] {
+        let (status, body) = app.get(&format!("/api/v1/accounts/{id}")).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    // The ward admin still manages an account of its own ward's official.
+    let (status, body) = app
+        .send_as(
+            Some(&ward_admin),
+            Method::POST,
+            "/api/v1/accounts",
+            Some(&json!({"id": "w2-login", "name": "w2", "person": "w2", "password": "w2-password-12", "grants": [{"role": "viewer", "unit": "p-1"}]})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = app
+        .send_as(
+            Some(&ward_admin),
+            Method::GET,
+            "/api/v1/accounts/w2-login",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// A short heartbeat, so a socket whose session ended closes within the test's wait.
+fn quick_heartbeat() -> ioc::http::Limits {
+    let mut limits = test_limits();
+    limits.live.heartbeat = Duration::from_millis(300);
+    limits
+}
+
+async fn expect_closed_4001(ws: &mut ioc_tests::Ws) {
+    loop {
+        match ws.next_message().await {
+            WsEvent::Json(_) => continue,
+            WsEvent::Closed(code) => {
+                assert_eq!(code, Some(4001), "closed as no longer signed in");
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn changing_a_password_ends_the_other_sessions_and_their_sockets() {
+    let app = spawn_app_with_limits(quick_heartbeat()).await;
+    app.load_fixture().await;
+    let first = app
+        .account("w1-login", Some("w1"), &[("leader", "p-1")])
+        .await;
+    let second = sign_in(&app.base, "w1-login", "w1-login-password-1")
+        .await
+        .unwrap();
+    let mut second_ws = app.ws_with(Some(&second)).await.expect("a live socket");
+    let (status, body) = app
+        .send_as(
+            Some(&first),
+            Method::POST,
+            "/api/v1/session/password",
+            Some(&json!({"current": "w1-login-password-1", "new": "a-new-password-1"})),
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+    // The session that made the change goes on; the other one is over, socket included.
+    let (status, _) = app
+        .send_as(Some(&first), Method::GET, "/api/v1/session", None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, body) = app
+        .send_as(Some(&second), Method::GET, "/api/v1/units/p-1/view", None)
+        .await;
+    assert_eq!(status, 401, "{body}");
+    expect_closed_4001(&mut second_ws).await;
+    // After a restart too: the ended session is gone from the store, not only from memory.
+    let app = app.restart().await;
+    let (status, _) = app
+        .send_as(Some(&second), Method::GET, "/api/v1/session", None)
+        .await;
+    assert_eq!(status, 401);
+    let (status, _) = app
+        .send_as(Some(&first), Method::GET, "/api/v1/session", None)
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn an_admins_reset_ends_every_session_of_the_account() {
+    let app = spawn_app_with_limits(quick_heartbeat()).await;
+    app.load_fixture().await;
+    let session = app
+        .account("w3-login", Some("w3"), &[("leader", "p-2")])
+        .await;
+    let mut ws = app.ws_with(Some(&session)).await.expect("a live socket");
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            "/api/v1/accounts/w3-login",
+            &json!({"id": "w3-login", "name": "w3", "person": "w3", "password": "reset-by-admin-1", "grants": [{"role": "leader", "unit": "p-2"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app
+        .send_as(Some(&session), Method::GET, "/api/v1/session", None)
+        .await;
+    assert_eq!(status, 401);
+    expect_closed_4001(&mut ws).await;
+    assert!(sign_in(&app.base, "w3-login", "reset-by-admin-1")
+        .await
+        .is_ok());
+    // A change that sets no password leaves the sessions alone.
+    let fresh = sign_in(&app.base, "w3-login", "reset-by-admin-1")
+        .await
+        .unwrap();
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            "/api/v1/accounts/w3-login",
+            &json!({"id": "w3-login", "name": "Hoàng Minh Đức", "person": "w3", "grants": [{"role": "leader", "unit": "p-2"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body): (u16, Value) = app
+        .send_as(Some(&fresh), Method::GET, "/api/v1/session", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+}
