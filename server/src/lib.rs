@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod evaluation;
 pub mod http;
+pub mod i18n;
 pub mod import;
 pub mod ingest;
 pub mod live;

@@ -1696,12 +1696,9 @@ async fn the_evaluation_page_explains_scores_and_takes_a_leaders_criteria() {
 
 // ---- the screens as a ward leader and the city's duty officer read them ------------------------
 
-/// Names the tests give their accounts and tasks (`p1-leader`, `Nhiệm vụ t-newer`, the
-/// first-run `Administrator`): data the pages show as they are, not English of the UI.
-const FIXTURE_DATA: &[&str] = &[
-    "p1-leader Administrator lead",
-    "t-old t-newer t-p2 t-soon t-own",
-];
+/// Names the tests give their accounts and tasks (`p1-leader`, `Nhiệm vụ t-newer`): data the
+/// pages show as they are, not English of the UI.
+const FIXTURE_DATA: &[&str] = &["p1-leader lead", "t-old t-newer t-p2 t-soon t-own"];
 
 /// The leader of ward p-1 (linked to its chair, w1): sees the ward and nothing else.
 async fn ward_leader(app: &TestApp) -> String {

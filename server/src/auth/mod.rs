@@ -374,7 +374,7 @@ pub async fn first_run(
     .await?;
     let account = Account {
         id: "admin".into(),
-        name: "Administrator".into(),
+        name: "Quản trị hệ thống".into(),
         person: None,
         password_hash: hash,
         must_change_password: one_time,
