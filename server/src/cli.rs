@@ -337,7 +337,7 @@ fn spawn_reload_on_sighup(
             };
             loop {
                 tokio::select! {
-                    _ = hup.recv() => match crate::rules::files::load(&node.rule_files) {
+                    _ = hup.recv() => match crate::alerting::files::load(&node.rule_files) {
                         Ok(set) => {
                             let n = set.len();
                             match node.writer.alert(crate::ingest::writer::AlertAction::ReloadRules(set), &crate::auth::Actor::system("rules-reload")).await {
@@ -360,7 +360,7 @@ fn rules_check(files: &[PathBuf]) -> anyhow::Result<()> {
     if files.is_empty() {
         anyhow::bail!("name at least one rule file or folder: ioc rules check rules/");
     }
-    match crate::rules::files::check(files) {
+    match crate::alerting::files::check(files) {
         Ok(n) => {
             println!("ok: {n} rules (with the built-in ones)");
             Ok(())
@@ -378,7 +378,7 @@ fn rules_test(files: &[PathBuf]) -> anyhow::Result<()> {
     if files.is_empty() {
         anyhow::bail!("name at least one test file: ioc rules test rules/default.test.toml");
     }
-    let (report, ok) = crate::rules::files::test(files);
+    let (report, ok) = crate::alerting::files::test(files);
     print!("{report}");
     if ok {
         Ok(())

@@ -4,12 +4,12 @@
 
 use super::body::JsonBody;
 use super::error::ApiError;
+use crate::alerting::{is_silenced, LiveAlerts, StoredAlert};
 use crate::auth::{access, can_view, Actor, Principal, Role, Scope, Target};
 use crate::domain::time::{format_ts, parse_ts};
 use crate::ingest::writer::{AlertAction, AlertError};
 use crate::ingest::ItemError;
 use crate::rollup::Rollup;
-use crate::rules::{is_silenced, LiveAlerts, StoredAlert};
 use crate::store::{HistoryQuery, SilenceRow};
 use crate::Node;
 use axum::extract::{Query, State};
@@ -524,7 +524,7 @@ async fn reload(
     actor: Actor,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     access::operator(&actor.principal, "reloading the rules")?;
-    let set = crate::rules::files::load(&node.rule_files).map_err(|errors| {
+    let set = crate::alerting::files::load(&node.rule_files).map_err(|errors| {
         ApiError::Invalid(ItemError::new(
             "rules",
             format!("the rules were not reloaded:\n{}", errors.join("\n")),

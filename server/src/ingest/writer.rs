@@ -10,6 +10,7 @@
 use super::catalog::CatalogItem;
 use super::event::{Event, EventBody, TaskPatch};
 use super::ItemError;
+use crate::alerting::{AlertWrites, Alerting};
 use crate::audit::{changed_fields, Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{access, Actor, Auth, Denied};
@@ -19,7 +20,6 @@ use crate::domain::{
 };
 use crate::live::{AlertFeed, Touched};
 use crate::rollup::Rollup;
-use crate::rules::{AlertWrites, Alerting};
 use crate::store::{EventRecord, Store, StoreError};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};

@@ -16,10 +16,10 @@ pub mod outbox;
 pub mod patch;
 pub mod protocol;
 
+use crate::alerting::LiveAlerts;
 use crate::domain::{Change, Id};
 use crate::ingest::writer::Committed;
 use crate::rollup::Rollup;
-use crate::rules::LiveAlerts;
 use dashmap::DashMap;
 pub use feed::AlertFeed;
 use hub::HubCmd;
