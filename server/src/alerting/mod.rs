@@ -10,7 +10,7 @@ use crate::rollup::view::TaskSummary;
 use crate::rollup::{Rollup, UnitAgg};
 use crate::store::{AlertHistoryRow, AlertRow, SilenceRow};
 use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
@@ -45,14 +45,6 @@ pub struct RuleInfo {
 }
 
 pub type LiveAlerts = Arc<RwLock<Board>>;
-
-/// Converts between the server's and the engine's spelling of the same vocabulary (levels,
-/// groups, frequencies, thresholds): both serialize alike, so serde is the one mapping.
-fn same<T: Serialize, U: DeserializeOwned>(t: &T) -> Option<U> {
-    serde_json::to_value(t)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-}
 
 /// The writer's rows for one evaluation: live alerts to replace or delete, history to append.
 #[derive(Default)]
@@ -248,9 +240,6 @@ impl Alerting {
         let Some(u) = rollup.unit(id) else {
             return Vec::new();
         };
-        let Some(level) = same(&u.level) else {
-            return Vec::new();
-        };
         let mut ancestors: Vec<String> = rollup
             .ancestors(id)
             .iter()
@@ -262,7 +251,7 @@ impl Alerting {
             alert_rules::Unit {
                 id: u.id.to_string(),
                 name: u.name,
-                level,
+                level: u.level,
                 ancestors,
                 leader: u.leader.map(|l| l.to_string()),
             },
@@ -278,22 +267,7 @@ impl Alerting {
     }
 
     fn feed_kpi(&mut self, rollup: &Rollup, k: &crate::domain::Kpi, now: Ts) -> Vec<Transition> {
-        let (Some(thresholds), Some(frequency), Some(group)) =
-            (same(&k.thresholds), same(&k.frequency), same(&k.group))
-        else {
-            return Vec::new();
-        };
-        let mut out = self.engine.kpi(
-            alert_rules::Kpi {
-                code: k.code.to_string(),
-                name: k.name.clone(),
-                thresholds,
-                frequency,
-                group,
-                leading_unit: k.leading_unit.to_string(),
-            },
-            now,
-        );
+        let mut out = self.engine.kpi(engine_kpi(k), now);
         for unit in k.series_units() {
             out.extend(self.feed_series(rollup, &k.code, &k.leading_unit, &unit, now));
         }
@@ -349,9 +323,6 @@ impl Alerting {
     }
 
     fn feed_task(&mut self, t: &crate::domain::Task, now: Ts) -> Vec<Transition> {
-        let Some(status) = alert_rules::TaskStatus::parse(t.status.as_str()) else {
-            return Vec::new();
-        };
         self.engine.task(
             alert_rules::Task {
                 id: t.id.to_string(),
@@ -359,7 +330,7 @@ impl Alerting {
                 responsible: t.responsible.to_string(),
                 accountable: t.accountable.as_ref().map(|a| a.to_string()),
                 deadline: t.deadline,
-                status,
+                status: t.status,
                 progress: t.progress as f64 / 100.0,
             },
             now,
@@ -532,7 +503,6 @@ impl Alerting {
     }
 }
 
-/// A unit's figures as the engine reads them.
 /// Whether a silence covers an alert of `rule` in `unit` at `now`.
 pub fn is_silenced(
     silences: &[SilenceRow],
@@ -550,6 +520,20 @@ pub fn is_silenced(
     })
 }
 
+/// A KPI as the engine reads it. The thresholds, frequency and group are the same types on both
+/// sides (`vocabulary`), so every KPI reaches the engine: none can drop out of alerting.
+pub fn engine_kpi(k: &crate::domain::Kpi) -> alert_rules::Kpi {
+    alert_rules::Kpi {
+        code: k.code.to_string(),
+        name: k.name.clone(),
+        thresholds: k.thresholds,
+        frequency: k.frequency,
+        group: k.group,
+        leading_unit: k.leading_unit.to_string(),
+    }
+}
+
+/// A unit's figures as the engine reads them.
 pub fn unit_metrics(a: &UnitAgg, now: Ts) -> alert_rules::UnitMetrics {
     let t = TaskSummary::from(&a.tasks);
     let kr_count: i64 = a.kr.iter().map(|k| k.count).sum();
@@ -571,5 +555,103 @@ pub fn unit_metrics(a: &UnitAgg, now: Ts) -> alert_rules::UnitMetrics {
         kpi_red: count(KpiStatus::Red),
         kpi_yellow: count(KpiStatus::Yellow),
         kpi_no_data: count(KpiStatus::NoData),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{aggregate::RollupRule, Frequency, IndexGroup, Kpi, Thresholds, UnitLevel};
+    use alert_rules::{Builtins, Severity};
+
+    const T0: Ts = 1_767_225_600_000;
+
+    /// Every kind of threshold and every frequency reaches the engine unchanged, and a red value
+    /// of such a KPI fires the built-in threshold rule: no KPI drops out of alerting.
+    #[test]
+    fn every_threshold_kind_and_frequency_reaches_the_engine_and_a_red_value_alerts() {
+        let rules = RuleSet::load(&Builtins::default(), &[]).expect("the built-in rules");
+        let kinds = [
+            (
+                Thresholds::HigherIsBetter {
+                    green: 90.0,
+                    red: 70.0,
+                },
+                50.0,
+            ),
+            (
+                Thresholds::LowerIsBetter {
+                    green: 2.0,
+                    red: 5.0,
+                },
+                9.0,
+            ),
+            (
+                Thresholds::InBand {
+                    green_low: 4.0,
+                    green_high: 6.0,
+                    red_low: 2.0,
+                    red_high: 8.0,
+                },
+                0.5,
+            ),
+        ];
+        for (thresholds, red_value) in kinds {
+            for frequency in Frequency::ALL {
+                for group in IndexGroup::ALL {
+                    let kpi = Kpi {
+                        code: "K".into(),
+                        name: "K".into(),
+                        formula: String::new(),
+                        data_source: String::new(),
+                        unit_of_measure: String::new(),
+                        thresholds,
+                        frequency,
+                        group,
+                        leading_unit: "p-1".into(),
+                        coordinating_units: Vec::new(),
+                        measured_units: Vec::new(),
+                        expression: None,
+                        rollup: RollupRule::default(),
+                    };
+                    let seen = engine_kpi(&kpi);
+                    let case = format!("{thresholds:?} {} {}", frequency.as_str(), group.as_str());
+                    assert_eq!(
+                        (seen.thresholds, seen.frequency, seen.group),
+                        (thresholds, frequency, group),
+                        "{case}"
+                    );
+                    let mut engine = Engine::new(rules.clone());
+                    engine.unit(
+                        alert_rules::Unit {
+                            id: "p-1".into(),
+                            name: "Phường 1".into(),
+                            level: UnitLevel::Ward,
+                            ancestors: Vec::new(),
+                            leader: Some("ct-p1".into()),
+                        },
+                        T0,
+                    );
+                    engine.kpi(seen, T0);
+                    let fired = engine.series(
+                        alert_rules::Series {
+                            kpi: "K".into(),
+                            unit: "p-1".into(),
+                            value: Some(red_value),
+                            last_updated: Some(T0),
+                            expected_from: Some(T0),
+                            data_entry: None,
+                        },
+                        T0,
+                    );
+                    assert!(
+                        fired.iter().any(|t| t.rule == "builtin.kpi_thresholds"
+                            && t.subject == "K@p-1"
+                            && t.severity == Severity::Red),
+                        "{case}: {fired:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -322,7 +322,7 @@ mod tests {
         ] {
             for back in 0..3 {
                 let p = Period::parse(&period_label(f, n, back)).unwrap();
-                assert_eq!(p.kind, f.period_kind());
+                assert_eq!(p.kind, crate::domain::PeriodKind::of(f));
                 if back == 0 {
                     assert!(p.start <= n && n < p.end);
                 }

@@ -1005,7 +1005,7 @@ fn plan_events(
                     .at(i)
                     .into());
                 }
-                if period.kind != frequency.period_kind() {
+                if period.kind != crate::domain::PeriodKind::of(frequency) {
                     return Err(ItemError::new(
                         "period",
                         format!(
