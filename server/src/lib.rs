@@ -6,6 +6,7 @@ pub mod alerting;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod bus;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -21,8 +22,9 @@ pub mod rollup;
 pub mod store;
 pub mod telemetry;
 
+use bus::Committed;
 use clock::ClockMode;
-use ingest::writer::{Committed, Writer};
+use ingest::writer::Writer;
 use rollup::Rollup;
 use std::future::Future;
 use std::sync::Arc;
@@ -182,8 +184,9 @@ async fn open_node(
         node_tasks.shutdown_signal(),
     );
     node_tasks.add_background(hub);
-    if let Some(task) = clock.spawn_ticker(writer.clone(), node_tasks.shutdown_signal()) {
-        node_tasks.add_background(task);
+    if clock == ClockMode::System {
+        let ticker = ingest::ticker::spawn(writer.clone(), node_tasks.shutdown_signal());
+        node_tasks.add_background(ticker);
     }
     let rule_files = Arc::new(rule_files.to_vec());
     Ok((

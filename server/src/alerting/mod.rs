@@ -159,7 +159,7 @@ impl Alerting {
 
     /// Notes which units a batch touches, read before it is applied (so a task that moved
     /// units marks its old unit too): the same reading the live views use.
-    pub fn before_apply(&mut self, touched: &crate::live::Touched) {
+    pub fn before_apply(&mut self, touched: &crate::bus::Touched) {
         self.dirty_units.extend(touched.units.iter().cloned());
     }
 

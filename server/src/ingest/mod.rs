@@ -1,10 +1,12 @@
 //! Ingest: decoding and validating what comes in (events over HTTP, catalog entries over REST
-//! and from import files), and the single writer task that commits it and applies it.
+//! and from import files), and the single writer task that commits it and applies it, with the
+//! clock's ticker that feeds it time.
 
 pub mod catalog;
 pub mod cycle;
 pub mod event;
 pub mod formulas;
+pub mod ticker;
 pub mod writer;
 
 use serde::Serialize;

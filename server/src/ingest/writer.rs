@@ -14,11 +14,12 @@ use crate::alerting::{AlertWrites, Alerting};
 use crate::audit::{changed_fields, Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{access, Actor, Auth, Denied};
+use crate::bus::{Committed, Touched};
 use crate::domain::{
     time::now_ms, Change, Id, KeyResult, Observation, PeriodState, Rating, Task, TaskStatus,
     TaskVersions, Ts, MAX_KEY_RESULTS,
 };
-use crate::live::{AlertFeed, Touched};
+use crate::live::AlertFeed;
 use crate::rollup::Rollup;
 use crate::store::{EventRecord, Store, StoreError};
 use serde::Serialize;
@@ -69,16 +70,6 @@ pub enum WriteError {
     Store(#[from] StoreError),
     #[error("the writer has stopped")]
     Closed,
-}
-
-/// A batch of committed changes, as published on the bus.
-#[derive(Debug, Clone)]
-pub struct Committed {
-    pub changes: Vec<Change>,
-    /// The rollup's commit number after this batch.
-    pub commit: u64,
-    /// What the batch changed, for the live views.
-    pub touched: crate::live::Touched,
 }
 
 /// What people do to alerts, through the writer so it is ordered with everything else.
