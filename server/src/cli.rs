@@ -146,7 +146,7 @@ pub fn main() -> ExitCode {
 
 async fn audit_verify(database_url: &str) -> anyhow::Result<()> {
     let store = crate::store::connect(database_url).await?;
-    let verdict = crate::audit::verify_store(&*store).await?;
+    let verdict = crate::store::verify_audit(&*store).await?;
     if verdict.ok {
         println!(
             "audit trail intact: {} entries; head {}",

@@ -335,6 +335,14 @@ impl Actor {
             ip: "local".into(),
         }
     }
+
+    /// The actor as the audit trail names it.
+    pub fn who(&self) -> crate::audit::Who {
+        crate::audit::Who {
+            actor: self.principal.actor_id(),
+            ip: self.ip.clone(),
+        }
+    }
 }
 
 /// The client's address, as the gate saw it.
@@ -397,7 +405,7 @@ pub async fn put_system_account(
 ) -> anyhow::Result<()> {
     let actor = Actor::system(by);
     let draft = crate::audit::Draft::new(
-        &actor,
+        actor.who(),
         "account.create",
         format!("account:{}", account.id),
         account
@@ -441,7 +449,7 @@ pub async fn issue_token(
     };
     let actor = Actor::system("tooling");
     let draft = crate::audit::Draft::new(
-        &actor,
+        actor.who(),
         "token.create",
         format!("token:{}", token.id),
         None,

@@ -142,7 +142,7 @@ fn draft(
     unit: Option<String>,
     new: serde_json::Value,
 ) -> Draft {
-    Draft::new(actor, action, entity, unit, None, Some(new))
+    Draft::new(actor.who(), action, entity, unit, None, Some(new))
 }
 
 /// Password hashing is slow by design: off the async threads.
@@ -794,5 +794,5 @@ async fn audit(
 
 async fn verify(State(node): State<Node>, who: Principal) -> Result<Json<Verdict>, ApiError> {
     access::operator(&who, "verifying the audit trail")?;
-    Ok(Json(crate::audit::verify_store(&*node.store).await?))
+    Ok(Json(crate::store::verify_audit(&*node.store).await?))
 }

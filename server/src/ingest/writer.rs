@@ -639,7 +639,7 @@ impl WriterTask {
             return Err(AlertError::Disabled);
         };
         let draft = |action: &str, entity: String, unit: Option<String>, new: serde_json::Value| {
-            Draft::new(actor, action, entity, unit, None, Some(new))
+            Draft::new(actor.who(), action, entity, unit, None, Some(new))
         };
         let (writes, draft) = match action {
             AlertAction::Acknowledge {
@@ -745,7 +745,7 @@ impl WriterTask {
             } else {
                 "catalog.create"
             };
-            drafts.push(Draft::new(actor, action, what, unit, old, new));
+            drafts.push(Draft::new(actor.who(), action, what, unit, old, new));
         }
         let changes = plan_catalog(&items, &self.rollup).map_err(WriteError::Invalid)?;
         let (next, entries) = self.audit.chain(drafts);
@@ -868,7 +868,7 @@ fn plan_events(
                         "task.create"
                     };
                     drafts.push(Draft::new(
-                        actor,
+                        actor.who(),
                         action,
                         format!("task:{}", after.id),
                         Some(after.unit.to_string()),
@@ -935,7 +935,7 @@ fn plan_events(
                     }
                     if each && !dup && e.at >= current.current_at {
                         drafts.push(Draft::new(
-                            actor,
+                            actor.who(),
                             "key_result.checkin",
                             format!("key_result:{key_result}"),
                             Some(o.unit.to_string()),
@@ -1028,7 +1028,7 @@ fn plan_events(
                         .filter(|o| o.period == *period)
                         .map(|o| serde_json::json!({"value": o.value}));
                     drafts.push(Draft::new(
-                        actor,
+                        actor.who(),
                         "kpi.value",
                         format!("kpi:{kpi}@{unit}/{}", period.label()),
                         Some(unit.to_string()),
@@ -1062,7 +1062,7 @@ fn plan_events(
                         for c in &computed {
                             if each {
                                 drafts.push(Draft::new(
-                                    actor,
+                                    actor.who(),
                                     "kpi.computed",
                                     format!("kpi:{}@{}/{}", c.kpi, c.unit, c.period.label()),
                                     Some(c.unit.to_string()),
@@ -1090,7 +1090,7 @@ fn plan_events(
                     .map_err(|d| WriteError::Forbidden(denied(d, "unit").at(i)))?;
                 if each && !dup {
                     drafts.push(Draft::new(
-                        actor,
+                        actor.who(),
                         "rating.add",
                         format!("rating:{unit}"),
                         Some(unit.to_string()),
@@ -1136,7 +1136,7 @@ fn batch_draft(actor: &Actor, events: &[Event], report: &IngestReport) -> Draft 
         *kinds.entry(e.body.kind()).or_default() += 1;
     }
     Draft::new(
-        actor,
+        actor.who(),
         "events.seed",
         format!(
             "events:{}..{}",

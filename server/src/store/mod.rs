@@ -274,6 +274,22 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Walks the whole stored audit chain, a page at a time.
+pub async fn verify_audit(store: &dyn Store) -> Result<crate::audit::Verdict, StoreError> {
+    const PAGE: i64 = 5000;
+    let mut v = crate::audit::Verifier::default();
+    let mut after = 0;
+    loop {
+        let page = store.audit_entries(after, None, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        if !v.feed(&page) || (page.len() as i64) < PAGE {
+            break;
+        }
+    }
+    Ok(v.finish())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
