@@ -340,7 +340,7 @@ fn spawn_reload_on_sighup(
                     _ = hup.recv() => match crate::alerting::files::load(&node.rule_files) {
                         Ok(set) => {
                             let n = set.len();
-                            match node.writer.alert(crate::ingest::writer::AlertAction::ReloadRules(set), &crate::auth::Actor::system("rules-reload")).await {
+                            match node.writer.alert(crate::alerting::actions::AlertAction::ReloadRules(set), &crate::auth::Actor::system("rules-reload")).await {
                                 Ok(_) => tracing::info!(rules = n, "rules reloaded on SIGHUP"),
                                 Err(e) => tracing::error!(error = %e, "rule reload failed"),
                             }

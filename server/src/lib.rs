@@ -142,7 +142,7 @@ async fn open_node(
                 .await?;
             tracing::info!(
                 rules = alerting.engine().rules().count(),
-                alerts = alerts.read().map(|b| b.alerts.len()).unwrap_or(0),
+                alerts = alerts.len(),
                 "alert rules running"
             );
             Some(alerting)

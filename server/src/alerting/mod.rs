@@ -1,50 +1,22 @@
-//! Alerting inside the server: the `alert-rules` engine, owned by the writer task, fed from the
-//! rollup right after each apply (so an alert fires in the same step as the event that crossed
-//! the threshold) and on clock ticks; its transitions turned into stored alerts and history
-//! rows, and the live alerts kept in a shared read model for the REST API.
+//! Alerting inside the server (the engine itself is the `alert-rules` crate): the engine, owned
+//! by the writer task, fed from the rollup right after each apply (so an alert fires in the same
+//! step as the event that crossed the threshold) and on clock ticks; its transitions turned into
+//! stored alerts and history rows. The live alerts and the read model screens and the REST API
+//! are given are in `board.rs`, what people do to alerts in `actions.rs`, rule files in
+//! `files.rs`.
 
+pub mod actions;
+mod board;
 pub mod files;
+
+pub use board::{is_silenced, wire_name, AlertOut, Board, LiveAlerts, RuleInfo, StoredAlert};
 
 use crate::domain::{Change, Id, KpiStatus, Ts};
 use crate::rollup::view::TaskSummary;
 use crate::rollup::{Rollup, UnitAgg};
 use crate::store::{AlertHistoryRow, AlertRow, SilenceRow};
 use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, RwLock};
-
-/// An alert as the server keeps it: the engine's record (to restore it after a restart) and what
-/// people need to see and act on.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct StoredAlert {
-    pub engine: alert_rules::Alert,
-    pub summary_vi: String,
-    pub summary_en: String,
-    pub labels: BTreeMap<String, String>,
-    pub assigned_to: Option<String>,
-    pub ack_comment: Option<String>,
-}
-
-/// What handlers read while the writer changes it: the live alerts by (rule, subject) and the
-/// active silences. Replaced entry by entry after each evaluation; never held across an await.
-#[derive(Default)]
-pub struct Board {
-    pub alerts: BTreeMap<(String, String), StoredAlert>,
-    pub silences: Vec<SilenceRow>,
-    /// The rules the engine is running now (not what the files say until they are reloaded).
-    pub rules: Vec<RuleInfo>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RuleInfo {
-    pub name: String,
-    pub metric: String,
-    /// The file it came from, or `builtin`.
-    pub origin: String,
-}
-
-pub type LiveAlerts = Arc<RwLock<Board>>;
 
 /// The writer's rows for one evaluation: live alerts to replace or delete, history to append.
 #[derive(Default)]
@@ -94,11 +66,13 @@ impl Alerting {
             }
         }
         let (engine, mut transitions) = Engine::restore(rules, EngineState { now, alerts });
-        *live.write().expect("live alerts lock") = Board {
-            alerts: kept,
-            silences,
-            rules: Vec::new(),
-        };
+        live.write(|board| {
+            *board = Board {
+                alerts: kept,
+                silences,
+                rules: Vec::new(),
+            }
+        });
         let mut me = Alerting {
             engine,
             live,
@@ -139,14 +113,11 @@ impl Alerting {
             .rules()
             .map(|r| RuleInfo {
                 name: r.name().to_string(),
-                metric: serde_json::to_value(r.metric())
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
+                metric: wire_name(&r.metric()),
                 origin: r.origin().to_string(),
             })
             .collect();
-        self.live.write().expect("live alerts lock").rules = rules;
+        self.live.write(|board| board.rules = rules);
     }
 
     pub fn live(&self) -> &LiveAlerts {
@@ -338,11 +309,7 @@ impl Alerting {
     }
 
     pub fn add_silence(&mut self, s: SilenceRow) {
-        self.live
-            .write()
-            .expect("live alerts lock")
-            .silences
-            .push(s);
+        self.live.write(|board| board.silences.push(s));
     }
 
     /// Reloads rules; alerts of unchanged rules keep their state.
@@ -398,40 +365,38 @@ impl Alerting {
     ) -> Result<AlertWrites, String> {
         let key = (rule.to_string(), subject.to_string());
         let engine_alert = self.engine.alert(rule, subject).cloned();
-        let mut board = self.live.write().expect("live alerts lock");
-        let Some(stored) = board.alerts.get_mut(&key) else {
-            return Err(format!("no active alert of rule '{rule}' for '{subject}'"));
-        };
-        if let Some(e) = engine_alert {
-            stored.engine = e;
-        }
-        change(stored);
-        let body = serde_json::to_string(stored).map_err(|e| e.to_string())?;
-        let unit = stored.engine.unit.clone();
-        let severity = serde_json::to_value(stored.engine.severity)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
-        Ok(AlertWrites {
-            upserts: vec![AlertRow {
-                rule: rule.into(),
-                subject: subject.into(),
-                unit: unit.clone(),
-                body: body.clone(),
-            }],
-            deletes: Vec::new(),
-            history: vec![AlertHistoryRow {
-                seq: 0,
-                rule: rule.into(),
-                subject: subject.into(),
-                unit,
-                kind: kind.into(),
-                severity,
-                at,
-                body:
-                    serde_json::json!({"kind": kind, "at": at, "action": action, "alert": stored})
-                        .to_string(),
-            }],
+        self.live.write(|board| {
+            let Some(stored) = board.alerts.get_mut(&key) else {
+                return Err(format!("no active alert of rule '{rule}' for '{subject}'"));
+            };
+            if let Some(e) = engine_alert {
+                stored.engine = e;
+            }
+            change(stored);
+            let body = serde_json::to_string(stored).map_err(|e| e.to_string())?;
+            let unit = stored.engine.unit.clone();
+            let severity = wire_name(&stored.engine.severity);
+            Ok(AlertWrites {
+                upserts: vec![AlertRow {
+                    rule: rule.into(),
+                    subject: subject.into(),
+                    unit: unit.clone(),
+                    body: body.clone(),
+                }],
+                deletes: Vec::new(),
+                history: vec![AlertHistoryRow {
+                    seq: 0,
+                    rule: rule.into(),
+                    subject: subject.into(),
+                    unit,
+                    kind: kind.into(),
+                    severity,
+                    at,
+                    body:
+                        serde_json::json!({"kind": kind, "at": at, "action": action, "alert": stored})
+                            .to_string(),
+                }],
+            })
         })
     }
 
@@ -444,54 +409,47 @@ impl Alerting {
         }
         // Keyed, so thousands of transitions at once (a start with many overdue tasks) stay linear.
         let mut last: BTreeMap<(String, String), Option<AlertRow>> = BTreeMap::new();
-        let mut board = self.live.write().expect("live alerts lock");
-        let live = &mut board.alerts;
-        for t in transitions {
-            let key = (t.rule.clone(), t.subject.clone());
-            let kind = serde_json::to_value(t.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            let severity = serde_json::to_value(t.severity)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            w.history.push(AlertHistoryRow {
-                seq: 0,
-                rule: t.rule.clone(),
-                subject: t.subject.clone(),
-                unit: t.unit.clone(),
-                kind,
-                severity,
-                at: t.at,
-                body: serde_json::to_string(&t).unwrap_or_default(),
-            });
-            match (t.kind, self.engine.alert(&t.rule, &t.subject)) {
-                (TransitionKind::Resolved | TransitionKind::Cancelled, _) | (_, None) => {
-                    live.remove(&key);
-                    last.insert(key, None);
-                }
-                (_, Some(engine)) => {
-                    let previous = live.get(&key);
-                    let stored = StoredAlert {
-                        engine: engine.clone(),
-                        summary_vi: t.summary_vi.clone(),
-                        summary_en: t.summary_en.clone(),
-                        labels: t.labels.clone(),
-                        assigned_to: previous.and_then(|p| p.assigned_to.clone()),
-                        ack_comment: previous.and_then(|p| p.ack_comment.clone()),
-                    };
-                    let row = AlertRow {
-                        rule: key.0.clone(),
-                        subject: key.1.clone(),
-                        unit: t.unit.clone(),
-                        body: serde_json::to_string(&stored).unwrap_or_default(),
-                    };
-                    live.insert(key.clone(), stored);
-                    last.insert(key, Some(row));
+        self.live.write(|board| {
+            let live = &mut board.alerts;
+            for t in transitions {
+                let key = (t.rule.clone(), t.subject.clone());
+                w.history.push(AlertHistoryRow {
+                    seq: 0,
+                    rule: t.rule.clone(),
+                    subject: t.subject.clone(),
+                    unit: t.unit.clone(),
+                    kind: wire_name(&t.kind),
+                    severity: wire_name(&t.severity),
+                    at: t.at,
+                    body: serde_json::to_string(&t).unwrap_or_default(),
+                });
+                match (t.kind, self.engine.alert(&t.rule, &t.subject)) {
+                    (TransitionKind::Resolved | TransitionKind::Cancelled, _) | (_, None) => {
+                        live.remove(&key);
+                        last.insert(key, None);
+                    }
+                    (_, Some(engine)) => {
+                        let previous = live.get(&key);
+                        let stored = StoredAlert {
+                            engine: engine.clone(),
+                            summary_vi: t.summary_vi.clone(),
+                            summary_en: t.summary_en.clone(),
+                            labels: t.labels.clone(),
+                            assigned_to: previous.and_then(|p| p.assigned_to.clone()),
+                            ack_comment: previous.and_then(|p| p.ack_comment.clone()),
+                        };
+                        let row = AlertRow {
+                            rule: key.0.clone(),
+                            subject: key.1.clone(),
+                            unit: t.unit.clone(),
+                            body: serde_json::to_string(&stored).unwrap_or_default(),
+                        };
+                        live.insert(key.clone(), stored);
+                        last.insert(key, Some(row));
+                    }
                 }
             }
-        }
+        });
         for (key, row) in last {
             match row {
                 Some(r) => w.upserts.push(r),
@@ -501,23 +459,6 @@ impl Alerting {
         metrics::counter!("ioc_alert_transitions_total").increment(w.history.len() as u64);
         w
     }
-}
-
-/// Whether a silence covers an alert of `rule` in `unit` at `now`.
-pub fn is_silenced(
-    silences: &[SilenceRow],
-    rollup: &Rollup,
-    rule: &str,
-    unit: &str,
-    now: Ts,
-) -> bool {
-    silences.iter().any(|s| {
-        s.until > now
-            && s.rule.as_deref().is_none_or(|r| r == rule)
-            && s.unit
-                .as_deref()
-                .is_none_or(|u| rollup.ancestors(unit).iter().any(|a| &**a == u))
-    })
 }
 
 /// A KPI as the engine reads it. The thresholds, frequency and group are the same types on both

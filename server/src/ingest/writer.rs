@@ -10,6 +10,7 @@
 use super::catalog::CatalogItem;
 use super::event::{Event, EventBody, TaskPatch};
 use super::ItemError;
+use crate::alerting::actions::{Acted, AlertAction, AlertError};
 use crate::alerting::{AlertWrites, Alerting};
 use crate::audit::{changed_fields, Draft, Head};
 use crate::auth::registry::SecurityWrite;
@@ -46,18 +47,6 @@ pub struct IngestReport {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum AlertError {
-    #[error("{0}")]
-    NotFound(String),
-    #[error("alerting is not running on this node")]
-    Disabled,
-    #[error("the store refused the write")]
-    Store(#[from] StoreError),
-    #[error("the writer has stopped")]
-    Closed,
-}
-
-#[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{0}")]
     Conflict(String),
@@ -70,24 +59,6 @@ pub enum WriteError {
     Store(#[from] StoreError),
     #[error("the writer has stopped")]
     Closed,
-}
-
-/// What people do to alerts, through the writer so it is ordered with everything else.
-pub enum AlertAction {
-    Acknowledge {
-        rule: String,
-        subject: String,
-        by: String,
-        comment: Option<String>,
-    },
-    Assign {
-        rule: String,
-        subject: String,
-        person: String,
-        by: String,
-    },
-    Silence(crate::store::SilenceRow),
-    ReloadRules(alert_rules::RuleSet),
 }
 
 /// How a request's events are recorded in the audit trail.
@@ -629,95 +600,41 @@ impl WriterTask {
         }
     }
 
+    /// An alert action, committed with its audit entry; returns the id it created (a silence's).
     async fn alert_action(
         &mut self,
         action: AlertAction,
         actor: &Actor,
     ) -> Result<Option<i64>, AlertError> {
-        let now = self.rollup.now();
         let Some(alerting) = &mut self.alerting else {
             return Err(AlertError::Disabled);
         };
-        let draft = |action: &str, entity: String, unit: Option<String>, new: serde_json::Value| {
-            Draft::new(actor.who(), action, entity, unit, None, Some(new))
-        };
-        let (writes, draft) = match action {
-            AlertAction::Acknowledge {
-                rule,
-                subject,
-                by,
-                comment,
-            } => {
-                let w = alerting
-                    .acknowledge(&rule, &subject, &by, comment.clone(), now)
-                    .map_err(AlertError::NotFound)?;
-                let unit = w.upserts.first().map(|a| a.unit.clone());
-                let d = draft(
-                    "alert.acknowledge",
-                    format!("alert:{rule}/{subject}"),
-                    unit,
-                    serde_json::json!({"acknowledged_by": by, "comment": comment}),
-                );
-                (w, d)
-            }
-            AlertAction::Assign {
-                rule,
-                subject,
-                person,
-                by,
-            } => {
-                let w = alerting
-                    .assign(&rule, &subject, &person, &by, now)
-                    .map_err(AlertError::NotFound)?;
-                let unit = w.upserts.first().map(|a| a.unit.clone());
-                let d = draft(
-                    "alert.assign",
-                    format!("alert:{rule}/{subject}"),
-                    unit,
-                    serde_json::json!({"assigned_to": person, "by": by}),
-                );
-                (w, d)
-            }
-            AlertAction::Silence(mut s) => {
-                let d = draft(
-                    "alert.silence",
-                    format!("silence:{}", s.rule.as_deref().unwrap_or("*")),
-                    s.unit.clone(),
-                    serde_json::json!({"rule": s.rule, "unit": s.unit, "until": crate::domain::time::format_ts(s.until), "reason": s.reason, "by": s.created_by}),
-                );
-                let (next, entries) = self.audit.chain([d]);
+        match alerting.act(action, actor.who(), &self.rollup)? {
+            Acted::Silence(mut s, draft) => {
+                let (next, entries) = self.audit.chain([draft]);
                 s.id = self.store.add_silence(&s, &entries).await?;
                 self.audit = next;
                 let id = s.id;
                 alerting.add_silence(s);
-                return Ok(Some(id));
+                Ok(Some(id))
             }
-            AlertAction::ReloadRules(rules) => {
-                let n = rules.rules().count();
-                let w = alerting.set_rules(rules, &self.rollup);
-                let d = draft(
-                    "rules.reload",
-                    "rules".into(),
-                    None,
-                    serde_json::json!({"rules": n}),
-                );
-                (w, d)
+            Acted::Writes(writes, draft) => {
+                let (next, entries) = self.audit.chain([draft]);
+                let seqs = self
+                    .store
+                    .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &entries)
+                    .await?;
+                self.audit = next;
+                self.feed.append(&writes.history, &seqs);
+                // Nothing was applied, but the live feed has news: wake the hub.
+                let _ = self.bus.send(Arc::new(Committed {
+                    changes: Vec::new(),
+                    commit: self.rollup.commit(),
+                    touched: Touched::default(),
+                }));
+                Ok(None)
             }
-        };
-        let (next, entries) = self.audit.chain([draft]);
-        let seqs = self
-            .store
-            .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &entries)
-            .await?;
-        self.audit = next;
-        self.feed.append(&writes.history, &seqs);
-        // Nothing was applied, but the live feed has news: wake the hub.
-        let _ = self.bus.send(Arc::new(Committed {
-            changes: Vec::new(),
-            commit: self.rollup.commit(),
-            touched: Touched::default(),
-        }));
-        Ok(None)
+        }
     }
 
     async fn commit_catalog(

@@ -543,7 +543,7 @@ impl Hub {
         });
         match after {
             None => {
-                let alerts = crate::http::alerts::subtree_alerts(&self.alerts, &self.rollup, &unit);
+                let alerts = self.alerts.of_subtree(&self.rollup, &unit);
                 let parts = alerts.len().div_ceil(SNAPSHOT_PART).max(1);
                 for i in 0..parts {
                     let part = &alerts[(i * SNAPSHOT_PART).min(alerts.len())
