@@ -516,7 +516,7 @@ mod tests {
                 plan.key_result = None;
             }
             let cur = tasks.get(&*patch.task_id).cloned();
-            let merged = crate::ingest::writer::merge_task(cur.as_ref(), &patch, e.at, &rollup)
+            let merged = crate::ingest::merge::merge_task(cur.as_ref(), &patch, e.at, &rollup)
                 .unwrap()
                 .unwrap();
             tasks.insert(merged.id.to_string(), merged);
