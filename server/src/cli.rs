@@ -210,7 +210,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let admin_password = std::env::var("IOC_ADMIN_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty());
-    if let Some(one_time) = crate::auth::first_run(&node, admin_password).await? {
+    if let Some(one_time) =
+        crate::ingest::accounts::first_run(&node.writer, &node.auth, admin_password).await?
+    {
         // Standard output, once: never into the logs.
         println!(
             "First run: created account 'admin' (admin of the whole tree) with the one-time password\n\n    {one_time}\n\nSign in at the web UI and choose a new one; it is not shown again."

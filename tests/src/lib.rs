@@ -124,7 +124,7 @@ async fn spawn_app_at(
         .await
         .expect("node opens");
     node.dashboard = std::sync::Arc::new(dashboard);
-    ioc::auth::first_run(&node, Some(ADMIN_PASSWORD.into()))
+    ioc::ingest::accounts::first_run(&node.writer, &node.auth, Some(ADMIN_PASSWORD.into()))
         .await
         .expect("the first-run admin");
     let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");

@@ -3,7 +3,6 @@
 //! passes through (`can_view`, `scope`, and `access` for writes). SECURITY.md is the contract.
 
 pub mod access;
-pub mod gate;
 pub mod registry;
 pub mod secret;
 
@@ -308,7 +307,25 @@ pub fn can_view(who: &Principal, rollup: &Rollup, what: Target<'_>) -> Result<()
     }
 }
 
-/// Handlers take the principal the gate (`gate::authenticate`) put on the request.
+/// The units `who` may see under `unit` (its subtree, once `can_view` allows the unit) or,
+/// without one, everywhere the caller may look: how a list is filtered by unit.
+pub fn visible_units(
+    who: &Principal,
+    rollup: &Rollup,
+    unit: Option<&str>,
+) -> Result<Scope, Denied> {
+    match unit {
+        Some(u) => {
+            can_view(who, rollup, Target::Unit(u))?;
+            Ok(Scope::Units(
+                rollup.subtree(u).iter().map(|x| x.to_string()).collect(),
+            ))
+        }
+        None => Ok(who.scope(rollup)),
+    }
+}
+
+/// Handlers take the principal the gate (`http::gate::authenticate`) put on the request.
 impl<S: Send + Sync> FromRequestParts<S> for Principal {
     type Rejection = Infallible;
 
@@ -360,109 +377,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
             .map_or_else(|| "unknown".to_string(), |c| c.0.clone());
         Ok(Actor { principal, ip })
     }
-}
-
-/// First run: with no account at all, creates `admin` (the admin role over the whole tree).
-/// Its password is `password` if given, else a one-time password returned for printing once
-/// and to be changed at first sign-in. Returns the one-time password, if one was made.
-pub async fn first_run(
-    node: &crate::Node,
-    password: Option<String>,
-) -> anyhow::Result<Option<String>> {
-    if node.auth.has_accounts() {
-        return Ok(None);
-    }
-    let one_time = password.is_none();
-    let password = password.unwrap_or_else(secret::one_time_password);
-    secret::check_new_password(&password).map_err(|e| anyhow::anyhow!("IOC_ADMIN_PASSWORD {e}"))?;
-    let hash = tokio::task::spawn_blocking({
-        let p = password.clone();
-        move || secret::hash_password(&p)
-    })
-    .await?;
-    let account = Account {
-        id: "admin".into(),
-        name: "Administrator".into(),
-        person: None,
-        password_hash: hash,
-        must_change_password: one_time,
-        disabled: false,
-        created_at: crate::domain::time::now_ms(),
-        grants: vec![Grant {
-            role: Role::Admin,
-            unit: EVERYWHERE.into(),
-        }],
-    };
-    put_system_account(node, account, "first-run").await?;
-    Ok(one_time.then_some(password))
-}
-
-/// Creates or replaces an account as the server itself (first run, demo accounts).
-pub async fn put_system_account(
-    node: &crate::Node,
-    account: Account,
-    by: &'static str,
-) -> anyhow::Result<()> {
-    let actor = Actor::system(by);
-    let draft = crate::audit::Draft::new(
-        actor.who(),
-        "account.create",
-        format!("account:{}", account.id),
-        account
-            .grants
-            .iter()
-            .find(|g| g.unit != EVERYWHERE)
-            .map(|g| g.unit.clone()),
-        None,
-        Some(serde_json::json!({
-            "name": account.name,
-            "person": account.person.as_deref(),
-            "grants": account.grants,
-        })),
-    );
-    node.writer
-        .security(registry::SecurityWrite::PutAccount(account), draft)
-        .await?;
-    Ok(())
-}
-
-/// Issues an API token as the server itself (benchmarks, tooling) and returns the whole token.
-pub async fn issue_token(
-    node: &crate::Node,
-    name: &str,
-    units: Vec<String>,
-    permissions: Vec<Permission>,
-    lifetime: std::time::Duration,
-) -> anyhow::Result<String> {
-    let now = crate::domain::time::now_ms();
-    let secret = secret::random_secret();
-    let token = ApiToken {
-        id: secret::random_id(),
-        name: name.into(),
-        created_by: Actor::system("tooling").principal.actor_id(),
-        secret_hash: secret::sha256_hex(&secret),
-        units,
-        permissions,
-        created_at: now,
-        expires_at: now + lifetime.as_millis() as i64,
-        revoked_at: None,
-    };
-    let actor = Actor::system("tooling");
-    let draft = crate::audit::Draft::new(
-        actor.who(),
-        "token.create",
-        format!("token:{}", token.id),
-        None,
-        None,
-        Some(
-            serde_json::json!({"name": token.name, "units": token.units, "permissions": token.permissions}),
-        ),
-    );
-    let whole = format!("{}{}_{secret}", registry::TOKEN_PREFIX, token.id);
-    node.writer
-        .security(registry::SecurityWrite::AddToken(token), draft)
-        .await?;
-    Ok(whole)
 }
 
 /// Every permission an API token can hold.

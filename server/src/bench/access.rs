@@ -26,7 +26,7 @@ pub async fn run(events: usize) -> anyhow::Result<()> {
         ..DemoSize::full()
     };
     crate::demo::seed(&node.writer, &node.rollup, &size, now, 1).await?;
-    crate::auth::first_run(&node, Some(PASSWORD.into())).await?;
+    crate::ingest::accounts::first_run(&node.writer, &node.auth, Some(PASSWORD.into())).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

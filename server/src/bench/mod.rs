@@ -244,8 +244,8 @@ fn bench_limits() -> crate::http::Limits {
 
 /// An integration's token: every event kind over the whole tree.
 async fn feed_token(node: &crate::Node) -> anyhow::Result<String> {
-    crate::auth::issue_token(
-        node,
+    crate::ingest::accounts::issue_token(
+        &node.writer,
         "bench feed",
         vec![crate::auth::EVERYWHERE.into()],
         crate::auth::ALL_PERMISSIONS.to_vec(),

@@ -116,7 +116,7 @@ pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<(String, 
                 unit: unit.to_string(),
             }],
         };
-        crate::auth::put_system_account(node, account, "demo").await?;
+        crate::ingest::accounts::put_system_account(&node.writer, account, "demo").await?;
         made.push((id.to_string(), format!("{} at {unit}", role.as_str())));
     }
     Ok(made)

@@ -6,7 +6,7 @@ use super::body::JsonBody;
 use super::error::ApiError;
 use crate::alerting::actions::{AlertAction, AlertError};
 use crate::alerting::{wire_name, AlertOut};
-use crate::auth::{access, can_view, Actor, Principal, Role, Scope, Target};
+use crate::auth::{access, can_view, visible_units, Actor, Principal, Role, Scope, Target};
 use crate::domain::time::{format_ts, parse_ts};
 use crate::ingest::ItemError;
 use crate::store::{HistoryQuery, SilenceRow};
@@ -16,7 +16,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<Node> {
@@ -76,22 +75,7 @@ async fn active(
     who: Principal,
     Query(q): Query<ActiveQuery>,
 ) -> Result<Json<Vec<AlertOut>>, ApiError> {
-    let subtree: Option<HashSet<String>> = match &q.unit {
-        Some(u) => {
-            can_view(&who, &node.rollup, Target::Unit(u))?;
-            Some(
-                node.rollup
-                    .subtree(u)
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect(),
-            )
-        }
-        None => match who.scope(&node.rollup) {
-            Scope::All => None,
-            Scope::Units(set) => Some(set),
-        },
-    };
+    let visible = visible_units(&who, &node.rollup, q.unit.as_deref())?;
     let out = node.alerts.list(&node.rollup, |a| {
         q.rule.as_ref().is_none_or(|r| &a.engine.rule == r)
             && q.severity
@@ -103,7 +87,7 @@ async fn active(
             && q.group
                 .as_ref()
                 .is_none_or(|g| a.labels.get("group") == Some(g))
-            && subtree.as_ref().is_none_or(|t| t.contains(&a.engine.unit))
+            && visible.contains(&a.engine.unit)
     });
     Ok(Json(
         out.into_iter()

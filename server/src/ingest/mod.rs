@@ -2,6 +2,7 @@
 //! and from import files), and the single writer task that commits it and applies it, with the
 //! clock's ticker that feeds it time.
 
+pub mod accounts;
 pub mod catalog;
 pub mod cycle;
 pub mod event;
