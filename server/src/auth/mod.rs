@@ -1,118 +1,24 @@
-//! Who may see and change what: accounts with roles scoped to unit subtrees, sessions, API
-//! tokens, and the one set of decisions every REST route, WebSocket subscription and write
-//! passes through (`can_view`, `scope`, and `access` for writes). SECURITY.md is the contract.
+//! Who may see and change what: the caller of a request (`Principal`) with the accounts, sessions
+//! and API tokens it comes from (their records are `domain::security`'s), and the one set of
+//! decisions every REST route, WebSocket subscription and write passes through (`can_view`,
+//! `scope`, and `access` for writes). SECURITY.md is the contract.
 
 pub mod access;
 pub mod registry;
 pub mod secret;
 
-use crate::domain::time::Ts;
 use crate::domain::Id;
 use crate::rollup::Rollup;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::Arc;
-use utoipa::ToSchema;
 
+pub use crate::domain::security::{
+    Account, ApiToken, Grant, Permission, Role, Session, ALL_PERMISSIONS, ALL_ROLES, EVERYWHERE,
+};
 pub use registry::{Auth, AuthConfig};
-
-/// The whole tree, as a grant's or token's unit.
-pub const EVERYWHERE: &str = "*";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Viewer,
-    DataEntry,
-    Leader,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::DataEntry => "data_entry",
-            Role::Leader => "leader",
-            Role::Admin => "admin",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        [Role::Viewer, Role::DataEntry, Role::Leader, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
-/// A role at a unit, covering its whole subtree (`*`: the whole tree).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Grant {
-    pub role: Role,
-    pub unit: String,
-}
-
-/// What an API token may do: read, or send events of one kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    Read,
-    Task,
-    KrCheckin,
-    KpiObservation,
-    SatisfactionRating,
-}
-
-impl Permission {
-    /// The permission an event kind (`EventBody::kind`) needs.
-    pub fn for_event_kind(kind: &str) -> Option<Permission> {
-        match kind {
-            "task" => Some(Permission::Task),
-            "kr_checkin" => Some(Permission::KrCheckin),
-            "kpi_observation" => Some(Permission::KpiObservation),
-            "satisfaction_rating" => Some(Permission::SatisfactionRating),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Account {
-    pub id: String,
-    pub name: String,
-    pub person: Option<Id>,
-    pub password_hash: String,
-    pub must_change_password: bool,
-    pub disabled: bool,
-    pub created_at: Ts,
-    pub grants: Vec<Grant>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub token_hash: String,
-    pub account: String,
-    pub csrf: String,
-    pub created_at: Ts,
-    pub expires_at: Ts,
-    pub ip: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiToken {
-    pub id: String,
-    pub name: String,
-    pub created_by: String,
-    pub secret_hash: String,
-    pub units: Vec<String>,
-    pub permissions: Vec<Permission>,
-    pub created_at: Ts,
-    pub expires_at: Ts,
-    pub revoked_at: Option<Ts>,
-}
 
 /// The caller of a request or the owner of a WebSocket connection.
 #[derive(Debug, Clone)]
@@ -236,8 +142,6 @@ impl Principal {
         }
     }
 }
-
-pub const ALL_ROLES: [Role; 4] = [Role::Viewer, Role::DataEntry, Role::Leader, Role::Admin];
 
 /// The units a caller may see: everything, or this set (a subtree or several).
 #[derive(Debug, Clone)]
@@ -378,12 +282,3 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
         Ok(Actor { principal, ip })
     }
 }
-
-/// Every permission an API token can hold.
-pub const ALL_PERMISSIONS: [Permission; 5] = [
-    Permission::Read,
-    Permission::Task,
-    Permission::KrCheckin,
-    Permission::KpiObservation,
-    Permission::SatisfactionRating,
-];

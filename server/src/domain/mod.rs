@@ -7,6 +7,7 @@
 pub mod aggregate;
 pub mod cycle;
 pub mod formula;
+pub mod security;
 pub mod time;
 
 pub use cycle::{CriteriaRecord, FrozenScore, OkrPeriod, PeriodState, Target};
