@@ -4,8 +4,8 @@
 use crate::config::{DemoSizeArg, ServeArgs, Settings};
 use crate::demo::DemoSize;
 use crate::domain::time::now_ms;
-use crate::report::charts::Lang;
 use crate::report::files::{FileKind, ReportRequest};
+use crate::report::lang::Lang;
 use crate::report::period::ReviewPeriod;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

@@ -9,6 +9,7 @@ pub mod cycle;
 pub mod formula;
 pub mod security;
 pub mod time;
+pub mod week;
 
 pub use cycle::{CriteriaRecord, FrozenScore, OkrPeriod, PeriodState, Target};
 use serde::{Deserialize, Serialize};
