@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: start the real server on port 0 with its own database,
 //! talk to it over real sockets, load a small fixture city, and reach PostgreSQL when present.
 
+pub mod access;
 pub mod browser;
 
 use ioc::clock::ClockMode;
