@@ -1,6 +1,10 @@
 //! The SQL both stores share. SQLite and PostgreSQL agree on everything used here (`$n`
 //! parameters, `ON CONFLICT ... DO UPDATE`, `excluded.`, recursive CTEs), so each store is this
 //! body instantiated for its pool type; only opening, tuning and migrations differ.
+//!
+//! Longer than a module should be, on purpose: the body is one `impl Store` inside one macro
+//! (both backends instantiate it), and a trait impl cannot be split across files without a layer
+//! of delegating methods that would only add indirection. Row types are apart (`rows.rs`).
 
 use super::rows::*;
 use crate::domain::{
