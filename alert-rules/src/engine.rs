@@ -381,7 +381,7 @@ impl Engine {
         let mut out = Vec::new();
         let now = self.advance(now, &mut out);
         let id = task.id.clone();
-        let open = task.status.is_open();
+        let open = task.status.can_be_overdue();
         self.tasks.insert(id.clone(), task);
         self.eval(SubjectKind::Task, &id, now, !open, &mut out);
         if !open {
@@ -652,7 +652,7 @@ impl Engine {
                 let Some(task) = self.tasks.get(id) else {
                     return Obs::Unknown;
                 };
-                if !task.status.is_open() {
+                if !task.status.can_be_overdue() {
                     None
                 } else {
                     match rule.metric {
@@ -707,7 +707,7 @@ impl Engine {
                     }
                 }
                 SubjectKind::Task => {
-                    if let Some(task) = self.tasks.get(id).filter(|t| t.status.is_open()) {
+                    if let Some(task) = self.tasks.get(id).filter(|t| t.status.can_be_overdue()) {
                         let d = task.deadline;
                         times.push(d.saturating_add(1));
                         match rule.metric {

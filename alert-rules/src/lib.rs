@@ -28,7 +28,7 @@
 //! # Example
 //!
 //! ```
-//! use alert_rules::{Builtins, Engine, Level, RuleSet, Severity, TransitionKind, Unit, UnitMetrics, MINUTE};
+//! use alert_rules::{Builtins, Engine, UnitLevel, RuleSet, Severity, TransitionKind, Unit, UnitMetrics, MINUTE};
 //!
 //! let text = r#"
 //! [[rule]]
@@ -48,8 +48,8 @@
 //!
 //! let t0: i64 = 1_767_225_600_000; // 2026-01-01, from the server's clock
 //! let mut engine = Engine::new(rules.clone());
-//! engine.unit(Unit { id: "hn".into(), name: "Hà Nội".into(), level: Level::City, ancestors: vec![], leader: Some("chu-tich".into()) }, t0);
-//! engine.unit(Unit { id: "p-1".into(), name: "Phường Ba Đình".into(), level: Level::Ward, ancestors: vec!["hn".into()], leader: Some("ct-p1".into()) }, t0);
+//! engine.unit(Unit { id: "hn".into(), name: "Hà Nội".into(), level: UnitLevel::City, ancestors: vec![], leader: Some("chu-tich".into()) }, t0);
+//! engine.unit(Unit { id: "p-1".into(), name: "Phường Ba Đình".into(), level: UnitLevel::Ward, ancestors: vec!["hn".into()], leader: Some("ct-p1".into()) }, t0);
 //!
 //! let figures = UnitMetrics { tasks_overdue_ratio: Some(0.30), ..UnitMetrics::default() };
 //! let t = engine.unit_metrics("p-1", figures, t0);
@@ -66,7 +66,7 @@
 //! let (mut engine, ended) = Engine::restore(rules, saved);
 //! assert!(ended.is_empty());
 //! let now = engine.now();
-//! engine.unit(Unit { id: "p-1".into(), name: "Phường Ba Đình".into(), level: Level::Ward, ancestors: vec!["hn".into()], leader: Some("ct-p1".into()) }, now);
+//! engine.unit(Unit { id: "p-1".into(), name: "Phường Ba Đình".into(), level: UnitLevel::Ward, ancestors: vec!["hn".into()], leader: Some("ct-p1".into()) }, now);
 //! assert!(engine.unit_metrics("p-1", figures, now).is_empty()); // nothing re-fires
 //!
 //! // 13 % is under yellow but above the recovery threshold: it keeps firing (as yellow).
@@ -97,8 +97,8 @@ pub use engine::{
 };
 pub use metric::Metric;
 pub use model::{
-    series_id, Frequency, Group, KeyResult, Kpi, Level, Series, Severity, SubjectKind, Task,
-    TaskStatus, Thresholds, Unit, UnitMetrics,
+    series_id, Frequency, IndexGroup, KeyResult, Kpi, Series, Severity, SubjectKind, Task,
+    TaskStatus, Thresholds, Unit, UnitLevel, UnitMetrics,
 };
 pub use rule::{Role, Rule, RuleSet};
 pub use source::RuleError;

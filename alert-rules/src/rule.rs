@@ -5,7 +5,7 @@ use crate::builtin::Builtins;
 use crate::condition::Cond;
 use crate::duration::{parse_duration, DAY};
 use crate::metric::{Metric, Scale};
-use crate::model::{Frequency, Group, Kpi, Level, Severity, SubjectKind, Unit};
+use crate::model::{Frequency, IndexGroup, Kpi, Severity, SubjectKind, Unit, UnitLevel};
 use crate::source::{RuleError, Source, Val};
 use crate::template::{Placeholder, Template};
 use serde::{Deserialize, Serialize};
@@ -65,7 +65,7 @@ impl Role {
 /// Where a rule applies; every given part must match, an empty scope matches everywhere.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Scope {
-    pub(crate) levels: Vec<Level>,
+    pub(crate) levels: Vec<UnitLevel>,
     pub(crate) units: Vec<String>,
     pub(crate) subtree: Option<String>,
 }
@@ -121,7 +121,7 @@ pub struct Rule {
     pub(crate) scope: Scope,
     pub(crate) metric: Metric,
     pub(crate) kpi: Option<String>,
-    pub(crate) group: Option<Group>,
+    pub(crate) group: Option<IndexGroup>,
     pub(crate) within: i64,
     pub(crate) levels: Levels,
     pub(crate) for_ms: i64,
@@ -543,7 +543,7 @@ fn parse_rule(
                     "only kpi.value and kpi.staleness rules can filter by index group",
                 );
             } else {
-                match Group::parse(s) {
+                match IndexGroup::parse(s) {
                     Some(g) => group = Some(g),
                     None => src.report(
                         &v.span(),
@@ -759,7 +759,7 @@ fn parse_scope(src: &mut Source<'_>, v: &Spanned<Val>, field: &str) -> Option<Sc
         match key.get_ref().as_str() {
             "levels" => {
                 for item in src.strings(value, &sub).unwrap_or_default() {
-                    match Level::parse(item.get_ref()) {
+                    match UnitLevel::parse(item.get_ref()) {
                         Some(l) => scope.levels.push(l),
                         None => src.report(
                             &item.span(),
@@ -767,7 +767,7 @@ fn parse_scope(src: &mut Source<'_>, v: &Spanned<Val>, field: &str) -> Option<Sc
                             format!(
                                 "unknown level '{}'; one of: {}",
                                 item.get_ref(),
-                                Level::ALL.map(Level::as_str).join(", ")
+                                UnitLevel::ALL.map(UnitLevel::as_str).join(", ")
                             ),
                         ),
                     }

@@ -6,8 +6,8 @@ use crate::duration::{format_duration, parse_duration};
 use crate::engine::{Alert, Engine, State, Transition};
 use crate::metric::Metric;
 use crate::model::{
-    Frequency, Group, KeyResult, Kpi, Level, Series, Severity, SubjectKind, Task, TaskStatus,
-    Thresholds, Unit, UnitMetrics,
+    Frequency, IndexGroup, KeyResult, Kpi, Series, Severity, SubjectKind, Task, TaskStatus,
+    Thresholds, Unit, UnitLevel, UnitMetrics,
 };
 use crate::rule::RuleSet;
 use crate::source::{RuleError, Source, Val};
@@ -391,20 +391,20 @@ fn parse_unit(src: &mut Source<'_>, v: &Spanned<Val>, field: String) -> Option<D
     })
 }
 
-fn parse_level(src: &mut Source<'_>, f: &Fields<'_>) -> Option<Level> {
+fn parse_level(src: &mut Source<'_>, f: &Fields<'_>) -> Option<UnitLevel> {
     let Some(v) = f.get("level") else {
         src.report(&f.span, &f.field("level"), "missing");
         return None;
     };
     let s = src.string(v, &f.field("level"))?;
-    let level = Level::parse(s);
+    let level = UnitLevel::parse(s);
     if level.is_none() {
         src.report(
             &v.span(),
             &f.field("level"),
             format!(
                 "unknown level '{s}'; one of: {}",
-                Level::ALL.map(Level::as_str).join(", ")
+                UnitLevel::ALL.map(UnitLevel::as_str).join(", ")
             ),
         );
     }
@@ -551,9 +551,9 @@ fn parse_kpi(src: &mut Source<'_>, v: &Spanned<Val>, field: String) -> Option<Kp
         }
     };
     let group = match f.string(src, "group") {
-        None => Some(Group::Development),
+        None => Some(IndexGroup::Development),
         Some(s) => {
-            let parsed = Group::parse(&s);
+            let parsed = IndexGroup::parse(&s);
             if parsed.is_none() {
                 if let Some(v) = f.get("group") {
                     src.report(

@@ -13,7 +13,7 @@ fn rules(text: &str) -> RuleSet {
     }
 }
 
-fn unit(id: &str, level: Level, ancestors: &[&str], leader: &str) -> Unit {
+fn unit(id: &str, level: UnitLevel, ancestors: &[&str], leader: &str) -> Unit {
     Unit {
         id: id.into(),
         name: format!("Đơn vị {id}"),
@@ -26,9 +26,9 @@ fn unit(id: &str, level: Level, ancestors: &[&str], leader: &str) -> Unit {
 /// A city, a district-level department and a ward under the city.
 fn engine(text: &str) -> Engine {
     let mut e = Engine::new(rules(text));
-    e.unit(unit("hn", Level::City, &[], "chu-tich"), T0);
-    e.unit(unit("so-1", Level::Department, &["hn"], "giam-doc"), T0);
-    e.unit(unit("p-1", Level::Ward, &["hn"], "ct-p1"), T0);
+    e.unit(unit("hn", UnitLevel::City, &[], "chu-tich"), T0);
+    e.unit(unit("so-1", UnitLevel::Department, &["hn"], "giam-doc"), T0);
+    e.unit(unit("p-1", UnitLevel::Ward, &["hn"], "ct-p1"), T0);
     e
 }
 
@@ -188,7 +188,7 @@ fn kpi(code: &str, thresholds: Thresholds, frequency: Frequency) -> Kpi {
         name: format!("Chỉ số {code}"),
         thresholds,
         frequency,
-        group: Group::Internal,
+        group: IndexGroup::Internal,
         leading_unit: "so-1".into(),
     }
 }
@@ -249,7 +249,7 @@ fn stale_data_fires_by_tick_alone() {
     let mut b = Builtins::none();
     b.kpi_stale.enabled = true;
     let mut e = Engine::new(RuleSet::load(&b, &[]).expect("valid"));
-    e.unit(unit("p-1", Level::Ward, &["hn"], "ct-p1"), T0);
+    e.unit(unit("p-1", UnitLevel::Ward, &["hn"], "ct-p1"), T0);
     e.kpi(
         kpi(
             "D",
@@ -442,7 +442,10 @@ metric = "tasks.overdue_ratio"
 red = "> 0.25"
 "#;
     let mut e = engine(text);
-    e.unit(unit("so-1-div", Level::Division, &["hn", "so-1"], "tp"), T0);
+    e.unit(
+        unit("so-1-div", UnitLevel::Division, &["hn", "so-1"], "tp"),
+        T0,
+    );
     for u in ["hn", "so-1", "so-1-div", "p-1"] {
         ratio(&mut e, u, Some(0.3), 0);
     }
@@ -460,7 +463,10 @@ red = "> 0.25"
         ]
     );
     // A unit that leaves the scope ends its alert.
-    let ts = e.unit(unit("p-1", Level::Commune, &["hn"], "ct-p1"), T0 + MINUTE);
+    let ts = e.unit(
+        unit("p-1", UnitLevel::Commune, &["hn"], "ct-p1"),
+        T0 + MINUTE,
+    );
     assert_eq!(brief(&ts), [(Resolved, Red, MINUTE)]);
 }
 
@@ -571,9 +577,12 @@ fn apply(e: &mut Engine, w: &mut World, at: i64, op: &Op) -> Vec<Transition> {
 
 fn setup(e: &mut Engine, now: i64) -> Vec<Transition> {
     let mut out = Vec::new();
-    out.extend(e.unit(unit("hn", Level::City, &[], "chu-tich"), now));
-    out.extend(e.unit(unit("so-1", Level::Department, &["hn"], "giam-doc"), now));
-    out.extend(e.unit(unit("p-1", Level::Ward, &["hn"], "ct-p1"), now));
+    out.extend(e.unit(unit("hn", UnitLevel::City, &[], "chu-tich"), now));
+    out.extend(e.unit(
+        unit("so-1", UnitLevel::Department, &["hn"], "giam-doc"),
+        now,
+    ));
+    out.extend(e.unit(unit("p-1", UnitLevel::Ward, &["hn"], "ct-p1"), now));
     out.extend(e.kpi(
         kpi(
             "D",
@@ -776,7 +785,7 @@ red = "< 20"
         },
         Frequency::Daily,
     );
-    service.group = Group::Service;
+    service.group = IndexGroup::Service;
     e.kpi(service, T0);
     e.kpi(
         kpi(

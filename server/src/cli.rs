@@ -4,8 +4,8 @@
 use crate::config::{DemoSizeArg, ServeArgs, Settings};
 use crate::demo::DemoSize;
 use crate::domain::time::now_ms;
-use crate::report::charts::Lang;
 use crate::report::files::{FileKind, ReportRequest};
+use crate::report::lang::Lang;
 use crate::report::period::ReviewPeriod;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -147,7 +147,7 @@ pub fn main() -> ExitCode {
 async fn audit_verify(database_url: &str) -> anyhow::Result<()> {
     crate::telemetry::init_quiet_tracing();
     let store = crate::store::connect(database_url).await?;
-    let verdict = crate::audit::verify_store(&*store).await?;
+    let verdict = crate::store::verify_audit(&*store).await?;
     if verdict.ok {
         println!(
             "audit trail intact: {} entries; head {}",
@@ -251,7 +251,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|p| !p.is_empty());
     // Standard output, once, never into the logs; printed after the start-up lines so it is
     // the last thing on screen with the address.
-    let one_time = crate::auth::first_run(&node, admin_password).await?;
+    let one_time =
+        crate::ingest::accounts::first_run(&node.writer, &node.auth, admin_password).await?;
     if settings.demo {
         let size = match settings.demo_size {
             DemoSizeArg::Full => DemoSize::full(),
@@ -443,10 +444,10 @@ fn spawn_reload_on_sighup(
             };
             loop {
                 tokio::select! {
-                    _ = hup.recv() => match crate::rules::files::load(&node.rule_files) {
+                    _ = hup.recv() => match crate::alerting::files::load(&node.rule_files) {
                         Ok(set) => {
                             let n = set.len();
-                            match node.writer.alert(crate::ingest::writer::AlertAction::ReloadRules(set), &crate::auth::Actor::system("rules-reload")).await {
+                            match node.writer.alert(crate::alerting::actions::AlertAction::ReloadRules(set), &crate::auth::Actor::system("rules-reload")).await {
                                 Ok(_) => tracing::info!(rules = n, "rules reloaded on SIGHUP"),
                                 Err(e) => tracing::error!(error = %e, "rule reload failed"),
                             }
@@ -466,7 +467,7 @@ fn rules_check(files: &[PathBuf]) -> anyhow::Result<()> {
     if files.is_empty() {
         anyhow::bail!("name at least one rule file or folder: ioc rules check rules/");
     }
-    match crate::rules::files::check(files) {
+    match crate::alerting::files::check(files) {
         Ok(n) => {
             println!("ok: {n} rules (with the built-in ones)");
             Ok(())
@@ -484,7 +485,7 @@ fn rules_test(files: &[PathBuf]) -> anyhow::Result<()> {
     if files.is_empty() {
         anyhow::bail!("name at least one test file: ioc rules test rules/default.test.toml");
     }
-    let (report, ok) = crate::rules::files::test(files);
+    let (report, ok) = crate::alerting::files::test(files);
     print!("{report}");
     if ok {
         Ok(())

@@ -1,13 +1,10 @@
 //! Time on the apply path. The rollup's clock moves only through clock events, so overdue
 //! tasks (and later alert `for` durations) are a deterministic function of the log: in
-//! `system` mode a ticker sends the wall time every second; in `manual` mode only
-//! `POST /api/v1/clock` moves it, which is how tests drive time without sleeping.
+//! `system` mode a ticker (`ingest/ticker.rs`) sends the wall time every second; in `manual`
+//! mode only `POST /api/v1/clock` moves it, which is how tests drive time without sleeping.
 
 use crate::domain::{time::now_ms, Ts};
-use crate::ingest::writer::Writer;
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
-use tokio::sync::watch;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -24,25 +21,5 @@ impl ClockMode {
             ClockMode::Manual => stored.unwrap_or(0),
             ClockMode::System => stored.map_or_else(now_ms, |s| s.max(now_ms())),
         }
-    }
-
-    pub fn spawn_ticker(
-        self,
-        writer: Writer,
-        mut shutdown: watch::Receiver<bool>,
-    ) -> Option<tokio::task::JoinHandle<()>> {
-        if self != ClockMode::System {
-            return None;
-        }
-        Some(tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(1));
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-            loop {
-                tokio::select! {
-                    _ = every.tick() => writer.try_tick(now_ms()),
-                    _ = shutdown.changed() => break,
-                }
-            }
-        }))
     }
 }

@@ -2,9 +2,11 @@
 //! writer), `serve` it on a listener until a shutdown signal, `close` it without losing what was
 //! acknowledged. The `ioc` binary, the tests and the benchmarks all start it this way.
 
+pub mod alerting;
 pub mod audit;
 pub mod auth;
 pub mod bench;
+pub mod bus;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -18,12 +20,12 @@ pub mod ingest;
 pub mod live;
 pub mod report;
 pub mod rollup;
-pub mod rules;
 pub mod store;
 pub mod telemetry;
 
+use bus::Committed;
 use clock::ClockMode;
-use ingest::writer::{Committed, Writer};
+use ingest::writer::Writer;
 use rollup::Rollup;
 use std::future::Future;
 use std::sync::Arc;
@@ -40,7 +42,7 @@ pub struct Node {
     pub clock: ClockMode,
     pub limits: http::Limits,
     /// Live alerts and silences, kept by the writer's rule engine.
-    pub alerts: rules::LiveAlerts,
+    pub alerts: alerting::LiveAlerts,
     /// Where the rules come from (empty: the built-in default pack), for reloads.
     pub rule_files: Arc<Vec<std::path::PathBuf>>,
     /// The WebSocket hub and the alert feed.
@@ -88,7 +90,7 @@ pub async fn open_with_rules(
     limits: http::Limits,
     rule_files: &[std::path::PathBuf],
 ) -> anyhow::Result<(Node, NodeTasks)> {
-    let rules = rules::files::load(rule_files).map_err(|errors| {
+    let rules = alerting::files::load(rule_files).map_err(|errors| {
         anyhow::anyhow!("the rule files are not valid:\n{}", errors.join("\n"))
     })?;
     open_node(database_url, clock, limits, Some(rules), rule_files).await
@@ -126,10 +128,10 @@ async fn open_node(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "rollup rebuilt from the store"
     );
-    let alerts = rules::LiveAlerts::default();
+    let alerts = alerting::LiveAlerts::default();
     let alerting = match rules {
         Some(rules) => {
-            let (alerting, writes) = rules::Alerting::start(
+            let (alerting, writes) = alerting::Alerting::start(
                 rules,
                 store.load_alerts().await?,
                 store.silences(now).await?,
@@ -141,7 +143,7 @@ async fn open_node(
                 .await?;
             tracing::info!(
                 rules = alerting.engine().rules().count(),
-                alerts = alerts.read().map(|b| b.alerts.len()).unwrap_or(0),
+                alerts = alerts.len(),
                 "alert rules running"
             );
             Some(alerting)
@@ -183,8 +185,9 @@ async fn open_node(
         node_tasks.shutdown_signal(),
     );
     node_tasks.add_background(hub);
-    if let Some(task) = clock.spawn_ticker(writer.clone(), node_tasks.shutdown_signal()) {
-        node_tasks.add_background(task);
+    if clock == ClockMode::System {
+        let ticker = ingest::ticker::spawn(writer.clone(), node_tasks.shutdown_signal());
+        node_tasks.add_background(ticker);
     }
     let rule_files = Arc::new(rule_files.to_vec());
     Ok((

@@ -1,6 +1,7 @@
 //! Helpers for the end-to-end tests: start the real server on port 0 with its own database,
 //! talk to it over real sockets, load a small fixture city, and reach PostgreSQL when present.
 
+pub mod access;
 pub mod browser;
 
 use ioc::clock::ClockMode;
@@ -124,7 +125,7 @@ async fn spawn_app_at(
         .await
         .expect("node opens");
     node.dashboard = std::sync::Arc::new(dashboard);
-    ioc::auth::first_run(&node, Some(ADMIN_PASSWORD.into()))
+    ioc::ingest::accounts::first_run(&node.writer, &node.auth, Some(ADMIN_PASSWORD.into()))
         .await
         .expect("the first-run admin");
     let listener = tokio::net::TcpListener::bind(bind).await.expect("bind");

@@ -613,7 +613,7 @@ async fn security_conformance(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
-    let verdict = ioc::audit::verify_store(&*store).await.unwrap();
+    let verdict = ioc::store::verify_audit(&*store).await.unwrap();
     assert!(verdict.ok && verdict.entries == 7, "{verdict:?}");
 
     // A second writer with a stale head cannot fork the chain: the seq is taken.

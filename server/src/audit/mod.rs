@@ -1,6 +1,7 @@
 //! The audit trail: one entry per change (who, when, from where, what, the fields' old and new
 //! values), hash-chained so an edited or deleted entry is detectable, and the verification that
-//! walks the chain. Entries are built and chained by the writer and committed with the change.
+//! walks the chain (`store::verify_audit` feeds it the stored entries). Entries are built and
+//! chained by the writer and committed with the change.
 
 use crate::domain::time::Ts;
 use serde::Serialize;
@@ -9,6 +10,14 @@ use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did something and from where, as the trail records them: `account:…`, `token:…` or
+/// `system:…`, and the client's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Who {
+    pub actor: String,
+    pub ip: String,
+}
 
 /// An entry before it has its place in the chain.
 #[derive(Debug, Clone)]
@@ -24,9 +33,9 @@ pub struct Draft {
 }
 
 impl Draft {
-    /// What `actor` did now: `action` on `entity` (of `unit`), the fields' old and new values.
+    /// What `who` did now: `action` on `entity` (of `unit`), the fields' old and new values.
     pub fn new(
-        actor: &crate::auth::Actor,
+        who: Who,
         action: &str,
         entity: String,
         unit: Option<String>,
@@ -35,8 +44,8 @@ impl Draft {
     ) -> Draft {
         Draft {
             at: crate::domain::time::now_ms(),
-            actor: actor.principal.actor_id(),
-            ip: actor.ip.clone(),
+            actor: who.actor,
+            ip: who.ip,
             action: action.to_string(),
             entity,
             unit,
@@ -256,24 +265,6 @@ impl Verifier {
             reason: self.broken.map(|b| b.1),
         }
     }
-}
-
-/// Walks the whole stored chain, a page at a time.
-pub async fn verify_store(
-    store: &dyn crate::store::Store,
-) -> Result<Verdict, crate::store::StoreError> {
-    const PAGE: i64 = 5000;
-    let mut v = Verifier::default();
-    let mut after = 0;
-    loop {
-        let page = store.audit_entries(after, None, PAGE).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        if !v.feed(&page) || (page.len() as i64) < PAGE {
-            break;
-        }
-    }
-    Ok(v.finish())
 }
 
 #[cfg(test)]

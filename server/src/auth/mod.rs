@@ -1,119 +1,24 @@
-//! Who may see and change what: accounts with roles scoped to unit subtrees, sessions, API
-//! tokens, and the one set of decisions every REST route, WebSocket subscription and write
-//! passes through (`can_view`, `scope`, and `access` for writes). SECURITY.md is the contract.
+//! Who may see and change what: the caller of a request (`Principal`) with the accounts, sessions
+//! and API tokens it comes from (their records are `domain::security`'s), and the one set of
+//! decisions every REST route, WebSocket subscription and write passes through (`can_view`,
+//! `scope`, and `access` for writes). SECURITY.md is the contract.
 
 pub mod access;
-pub mod gate;
 pub mod registry;
 pub mod secret;
 
-use crate::domain::time::Ts;
 use crate::domain::Id;
 use crate::rollup::Rollup;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::convert::Infallible;
 use std::sync::Arc;
-use utoipa::ToSchema;
 
+pub use crate::domain::security::{
+    Account, ApiToken, Grant, Permission, Role, Session, ALL_PERMISSIONS, ALL_ROLES, EVERYWHERE,
+};
 pub use registry::{Auth, AuthConfig};
-
-/// The whole tree, as a grant's or token's unit.
-pub const EVERYWHERE: &str = "*";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Viewer,
-    DataEntry,
-    Leader,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::DataEntry => "data_entry",
-            Role::Leader => "leader",
-            Role::Admin => "admin",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Role> {
-        [Role::Viewer, Role::DataEntry, Role::Leader, Role::Admin]
-            .into_iter()
-            .find(|r| r.as_str() == s)
-    }
-}
-
-/// A role at a unit, covering its whole subtree (`*`: the whole tree).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Grant {
-    pub role: Role,
-    pub unit: String,
-}
-
-/// What an API token may do: read, or send events of one kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
-    Read,
-    Task,
-    KrCheckin,
-    KpiObservation,
-    SatisfactionRating,
-}
-
-impl Permission {
-    /// The permission an event kind (`EventBody::kind`) needs.
-    pub fn for_event_kind(kind: &str) -> Option<Permission> {
-        match kind {
-            "task" => Some(Permission::Task),
-            "kr_checkin" => Some(Permission::KrCheckin),
-            "kpi_observation" => Some(Permission::KpiObservation),
-            "satisfaction_rating" => Some(Permission::SatisfactionRating),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Account {
-    pub id: String,
-    pub name: String,
-    pub person: Option<Id>,
-    pub password_hash: String,
-    pub must_change_password: bool,
-    pub disabled: bool,
-    pub created_at: Ts,
-    pub grants: Vec<Grant>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Session {
-    pub token_hash: String,
-    pub account: String,
-    pub csrf: String,
-    pub created_at: Ts,
-    pub expires_at: Ts,
-    pub ip: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiToken {
-    pub id: String,
-    pub name: String,
-    pub created_by: String,
-    pub secret_hash: String,
-    pub units: Vec<String>,
-    pub permissions: Vec<Permission>,
-    pub created_at: Ts,
-    pub expires_at: Ts,
-    pub revoked_at: Option<Ts>,
-}
 
 /// The caller of a request or the owner of a WebSocket connection.
 #[derive(Debug, Clone)]
@@ -238,8 +143,6 @@ impl Principal {
     }
 }
 
-pub const ALL_ROLES: [Role; 4] = [Role::Viewer, Role::DataEntry, Role::Leader, Role::Admin];
-
 /// The units a caller may see: everything, or this set (a subtree or several).
 #[derive(Debug, Clone)]
 pub enum Scope {
@@ -308,7 +211,25 @@ pub fn can_view(who: &Principal, rollup: &Rollup, what: Target<'_>) -> Result<()
     }
 }
 
-/// Handlers take the principal the gate (`gate::authenticate`) put on the request.
+/// The units `who` may see under `unit` (its subtree, once `can_view` allows the unit) or,
+/// without one, everywhere the caller may look: how a list is filtered by unit.
+pub fn visible_units(
+    who: &Principal,
+    rollup: &Rollup,
+    unit: Option<&str>,
+) -> Result<Scope, Denied> {
+    match unit {
+        Some(u) => {
+            can_view(who, rollup, Target::Unit(u))?;
+            Ok(Scope::Units(
+                rollup.subtree(u).iter().map(|x| x.to_string()).collect(),
+            ))
+        }
+        None => Ok(who.scope(rollup)),
+    }
+}
+
+/// Handlers take the principal the gate (`http::gate::authenticate`) put on the request.
 impl<S: Send + Sync> FromRequestParts<S> for Principal {
     type Rejection = Infallible;
 
@@ -335,6 +256,14 @@ impl Actor {
             ip: "local".into(),
         }
     }
+
+    /// The actor as the audit trail names it.
+    pub fn who(&self) -> crate::audit::Who {
+        crate::audit::Who {
+            actor: self.principal.actor_id(),
+            ip: self.ip.clone(),
+        }
+    }
 }
 
 /// The client's address, as the gate saw it.
@@ -353,115 +282,3 @@ impl<S: Send + Sync> FromRequestParts<S> for Actor {
         Ok(Actor { principal, ip })
     }
 }
-
-/// First run: with no account at all, creates `admin` (the admin role over the whole tree).
-/// Its password is `password` if given, else a one-time password returned for printing once
-/// and to be changed at first sign-in. Returns the one-time password, if one was made.
-pub async fn first_run(
-    node: &crate::Node,
-    password: Option<String>,
-) -> anyhow::Result<Option<String>> {
-    if node.auth.has_accounts() {
-        return Ok(None);
-    }
-    let one_time = password.is_none();
-    let password = password.unwrap_or_else(secret::one_time_password);
-    secret::check_new_password(&password).map_err(|e| anyhow::anyhow!("IOC_ADMIN_PASSWORD {e}"))?;
-    let hash = tokio::task::spawn_blocking({
-        let p = password.clone();
-        move || secret::hash_password(&p)
-    })
-    .await?;
-    let account = Account {
-        id: "admin".into(),
-        name: "Quản trị hệ thống".into(),
-        person: None,
-        password_hash: hash,
-        must_change_password: one_time,
-        disabled: false,
-        created_at: crate::domain::time::now_ms(),
-        grants: vec![Grant {
-            role: Role::Admin,
-            unit: EVERYWHERE.into(),
-        }],
-    };
-    put_system_account(node, account, "first-run").await?;
-    Ok(one_time.then_some(password))
-}
-
-/// Creates or replaces an account as the server itself (first run, demo accounts).
-pub async fn put_system_account(
-    node: &crate::Node,
-    account: Account,
-    by: &'static str,
-) -> anyhow::Result<()> {
-    let actor = Actor::system(by);
-    let draft = crate::audit::Draft::new(
-        &actor,
-        "account.create",
-        format!("account:{}", account.id),
-        account
-            .grants
-            .iter()
-            .find(|g| g.unit != EVERYWHERE)
-            .map(|g| g.unit.clone()),
-        None,
-        Some(serde_json::json!({
-            "name": account.name,
-            "person": account.person.as_deref(),
-            "grants": account.grants,
-        })),
-    );
-    node.writer
-        .security(registry::SecurityWrite::PutAccount(account), draft)
-        .await?;
-    Ok(())
-}
-
-/// Issues an API token as the server itself (benchmarks, tooling) and returns the whole token.
-pub async fn issue_token(
-    node: &crate::Node,
-    name: &str,
-    units: Vec<String>,
-    permissions: Vec<Permission>,
-    lifetime: std::time::Duration,
-) -> anyhow::Result<String> {
-    let now = crate::domain::time::now_ms();
-    let secret = secret::random_secret();
-    let token = ApiToken {
-        id: secret::random_id(),
-        name: name.into(),
-        created_by: Actor::system("tooling").principal.actor_id(),
-        secret_hash: secret::sha256_hex(&secret),
-        units,
-        permissions,
-        created_at: now,
-        expires_at: now + lifetime.as_millis() as i64,
-        revoked_at: None,
-    };
-    let actor = Actor::system("tooling");
-    let draft = crate::audit::Draft::new(
-        &actor,
-        "token.create",
-        format!("token:{}", token.id),
-        None,
-        None,
-        Some(
-            serde_json::json!({"name": token.name, "units": token.units, "permissions": token.permissions}),
-        ),
-    );
-    let whole = format!("{}{}_{secret}", registry::TOKEN_PREFIX, token.id);
-    node.writer
-        .security(registry::SecurityWrite::AddToken(token), draft)
-        .await?;
-    Ok(whole)
-}
-
-/// Every permission an API token can hold.
-pub const ALL_PERMISSIONS: [Permission; 5] = [
-    Permission::Read,
-    Permission::Task,
-    Permission::KrCheckin,
-    Permission::KpiObservation,
-    Permission::SatisfactionRating,
-];

@@ -4,6 +4,7 @@
 
 use super::secret::{same, sha256_hex};
 use super::{Account, ApiToken, Principal, Session};
+pub use crate::domain::security::{SecuritySnapshot, SecurityWrite};
 use crate::domain::time::Ts;
 use dashmap::DashMap;
 use governor::clock::{Clock, DefaultClock};
@@ -41,36 +42,6 @@ impl Default for AuthConfig {
             secure_cookies: false,
         }
     }
-}
-
-/// What the store holds of accounts, sessions and tokens.
-#[derive(Debug, Default)]
-pub struct SecuritySnapshot {
-    pub accounts: Vec<Account>,
-    pub sessions: Vec<Session>,
-    pub tokens: Vec<ApiToken>,
-}
-
-/// A change to accounts, sessions or tokens, committed with its audit entry.
-#[derive(Debug, Clone)]
-pub enum SecurityWrite {
-    /// Creates or replaces an account and its grants.
-    PutAccount(Account),
-    /// Replaces an account whose password changed, and ends its sessions but `keep` (the session
-    /// that made the change, when the owner did): whoever knew the old password is signed out.
-    PutAccountEndingSessions {
-        account: Account,
-        keep: Option<String>,
-    },
-    AddSession(Session),
-    DeleteSession {
-        token_hash: String,
-    },
-    AddToken(ApiToken),
-    RevokeToken {
-        id: String,
-        at: Ts,
-    },
 }
 
 /// Why presented credentials are not accepted (answered 401).

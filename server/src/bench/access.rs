@@ -26,7 +26,7 @@ pub async fn run(events: usize) -> anyhow::Result<()> {
         ..DemoSize::full()
     };
     crate::demo::seed(&node.writer, &node.rollup, &size, now, 1).await?;
-    crate::auth::first_run(&node, Some(PASSWORD.into())).await?;
+    crate::ingest::accounts::first_run(&node.writer, &node.auth, Some(PASSWORD.into())).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -117,7 +117,7 @@ pub async fn run(events: usize) -> anyhow::Result<()> {
         node.writer.ingest(b, &actor).await?;
     }
     let each_time = started.elapsed();
-    let entries = crate::audit::verify_store(&*node.store).await?;
+    let entries = crate::store::verify_audit(&*node.store).await?;
     println!(
         "ingest of {events} new tasks through the writer, 1,000 per request: one audit entry per request {:.0} events/s ({:.0} ms); one per change {:.0} events/s ({:.0} ms); chain of {} entries verified, ok = {}",
         events as f64 / once_time.as_secs_f64(),
@@ -128,7 +128,7 @@ pub async fn run(events: usize) -> anyhow::Result<()> {
         entries.ok
     );
     let t = Instant::now();
-    let _ = crate::audit::verify_store(&*node.store).await?;
+    let _ = crate::store::verify_audit(&*node.store).await?;
     println!(
         "audit verify: {} entries in {:.0} ms",
         entries.entries,

@@ -244,8 +244,8 @@ fn bench_limits() -> crate::http::Limits {
 
 /// An integration's token: every event kind over the whole tree.
 async fn feed_token(node: &crate::Node) -> anyhow::Result<String> {
-    crate::auth::issue_token(
-        node,
+    crate::ingest::accounts::issue_token(
+        &node.writer,
         "bench feed",
         vec![crate::auth::EVERYWHERE.into()],
         crate::auth::ALL_PERMISSIONS.to_vec(),
@@ -439,7 +439,7 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
         let token = feed_token(&node).await?;
         let (sent, elapsed, hist) = drive(addr, &token, bodies, args.clients).await?;
         let rate = sent as f64 / elapsed.as_secs_f64();
-        let live = node.alerts.read().map(|b| b.alerts.len()).unwrap_or(0);
+        let live = node.alerts.len();
         println!(
             "{}: {} series, {sent} events in {:.2} s = {rate:.0} events/s; request p50 {:.1} ms, p99 {:.1} ms; live alerts at the end: {live}",
             if with_rules { "with the default pack + built-ins" } else { "without rules" },

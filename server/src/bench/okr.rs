@@ -116,18 +116,22 @@ pub async fn run() -> anyhow::Result<()> {
         0,
     ))
     .map_err(anyhow::Error::msg)?;
-    let frozen = timed(&format!("scores to freeze at closing {quarter}"), 3, || {
-        let (store, rollup, cfg, quarter) =
-            (store.clone(), rollup.clone(), cfg.clone(), quarter.clone());
-        async move {
-            Ok(
-                gather::scores_to_freeze(store.as_ref(), &rollup, &cfg, &quarter)
-                    .await?
-                    .len(),
-            )
-        }
-    })
-    .await?;
+    let frozen =
+        timed(&format!("scores to freeze at closing {quarter}"), 3, || {
+            let (store, rollup, cfg, quarter) =
+                (store.clone(), rollup.clone(), cfg.clone(), quarter.clone());
+            async move {
+                Ok(crate::evaluation::freeze::scores_to_freeze(
+                    store.as_ref(),
+                    &rollup,
+                    &cfg,
+                    &quarter,
+                )
+                .await?
+                .len())
+            }
+        })
+        .await?;
     println!("  ({frozen} scores)");
     timed("the city's KPI board with its roll-ups", 50, || {
         let (rollup, root) = (rollup.clone(), root.clone());

@@ -135,7 +135,7 @@ pub async fn create_accounts(node: &crate::Node) -> anyhow::Result<Vec<DemoAccou
                 unit: unit.to_string(),
             }],
         };
-        crate::auth::put_system_account(node, account, "demo").await?;
+        crate::ingest::accounts::put_system_account(&node.writer, account, "demo").await?;
     }
     Ok(listed)
 }

@@ -73,7 +73,8 @@ pub async fn seed_evaluations(
     now: Ts,
     seed: u64,
 ) -> anyhow::Result<usize> {
-    use crate::evaluation::gather::{periods_within, scores_to_freeze};
+    use crate::evaluation::freeze::scores_to_freeze;
+    use crate::evaluation::gather::periods_within;
     use rand::{rngs::SmallRng, Rng, SeedableRng};
     if rollup
         .periods()

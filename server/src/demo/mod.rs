@@ -322,7 +322,7 @@ mod tests {
         ] {
             for back in 0..3 {
                 let p = Period::parse(&period_label(f, n, back)).unwrap();
-                assert_eq!(p.kind, f.period_kind());
+                assert_eq!(p.kind, crate::domain::PeriodKind::of(f));
                 if back == 0 {
                     assert!(p.start <= n && n < p.end);
                 }
@@ -516,7 +516,7 @@ mod tests {
                 plan.key_result = None;
             }
             let cur = tasks.get(&*patch.task_id).cloned();
-            let merged = crate::ingest::writer::merge_task(cur.as_ref(), &patch, e.at, &rollup)
+            let merged = crate::ingest::merge::merge_task(cur.as_ref(), &patch, e.at, &rollup)
                 .unwrap()
                 .unwrap();
             tasks.insert(merged.id.to_string(), merged);

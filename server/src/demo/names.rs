@@ -1,6 +1,6 @@
 //! The demo city's vocabulary: Hanoi's departments, agencies, wards and communes, division names,
 //! job positions, Vietnamese personal names, task wording and public services. Data only, plus
-//! the small helpers that turn it into ids.
+//! the small helpers that turn it into ids; its length is the lists', one job.
 
 use rand::Rng;
 

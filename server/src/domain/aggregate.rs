@@ -1,9 +1,78 @@
-//! Rolling a KPI up from units to their parent: the rule a KPI names (sum, mean, weighted mean,
-//! min, max, worst status) and the value and status it gives from the units' own.
+//! Rolling figures up from units to their parent: what one task adds to its unit and person
+//! (`TaskAgg`, integers so sums kept by adding and subtracting stay exact; the rollup keeps them
+//! and the store recomputes them in SQL to check it), and the rule a KPI names (sum, mean,
+//! weighted mean, min, max, worst status) with the value and status it gives from the units' own.
 
-use super::{KpiStatus, Thresholds};
+use super::{KpiStatus, Task, TaskStatus, Thresholds, Ts};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+/// What tasks add up to: counts by status, overdue, done on time or late, and progress.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TaskAgg {
+    pub by_status: [i64; 6],
+    pub overdue: i64,
+    pub done_on_time: i64,
+    pub done_late: i64,
+    /// Sum of progress (hundredths of a percent) over tasks that are not cancelled.
+    pub progress_sum: i64,
+    pub progress_n: i64,
+}
+
+impl TaskAgg {
+    pub fn of(t: &Task, now: Ts) -> TaskAgg {
+        let mut a = TaskAgg::default();
+        a.by_status[t.status.index()] = 1;
+        if t.status != TaskStatus::Cancelled {
+            a.progress_sum = t.progress;
+            a.progress_n = 1;
+        }
+        if t.is_overdue(now) {
+            a.overdue = 1;
+        }
+        if t.status == TaskStatus::Accepted {
+            match t.done_at {
+                Some(d) if d <= t.deadline => a.done_on_time = 1,
+                _ => a.done_late = 1,
+            }
+        }
+        a
+    }
+
+    pub fn add(&mut self, o: &TaskAgg, sign: i64) {
+        for i in 0..6 {
+            self.by_status[i] += sign * o.by_status[i];
+        }
+        self.overdue += sign * o.overdue;
+        self.done_on_time += sign * o.done_on_time;
+        self.done_late += sign * o.done_late;
+        self.progress_sum += sign * o.progress_sum;
+        self.progress_n += sign * o.progress_n;
+    }
+
+    pub fn total(&self) -> i64 {
+        self.by_status.iter().sum()
+    }
+
+    /// Open work: everything not accepted or cancelled.
+    pub fn open(&self) -> i64 {
+        TaskStatus::ALL
+            .iter()
+            .filter(|s| s.is_open())
+            .map(|s| self.by_status[s.index()])
+            .sum()
+    }
+
+    pub fn on_time_rate(&self) -> Option<f64> {
+        let done = self.done_on_time + self.done_late;
+        (done > 0).then(|| self.done_on_time as f64 / done as f64)
+    }
+
+    /// Mean progress in percent.
+    pub fn avg_progress(&self) -> Option<f64> {
+        (self.progress_n > 0).then(|| self.progress_sum as f64 / self.progress_n as f64 / 100.0)
+    }
+}
 
 /// How a parent unit's value of a KPI follows from its units' values.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]

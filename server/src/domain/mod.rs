@@ -1,17 +1,23 @@
 //! The domain model: the org tree, people, objectives and key results, KPIs, tasks, KPI
 //! observations and citizen ratings, with the rules that hold for each value. No I/O here; wire
-//! and row types live with the HTTP and store layers and convert into these.
+//! and row types live with the HTTP and store layers and convert into these. Levels, index
+//! groups, frequencies, thresholds and statuses are the `vocabulary` crate's, shared with the
+//! alert engine.
 
 pub mod aggregate;
 pub mod cycle;
 pub mod formula;
+pub mod security;
 pub mod time;
+pub mod week;
 
 pub use cycle::{CriteriaRecord, FrozenScore, OkrPeriod, PeriodState, Target};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 pub use time::{Period, PeriodKind, Ts};
 use utoipa::ToSchema;
+/// The words shared with the alert engine, defined once in the `vocabulary` crate.
+pub use vocabulary::{Frequency, IndexGroup, KpiStatus, TaskStatus, Thresholds, UnitLevel};
 
 /// Identifiers are given by the source (the city's data dictionary: unit codes, staff numbers,
 /// task numbers), so they are strings; `Arc<str>` because the rollup holds each id many times.
@@ -19,41 +25,6 @@ pub type Id = Arc<str>;
 
 /// At most this many key results per objective (the city's method, step 2).
 pub const MAX_KEY_RESULTS: usize = 5;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum UnitLevel {
-    City,
-    Department,
-    Agency,
-    Ward,
-    Commune,
-    Division,
-}
-
-impl UnitLevel {
-    pub const ALL: [UnitLevel; 6] = [
-        UnitLevel::City,
-        UnitLevel::Department,
-        UnitLevel::Agency,
-        UnitLevel::Ward,
-        UnitLevel::Commune,
-        UnitLevel::Division,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitLevel::City => "city",
-            UnitLevel::Department => "department",
-            UnitLevel::Agency => "agency",
-            UnitLevel::Ward => "ward",
-            UnitLevel::Commune => "commune",
-            UnitLevel::Division => "division",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|l| l.as_str() == s)
-    }
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
@@ -127,219 +98,6 @@ impl KeyResult {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum IndexGroup {
-    /// Kết quả phát triển: development results.
-    Development,
-    /// Phục vụ chính quyền: government service.
-    Service,
-    /// Công tác Đảng: Party work.
-    Party,
-    /// Nội chính, phòng chống tham nhũng, dư luận: internal affairs, anti-corruption, opinion.
-    Internal,
-}
-
-impl IndexGroup {
-    pub const ALL: [IndexGroup; 4] = [
-        IndexGroup::Development,
-        IndexGroup::Service,
-        IndexGroup::Party,
-        IndexGroup::Internal,
-    ];
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IndexGroup::Development => "development",
-            IndexGroup::Service => "service",
-            IndexGroup::Party => "party",
-            IndexGroup::Internal => "internal",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|g| g.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Frequency {
-    Daily,
-    Weekly,
-    Monthly,
-    Quarterly,
-    Yearly,
-}
-
-impl Frequency {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Frequency::Daily => "daily",
-            Frequency::Weekly => "weekly",
-            Frequency::Monthly => "monthly",
-            Frequency::Quarterly => "quarterly",
-            Frequency::Yearly => "yearly",
-        }
-    }
-    /// How long a value stays current: the longest period of this frequency plus a grace for
-    /// entering it (the same defaults as the built-in stale-data alert). Older, the series counts
-    /// as "no data" on every board, whatever its last value said.
-    pub fn stale_after(self) -> Ts {
-        const DAY: Ts = 86_400_000;
-        match self {
-            Frequency::Daily => 2 * DAY,
-            Frequency::Weekly => 9 * DAY,
-            Frequency::Monthly => 34 * DAY,
-            Frequency::Quarterly => 99 * DAY,
-            Frequency::Yearly => 381 * DAY,
-        }
-    }
-
-    /// The kind of period an observation of a KPI with this frequency must name.
-    pub fn period_kind(self) -> time::PeriodKind {
-        match self {
-            Frequency::Daily => time::PeriodKind::Day,
-            Frequency::Weekly => time::PeriodKind::Week,
-            Frequency::Monthly => time::PeriodKind::Month,
-            Frequency::Quarterly => time::PeriodKind::Quarter,
-            Frequency::Yearly => time::PeriodKind::Year,
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Daily,
-            Self::Weekly,
-            Self::Monthly,
-            Self::Quarterly,
-            Self::Yearly,
-        ]
-        .into_iter()
-        .find(|f| f.as_str() == s)
-    }
-}
-
-/// A KPI's direction together with its thresholds, so that a threshold can never be read with
-/// the wrong direction. Green and red are the edges of their bands; yellow lies between.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "direction", rename_all = "snake_case")]
-pub enum Thresholds {
-    /// Green when value >= green, red when value < red.
-    HigherIsBetter { green: f64, red: f64 },
-    /// Green when value <= green, red when value > red.
-    LowerIsBetter { green: f64, red: f64 },
-    /// Green inside [green_low, green_high], red outside [red_low, red_high].
-    InBand {
-        green_low: f64,
-        green_high: f64,
-        red_low: f64,
-        red_high: f64,
-    },
-}
-
-impl Thresholds {
-    pub fn validate(&self) -> Result<(), String> {
-        let finite = |xs: &[f64]| xs.iter().all(|x| x.is_finite());
-        match *self {
-            Thresholds::HigherIsBetter { green, red } => {
-                if !finite(&[green, red]) {
-                    return Err("thresholds must be finite numbers".into());
-                }
-                if green < red {
-                    return Err(format!(
-                        "higher_is_better needs green ({green}) >= red ({red})"
-                    ));
-                }
-            }
-            Thresholds::LowerIsBetter { green, red } => {
-                if !finite(&[green, red]) {
-                    return Err("thresholds must be finite numbers".into());
-                }
-                if green > red {
-                    return Err(format!(
-                        "lower_is_better needs green ({green}) <= red ({red})"
-                    ));
-                }
-            }
-            Thresholds::InBand {
-                green_low,
-                green_high,
-                red_low,
-                red_high,
-            } => {
-                if !finite(&[green_low, green_high, red_low, red_high]) {
-                    return Err("thresholds must be finite numbers".into());
-                }
-                if !(red_low <= green_low && green_low <= green_high && green_high <= red_high) {
-                    return Err(format!(
-                        "in_band needs red_low <= green_low <= green_high <= red_high, got {red_low}, {green_low}, {green_high}, {red_high}"
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    pub fn status(&self, value: f64) -> KpiStatus {
-        match *self {
-            Thresholds::HigherIsBetter { green, red } => {
-                if value >= green {
-                    KpiStatus::Green
-                } else if value < red {
-                    KpiStatus::Red
-                } else {
-                    KpiStatus::Yellow
-                }
-            }
-            Thresholds::LowerIsBetter { green, red } => {
-                if value <= green {
-                    KpiStatus::Green
-                } else if value > red {
-                    KpiStatus::Red
-                } else {
-                    KpiStatus::Yellow
-                }
-            }
-            Thresholds::InBand {
-                green_low,
-                green_high,
-                red_low,
-                red_high,
-            } => {
-                if (green_low..=green_high).contains(&value) {
-                    KpiStatus::Green
-                } else if value < red_low || value > red_high {
-                    KpiStatus::Red
-                } else {
-                    KpiStatus::Yellow
-                }
-            }
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum KpiStatus {
-    Green,
-    Yellow,
-    Red,
-    NoData,
-}
-
-impl KpiStatus {
-    pub const ALL: [KpiStatus; 4] = [
-        KpiStatus::Green,
-        KpiStatus::Yellow,
-        KpiStatus::Red,
-        KpiStatus::NoData,
-    ];
-    pub fn index(self) -> usize {
-        self as usize
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kpi {
     pub code: Id,
@@ -387,55 +145,6 @@ impl Kpi {
         } else {
             self.measured_units.clone()
         }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskStatus {
-    Todo,
-    InProgress,
-    Submitted,
-    Accepted,
-    Returned,
-    Cancelled,
-}
-
-impl TaskStatus {
-    pub const ALL: [TaskStatus; 6] = [
-        TaskStatus::Todo,
-        TaskStatus::InProgress,
-        TaskStatus::Submitted,
-        TaskStatus::Accepted,
-        TaskStatus::Returned,
-        TaskStatus::Cancelled,
-    ];
-    pub fn index(self) -> usize {
-        self as usize
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TaskStatus::Todo => "todo",
-            TaskStatus::InProgress => "in_progress",
-            TaskStatus::Submitted => "submitted",
-            TaskStatus::Accepted => "accepted",
-            TaskStatus::Returned => "returned",
-            TaskStatus::Cancelled => "cancelled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|x| x.as_str() == s)
-    }
-    /// Still the official's to do: counts as workload and can become overdue. A submitted task
-    /// waits on its acceptor, not its assignee, so it is open but never overdue.
-    pub fn is_open(self) -> bool {
-        !matches!(self, TaskStatus::Accepted | TaskStatus::Cancelled)
-    }
-    pub fn can_be_overdue(self) -> bool {
-        matches!(
-            self,
-            TaskStatus::Todo | TaskStatus::InProgress | TaskStatus::Returned
-        )
     }
 }
 
@@ -507,52 +216,6 @@ pub struct Rating {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn kpi_status_respects_direction_and_band() {
-        let hi = Thresholds::HigherIsBetter {
-            green: 90.0,
-            red: 70.0,
-        };
-        assert_eq!(hi.status(90.0), KpiStatus::Green);
-        assert_eq!(hi.status(80.0), KpiStatus::Yellow);
-        assert_eq!(hi.status(70.0), KpiStatus::Yellow);
-        assert_eq!(hi.status(69.9), KpiStatus::Red);
-        let lo = Thresholds::LowerIsBetter {
-            green: 2.0,
-            red: 5.0,
-        };
-        assert_eq!(lo.status(1.0), KpiStatus::Green);
-        assert_eq!(lo.status(5.0), KpiStatus::Yellow);
-        assert_eq!(lo.status(5.1), KpiStatus::Red);
-        let band = Thresholds::InBand {
-            green_low: 4.0,
-            green_high: 6.0,
-            red_low: 2.0,
-            red_high: 8.0,
-        };
-        assert_eq!(band.status(5.0), KpiStatus::Green);
-        assert_eq!(band.status(3.0), KpiStatus::Yellow);
-        assert_eq!(band.status(8.5), KpiStatus::Red);
-        assert!(Thresholds::HigherIsBetter {
-            green: 1.0,
-            red: 2.0
-        }
-        .validate()
-        .is_err());
-        assert!(Thresholds::LowerIsBetter {
-            green: 3.0,
-            red: 2.0
-        }
-        .validate()
-        .is_err());
-        assert!(Thresholds::HigherIsBetter {
-            green: f64::NAN,
-            red: 2.0
-        }
-        .validate()
-        .is_err());
-    }
 
     #[test]
     fn key_result_progress_works_both_ways_and_is_clamped() {

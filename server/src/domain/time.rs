@@ -104,6 +104,18 @@ pub enum PeriodKind {
 }
 
 impl PeriodKind {
+    /// The kind of period an observation of a KPI with this frequency must name.
+    pub fn of(frequency: super::Frequency) -> PeriodKind {
+        use super::Frequency;
+        match frequency {
+            Frequency::Daily => PeriodKind::Day,
+            Frequency::Weekly => PeriodKind::Week,
+            Frequency::Monthly => PeriodKind::Month,
+            Frequency::Quarterly => PeriodKind::Quarter,
+            Frequency::Yearly => PeriodKind::Year,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PeriodKind::Day => "day",

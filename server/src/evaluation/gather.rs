@@ -1,9 +1,10 @@
 //! Gathering what scores are computed from: a unit's people, their tasks and the tasks of the
 //! units they lead (one pass over the rollup's tasks), the leaders' criteria from the store, and
-//! the scores frozen when a period closed. The only part of `evaluation` that reads state.
+//! the scores frozen when a period closed. With `freeze.rs`, the only part of `evaluation` that
+//! reads state.
 
 use super::{score, CriteriaInput, EvaluationConfig, PersonInput, PersonScore};
-use crate::domain::{FrozenScore, Id, Period, PeriodKind, Task, Unit};
+use crate::domain::{Id, Period, PeriodKind, Task, Unit};
 use crate::rollup::Rollup;
 use crate::store::{RecordKind, Store, StoreError};
 use chrono::{Datelike, TimeZone};
@@ -227,7 +228,7 @@ pub async fn people_scores(
             .person_records(RecordKind::FrozenScore, &[period.label().to_string()], &ids)
             .await?
         {
-            match serde_json::from_str::<FrozenBody>(&r.body) {
+            match serde_json::from_str::<super::freeze::FrozenBody>(&r.body) {
                 Ok(b) => {
                     frozen_at = Some(b.frozen_at);
                     frozen.insert(r.person_id, b.score);
@@ -251,45 +252,4 @@ pub async fn people_scores(
     scores.append(&mut computed);
     scores.sort_by(|a, b| a.person.cmp(&b.person));
     Ok(Scores { scores, frozen_at })
-}
-
-/// What a frozen score's row holds.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct FrozenBody {
-    frozen_at: crate::domain::Ts,
-    score: PersonScore,
-}
-
-/// Every person's scores for each evaluation period inside `closing`, to be frozen with it.
-pub async fn scores_to_freeze(
-    store: &dyn Store,
-    rollup: &Rollup,
-    cfg: &EvaluationConfig,
-    closing: &Period,
-) -> Result<Vec<FrozenScore>, StoreError> {
-    let now = rollup.now();
-    let people = rollup.people();
-    let mut out = Vec::new();
-    for p in periods_within(cfg, closing, now) {
-        for s in compute(store, rollup, cfg, &p, &people).await? {
-            out.push(frozen(&s, &p, now));
-        }
-    }
-    Ok(out)
-}
-
-/// A score as it is frozen.
-pub fn frozen(s: &PersonScore, period: &Period, at: crate::domain::Ts) -> FrozenScore {
-    let body = serde_json::to_string(&FrozenBody {
-        frozen_at: at,
-        score: s.clone(),
-    })
-    .expect("a score serializes");
-    FrozenScore {
-        person: s.person.as_str().into(),
-        unit: s.unit.as_str().into(),
-        period: period.clone(),
-        body,
-        frozen_at: at,
-    }
 }

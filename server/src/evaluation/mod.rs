@@ -4,6 +4,7 @@
 
 mod annual;
 mod config;
+pub mod freeze;
 pub mod gather;
 mod quota;
 mod rank;

@@ -4,12 +4,11 @@
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use crate::auth::{access, can_view, Actor, Principal, Role, Scope, Target};
+use crate::alerting::actions::{AlertAction, AlertError};
+use crate::alerting::{wire_name, AlertOut};
+use crate::auth::{access, can_view, visible_units, Actor, Principal, Role, Scope, Target};
 use crate::domain::time::{format_ts, parse_ts};
-use crate::ingest::writer::{AlertAction, AlertError};
 use crate::ingest::ItemError;
-use crate::rollup::Rollup;
-use crate::rules::{is_silenced, LiveAlerts, StoredAlert};
 use crate::store::{HistoryQuery, SilenceRow};
 use crate::Node;
 use axum::extract::{Query, State};
@@ -17,7 +16,6 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashSet};
 use utoipa::ToSchema;
 
 pub fn router() -> Router<Node> {
@@ -58,62 +56,6 @@ impl From<AlertError> for ApiError {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AlertOut {
-    pub rule: String,
-    /// The unit id, `KPI@unit` for a KPI series, a key-result or task id.
-    pub subject: String,
-    pub subject_kind: String,
-    pub unit: String,
-    /// pending or firing.
-    pub state: String,
-    /// yellow or red.
-    pub severity: String,
-    pub value: Option<f64>,
-    pub active_since: String,
-    pub fired_at: Option<String>,
-    pub summary_vi: String,
-    pub summary_en: String,
-    pub labels: BTreeMap<String, String>,
-    pub acknowledged_by: Option<String>,
-    pub acknowledged_at: Option<String>,
-    pub ack_comment: Option<String>,
-    pub assigned_to: Option<String>,
-    pub escalated_at: Option<String>,
-    pub silenced: bool,
-}
-
-fn name<T: Serialize>(t: &T) -> String {
-    serde_json::to_value(t)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
-fn alert_out(a: &StoredAlert, silenced: bool) -> AlertOut {
-    let e = &a.engine;
-    AlertOut {
-        rule: e.rule.clone(),
-        subject: e.subject.clone(),
-        subject_kind: name(&e.subject_kind),
-        unit: e.unit.clone(),
-        state: name(&e.state),
-        severity: name(&e.severity),
-        value: e.value,
-        active_since: format_ts(e.active_since),
-        fired_at: e.fired_at.map(format_ts),
-        summary_vi: a.summary_vi.clone(),
-        summary_en: a.summary_en.clone(),
-        labels: a.labels.clone(),
-        acknowledged_by: e.acknowledged.as_ref().map(|k| k.by.clone()),
-        acknowledged_at: e.acknowledged.as_ref().map(|k| format_ts(k.at)),
-        ack_comment: a.ack_comment.clone(),
-        assigned_to: a.assigned_to.clone(),
-        escalated_at: e.escalated_at.map(format_ts),
-        silenced,
-    }
-}
-
 #[derive(Deserialize)]
 pub struct ActiveQuery {
     /// Alerts of this unit's subtree (default: everything).
@@ -133,73 +75,25 @@ async fn active(
     who: Principal,
     Query(q): Query<ActiveQuery>,
 ) -> Result<Json<Vec<AlertOut>>, ApiError> {
-    let subtree: Option<HashSet<String>> = match &q.unit {
-        Some(u) => {
-            can_view(&who, &node.rollup, Target::Unit(u))?;
-            Some(
-                node.rollup
-                    .subtree(u)
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect(),
-            )
-        }
-        None => match who.scope(&node.rollup) {
-            Scope::All => None,
-            Scope::Units(set) => Some(set),
-        },
-    };
-    let out = list_alerts(&node.alerts, &node.rollup, |a| {
+    let visible = visible_units(&who, &node.rollup, q.unit.as_deref())?;
+    let out = node.alerts.list(&node.rollup, |a| {
         q.rule.as_ref().is_none_or(|r| &a.engine.rule == r)
             && q.severity
                 .as_ref()
-                .is_none_or(|s| &name(&a.engine.severity) == s)
-            && q.state.as_ref().is_none_or(|s| &name(&a.engine.state) == s)
+                .is_none_or(|s| &wire_name(&a.engine.severity) == s)
+            && q.state
+                .as_ref()
+                .is_none_or(|s| &wire_name(&a.engine.state) == s)
             && q.group
                 .as_ref()
                 .is_none_or(|g| a.labels.get("group") == Some(g))
-            && subtree.as_ref().is_none_or(|t| t.contains(&a.engine.unit))
+            && visible.contains(&a.engine.unit)
     });
     Ok(Json(
         out.into_iter()
             .filter(|a| q.silenced.unwrap_or(true) || !a.silenced)
             .collect(),
     ))
-}
-
-/// The live alerts that pass `keep`, flagged if silenced; red before yellow, newest first.
-pub(crate) fn list_alerts(
-    alerts: &LiveAlerts,
-    rollup: &Rollup,
-    keep: impl Fn(&StoredAlert) -> bool,
-) -> Vec<AlertOut> {
-    let now = rollup.now();
-    let mut out: Vec<AlertOut> = {
-        let board = alerts.read().expect("live alerts lock");
-        board
-            .alerts
-            .values()
-            .filter(|a| keep(a))
-            .map(|a| {
-                alert_out(
-                    a,
-                    is_silenced(&board.silences, rollup, &a.engine.rule, &a.engine.unit, now),
-                )
-            })
-            .collect()
-    };
-    out.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then(b.active_since.cmp(&a.active_since))
-    });
-    out
-}
-
-/// The live alerts of a unit's subtree: the alert feed's snapshot.
-pub(crate) fn subtree_alerts(alerts: &LiveAlerts, rollup: &Rollup, unit: &str) -> Vec<AlertOut> {
-    let subtree: HashSet<String> = rollup.subtree(unit).iter().map(|x| x.to_string()).collect();
-    list_alerts(alerts, rollup, |a| subtree.contains(&a.engine.unit))
 }
 
 #[derive(Deserialize)]
@@ -313,14 +207,8 @@ pub struct AckIn {
 
 /// The unit of a live alert, for the scope check of an action on it.
 fn alert_unit(node: &Node, rule: &str, subject: &str) -> Result<String, ApiError> {
-    let board = node
-        .alerts
-        .read()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
-    board
-        .alerts
-        .get(&(rule.to_string(), subject.to_string()))
-        .map(|a| a.engine.unit.clone())
+    node.alerts
+        .unit_of(rule, subject)
         .ok_or_else(|| ApiError::NotFound(format!("no live alert of rule '{rule}' on '{subject}'")))
 }
 
@@ -487,35 +375,26 @@ async fn silences(
 ) -> Result<Json<Vec<SilenceOut>>, ApiError> {
     let scope = who.scope(&node.rollup);
     let now = node.rollup.now();
-    let board = node
-        .alerts
-        .read()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
-    Ok(Json(
+    Ok(Json(node.alerts.read(|board| {
         board
             .silences
             .iter()
             .filter(|s| s.until > now)
             .filter(|s| s.unit.as_ref().is_none_or(|u| scope.contains(u)))
             .map(silence_out)
-            .collect(),
-    ))
+            .collect()
+    })))
 }
 
 /// The rules running now (a changed file counts only once reloaded).
 async fn rules(State(node): State<Node>) -> Result<Json<serde_json::Value>, ApiError> {
-    let board = node
-        .alerts
-        .read()
-        .map_err(|_| ApiError::Internal(anyhow::anyhow!("alert board lock poisoned")))?;
+    let rules = node.alerts.read(|board| board.rules.clone());
     let files: Vec<String> = node
         .rule_files
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    Ok(Json(
-        serde_json::json!({ "files": files, "rules": board.rules }),
-    ))
+    Ok(Json(serde_json::json!({ "files": files, "rules": rules })))
 }
 
 /// Reloads the rule files. A bad file is refused with all its errors and the running rules stay.
@@ -524,7 +403,7 @@ async fn reload(
     actor: Actor,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     access::operator(&actor.principal, "reloading the rules")?;
-    let set = crate::rules::files::load(&node.rule_files).map_err(|errors| {
+    let set = crate::alerting::files::load(&node.rule_files).map_err(|errors| {
         ApiError::Invalid(ItemError::new(
             "rules",
             format!("the rules were not reloaded:\n{}", errors.join("\n")),

@@ -1,24 +1,22 @@
-//! Signing in and out, changing one's password, accounts with their grants, API tokens, and
-//! reading and verifying the audit trail. The decisions are `auth::access`'s; every change
-//! goes through the writer with its audit entry.
+//! Signing in and out, changing one's password, accounts with their grants and API tokens. The
+//! decisions are `auth::access`'s; every change goes through the writer with its audit entry.
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use crate::audit::{Draft, Verdict};
-use crate::auth::gate::COOKIE;
+use super::gate::COOKIE;
+use crate::audit::Draft;
 use crate::auth::registry::{SecurityWrite, SESSION_PREFIX, TOKEN_PREFIX};
 use crate::auth::secret::{
     check_new_password, hash_password, one_time_password, random_id, random_secret, sha256_hex,
     verify_password,
 };
 use crate::auth::{
-    access, can_view, Account, Actor, ApiToken, Grant, Permission, Principal, Role, Scope, Session,
-    Target, EVERYWHERE,
+    access, Account, Actor, ApiToken, Grant, Permission, Principal, Role, Session, EVERYWHERE,
 };
 use crate::domain::time::{format_ts, now_ms, parse_ts, DAY};
 use crate::ingest::{check_id, check_text, ItemError};
 use crate::Node;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -35,8 +33,6 @@ pub fn router() -> Router<Node> {
         .route("/accounts/{id}", get(account).put(replace_account))
         .route("/tokens", get(tokens).post(create_token))
         .route("/tokens/{id}", delete(revoke_token))
-        .route("/audit", get(audit))
-        .route("/audit/verify", get(verify))
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
@@ -52,8 +48,6 @@ pub const OPERATIONS: &[super::ops::Operation] = &[
     ("/api/v1/tokens", "get", "API tokens an admin may manage", None, "TokenOut"),
     ("/api/v1/tokens", "post", "Issue an API token scoped to units and permissions, with an expiry; the token is shown once", Some("TokenIn"), "TokenOut"),
     ("/api/v1/tokens/{id}", "delete", "Revoke an API token; 204, and it is refused from the next request on", None, "none"),
-    ("/api/v1/audit", "get", "Audit entries of units in the caller's scope, oldest first (?unit=, ?after= seq, ?limit= up to 1000)", None, "AuditEntryOut"),
-    ("/api/v1/audit/verify", "get", "Walk the audit hash chain (admin of the whole tree)", None, "Verdict"),
 ];
 
 #[derive(utoipa::OpenApi)]
@@ -65,8 +59,6 @@ pub const OPERATIONS: &[super::ops::Operation] = &[
     PasswordChange,
     TokenIn,
     TokenOut,
-    AuditEntryOut,
-    Verdict,
     Grant,
     Role,
     Permission
@@ -142,7 +134,7 @@ fn draft(
     unit: Option<String>,
     new: serde_json::Value,
 ) -> Draft {
-    Draft::new(actor, action, entity, unit, None, Some(new))
+    Draft::new(actor.who(), action, entity, unit, None, Some(new))
 }
 
 /// Password hashing is slow by design: off the async threads.
@@ -742,92 +734,4 @@ async fn revoke_token(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// Entries of this unit's subtree (default: everything in the caller's scope).
-    unit: Option<String>,
-    /// Entries after this seq (for paging).
-    #[serde(default)]
-    after: i64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-}
-
-fn default_limit() -> i64 {
-    100
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditEntryOut {
-    pub seq: i64,
-    pub at: String,
-    pub actor: String,
-    pub ip: String,
-    pub action: String,
-    pub entity: String,
-    pub unit: Option<String>,
-    pub old: Option<serde_json::Value>,
-    pub new: Option<serde_json::Value>,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-async fn audit(
-    State(node): State<Node>,
-    who: Principal,
-    Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditEntryOut>>, ApiError> {
-    if !(1..=1000).contains(&q.limit) {
-        return Err(ApiError::BadRequest(
-            "limit must be between 1 and 1000".into(),
-        ));
-    }
-    let units: Option<Vec<String>> = match &q.unit {
-        Some(u) => {
-            can_view(&who, &node.rollup, Target::Unit(u))?;
-            Some(
-                node.rollup
-                    .subtree(u)
-                    .iter()
-                    .map(|x| x.to_string())
-                    .collect(),
-            )
-        }
-        None => match who.scope(&node.rollup) {
-            Scope::All => None,
-            Scope::Units(set) => Some(set.into_iter().collect()),
-        },
-    };
-    let rows = node
-        .store
-        .audit_entries(q.after, units.as_deref(), q.limit)
-        .await?;
-    let parse = |s: Option<String>| {
-        s.map(|t| serde_json::from_str(&t).unwrap_or(serde_json::Value::String(t)))
-    };
-    Ok(Json(
-        rows.into_iter()
-            .map(|e| AuditEntryOut {
-                seq: e.seq,
-                at: format_ts(e.at),
-                actor: e.actor,
-                ip: e.ip,
-                action: e.action,
-                entity: e.entity,
-                unit: e.unit,
-                old: parse(e.old),
-                new: parse(e.new),
-                prev_hash: e.prev_hash,
-                hash: e.hash,
-            })
-            .collect(),
-    ))
-}
-
-async fn verify(State(node): State<Node>, who: Principal) -> Result<Json<Verdict>, ApiError> {
-    access::operator(&who, "verifying the audit trail")?;
-    Ok(Json(crate::audit::verify_store(&*node.store).await?))
 }

@@ -1,14 +1,15 @@
 //! Evaluation of officials over HTTP: a person's explained score for a period and their year,
 //! the leader's general-criteria scores, a unit's classes with the excellent quota, and rankings
 //! within a unit and among peers of the same position. Thin: parse, check scope, ask
-//! `evaluation::gather` (which reads the rollup and store) or the writer.
+//! `evaluation::gather` or `evaluation::freeze` (which read the rollup and store) or the writer.
 
 use super::board::Params;
 use super::body::JsonBody;
 use super::error::ApiError;
 use crate::auth::{can_view, Actor, Principal, Target as Scope};
 use crate::domain::time::format_ts;
-use crate::domain::{FrozenScore, Period};
+use crate::domain::Period;
+use crate::evaluation::freeze;
 use crate::evaluation::gather::{self, evaluation_period, periods_within};
 use crate::evaluation::{
     annual, quota, rank, AnnualScore, Class, CriteriaInput, EvaluationConfig, PersonScore, Quota,
@@ -209,34 +210,15 @@ async fn set_criteria(
     input.by = Some(actor.principal.acting_as());
     input.at = Some(format_ts(crate::domain::time::now_ms()));
     let body = serde_json::to_string(&input).expect("criteria serialize");
-    // In a closed period only an admin's correction gets through (the writer decides); its
-    // score is frozen again with it, or the frozen one would hide it.
-    let closed = matches!(
-        node.rollup.cycle_state(&period),
-        Some((crate::domain::PeriodState::Closed, _))
-    );
-    let refreeze = if closed {
-        let current = gather::people_scores(
-            node.store.as_ref(),
-            &node.rollup,
-            &node.evaluation,
-            &period,
-            vec![person],
-        )
-        .await?;
-        current.scores.first().map(|s| {
-            // A frozen score keeps its task part; one never frozen (a person added since) is
-            // computed whole with the new criteria.
-            let corrected = crate::evaluation::with_criteria(&node.evaluation, s, &input);
-            gather::frozen(
-                &corrected,
-                &period,
-                current.frozen_at.unwrap_or(node.rollup.now()),
-            )
-        })
-    } else {
-        None
-    };
+    let refreeze = freeze::refreeze(
+        node.store.as_ref(),
+        &node.rollup,
+        &node.evaluation,
+        &period,
+        person,
+        &input,
+    )
+    .await?;
     node.writer
         .cycle(
             vec![CycleItem::Criteria {
@@ -385,12 +367,4 @@ async fn rankings(
         by: by.to_string(),
         groups,
     }))
-}
-
-/// The scores of every evaluation period inside `period`, frozen when it closes.
-pub async fn scores_to_freeze(node: &Node, period: &Period) -> Result<Vec<FrozenScore>, ApiError> {
-    Ok(
-        gather::scores_to_freeze(node.store.as_ref(), &node.rollup, &node.evaluation, period)
-            .await?,
-    )
 }

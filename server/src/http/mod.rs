@@ -2,6 +2,7 @@
 //! extract, convert wire to domain, call one function, map the result.
 
 pub mod alerts;
+pub mod audit;
 pub mod auth;
 pub mod board;
 mod body;
@@ -9,6 +10,7 @@ pub mod catalog;
 pub mod error;
 pub mod evaluation;
 pub mod events;
+pub mod gate;
 pub mod live;
 pub mod okr;
 pub mod ops;
@@ -52,6 +54,7 @@ pub fn app(node: Node) -> Router {
         .merge(views::router())
         .merge(alerts::router())
         .merge(auth::router())
+        .merge(audit::router())
         .merge(board::router())
         .merge(okr::router())
         .merge(evaluation::router())
@@ -66,11 +69,11 @@ pub fn app(node: Node) -> Router {
         .route_layer(middleware::from_fn(record_request))
         .layer(middleware::from_fn_with_state(
             node.clone(),
-            crate::auth::gate::authenticate,
+            gate::authenticate,
         ))
         .layer(middleware::from_fn_with_state(
             node.clone(),
-            crate::auth::gate::security_headers,
+            gate::security_headers,
         ))
         .layer(middleware::from_fn_with_state(
             limits.max_body_bytes,

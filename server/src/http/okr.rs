@@ -141,7 +141,13 @@ async fn set_period(
     let old = node.rollup.period(&canonical).map(|p| p.state);
     let closing = body.state == PeriodState::Closed && old == Some(PeriodState::Active);
     let frozen = if closing {
-        crate::http::evaluation::scores_to_freeze(&node, &period).await?
+        crate::evaluation::freeze::scores_to_freeze(
+            node.store.as_ref(),
+            &node.rollup,
+            &node.evaluation,
+            &period,
+        )
+        .await?
     } else {
         Vec::new()
     };

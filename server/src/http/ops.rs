@@ -180,6 +180,7 @@ pub fn openapi_document() -> serde_json::Value {
     api.merge(super::report::Schemas::openapi());
     api.merge(super::alerts::Schemas::openapi());
     api.merge(super::auth::Schemas::openapi());
+    api.merge(super::audit::Schemas::openapi());
     api.merge(super::okr::Schemas::openapi());
     api.merge(super::evaluation::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
@@ -190,6 +191,7 @@ pub fn openapi_document() -> serde_json::Value {
         .chain(super::report::OPERATIONS)
         .chain(super::alerts::OPERATIONS)
         .chain(super::auth::OPERATIONS)
+        .chain(super::audit::OPERATIONS)
         .chain(super::okr::OPERATIONS)
         .chain(super::evaluation::OPERATIONS);
     for (path, method, summary, request, response) in operations {

@@ -5,14 +5,15 @@
 
 use super::error::ApiError;
 use crate::auth::{can_view, Principal, Target};
+use crate::domain::week::IsoWeek;
 use crate::ingest::ItemError;
-use crate::report::charts::{self, Chart, Lang};
+use crate::report::charts::{self, Chart};
 use crate::report::export;
 use crate::report::html::{self, Styles};
+use crate::report::lang::Lang;
 use crate::report::period::{ReviewKind, ReviewPeriod};
 use crate::report::review::{self, Review};
 use crate::report::tables::Table;
-use crate::report::week::IsoWeek;
 use crate::report::ReportError;
 use crate::Node;
 use axum::extract::{Path, Query, State};

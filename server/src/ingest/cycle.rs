@@ -98,7 +98,7 @@ pub fn plan(
                     }
                 }
                 drafts.push(Draft::new(
-                    actor,
+                    actor.who(),
                     "period.state",
                     format!("period:{period}"),
                     None,
@@ -163,7 +163,7 @@ pub fn plan(
                 }
                 let old = rollup.target_exact(kpi, unit, period);
                 drafts.push(Draft::new(
-                    actor,
+                    actor.who(),
                     "kpi.target",
                     format!("kpi:{kpi}@{unit}/{period}"),
                     Some(unit.to_string()),
@@ -207,7 +207,7 @@ pub fn plan(
                 let value: serde_json::Value =
                     serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
                 drafts.push(Draft::new(
-                    actor,
+                    actor.who(),
                     "evaluation.criteria",
                     format!("evaluation:{person}/{period}"),
                     Some(p.unit.to_string()),

@@ -39,7 +39,8 @@ pub fn derive(
                 return out;
             }
             let Some(f) = &k.expression else { continue };
-            if !k.measures(unit) || k.frequency.period_kind() != first.period.kind {
+            if !k.measures(unit) || crate::domain::PeriodKind::of(k.frequency) != first.period.kind
+            {
                 continue;
             }
             // The computed value is as new as its newest input, so the store's newest-wins rule

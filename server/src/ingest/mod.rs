@@ -1,12 +1,18 @@
 //! Ingest: decoding and validating what comes in (events over HTTP, catalog entries over REST
-//! and from import files), and the single writer task that commits it and applies it.
+//! and from import files), and the single writer task that commits it and applies it, with the
+//! clock's ticker that feeds it time.
 
+pub mod accounts;
 pub mod catalog;
 pub mod cycle;
 pub mod event;
 pub mod formulas;
+pub mod merge;
+mod plan;
+pub mod ticker;
 pub mod writer;
 
+use crate::auth::Denied;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -81,6 +87,13 @@ fn strip_position(msg: &str) -> String {
     match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_string(),
         None => msg.to_string(),
+    }
+}
+
+/// A refusal of the scope or responsibility check, as the error of the field it concerns.
+pub(crate) fn denied(d: Denied, field: &str) -> ItemError {
+    match d {
+        Denied::Forbidden(m) | Denied::NotFound(m) => ItemError::new(field, m),
     }
 }
 

@@ -8,12 +8,12 @@ use super::feed::{AlertFeed, OlderThanMemory};
 use super::outbox::{AlertOut, Outbox};
 use super::patch::Patch;
 use super::protocol::{ErrorCode, ServerMsg, ViewKind, SNAPSHOT_PART};
-use super::{LiveConfig, Touched};
+use super::LiveConfig;
+use crate::alerting::LiveAlerts;
+use crate::bus::{Committed, Touched};
 use crate::domain::Id;
-use crate::ingest::writer::Committed;
 use crate::rollup::view::{KpiBoard, PersonView, UnitView};
 use crate::rollup::Rollup;
-use crate::rules::LiveAlerts;
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
@@ -545,7 +545,7 @@ impl Hub {
         });
         match after {
             None => {
-                let alerts = crate::http::alerts::subtree_alerts(&self.alerts, &self.rollup, &unit);
+                let alerts = self.alerts.of_subtree(&self.rollup, &unit);
                 let parts = alerts.len().div_ceil(SNAPSHOT_PART).max(1);
                 for i in 0..parts {
                     let part = &alerts[(i * SNAPSHOT_PART).min(alerts.len())

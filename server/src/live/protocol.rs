@@ -68,7 +68,7 @@ pub enum ServerMsg<'a> {
     AlertSnapshot {
         id: &'a str,
         last_id: i64,
-        alerts: &'a [crate::http::alerts::AlertOut],
+        alerts: &'a [crate::alerting::AlertOut],
         more: bool,
     },
     /// The replay asked for with `after` is complete: live alert frames follow.

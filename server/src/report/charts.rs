@@ -9,7 +9,7 @@
 //! fonts installed still writes "Quá hạn" with its diacritics. Drawing is CPU work: callers run
 //! `render` on a blocking thread.
 
-use super::period::ReviewKind;
+use super::lang::{kind_index, labels, Labels, Lang};
 use super::review::{Review, UnitLine};
 use super::ReportError;
 use image::ImageEncoder;
@@ -89,109 +89,6 @@ pub fn parse_file(file: &str) -> Option<(Chart, Format)> {
     };
     Some((chart, format))
 }
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Vi,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "vi" => Some(Lang::Vi),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-
-    /// "This week" / "this month" / "this quarter", capitalised.
-    pub fn this_period(self, kind: ReviewKind) -> &'static str {
-        let l = labels(self);
-        l.this[kind_index(kind)]
-    }
-
-    /// "Last week" / "last month" / "last quarter", capitalised.
-    pub fn last_period(self, kind: ReviewKind) -> &'static str {
-        let l = labels(self);
-        l.last[kind_index(kind)]
-    }
-}
-
-fn kind_index(kind: ReviewKind) -> usize {
-    match kind {
-        ReviewKind::Week => 0,
-        ReviewKind::Month => 1,
-        ReviewKind::Quarter => 2,
-    }
-}
-
-fn labels(lang: Lang) -> &'static Labels {
-    match lang {
-        Lang::Vi => &VI,
-        Lang::En => &EN,
-    }
-}
-
-struct Labels {
-    overdue_title: &'static str,
-    kpis_title: &'static str,
-    key_results_title: &'static str,
-    units_title: &'static str,
-    /// This week, month, quarter.
-    this: [&'static str; 3],
-    last: [&'static str; 3],
-    overdue: &'static str,
-    series: &'static str,
-    progress: &'static str,
-    expected: &'static str,
-    score: &'static str,
-    statuses: [&'static str; 4],
-    weekdays: [&'static str; 7],
-    no_data: &'static str,
-}
-
-const VI: Labels = Labels {
-    overdue_title: "Nhiệm vụ quá hạn theo ngày",
-    kpis_title: "Chỉ số KPI theo trạng thái",
-    key_results_title: "Kết quả then chốt chậm tiến độ nhất",
-    units_title: "Điểm các đơn vị: cao nhất và thấp nhất",
-    this: ["Tuần này", "Tháng này", "Quý này"],
-    last: ["Tuần trước", "Tháng trước", "Quý trước"],
-    overdue: "Quá hạn",
-    series: "Số chỉ số",
-    progress: "Tiến độ",
-    expected: "Kỳ vọng",
-    score: "Điểm",
-    statuses: ["Xanh", "Vàng", "Đỏ", "Không có dữ liệu"],
-    weekdays: ["T2", "T3", "T4", "T5", "T6", "T7", "CN"],
-    no_data: "Không có dữ liệu",
-};
-
-const EN: Labels = Labels {
-    overdue_title: "Overdue tasks by day",
-    kpis_title: "KPI series by status",
-    key_results_title: "Key results furthest behind pace",
-    units_title: "Unit scores: top and bottom",
-    this: ["This week", "This month", "This quarter"],
-    last: ["Last week", "Last month", "Last quarter"],
-    overdue: "Overdue",
-    series: "Series",
-    progress: "Progress",
-    expected: "Expected",
-    score: "Score",
-    statuses: ["Green", "Yellow", "Red", "No data"],
-    weekdays: ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-    no_data: "No data",
-};
 
 const GREEN_C: RGBColor = RGBColor(46, 160, 67);
 const YELLOW_C: RGBColor = RGBColor(222, 165, 0);

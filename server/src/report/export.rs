@@ -2,9 +2,9 @@
 //! diacritics), every table as one XLSX workbook (a sheet each, numbers as numbers), and the
 //! names the files go by. CPU work: callers on the runtime use a blocking thread.
 
-use super::charts::Lang;
+use super::lang::{no_evaluation, period_title, pick, Lang};
 use super::review::Review;
-use super::tables::{period_title, pick, table, Cell, Table};
+use super::tables::{table, Cell, Table};
 use super::ReportError;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -144,7 +144,7 @@ fn build_xlsx(r: &Review, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             }
         }
         if t == Table::Evaluation && r.evaluation.is_none() {
-            ws.write_string(XLSX_HEADER_ROW + 1, 0, super::tables::no_evaluation(lang))?;
+            ws.write_string(XLSX_HEADER_ROW + 1, 0, no_evaluation(lang))?;
         }
     }
     book.save_to_buffer()

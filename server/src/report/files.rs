@@ -2,9 +2,10 @@
 //! as files, read straight from the database with the rollup rebuilt in this process, as the
 //! server does when it starts. Progress goes to stderr (drawn only on a terminal).
 
-use super::charts::{self, Chart, Lang};
+use super::charts::{self, Chart};
 use super::export;
 use super::html::{self, Styles};
+use super::lang::Lang;
 use super::period::{ReviewKind, ReviewPeriod};
 use super::review;
 use super::tables::Table;

@@ -3,13 +3,11 @@
 //! server's Content-Security-Policy: no inline script, no `style` attribute; plotters' SVG uses
 //! presentation attributes only. Every text from the data is escaped here.
 
-use super::charts::{Chart, Lang};
+use super::charts::Chart;
 use super::export::{as_of, title};
+use super::lang::{no_evaluation, period_title, pick, Lang};
 use super::review::Review;
-use super::tables::{
-    evaluation_rows, figure_rows, format_cell, no_evaluation, period_title, pick, table, Cell,
-    Sheet, Table,
-};
+use super::tables::{evaluation_rows, figure_rows, format_cell, table, Cell, Sheet, Table};
 use std::fmt::Write;
 
 /// The page's styles, also served as `/css/report.css`.

@@ -2,8 +2,8 @@
 //! (UTC+7, no DST), against the period of the same kind before it. "This period" stops at the
 //! server's clock while it is still running, so a review on the 20th shows the 1st to now.
 
-use super::week::{date_label, DayPoint, IsoWeek, Window};
 use crate::domain::time::{vn, Period, DAY};
+use crate::domain::week::{date_label, IsoWeek};
 use crate::domain::Ts;
 use chrono::{Datelike, TimeZone, Utc};
 use serde::Serialize;
@@ -201,6 +201,23 @@ impl ReviewPeriods {
             })
             .collect()
     }
+}
+
+/// `[from, to)`: instants in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub from: Ts,
+    pub to: Ts,
+}
+
+/// One day of the overdue trend: the figures are read at `at` (the day's end, or the clock for
+/// today).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DayPoint {
+    pub day: String,
+    pub at: Ts,
+    /// Whether the day belongs to the reviewed period (else to the period before).
+    pub this_period: bool,
 }
 
 #[cfg(test)]

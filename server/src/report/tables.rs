@@ -2,8 +2,7 @@
 //! English: one source for the CSV, the XLSX workbook and the printable page, so the three never
 //! disagree. Cells keep the JSON's numbers (shares stay 0..1); each writer formats them.
 
-use super::charts::Lang;
-use super::period::ReviewKind;
+use super::lang::{class_label, class_pick, no_evaluation, pick, status_label, Lang};
 use super::review::{EvaluationSummary, Figures, Review, SeriesPoint};
 use crate::domain::KpiStatus;
 use crate::rollup::view::round4;
@@ -54,13 +53,6 @@ impl Table {
             Table::Evaluation => ("Đánh giá xếp loại", "Evaluation"),
         };
         pick(lang, vi, en)
-    }
-}
-
-pub fn pick(lang: Lang, vi: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Vi => vi,
-        Lang::En => en,
     }
 }
 
@@ -123,63 +115,6 @@ fn sheet(table: Table, lang: Lang, columns: &[Column], rows: Vec<Vec<Cell>>) -> 
         headers: columns.iter().map(|c| pick(lang, c.0, c.1)).collect(),
         widths: columns.iter().map(|c| c.2).collect(),
         rows,
-    }
-}
-
-pub fn status_label(s: KpiStatus, lang: Lang) -> &'static str {
-    match s {
-        KpiStatus::Green => pick(lang, "Xanh", "Green"),
-        KpiStatus::Yellow => pick(lang, "Vàng", "Yellow"),
-        KpiStatus::Red => pick(lang, "Đỏ", "Red"),
-        KpiStatus::NoData => pick(lang, "Không có dữ liệu", "No data"),
-    }
-}
-
-/// The official classes of the evaluation of cadres and civil servants.
-pub fn class_label(class: &str, lang: Lang) -> String {
-    let label = match class {
-        "excellent" => pick(lang, "Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
-        "good" => pick(lang, "Hoàn thành tốt nhiệm vụ", "Good"),
-        "complete" => pick(lang, "Hoàn thành nhiệm vụ", "Complete"),
-        "not_complete" => pick(lang, "Không hoàn thành nhiệm vụ", "Not complete"),
-        "not_evaluated" => pick(lang, "Chưa đánh giá", "Not evaluated"),
-        other => return other.to_string(),
-    };
-    label.to_string()
-}
-
-/// "Tuần 47/2026", "Tháng 11/2026", "Quý 4/2026" (or in English) from a period label.
-pub fn period_title(kind: ReviewKind, label: &str, lang: Lang) -> String {
-    let year = label.get(..4).unwrap_or(label);
-    let n = label
-        .get(5..)
-        .unwrap_or("")
-        .trim_start_matches(['W', 'Q'])
-        .trim_start_matches('0');
-    match (kind, lang) {
-        (ReviewKind::Week, Lang::Vi) => format!("Tuần {n}/{year}"),
-        (ReviewKind::Month, Lang::Vi) => format!("Tháng {n}/{year}"),
-        (ReviewKind::Quarter, Lang::Vi) => format!("Quý {n}/{year}"),
-        (ReviewKind::Week, Lang::En) => format!("Week {n} of {year}"),
-        (ReviewKind::Month, Lang::En) => {
-            const MONTHS: [&str; 12] = [
-                "January",
-                "February",
-                "March",
-                "April",
-                "May",
-                "June",
-                "July",
-                "August",
-                "September",
-                "October",
-                "November",
-                "December",
-            ];
-            let m: usize = n.parse().unwrap_or(1);
-            format!("{} {year}", MONTHS[m.clamp(1, 12) - 1])
-        }
-        (ReviewKind::Quarter, Lang::En) => format!("Q{n} {year}"),
     }
 }
 
@@ -291,20 +226,6 @@ pub fn evaluation_rows(e: Option<&EvaluationSummary>, lang: Lang) -> Vec<(&'stat
             Cell::num(e.mean_total),
         ),
     ]
-}
-
-fn class_pick(class: &str, lang: Lang) -> &'static str {
-    match class {
-        "excellent" => pick(lang, "Hoàn thành xuất sắc nhiệm vụ", "Excellent"),
-        "good" => pick(lang, "Hoàn thành tốt nhiệm vụ", "Good"),
-        "complete" => pick(lang, "Hoàn thành nhiệm vụ", "Complete"),
-        "not_complete" => pick(lang, "Không hoàn thành nhiệm vụ", "Not complete"),
-        _ => pick(lang, "Chưa đánh giá", "Not evaluated"),
-    }
-}
-
-pub fn no_evaluation(lang: Lang) -> &'static str {
-    pick(lang, "Chưa có dữ liệu đánh giá", "No evaluation data")
 }
 
 fn summary(r: &Review, lang: Lang) -> Sheet {
@@ -576,26 +497,6 @@ mod tests {
         assert_eq!(format_cell(&Cell::Share(0.0833), Lang::Vi), "8,3 %");
         assert_eq!(format_cell(&Cell::Share(0.5), Lang::En), "50%");
         assert_eq!(format_cell(&Cell::Int(100_000), Lang::Vi), "100.000");
-    }
-
-    #[test]
-    fn periods_get_their_names() {
-        assert_eq!(
-            period_title(ReviewKind::Week, "2026-W07", Lang::Vi),
-            "Tuần 7/2026"
-        );
-        assert_eq!(
-            period_title(ReviewKind::Month, "2026-11", Lang::Vi),
-            "Tháng 11/2026"
-        );
-        assert_eq!(
-            period_title(ReviewKind::Month, "2026-01", Lang::En),
-            "January 2026"
-        );
-        assert_eq!(
-            period_title(ReviewKind::Quarter, "2026-Q4", Lang::Vi),
-            "Quý 4/2026"
-        );
     }
 
     #[test]

@@ -1,73 +1,9 @@
-//! Aggregate counters: what one task, key result, KPI series or rating adds to a unit. All
-//! integers, so adding and subtracting contributions in any order is exact.
+//! Aggregate counters: what key results, KPI series and ratings add to a unit, with the tasks'
+//! counters (`domain::aggregate::TaskAgg`). All integers, so adding and subtracting
+//! contributions in any order is exact.
 
-use crate::domain::{IndexGroup, KpiStatus, Period, Task, TaskStatus, Ts};
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct TaskAgg {
-    pub by_status: [i64; 6],
-    pub overdue: i64,
-    pub done_on_time: i64,
-    pub done_late: i64,
-    /// Sum of progress (hundredths of a percent) over tasks that are not cancelled.
-    pub progress_sum: i64,
-    pub progress_n: i64,
-}
-
-impl TaskAgg {
-    pub fn of(t: &Task, now: Ts) -> TaskAgg {
-        let mut a = TaskAgg::default();
-        a.by_status[t.status.index()] = 1;
-        if t.status != TaskStatus::Cancelled {
-            a.progress_sum = t.progress;
-            a.progress_n = 1;
-        }
-        if t.is_overdue(now) {
-            a.overdue = 1;
-        }
-        if t.status == TaskStatus::Accepted {
-            match t.done_at {
-                Some(d) if d <= t.deadline => a.done_on_time = 1,
-                _ => a.done_late = 1,
-            }
-        }
-        a
-    }
-
-    pub fn add(&mut self, o: &TaskAgg, sign: i64) {
-        for i in 0..6 {
-            self.by_status[i] += sign * o.by_status[i];
-        }
-        self.overdue += sign * o.overdue;
-        self.done_on_time += sign * o.done_on_time;
-        self.done_late += sign * o.done_late;
-        self.progress_sum += sign * o.progress_sum;
-        self.progress_n += sign * o.progress_n;
-    }
-
-    pub fn total(&self) -> i64 {
-        self.by_status.iter().sum()
-    }
-
-    /// Open work: everything not accepted or cancelled.
-    pub fn open(&self) -> i64 {
-        TaskStatus::ALL
-            .iter()
-            .filter(|s| s.is_open())
-            .map(|s| self.by_status[s.index()])
-            .sum()
-    }
-
-    pub fn on_time_rate(&self) -> Option<f64> {
-        let done = self.done_on_time + self.done_late;
-        (done > 0).then(|| self.done_on_time as f64 / done as f64)
-    }
-
-    /// Mean progress in percent.
-    pub fn avg_progress(&self) -> Option<f64> {
-        (self.progress_n > 0).then(|| self.progress_sum as f64 / self.progress_n as f64 / 100.0)
-    }
-}
+pub use crate::domain::aggregate::TaskAgg;
+use crate::domain::{IndexGroup, KpiStatus, Period};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KrPeriodAgg {

@@ -16,6 +16,8 @@ pub mod okr;
 pub mod score;
 pub mod view;
 
+/// What the rollup is rebuilt from: the store's current state, read at start.
+pub use crate::store::Snapshot;
 pub use agg::{KrPeriodAgg, TaskAgg, UnitAgg};
 
 use crate::domain::{
@@ -688,24 +690,6 @@ impl State {
             }
         }
     }
-}
-
-/// Everything the store holds that the rollup needs, read back at start.
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    pub clock: Option<Ts>,
-    pub units: Vec<Unit>,
-    pub people: Vec<Person>,
-    pub kpis: Vec<Kpi>,
-    pub objectives: Vec<Objective>,
-    pub key_results: Vec<KeyResult>,
-    pub tasks: Vec<Task>,
-    /// The newest-period observation of each series.
-    pub observations: Vec<Observation>,
-    /// Per unit: number of ratings and the sum of their scores.
-    pub rating_totals: Vec<(Id, i64, i64)>,
-    pub periods: Vec<crate::domain::OkrPeriod>,
-    pub targets: Vec<crate::domain::Target>,
 }
 
 impl Rollup {

@@ -10,8 +10,9 @@ pub use postgres::PgStore;
 pub use rows::PersonRecordRow;
 pub use sqlite::SqliteStore;
 
+use crate::domain::aggregate::TaskAgg;
 use crate::domain::{Id, Ts};
-use crate::rollup::{Snapshot, TaskAgg};
+use crate::domain::{KeyResult, Kpi, Objective, Observation, Person, Task, Unit};
 use async_trait::async_trait;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -97,6 +98,24 @@ pub struct HistoryQuery {
     /// Entries older than this seq (paging backwards).
     pub before: Option<i64>,
     pub limit: i64,
+}
+
+/// Everything the store holds that the rollup needs, read back at start.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub clock: Option<Ts>,
+    pub units: Vec<Unit>,
+    pub people: Vec<Person>,
+    pub kpis: Vec<Kpi>,
+    pub objectives: Vec<Objective>,
+    pub key_results: Vec<KeyResult>,
+    pub tasks: Vec<Task>,
+    /// The newest-period observation of each series.
+    pub observations: Vec<Observation>,
+    /// Per unit: number of ratings and the sum of their scores.
+    pub rating_totals: Vec<(Id, i64, i64)>,
+    pub periods: Vec<crate::domain::OkrPeriod>,
+    pub targets: Vec<crate::domain::Target>,
 }
 
 /// Which evaluation records `Store::person_records` reads.
@@ -215,7 +234,7 @@ pub trait Store: Send + Sync + 'static {
     /// Writes an account, session or token change and its audit entry in one transaction.
     async fn save_security(
         &self,
-        write: &crate::auth::registry::SecurityWrite,
+        write: &crate::domain::security::SecurityWrite,
         audit: &crate::audit::Entry,
     ) -> Result<(), StoreError>;
 
@@ -223,7 +242,7 @@ pub trait Store: Send + Sync + 'static {
     async fn load_security(
         &self,
         now: Ts,
-    ) -> Result<crate::auth::registry::SecuritySnapshot, StoreError>;
+    ) -> Result<crate::domain::security::SecuritySnapshot, StoreError>;
 
     /// The audit chain's last entry (the genesis head when there is none).
     async fn audit_head(&self) -> Result<crate::audit::Head, StoreError>;
@@ -275,6 +294,22 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_string(),
     }
+}
+
+/// Walks the whole stored audit chain, a page at a time.
+pub async fn verify_audit(store: &dyn Store) -> Result<crate::audit::Verdict, StoreError> {
+    const PAGE: i64 = 5000;
+    let mut v = crate::audit::Verifier::default();
+    let mut after = 0;
+    loop {
+        let page = store.audit_entries(after, None, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        if !v.feed(&page) || (page.len() as i64) < PAGE {
+            break;
+        }
+    }
+    Ok(v.finish())
 }
 
 #[cfg(test)]

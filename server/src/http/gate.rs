@@ -4,9 +4,9 @@
 //! and the per-credential request rate; then hands the `Principal` to the handler, which asks
 //! `can_view` or `access` about the particular unit.
 
-use super::{ClientIp, Principal};
+use super::error::ApiError;
+use crate::auth::{secret, ClientIp, Principal};
 use crate::domain::time::now_ms;
-use crate::http::error::ApiError;
 use crate::Node;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, Method};
@@ -154,7 +154,7 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
                     .get(CSRF_HEADER)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or_default();
-                if !safe && !super::secret::same(sent, &session.csrf) {
+                if !safe && !secret::same(sent, &session.csrf) {
                     return Err(ApiError::Csrf(format!(
                         "a write signed in by cookie must carry the session's CSRF token in {CSRF_HEADER} (from GET /api/v1/session)"
                     )));

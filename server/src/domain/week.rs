@@ -1,12 +1,10 @@
 //! ISO weeks (`2026-W47`: Monday 00:00 to the next Monday 00:00 in Vietnam's time, UTC+7 all
-//! year, no DST), calendar dates and the windows and days a review reads its figures over.
+//! year, no DST) and calendar dates, as the weekly review names them.
 
-use crate::domain::time::vn;
-use crate::domain::Ts;
+use super::time::{vn, DAY};
+use super::Ts;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
 use std::fmt;
-
-use crate::domain::time::DAY;
 
 /// An ISO 8601 week: the year that owns its Thursday and its number, 1 to 52 or 53.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -93,23 +91,6 @@ pub fn date_label(ts: Ts) -> String {
         .with_timezone(&vn())
         .format("%Y-%m-%d")
         .to_string()
-}
-
-/// `[from, to)`: instants in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub from: Ts,
-    pub to: Ts,
-}
-
-/// One day of the overdue trend: the figures are read at `at` (the day's end, or the clock for
-/// today).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DayPoint {
-    pub day: String,
-    pub at: Ts,
-    /// Whether the day belongs to the reviewed period (else to the period before).
-    pub this_period: bool,
 }
 
 #[cfg(test)]

@@ -1,58 +1,22 @@
-//! Alerting inside the server: the `alert-rules` engine, owned by the writer task, fed from the
-//! rollup right after each apply (so an alert fires in the same step as the event that crossed
-//! the threshold) and on clock ticks; its transitions turned into stored alerts and history
-//! rows, and the live alerts kept in a shared read model for the REST API.
+//! Alerting inside the server (the engine itself is the `alert-rules` crate): the engine, owned
+//! by the writer task, fed from the rollup right after each apply (so an alert fires in the same
+//! step as the event that crossed the threshold) and on clock ticks; its transitions turned into
+//! stored alerts and history rows. The live alerts and the read model screens and the REST API
+//! are given are in `board.rs`, what people do to alerts in `actions.rs`, rule files in
+//! `files.rs`.
 
+pub mod actions;
+mod board;
 pub mod files;
+
+pub use board::{is_silenced, wire_name, AlertOut, Board, LiveAlerts, RuleInfo, StoredAlert};
 
 use crate::domain::{Change, Id, KpiStatus, Ts};
 use crate::rollup::view::TaskSummary;
 use crate::rollup::{Rollup, UnitAgg};
 use crate::store::{AlertHistoryRow, AlertRow, SilenceRow};
 use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, RwLock};
-
-/// An alert as the server keeps it: the engine's record (to restore it after a restart) and what
-/// people need to see and act on.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct StoredAlert {
-    pub engine: alert_rules::Alert,
-    pub summary_vi: String,
-    pub summary_en: String,
-    pub labels: BTreeMap<String, String>,
-    pub assigned_to: Option<String>,
-    pub ack_comment: Option<String>,
-}
-
-/// What handlers read while the writer changes it: the live alerts by (rule, subject) and the
-/// active silences. Replaced entry by entry after each evaluation; never held across an await.
-#[derive(Default)]
-pub struct Board {
-    pub alerts: BTreeMap<(String, String), StoredAlert>,
-    pub silences: Vec<SilenceRow>,
-    /// The rules the engine is running now (not what the files say until they are reloaded).
-    pub rules: Vec<RuleInfo>,
-}
-
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RuleInfo {
-    pub name: String,
-    pub metric: String,
-    /// The file it came from, or `builtin`.
-    pub origin: String,
-}
-
-pub type LiveAlerts = Arc<RwLock<Board>>;
-
-/// Converts between the server's and the engine's spelling of the same vocabulary (levels,
-/// groups, frequencies, thresholds): both serialize alike, so serde is the one mapping.
-fn same<T: Serialize, U: DeserializeOwned>(t: &T) -> Option<U> {
-    serde_json::to_value(t)
-        .ok()
-        .and_then(|v| serde_json::from_value(v).ok())
-}
 
 /// The writer's rows for one evaluation: live alerts to replace or delete, history to append.
 #[derive(Default)]
@@ -102,11 +66,13 @@ impl Alerting {
             }
         }
         let (engine, mut transitions) = Engine::restore(rules, EngineState { now, alerts });
-        *live.write().expect("live alerts lock") = Board {
-            alerts: kept,
-            silences,
-            rules: Vec::new(),
-        };
+        live.write(|board| {
+            *board = Board {
+                alerts: kept,
+                silences,
+                rules: Vec::new(),
+            }
+        });
         let mut me = Alerting {
             engine,
             live,
@@ -147,14 +113,11 @@ impl Alerting {
             .rules()
             .map(|r| RuleInfo {
                 name: r.name().to_string(),
-                metric: serde_json::to_value(r.metric())
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
+                metric: wire_name(&r.metric()),
                 origin: r.origin().to_string(),
             })
             .collect();
-        self.live.write().expect("live alerts lock").rules = rules;
+        self.live.write(|board| board.rules = rules);
     }
 
     pub fn live(&self) -> &LiveAlerts {
@@ -167,7 +130,7 @@ impl Alerting {
 
     /// Notes which units a batch touches, read before it is applied (so a task that moved
     /// units marks its old unit too): the same reading the live views use.
-    pub fn before_apply(&mut self, touched: &crate::live::Touched) {
+    pub fn before_apply(&mut self, touched: &crate::bus::Touched) {
         self.dirty_units.extend(touched.units.iter().cloned());
     }
 
@@ -248,9 +211,6 @@ impl Alerting {
         let Some(u) = rollup.unit(id) else {
             return Vec::new();
         };
-        let Some(level) = same(&u.level) else {
-            return Vec::new();
-        };
         let mut ancestors: Vec<String> = rollup
             .ancestors(id)
             .iter()
@@ -262,7 +222,7 @@ impl Alerting {
             alert_rules::Unit {
                 id: u.id.to_string(),
                 name: u.name,
-                level,
+                level: u.level,
                 ancestors,
                 leader: u.leader.map(|l| l.to_string()),
             },
@@ -278,22 +238,7 @@ impl Alerting {
     }
 
     fn feed_kpi(&mut self, rollup: &Rollup, k: &crate::domain::Kpi, now: Ts) -> Vec<Transition> {
-        let (Some(thresholds), Some(frequency), Some(group)) =
-            (same(&k.thresholds), same(&k.frequency), same(&k.group))
-        else {
-            return Vec::new();
-        };
-        let mut out = self.engine.kpi(
-            alert_rules::Kpi {
-                code: k.code.to_string(),
-                name: k.name.clone(),
-                thresholds,
-                frequency,
-                group,
-                leading_unit: k.leading_unit.to_string(),
-            },
-            now,
-        );
+        let mut out = self.engine.kpi(engine_kpi(k), now);
         for unit in k.series_units() {
             out.extend(self.feed_series(rollup, &k.code, &k.leading_unit, &unit, now));
         }
@@ -349,9 +294,6 @@ impl Alerting {
     }
 
     fn feed_task(&mut self, t: &crate::domain::Task, now: Ts) -> Vec<Transition> {
-        let Some(status) = alert_rules::TaskStatus::parse(t.status.as_str()) else {
-            return Vec::new();
-        };
         self.engine.task(
             alert_rules::Task {
                 id: t.id.to_string(),
@@ -359,7 +301,7 @@ impl Alerting {
                 responsible: t.responsible.to_string(),
                 accountable: t.accountable.as_ref().map(|a| a.to_string()),
                 deadline: t.deadline,
-                status,
+                status: t.status,
                 progress: t.progress as f64 / 100.0,
             },
             now,
@@ -367,11 +309,7 @@ impl Alerting {
     }
 
     pub fn add_silence(&mut self, s: SilenceRow) {
-        self.live
-            .write()
-            .expect("live alerts lock")
-            .silences
-            .push(s);
+        self.live.write(|board| board.silences.push(s));
     }
 
     /// Reloads rules; alerts of unchanged rules keep their state.
@@ -427,40 +365,38 @@ impl Alerting {
     ) -> Result<AlertWrites, String> {
         let key = (rule.to_string(), subject.to_string());
         let engine_alert = self.engine.alert(rule, subject).cloned();
-        let mut board = self.live.write().expect("live alerts lock");
-        let Some(stored) = board.alerts.get_mut(&key) else {
-            return Err(format!("no active alert of rule '{rule}' for '{subject}'"));
-        };
-        if let Some(e) = engine_alert {
-            stored.engine = e;
-        }
-        change(stored);
-        let body = serde_json::to_string(stored).map_err(|e| e.to_string())?;
-        let unit = stored.engine.unit.clone();
-        let severity = serde_json::to_value(stored.engine.severity)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
-        Ok(AlertWrites {
-            upserts: vec![AlertRow {
-                rule: rule.into(),
-                subject: subject.into(),
-                unit: unit.clone(),
-                body: body.clone(),
-            }],
-            deletes: Vec::new(),
-            history: vec![AlertHistoryRow {
-                seq: 0,
-                rule: rule.into(),
-                subject: subject.into(),
-                unit,
-                kind: kind.into(),
-                severity,
-                at,
-                body:
-                    serde_json::json!({"kind": kind, "at": at, "action": action, "alert": stored})
-                        .to_string(),
-            }],
+        self.live.write(|board| {
+            let Some(stored) = board.alerts.get_mut(&key) else {
+                return Err(format!("no active alert of rule '{rule}' for '{subject}'"));
+            };
+            if let Some(e) = engine_alert {
+                stored.engine = e;
+            }
+            change(stored);
+            let body = serde_json::to_string(stored).map_err(|e| e.to_string())?;
+            let unit = stored.engine.unit.clone();
+            let severity = wire_name(&stored.engine.severity);
+            Ok(AlertWrites {
+                upserts: vec![AlertRow {
+                    rule: rule.into(),
+                    subject: subject.into(),
+                    unit: unit.clone(),
+                    body: body.clone(),
+                }],
+                deletes: Vec::new(),
+                history: vec![AlertHistoryRow {
+                    seq: 0,
+                    rule: rule.into(),
+                    subject: subject.into(),
+                    unit,
+                    kind: kind.into(),
+                    severity,
+                    at,
+                    body:
+                        serde_json::json!({"kind": kind, "at": at, "action": action, "alert": stored})
+                            .to_string(),
+                }],
+            })
         })
     }
 
@@ -473,54 +409,47 @@ impl Alerting {
         }
         // Keyed, so thousands of transitions at once (a start with many overdue tasks) stay linear.
         let mut last: BTreeMap<(String, String), Option<AlertRow>> = BTreeMap::new();
-        let mut board = self.live.write().expect("live alerts lock");
-        let live = &mut board.alerts;
-        for t in transitions {
-            let key = (t.rule.clone(), t.subject.clone());
-            let kind = serde_json::to_value(t.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            let severity = serde_json::to_value(t.severity)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
-            w.history.push(AlertHistoryRow {
-                seq: 0,
-                rule: t.rule.clone(),
-                subject: t.subject.clone(),
-                unit: t.unit.clone(),
-                kind,
-                severity,
-                at: t.at,
-                body: serde_json::to_string(&t).unwrap_or_default(),
-            });
-            match (t.kind, self.engine.alert(&t.rule, &t.subject)) {
-                (TransitionKind::Resolved | TransitionKind::Cancelled, _) | (_, None) => {
-                    live.remove(&key);
-                    last.insert(key, None);
-                }
-                (_, Some(engine)) => {
-                    let previous = live.get(&key);
-                    let stored = StoredAlert {
-                        engine: engine.clone(),
-                        summary_vi: t.summary_vi.clone(),
-                        summary_en: t.summary_en.clone(),
-                        labels: t.labels.clone(),
-                        assigned_to: previous.and_then(|p| p.assigned_to.clone()),
-                        ack_comment: previous.and_then(|p| p.ack_comment.clone()),
-                    };
-                    let row = AlertRow {
-                        rule: key.0.clone(),
-                        subject: key.1.clone(),
-                        unit: t.unit.clone(),
-                        body: serde_json::to_string(&stored).unwrap_or_default(),
-                    };
-                    live.insert(key.clone(), stored);
-                    last.insert(key, Some(row));
+        self.live.write(|board| {
+            let live = &mut board.alerts;
+            for t in transitions {
+                let key = (t.rule.clone(), t.subject.clone());
+                w.history.push(AlertHistoryRow {
+                    seq: 0,
+                    rule: t.rule.clone(),
+                    subject: t.subject.clone(),
+                    unit: t.unit.clone(),
+                    kind: wire_name(&t.kind),
+                    severity: wire_name(&t.severity),
+                    at: t.at,
+                    body: serde_json::to_string(&t).unwrap_or_default(),
+                });
+                match (t.kind, self.engine.alert(&t.rule, &t.subject)) {
+                    (TransitionKind::Resolved | TransitionKind::Cancelled, _) | (_, None) => {
+                        live.remove(&key);
+                        last.insert(key, None);
+                    }
+                    (_, Some(engine)) => {
+                        let previous = live.get(&key);
+                        let stored = StoredAlert {
+                            engine: engine.clone(),
+                            summary_vi: t.summary_vi.clone(),
+                            summary_en: t.summary_en.clone(),
+                            labels: t.labels.clone(),
+                            assigned_to: previous.and_then(|p| p.assigned_to.clone()),
+                            ack_comment: previous.and_then(|p| p.ack_comment.clone()),
+                        };
+                        let row = AlertRow {
+                            rule: key.0.clone(),
+                            subject: key.1.clone(),
+                            unit: t.unit.clone(),
+                            body: serde_json::to_string(&stored).unwrap_or_default(),
+                        };
+                        live.insert(key.clone(), stored);
+                        last.insert(key, Some(row));
+                    }
                 }
             }
-        }
+        });
         for (key, row) in last {
             match row {
                 Some(r) => w.upserts.push(r),
@@ -532,24 +461,20 @@ impl Alerting {
     }
 }
 
-/// A unit's figures as the engine reads them.
-/// Whether a silence covers an alert of `rule` in `unit` at `now`.
-pub fn is_silenced(
-    silences: &[SilenceRow],
-    rollup: &Rollup,
-    rule: &str,
-    unit: &str,
-    now: Ts,
-) -> bool {
-    silences.iter().any(|s| {
-        s.until > now
-            && s.rule.as_deref().is_none_or(|r| r == rule)
-            && s.unit
-                .as_deref()
-                .is_none_or(|u| rollup.ancestors(unit).iter().any(|a| &**a == u))
-    })
+/// A KPI as the engine reads it. The thresholds, frequency and group are the same types on both
+/// sides (`vocabulary`), so every KPI reaches the engine: none can drop out of alerting.
+pub fn engine_kpi(k: &crate::domain::Kpi) -> alert_rules::Kpi {
+    alert_rules::Kpi {
+        code: k.code.to_string(),
+        name: k.name.clone(),
+        thresholds: k.thresholds,
+        frequency: k.frequency,
+        group: k.group,
+        leading_unit: k.leading_unit.to_string(),
+    }
 }
 
+/// A unit's figures as the engine reads them.
 pub fn unit_metrics(a: &UnitAgg, now: Ts) -> alert_rules::UnitMetrics {
     let t = TaskSummary::from(&a.tasks);
     let kr_count: i64 = a.kr.iter().map(|k| k.count).sum();
@@ -571,5 +496,103 @@ pub fn unit_metrics(a: &UnitAgg, now: Ts) -> alert_rules::UnitMetrics {
         kpi_red: count(KpiStatus::Red),
         kpi_yellow: count(KpiStatus::Yellow),
         kpi_no_data: count(KpiStatus::NoData),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{aggregate::RollupRule, Frequency, IndexGroup, Kpi, Thresholds, UnitLevel};
+    use alert_rules::{Builtins, Severity};
+
+    const T0: Ts = 1_767_225_600_000;
+
+    /// Every kind of threshold and every frequency reaches the engine unchanged, and a red value
+    /// of such a KPI fires the built-in threshold rule: no KPI drops out of alerting.
+    #[test]
+    fn every_threshold_kind_and_frequency_reaches_the_engine_and_a_red_value_alerts() {
+        let rules = RuleSet::load(&Builtins::default(), &[]).expect("the built-in rules");
+        let kinds = [
+            (
+                Thresholds::HigherIsBetter {
+                    green: 90.0,
+                    red: 70.0,
+                },
+                50.0,
+            ),
+            (
+                Thresholds::LowerIsBetter {
+                    green: 2.0,
+                    red: 5.0,
+                },
+                9.0,
+            ),
+            (
+                Thresholds::InBand {
+                    green_low: 4.0,
+                    green_high: 6.0,
+                    red_low: 2.0,
+                    red_high: 8.0,
+                },
+                0.5,
+            ),
+        ];
+        for (thresholds, red_value) in kinds {
+            for frequency in Frequency::ALL {
+                for group in IndexGroup::ALL {
+                    let kpi = Kpi {
+                        code: "K".into(),
+                        name: "K".into(),
+                        formula: String::new(),
+                        data_source: String::new(),
+                        unit_of_measure: String::new(),
+                        thresholds,
+                        frequency,
+                        group,
+                        leading_unit: "p-1".into(),
+                        coordinating_units: Vec::new(),
+                        measured_units: Vec::new(),
+                        expression: None,
+                        rollup: RollupRule::default(),
+                    };
+                    let seen = engine_kpi(&kpi);
+                    let case = format!("{thresholds:?} {} {}", frequency.as_str(), group.as_str());
+                    assert_eq!(
+                        (seen.thresholds, seen.frequency, seen.group),
+                        (thresholds, frequency, group),
+                        "{case}"
+                    );
+                    let mut engine = Engine::new(rules.clone());
+                    engine.unit(
+                        alert_rules::Unit {
+                            id: "p-1".into(),
+                            name: "Phường 1".into(),
+                            level: UnitLevel::Ward,
+                            ancestors: Vec::new(),
+                            leader: Some("ct-p1".into()),
+                        },
+                        T0,
+                    );
+                    engine.kpi(seen, T0);
+                    let fired = engine.series(
+                        alert_rules::Series {
+                            kpi: "K".into(),
+                            unit: "p-1".into(),
+                            value: Some(red_value),
+                            last_updated: Some(T0),
+                            expected_from: Some(T0),
+                            data_entry: None,
+                        },
+                        T0,
+                    );
+                    assert!(
+                        fired.iter().any(|t| t.rule == "builtin.kpi_thresholds"
+                            && t.subject == "K@p-1"
+                            && t.severity == Severity::Red),
+                        "{case}: {fired:?}"
+                    );
+                }
+            }
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Catalog entries as they arrive over REST or from an import file: units, people, KPIs,
 //! objectives and key results. Checked on their own here; references to other entries are
-//! checked by the writer against the rollup, so a catalog and its events agree.
+//! checked by the writer against the rollup (`plan.rs`), so a catalog and its events agree.
+
+pub(crate) mod plan;
 
 use super::{check_finite, check_id, check_text, ItemError};
 use crate::domain::{

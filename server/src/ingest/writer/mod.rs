@@ -1,0 +1,300 @@
+//! The single writer: every change to the store passes through it. Callers hold a `Writer`
+//! handle and send it commands on a bounded channel; the one writer task (`task.rs`) takes what
+//! is waiting as one group, has each request planned against the catalog (`plan.rs` for events,
+//! with task updates merged last-writer-wins by `merge.rs`; `catalog/plan.rs`, `cycle.rs` and
+//! the alerting's actions for the rest), commits the group in one transaction (group commit),
+//! applies the committed changes to the rollup, publishes them on the bus and only then answers
+//! each request: an answer means durable, and the next read sees it.
+//!
+//! One writer keeps merges free of races without row locks. Requests queue on a bounded channel
+//! so a flood of ingest waits at the HTTP edge instead of growing memory.
+
+mod task;
+
+use super::catalog::CatalogItem;
+use super::event::Event;
+use super::plan::AuditDetail;
+use super::ItemError;
+use crate::alerting::actions::{AlertAction, AlertError};
+use crate::alerting::Alerting;
+use crate::audit::{Draft, Head};
+use crate::auth::registry::SecurityWrite;
+use crate::auth::{Actor, Auth};
+use crate::bus::Committed;
+use crate::domain::Ts;
+use crate::live::AlertFeed;
+use crate::rollup::Rollup;
+use crate::store::{Store, StoreError};
+use serde::Serialize;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot};
+use utoipa::ToSchema;
+
+/// Requests waiting for the writer. Past this, callers wait in `send` (backpressure).
+const QUEUE: usize = 1024;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct IngestReport {
+    /// Events committed by this request.
+    pub accepted: usize,
+    /// Events whose id was already committed (replays): kept once, changed nothing.
+    pub duplicates: usize,
+    pub duplicate_ids: Vec<String>,
+    /// The rollup's commit number once this request is applied: a view (REST or live) whose
+    /// `commit` is at least this includes it.
+    pub commit: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(ItemError),
+    /// The caller is not the one responsible for this change (SECURITY.md).
+    #[error("{0}")]
+    Forbidden(ItemError),
+    #[error("the store refused the commit")]
+    Store(#[from] StoreError),
+    #[error("the writer has stopped")]
+    Closed,
+}
+
+enum Command {
+    Alert {
+        action: AlertAction,
+        actor: Actor,
+        /// The id the action created (a silence's), if any.
+        reply: oneshot::Sender<Result<Option<i64>, AlertError>>,
+    },
+    Events {
+        events: Vec<Event>,
+        actor: Actor,
+        detail: AuditDetail,
+        reply: oneshot::Sender<Result<IngestReport, WriteError>>,
+    },
+    Security {
+        write: SecurityWrite,
+        draft: Draft,
+        reply: oneshot::Sender<Result<(), WriteError>>,
+    },
+    Catalog {
+        items: Vec<CatalogItem>,
+        actor: Actor,
+        /// Refuse entries that exist already (POST), checked here where no other write can race.
+        create_only: bool,
+        reply: oneshot::Sender<Result<usize, WriteError>>,
+    },
+    Cycle {
+        items: Vec<crate::ingest::cycle::CycleItem>,
+        actor: Actor,
+        reply: oneshot::Sender<Result<usize, WriteError>>,
+    },
+    Tick {
+        now: Ts,
+        reply: Option<oneshot::Sender<()>>,
+    },
+}
+
+impl Command {
+    fn events(&self) -> usize {
+        match self {
+            Command::Events { events, .. } => events.len(),
+            Command::Catalog { items, .. } => items.len(),
+            Command::Cycle { items, .. } => items.len(),
+            Command::Tick { .. } | Command::Alert { .. } | Command::Security { .. } => 1,
+        }
+    }
+}
+
+/// A cheap, cloneable way to reach the writer.
+#[derive(Clone)]
+pub struct Writer {
+    tx: mpsc::Sender<Command>,
+}
+
+impl Writer {
+    /// Starts the writer task. It stops when every `Writer` handle is dropped, after finishing
+    /// what is queued: nothing acknowledged is lost on shutdown.
+    pub fn spawn(
+        store: Arc<dyn Store>,
+        rollup: Arc<Rollup>,
+        bus: broadcast::Sender<Arc<Committed>>,
+        audit: Head,
+    ) -> (Writer, tokio::task::JoinHandle<()>) {
+        Self::spawn_with_alerting(
+            store,
+            rollup,
+            bus,
+            None,
+            Arc::new(AlertFeed::new(0, 1)),
+            Auth::new(Default::default(), Default::default()),
+            audit,
+        )
+    }
+
+    /// As `spawn`, with the rule engine evaluated after every apply.
+    pub fn spawn_with_alerting(
+        store: Arc<dyn Store>,
+        rollup: Arc<Rollup>,
+        bus: broadcast::Sender<Arc<Committed>>,
+        alerting: Option<Alerting>,
+        feed: Arc<AlertFeed>,
+        auth: Auth,
+        audit: Head,
+    ) -> (Writer, tokio::task::JoinHandle<()>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let task = tokio::spawn(
+            task::WriterTask {
+                store,
+                rollup,
+                bus,
+                rx,
+                alerting,
+                feed,
+                auth,
+                audit,
+            }
+            .run(),
+        );
+        (Writer { tx }, task)
+    }
+
+    /// Acknowledges, assigns, silences or reloads rules.
+    pub async fn alert(
+        &self,
+        action: AlertAction,
+        actor: &Actor,
+    ) -> Result<Option<i64>, AlertError> {
+        self.ask(|reply| Command::Alert {
+            action,
+            actor: actor.clone(),
+            reply,
+        })
+        .await
+        .unwrap_or(Err(AlertError::Closed))
+    }
+
+    /// Checks, commits and applies events sent by `actor`, each one audited.
+    pub async fn ingest(
+        &self,
+        events: Vec<Event>,
+        actor: &Actor,
+    ) -> Result<IngestReport, WriteError> {
+        self.events_command(events, actor.clone(), AuditDetail::Each)
+            .await
+    }
+
+    /// The demo seed: generated events by the system, one audit entry per request.
+    pub async fn seed(&self, events: Vec<Event>) -> Result<IngestReport, WriteError> {
+        self.events_command(events, Actor::system("demo-seed"), AuditDetail::Batch)
+            .await
+    }
+
+    async fn events_command(
+        &self,
+        events: Vec<Event>,
+        actor: Actor,
+        detail: AuditDetail,
+    ) -> Result<IngestReport, WriteError> {
+        self.ask(|reply| Command::Events {
+            events,
+            actor,
+            detail,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Commits an account, session or token change with its audit entry, then applies it to
+    /// the node's registry.
+    pub async fn security(&self, write: SecurityWrite, draft: Draft) -> Result<(), WriteError> {
+        self.ask(|reply| Command::Security {
+            write,
+            draft,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Adds or replaces catalog entries, all or nothing; returns how many were written.
+    pub async fn catalog(
+        &self,
+        items: Vec<CatalogItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        self.catalog_command(items, false, actor).await
+    }
+
+    /// Adds catalog entries that must not exist yet; an existing one is a `Conflict`.
+    pub async fn create(
+        &self,
+        items: Vec<CatalogItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        self.catalog_command(items, true, actor).await
+    }
+
+    async fn catalog_command(
+        &self,
+        items: Vec<CatalogItem>,
+        create_only: bool,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        self.ask(|reply| Command::Catalog {
+            items,
+            create_only,
+            actor: actor.clone(),
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Commits OKR-cycle writes (periods, targets, criteria), all or nothing; returns how many
+    /// changes were written.
+    pub async fn cycle(
+        &self,
+        items: Vec<crate::ingest::cycle::CycleItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        self.ask(|reply| Command::Cycle {
+            items,
+            actor: actor.clone(),
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Moves the clock to `now` (never backwards) and waits until it is applied.
+    pub async fn tick(&self, now: Ts) -> Result<(), WriteError> {
+        self.ask(|reply| Command::Tick {
+            now,
+            reply: Some(reply),
+        })
+        .await
+        .ok_or(WriteError::Closed)
+    }
+
+    /// Queues a command and waits for its answer; `None` when the writer has stopped.
+    async fn ask<T>(&self, command: impl FnOnce(oneshot::Sender<T>) -> Command) -> Option<T> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(command(reply)).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Fire-and-forget tick for the clock task: a tick that finds the queue full is dropped,
+    /// the next one carries a later time anyway.
+    pub fn try_tick(&self, now: Ts) {
+        let _ = self.tx.try_send(Command::Tick { now, reply: None });
+    }
+}
+
+impl From<ItemError> for WriteError {
+    fn from(e: ItemError) -> Self {
+        WriteError::Invalid(e)
+    }
+}

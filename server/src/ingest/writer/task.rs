@@ -1,0 +1,400 @@
+//! The writer task: it takes what waits in the queue as one group (up to 20,000 events), finds
+//! the replays with one query, has each request planned, commits the group in one transaction,
+//! applies it to the rollup with the rule engine, publishes it on the bus and answers each
+//! request. Catalog, cycle, security and alert commands commit on their own, in queue order.
+
+use super::{Command, IngestReport, WriteError};
+use crate::alerting::actions::{Acted, AlertAction, AlertError};
+use crate::alerting::{AlertWrites, Alerting};
+use crate::audit::{Draft, Head};
+use crate::auth::registry::SecurityWrite;
+use crate::auth::{Actor, Auth};
+use crate::bus::{Committed, Touched};
+use crate::domain::{time::now_ms, Change, Id};
+use crate::ingest::catalog::CatalogItem;
+use crate::ingest::plan::{batch_draft, plan_events, AuditDetail, Overlay};
+use crate::live::AlertFeed;
+use crate::rollup::Rollup;
+use crate::store::{EventRecord, Store, StoreError};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+/// Most events committed in one transaction; more waiting requests go in the next group.
+const GROUP_MAX_EVENTS: usize = 20_000;
+
+pub(super) struct WriterTask {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) rollup: Arc<Rollup>,
+    pub(super) bus: broadcast::Sender<Arc<Committed>>,
+    pub(super) rx: mpsc::Receiver<Command>,
+    pub(super) alerting: Option<Alerting>,
+    /// Alert-history entries with their ids, for the live feed.
+    pub(super) feed: Arc<AlertFeed>,
+    /// Accounts, sessions and tokens, changed here after their commit.
+    pub(super) auth: Auth,
+    /// The audit chain's head; entries are chained here, in commit order.
+    pub(super) audit: Head,
+}
+
+struct Pending {
+    changes: Vec<Change>,
+    records: Vec<EventRecord>,
+    audit: Vec<crate::audit::Entry>,
+    replies: Vec<(
+        oneshot::Sender<Result<IngestReport, WriteError>>,
+        IngestReport,
+    )>,
+    tick_replies: Vec<oneshot::Sender<()>>,
+}
+
+impl WriterTask {
+    pub(super) async fn run(mut self) {
+        while let Some(first) = self.rx.recv().await {
+            let mut n = first.events();
+            let mut group = vec![first];
+            while n < GROUP_MAX_EVENTS {
+                match self.rx.try_recv() {
+                    Ok(c) => {
+                        n += c.events();
+                        group.push(c);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.process(group).await;
+        }
+        tracing::info!("writer stopped: queue drained");
+    }
+
+    async fn process(&mut self, group: Vec<Command>) {
+        let mut batch: Vec<Command> = Vec::new();
+        for cmd in group {
+            match cmd {
+                Command::Alert {
+                    action,
+                    actor,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.alert_action(action, &actor).await);
+                }
+                Command::Catalog {
+                    items,
+                    create_only,
+                    actor,
+                    reply,
+                } => {
+                    // Catalog changes are rare and reshape what events are checked against:
+                    // commit what came before, then the catalog change on its own.
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let result = self.commit_catalog(items, create_only, &actor).await;
+                    let _ = reply.send(result);
+                }
+                Command::Security {
+                    write,
+                    draft,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.commit_security(write, draft).await);
+                }
+                Command::Cycle {
+                    items,
+                    actor,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.commit_cycle(items, &actor).await);
+                }
+                other => batch.push(other),
+            }
+        }
+        self.commit_events(batch).await;
+    }
+
+    async fn commit_events(&mut self, cmds: Vec<Command>) {
+        if cmds.is_empty() {
+            return;
+        }
+        let ids: Vec<Id> = cmds
+            .iter()
+            .filter_map(|c| match c {
+                Command::Events { events, .. } => Some(events.iter().map(|e| e.id.clone())),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let checking = std::time::Instant::now();
+        let existing = if ids.is_empty() {
+            HashSet::new()
+        } else {
+            match self.store.existing_event_ids(&ids).await {
+                Ok(x) => x,
+                Err(e) => {
+                    tracing::error!(error = %e, "checking event ids failed; group refused");
+                    fail_all(cmds, e);
+                    return;
+                }
+            }
+        };
+        let dedup_time = checking.elapsed();
+        let received_at = now_ms();
+        let planning = std::time::Instant::now();
+        let mut overlay = Overlay::default();
+        let mut pending = Pending {
+            changes: Vec::new(),
+            records: Vec::new(),
+            audit: Vec::new(),
+            replies: Vec::new(),
+            tick_replies: Vec::new(),
+        };
+        // The group's entries chain after the head; it moves only if the group commits.
+        let mut next = self.audit.clone();
+        for cmd in cmds {
+            match cmd {
+                Command::Events {
+                    events,
+                    actor,
+                    detail,
+                    reply,
+                } => {
+                    let planned = plan_events(
+                        &events,
+                        &self.rollup,
+                        &mut overlay,
+                        &existing,
+                        &actor,
+                        detail,
+                    );
+                    match planned {
+                        Ok((changes, report, drafts)) => {
+                            pending
+                                .audit
+                                .extend(drafts.into_iter().map(|d| next.append(d)));
+                            if detail == AuditDetail::Batch && report.accepted > 0 {
+                                let draft = batch_draft(&actor, &events, &report);
+                                pending.audit.push(next.append(draft));
+                            }
+                            let dup: HashSet<&str> =
+                                report.duplicate_ids.iter().map(|s| s.as_str()).collect();
+                            // The request is done with its events: move their text into the log.
+                            for e in events {
+                                if !dup.contains(&*e.id) {
+                                    pending.records.push(EventRecord {
+                                        kind: e.body.kind().to_string(),
+                                        entity: e.body.entity(),
+                                        id: e.id,
+                                        at: e.at,
+                                        received_at,
+                                        body: e.raw,
+                                    });
+                                }
+                            }
+                            pending.changes.extend(changes);
+                            pending.replies.push((reply, report));
+                        }
+                        Err(e) => {
+                            let _ = reply.send(Err(e));
+                        }
+                    }
+                }
+                Command::Tick { now, reply } => {
+                    pending.changes.push(Change::Clock(now));
+                    pending.tick_replies.extend(reply);
+                }
+                Command::Catalog { .. }
+                | Command::Alert { .. }
+                | Command::Security { .. }
+                | Command::Cycle { .. } => {
+                    unreachable!("split off in process")
+                }
+            }
+        }
+        let plan_time = planning.elapsed();
+        let committing = std::time::Instant::now();
+        if let Err(e) = self
+            .store
+            .commit(&pending.records, &pending.changes, &pending.audit)
+            .await
+        {
+            tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
+            for (reply, _) in pending.replies {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            return;
+        }
+        let commit_time = committing.elapsed();
+        self.audit = next;
+        metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
+        metrics::counter!("ioc_commits_total").increment(1);
+        metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
+        let applying = std::time::Instant::now();
+        let commit = self.publish(pending.changes).await;
+        tracing::debug!(
+            events = pending.records.len(),
+            dedup_us = dedup_time.as_micros() as u64,
+            plan_us = plan_time.as_micros() as u64,
+            commit_us = commit_time.as_micros() as u64,
+            apply_us = applying.elapsed().as_micros() as u64,
+            "group committed"
+        );
+        for (reply, mut report) in pending.replies {
+            report.commit = commit;
+            metrics::counter!("ioc_events_duplicate_total").increment(report.duplicates as u64);
+            let _ = reply.send(Ok(report));
+        }
+        for r in pending.tick_replies {
+            let _ = r.send(());
+        }
+    }
+
+    /// Applies committed changes, evaluates the rules on what they changed (the same step, so an
+    /// alert fires with the event that crossed its threshold), then publishes them.
+    async fn publish(&mut self, changes: Vec<Change>) -> u64 {
+        if changes.is_empty() {
+            return self.rollup.commit();
+        }
+        let applying = std::time::Instant::now();
+        let touched = Touched::of(&changes, &self.rollup);
+        if let Some(a) = &mut self.alerting {
+            a.before_apply(&touched);
+        }
+        let commit = self.rollup.apply(&changes);
+        if let Some(a) = &mut self.alerting {
+            let writes = a.after_apply(&changes, &self.rollup);
+            let transitions = writes.history.len();
+            self.save_alerts(writes).await;
+            if transitions > 0 {
+                // From the apply of the batch to its alerts being recorded in the store.
+                metrics::histogram!("ioc_alert_apply_to_record_seconds")
+                    .record(applying.elapsed().as_secs_f64());
+            }
+        }
+        // No subscriber yet is fine: the bus is for live views and other nodes.
+        let _ = self.bus.send(Arc::new(Committed {
+            changes,
+            commit,
+            touched,
+        }));
+        commit
+    }
+
+    /// Alert rows are written after the events they follow from; if this write fails the alerts
+    /// are derived again from the committed data at the next start, so nothing is lost. Only
+    /// committed history reaches the live feed, so every id a screen sees is in the store.
+    async fn save_alerts(&self, w: AlertWrites) {
+        if w.is_empty() {
+            return;
+        }
+        match self
+            .store
+            .save_alerts(&w.upserts, &w.deletes, &w.history, &[])
+            .await
+        {
+            Ok(seqs) => self.feed.append(&w.history, &seqs),
+            Err(e) => {
+                tracing::error!(error = %e, "saving alert transitions failed; they will be derived again at start")
+            }
+        }
+    }
+
+    /// An alert action, committed with its audit entry; returns the id it created (a silence's).
+    async fn alert_action(
+        &mut self,
+        action: AlertAction,
+        actor: &Actor,
+    ) -> Result<Option<i64>, AlertError> {
+        let Some(alerting) = &mut self.alerting else {
+            return Err(AlertError::Disabled);
+        };
+        match alerting.act(action, actor.who(), &self.rollup)? {
+            Acted::Silence(mut s, draft) => {
+                let (next, entries) = self.audit.chain([draft]);
+                s.id = self.store.add_silence(&s, &entries).await?;
+                self.audit = next;
+                let id = s.id;
+                alerting.add_silence(s);
+                Ok(Some(id))
+            }
+            Acted::Writes(writes, draft) => {
+                let (next, entries) = self.audit.chain([draft]);
+                let seqs = self
+                    .store
+                    .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &entries)
+                    .await?;
+                self.audit = next;
+                self.feed.append(&writes.history, &seqs);
+                // Nothing was applied, but the live feed has news: wake the hub.
+                let _ = self.bus.send(Arc::new(Committed {
+                    changes: Vec::new(),
+                    commit: self.rollup.commit(),
+                    touched: Touched::default(),
+                }));
+                Ok(None)
+            }
+        }
+    }
+
+    async fn commit_catalog(
+        &mut self,
+        items: Vec<CatalogItem>,
+        create_only: bool,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        let (changes, drafts) =
+            crate::ingest::catalog::plan::plan(&items, create_only, &self.rollup, actor)?;
+        let (next, entries) = self.audit.chain(drafts);
+        self.store.commit(&[], &changes, &entries).await?;
+        self.audit = next;
+        let n = changes.len();
+        self.publish(changes).await;
+        Ok(n)
+    }
+
+    async fn commit_cycle(
+        &mut self,
+        items: Vec<crate::ingest::cycle::CycleItem>,
+        actor: &Actor,
+    ) -> Result<usize, WriteError> {
+        let (changes, drafts) =
+            crate::ingest::cycle::plan(&items, &self.rollup, actor, self.rollup.now())?;
+        let (next, entries) = self.audit.chain(drafts);
+        self.store.commit(&[], &changes, &entries).await?;
+        self.audit = next;
+        let n = changes.len();
+        self.publish(changes).await;
+        Ok(n)
+    }
+
+    async fn commit_security(&mut self, write: SecurityWrite, d: Draft) -> Result<(), WriteError> {
+        let (next, entries) = self.audit.chain([d]);
+        self.store.save_security(&write, &entries[0]).await?;
+        self.audit = next;
+        self.auth.apply(&write);
+        Ok(())
+    }
+}
+
+fn fail_all(cmds: Vec<Command>, e: StoreError) {
+    for c in cmds {
+        match c {
+            Command::Events { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Catalog { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Alert { reply, .. } => {
+                let _ = reply.send(Err(AlertError::Store(e.clone())));
+            }
+            Command::Security { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Cycle { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Tick { .. } => {}
+        }
+    }
+}
