@@ -475,9 +475,13 @@ async fn axum_refusals_of_queries_paths_and_methods_leave_as_json_errors() {
     assert_eq!(body["error"]["code"], "method_not_allowed", "{body}");
     // A refusal already in JSON keeps its own body.
     let (status, body) = app.get("/api/v1/units/nowhere").await;
-    assert_eq!(
-        (status, body["error"]["message"].as_str()),
-        (404, Some("no unit 'nowhere'"))
+    assert_eq!((status, &body["error"]["code"]), (404, &json!("not_found")));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'nowhere'"),
+        "{body}"
     );
     app.stop().await;
 }
