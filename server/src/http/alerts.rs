@@ -4,6 +4,7 @@
 
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::ops::{Answer, Body, Kind, Operation, Param};
 use crate::alerting::actions::{AlertAction, AlertError};
 use crate::alerting::{wire_name, AlertOut};
 use crate::auth::{access, can_view, visible_units, Actor, Principal, Role, Scope, Target};
@@ -30,15 +31,29 @@ pub fn router() -> Router<Node> {
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
-pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/alerts", "get", "Live alerts in the caller's scope (?unit= a subtree, ?severity=, ?group=, ?rule=, ?state=, ?silenced=), red first, newest first", None, "AlertOut"),
-    ("/api/v1/alerts/history", "get", "Alert history, newest first (?unit=, ?kpi=, ?rule=, ?subject=, ?before= seq, ?limit=), within the caller's scope", None, "HistoryEntry"),
-    ("/api/v1/alerts/ack", "post", "Acknowledge a live alert as the signed-in person (a leader of its unit); 204", Some("AckIn"), "none"),
-    ("/api/v1/alerts/assign", "post", "Assign a live alert to a person (a leader of its unit); 204", Some("AssignIn"), "none"),
-    ("/api/v1/silences", "get", "Silences in force in the caller's scope, and those without a unit", None, "SilenceOut"),
-    ("/api/v1/silences", "post", "Mute a rule and/or a unit's subtree until a time (a leader of the unit; without a unit, of the whole tree)", Some("SilenceIn"), "SilenceOut"),
-    ("/api/v1/rules", "get", "The rules running now and the files they come from", None, "json"),
-    ("/api/v1/rules/reload", "post", "Reload the rule files (admin of the whole tree); a bad file is refused with all its errors", None, "json"),
+pub const OPERATIONS: &[Operation] = &[
+    Operation::get("/api/v1/alerts", "Live alerts in the caller's scope, red first, newest first", Answer::Array("AlertOut")).params(&[
+        Param::query("unit", Kind::Text, "Alerts of this unit's subtree (default: everything in scope)"),
+        Param::query("severity", Kind::OneOf(&["yellow", "red"]), "Only this severity"),
+        Param::query("group", Kind::OneOf(&["development", "service", "party", "internal"]), "Index group of KPI alerts"),
+        Param::query("rule", Kind::Text, "Only this rule's alerts"),
+        Param::query("state", Kind::OneOf(&["pending", "firing"]), "Only this state (default both)"),
+        Param::query("silenced", Kind::Bool, "false leaves silenced alerts out (default: included, flagged)"),
+    ]),
+    Operation::get("/api/v1/alerts/history", "Alert history, newest first, within the caller's scope", Answer::Array("HistoryEntry")).params(&[
+        Param::query("unit", Kind::Text, "History of this unit's subtree"),
+        Param::query("kpi", Kind::Text, "History of this KPI's series (with unit: that unit's series only)"),
+        Param::query("rule", Kind::Text, "Only this rule"),
+        Param::query("subject", Kind::Text, "Only this subject (a unit id, KPI@unit, a key-result or task id)"),
+        Param::query("before", Kind::Int(i64::MIN, i64::MAX), "Entries before this seq (paging)"),
+        Param::query("limit", Kind::Int(1, 5000), "At most this many entries (default 200)"),
+    ]),
+    Operation::post("/api/v1/alerts/ack", "Acknowledge a live alert as the signed-in person (a leader of its unit)", Body::Json("AckIn"), Answer::NoContent),
+    Operation::post("/api/v1/alerts/assign", "Assign a live alert to a person (a leader of its unit)", Body::Json("AssignIn"), Answer::NoContent),
+    Operation::get("/api/v1/silences", "Silences in force in the caller's scope, and those without a unit", Answer::Array("SilenceOut")),
+    Operation::post("/api/v1/silences", "Mute a rule and/or a unit's subtree until a time, at most 90 days ahead (a leader of the unit; without a unit, of the whole tree)", Body::Json("SilenceIn"), Answer::Created("SilenceOut")),
+    Operation::get("/api/v1/rules", "The rules running now and the files they come from", Answer::Json("RulesOut")),
+    Operation::post("/api/v1/rules/reload", "Reload the rule files (admin of the whole tree); a bad file is refused with all its errors (422) and the running rules stay", Body::None, Answer::Json("ReloadOut")),
 ];
 
 #[derive(utoipa::OpenApi)]
@@ -277,7 +292,8 @@ pub struct SilenceIn {
     pub rule: Option<String>,
     /// Mute this unit's subtree.
     pub unit: Option<String>,
-    /// Until when (RFC 3339); at most 90 days ahead.
+    /// Until when (RFC 3339, or a date: the end of that day); at most 90 days ahead.
+    #[schema(schema_with = crate::ingest::time_schema)]
     pub until: String,
     pub reason: String,
 }

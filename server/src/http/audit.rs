@@ -2,6 +2,7 @@
 //! the walk of the hash chain that says whether any entry was changed or removed.
 
 use super::error::ApiError;
+use super::ops::{Answer, Kind, Operation, Param};
 use crate::audit::Verdict;
 use crate::auth::{access, visible_units, Principal, Scope};
 use crate::domain::time::format_ts;
@@ -19,9 +20,34 @@ pub fn router() -> Router<Node> {
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
-pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/audit", "get", "Audit entries of units in the caller's scope, oldest first (?unit=, ?after= seq, ?limit= up to 1000)", None, "AuditEntryOut"),
-    ("/api/v1/audit/verify", "get", "Walk the audit hash chain (admin of the whole tree)", None, "Verdict"),
+pub const OPERATIONS: &[Operation] = &[
+    Operation::get(
+        "/api/v1/audit",
+        "Audit entries of units in the caller's scope, oldest first",
+        Answer::Array("AuditEntryOut"),
+    )
+    .params(&[
+        Param::query(
+            "unit",
+            Kind::Text,
+            "Entries of this unit's subtree (default: everything in scope)",
+        ),
+        Param::query(
+            "after",
+            Kind::Int(i64::MIN, i64::MAX),
+            "Entries after this seq (paging)",
+        ),
+        Param::query(
+            "limit",
+            Kind::Int(1, 1000),
+            "At most this many entries (default 100)",
+        ),
+    ]),
+    Operation::get(
+        "/api/v1/audit/verify",
+        "Walk the audit hash chain (admin of the whole tree)",
+        Answer::Json("Verdict"),
+    ),
 ];
 
 #[derive(utoipa::OpenApi)]

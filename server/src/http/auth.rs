@@ -4,6 +4,7 @@
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::gate::COOKIE;
+use super::ops::{Answer, Body, Operation};
 use crate::audit::Draft;
 use crate::auth::registry::{SecurityWrite, SESSION_PREFIX, TOKEN_PREFIX};
 use crate::auth::secret::{
@@ -36,18 +37,18 @@ pub fn router() -> Router<Node> {
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
-pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/session", "post", "Sign in: sets the HttpOnly session cookie and returns the session as a bearer token and its CSRF token; 401 on a wrong login or password, 429 with Retry-After after repeated failures", Some("SignIn"), "SessionOut"),
-    ("/api/v1/session", "get", "The signed-in account, its grants and the session's CSRF token", None, "SessionOut"),
-    ("/api/v1/session", "delete", "Sign out: the session ends and the cookie is cleared; 204", None, "none"),
-    ("/api/v1/session/password", "post", "Change one's password (needed once after a one-time password); 204", Some("PasswordChange"), "none"),
-    ("/api/v1/accounts", "get", "Accounts an admin may manage (every grant within the admin's scope)", None, "AccountOut"),
-    ("/api/v1/accounts", "post", "Create an account with grants within the admin's scope; without a password a one-time password is returned once", Some("AccountIn"), "AccountOut"),
-    ("/api/v1/accounts/{id}", "get", "An account", None, "AccountOut"),
-    ("/api/v1/accounts/{id}", "put", "Replace an account's name, person, grants or disabled flag, and its password if one is given", Some("AccountIn"), "AccountOut"),
-    ("/api/v1/tokens", "get", "API tokens an admin may manage", None, "TokenOut"),
-    ("/api/v1/tokens", "post", "Issue an API token scoped to units and permissions, with an expiry; the token is shown once", Some("TokenIn"), "TokenOut"),
-    ("/api/v1/tokens/{id}", "delete", "Revoke an API token; 204, and it is refused from the next request on", None, "none"),
+pub const OPERATIONS: &[Operation] = &[
+    Operation::post("/api/v1/session", "Sign in: sets the HttpOnly session cookie and returns the session as a bearer token and its CSRF token; 401 on a wrong login or password, 429 with Retry-After after repeated failures", Body::Json("SignIn"), Answer::Json("SessionOut")).public(),
+    Operation::get("/api/v1/session", "The signed-in account, its grants and the session's CSRF token", Answer::Json("SessionOut")),
+    Operation::delete("/api/v1/session", "Sign out: the session ends and the cookie is cleared"),
+    Operation::post("/api/v1/session/password", "Change one's password (needed once after a one-time password); the account's other sessions end", Body::Json("PasswordChange"), Answer::NoContent),
+    Operation::get("/api/v1/accounts", "Accounts an admin may manage (every grant within the admin's scope)", Answer::Array("AccountOut")),
+    Operation::post("/api/v1/accounts", "Create an account with grants within the admin's scope; without a password a one-time password is returned once (409 if it exists)", Body::Json("AccountIn"), Answer::Created("AccountOut")),
+    Operation::get("/api/v1/accounts/{id}", "An account", Answer::Json("AccountOut")),
+    Operation::put("/api/v1/accounts/{id}", "Replace an account's name, person, grants or disabled flag, and its password if one is given", Body::Json("AccountIn"), Answer::Json("AccountOut")),
+    Operation::get("/api/v1/tokens", "API tokens an admin may manage", Answer::Array("TokenOut")),
+    Operation::post("/api/v1/tokens", "Issue an API token scoped to units and permissions, with an expiry; the token is shown once", Body::Json("TokenIn"), Answer::Created("TokenOut")),
+    Operation::delete("/api/v1/tokens/{id}", "Revoke an API token; it is refused from the next request on (409 if revoked already)"),
 ];
 
 #[derive(utoipa::OpenApi)]
@@ -583,7 +584,8 @@ pub struct TokenIn {
     pub units: Vec<String>,
     /// `read` and/or event kinds: task, kr_checkin, kpi_observation, satisfaction_rating.
     pub permissions: Vec<Permission>,
-    /// RFC 3339; default 90 days from now, at most a year.
+    /// RFC 3339 (or a date: its start); default 90 days from now, at most a year.
+    #[schema(schema_with = crate::ingest::optional_time_schema)]
     pub expires_at: Option<String>,
 }
 

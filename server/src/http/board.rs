@@ -3,6 +3,7 @@
 //! scope, read the rollup (or the store, for history).
 
 use super::error::ApiError;
+use super::ops::{Answer, Kind, Operation, Param};
 use crate::auth::{can_view, Principal, Target};
 use crate::domain::time::DAY;
 use crate::domain::KpiStatus;
@@ -26,13 +27,23 @@ pub fn router() -> Router<Node> {
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
-pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/units/{id}/tasks", "get", "Overdue (?due=overdue, oldest deadline first) or due-soon (?due=soon&days=7, nearest first) tasks of the subtree with the responsible person; ?limit= (default 50, at most 500); total counts all", None, "TaskList"),
-    ("/api/v1/units/{id}/people", "get", "People of the subtree with workload, overdue and on-time rate, most overdue first; ?limit= (default 100, at most 1000)", None, "PeopleList"),
-    ("/api/v1/units/{id}/okrs", "get", "The unit's own objectives and key results with progress against the time elapsed (pace), furthest behind first", None, "OkrList"),
-    ("/api/v1/units/{id}/kpis/red", "get", "Red KPI series anywhere in the subtree; ?limit= (default 50, at most 1000)", None, "RedKpis"),
-    ("/api/v1/units/{id}/kpis/history", "get", "The unit's own KPI series over their last periods (?points=, default 8, at most 60), oldest first: sparklines", None, "KpiHistory"),
-    ("/api/v1/dashboard", "get", "Web UI settings: the root unit, the time zone, the wall display's boards and rotation", None, "DashboardOut"),
+pub const OPERATIONS: &[Operation] = &[
+    Operation::get("/api/v1/units/{id}/tasks", "Overdue (oldest deadline first) or due-soon (nearest first) tasks of the subtree with the responsible person; total counts all", Answer::Json("TaskList")).params(&[
+        Param::query("due", Kind::OneOf(&["overdue", "soon"]), "overdue (default) or soon"),
+        Param::query("days", Kind::Int(1, 90), "With due=soon only: due within this many days (default 7)"),
+        Param::query("limit", Kind::Int(1, 500), "At most this many tasks (default 50)"),
+    ]),
+    Operation::get("/api/v1/units/{id}/people", "People of the subtree with workload, overdue and on-time rate, most overdue first", Answer::Json("PeopleList")).params(&[
+        Param::query("limit", Kind::Int(1, 1000), "At most this many people (default 100)"),
+    ]),
+    Operation::get("/api/v1/units/{id}/okrs", "The unit's own objectives and key results with progress against the time elapsed (pace), furthest behind first", Answer::Json("OkrList")),
+    Operation::get("/api/v1/units/{id}/kpis/red", "Red KPI series anywhere in the subtree", Answer::Json("RedKpis")).params(&[
+        Param::query("limit", Kind::Int(1, 1000), "At most this many series (default 50)"),
+    ]),
+    Operation::get("/api/v1/units/{id}/kpis/history", "The unit's own KPI series over their last periods, oldest first: sparklines", Answer::Json("KpiHistory")).params(&[
+        Param::query("points", Kind::Int(1, 60), "Periods per series (default 8)"),
+    ]),
+    Operation::get("/api/v1/dashboard", "Web UI settings: the root unit, the time zone, the wall display's boards and rotation, and the demo accounts under --demo", Answer::Json("DashboardOut")).public(),
 ];
 
 #[derive(OpenApi)]

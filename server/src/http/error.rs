@@ -59,7 +59,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// invalid, bad_request, unauthenticated, not_found, forbidden, csrf, password_change_required, too_many_requests, conflict, too_large, unsupported_media_type, unavailable, internal.
+    /// invalid, bad_request, unauthenticated, not_found, method_not_allowed, forbidden, csrf, password_change_required, too_many_requests, conflict, too_large, unsupported_media_type, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -176,4 +176,60 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
             ApiError::BadRequest(format!("the body could not be read: {}", e.body_text()))
         }
     }
+}
+
+/// axum's own refusals (a query string or a path segment that does not decode, a method the
+/// route does not take) leave as plain text or with no body; this gives them the JSON body every
+/// other refusal has, keeping their status and headers (`Allow` on a 405).
+pub async fn json_refusals(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Rejection texts are a line or two; a longer body is not one of them.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let message = match (status, text.is_empty()) {
+        (StatusCode::METHOD_NOT_ALLOWED, _) => {
+            "this route does not take that method; see /api/openapi.json".to_string()
+        }
+        (_, true) => status
+            .canonical_reason()
+            .unwrap_or("refused")
+            .to_lowercase(),
+        (_, false) => text,
+    };
+    let body = serde_json::to_vec(&ErrorBody {
+        error: ErrorDetail {
+            code,
+            message,
+            index: None,
+            field: None,
+        },
+    })
+    .unwrap_or_default();
+    parts.headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
 }

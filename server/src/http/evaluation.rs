@@ -6,6 +6,7 @@
 use super::board::Params;
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::ops::{Answer, Body, Kind, Operation, Param};
 use crate::auth::{can_view, Actor, Principal, Target as Scope};
 use crate::domain::time::format_ts;
 use crate::domain::Period;
@@ -37,14 +38,26 @@ pub fn router() -> Router<Node> {
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
-pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/evaluations/config", "get", "The evaluation model in force: points, criteria, deductions, class bands, the excellent quota, the leader's unit share, the period kind", None, "EvaluationConfig"),
-    ("/api/v1/evaluations/people/{id}", "get", "A person's score for an evaluation period (?period=2026-11, default the clock's), explained: each task item with its deductions, each criterion, the class and why; frozen when its period closed", None, "PersonScoreOut"),
-    ("/api/v1/evaluations/people/{id}/criteria", "put", "The leader's general-criteria scores for the person (?period=): every criterion 0..its max, an optional force_not_complete reason and a comment; by a leader over the person's unit other than the person; a closed period only by an admin; audited", Some("CriteriaInput"), "PersonScoreOut"),
-    ("/api/v1/evaluations/people/{id}/annual", "get", "A person's year (?year=2026, default the clock's): the mean of the evaluated period totals, classified, with any override carried", None, "AnnualScore"),
-    ("/api/v1/evaluations/units/{id}", "get", "The scores of the people of a unit's subtree for a period (?period=): one line each, the class counts and the excellent quota (the cap shown, not applied)", None, "UnitEvaluation"),
-    ("/api/v1/evaluations/units/{id}/rankings", "get", "Rankings within the unit's subtree for a period (?period=): ?by=unit (everyone, default) or ?by=position (peers of the same job position, one ranking each); only people in the caller's scope", None, "Rankings"),
+pub const OPERATIONS: &[Operation] = &[
+    Operation::get("/api/v1/evaluations/config", "The evaluation model in force: points, criteria, deductions, class bands, the excellent quota, the leader's unit share, the period kind", Answer::Json("EvaluationConfig")),
+    Operation::get("/api/v1/evaluations/people/{id}", "A person's score for an evaluation period, explained: each task item with its deductions, each criterion, the class and why; frozen when its period closed", Answer::Json("PersonScoreOut")).params(&[PERIOD]),
+    Operation::put("/api/v1/evaluations/people/{id}/criteria", "The leader's general-criteria scores for the person: every criterion 0..its max, an optional force_not_complete reason and a comment; by a leader over the person's unit other than the person; a closed period only by an admin; audited", Body::Json("CriteriaInput"), Answer::Json("PersonScoreOut")).params(&[PERIOD]),
+    Operation::get("/api/v1/evaluations/people/{id}/annual", "A person's year: the mean of the evaluated period totals, classified, with any override carried", Answer::Json("AnnualScore")).params(&[
+        Param::query("year", Kind::Text, "A year, e.g. 2026 (default the clock's)"),
+    ]),
+    Operation::get("/api/v1/evaluations/units/{id}", "The scores of the people of a unit's subtree for a period: one line each, the class counts and the excellent quota (the cap shown, not applied)", Answer::Json("UnitEvaluation")).params(&[PERIOD]),
+    Operation::get("/api/v1/evaluations/units/{id}/rankings", "Rankings within the unit's subtree for a period: everyone, or peers of the same job position (one ranking each); only people in the caller's scope", Answer::Json("Rankings")).params(&[
+        PERIOD,
+        Param::query("by", Kind::OneOf(&["unit", "position"]), "unit (default) or position"),
+    ]),
 ];
+
+/// `?period=`: an evaluation period of the configured kind.
+const PERIOD: Param = Param::query(
+    "period",
+    Kind::Text,
+    "An evaluation period of the configured kind, e.g. 2026-11 or 2026-Q4 (default the clock's)",
+);
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(

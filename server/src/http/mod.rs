@@ -67,6 +67,7 @@ pub fn app(node: Node) -> Router {
         .merge(live::router())
         .fallback(web::fallback)
         .route_layer(middleware::from_fn(record_request))
+        .layer(middleware::from_fn(error::json_refusals))
         .layer(middleware::from_fn_with_state(
             node.clone(),
             gate::authenticate,

@@ -5,6 +5,7 @@
 use super::board::Params;
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::ops::{Answer, Body, Kind, Operation, Param};
 use crate::auth::{can_view, Actor, Principal, Target as Scope};
 use crate::domain::time::format_ts;
 use crate::domain::{Period, PeriodState};
@@ -30,15 +31,20 @@ pub fn router() -> Router<Node> {
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
-pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/periods", "get", "OKR periods (quarters and years) with their state: planning, active or closed", None, "PeriodLine"),
-    ("/api/v1/periods/{label}", "get", "One OKR period", None, "PeriodLine"),
-    ("/api/v1/periods/{label}", "put", "Declare a quarter (2026-Q4) or a year (2026) or move it along planning -> active -> closed (a closed one may be reopened to active); admin of the whole tree; closing freezes the evaluation scores of the periods inside it; audited", Some("PeriodIn"), "PeriodLine"),
-    ("/api/v1/objectives/{id}/tree", "get", "The alignment tree around an objective: the chain it contributes to (up) and the objectives aligned below it (?depth=, default 6), each with its own progress (weighted key results) and rolled-up progress (key results and aligned objectives by weight); objectives outside the caller's scope are counted, not listed", None, "AlignmentTree"),
-    ("/api/v1/key-results/{id}/check-ins", "get", "A key result's check-in history, oldest first: value, confidence, comment, who, when, and the progress it meant", None, "CheckinHistory"),
-    ("/api/v1/kpis/{id}/targets", "get", "The KPI's per-unit targets per period, for units in the caller's scope", None, "TargetLine"),
-    ("/api/v1/kpis/{id}/targets", "put", "Set targets [{unit, period, target}] all or nothing: by a leader of the level above each unit; a closed period only by an admin; audited", Some("TargetIn"), "TargetLine"),
+pub const OPERATIONS: &[Operation] = &[
+    Operation::get("/api/v1/periods", "OKR periods (quarters and years) with their state: planning, active or closed", Answer::Array("PeriodLine")),
+    Operation::get("/api/v1/periods/{label}", "One OKR period", Answer::Json("PeriodLine")).params(&[PERIOD_LABEL]),
+    Operation::put("/api/v1/periods/{label}", "Declare a quarter (2026-Q4) or a year (2026) or move it along planning -> active -> closed (a closed one may be reopened to active); admin of the whole tree; closing freezes the evaluation scores of the periods inside it; audited", Body::Json("PeriodIn"), Answer::Json("PeriodLine")).params(&[PERIOD_LABEL]),
+    Operation::get("/api/v1/objectives/{id}/tree", "The alignment tree around an objective: the chain it contributes to (up) and the objectives aligned below it, each with its own progress (weighted key results) and rolled-up progress (key results and aligned objectives by weight); objectives outside the caller's scope are counted, not listed", Answer::Json("AlignmentTree")).params(&[
+        Param::query("depth", Kind::Int(1, crate::rollup::okr::MAX_DEPTH as i64), "Levels below the objective (default 6)"),
+    ]),
+    Operation::get("/api/v1/key-results/{id}/check-ins", "A key result's check-in history, oldest first: value, confidence, comment, who, when, and the progress it meant", Answer::Json("CheckinHistory")),
+    Operation::get("/api/v1/kpis/{id}/targets", "The KPI's per-unit targets per period, for units in the caller's scope", Answer::Array("TargetLine")),
+    Operation::put("/api/v1/kpis/{id}/targets", "Set 1 to 10,000 targets all or nothing: by a leader of the level above each unit; a closed period only by an admin; audited. Answers the KPI's targets in the caller's scope", Body::JsonArray("TargetIn"), Answer::Array("TargetLine")),
 ];
+
+const PERIOD_LABEL: Param =
+    Param::path("label", Kind::Text, "A year (2026) or a quarter (2026-Q4)");
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(

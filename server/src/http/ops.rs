@@ -11,6 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use utoipa::{OpenApi, ToSchema};
 
 pub fn router() -> Router<Node> {
@@ -60,9 +61,13 @@ async fn prometheus_metrics(State(node): State<Node>) -> impl IntoResponse {
 
 #[derive(Serialize, Deserialize, ToSchema)]
 pub struct ClockState {
-    /// RFC 3339.
+    /// RFC 3339 (or a date: its start).
+    #[schema(schema_with = crate::ingest::time_schema)]
     pub now: String,
-    #[serde(default, skip_deserializing)]
+    /// Read-only: `system` or `manual` (accepted and ignored in a POST, so a read can be sent
+    /// back).
+    #[serde(default)]
+    #[schema(read_only)]
     pub mode: Option<ClockMode>,
 }
 
@@ -126,55 +131,396 @@ async fn set_clock(
         crate::http::error::ErrorBody,
         Health,
         ClockState,
+        ClockMode,
     ))
 )]
 struct ApiDoc;
 
-/// One operation: (path, method, summary, request schema, response schema or "image").
-pub type Operation = (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    &'static str,
+/// One documented operation. Each HTTP module keeps a table of its own (`OPERATIONS`), next to
+/// its router, and `openapi_document` turns the tables into the document's paths; a test walks
+/// the routers against the document so the two cannot drift.
+#[derive(Debug, Clone, Copy)]
+pub struct Operation {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// Query parameters, and path parameters that are more than a non-empty string.
+    pub params: &'static [Param],
+    pub body: Body,
+    pub answer: Answer,
+    /// Needs no credentials (SECURITY.md's public routes).
+    pub public: bool,
+}
+
+/// What a request carries.
+#[derive(Debug, Clone, Copy)]
+pub enum Body {
+    None,
+    /// A JSON object of this schema.
+    Json(&'static str),
+    /// A JSON array of objects of this schema.
+    JsonArray(&'static str),
+    /// Events: a JSON array of `EventIn` (or one event), or NDJSON.
+    Events,
+}
+
+/// What a request gets when it succeeds.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer {
+    /// 200 with an object of this schema.
+    Json(&'static str),
+    /// 201 with the created object, of this schema.
+    Created(&'static str),
+    /// 200 with `{"total", "items": [this schema]}`.
+    Page(&'static str),
+    /// 200 with an array of this schema.
+    Array(&'static str),
+    /// 204, no body.
+    NoContent,
+    /// 200 with a chart, SVG or PNG by the path's extension.
+    Image,
+    /// 200 with the printable report or an export: HTML, CSV or XLSX.
+    Document,
+    /// 200 with Prometheus' text format.
+    Metrics,
+    /// 200 with any JSON object (this document).
+    AnyObject,
+    /// 101: a WebSocket.
+    Upgrade,
+}
+
+/// A query or path parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub in_path: bool,
+    pub kind: Kind,
+    pub description: &'static str,
+}
+
+/// A parameter's values.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    Text,
+    /// A whole number within these bounds.
+    Int(i64, i64),
+    Bool,
+    /// One of these words.
+    OneOf(&'static [&'static str]),
+}
+
+impl Operation {
+    const fn new(method: &'static str, path: &'static str, summary: &'static str) -> Self {
+        Operation {
+            method,
+            path,
+            summary,
+            params: &[],
+            body: Body::None,
+            answer: Answer::NoContent,
+            public: false,
+        }
+    }
+    pub const fn get(path: &'static str, summary: &'static str, answer: Answer) -> Self {
+        Operation {
+            answer,
+            ..Self::new("get", path, summary)
+        }
+    }
+    pub const fn post(
+        path: &'static str,
+        summary: &'static str,
+        body: Body,
+        answer: Answer,
+    ) -> Self {
+        Operation {
+            body,
+            answer,
+            ..Self::new("post", path, summary)
+        }
+    }
+    pub const fn put(
+        path: &'static str,
+        summary: &'static str,
+        body: Body,
+        answer: Answer,
+    ) -> Self {
+        Operation {
+            body,
+            answer,
+            ..Self::new("put", path, summary)
+        }
+    }
+    pub const fn delete(path: &'static str, summary: &'static str) -> Self {
+        Self::new("delete", path, summary)
+    }
+    pub const fn params(self, params: &'static [Param]) -> Self {
+        Operation { params, ..self }
+    }
+    pub const fn public(self) -> Self {
+        Operation {
+            public: true,
+            ..self
+        }
+    }
+}
+
+impl Param {
+    pub const fn query(name: &'static str, kind: Kind, description: &'static str) -> Self {
+        Param {
+            name,
+            in_path: false,
+            kind,
+            description,
+        }
+    }
+    pub const fn path(name: &'static str, kind: Kind, description: &'static str) -> Self {
+        Param {
+            name,
+            in_path: true,
+            kind,
+            description,
+        }
+    }
+}
+
+const LIMIT: Param = Param::query(
+    "limit",
+    Kind::Int(0, 10_000),
+    "At most this many items (default 1000)",
 );
+const OFFSET: Param = Param::query(
+    "offset",
+    Kind::Int(0, i64::MAX),
+    "Skip this many items first",
+);
+
+/// `?unit=&limit=&offset=` of the catalog lists.
+const LIST: &[Param] = &[
+    Param::query(
+        "unit",
+        Kind::Text,
+        "Only entries of this unit (for units: its children)",
+    ),
+    LIMIT,
+    OFFSET,
+];
 
 /// The operations, by path and method.
 const OPERATIONS: &[Operation] = &[
-    ("/api/v1/events", "post", "Ingest events (JSON array, or NDJSON with Content-Type application/x-ndjson). Answered after commit; replays reported as duplicates; one bad item refuses the whole request (422 naming index and field).", Some("EventIn"), "IngestReport"),
-    ("/api/v1/events/{id}", "get", "An event from the log, as received", None, "EventOut"),
-    ("/api/v1/units", "get", "Units (?unit= children of a unit, ?limit=, ?offset=)", None, "UnitIn"),
-    ("/api/v1/units", "post", "Create a unit (409 if it exists)", Some("UnitIn"), "UnitIn"),
-    ("/api/v1/units/{id}", "get", "A unit", None, "UnitIn"),
-    ("/api/v1/units/{id}", "put", "Create or replace a unit (moving it carries its subtree's figures)", Some("UnitIn"), "UnitIn"),
-    ("/api/v1/units/{id}/view", "get", "Unit view: aggregates over the subtree plus one line per child unit", None, "UnitView"),
-    ("/api/v1/units/{id}/kpis", "get", "KPI board of a unit: its own series with value, status and thresholds", None, "KpiBoard"),
-    ("/api/v1/people", "get", "People (?unit=)", None, "PersonIn"),
-    ("/api/v1/people", "post", "Create a person", Some("PersonIn"), "PersonIn"),
-    ("/api/v1/people/{id}", "get", "A person", None, "PersonIn"),
-    ("/api/v1/people/{id}", "put", "Create or replace a person", Some("PersonIn"), "PersonIn"),
-    ("/api/v1/people/{id}/view", "get", "Person view: workload, on-time rate, overdue, task list", None, "PersonView"),
-    ("/api/v1/kpis", "get", "KPIs (?unit= leading unit)", None, "KpiIn"),
-    ("/api/v1/kpis", "post", "Create a KPI", Some("KpiIn"), "KpiIn"),
-    ("/api/v1/kpis/{id}", "get", "A KPI by code", None, "KpiIn"),
-    ("/api/v1/kpis/{id}", "put", "Create or replace a KPI", Some("KpiIn"), "KpiIn"),
-    ("/api/v1/objectives", "get", "Objectives (?unit=)", None, "ObjectiveIn"),
-    ("/api/v1/objectives", "post", "Create an objective", Some("ObjectiveIn"), "ObjectiveIn"),
-    ("/api/v1/objectives/{id}", "get", "An objective", None, "ObjectiveIn"),
-    ("/api/v1/objectives/{id}", "put", "Create or replace an objective", Some("ObjectiveIn"), "ObjectiveIn"),
-    ("/api/v1/key-results", "get", "Key results", None, "KeyResultIn"),
-    ("/api/v1/key-results", "post", "Create a key result (at most 5 per objective)", Some("KeyResultIn"), "KeyResultIn"),
-    ("/api/v1/key-results/{id}", "get", "A key result", None, "KeyResultIn"),
-    ("/api/v1/key-results/{id}", "put", "Create or replace a key result (keeps the last check-in unless current is given)", Some("KeyResultIn"), "KeyResultIn"),
-    ("/api/v1/tasks/{id}", "get", "A task", None, "TaskOut"),
-    ("/api/v1/tasks/{id}", "put", "Create or change a task: a task event's fields without task_id; id and at default to generated and now", Some("TaskEventIn"), "IngestReport"),
-    ("/api/v1/clock", "get", "The rollup's clock", None, "ClockState"),
-    ("/api/v1/clock", "post", "Move a manual clock forward", Some("ClockState"), "ClockState"),
-    ("/healthz", "get", "Health: the store answers", None, "Health"),
+    Operation::post("/api/v1/events", "Ingest events: a JSON array of events (or one event), or NDJSON with Content-Type application/x-ndjson, at most 10,000. Answered after commit; replays reported as duplicates; one bad item refuses the whole request (422 naming index and field), one not the caller's to send likewise (403).", Body::Events, Answer::Json("IngestReport")),
+    Operation::get("/api/v1/events/{id}", "An event from the log, as received", Answer::Json("EventOut")),
+    Operation::get("/api/v1/units", "Units the caller may see, by id (?unit= children of a unit)", Answer::Page("UnitIn")).params(LIST),
+    Operation::post("/api/v1/units", "Create a unit (409 if it exists)", Body::Json("UnitIn"), Answer::Created("UnitIn")),
+    Operation::get("/api/v1/units/{id}", "A unit", Answer::Json("UnitIn")),
+    Operation::put("/api/v1/units/{id}", "Create or replace a unit (moving it carries its subtree's figures)", Body::Json("UnitIn"), Answer::Json("UnitIn")),
+    Operation::get("/api/v1/units/{id}/view", "Unit view: aggregates over the subtree plus one line per child unit", Answer::Json("UnitView")),
+    Operation::get("/api/v1/units/{id}/kpis", "KPI board of a unit: its own series with value, status and thresholds", Answer::Json("KpiBoard")),
+    Operation::get("/api/v1/people", "People the caller may see, by id (?unit= people of a unit)", Answer::Page("PersonIn")).params(LIST),
+    Operation::post("/api/v1/people", "Create a person (409 if it exists)", Body::Json("PersonIn"), Answer::Created("PersonIn")),
+    Operation::get("/api/v1/people/{id}", "A person", Answer::Json("PersonIn")),
+    Operation::put("/api/v1/people/{id}", "Create or replace a person", Body::Json("PersonIn"), Answer::Json("PersonIn")),
+    Operation::get("/api/v1/people/{id}/view", "Person view: workload, on-time rate, overdue, task list", Answer::Json("PersonView")),
+    Operation::get("/api/v1/kpis", "KPIs the caller may see, by code (?unit= KPIs led by a unit)", Answer::Page("KpiIn")).params(LIST),
+    Operation::post("/api/v1/kpis", "Create a KPI (409 if it exists)", Body::Json("KpiIn"), Answer::Created("KpiIn")),
+    Operation::get("/api/v1/kpis/{id}", "A KPI by code", Answer::Json("KpiIn")),
+    Operation::put("/api/v1/kpis/{id}", "Create or replace a KPI", Body::Json("KpiIn"), Answer::Json("KpiIn")),
+    Operation::get("/api/v1/objectives", "Objectives the caller may see, by id (?unit= objectives of a unit)", Answer::Page("ObjectiveIn")).params(LIST),
+    Operation::post("/api/v1/objectives", "Create an objective (409 if it exists)", Body::Json("ObjectiveIn"), Answer::Created("ObjectiveIn")),
+    Operation::get("/api/v1/objectives/{id}", "An objective", Answer::Json("ObjectiveIn")),
+    Operation::put("/api/v1/objectives/{id}", "Create or replace an objective", Body::Json("ObjectiveIn"), Answer::Json("ObjectiveIn")),
+    Operation::get("/api/v1/key-results", "Key results the caller may see, by id", Answer::Page("KeyResultIn")).params(&[LIMIT, OFFSET]),
+    Operation::post("/api/v1/key-results", "Create a key result (at most 5 per objective; 409 if it exists)", Body::Json("KeyResultIn"), Answer::Created("KeyResultIn")),
+    Operation::get("/api/v1/key-results/{id}", "A key result", Answer::Json("KeyResultIn")),
+    Operation::put("/api/v1/key-results/{id}", "Create or replace a key result (keeps the last check-in unless current is given; confidence is read-only and ignored)", Body::Json("KeyResultIn"), Answer::Json("KeyResultIn")),
+    Operation::get("/api/v1/tasks/{id}", "A task", Answer::Json("TaskOut")),
+    Operation::put("/api/v1/tasks/{id}", "Create or change a task: a task event's fields without type and task_id; id and at default to generated and now", Body::Json("TaskChange"), Answer::Json("IngestReport")),
+    Operation::get("/api/v1/clock", "The rollup's clock", Answer::Json("ClockState")),
+    Operation::post("/api/v1/clock", "Move a manual clock forward (admin of the whole tree); 409 for the system clock or a time before the clock", Body::Json("ClockState"), Answer::Json("ClockState")),
+    Operation::get("/healthz", "Health: the store answers (503 when it does not)", Answer::Json("Health")).public(),
+    Operation::get("/metrics", "Prometheus metrics", Answer::Metrics).public(),
+    Operation::get("/api/openapi.json", "This document", Answer::AnyObject).public(),
+    Operation::get("/ws", "Live screens: upgrade to a WebSocket carrying JSON messages (subscribe to unit views, KPI boards, person views and alert feeds; coalesced view frames; an alert feed that resumes by id). The protocol, with examples, error and close codes, is in LIVE.md. A plain GET is refused (400); 429 too many live connections from this client, 503 the server holds its maximum.", Answer::Upgrade),
 ];
 
-/// The OpenAPI document: schemas derived from the wire types, operations from the table above.
-pub fn openapi_document() -> serde_json::Value {
+/// Every module's operations.
+pub fn operations() -> impl Iterator<Item = &'static Operation> {
+    OPERATIONS
+        .iter()
+        .chain(super::board::OPERATIONS)
+        .chain(super::report::OPERATIONS)
+        .chain(super::alerts::OPERATIONS)
+        .chain(super::auth::OPERATIONS)
+        .chain(super::audit::OPERATIONS)
+        .chain(super::okr::OPERATIONS)
+        .chain(super::evaluation::OPERATIONS)
+}
+
+fn schema_ref(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn json_content(schema: Value) -> Value {
+    json!({"application/json": {"schema": schema}})
+}
+
+fn param_schema(kind: Kind, in_path: bool) -> Value {
+    match kind {
+        Kind::Text if in_path => json!({"type": "string", "minLength": 1}),
+        Kind::Text => json!({"type": "string"}),
+        Kind::Int(min, max) => {
+            json!({"type": "integer", "format": "int64", "minimum": min, "maximum": max})
+        }
+        Kind::Bool => json!({"type": "boolean"}),
+        Kind::OneOf(words) => json!({"type": "string", "enum": words}),
+    }
+}
+
+/// The document's answers of one operation: its success, and the refusals every operation has.
+fn responses(answer: Answer) -> Value {
+    let ok =
+        |status: &str, content: Value| json!({status: {"description": "OK", "content": content}});
+    let mut out = match answer {
+        Answer::Json(s) => ok("200", json_content(schema_ref(s))),
+        Answer::Created(s) => {
+            json!({"201": {"description": "Created", "content": json_content(schema_ref(s))}})
+        }
+        Answer::Page(s) => ok("200", json_content(schema_ref(&format!("{s}Page")))),
+        Answer::Array(s) => ok(
+            "200",
+            json_content(json!({"type": "array", "items": schema_ref(s)})),
+        ),
+        Answer::NoContent => json!({"204": {"description": "Done"}}),
+        Answer::Image => ok(
+            "200",
+            json!({
+                "image/svg+xml": {"schema": {"type": "string"}},
+                "image/png": {"schema": {"type": "string", "format": "binary"}}
+            }),
+        ),
+        Answer::Document => ok(
+            "200",
+            json!({
+                "text/html": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}
+            }),
+        ),
+        Answer::Metrics => ok("200", json!({"text/plain": {"schema": {"type": "string"}}})),
+        Answer::AnyObject => ok("200", json_content(json!({"type": "object"}))),
+        Answer::Upgrade => json!({"101": {"description": "Switching to the WebSocket protocol"}}),
+    };
+    out["4XX"] = json!({
+        "description": "Refused, and nothing was changed: 400 malformed (not JSON, a bad query parameter), 401 no or bad credentials, 403 outside your scope or not yours to change, 404 no such entry, 405 method not allowed, 409 conflict, 413 too large, 415 wrong content type, 422 a value or reference is wrong (naming index and field), 429 slow down (Retry-After)",
+        "content": json_content(schema_ref("ErrorBody"))
+    });
+    out["503"] = json!({
+        "description": "The store could not answer or commit; nothing was kept, retry",
+        "content": json_content(schema_ref("ErrorBody"))
+    });
+    out
+}
+
+/// The events' request body, with an example of each kind.
+fn events_body() -> Value {
+    let examples = crate::ingest::event::examples();
+    let ndjson = examples
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut named = serde_json::Map::new();
+    named.insert("all kinds".into(), json!({"value": examples}));
+    for e in &examples {
+        named.insert(
+            e["type"].as_str().unwrap_or_default().to_string(),
+            json!({"value": [e]}),
+        );
+    }
+    json!({"required": true, "content": {
+        "application/json": {
+            "schema": {"oneOf": [
+                {"type": "array", "items": schema_ref("EventIn"), "minItems": 1, "maxItems": crate::ingest::event::MAX_BATCH},
+                schema_ref("EventIn")
+            ]},
+            "examples": named
+        },
+        "application/x-ndjson": {
+            "schema": {"type": "string", "description": "One event (EventIn) per line"},
+            "example": ndjson
+        }
+    }})
+}
+
+fn operation(op: &Operation) -> Value {
+    let mut out = json!({
+        "operationId": operation_id(op),
+        "summary": op.summary,
+        "responses": responses(op.answer),
+    });
+    let mut parameters: Vec<Value> = op
+        .path
+        .split('{')
+        .skip(1)
+        .filter_map(|p| p.split('}').next())
+        .map(|name| {
+            let given = op.params.iter().find(|p| p.in_path && p.name == name);
+            let mut p = json!({
+                "name": name,
+                "in": "path",
+                "required": true,
+                "schema": param_schema(given.map_or(Kind::Text, |p| p.kind), true),
+            });
+            if let Some(g) = given {
+                p["description"] = g.description.into();
+            }
+            p
+        })
+        .collect();
+    parameters.extend(op.params.iter().filter(|p| !p.in_path).map(|p| {
+        json!({
+            "name": p.name,
+            "in": "query",
+            "required": false,
+            "description": p.description,
+            "schema": param_schema(p.kind, false),
+        })
+    }));
+    if !parameters.is_empty() {
+        out["parameters"] = Value::Array(parameters);
+    }
+    match op.body {
+        Body::None => {}
+        Body::Json(s) => {
+            out["requestBody"] = json!({"required": true, "content": json_content(schema_ref(s))})
+        }
+        Body::JsonArray(s) => {
+            out["requestBody"] = json!({"required": true, "content": json_content(json!({"type": "array", "items": schema_ref(s)}))})
+        }
+        Body::Events => out["requestBody"] = events_body(),
+    }
+    if op.public {
+        out["security"] = json!([]);
+    }
+    out
+}
+
+/// `get_api_v1_units_id_view`: unique per method and path, stable for generated clients.
+fn operation_id(op: &Operation) -> String {
+    let path: String = op
+        .path
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let mut id = format!("{}_{}", op.method, path.trim_matches('_'));
+    while id.contains("__") {
+        id = id.replace("__", "_");
+    }
+    id
+}
+
+/// The document: schemas derived from the wire types, operations from the modules' tables.
+pub fn openapi_document() -> Value {
     let mut api = ApiDoc::openapi();
     api.merge(super::board::Schemas::openapi());
     api.merge(super::report::Schemas::openapi());
@@ -185,79 +531,66 @@ pub fn openapi_document() -> serde_json::Value {
     api.merge(super::evaluation::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
-    let operations = OPERATIONS
-        .iter()
-        .chain(super::board::OPERATIONS)
-        .chain(super::report::OPERATIONS)
-        .chain(super::alerts::OPERATIONS)
-        .chain(super::auth::OPERATIONS)
-        .chain(super::audit::OPERATIONS)
-        .chain(super::okr::OPERATIONS)
-        .chain(super::evaluation::OPERATIONS);
-    for (path, method, summary, request, response) in operations {
-        // "image": a chart, as SVG or PNG by the path's extension; "document": the printable
-        // report or an export (HTML, CSV, XLSX); "none": 204; "json": any object.
-        let ok = match *response {
-            "image" => serde_json::json!({"200": {"description": "OK", "content": {
-                "image/svg+xml": {"schema": {"type": "string"}},
-                "image/png": {"schema": {"type": "string", "format": "binary"}}
-            }}}),
-            "none" => serde_json::json!({"204": {"description": "Done"}}),
-            "document" => serde_json::json!({"200": {"description": "OK", "content": {
-                "text/html; charset=utf-8": {"schema": {"type": "string"}},
-                "text/csv; charset=utf-8": {"schema": {"type": "string"}},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}
-            }}}),
-            "json" => {
-                serde_json::json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}})
-            }
-            _ => {
-                serde_json::json!({"200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{response}")}}}}})
-            }
-        };
-        let mut responses = ok;
-        responses["4XX"] = serde_json::json!({"description": "Refused (401 no or bad credentials, 403 outside your scope or not yours to change, 429 slow down); nothing was changed", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
-        let mut op = serde_json::json!({
-            "summary": summary,
-            "responses": responses
-        });
-        let parameters: Vec<serde_json::Value> = path
-            .split('{')
-            .skip(1)
-            .filter_map(|p| p.split('}').next())
-            .map(|name| serde_json::json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-            .collect();
-        if !parameters.is_empty() {
-            op["parameters"] = serde_json::Value::Array(parameters);
-        }
-        if let Some(req) = request {
-            op["requestBody"] = serde_json::json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{req}")}}}});
-        }
+    for op in operations() {
         let entry = paths
-            .entry(path.to_string())
-            .or_insert_with(|| serde_json::json!({}));
-        entry[*method] = op;
+            .entry(op.path.to_string())
+            .or_insert_with(|| json!({}));
+        entry[op.method] = operation(op);
+        if let Answer::Page(s) = op.answer {
+            doc["components"]["schemas"][format!("{s}Page")] = json!({
+                "type": "object",
+                "description": "One page of a list: `total` counts every entry the caller may see, `items` those from ?offset=, at most ?limit=.",
+                "required": ["total", "items"],
+                "properties": {
+                    "total": {"type": "integer", "minimum": 0},
+                    "items": {"type": "array", "items": schema_ref(s)}
+                },
+                "additionalProperties": false
+            });
+        }
     }
-    paths.insert(
-        "/ws".into(),
-        serde_json::json!({"get": {
-            "summary": "Live screens: upgrade to a WebSocket carrying JSON messages (subscribe to unit views, KPI boards, person views and alert feeds; coalesced view frames; an alert feed that resumes by id). The protocol, with examples, error and close codes, is in LIVE.md.",
-            "responses": {
-                "101": {"description": "Switching to the WebSocket protocol"},
-                "400": {"description": "Not a WebSocket upgrade", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
-                "429": {"description": "Too many live connections from this client", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}},
-                "503": {"description": "The server holds its maximum of live connections", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
-            }
-        }}),
-    );
-    doc["paths"] = serde_json::Value::Object(paths);
+    doc["paths"] = Value::Object(paths);
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["TaskChange"] = task_change(&schemas["TaskEventIn"]);
+    schemas["RulesOut"] = json!({
+        "type": "object",
+        "required": ["files", "rules"],
+        "properties": {
+            "files": {"type": "array", "items": {"type": "string"}, "description": "The rule files loaded (empty: the built-in pack)"},
+            "rules": {"type": "array", "items": {"type": "object"}, "description": "The rules running now, as in their TOML (alert-rules/RULES.md)"}
+        }
+    });
+    schemas["ReloadOut"] = json!({
+        "type": "object",
+        "required": ["reloaded"],
+        "properties": {"reloaded": {"type": "integer", "minimum": 0, "description": "Rules running after the reload"}}
+    });
     // Every route but the public ones (SECURITY.md) takes one of these.
-    doc["components"]["securitySchemes"] = serde_json::json!({
+    doc["components"]["securitySchemes"] = json!({
         "bearer": {"type": "http", "scheme": "bearer", "description": "A session (iocs_…) or API token (ioct_…)"},
         "session": {"type": "apiKey", "in": "cookie", "name": "ioc_session", "description": "Writes also send X-CSRF-Token"}
     });
-    doc["security"] = serde_json::json!([{"bearer": []}, {"session": []}]);
+    doc["security"] = json!([{"bearer": []}, {"session": []}]);
     doc
+}
+
+/// `PUT /api/v1/tasks/{id}`'s body: a task event without `type` and `task_id` (the path names
+/// the task), whose `id` and `at` may be left out.
+fn task_change(task_event: &Value) -> Value {
+    let mut s = task_event.clone();
+    if let Some(props) = s["properties"].as_object_mut() {
+        props.remove("type");
+        props.remove("task_id");
+    }
+    if let Some(required) = s["required"].as_array_mut() {
+        required.retain(|r| !matches!(r.as_str(), Some("type" | "task_id" | "id" | "at")));
+    }
+    if s["required"].as_array().is_some_and(Vec::is_empty) {
+        s.as_object_mut().map(|o| o.remove("required"));
+    }
+    s["description"] = "A task event's fields without type and task_id (the path names the task); id defaults to a generated one, at to now.".into();
+    s.as_object_mut().map(|o| o.remove("examples"));
+    s
 }
 
 async fn openapi() -> Json<serde_json::Value> {

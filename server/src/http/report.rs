@@ -4,6 +4,7 @@
 //! thread. Thin: parse the query, pass the scope check, call the report, map its error.
 
 use super::error::ApiError;
+use super::ops::{Answer, Kind, Operation, Param};
 use crate::auth::{can_view, Principal, Target};
 use crate::domain::week::IsoWeek;
 use crate::ingest::ItemError;
@@ -32,11 +33,38 @@ pub fn router() -> Router<Node> {
 }
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
-pub const OPERATIONS: &[super::ops::Operation] = &[
-    ("/api/v1/units/{id}/review", "get", "Review meeting: the unit's period (?period=2026-W47 | 2026-11 | 2026-Q4, or ?week=2026-W47; default the clock's week; Asia/Ho_Chi_Minh calendar, up to the clock) against the period before: figures and scores at both ends, KPI series that turned red or recovered, key results against pace, the daily overdue trend, child units ranked, the evaluation summary, chart links. Past figures are rebuilt from task dates, KPI values and check-ins.", None, "Review"),
-    ("/api/v1/units/{id}/review/charts/{file}", "get", "A chart of the review as image/svg+xml or image/png (960x540): file is overdue, kpis, key_results or units with .svg or .png; ?period= or ?week= as for the review, ?lang=vi|en (default vi) for the labels", None, "image"),
-    ("/api/v1/units/{id}/report", "get", "The printable review report: ?period= as for the review (default the clock's month), ?lang=vi|en (default vi), ?format=html (default: an A4 page with inline SVG charts, text/html) | csv (one table, ?table=summary|kpis|key_results|units|overdue|evaluation, default summary; UTF-8 with BOM, as an attachment) | xlsx (every table, a sheet each, as an attachment)", None, "document"),
+pub const OPERATIONS: &[Operation] = &[
+    Operation::get("/api/v1/units/{id}/review", "Review meeting: the unit's period (default the clock's week; Asia/Ho_Chi_Minh calendar, up to the clock) against the period before: figures and scores at both ends, KPI series that turned red or recovered, key results against pace, the daily overdue trend, child units ranked, the evaluation summary, chart links. Past figures are rebuilt from task dates, KPI values and check-ins.", Answer::Json("Review")).params(&[REVIEW_PERIOD, REVIEW_WEEK]),
+    Operation::get("/api/v1/units/{id}/review/charts/{file}", "A chart of the review as image/svg+xml or image/png (960x540)", Answer::Image).params(&[
+        Param::path("file", Kind::OneOf(&["overdue.svg", "overdue.png", "kpis.svg", "kpis.png", "key_results.svg", "key_results.png", "units.svg", "units.png"]), "The chart and its format"),
+        REVIEW_PERIOD,
+        REVIEW_WEEK,
+        LANG,
+    ]),
+    Operation::get("/api/v1/units/{id}/report", "The printable review report: an A4 HTML page with inline SVG charts (default), one table as CSV (UTF-8 with BOM, as an attachment), or every table as an XLSX workbook (a sheet each, as an attachment)", Answer::Document).params(&[
+        Param::query("period", Kind::Text, "As for the review (default the clock's month)"),
+        REVIEW_WEEK,
+        LANG,
+        Param::query("format", Kind::OneOf(&["html", "csv", "xlsx"]), "html (default), csv or xlsx"),
+        Param::query("table", Kind::OneOf(&["summary", "kpis", "key_results", "units", "overdue", "evaluation"]), "The table of a CSV (default summary)"),
+    ]),
 ];
+
+const REVIEW_PERIOD: Param = Param::query(
+    "period",
+    Kind::Text,
+    "A week (2026-W47), month (2026-11) or quarter (2026-Q4); not with week",
+);
+const REVIEW_WEEK: Param = Param::query(
+    "week",
+    Kind::Text,
+    "An ISO week (2026-W47); not with period",
+);
+const LANG: Param = Param::query(
+    "lang",
+    Kind::OneOf(&["vi", "en"]),
+    "Labels' language (default vi)",
+);
 
 #[derive(OpenApi)]
 #[openapi(components(schemas(

@@ -13,8 +13,10 @@ use utoipa::ToSchema;
 /// Largest number of events one request may carry.
 pub const MAX_BATCH: usize = 10_000;
 
-/// One event on the wire: `{"id", "at", "type", ...fields of its type}`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// One event on the wire: `{"id", "at", "type", ...fields of its type}`. Its schema is written
+/// by hand below: the derived one cannot say that `type` picks the variant. Not serialized: each
+/// variant keeps the `type` it was read with.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventIn {
     Task(TaskEventIn),
@@ -29,13 +31,15 @@ pub enum EventIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskEventIn {
-    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
-    #[serde(rename = "type", default, skip_serializing)]
-    #[schema(ignore)]
+    /// `task`. The tag, read before this struct is decoded; here so `deny_unknown_fields`
+    /// accepts it.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = task_tag, required = true)]
     pub kind: Option<String>,
     /// Source-given event id: a replay with the same id changes nothing.
     pub id: String,
     /// When it happened at the source (RFC 3339); orders updates of the same task.
+    #[schema(schema_with = super::time_schema)]
     pub at: String,
     pub task_id: String,
     pub title: Option<String>,
@@ -45,8 +49,10 @@ pub struct TaskEventIn {
     pub informed: Option<Vec<String>>,
     pub key_result: Option<String>,
     /// RFC 3339 time or a date.
+    #[schema(schema_with = super::optional_time_schema)]
     pub start: Option<String>,
     /// RFC 3339 time, or a date meaning the end of that day in Vietnam.
+    #[schema(schema_with = super::optional_time_schema)]
     pub deadline: Option<String>,
     pub expected_output: Option<String>,
     /// Percent, 0..100.
@@ -59,11 +65,13 @@ pub struct TaskEventIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KrCheckinIn {
-    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
-    #[serde(rename = "type", default, skip_serializing)]
-    #[schema(ignore)]
+    /// `kr_checkin`. The tag, read before this struct is decoded; here so `deny_unknown_fields`
+    /// accepts it.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = kr_checkin_tag, required = true)]
     pub kind: Option<String>,
     pub id: String,
+    #[schema(schema_with = super::time_schema)]
     pub at: String,
     pub key_result: String,
     pub value: f64,
@@ -76,11 +84,13 @@ pub struct KrCheckinIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationIn {
-    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
-    #[serde(rename = "type", default, skip_serializing)]
-    #[schema(ignore)]
+    /// `kpi_observation`. The tag, read before this struct is decoded; here so `deny_unknown_fields`
+    /// accepts it.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = kpi_observation_tag, required = true)]
     pub kind: Option<String>,
     pub id: String,
+    #[schema(schema_with = super::time_schema)]
     pub at: String,
     pub kpi: String,
     pub unit: String,
@@ -94,16 +104,100 @@ pub struct ObservationIn {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingIn {
-    /// The tag, read before this struct is decoded; here so `deny_unknown_fields` accepts it.
-    #[serde(rename = "type", default, skip_serializing)]
-    #[schema(ignore)]
+    /// `satisfaction_rating`. The tag, read before this struct is decoded; here so `deny_unknown_fields`
+    /// accepts it.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = satisfaction_rating_tag, required = true)]
     pub kind: Option<String>,
     pub id: String,
+    #[schema(schema_with = super::time_schema)]
     pub at: String,
     pub unit: String,
     pub service: String,
     /// 1 (very dissatisfied) .. 5 (very satisfied).
     pub score: u8,
+}
+
+/// The `type` property of one kind of event in its schema: exactly that word.
+fn tag(kind: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some([kind]))
+        .build()
+}
+
+fn task_tag() -> utoipa::openapi::Object {
+    tag("task")
+}
+
+fn kr_checkin_tag() -> utoipa::openapi::Object {
+    tag("kr_checkin")
+}
+
+fn kpi_observation_tag() -> utoipa::openapi::Object {
+    tag("kpi_observation")
+}
+
+fn satisfaction_rating_tag() -> utoipa::openapi::Object {
+    tag("satisfaction_rating")
+}
+
+/// The kinds of event: `type` names the schema, which has the rest of the fields.
+const KINDS: [(&str, &str); 4] = [
+    ("task", "TaskEventIn"),
+    ("kr_checkin", "KrCheckinIn"),
+    ("kpi_observation", "ObservationIn"),
+    ("satisfaction_rating", "RatingIn"),
+];
+
+impl utoipa::PartialSchema for EventIn {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{Discriminator, OneOfBuilder, Ref};
+        let refs = KINDS.map(|(kind, schema)| (kind, format!("#/components/schemas/{schema}")));
+        let mut one_of = OneOfBuilder::new()
+            .description(Some(
+                "One event: `type` says which kind, `id` (source-given: a replay changes nothing) \
+                 and `at` (when it happened at the source, RFC 3339) come with every kind.",
+            ))
+            .discriminator(Some(Discriminator::with_mapping("type", refs.clone())))
+            .examples(examples());
+        for (_, r) in refs {
+            one_of = one_of.item(Ref::new(r));
+        }
+        one_of.into()
+    }
+}
+
+impl ToSchema for EventIn {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("TaskEventIn".into(), TaskEventIn::schema()));
+        schemas.push(("KrCheckinIn".into(), KrCheckinIn::schema()));
+        schemas.push(("ObservationIn".into(), ObservationIn::schema()));
+        schemas.push(("RatingIn".into(), RatingIn::schema()));
+        TaskEventIn::schemas(schemas);
+    }
+}
+
+/// One event of each kind, about the demo city (`serve --demo`): the document's examples.
+pub fn examples() -> Vec<Value> {
+    vec![
+        serde_json::json!({"type": "task", "id": "dms-88121", "at": "2026-11-22T08:00:00+07:00",
+            "task_id": "T-2026-0042", "title": "Rà soát hồ sơ tồn đọng", "responsible": "cb000018",
+            "accountable": "cb000006", "deadline": "2026-11-30", "expected_output": "Báo cáo rà soát"}),
+        serde_json::json!({"type": "kr_checkin", "id": "okr-77", "at": "2026-11-22T09:00:00+07:00",
+            "key_result": "okr.hn.1.kr1", "value": 62, "confidence": 7, "comment": "đúng tiến độ"}),
+        serde_json::json!({"type": "kpi_observation", "id": "1cua-5531", "at": "2026-11-22T09:00:00+07:00",
+            "kpi": "PX.HAILONG", "unit": "hn.p-hoankiem", "period": "2026-11", "value": 96.5,
+            "source": "Hệ thống một cửa"}),
+        serde_json::json!({"type": "satisfaction_rating", "id": "dg-1", "at": "2026-11-22T09:05:00+07:00",
+            "unit": "hn.p-hoankiem", "service": "Cấp giấy khai sinh", "score": 5}),
+    ]
 }
 
 /// A validated event, ready for the writer.
@@ -472,6 +566,24 @@ mod tests {
 
     fn err(v: Value) -> ItemError {
         parse_event(v).unwrap_err()
+    }
+
+    #[test]
+    fn the_documents_examples_are_events_of_each_kind() {
+        let kinds: Vec<&str> = examples()
+            .into_iter()
+            .map(|e| parse_event(e.clone()).unwrap_or_else(|err| panic!("{e}: {err}")))
+            .map(|e| e.body.kind())
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "task",
+                "kr_checkin",
+                "kpi_observation",
+                "satisfaction_rating"
+            ]
+        );
     }
 
     #[test]

@@ -125,3 +125,28 @@ pub(crate) fn check_finite(field: &str, x: f64) -> Result<(), ItemError> {
         Err(ItemError::new(field, "must be a finite number"))
     }
 }
+
+/// The schema of a time the server reads (`domain::time::parse_ts`): an RFC 3339 instant, or a
+/// plain date (the day's start or end, as the field says); years 1900 to 2999.
+pub(crate) fn time_schema() -> utoipa::openapi::schema::Schema {
+    utoipa::openapi::schema::Schema::AnyOf(time_schema_builder().build())
+}
+
+/// `time_schema`, or null.
+pub(crate) fn optional_time_schema() -> utoipa::openapi::schema::Schema {
+    let null = utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::Null);
+    utoipa::openapi::schema::Schema::AnyOf(time_schema_builder().item(null).build())
+}
+
+fn time_schema_builder() -> utoipa::openapi::schema::AnyOfBuilder {
+    use utoipa::openapi::schema::{KnownFormat, SchemaFormat};
+    use utoipa::openapi::{ObjectBuilder, Type};
+    let formatted = |f| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(f)))
+    };
+    utoipa::openapi::schema::AnyOfBuilder::new()
+        .item(formatted(KnownFormat::DateTime))
+        .item(formatted(KnownFormat::Date))
+}

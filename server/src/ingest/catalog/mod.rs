@@ -110,8 +110,10 @@ pub struct KeyResultIn {
     pub direction: Option<KrDirection>,
     #[serde(default)]
     pub weight: Option<f64>,
-    /// Read-only: confidence of the latest check-in.
-    #[serde(default, skip_deserializing)]
+    /// Read-only: confidence of the latest check-in, 0..10. Accepted and ignored in a write, so
+    /// a read can be sent back; check-ins set it.
+    #[serde(default)]
+    #[schema(read_only, maximum = 10)]
     pub confidence: Option<u8>,
 }
 

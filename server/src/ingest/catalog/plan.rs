@@ -408,7 +408,12 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
                     }
                 }
                 let mut kr = kr.clone();
-                if let (Some(e), None) = (&existing, current) {
+                // Without `current`, or with the one it has (a read sent back), it keeps its
+                // last check-in: value, time and confidence.
+                if let Some(e) = existing
+                    .as_ref()
+                    .filter(|e| current.is_none_or(|c| c == e.current))
+                {
                     kr.current = e.current;
                     kr.current_at = e.current_at;
                     kr.confidence = e.confidence;
