@@ -89,6 +89,9 @@ impl Alerting {
         let mut units = rollup.units();
         // Parents before children: the engine resolves scopes and escalation through ancestors.
         units.sort_by_key(|u| rollup.ancestors(&u.id).len());
+        for p in rollup.people() {
+            self.feed_person(&p);
+        }
         for u in &units {
             out.extend(self.feed_unit(rollup, &u.id, now));
         }
@@ -177,11 +180,9 @@ impl Alerting {
                 Change::Rating(r) => {
                     self.dirty_units.insert(r.unit.clone());
                 }
-                Change::Person(_)
-                | Change::Period(_)
-                | Change::Target(_)
-                | Change::Criteria(_)
-                | Change::Frozen(_) => {}
+                Change::Person(p) => self.feed_person(p),
+                Change::Period(_) | Change::Target(_) | Change::Criteria(_) | Change::Frozen(_) => {
+                }
                 Change::Clock(_) => clock = true,
             }
         }
@@ -228,6 +229,14 @@ impl Alerting {
             },
             now,
         )
+    }
+
+    /// Summaries name the people responsible; a new name shows from the next transition.
+    fn feed_person(&mut self, p: &crate::domain::Person) {
+        self.engine.person(alert_rules::Person {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+        });
     }
 
     fn feed_unit_metrics(&mut self, rollup: &Rollup, id: &str, now: Ts) -> Vec<Transition> {
@@ -284,6 +293,7 @@ impl Alerting {
         self.engine.key_result(
             alert_rules::KeyResult {
                 id: kr.id.to_string(),
+                title: kr.title.clone(),
                 objective: o.id.to_string(),
                 unit: o.unit.to_string(),
                 progress: kr.progress_ppm() as f64 / 1e6,
@@ -297,6 +307,7 @@ impl Alerting {
         self.engine.task(
             alert_rules::Task {
                 id: t.id.to_string(),
+                title: t.title.clone(),
                 unit: t.unit.to_string(),
                 responsible: t.responsible.to_string(),
                 accountable: t.accountable.as_ref().map(|a| a.to_string()),
