@@ -168,6 +168,8 @@ struct Event {
 #[derive(Debug, Default)]
 pub struct Engine {
     rules: Vec<Arc<Rule>>,
+    /// Kept for [`Engine::rule_set`]: inhibitions act when alerts are read, not here.
+    inhibits: Vec<Arc<crate::inhibit::Inhibit>>,
     by_kind: [Vec<usize>; 4],
     units: HashMap<String, UnitEntry>,
     kpis: HashMap<String, Arc<Kpi>>,
@@ -459,7 +461,16 @@ impl Engine {
         Ok(())
     }
 
+    /// The rules in force with their inhibitions, as loaded (cheap: shared).
+    pub fn rule_set(&self) -> RuleSet {
+        RuleSet {
+            rules: self.rules.clone(),
+            inhibits: self.inhibits.clone(),
+        }
+    }
+
     fn install(&mut self, rules: RuleSet) {
+        self.inhibits = rules.inhibits;
         self.rules = rules.rules;
         self.by_kind = Default::default();
         for (i, r) in self.rules.iter().enumerate() {

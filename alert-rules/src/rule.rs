@@ -194,6 +194,35 @@ impl Rule {
         &self.group_by
     }
 
+    /// The threshold behind a firing severity, for screens ("80, threshold 85"): the red
+    /// threshold of a red alert, the yellow one of a yellow alert; for a KPI the edge of its
+    /// band the value crossed.
+    pub fn threshold_of(
+        &self,
+        severity: Severity,
+        value: Option<f64>,
+        kpi: Option<&Kpi>,
+    ) -> Option<f64> {
+        self.threshold(Some(severity), value, kpi)
+    }
+
+    /// How far a value lies past the threshold of its severity, on the bad side, in the
+    /// metric's own units (0 at the threshold; negative in the band where a firing alert keeps
+    /// firing before it recovers): what ranks two alerts of one rule of equal severity and age.
+    pub fn excess(&self, severity: Severity, value: f64, kpi: Option<&Kpi>) -> Option<f64> {
+        let t = self.threshold(Some(severity), Some(value), kpi)?;
+        let high_is_bad = match &self.levels {
+            Levels::Fixed { yellow, red, .. } => yellow.or(*red)?.upward(),
+            Levels::Kpi => match kpi?.thresholds {
+                crate::model::Thresholds::HigherIsBetter { .. } => false,
+                crate::model::Thresholds::LowerIsBetter { .. } => true,
+                crate::model::Thresholds::InBand { .. } => value > t,
+            },
+            Levels::Stale(_) => true,
+        };
+        Some(if high_is_bad { value - t } else { t - value })
+    }
+
     /// Whether the rule applies to a series of this KPI.
     pub(crate) fn accepts_kpi(&self, kpi: Option<&Kpi>, code: &str) -> bool {
         if self.kpi.as_deref().is_some_and(|k| k != code) {

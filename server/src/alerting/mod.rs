@@ -8,8 +8,19 @@
 pub mod actions;
 mod board;
 pub mod files;
+mod groups;
+mod reading;
+mod wording;
 
-pub use board::{is_silenced, wire_name, AlertOut, Board, LiveAlerts, RuleInfo, StoredAlert};
+pub use board::{
+    group_of, is_silenced, wire_name, AlertOut, Board, HeldBy, LiveAlerts, RuleInfo, StoredAlert,
+};
+pub use groups::{
+    groups_out, rank_alerts, rank_groups, AlertGroup, AlertGroupsOut, GroupCount, GroupPage,
+    HeldCount, PersonCount,
+};
+pub use reading::{AlertsNow, Reading};
+pub use wording::PersonRef;
 
 use crate::domain::{Change, Id, KpiStatus, Ts};
 use crate::rollup::view::TaskSummary;
@@ -17,6 +28,7 @@ use crate::rollup::{Rollup, UnitAgg};
 use crate::store::{AlertHistoryRow, AlertRow, SilenceRow};
 use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The writer's rows for one evaluation: live alerts to replace or delete, history to append.
 #[derive(Default)]
@@ -68,9 +80,10 @@ impl Alerting {
         let (engine, mut transitions) = Engine::restore(rules, EngineState { now, alerts });
         live.write(|board| {
             *board = Board {
-                alerts: kept,
+                alerts: kept.into_iter().map(|(k, a)| (k, Arc::new(a))).collect(),
                 silences,
                 rules: Vec::new(),
+                ruleset: RuleSet::default(),
             }
         });
         let mut me = Alerting {
@@ -111,6 +124,7 @@ impl Alerting {
     }
 
     fn publish_rules(&self) {
+        let ruleset = self.engine.rule_set();
         let rules = self
             .engine
             .rules()
@@ -120,7 +134,10 @@ impl Alerting {
                 origin: r.origin().to_string(),
             })
             .collect();
-        self.live.write(|board| board.rules = rules);
+        self.live.write(|board| {
+            board.rules = rules;
+            board.ruleset = ruleset;
+        });
     }
 
     pub fn live(&self) -> &LiveAlerts {
@@ -380,6 +397,7 @@ impl Alerting {
             let Some(stored) = board.alerts.get_mut(&key) else {
                 return Err(format!("no active alert of rule '{rule}' for '{subject}'"));
             };
+            let stored = Arc::make_mut(stored);
             if let Some(e) = engine_alert {
                 stored.engine = e;
             }
@@ -455,7 +473,7 @@ impl Alerting {
                             unit: t.unit.clone(),
                             body: serde_json::to_string(&stored).unwrap_or_default(),
                         };
-                        live.insert(key.clone(), stored);
+                        live.insert(key.clone(), Arc::new(stored));
                         last.insert(key, Some(row));
                     }
                 }
