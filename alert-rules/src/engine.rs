@@ -881,6 +881,22 @@ impl Engine {
         }
     }
 
+    /// The summaries of a live alert as its rule words it now, with the names and titles the
+    /// engine knows now, without a transition: for alerts kept from before a rule's wording or a
+    /// subject's name changed (a restart, a reload). `None` when its rule is not loaded.
+    pub fn summaries(&self, alert: &Alert) -> Option<(String, String)> {
+        let rule = self.rules.iter().find(|r| *r.name == *alert.rule)?;
+        let ev = Event {
+            kind: TransitionKind::Fired,
+            from: alert.state,
+            to: alert.state,
+            severity: alert.severity,
+            value: alert.value,
+        };
+        let t = self.render(rule, alert, ev, self.now);
+        Some((t.summary_vi, t.summary_en))
+    }
+
     /// The labels of a live alert: its rule's labels plus `unit`, `metric`, `level` and, for a
     /// KPI series, `kpi` and `group` (what grouping and inhibition match on).
     pub fn labels(&self, alert: &Alert) -> BTreeMap<String, String> {

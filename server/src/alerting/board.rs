@@ -190,7 +190,7 @@ pub fn is_silenced(
     })
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct AlertOut {
     pub rule: String,
     /// The unit id, `KPI@unit` for a KPI series, a key-result or task id (for links and the

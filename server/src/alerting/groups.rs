@@ -68,13 +68,9 @@ pub struct AlertGroup {
     pub people_total: u32,
     /// What its alerts hold back below this unit.
     pub held: HeldCount,
-    /// A group of one alert: what it is about and its summary (a line shows it as it is).
+    /// A group of one alert: that alert (screens show it as it is, with its actions).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary_vi: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub summary_en: Option<String>,
+    pub alert: Option<Box<AlertOut>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, PartialEq, Eq)]
@@ -240,7 +236,13 @@ impl Reading {
             })
             .collect();
         let single = g.own.len() == 1;
-        let f = look.facts(lead, single);
+        let alert = single.then(|| Box::new(alert_out(first, &look.facts(lead, true))));
+        let metric = self
+            .rules
+            .get(&key.rule)
+            .map(|r| r.metric().name().to_string())
+            .or_else(|| lead.labels.get("metric").cloned())
+            .unwrap_or_default();
         let unit = rollup
             .unit(&key.unit)
             .map(|u| UnitRef::from(&u))
@@ -254,7 +256,7 @@ impl Reading {
             key: key.to_string(),
             unit,
             rule: key.rule.clone(),
-            metric: f.metric.map(|m| m.name().to_string()).unwrap_or_default(),
+            metric,
             subject_kind: super::wire_name(&lead.engine.subject_kind),
             severity: super::wire_name(&lead.engine.severity),
             state: super::wire_name(&lead.engine.state),
@@ -265,9 +267,7 @@ impl Reading {
             people,
             people_total,
             held,
-            title: single.then_some(f.title),
-            summary_vi: single.then(|| lead.summary_vi.clone()),
-            summary_en: single.then(|| lead.summary_en.clone()),
+            alert,
         }
     }
 

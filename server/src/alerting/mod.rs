@@ -94,7 +94,26 @@ impl Alerting {
         me.publish_rules();
         transitions.extend(me.describe_everything(rollup, now));
         let writes = me.record(transitions);
+        me.reword();
         (me, writes)
+    }
+
+    /// Words every live alert again as its rule and its subject read now: alerts kept from an
+    /// older wording (ids where titles now stand, a renamed task) read like new ones. Memory
+    /// only: the stored rows take the new words with their next transition.
+    fn reword(&mut self) {
+        let engine = &self.engine;
+        self.live.write(|board| {
+            for stored in board.alerts.values_mut() {
+                if let Some((vi, en)) = engine.summaries(&stored.engine) {
+                    if stored.summary_vi != vi || stored.summary_en != en {
+                        let s = Arc::make_mut(stored);
+                        s.summary_vi = vi;
+                        s.summary_en = en;
+                    }
+                }
+            }
+        });
     }
 
     fn describe_everything(&mut self, rollup: &Rollup, now: Ts) -> Vec<Transition> {
@@ -346,7 +365,9 @@ impl Alerting {
         let mut out = self.engine.set_rules(rules, now);
         self.publish_rules();
         out.extend(self.describe_everything(rollup, now));
-        self.record(out)
+        let writes = self.record(out);
+        self.reword();
+        writes
     }
 
     /// Records an acknowledgment (by whom, when, with what comment); stops escalation.
