@@ -44,7 +44,7 @@ pub const OPERATIONS: &[Operation] = &[
         Param::query("silenced", Kind::Bool, "false leaves silenced alerts out (default: included, flagged)"),
     ]),
     Operation::get("/api/v1/alerts/groups", "A unit's alert center: the one alert count of its screens and its alerts grouped by unit (one level down) and rule, ranked red first, oldest first; alerts held back by an inhibition count in the group of the alert that holds them", Answer::Json("AlertGroupsOut")).params(&[
-        Param::query("unit", Kind::Text, "The unit whose screen is read (required)"),
+        Param::query("unit", Kind::Text, "The unit whose screen is read (default: the root of the tree when the caller sees it, else the unit of its first grant)"),
         Param::query("severity", Kind::OneOf(&["yellow", "red"]), "Only groups whose worst severity is this"),
         Param::query("state", Kind::OneOf(&["pending", "firing"]), "Only groups in this state (firing: any of its alerts fires)"),
         Param::query("order", Kind::OneOf(&["rank", "newest"]), "rank (default): red first, then the oldest trouble, then the furthest past the threshold; newest: the group whose alert fired last first"),
@@ -52,8 +52,8 @@ pub const OPERATIONS: &[Operation] = &[
         Param::query("offset", Kind::Int(0, i64::MAX), "Skip this many groups first"),
     ]),
     Operation::get("/api/v1/alerts/group", "One group of a unit's alert center and a page of its alerts: its own in rank order, then those it holds back (with held_by)", Answer::Json("GroupPage")).params(&[
-        Param::query("unit", Kind::Text, "The unit whose screen the group is on (required)"),
-        Param::query("key", Kind::Text, "The group's key, as in /alerts/groups (required)"),
+        Param::query("unit", Kind::Text, "The unit whose screen the group is on (default as for /alerts/groups)"),
+        Param::query("key", Kind::Text, "The group's key, as in /alerts/groups (default: the unit's first group in rank order)"),
         Param::query("limit", Kind::Int(1, 1000), "At most this many alerts (default 50)"),
         Param::query("offset", Kind::Int(0, i64::MAX), "Skip this many alerts first"),
     ]),
@@ -154,9 +154,11 @@ pub struct GroupsQuery {
     offset: Option<i64>,
 }
 
-/// The unit a screen of alerts is read for: given, known, and in the caller's scope.
+/// The unit a screen of alerts is read for: given (or the caller's home unit), known, and in
+/// the caller's scope.
 fn screen_unit(node: &Node, who: &Principal, unit: Option<&str>) -> Result<String, ApiError> {
-    let unit = unit.ok_or_else(|| {
+    let home = who.home_unit(&node.rollup);
+    let unit = unit.or(home.as_deref()).ok_or_else(|| {
         ApiError::Malformed(ItemError::new(
             "unit",
             "missing: name the unit whose alerts to read (?unit=)",
@@ -241,12 +243,15 @@ async fn group(
     Query(q): Query<GroupQuery>,
 ) -> Result<Json<GroupPage>, ApiError> {
     let unit = screen_unit(&node, &who, q.unit.as_deref())?;
-    let key = q.key.ok_or_else(|| {
-        ApiError::Malformed(ItemError::new(
-            "key",
-            "missing: name the group (its key from /api/v1/alerts/groups)",
-        ))
-    })?;
+    let key = match q.key {
+        Some(k) => k,
+        None => node
+            .alerts
+            .groups(&node.rollup, &unit, true)
+            .and_then(|g| g.groups.into_iter().next())
+            .map(|g| g.key)
+            .ok_or_else(|| ApiError::NotFound(format!("no alerts on the screen of '{unit}'")))?,
+    };
     let limit = bounded("limit", q.limit, 50, 1..=1000)?;
     let offset = bounded("offset", q.offset, 0, 0..=i64::MAX)?;
     node.alerts
