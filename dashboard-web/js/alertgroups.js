@@ -127,7 +127,7 @@ export function alertHtml(a, { nameOf, ruleShown = true, held = null, opened = f
     ? `<button type="button" data-action="open" aria-expanded="${opened ? 'true' : 'false'}">${esc(opened ? t('alerts.group.close') : t('alerts.group.open', { n: fmt.int(held.held.total + 1) }))}</button>` : '';
   return `<span class="sev" title="${esc(t(`band.${a.severity}`))}"></span>
     <div><div class="alert-summary">${esc(alertSummary(a))}</div><div class="alert-meta">${meta}</div>${held ? heldLineHtml(held) : ''}
-      <details class="alert-ids"><summary>${esc(t('alerts.details'))}</summary>${esc(t('alerts.details.ids', { subject: a.subject, rule: a.rule, unit: a.unit }))}</details></div>
+      <details class="alert-ids"><summary>${esc(t('alerts.details'))}</summary><span>${esc(t('alerts.details.ids', { subject: a.subject, rule: a.rule, unit: a.unit }))}</span></details></div>
     <div class="alert-actions">${openHeld}
       ${a.acknowledged_by ? '' : `<button type="button" data-action="ack"${a._ackPending ? ' disabled' : ''}>${esc(t('alerts.ack'))}</button>`}
       <button type="button" data-action="assign">${esc(t('alerts.assign'))}</button>
