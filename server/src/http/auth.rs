@@ -169,10 +169,7 @@ async fn sign_in(
     let ip = actor.ip.clone();
     if let Some(wait) = node.auth.login_blocked(&body.login, &ip) {
         return Err(ApiError::RateLimited {
-            message: format!(
-                "too many failed sign-ins; try again in {} s",
-                wait.as_secs().max(1)
-            ),
+            message: crate::msg!("signin_throttled", seconds = wait.as_secs().max(1) as i64),
             retry_after: wait.as_secs().max(1),
         });
     }
@@ -438,7 +435,7 @@ async fn account(
     let a = node
         .auth
         .account(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'").into()))?;
     may_manage_account(&node, &who, &a)?;
     Ok(Json(AccountOut::from(&*a)))
 }
@@ -451,10 +448,13 @@ async fn create_account(
     may_manage(&node, &actor.principal, &body.grants)?;
     check_account(&node, &actor.principal, &body)?;
     if node.auth.account(&body.id).is_some() {
-        return Err(ApiError::Conflict(format!(
-            "account '{}' exists already; PUT /api/v1/accounts/{} changes it",
-            body.id, body.id
-        )));
+        return Err(ApiError::Conflict(
+            format!(
+                "account '{}' exists already; PUT /api/v1/accounts/{} changes it",
+                body.id, body.id
+            )
+            .into(),
+        ));
     }
     let (account, one_time) = put_account(&node, &actor, body, None).await?;
     let mut out = AccountOut::from(&account);
@@ -478,7 +478,7 @@ async fn replace_account(
     let existing = node
         .auth
         .account(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'; POST creates one")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'; POST creates one").into()))?;
     may_manage_account(&node, &actor.principal, &existing)?;
     may_manage(&node, &actor.principal, &body.grants)?;
     check_account(&node, &actor.principal, &body)?;
@@ -713,14 +713,14 @@ async fn revoke_token(
     let token = node
         .auth
         .token(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no API token '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no API token '{id}'").into()))?;
     if token.created_by != actor.principal.actor_id() {
         may_manage(&node, &actor.principal, &token_grants(&token.units))?;
     }
     if token.revoked_at.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "API token '{id}' is revoked already"
-        )));
+        return Err(ApiError::Conflict(
+            format!("API token '{id}' is revoked already").into(),
+        ));
     }
     let at = now_ms();
     node.writer

@@ -41,10 +41,13 @@ async fn ingest(
     }
     let items = split_body(&body, ndjson).map_err(ApiError::Malformed)?;
     if items.len() > MAX_BATCH {
-        return Err(ApiError::TooLarge(format!(
-            "the request holds {} events; at most {MAX_BATCH} are taken at once",
-            items.len()
-        )));
+        return Err(ApiError::TooLarge(
+            format!(
+                "the request holds {} events; at most {MAX_BATCH} are taken at once",
+                items.len()
+            )
+            .into(),
+        ));
     }
     let events = parse_events(items)?;
     Ok(Json(node.writer.ingest(events, &actor).await?))
@@ -71,14 +74,14 @@ async fn event(
         .store
         .event(&id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no event '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no event '{id}'").into()))?;
     let body: serde_json::Value =
         serde_json::from_str(&e.body).unwrap_or(serde_json::Value::String(e.body.clone()));
     let unit = event_unit(&node, &e.kind, &e.entity, &body).ok_or_else(|| {
         ApiError::Forbidden(format!(
             "event '{id}' is about '{}', which no longer belongs to a unit; only the whole tree's viewers see it",
             e.entity
-        ))
+        ).into())
     });
     match unit {
         Ok(u) => can_view(&who, &node.rollup, Target::Unit(&u))?,

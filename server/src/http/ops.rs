@@ -84,7 +84,7 @@ async fn set_clock(
     who: crate::auth::Principal,
     super::body::JsonBody(body): super::body::JsonBody<ClockState>,
 ) -> Result<Json<ClockState>, ApiError> {
-    crate::auth::access::operator(&who, "moving the clock")?;
+    crate::auth::access::operator(&who, crate::auth::access::Operation::Clock)?;
     if node.clock != ClockMode::Manual {
         return Err(ApiError::Conflict(
             "the clock follows the system time; start with --clock manual to set it".into(),
@@ -93,10 +93,13 @@ async fn set_clock(
     let now = parse_ts(&body.now, false)
         .map_err(|e| ApiError::Invalid(crate::ingest::ItemError::new("now", e)))?;
     if now < node.rollup.now() {
-        return Err(ApiError::Conflict(format!(
-            "the clock never moves backwards; it reads {}",
-            format_ts(node.rollup.now())
-        )));
+        return Err(ApiError::Conflict(
+            format!(
+                "the clock never moves backwards; it reads {}",
+                format_ts(node.rollup.now())
+            )
+            .into(),
+        ));
     }
     node.writer.tick(now).await?;
     Ok(Json(ClockState {

@@ -138,7 +138,7 @@ pub(super) fn plan_events(
                         rollup,
                         &o.period,
                         &o.unit,
-                        "a key-result check-in",
+                        access::PeriodThing::Checkin,
                     )
                     .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
                     if let Some((PeriodState::Planning, planned)) = rollup.cycle_state(&o.period) {
@@ -236,8 +236,9 @@ pub(super) fn plan_events(
                         );
                     }
                 }
-                let cycle = access::period_write(who, rollup, period, unit, "a KPI value")
-                    .map_err(|d| WriteError::Forbidden(denied(d, "period").at(i)))?;
+                let cycle =
+                    access::period_write(who, rollup, period, unit, access::PeriodThing::KpiValue)
+                        .map_err(|d| WriteError::Forbidden(denied(d, "period").at(i)))?;
                 if cycle == access::PeriodWrite::Open {
                     access::kpi_value(who, rollup, kpi, &leading, unit)
                         .map_err(|d| WriteError::Forbidden(denied(d, "kpi").at(i)))?;
