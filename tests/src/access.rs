@@ -463,7 +463,11 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
         ),
         EventGet => (
             "GET",
-            format!("/api/v1/events/{}", pick("e-in", "e-out")),
+            // Ids are their source's: the setup's account sent these.
+            format!(
+                "/api/v1/events/{}?source=account:ops",
+                pick("e-in", "e-out")
+            ),
             None,
         ),
         ClockGet => ("GET", "/api/v1/clock".into(), None),

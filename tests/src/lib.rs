@@ -350,6 +350,11 @@ impl TestApp {
         last
     }
 
+    /// Whose ids the feed token's events carry (`token:<id>`), to read them back from the log.
+    pub fn feed_source(&self) -> String {
+        source_of_token(&self.feed_token)
+    }
+
     /// Posts events with this session (a person's own decisions) and insists they were accepted.
     pub async fn ingest_as(&self, session: &str, events: Value) -> Value {
         let (status, body) = self
@@ -490,6 +495,16 @@ pub async fn credentials(base: &str) -> (String, String) {
         .unwrap_or_else(|| panic!("the feed token: {body}"))
         .to_string();
     (admin, feed)
+}
+
+/// Whose ids an API token's events carry when it declares no source: `token:<id>`.
+pub fn source_of_token(token: &str) -> String {
+    let id = token
+        .trim_start_matches("ioct_")
+        .split('_')
+        .next()
+        .unwrap_or_default();
+    format!("token:{id}")
 }
 
 /// The acceptor's session (a leader of the whole tree linked to no person), made once per

@@ -49,6 +49,24 @@ impl Principal {
         }
     }
 
+    /// Whose ids the caller's events carry: a replay is a repeat of an id of the same source
+    /// (SECURITY.md). The credential itself, or the source its token declares.
+    pub fn event_source(&self) -> String {
+        match self {
+            // A declared source is the token's units' own: another subtree's token declaring the
+            // same name has ids of its own.
+            Principal::Token(t) => match &t.source {
+                Some(s) => {
+                    let mut units = t.units.clone();
+                    units.sort();
+                    format!("source:{s}@{}", units.join(","))
+                }
+                None => self.actor_id(),
+            },
+            _ => self.actor_id(),
+        }
+    }
+
     /// The person acting, for an account linked to one.
     pub fn person(&self) -> Option<&Id> {
         match self {

@@ -587,6 +587,11 @@ pub struct TokenIn {
     /// RFC 3339 (or a date: its start); default 90 days from now, at most a year.
     #[schema(schema_with = crate::ingest::optional_time_schema)]
     pub expires_at: Option<String>,
+    /// The source its events' ids belong to (a name such as `mot-cua`): a token rotated with
+    /// the same source and units keeps deduplicating against its predecessor's events. Without
+    /// one, the token is its own source.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -599,6 +604,7 @@ pub struct TokenOut {
     pub created_at: String,
     pub expires_at: String,
     pub revoked_at: Option<String>,
+    pub source: Option<String>,
     /// The whole token (`Authorization: Bearer …`), shown once at creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -615,6 +621,7 @@ impl From<&ApiToken> for TokenOut {
             created_at: format_ts(t.created_at),
             expires_at: format_ts(t.expires_at),
             revoked_at: t.revoked_at.map(format_ts),
+            source: t.source.clone(),
             token: None,
         }
     }
@@ -650,6 +657,9 @@ async fn create_token(
     if body.units.is_empty() {
         return Err(ItemError::new("units", "name at least one unit (or \"*\")").into());
     }
+    if let Some(s) = &body.source {
+        check_id("source", s)?;
+    }
     if body.permissions.is_empty() {
         return Err(ItemError::new(
             "permissions",
@@ -682,6 +692,7 @@ async fn create_token(
         created_at: now,
         expires_at,
         revoked_at: None,
+        source: body.source.clone(),
     };
     let out = TokenOut::from(&token);
     node.writer

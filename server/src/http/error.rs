@@ -44,6 +44,9 @@ pub enum ApiError {
     RateLimited { message: Msg, retry_after: u64 },
     #[error("{0}")]
     Conflict(Msg),
+    /// An item of the request clashes with what exists, naming its index and field.
+    #[error("{0}")]
+    ConflictItem(ItemError),
     #[error("{0}")]
     TooLarge(Msg),
     #[error("{0}")]
@@ -96,7 +99,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Conflict(_) | ApiError::ConflictItem(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -111,7 +114,10 @@ impl ApiError {
     /// What the person is told, as a message to word in their language.
     fn msg(&self) -> Msg {
         match self {
-            ApiError::Invalid(e) | ApiError::Malformed(e) | ApiError::Refused(e) => e.msg.clone(),
+            ApiError::Invalid(e)
+            | ApiError::Malformed(e)
+            | ApiError::Refused(e)
+            | ApiError::ConflictItem(e) => e.msg.clone(),
             ApiError::BadRequest(m)
             | ApiError::NotFound(m)
             | ApiError::Forbidden(m)
@@ -153,7 +159,10 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let (index, field) = match &self {
-            ApiError::Invalid(e) | ApiError::Malformed(e) | ApiError::Refused(e) => {
+            ApiError::Invalid(e)
+            | ApiError::Malformed(e)
+            | ApiError::Refused(e)
+            | ApiError::ConflictItem(e) => {
                 (e.index, Some(e.field.clone()).filter(|f| !f.is_empty()))
             }
             _ => (None, None),
@@ -208,6 +217,7 @@ impl From<WriteError> for ApiError {
             WriteError::Invalid(e) => ApiError::Invalid(e),
             WriteError::Forbidden(e) => ApiError::Refused(e),
             WriteError::Conflict(m) => ApiError::Conflict(m.into()),
+            WriteError::ConflictItem(e) => ApiError::ConflictItem(e),
             WriteError::Store(e) => ApiError::Unavailable(e.into()),
             WriteError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),
         }

@@ -312,7 +312,9 @@ const LIST: &[Param] = &[
 /// The operations, by path and method.
 const OPERATIONS: &[Operation] = &[
     Operation::post("/api/v1/events", "Ingest events: a JSON array of events (or one event), or NDJSON with Content-Type application/x-ndjson, at most 10,000. Answered after commit; replays reported as duplicates; one bad item refuses the whole request (422 naming index and field), one not the caller's to send likewise (403).", Body::Events, Answer::Json("IngestReport")),
-    Operation::get("/api/v1/events/{id}", "An event from the log, as received", Answer::Json("EventOut")),
+    Operation::get("/api/v1/events/{id}", "An event from the log, as received: ids are their source's (the caller's own by default)", Answer::Json("EventOut")).params(&[
+        Param::query("source", Kind::Text, "Whose event id it is: `account:…`, `token:…`, `source:NAME@UNITS`, `system:…`; default the caller's own source, then events logged before sources were kept"),
+    ]),
     Operation::get("/api/v1/units", "Units the caller may see, by id (?unit= children of a unit)", Answer::Page("UnitIn")).params(LIST),
     Operation::post("/api/v1/units", "Create a unit (409 if it exists)", Body::Json("UnitIn"), Answer::Created("UnitIn")),
     Operation::get("/api/v1/units/{id}", "A unit", Answer::Json("UnitIn")),

@@ -35,6 +35,16 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "the general criteria of {person} are scored by a leader of unit '{unit}' other than the person",
         "tiêu chí chung của {person} do lãnh đạo đơn vị '{unit}' (không phải chính người đó) chấm",
     ),
+    (
+        "event_id_reused",
+        "event id '{id}' was already used by this source for another event; send a new id (a retry of the same event is kept once)",
+        "mã sự kiện '{id}' đã được nguồn này dùng cho một sự kiện khác; hãy dùng mã mới (gửi lại đúng sự kiện cũ chỉ được ghi một lần)",
+    ),
+    (
+        "no_event",
+        "no event '{id}' from source '{source}' (?source= names another source)",
+        "không có sự kiện '{id}' từ nguồn '{source}' (dùng ?source= để chọn nguồn khác)",
+    ),
     // Roles and grants, in words.
     ("role_viewer", "viewer", "theo dõi"),
     ("role_data_entry", "data entry", "nhập liệu"),

@@ -276,6 +276,7 @@ impl TryFrom<ObservationRow> for Observation {
 
 #[derive(sqlx::FromRow)]
 pub struct EventRow {
+    pub source: String,
     pub event_id: String,
     pub kind: String,
     pub entity_id: String,

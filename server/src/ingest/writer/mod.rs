@@ -49,6 +49,9 @@ pub struct IngestReport {
 pub enum WriteError {
     #[error("{0}")]
     Conflict(String),
+    /// An item that clashes with what exists (an event id reused with other content).
+    #[error("{0}")]
+    ConflictItem(ItemError),
     #[error("{0}")]
     Invalid(ItemError),
     /// The caller is not the one responsible for this change (SECURITY.md).

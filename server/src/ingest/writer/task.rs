@@ -16,7 +16,7 @@ use crate::ingest::plan::{batch_draft, plan_events, AuditDetail, Overlay};
 use crate::live::AlertFeed;
 use crate::rollup::Rollup;
 use crate::store::{EventRecord, Store, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -117,27 +117,30 @@ impl WriterTask {
         if cmds.is_empty() {
             return;
         }
-        let ids: Vec<Id> = cmds
-            .iter()
-            .filter_map(|c| match c {
-                Command::Events { events, .. } => Some(events.iter().map(|e| e.id.clone())),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        // Ids are their source's: one query per source in the group (usually one or two).
+        let mut ids: HashMap<String, Vec<Id>> = HashMap::new();
+        for c in &cmds {
+            if let Command::Events { events, actor, .. } = c {
+                ids.entry(actor.principal.event_source())
+                    .or_default()
+                    .extend(events.iter().map(|e| e.id.clone()));
+            }
+        }
         let checking = std::time::Instant::now();
-        let existing = if ids.is_empty() {
-            HashSet::new()
-        } else {
-            match self.store.existing_event_ids(&ids).await {
-                Ok(x) => x,
+        let mut existing: HashMap<String, HashMap<Id, String>> = HashMap::new();
+        for (source, ids) in ids {
+            match self.store.existing_events(&source, &ids).await {
+                Ok(found) => {
+                    existing.insert(source, found);
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "checking event ids failed; group refused");
                     fail_all(cmds, e);
                     return;
                 }
             }
-        };
+        }
+        let none = HashMap::new();
         let dedup_time = checking.elapsed();
         let received_at = now_ms();
         let planning = std::time::Instant::now();
@@ -159,11 +162,12 @@ impl WriterTask {
                     detail,
                     reply,
                 } => {
+                    let source = actor.principal.event_source();
                     let planned = plan_events(
                         &events,
                         &self.rollup,
                         &mut overlay,
-                        &existing,
+                        existing.get(&source).unwrap_or(&none),
                         &actor,
                         detail,
                     );
@@ -182,6 +186,7 @@ impl WriterTask {
                             for e in events {
                                 if !dup.contains(&*e.id) {
                                     pending.records.push(EventRecord {
+                                        source: source.clone(),
                                         kind: e.body.kind().to_string(),
                                         entity: e.body.entity(),
                                         id: e.id,
