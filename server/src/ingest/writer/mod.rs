@@ -77,7 +77,8 @@ enum Command {
         reply: oneshot::Sender<Result<IngestReport, WriteError>>,
     },
     Security {
-        write: SecurityWrite,
+        // Boxed: an account with its grants is far larger than the other commands.
+        write: Box<SecurityWrite>,
         draft: Draft,
         reply: oneshot::Sender<Result<(), WriteError>>,
     },
@@ -214,7 +215,7 @@ impl Writer {
     /// the node's registry.
     pub async fn security(&self, write: SecurityWrite, draft: Draft) -> Result<(), WriteError> {
         self.ask(|reply| Command::Security {
-            write,
+            write: Box::new(write),
             draft,
             reply,
         })

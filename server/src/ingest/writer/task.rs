@@ -97,7 +97,7 @@ impl WriterTask {
                     reply,
                 } => {
                     self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.commit_security(write, draft).await);
+                    let _ = reply.send(self.commit_security(*write, draft).await);
                 }
                 Command::Cycle {
                     items,
