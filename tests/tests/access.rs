@@ -140,6 +140,8 @@ const SPECS: &[Spec] = &[
     spec!(Root, "GET", "/", Public, ANY),
     spec!(WebJs, "GET", "/js/api.js", Public, ANY),
     spec!(Healthz, "GET", "/healthz", Public, ANY),
+    spec!(Readyz, "GET", "/readyz", Public, ANY),
+    spec!(Livez, "GET", "/livez", Public, ANY),
     spec!(Metrics, "GET", "/metrics", Public, ANY),
     spec!(OpenApi, "GET", "/api/openapi.json", Public, ANY),
     spec!(Dashboard, "GET", "/api/v1/dashboard", Public, ANY),

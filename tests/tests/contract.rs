@@ -12,7 +12,14 @@ use std::path::{Path, PathBuf};
 
 /// Routes the routers mount at the root; every other route is nested under `/api/v1`
 /// (`http::app`). A new root route must be added here, or the test fails.
-const ROOT_ROUTES: &[&str] = &["/healthz", "/metrics", "/api/openapi.json", "/ws"];
+const ROOT_ROUTES: &[&str] = &[
+    "/healthz",
+    "/readyz",
+    "/livez",
+    "/metrics",
+    "/api/openapi.json",
+    "/ws",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read the source folder") {

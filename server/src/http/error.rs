@@ -226,7 +226,12 @@ impl From<WriteError> for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Internal(e.into())
+        // A database that does not answer is a 503 the client retries, not a server bug.
+        if e.is_unavailable() {
+            ApiError::Unavailable(e.into())
+        } else {
+            ApiError::Internal(e.into())
+        }
     }
 }
 

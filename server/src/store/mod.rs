@@ -28,6 +28,33 @@ pub enum StoreError {
     Config(String),
 }
 
+impl StoreError {
+    /// The database cannot be reached or is busy (no connection within the pool's wait, the
+    /// connection broke, SQLite locked by another process): worth a retry, not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => match &**e {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(d) => {
+                    // SQLITE_BUSY / SQLITE_LOCKED; PostgreSQL: connection exceptions (08…),
+                    // shutdowns (57P…), too many connections, and a database that does not
+                    // accept connections (55000 is what a connect to it answers).
+                    let code = d.code().unwrap_or_default();
+                    matches!(&*code, "5" | "6" | "53300" | "55000")
+                        || code.starts_with("08")
+                        || code.starts_with("57P")
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         StoreError::Database(Arc::new(e))

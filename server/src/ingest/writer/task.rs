@@ -35,6 +35,8 @@ pub(super) struct WriterTask {
     pub(super) auth: Auth,
     /// The audit chain's head; entries are chained here, in commit order.
     pub(super) audit: Head,
+    /// Commits' outcomes, for the readiness check.
+    pub(super) health: Arc<super::WriterHealth>,
 }
 
 struct Pending {
@@ -218,11 +220,13 @@ impl WriterTask {
         }
         let plan_time = planning.elapsed();
         let committing = std::time::Instant::now();
-        if let Err(e) = self
+        self.health.begin();
+        let committed = self
             .store
             .commit(&pending.records, &pending.changes, &pending.audit)
-            .await
-        {
+            .await;
+        self.health.end(&committed);
+        if let Err(e) = committed {
             tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
             for (reply, _) in pending.replies {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
@@ -350,7 +354,10 @@ impl WriterTask {
         let (changes, drafts) =
             crate::ingest::catalog::plan::plan(&items, create_only, &self.rollup, actor)?;
         let (next, entries) = self.audit.chain(drafts);
-        self.store.commit(&[], &changes, &entries).await?;
+        self.health.begin();
+        let committed = self.store.commit(&[], &changes, &entries).await;
+        self.health.end(&committed);
+        committed?;
         self.audit = next;
         let n = changes.len();
         self.publish(changes).await;
@@ -365,7 +372,10 @@ impl WriterTask {
         let (changes, drafts) =
             crate::ingest::cycle::plan(&items, &self.rollup, actor, self.rollup.now())?;
         let (next, entries) = self.audit.chain(drafts);
-        self.store.commit(&[], &changes, &entries).await?;
+        self.health.begin();
+        let committed = self.store.commit(&[], &changes, &entries).await;
+        self.health.end(&committed);
+        committed?;
         self.audit = next;
         let n = changes.len();
         self.publish(changes).await;
@@ -374,7 +384,10 @@ impl WriterTask {
 
     async fn commit_security(&mut self, write: SecurityWrite, d: Draft) -> Result<(), WriteError> {
         let (next, entries) = self.audit.chain([d]);
-        self.store.save_security(&write, &entries[0]).await?;
+        self.health.begin();
+        let committed = self.store.save_security(&write, &entries[0]).await;
+        self.health.end(&committed);
+        committed?;
         self.audit = next;
         self.auth.apply(&write);
         Ok(())
