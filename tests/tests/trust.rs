@@ -340,3 +340,58 @@ async fn a_rotated_token_keeps_its_declared_sources_ids() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_tree_keeps_one_root_whether_a_unit_is_created_or_moved() {
+    let app = ioc_tests::spawn_app().await;
+    app.load_fixture().await;
+    let units_before = app.get_ok("/api/v1/units").await;
+    // A second root beside the city: refused, naming `parent`, in the caller's language.
+    let (status, body) = app
+        .post(
+            "/api/v1/units",
+            &json!({"id": "root2", "name": "r", "level": "city"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "parent", "{body}");
+    assert_eq!(body["error"]["reason"], "second_root", "{body}");
+    // Nothing was created, so nothing can be put under it either.
+    assert_eq!(app.get("/api/v1/units/root2").await.0, 404);
+    let (status, body) = app
+        .post(
+            "/api/v1/units",
+            &json!({"id": "under-root2", "name": "u", "level": "ward", "parent": "root2"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "parent", "{body}");
+    // The second step of the same hole: an existing ward sent again without its parent.
+    let ward = app.get_ok("/api/v1/units/p-1").await;
+    let mut orphaned = ward.clone();
+    orphaned["parent"] = Value::Null;
+    let (status, body) = app.send(Method::PUT, "/api/v1/units/p-1", &orphaned).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "parent", "{body}");
+    assert_eq!(
+        app.get_ok("/api/v1/units/p-1").await["parent"],
+        ward["parent"]
+    );
+    // The root itself, sent again as it is, is still its own business.
+    let root = units_before["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["parent"].is_null())
+        .expect("the fixture has a root")
+        .clone();
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/units/{}", root["id"].as_str().unwrap()),
+            &root,
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    assert_eq!(app.get_ok("/api/v1/units").await, units_before);
+}

@@ -21,6 +21,11 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "đăng nhập sai quá nhiều lần; hãy thử lại sau {seconds} giây",
     ),
     (
+        "second_root",
+        "unit '{id}' needs a parent: the tree has its root already ({root}), and a second root would sit outside every board",
+        "đơn vị '{id}' cần có đơn vị cấp trên: cây đơn vị đã có gốc ({root}), một gốc thứ hai sẽ nằm ngoài mọi bảng điều hành",
+    ),
+    (
         "entry_outside_scope",
         "{kind} '{id}' belongs to no unit in your scope",
         "{kind} '{id}' không thuộc đơn vị nào trong phạm vi của bạn",
