@@ -111,6 +111,7 @@ fn task(
         status,
         quality: (status == TaskStatus::Accepted).then_some(88.5),
         submitted_at: None,
+        returned_at: None,
         done_at: (status == TaskStatus::Accepted).then(|| ts("2026-11-05T00:00:00+07:00")),
         versions: TaskVersions {
             plan: 1,

@@ -395,3 +395,102 @@ async fn the_tree_keeps_one_root_whether_a_unit_is_created_or_moved() {
     assert!(status == 200 || status == 201, "{status} {body}");
     assert_eq!(app.get_ok("/api/v1/units").await, units_before);
 }
+
+/// Tasks done on time and late in the city's summary.
+async fn city_done(app: &ioc_tests::TestApp) -> (i64, i64) {
+    let view = app.get_ok("/api/v1/units/hn/view").await;
+    let t = &view["summary"]["tasks"];
+    (
+        t["done_on_time"].as_i64().unwrap(),
+        t["done_late"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn on_time_means_the_accepted_submission_was_in_time_whatever_order_events_arrive() {
+    use ioc_tests::task_event;
+    let app = ioc_tests::spawn_app().await;
+    app.load_fixture().await;
+    let ev = |id: &str, task: &str, at: &str, status: &str| json!({"type": "task", "id": id, "at": at, "task_id": task, "status": status});
+    // Deadline the 10th. Submitted in time, returned, then accepted on the 12th with no new
+    // submission: the work that was accepted came after the deadline.
+    app.ingest(json!([
+        task_event(
+            "r0",
+            "returned-then-accepted",
+            "w4",
+            "2026-11-10",
+            ioc_tests::START
+        ),
+        ev(
+            "r1",
+            "returned-then-accepted",
+            "2026-11-05T08:00:00+07:00",
+            "submitted"
+        ),
+    ]))
+    .await;
+    app.ingest(json!([ev(
+        "r2",
+        "returned-then-accepted",
+        "2026-11-06T08:00:00+07:00",
+        "returned"
+    )]))
+    .await;
+    app.set_clock("2026-11-12T10:00:00+07:00").await;
+    app.ingest(json!([ev(
+        "r3",
+        "returned-then-accepted",
+        "2026-11-12T09:00:00+07:00",
+        "accepted"
+    )]))
+    .await;
+    assert_eq!(
+        city_done(&app).await,
+        (0, 1),
+        "a return voids the submission before it"
+    );
+    let w4 = app.get_ok("/api/v1/people/w4/view").await;
+    assert_eq!(w4["tasks"]["on_time_rate"], 0.0, "{w4}");
+
+    // Submitted on the 8th, but that event reaches the server after the acceptance of the
+    // 12th (an integration's late batch): the work was handed in on time.
+    app.ingest(json!([
+        task_event(
+            "l0",
+            "submitted-late-arrival",
+            "w3",
+            "2026-11-10",
+            ioc_tests::START
+        ),
+        ev(
+            "l2",
+            "submitted-late-arrival",
+            "2026-11-12T09:30:00+07:00",
+            "accepted"
+        ),
+    ]))
+    .await;
+    assert_eq!(
+        city_done(&app).await,
+        (0, 2),
+        "accepted with no submission known: late"
+    );
+    app.ingest(json!([ev(
+        "l1",
+        "submitted-late-arrival",
+        "2026-11-08T08:00:00+07:00",
+        "submitted"
+    )]))
+    .await;
+    assert_eq!(city_done(&app).await, (1, 1));
+    let task = app.get_ok("/api/v1/tasks/submitted-late-arrival").await;
+    assert_eq!(
+        task["status"], "accepted",
+        "the older submission does not undo the acceptance"
+    );
+    assert_eq!(task["done_at"], task["submitted_at"], "{task}");
+    // A restart rebuilds the same figures from the store.
+    let app = app.restart().await;
+    assert_eq!(city_done(&app).await, (1, 1));
+}

@@ -39,7 +39,7 @@ pub const LATEST_OBSERVATIONS: &str = "SELECT o.kpi_code, o.unit_id, o.period, o
         SELECT 1 FROM observations n WHERE n.kpi_code = o.kpi_code AND n.unit_id = o.unit_id
         AND (n.period_start > o.period_start OR (n.period_start = o.period_start AND n.at > o.at)))";
 
-pub const TASK_COLUMNS: &str = "id, title, unit_id, responsible_id, accountable_id, consulted, informed, key_result_id, start_at, deadline, expected_output, progress, status, quality, submitted_at, done_at, plan_v, assignment_v, progress_v, status_v";
+pub const TASK_COLUMNS: &str = "id, title, unit_id, responsible_id, accountable_id, consulted, informed, key_result_id, start_at, deadline, expected_output, progress, status, quality, submitted_at, returned_at, done_at, plan_v, assignment_v, progress_v, status_v";
 
 /// ` {keyword} unit_id IN (...)` when `units` is not empty (empty means every unit).
 pub fn push_units<DB>(qb: &mut sqlx::QueryBuilder<'_, DB>, keyword: &str, units: &[String])
@@ -366,6 +366,7 @@ macro_rules! sql_store_impl {
                             .push_bind(t.status.as_str())
                             .push_bind(t.quality)
                             .push_bind(t.submitted_at)
+                            .push_bind(t.returned_at)
                             .push_bind(t.done_at)
                             .push_bind(t.versions.plan)
                             .push_bind(t.versions.assignment)
