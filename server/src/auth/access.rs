@@ -94,9 +94,8 @@ pub fn task_change(
     let task = before.unwrap_or(after);
     // Judged on the outcome: a submission dated before the acceptance, arriving after it, dates
     // the work but leaves the task accepted, so it reopens nothing.
-    let reopens = before.is_some_and(|b| {
-        b.status == TaskStatus::Accepted && after.status != TaskStatus::Accepted
-    });
+    let reopens = before
+        .is_some_and(|b| b.status == TaskStatus::Accepted && after.status != TaskStatus::Accepted);
     let decides = matches!(
         touch.status,
         Some(TaskStatus::Accepted | TaskStatus::Returned | TaskStatus::Cancelled)
