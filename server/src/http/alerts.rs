@@ -96,8 +96,8 @@ pub struct Schemas;
 impl From<AlertError> for ApiError {
     fn from(e: AlertError) -> Self {
         match e {
-            AlertError::NotFound(m) => ApiError::NotFound(m),
-            AlertError::Disabled => ApiError::Conflict(e.to_string()),
+            AlertError::NotFound(m) => ApiError::NotFound(m.into()),
+            AlertError::Disabled => ApiError::Conflict(e.to_string().into()),
             AlertError::Store(s) => ApiError::Unavailable(s.into()),
             AlertError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),
         }
@@ -165,7 +165,7 @@ fn screen_unit(node: &Node, who: &Principal, unit: Option<&str>) -> Result<Strin
         ))
     })?;
     if node.rollup.unit(unit).is_none() {
-        return Err(ApiError::NotFound(format!("no unit '{unit}'")));
+        return Err(ApiError::NotFound(format!("no unit '{unit}'").into()));
     }
     can_view(who, &node.rollup, Target::Unit(unit))?;
     Ok(unit.to_string())
@@ -213,7 +213,7 @@ async fn groups(
     let mut out = node
         .alerts
         .groups(&node.rollup, &unit, true)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit '{unit}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{unit}'").into()))?;
     out.groups.retain(|g| {
         q.severity.as_ref().is_none_or(|s| &g.severity == s)
             && q.state.as_ref().is_none_or(|s| &g.state == s)
@@ -250,7 +250,9 @@ async fn group(
             .groups(&node.rollup, &unit, true)
             .and_then(|g| g.groups.into_iter().next())
             .map(|g| g.key)
-            .ok_or_else(|| ApiError::NotFound(format!("no alerts on the screen of '{unit}'")))?,
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("no alerts on the screen of '{unit}'").into())
+            })?,
     };
     let limit = bounded("limit", q.limit, 50, 1..=1000)?;
     let offset = bounded("offset", q.offset, 0, 0..=i64::MAX)?;
@@ -258,9 +260,12 @@ async fn group(
         .group(&node.rollup, &unit, &key, offset, limit)
         .map(Json)
         .ok_or_else(|| {
-            ApiError::NotFound(format!(
+            ApiError::NotFound(
+                format!(
                 "no alerts in group '{key}' on the screen of '{unit}' (it may have just cleared)"
-            ))
+            )
+                .into(),
+            )
         })
 }
 
@@ -321,7 +326,7 @@ async fn history(
         let kpi = node
             .rollup
             .kpi(k)
-            .ok_or_else(|| ApiError::NotFound(format!("no KPI '{k}'")))?;
+            .ok_or_else(|| ApiError::NotFound(format!("no KPI '{k}'").into()))?;
         if let Some(u) = &p.unit {
             q.subject = Some(format!("{k}@{u}"));
             q.units.clear();
@@ -375,9 +380,9 @@ pub struct AckIn {
 
 /// The unit of a live alert, for the scope check of an action on it.
 fn alert_unit(node: &Node, rule: &str, subject: &str) -> Result<String, ApiError> {
-    node.alerts
-        .unit_of(rule, subject)
-        .ok_or_else(|| ApiError::NotFound(format!("no live alert of rule '{rule}' on '{subject}'")))
+    node.alerts.unit_of(rule, subject).ok_or_else(|| {
+        ApiError::NotFound(format!("no live alert of rule '{rule}' on '{subject}'").into())
+    })
 }
 
 /// Acknowledges a live alert as the signed-in person (the account's person, else the account).
@@ -571,7 +576,7 @@ async fn reload(
     State(node): State<Node>,
     actor: Actor,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    access::operator(&actor.principal, "reloading the rules")?;
+    access::operator(&actor.principal, access::Operation::RulesReload)?;
     let set = crate::alerting::files::load(&node.rule_files).map_err(|errors| {
         ApiError::Invalid(ItemError::new(
             "rules",

@@ -26,7 +26,7 @@ async fn unit_view(
     let mut view = node
         .rollup
         .unit_view(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'").into()))?;
     view.alerts = Some(node.alerts.count(&node.rollup, &id));
     Ok(Json(view))
 }
@@ -40,7 +40,7 @@ async fn kpi_board(
     node.rollup
         .kpi_board(&id)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'").into()))
 }
 
 async fn person_view(
@@ -52,5 +52,5 @@ async fn person_view(
     node.rollup
         .person_view(&id)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'").into()))
 }
