@@ -437,6 +437,8 @@ async fn on_time_means_the_accepted_submission_was_in_time_whatever_order_events
         "returned"
     )]))
     .await;
+    // The return is kept across a restart (it decides what the acceptance below means).
+    let app = app.restart().await;
     app.set_clock("2026-11-12T10:00:00+07:00").await;
     app.ingest(json!([ev(
         "r3",
