@@ -392,7 +392,8 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
             .rollup
             .kpis()
             .into_iter()
-            .filter(|k| k.frequency == crate::domain::Frequency::Monthly)
+            // A computed KPI takes no value of its own (its inputs make it).
+            .filter(|k| k.frequency == crate::domain::Frequency::Monthly && k.expression.is_none())
             .flat_map(|k| {
                 k.series_units()
                     .into_iter()
