@@ -19,16 +19,23 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("auth", &["domain", "audit", "rollup"]),
     ("evaluation", &["domain", "store", "rollup"]),
     ("alerting", &["domain", "audit", "store", "rollup", "bus"]),
+    ("i18n", &[]),
+    (
+        "notify",
+        &[
+            "domain", "store", "rollup", "bus", "alerting", "i18n", "clock",
+        ],
+    ),
     (
         "live",
         &[
-            "domain", "store", "rollup", "bus", "auth", "alerting", "clock",
+            "domain", "store", "rollup", "bus", "auth", "alerting", "notify", "clock",
         ],
     ),
     (
         "ingest",
         &[
-            "domain", "audit", "store", "rollup", "bus", "auth", "alerting", "live",
+            "domain", "audit", "store", "rollup", "bus", "auth", "alerting", "notify", "live",
         ],
     ),
     (

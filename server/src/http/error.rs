@@ -42,6 +42,9 @@ pub enum ApiError {
     RateLimited { message: String, retry_after: u64 },
     #[error("{0}")]
     Conflict(String),
+    /// What was asked for existed but no longer holds (an expired link).
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
@@ -59,7 +62,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// invalid, bad_request, unauthenticated, not_found, method_not_allowed, forbidden, csrf, password_change_required, too_many_requests, conflict, too_large, unsupported_media_type, unavailable, internal.
+    /// invalid, bad_request, unauthenticated, not_found, method_not_allowed, forbidden, csrf, password_change_required, too_many_requests, conflict, expired, too_large, unsupported_media_type, unavailable, internal.
     pub code: &'static str,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,6 +89,7 @@ impl ApiError {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Gone(_) => (StatusCode::GONE, "expired"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")

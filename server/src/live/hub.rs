@@ -12,6 +12,8 @@ use super::LiveConfig;
 use crate::alerting::LiveAlerts;
 use crate::bus::{Committed, Touched};
 use crate::domain::Id;
+use crate::notify::inbox::InboxView;
+use crate::notify::Inbox;
 use crate::rollup::view::{KpiBoard, PersonView, UnitView};
 use crate::rollup::Rollup;
 use axum::extract::ws::Utf8Bytes;
@@ -60,6 +62,7 @@ enum Rendered {
     Unit(UnitView),
     Kpis(KpiBoard),
     Person(PersonView),
+    Inbox(InboxView),
 }
 
 impl Rendered {
@@ -68,6 +71,7 @@ impl Rendered {
             Rendered::Unit(v) => v.commit,
             Rendered::Kpis(v) => v.commit,
             Rendered::Person(v) => v.commit,
+            Rendered::Inbox(v) => v.commit,
         }
     }
 
@@ -76,6 +80,7 @@ impl Rendered {
             Rendered::Unit(v) => (&mut v.as_of, &mut v.commit),
             Rendered::Kpis(v) => (&mut v.as_of, &mut v.commit),
             Rendered::Person(v) => (&mut v.as_of, &mut v.commit),
+            Rendered::Inbox(v) => (&mut v.as_of, &mut v.commit),
         }
     }
 
@@ -94,15 +99,22 @@ impl Rendered {
             Rendered::Unit(v) => &v.as_of,
             Rendered::Kpis(v) => &v.as_of,
             Rendered::Person(v) => &v.as_of,
+            Rendered::Inbox(v) => &v.as_of,
         }
     }
 }
 
-fn render(rollup: &Rollup, kind: ViewKind, id: &str) -> Option<Rendered> {
+fn render(rollup: &Rollup, inbox: &Inbox, kind: ViewKind, id: &str) -> Option<Rendered> {
     match kind {
         ViewKind::Unit => rollup.unit_view(id).map(Rendered::Unit),
         ViewKind::Kpis => rollup.kpi_board(id).map(Rendered::Kpis),
         ViewKind::Person => rollup.person_view(id).map(Rendered::Person),
+        // Every person has an inbox, empty until something is delivered to it.
+        ViewKind::Inbox => Some(Rendered::Inbox(inbox.view(
+            id,
+            rollup.now(),
+            rollup.commit(),
+        ))),
         ViewKind::Alerts => None,
     }
 }
@@ -219,6 +231,8 @@ pub(crate) struct Hub {
     rollup: Arc<Rollup>,
     alerts: LiveAlerts,
     feed: Arc<AlertFeed>,
+    /// The people's inboxes (the delivery worker fills them).
+    inbox: Arc<Inbox>,
     topics: HashMap<Key, Topic>,
     conns: HashMap<u64, Arc<Outbox>>,
     conn_views: HashMap<u64, HashSet<Key>>,
@@ -241,6 +255,7 @@ impl Hub {
         rollup: Arc<Rollup>,
         alerts: LiveAlerts,
         feed: Arc<AlertFeed>,
+        inbox: Arc<Inbox>,
     ) -> Hub {
         let cursor = feed.last_id();
         Hub {
@@ -248,6 +263,7 @@ impl Hub {
             rollup,
             alerts,
             feed,
+            inbox,
             topics: HashMap::new(),
             conns: HashMap::new(),
             conn_views: HashMap::new(),
@@ -416,7 +432,7 @@ impl Hub {
             return;
         };
         t.dirty = false;
-        let Some(r) = render(&self.rollup, key.0, &key.1) else {
+        let Some(r) = render(&self.rollup, &self.inbox, key.0, &key.1) else {
             return;
         };
         if t.frame.is_some() && t.last.as_ref().is_some_and(|l| l.same_figures(&r)) {
@@ -499,6 +515,15 @@ impl Hub {
     }
 
     fn flush(&mut self) {
+        // Inboxes change outside the bus (the delivery worker, marking read).
+        for person in self.inbox.take_changed() {
+            if let Some(t) = self
+                .topics
+                .get_mut(&(ViewKind::Inbox, Id::from(person.as_str())))
+            {
+                t.dirty = true;
+            }
+        }
         let all = std::mem::take(&mut self.all_dirty);
         let due: Vec<Key> = self
             .topics

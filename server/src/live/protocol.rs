@@ -15,6 +15,8 @@ pub enum ViewKind {
     Person,
     /// The alert feed of a unit's subtree.
     Alerts,
+    /// The signed-in person's inbox (their own only): unread count and newest messages.
+    Inbox,
 }
 
 /// A client message. `deny_unknown_fields` so a misspelt field is named, not ignored.
