@@ -37,6 +37,7 @@ pub fn router() -> Router<Node> {
         .route("/notify/link", post(open_link))
         .route("/notify/health", get(health))
         .route("/notify/dead", get(dead))
+        .route("/notify/queue", get(queue))
         .route("/notify/link-key/rotate", post(rotate))
 }
 
@@ -54,6 +55,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::get("/api/v1/notify/dead", "Dead letters (deliveries whose attempts ran out), newest first, of the people the admin administers", Answer::Array("DeliveryOut")).params(&[
         Param::query("limit", Kind::Int(1, 1000), "At most this many (default 100)"),
     ]),
+    Operation::get("/api/v1/notify/queue", "What waits to be sent, per person and severity (held by the group wait, quiet hours or for the digest), and how many deliveries are pending, of the people the admin administers", Answer::Json("QueueOut")),
     Operation::post("/api/v1/notify/link-key/rotate", "Sign the links of new messages with a new key (admin of the whole tree); links already sent stay valid until the next rotation or their expiry; audited", Body::None, Answer::NoContent),
 ];
 
@@ -74,7 +76,9 @@ pub const OPERATIONS: &[Operation] = &[
     LinkIn,
     NotifyMessageOut,
     HealthOut,
-    DeliveryOut
+    DeliveryOut,
+    QueueOut,
+    WaitingOut
 )))]
 pub struct Schemas;
 
@@ -545,6 +549,45 @@ fn delivery_out(d: &DeliveryRow) -> DeliveryOut {
         last_error: d.last_error.clone(),
         created_at: format_ts(d.created_at),
     }
+}
+
+/// What waits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueOut {
+    pub waiting: Vec<WaitingOut>,
+    /// Deliveries not yet delivered nor dead (of every person: the worker's backlog).
+    pub pending: i64,
+}
+
+/// Notices of one person and severity waiting for a message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WaitingOut {
+    pub person: String,
+    pub severity: String,
+    pub count: i64,
+    /// The oldest one's time (the server's clock).
+    pub since: String,
+}
+
+async fn queue(State(node): State<Node>, who: Principal) -> Result<Json<QueueOut>, ApiError> {
+    let people = administered(&node, &who)?;
+    let n = node.store.notify();
+    let waiting = n
+        .waiting()
+        .await?
+        .into_iter()
+        .filter(|w| people.as_ref().is_none_or(|p| p.contains(&w.person)))
+        .map(|w| WaitingOut {
+            person: w.person,
+            severity: w.severity,
+            count: w.count,
+            since: format_ts(w.first_at),
+        })
+        .collect();
+    Ok(Json(QueueOut {
+        waiting,
+        pending: n.pending_count().await?,
+    }))
 }
 
 async fn rotate(State(node): State<Node>, actor: Actor) -> Result<StatusCode, ApiError> {
