@@ -6,14 +6,16 @@
 
 -- body: the contact point as JSON, secrets included (a webhook's signing secret, a template's
 -- access token): they must be usable to deliver, so they are stored as given and never returned
--- by the API. position keeps the person's order.
+-- by the API. position keeps the person's order. An id is the person's own (each person may
+-- name a contact point 'zalo').
 CREATE TABLE contact_points (
-    id         TEXT PRIMARY KEY,
     person_id  TEXT NOT NULL,
+    id         TEXT NOT NULL,
     kind       TEXT NOT NULL,
     position   BIGINT NOT NULL,
     body       TEXT NOT NULL,
-    updated_at BIGINT NOT NULL
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (person_id, id)
 );
 CREATE INDEX contact_points_by_person ON contact_points (person_id, position);
 

@@ -73,8 +73,8 @@ CREATE INDEX inbox_by_person ON inbox (person_id, id);
 -- Per contact point: deliveries that succeeded, attempts that failed (and how many in a row),
 -- deliveries that went dead, the last error and when, the last success. Wall clock.
 CREATE TABLE contact_point_health (
-    contact_point_id     TEXT PRIMARY KEY,
     person_id            TEXT NOT NULL,
+    contact_point_id     TEXT NOT NULL,
     kind                 TEXT NOT NULL,
     delivered            BIGINT NOT NULL DEFAULT 0,
     failures             BIGINT NOT NULL DEFAULT 0,
@@ -82,5 +82,6 @@ CREATE TABLE contact_point_health (
     dead                 BIGINT NOT NULL DEFAULT 0,
     last_error           TEXT,
     last_error_at        BIGINT,
-    last_success_at      BIGINT
+    last_success_at      BIGINT,
+    PRIMARY KEY (person_id, contact_point_id)
 );

@@ -73,8 +73,8 @@ CREATE INDEX inbox_by_person ON inbox (person_id, id);
 -- Per contact point: deliveries that succeeded, attempts that failed (and how many in a row),
 -- deliveries that went dead, the last error and when, the last success. Wall clock.
 CREATE TABLE contact_point_health (
-    contact_point_id     TEXT PRIMARY KEY,
     person_id            TEXT NOT NULL,
+    contact_point_id     TEXT NOT NULL,
     kind                 TEXT NOT NULL,
     delivered            INTEGER NOT NULL DEFAULT 0,
     failures             INTEGER NOT NULL DEFAULT 0,
@@ -82,5 +82,6 @@ CREATE TABLE contact_point_health (
     dead                 INTEGER NOT NULL DEFAULT 0,
     last_error           TEXT,
     last_error_at        INTEGER,
-    last_success_at      INTEGER
+    last_success_at      INTEGER,
+    PRIMARY KEY (person_id, contact_point_id)
 );

@@ -93,9 +93,18 @@ pub async fn spawn_app_notify(notify: ioc::notify::NotifyConfig) -> TestApp {
 
 /// A server on `url` (SQLite or a fresh PostgreSQL database) with these notification settings.
 pub async fn spawn_app_notify_on(url: &str, notify: ioc::notify::NotifyConfig) -> TestApp {
+    spawn_app_notify_with(url, &[], notify).await
+}
+
+/// As `spawn_app_notify_on`, with the rules of these files.
+pub async fn spawn_app_notify_with(
+    url: &str,
+    rules: &[std::path::PathBuf],
+    notify: ioc::notify::NotifyConfig,
+) -> TestApp {
     spawn_app_at(
         url,
-        &[],
+        rules,
         test_limits(),
         "127.0.0.1:0",
         ClockMode::Manual,
@@ -239,6 +248,11 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Keeps this folder (the database, rule files) for as long as the app lives.
+    pub fn set_dir(&mut self, dir: tempfile::TempDir) {
+        self._dir = Some(dir);
     }
 
     /// The upgrade request for `/ws`, signed in as the admin (for raw tungstenite clients).

@@ -375,3 +375,29 @@ pub async fn read_until(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// A server whose only rules are the built-in ones (every KPI's thresholds, staleness, task
+/// deadlines), over the fixture's units, people (with the leaders) and KPIs but no objectives:
+/// the notices a test sees are the ones it causes.
+pub async fn quiet_city(notify: ioc::notify::NotifyConfig) -> crate::TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("builtin-only.toml");
+    std::fs::write(&rules, "# Only the built-in rules.\n").expect("write the rule file");
+    let url = format!("sqlite://{}/ioc.db", dir.path().display());
+    let mut app = crate::spawn_app_notify_with(&url, &[rules], notify).await;
+    app.set_dir(dir);
+    app.set_clock(crate::START).await;
+    let c = crate::fixture_catalog();
+    for (path, key) in [
+        ("/api/v1/units", "units"),
+        ("/api/v1/people", "people"),
+        ("/api/v1/kpis", "kpis"),
+    ] {
+        for item in c[key].as_array().expect("array") {
+            let (status, body) = app.post(path, item).await;
+            assert_eq!(status, 201, "POST {path} {item}: {body}");
+        }
+    }
+    crate::with_leaders(&app).await;
+    app
+}

@@ -85,6 +85,24 @@ fn task_out(t: &TaskLine) -> TaskOut {
     }
 }
 
+/// A digest's sections as sent (times as RFC 3339).
+pub fn digest_out(d: &super::compose::Digest) -> DigestOut {
+    let items = |s: &super::compose::Section<super::notice::Item>| SectionOut {
+        total: s.total,
+        items: s.items.iter().map(|i| i.out()).collect(),
+    };
+    DigestOut {
+        date: d.date.clone(),
+        red_now: items(&d.red_now),
+        turned_red: items(&d.turned_red),
+        not_entered: items(&d.not_entered),
+        awaiting: SectionOut {
+            total: d.awaiting.total,
+            items: d.awaiting.items.iter().map(task_out).collect(),
+        },
+    }
+}
+
 /// An inbox row as sent.
 pub fn item(row: &InboxRow) -> InboxItem {
     let body: Option<InboxBody> = serde_json::from_str(&row.body).ok();
@@ -95,25 +113,7 @@ pub fn item(row: &InboxRow) -> InboxItem {
             b.title_en,
             b.link,
             b.message.items.iter().map(|i| i.out()).collect(),
-            b.message.digest.map(|d| DigestOut {
-                date: d.date,
-                red_now: SectionOut {
-                    total: d.red_now.total,
-                    items: d.red_now.items.iter().map(|i| i.out()).collect(),
-                },
-                turned_red: SectionOut {
-                    total: d.turned_red.total,
-                    items: d.turned_red.items.iter().map(|i| i.out()).collect(),
-                },
-                not_entered: SectionOut {
-                    total: d.not_entered.total,
-                    items: d.not_entered.items.iter().map(|i| i.out()).collect(),
-                },
-                awaiting: SectionOut {
-                    total: d.awaiting.total,
-                    items: d.awaiting.items.iter().map(task_out).collect(),
-                },
-            }),
+            b.message.digest.as_ref().map(digest_out),
         ),
         None => Default::default(),
     };

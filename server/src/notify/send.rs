@@ -314,7 +314,7 @@ pub fn webhook_body(out: &Outgoing<'_>) -> Value {
         "link": out.link.url,
         "link_expires_at": format_ts(out.link.expires_at),
         "created_at": format_ts(c.created_at),
-        "digest": c.digest,
+        "digest": c.digest.as_ref().map(super::inbox::digest_out),
     })
 }
 

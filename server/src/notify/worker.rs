@@ -142,8 +142,20 @@ impl Worker {
                 tracing::warn!(error = %e, "notification pass failed; retried on the next");
             }
         }
-        // In-flight attempts are dropped: they are still pending in the store and go again
-        // (same id) after the restart.
+        // Attempts under way may finish (each has its timeout), so a clean restart sends nothing
+        // twice; what does not finish in time is dropped: it is still pending in the store and
+        // goes again, with the same id, after the restart.
+        let grace = self.notifier.config.timeout + Duration::from_secs(1);
+        let drained = tokio::time::timeout(grace, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::info!(
+                in_flight = self.tasks.len(),
+                "notification attempts cut short by the shutdown; they go again after the restart"
+            );
+        }
         self.tasks.shutdown().await;
         tracing::info!("notification worker stopped");
     }
@@ -484,14 +496,14 @@ impl Job {
             .record(started.elapsed().as_secs_f64());
         match &outcome {
             Outcome::Failed { error, .. } | Outcome::Dead { error, .. } => {
-                metrics::gauge!("ioc_notify_contact_point_consecutive_failures", "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
+                metrics::gauge!("ioc_notify_contact_point_consecutive_failures", "person" => d.person.clone(), "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
                     .increment(1.0);
                 tracing::warn!(delivery = %d.id, person = %d.person, contact_point = %d.contact_point, attempt = d.attempts + 1, outcome = word, error = %error, "notification not delivered");
             }
             Outcome::Delivered { at } => {
-                metrics::gauge!("ioc_notify_contact_point_consecutive_failures", "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
+                metrics::gauge!("ioc_notify_contact_point_consecutive_failures", "person" => d.person.clone(), "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
                     .set(0.0);
-                metrics::gauge!("ioc_notify_contact_point_last_success_seconds", "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
+                metrics::gauge!("ioc_notify_contact_point_last_success_seconds", "person" => d.person.clone(), "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
                     .set(*at as f64 / 1000.0);
             }
         }

@@ -368,7 +368,7 @@ macro_rules! notify_store_impl {
                 sqlx::query(
                     "INSERT INTO contact_point_health (contact_point_id, person_id, kind, delivered, failures, consecutive_failures, dead, last_error, last_error_at, last_success_at) \
                      VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (contact_point_id) DO UPDATE SET \
+                     ON CONFLICT (person_id, contact_point_id) DO UPDATE SET \
                      delivered = contact_point_health.delivered + excluded.delivered, \
                      failures = contact_point_health.failures + excluded.failures, \
                      consecutive_failures = CASE WHEN excluded.delivered > 0 THEN 0 ELSE contact_point_health.consecutive_failures + excluded.failures END, \
