@@ -19,7 +19,8 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ("auth", &["domain", "audit", "rollup"]),
     ("evaluation", &["domain", "store", "rollup"]),
     ("alerting", &["domain", "audit", "store", "rollup", "bus"]),
-    ("i18n", &[]),
+    // `msg` is the message macro, at the crate root as every `#[macro_export]` macro is.
+    ("i18n", &["msg"]),
     (
         "notify",
         &[

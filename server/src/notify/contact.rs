@@ -25,7 +25,7 @@ pub const INBOX: &str = "inbox";
 pub struct Expect {
     /// A top-level field of the JSON answer.
     pub field: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Value)]
     pub equals: Value,
 }
 
@@ -144,7 +144,7 @@ pub struct ContactPointIn {
     /// http_template: header values may hold placeholders.
     pub headers: Option<BTreeMap<String, String>>,
     /// http_template: the JSON body; its strings may hold placeholders.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Value>)]
     pub body: Option<Value>,
     /// http_template: what a successful answer's JSON says.
     pub expect: Option<Expect>,
@@ -168,7 +168,7 @@ pub struct ContactPointOut {
     pub url: Option<String>,
     pub method: Option<String>,
     pub headers: Option<BTreeMap<String, String>>,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Value>)]
     pub body: Option<Value>,
     pub expect: Option<Expect>,
     pub timeout_ms: Option<u64>,

@@ -44,7 +44,7 @@ pub struct InboxItem {
     pub link: String,
     pub items: Vec<ItemOut>,
     /// A digest's sections.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub digest: Option<DigestOut>,
 }
 
