@@ -30,6 +30,8 @@ let feed = null;
 let units = new Map();
 let shownLimit = PAGE;
 const filters = { severity: '', state: '', rule: '', text: '', unacked: false };
+let message = null; // the message a signed link opened the page from: its alerts' keys, its count
+let msgOnly = false;
 const rows = new Map();
 const knownRules = new Set();
 let pendingEntries = 0;
@@ -65,6 +67,7 @@ function matches(a, q) {
   if (filters.state && a.state !== filters.state) return false;
   if (filters.rule && a.rule !== filters.rule) return false;
   if (filters.unacked && a.acknowledged_by) return false;
+  if (msgOnly && message && !message.keys.has(alertKey(a.rule, a.subject))) return false;
   if (q) {
     const hay = `${a.summary_vi} ${a.summary_en} ${a.subject} ${a.unit} ${units.get(a.unit)?.name || ''}`.toLowerCase();
     if (!hay.includes(q)) return false;
@@ -113,6 +116,13 @@ function renderList() {
     note.hidden = all.length > 0;
     if (!note.hidden) note.innerHTML = `<span>${esc(t('alerts.none'))}</span>`;
     if (perf.firstRenderMs == null) { markFirstRender(); perf.fullRenders++; }
+  }
+  if (message && feed.synced) {
+    // Alerts of the message no longer in the feed have ended since it was sent.
+    let live = 0;
+    for (const k of message.keys) if (feed.alerts.has(k)) live++;
+    const ended = message.keys.size - live;
+    setText($('#from-msg [data-field="msg-ended"]'), ended ? t('alerts.msg.ended', { n: fmt.int(ended) }) : '');
   }
   const ms = performance.now() - t0;
   for (; pendingEntries > 0; pendingEntries--) recordPatchMs(ms);
@@ -384,6 +394,33 @@ onLangChange(() => {
   if (hist.loaded) renderHistory();
 });
 
+// ---- opened from a message ----------------------------------------------------------------------------
+
+/**
+ * A message's link (`?msg=&exp=&sig=`, signed by the server): the page says which message it is
+ * and shows only its alerts until the reader unticks that. Opening acknowledges nothing.
+ */
+async function openMessage() {
+  const msg = Number(params.get('msg'));
+  const box = $('#from-msg');
+  const title = box.querySelector('[data-field="msg-title"]');
+  try {
+    const m = await api('/notify/link', { method: 'POST', body: { msg, exp: Number(params.get('exp')), sig: params.get('sig') || '' } });
+    message = { keys: new Set(m.items.map(i => alertKey(i.rule, i.subject))), at: m.created_at };
+    msgOnly = true;
+    const draw = () => setText(title, t('alerts.msg.title', { time: fmt.dateTime(message.at), n: fmt.int(message.keys.size) }));
+    draw();
+    onLangChange(draw);
+    box.querySelector('[data-field="msg-only"]').hidden = false;
+  } catch (e) {
+    setText(title, t(e?.status === 410 ? 'alerts.msg.expired' : 'alerts.msg.bad'));
+    box.querySelector('[data-field="msg-only"]').hidden = true;
+  }
+  box.hidden = false;
+  scheduleRender();
+}
+$('#f-msg').addEventListener('change', e => { msgOnly = e.target.checked; shownLimit = PAGE; scheduleRender(); });
+
 // ---- start ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -392,6 +429,7 @@ async function main() {
     nav?.redraw();
   }
   feed = live.watchAlerts(unitId, onFeed);
+  if (params.has('msg')) quietly(openMessage());
   // Rules in words once their metrics are known: rows and options drawn before are redrawn.
   quietly(loadRules().then(() => { relabelRuleOptions(); for (const row of rows.values()) row.lang = ''; scheduleRender(); }));
   units = await unitIndex();
