@@ -37,6 +37,8 @@ pub enum Op {
     Root,
     WebJs,
     Healthz,
+    Readyz,
+    Livez,
     Metrics,
     OpenApi,
     Dashboard,
@@ -88,6 +90,7 @@ pub enum Op {
     TaskPlanPut,
     TaskCreateEvent,
     TaskProgressEvent,
+    TaskDecideEvent,
     KpiValueEvent,
     KrCheckinEvent,
     RatingEvent,
@@ -101,6 +104,8 @@ pub enum Op {
     AccountGet,
     AccountPost,
     AccountPut,
+    AccountBlankGet,
+    AccountBlankPut,
     TokensGet,
     TokenPost,
     TokenDelete,
@@ -369,6 +374,8 @@ pub async fn city(app: &TestApp) -> City {
         Some(json!([
             task_event("e-in", "t-in", "w2", "2026-12-31", START),
             task_event("e-out", "t-out", "w4", "2026-12-31", START),
+            task_event("e-acc-in", "t-acc-in", "w2", "2026-12-31", START),
+            task_event("e-acc-out", "t-acc-out", "w4", "2026-12-31", START),
             {"type": "kpi_observation", "id": "red-in", "at": START, "kpi": "TTHC", "unit": "p-1", "period": "2026-10", "value": 80.0},
             {"type": "kpi_observation", "id": "red-out", "at": START, "kpi": "TTHC", "unit": "p-2", "period": "2026-10", "value": 80.0}
         ])),
@@ -410,6 +417,8 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
         Root => ("GET", "/".into(), None),
         WebJs => ("GET", "/js/api.js".into(), None),
         Healthz => ("GET", "/healthz".into(), None),
+        Readyz => ("GET", "/readyz".into(), None),
+        Livez => ("GET", "/livez".into(), None),
         Metrics => ("GET", "/metrics".into(), None),
         OpenApi => ("GET", "/api/openapi.json".into(), None),
         Dashboard => ("GET", "/api/v1/dashboard".into(), None),
@@ -463,7 +472,11 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
         ),
         EventGet => (
             "GET",
-            format!("/api/v1/events/{}", pick("e-in", "e-out")),
+            // Ids are their source's: the setup's account sent these.
+            format!(
+                "/api/v1/events/{}?source=account:ops",
+                pick("e-in", "e-out")
+            ),
             None,
         ),
         ClockGet => ("GET", "/api/v1/clock".into(), None),
@@ -581,6 +594,15 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
                 json!([{"type": "task", "id": format!("ev-{n}"), "at": at, "task_id": pick("t-in", "t-out"), "progress": (n % 90) + 1}]),
             ),
         ),
+        // An acceptance with a quality new at every row, so each row is a real decision.
+        TaskDecideEvent => (
+            "POST",
+            "/api/v1/events".into(),
+            Some(
+                json!([{"type": "task", "id": format!("ev-{n}"), "at": at, "task_id": pick("t-acc-in", "t-acc-out"),
+                         "status": "accepted", "quality": 1 + n % 99}]),
+            ),
+        ),
         KpiValueEvent => (
             "POST",
             "/api/v1/events".into(),
@@ -654,6 +676,13 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
                 Some(account_body(&id, None, &[("viewer", ward.as_str())])),
             )
         }
+        AccountBlankGet => ("GET", "/api/v1/accounts/acc-blank".into(), None),
+        // Kept blank (no grant), so the row means the same for every caller.
+        AccountBlankPut => (
+            "PUT",
+            "/api/v1/accounts/acc-blank".into(),
+            Some(account_body("acc-blank", None, &[])),
+        ),
         TokensGet => ("GET", "/api/v1/tokens".into(), None),
         TokenPost => (
             "POST",

@@ -29,6 +29,11 @@ pub struct TestApp {
     /// admin may not change numbers it is not responsible for.
     pub feed_token: String,
     pub feed: reqwest::Client,
+    /// A leader of the whole tree linked to no person: accepts, returns, judges, cancels and
+    /// reopens the tasks that name no accountable person (SECURITY.md: a person decides these,
+    /// never an integration's token, and never the task's responsible person). `ingest` sends
+    /// such events through it.
+    pub acceptor: reqwest::Client,
     pub database_url: String,
     /// The notification settings it runs with (kept by a restart).
     pub notify: ioc::notify::NotifyConfig,
@@ -193,10 +198,12 @@ async fn spawn_app_at(
     });
     let base = format!("http://{addr}");
     let (token, feed_token) = credentials(&base).await;
+    let acceptor = acceptor_session(&base, &token).await;
     TestApp {
         addr,
         client: bearer_client(&token),
         feed: bearer_client(&feed_token),
+        acceptor: bearer_client(&acceptor),
         token,
         feed_token,
         base,
@@ -364,9 +371,65 @@ impl TestApp {
         self.post("/api/v1/events", events).await
     }
 
-    /// Posts events and insists they were accepted.
+    /// Posts events and insists they were accepted: the integration feed sends them, except
+    /// the decisions only a person takes (acceptance, return, quality, cancelling), which the
+    /// acceptor sends; runs of each go in order, one request per run. Answers the last request's
+    /// report with `accepted` and `duplicates` summed over the runs.
     pub async fn ingest(&self, events: Value) -> Value {
-        let (status, body) = self.post_events(&events).await;
+        let decides = |e: &Value| {
+            matches!(
+                e["status"].as_str(),
+                Some("accepted" | "returned" | "cancelled")
+            ) || !e["quality"].is_null()
+        };
+        let list = events.as_array().cloned().unwrap_or_else(|| vec![events]);
+        let mut runs: Vec<(bool, Vec<Value>)> = Vec::new();
+        for e in list {
+            let d = decides(&e);
+            match runs.last_mut() {
+                Some((kind, run)) if *kind == d => run.push(e),
+                _ => runs.push((d, vec![e])),
+            }
+        }
+        let (mut accepted, mut duplicates) = (0, 0);
+        let mut last = Value::Null;
+        for (decision, run) in runs {
+            let client = if decision { &self.acceptor } else { &self.feed };
+            let r = client
+                .post(self.url("/api/v1/events"))
+                .json(&run)
+                .send()
+                .await
+                .expect("POST /api/v1/events");
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            assert_eq!(status, 200, "ingest refused: {body}");
+            accepted += body["accepted"].as_u64().unwrap_or(0);
+            duplicates += body["duplicates"].as_u64().unwrap_or(0);
+            last = body;
+        }
+        if last.is_object() {
+            last["accepted"] = accepted.into();
+            last["duplicates"] = duplicates.into();
+        }
+        last
+    }
+
+    /// Whose ids the feed token's events carry (`token:<id>`), to read them back from the log.
+    pub fn feed_source(&self) -> String {
+        source_of_token(&self.feed_token)
+    }
+
+    /// Posts events with this session (a person's own decisions) and insists they were accepted.
+    pub async fn ingest_as(&self, session: &str, events: Value) -> Value {
+        let (status, body) = self
+            .send_as(
+                Some(session),
+                reqwest::Method::POST,
+                "/api/v1/events",
+                Some(&events),
+            )
+            .await;
         assert_eq!(status, 200, "ingest refused: {body}");
         body
     }
@@ -499,6 +562,39 @@ pub async fn credentials(base: &str) -> (String, String) {
         .unwrap_or_else(|| panic!("the feed token: {body}"))
         .to_string();
     (admin, feed)
+}
+
+/// Whose ids an API token's events carry when it declares no source: `token:<id>`.
+pub fn source_of_token(token: &str) -> String {
+    let id = token
+        .trim_start_matches("ioct_")
+        .split('_')
+        .next()
+        .unwrap_or_default();
+    format!("token:{id}")
+}
+
+/// The acceptor's session (a leader of the whole tree linked to no person), made once per
+/// database and signed in again after a restart.
+pub async fn acceptor_session(base: &str, admin: &str) -> String {
+    let password = "acceptor-password-1";
+    let r = bearer_client(admin)
+        .post(format!("{base}/api/v1/accounts"))
+        .json(
+            &json!({"id": "acceptor", "name": "Người nghiệm thu (kiểm thử)", "password": password,
+                      "grants": [{"role": "leader", "unit": "*"}]}),
+        )
+        .send()
+        .await
+        .expect("POST /api/v1/accounts");
+    assert!(
+        r.status().as_u16() == 201 || r.status().as_u16() == 409,
+        "the acceptor account: {}",
+        r.status()
+    );
+    sign_in(base, "acceptor", password)
+        .await
+        .expect("the acceptor signs in")
 }
 
 /// A client that sends this bearer token with every request.

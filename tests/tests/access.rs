@@ -107,6 +107,9 @@ enum Kind {
     TargetSet,
     /// A person's general-criteria scores: a leader over the person's unit.
     Criteria,
+    /// Accepting, returning, judging quality: a person leading the unit (the task names no
+    /// accountable one), never a token, data entry or an admin.
+    TaskDecision,
 }
 
 struct Spec {
@@ -140,6 +143,8 @@ const SPECS: &[Spec] = &[
     spec!(Root, "GET", "/", Public, ANY),
     spec!(WebJs, "GET", "/js/api.js", Public, ANY),
     spec!(Healthz, "GET", "/healthz", Public, ANY),
+    spec!(Readyz, "GET", "/readyz", Public, ANY),
+    spec!(Livez, "GET", "/livez", Public, ANY),
     spec!(Metrics, "GET", "/metrics", Public, ANY),
     spec!(OpenApi, "GET", "/api/openapi.json", Public, ANY),
     spec!(Dashboard, "GET", "/api/v1/dashboard", Public, ANY),
@@ -221,6 +226,7 @@ const SPECS: &[Spec] = &[
         TaskProgress,
         IO
     ),
+    spec!(TaskDecideEvent, "POST", "/api/v1/events", TaskDecision, IO),
     spec!(KpiValueEvent, "POST", "/api/v1/events", KpiValue, IO),
     spec!(KrCheckinEvent, "POST", "/api/v1/events", KrCheckin, IO),
     spec!(RatingEvent, "POST", "/api/v1/events", Rating, IO),
@@ -312,6 +318,21 @@ const SPECS: &[Spec] = &[
         "/api/v1/accounts/{id}",
         AccountsWrite,
         IO
+    ),
+    // An account linked to nobody and holding no grant: only an admin over `*` manages it.
+    spec!(
+        AccountBlankGet,
+        "GET",
+        "/api/v1/accounts/{id}",
+        GlobalAdmin,
+        ANY
+    ),
+    spec!(
+        AccountBlankPut,
+        "PUT",
+        "/api/v1/accounts/{id}",
+        GlobalAdmin,
+        ANY
     ),
     spec!(TokensGet, "GET", "/api/v1/tokens", AccountsList, ANY),
     spec!(TokenPost, "POST", "/api/v1/tokens", AccountsWrite, IO),
@@ -414,6 +435,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::AlertAction => allow(role(Role::Leader) && scope),
         Kind::TargetSet => allow(who == Who::Role(Role::Leader, true)),
         Kind::Criteria => allow(role(Role::Leader) && scope),
+        Kind::TaskDecision => allow(role(Role::Leader) && scope),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok
@@ -593,6 +615,7 @@ async fn every_route_and_subscription_answers_each_caller_as_security_md_says() 
     app.account("acc-in", None, &[("viewer", "p-1")]).await;
     app.account("acc-out", None, &[("viewer", "p-2")]).await;
     app.account("m-probe", None, &[("viewer", "p-1")]).await;
+    app.account("acc-blank", None, &[]).await;
 
     let (read_id, read_token) = create_token(&app, &admin, &["p-1"], &["read"], None).await;
     let (_, ingest_token) = create_token(&app, &admin, &["p-1"], &["kpi_observation"], None).await;
@@ -744,6 +767,8 @@ async fn every_route_and_subscription_answers_each_caller_as_security_md_says() 
                 }
                 Op::TaskCreatePut | Op::TaskCreateEvent => format!("{row} (create)"),
                 Op::TaskProgressPut | Op::TaskProgressEvent => format!("{row} (progress)"),
+                Op::TaskDecideEvent => format!("{row} (acceptance)"),
+                Op::AccountBlankGet | Op::AccountBlankPut => format!("{row} (blank account)"),
                 Op::TaskPlanPut => format!("{row} (plan)"),
                 Op::KpiValueEvent => format!("{row} (KPI value)"),
                 Op::KrCheckinEvent => format!("{row} (check-in)"),

@@ -233,7 +233,10 @@ async fn alerts_are_assigned_and_silenced_and_bad_actions_are_refused() {
     .await;
     assert_eq!(status, 403, "{body}");
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("p-2"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Phường Ba Đình"),
         "{body}"
     );
     let (status, body) = post(

@@ -60,15 +60,29 @@ async fn a_replayed_event_is_reported_as_a_duplicate_and_changes_nothing() {
     app.ingest(json!([task_event("e1", "t1", "w2", "2026-11-30", START)]))
         .await;
     let before = city_tasks(&app).await;
-    // Same id, different content: the id decides.
+    // The same event again (a retry after a lost answer): a duplicate, kept once.
     let replay = app
-        .ingest(json!([{"type": "task", "id": "e1", "at": START, "task_id": "t1", "progress": 90}]))
+        .ingest(json!([task_event("e1", "t1", "w2", "2026-11-30", START)]))
         .await;
     assert_eq!(replay["accepted"], 0);
     assert_eq!(replay["duplicates"], 1);
     assert_eq!(replay["duplicate_ids"][0], "e1");
     assert_eq!(city_tasks(&app).await, before);
-    let logged = app.get_ok("/api/v1/events/e1").await;
+    // The same id saying something else is not a duplicate: a 409 naming it (issue 15).
+    let (status, body) = app
+        .post_events(
+            &json!([{"type": "task", "id": "e1", "at": START, "task_id": "t1", "progress": 90}]),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["error"]["field"]),
+        (409, &json!("id")),
+        "{body}"
+    );
+    assert_eq!(city_tasks(&app).await, before);
+    let logged = app
+        .get_ok(&format!("/api/v1/events/e1?source={}", app.feed_source()))
+        .await;
     assert_eq!(logged["body"]["deadline"], "2026-11-30");
     // A duplicate inside one request counts once.
     let twice = app
@@ -637,10 +651,14 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))
             .map_or("hn", |(_, id)| id);
-            let concrete = path
+            let mut concrete = path
                 .replace("{id}", id)
                 .replace("{file}", "overdue.svg")
                 .replace("{label}", "2026");
+            if path == "/api/v1/events/{id}" {
+                // Ids are their source's: e1 came through the integration feed.
+                concrete.push_str(&format!("?source={}", app.feed_source()));
+            }
             if ops[method]["responses"]["101"].is_object() {
                 // A WebSocket endpoint: a plain GET is refused as such (the live tests use it).
                 let (status, body) = app.get(&concrete).await;

@@ -1274,13 +1274,6 @@ async fn evaluation_fixture() -> TestApp {
             json!({"progress": 100})
         ),
         done(
-            "a1",
-            "t1",
-            "2026-11-12T10:00:00+07:00",
-            "accepted",
-            json!({"quality": 90})
-        ),
-        done(
             "s2",
             "t2",
             "2026-11-15T10:00:00+07:00",
@@ -1288,25 +1281,11 @@ async fn evaluation_fixture() -> TestApp {
             json!({"progress": 100})
         ),
         done(
-            "a2",
-            "t2",
-            "2026-11-16T10:00:00+07:00",
-            "accepted",
-            json!({"quality": 80})
-        ),
-        done(
             "s3",
             "t3",
             "2026-11-09T10:00:00+07:00",
             "submitted",
             json!({"progress": 100})
-        ),
-        done(
-            "a3",
-            "t3",
-            "2026-11-11T10:00:00+07:00",
-            "accepted",
-            json!({"quality": 40})
         ),
         done(
             "p4",
@@ -1322,14 +1301,45 @@ async fn evaluation_fixture() -> TestApp {
             "submitted",
             json!({"progress": 100})
         ),
-        done(
-            "a5",
-            "t5",
-            "2026-11-09T11:00:00+07:00",
-            "accepted",
-            json!({"quality": 95})
-        ),
     ]))
+    .await;
+    // The accountable leader, w1, accepts with its own session.
+    let w1 = app
+        .account("w1-accepts", Some("w1"), &[("leader", "p-1")])
+        .await;
+    app.ingest_as(
+        &w1,
+        json!([
+            done(
+                "a1",
+                "t1",
+                "2026-11-12T10:00:00+07:00",
+                "accepted",
+                json!({"quality": 90})
+            ),
+            done(
+                "a2",
+                "t2",
+                "2026-11-16T10:00:00+07:00",
+                "accepted",
+                json!({"quality": 80})
+            ),
+            done(
+                "a3",
+                "t3",
+                "2026-11-11T10:00:00+07:00",
+                "accepted",
+                json!({"quality": 40})
+            ),
+            done(
+                "a5",
+                "t5",
+                "2026-11-09T11:00:00+07:00",
+                "accepted",
+                json!({"quality": 95})
+            ),
+        ]),
+    )
     .await;
     app.set_clock("2026-11-25T08:00:00+07:00").await;
     app

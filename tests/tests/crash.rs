@@ -20,6 +20,7 @@ async fn a_kill_9_during_ingest_loses_no_acknowledged_event() {
     let (mut child, base) = ioc_tests::start_process(env!("CARGO_BIN_EXE_ioc-e2e"), &url, &[]);
     let (admin, feed) = ioc_tests::credentials(&base).await;
     let client = ioc_tests::bearer_client(&admin);
+    let source = ioc_tests::source_of_token(&feed);
     let feed = ioc_tests::bearer_client(&feed);
     let c = ioc_tests::fixture_catalog();
     for (path, key) in [("/api/v1/units", "units"), ("/api/v1/people", "people")] {
@@ -91,7 +92,7 @@ async fn a_kill_9_during_ingest_loses_no_acknowledged_event() {
     let mut missing = Vec::new();
     for id in &acked {
         let r = client
-            .get(format!("{base}/api/v1/events/{id}"))
+            .get(format!("{base}/api/v1/events/{id}?source={source}"))
             .send()
             .await
             .unwrap();

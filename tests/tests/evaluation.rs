@@ -16,8 +16,9 @@ fn task(id: &str, task: &str, at: &str, fields: Value) -> Value {
 }
 
 /// w2 (p-1.vh): t1 on time and good, t2 late, t3 quality 40, t4 not done; w5 (same division,
-/// same position): one task on time; both due in November 2026.
-async fn november(app: &TestApp) {
+/// same position): one task on time; both due in November 2026. The tasks' accountable leader,
+/// w1, accepts them with its own session (`lead`), which is returned.
+async fn november(app: &TestApp) -> String {
     app.load_fixture().await;
     with_leaders(app).await;
     let (status, body) = app
@@ -46,34 +47,16 @@ async fn november(app: &TestApp) {
             json!({"status": "submitted", "progress": 100})
         ),
         task(
-            "a1",
-            "t1",
-            "2026-11-12T10:00:00+07:00",
-            json!({"status": "accepted", "quality": 90})
-        ),
-        task(
             "s2",
             "t2",
             "2026-11-15T10:00:00+07:00",
             json!({"status": "submitted", "progress": 100})
         ),
         task(
-            "a2",
-            "t2",
-            "2026-11-16T10:00:00+07:00",
-            json!({"status": "accepted", "quality": 80})
-        ),
-        task(
             "s3",
             "t3",
             "2026-11-09T10:00:00+07:00",
             json!({"status": "submitted", "progress": 100})
-        ),
-        task(
-            "a3",
-            "t3",
-            "2026-11-11T10:00:00+07:00",
-            json!({"status": "accepted", "quality": 40})
         ),
         task(
             "p4",
@@ -87,15 +70,41 @@ async fn november(app: &TestApp) {
             "2026-11-09T10:00:00+07:00",
             json!({"status": "submitted", "progress": 100})
         ),
-        task(
-            "a5",
-            "t5",
-            "2026-11-09T11:00:00+07:00",
-            json!({"status": "accepted", "quality": 95})
-        ),
     ]))
     .await;
+    let lead = app.account("lead", Some("w1"), &[("leader", "p-1")]).await;
+    app.ingest_as(
+        &lead,
+        json!([
+            task(
+                "a1",
+                "t1",
+                "2026-11-12T10:00:00+07:00",
+                json!({"status": "accepted", "quality": 90})
+            ),
+            task(
+                "a2",
+                "t2",
+                "2026-11-16T10:00:00+07:00",
+                json!({"status": "accepted", "quality": 80})
+            ),
+            task(
+                "a3",
+                "t3",
+                "2026-11-11T10:00:00+07:00",
+                json!({"status": "accepted", "quality": 40})
+            ),
+            task(
+                "a5",
+                "t5",
+                "2026-11-09T11:00:00+07:00",
+                json!({"status": "accepted", "quality": 95})
+            ),
+        ]),
+    )
+    .await;
     app.set_clock("2026-11-25T08:00:00+07:00").await;
+    lead
 }
 
 fn criteria(points: [f64; 5]) -> Value {
@@ -111,8 +120,7 @@ fn close(a: &Value, b: f64) -> bool {
 #[tokio::test]
 async fn a_score_explains_itself_item_by_item_and_the_leader_scores_the_criteria() {
     let app = spawn_app().await;
-    november(&app).await;
-    let leader = app.account("lead", Some("w1"), &[("leader", "p-1")]).await;
+    let leader = november(&app).await;
     let official = app
         .account("w2acc", Some("w2"), &[("viewer", "p-1.vh")])
         .await;
@@ -250,8 +258,7 @@ async fn a_score_explains_itself_item_by_item_and_the_leader_scores_the_criteria
 #[tokio::test]
 async fn a_unit_shows_its_quota_and_ranks_peers_within_scope() {
     let app = spawn_app().await;
-    november(&app).await;
-    let leader = app.account("lead", Some("w1"), &[("leader", "p-1")]).await;
+    let leader = november(&app).await;
     for (who, pts) in [
         ("w2", [6.0, 6.0, 6.0, 5.0, 5.0]),
         ("w5", [6.0, 6.0, 6.0, 6.0, 6.0]),
@@ -343,8 +350,7 @@ async fn a_unit_shows_its_quota_and_ranks_peers_within_scope() {
 #[tokio::test]
 async fn closing_the_quarter_freezes_its_scores() {
     let app = spawn_app().await;
-    november(&app).await;
-    let leader = app.account("lead", Some("w1"), &[("leader", "p-1")]).await;
+    let leader = november(&app).await;
     let path = "/api/v1/evaluations/people/w2/criteria?period=2026-11";
     let (status, _) = app
         .send_as(
@@ -366,20 +372,22 @@ async fn closing_the_quarter_freezes_its_scores() {
         assert_eq!(status, 200, "{body}");
     }
     // The late task done now would change a live score; the frozen one stays.
-    app.ingest(json!([
-        task(
-            "s4",
-            "t4",
-            "2026-11-25T09:00:00+07:00",
-            json!({"status": "submitted", "progress": 100})
-        ),
-        task(
+    app.ingest(json!([task(
+        "s4",
+        "t4",
+        "2026-11-25T09:00:00+07:00",
+        json!({"status": "submitted", "progress": 100})
+    )]))
+    .await;
+    app.ingest_as(
+        &leader,
+        json!([task(
             "a4",
             "t4",
             "2026-11-25T10:00:00+07:00",
             json!({"status": "accepted", "quality": 70})
-        ),
-    ]))
+        )]),
+    )
     .await;
     let frozen = app
         .get_ok("/api/v1/evaluations/people/w2?period=2026-11")

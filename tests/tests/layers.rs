@@ -7,41 +7,45 @@
 
 use std::path::{Path, PathBuf};
 
-/// Each room with the rooms it may import, bottom to top. A room not listed here (`http`, the
-/// commands, the demo, the benchmarks, `config`) sits on top and may import anything.
+/// Each room with the rooms it may import, bottom to top (`i18n`, the words people read, sits
+/// below everything). A room not listed here (`http`, the commands, the demo, the benchmarks,
+/// `config`) sits on top and may import anything.
 const MAY_IMPORT: &[(&str, &[&str])] = &[
-    ("domain", &[]),
-    ("audit", &["domain"]),
-    ("store", &["domain", "audit"]),
-    ("rollup", &["domain", "store"]),
-    ("bus", &["domain", "rollup"]),
-    ("clock", &["domain"]),
-    ("auth", &["domain", "audit", "rollup"]),
-    ("evaluation", &["domain", "store", "rollup"]),
-    ("alerting", &["domain", "audit", "store", "rollup", "bus"]),
-    // `msg` is the message macro, at the crate root as every `#[macro_export]` macro is.
-    ("i18n", &["msg"]),
+    ("i18n", &[]),
+    ("domain", &["i18n"]),
+    ("audit", &["i18n", "domain"]),
+    ("store", &["i18n", "domain", "audit"]),
+    ("rollup", &["i18n", "domain", "store"]),
+    ("bus", &["i18n", "domain", "rollup"]),
+    ("clock", &["i18n", "domain"]),
+    ("auth", &["i18n", "domain", "audit", "rollup"]),
+    ("evaluation", &["i18n", "domain", "store", "rollup"]),
+    (
+        "alerting",
+        &["i18n", "domain", "audit", "store", "rollup", "bus"],
+    ),
     (
         "notify",
         &[
-            "domain", "store", "rollup", "bus", "alerting", "i18n", "clock",
+            "i18n", "domain", "store", "rollup", "bus", "alerting", "clock",
         ],
     ),
     (
         "live",
         &[
-            "domain", "store", "rollup", "bus", "auth", "alerting", "notify", "clock",
+            "i18n", "domain", "store", "rollup", "bus", "auth", "alerting", "notify", "clock",
         ],
     ),
     (
         "ingest",
         &[
-            "domain", "audit", "store", "rollup", "bus", "auth", "alerting", "notify", "live",
+            "i18n", "domain", "audit", "store", "rollup", "bus", "auth", "alerting", "notify",
+            "live",
         ],
     ),
     (
         "report",
-        &["domain", "store", "rollup", "evaluation", "clock"],
+        &["i18n", "domain", "store", "rollup", "evaluation", "clock"],
     ),
 ];
 
@@ -49,6 +53,9 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
 fn room(segment: &str) -> String {
     if segment.starts_with(|c: char| c.is_ascii_uppercase()) {
         "lib".into()
+    } else if segment == "msg" {
+        // `crate::msg!` is the message catalog's macro, exported at the crate root.
+        "i18n".into()
     } else {
         segment.into()
     }

@@ -254,6 +254,60 @@ async fn periods_move_through_their_lifecycle_and_a_closed_one_is_read_only_but_
 }
 
 #[tokio::test]
+async fn a_closed_quarter_leaves_the_year_around_it_open() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    let city_leader = app.account("cl", None, &[("leader", "hn")]).await;
+    assert_eq!(put_period(&app, None, "2026", "active").await.0, 200);
+    assert_eq!(put_period(&app, None, "2026-Q3", "active").await.0, 200);
+    assert_eq!(put_period(&app, None, "2026-Q3", "closed").await.0, 200);
+    // A check-in on the year's objective (o-city, period 2026) is the year's, not Q3's.
+    let (status, body) = events_as(
+        &app,
+        &city_leader,
+        &json!([checkin(
+            "y1",
+            "kr-1",
+            55.0,
+            "2026-11-02T09:00:00+07:00",
+            "cả năm"
+        )]),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        app.get_ok("/api/v1/key-results/kr-1").await["current"],
+        55.0
+    );
+    let tree = app
+        .get_ok("/api/v1/objectives/o-city/tree")
+        .await
+        .to_string();
+    assert!(
+        !tree.contains("\"period_state\":\"closed\""),
+        "the year's objective is not shown closed: {tree}"
+    );
+    // What lies inside the closed quarter stays read-only, and so does a week across its end.
+    let (status, body) = app
+        .post("/api/v1/kpis", &json!({"code": "TUAN", "name": "Phản ánh xử lý đúng hạn", "unit_of_measure": "%",
+            "thresholds": {"direction": "higher_is_better", "green": 90, "red": 75}, "frequency": "weekly",
+            "group": "internal", "leading_unit": "so-a"}))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let dept_data = app.account("dd", None, &[("data_entry", "so-a")]).await;
+    for (week, expected) in [("2026-W38", 403), ("2026-W40", 403), ("2026-W41", 200)] {
+        let (status, body) = events_as(
+            &app,
+            &dept_data,
+            &json!([{"type": "kpi_observation", "id": week, "at": "2026-11-02T10:00:00+07:00",
+                     "kpi": "TUAN", "unit": "so-a", "period": week, "value": 95}]),
+        )
+        .await;
+        assert_eq!(status, expected, "{week}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn the_alignment_tree_rolls_progress_up_by_weight_within_scope() {
     let app = spawn_app().await;
     app.load_fixture().await;

@@ -212,6 +212,135 @@ fn steps() -> Vec<Step> {
             aim: Kpi("p-1", "KN"),
             outcome: refused(Some(1), &["k5", "k6"]),
         },
+        // Issue 15: two allowed steps in a row must not add up to something forbidden.
+        Step {
+            what: "the accountable person reassigns within the task's unit",
+            by: "w1",
+            send: Task(
+                "t-m",
+                json!({"responsible": "w5", "at": "2026-11-03T08:00:00+07:00"}),
+            ),
+            aim: T("t-m"),
+            outcome: taken(&[("responsible", json!("w5")), ("unit", json!("p-1.vh"))]),
+        },
+        Step {
+            what: "the accountable person (a viewer) moves the task into an unrelated ward",
+            by: "w1",
+            send: Task(
+                "t-m",
+                json!({"responsible": "w4", "at": "2026-11-03T09:00:00+07:00"}),
+            ),
+            aim: T("t-m"),
+            outcome: refused(None, &[]),
+        },
+        Step {
+            what: "a leader of one of the two units moves it",
+            by: "leader",
+            send: Task(
+                "t-m",
+                json!({"responsible": "w4", "at": "2026-11-03T09:00:00+07:00"}),
+            ),
+            aim: T("t-m"),
+            outcome: refused(None, &[]),
+        },
+        Step {
+            what: "a leader over both units moves it",
+            by: "city",
+            send: Task(
+                "t-m",
+                json!({"responsible": "w4", "at": "2026-11-03T10:00:00+07:00"}),
+            ),
+            aim: T("t-m"),
+            outcome: taken(&[("responsible", json!("w4")), ("unit", json!("p-2"))]),
+        },
+        Step {
+            what: "a ward leader names themselves accountable for their own task",
+            by: "w1-leader",
+            send: Task(
+                "t-s",
+                json!({"accountable": "w1", "at": "2026-11-03T08:00:00+07:00"}),
+            ),
+            aim: T("t-s"),
+            outcome: refused(None, &[]),
+        },
+        Step {
+            what: "then accepts their own task",
+            by: "w1-leader",
+            send: Task(
+                "t-s",
+                json!({"status": "accepted", "quality": 100, "at": "2026-11-03T09:00:00+07:00"}),
+            ),
+            aim: T("t-s"),
+            outcome: refused(None, &[]),
+        },
+        Step {
+            what: "a leader accepts their own task that names no accountable person",
+            by: "w1-leader",
+            send: Task(
+                "t-s2",
+                json!({"status": "accepted", "quality": 100, "at": "2026-11-03T09:00:00+07:00"}),
+            ),
+            aim: T("t-s2"),
+            outcome: refused(None, &[]),
+        },
+        Step {
+            what: "another leader of the unit accepts it",
+            by: "leader",
+            send: Task(
+                "t-s2",
+                json!({"status": "accepted", "quality": 80, "at": "2026-11-03T10:00:00+07:00"}),
+            ),
+            aim: T("t-s2"),
+            outcome: taken(&[("status", json!("accepted")), ("quality", json!(80.0))]),
+        },
+        Step {
+            what: "data entry reopens accepted work",
+            by: "de-p1",
+            send: Task(
+                "t-r",
+                json!({"status": "in_progress", "at": "2026-11-04T08:00:00+07:00"}),
+            ),
+            aim: T("t-r"),
+            outcome: refused(None, &[]),
+        },
+        Step {
+            what: "the responsible person reopens their accepted work",
+            by: "w2",
+            send: Task(
+                "t-r",
+                json!({"status": "submitted", "at": "2026-11-04T08:00:00+07:00"}),
+            ),
+            aim: T("t-r"),
+            outcome: refused(None, &[]),
+        },
+        Step {
+            what: "the accountable person returns accepted work",
+            by: "w1",
+            send: Task(
+                "t-r",
+                json!({"status": "returned", "quality": 50, "at": "2026-11-04T09:00:00+07:00"}),
+            ),
+            aim: T("t-r"),
+            outcome: taken(&[("status", json!("returned"))]),
+        },
+        Step {
+            what: "an integration's token reports progress of a task of its ward",
+            by: "token",
+            send: Events(json!([
+                {"type": "task", "id": "tok-1", "at": "2026-11-04T08:00:00+07:00", "task_id": "t-tok", "status": "submitted", "progress": 100}
+            ])),
+            aim: T("t-tok"),
+            outcome: taken(&[("status", json!("submitted"))]),
+        },
+        Step {
+            what: "an admin's own token accepts a task (admins do not change numbers)",
+            by: "token",
+            send: Events(json!([
+                {"type": "task", "id": "tok-2", "at": "2026-11-04T09:00:00+07:00", "task_id": "t-tok", "status": "accepted", "quality": 100}
+            ])),
+            aim: T("t-tok"),
+            outcome: refused(Some(0), &["tok-2"]),
+        },
     ]
 }
 
@@ -245,16 +374,18 @@ async fn read(app: &TestApp, aim: Aim) -> Value {
     }
 }
 
-async fn event_kept(app: &TestApp, id: &str) -> bool {
-    send_as(
+/// Whether the log holds event `id` of `source` (ids are their source's).
+async fn event_kept(app: &TestApp, source: &str, id: &str) -> bool {
+    let (status, body) = send_as(
         app,
         &app.token,
         "GET",
-        &format!("/api/v1/events/{id}"),
+        &format!("/api/v1/events/{id}?source={source}"),
         None,
     )
-    .await
-    .0 == 200
+    .await;
+    assert!(status == 200 || status == 404, "{body}");
+    status == 200
 }
 
 #[tokio::test]
@@ -271,11 +402,20 @@ async fn responsibility_is_checked_against_the_task_and_kpi_and_a_refusal_keeps_
         Some(json!([
             {"type": "task", "id": "r1", "at": START, "task_id": "t-r", "title": "Báo cáo tuần",
              "responsible": "w2", "accountable": "w1", "deadline": "2026-12-31"},
-            task_event("r3", "t-r3", "w2", "2026-12-31", START)
+            task_event("r3", "t-r3", "w2", "2026-12-31", START),
+            {"type": "task", "id": "r-m", "at": START, "task_id": "t-m", "title": "Kiểm tra hồ sơ",
+             "responsible": "w2", "accountable": "w1", "deadline": "2026-12-31"},
+            {"type": "task", "id": "r-s", "at": START, "task_id": "t-s", "title": "Báo cáo phường",
+             "responsible": "w1", "accountable": "a1", "deadline": "2026-12-31", "status": "submitted"},
+            {"type": "task", "id": "r-s2", "at": START, "task_id": "t-s2", "title": "Kế hoạch phường",
+             "responsible": "w1", "deadline": "2026-12-31", "status": "submitted"},
+            task_event("r-tok", "t-tok", "w2", "2026-12-31", START)
         ])),
     )
     .await;
     let mut callers = std::collections::HashMap::new();
+    // Whose ids each caller's events carry, to look them up in the log.
+    let mut sources = std::collections::HashMap::new();
     for (key, id, person, grants) in [
         ("w2", "r-w2", Some("w2"), [("viewer", "p-1.vh")]),
         ("w5", "r-w5", Some("w5"), [("viewer", "p-1.vh")]),
@@ -285,9 +425,24 @@ async fn responsibility_is_checked_against_the_task_and_kpi_and_a_refusal_keeps_
         ("de-p2", "r-de-p2", None, [("data_entry", "p-2")]),
         ("de-so-a", "r-de-so-a", None, [("data_entry", "so-a")]),
         ("root", "r-root", None, [("admin", "*")]),
+        ("city", "r-city", None, [("leader", "hn")]),
+        ("w1-leader", "r-w1-leader", Some("w1"), [("leader", "p-1")]),
     ] {
         callers.insert(key, app.account(id, person, &grants).await);
+        sources.insert(key, format!("account:{id}"));
     }
+    // A ward admin issues itself a token for task events of its ward.
+    let ward_admin = app.account("r-p1-admin", None, &[("admin", "p-1")]).await;
+    let token = ok_as(
+        &app,
+        &ward_admin,
+        "POST",
+        "/api/v1/tokens",
+        Some(json!({"name": "my own", "units": ["p-1"], "permissions": ["read", "task"]})),
+    )
+    .await;
+    callers.insert("token", token["token"].as_str().unwrap().to_string());
+    sources.insert("token", format!("token:{}", token["id"].as_str().unwrap()));
 
     for step in steps() {
         let what = step.what;
@@ -325,7 +480,10 @@ async fn responsibility_is_checked_against_the_task_and_kpi_and_a_refusal_keeps_
                 }
                 assert_eq!(after, before, "{what}: a refused change left a trace");
                 for id in not_kept {
-                    assert!(!event_kept(&app, id).await, "{what}: event {id} was kept");
+                    assert!(
+                        !event_kept(&app, &sources[step.by], id).await,
+                        "{what}: event {id} was kept"
+                    );
                 }
             }
         }

@@ -111,6 +111,7 @@ fn task(
         status,
         quality: (status == TaskStatus::Accepted).then_some(88.5),
         submitted_at: None,
+        returned_at: None,
         done_at: (status == TaskStatus::Accepted).then(|| ts("2026-11-05T00:00:00+07:00")),
         versions: TaskVersions {
             plan: 1,
@@ -122,7 +123,12 @@ fn task(
 }
 
 fn record(id: &str) -> EventRecord {
+    record_of("token:a", id)
+}
+
+fn record_of(source: &str, id: &str) -> EventRecord {
     EventRecord {
+        source: source.into(),
         id: id.into(),
         kind: "task".into(),
         entity: "t".into(),
@@ -226,19 +232,38 @@ async fn conformance(store: Arc<dyn Store>) {
         vec![(Id::from("p1"), 1, 2), (Id::from("p1.d"), 1, 4)]
     );
 
-    // Replayed ids: found, and a second insert keeps one row.
+    // Replayed ids of a source: found with the body they were logged with, and a second insert
+    // keeps one row; another source's id is its own.
     let found = store
-        .existing_event_ids(&["e1".into(), "e9".into()])
+        .existing_events("token:a", &["e1".into(), "e9".into()])
         .await
         .unwrap();
-    assert!(found.contains("e1") && !found.contains("e9"));
+    assert_eq!(found.get("e1"), Some(&record("e1").body));
+    assert!(!found.contains_key("e9"));
+    assert!(store
+        .existing_events("token:b", &["e1".into()])
+        .await
+        .unwrap()
+        .is_empty());
     store
-        .commit(&[record("e1"), record("e3")], &[], &[])
+        .commit(
+            &[record("e1"), record("e3"), record_of("token:b", "e1")],
+            &[],
+            &[],
+        )
         .await
         .unwrap();
-    assert_eq!(store.event_count().await.unwrap(), 3);
-    assert_eq!(store.event("e3").await.unwrap().unwrap(), record("e3"));
-    assert!(store.event("nope").await.unwrap().is_none());
+    assert_eq!(store.event_count().await.unwrap(), 4);
+    assert_eq!(
+        store.event("token:a", "e3").await.unwrap().unwrap(),
+        record("e3")
+    );
+    assert_eq!(
+        store.event("token:b", "e1").await.unwrap().unwrap(),
+        record_of("token:b", "e1")
+    );
+    assert!(store.event("token:a", "nope").await.unwrap().is_none());
+    assert!(store.event("token:b", "e3").await.unwrap().is_none());
 
     // An observation entered earlier than the stored one for the same period loses.
     store
@@ -270,6 +295,7 @@ async fn conformance(store: Arc<dyn Store>) {
     assert_eq!(store.observations_of(&[]).await.unwrap().len(), 2);
     // Logged events by kind and entity, oldest first by event time.
     let later = EventRecord {
+        source: "account:x".into(),
         id: "e9".into(),
         kind: "kr_checkin".into(),
         entity: "kr1".into(),
@@ -539,6 +565,8 @@ async fn security_conformance(store: Arc<dyn Store>) {
         created_at: 1,
         expires_at: 2_000,
         revoked_at: None,
+        // A declared source round-trips.
+        source: Some("mot-cua".into()),
     };
     let e4 = entry(4, Some("p1"));
     store

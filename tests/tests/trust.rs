@@ -192,3 +192,307 @@ async fn an_admins_reset_ends_every_session_of_the_account() {
         .await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test]
+async fn event_ids_are_their_sources_own_and_a_reused_id_is_a_conflict_not_a_duplicate() {
+    let app = ioc_tests::spawn_app().await;
+    app.load_fixture().await;
+    let p1 = app.account("de-p1", None, &[("data_entry", "p-1")]).await;
+    let token = |units: &str, source: Option<&str>| json!({"name": "một cửa", "units": [units], "permissions": ["read", "satisfaction_rating"], "source": source});
+    let (status, p2) = app.post("/api/v1/tokens", &token("p-2", None)).await;
+    assert_eq!(status, 201, "{p2}");
+    let p2 = p2["token"].as_str().unwrap().to_string();
+    let rating = |unit: &str, score: u8| {
+        json!([{"type": "satisfaction_rating", "id": "X", "at": "2026-11-03T08:00:00+07:00",
+                "unit": unit, "service": "Cấp giấy khai sinh", "score": score}])
+    };
+    let send = |cred: String, body: Value| {
+        let app = &app;
+        async move {
+            app.send_as(Some(&cred), Method::POST, "/api/v1/events", Some(&body))
+                .await
+        }
+    };
+    let (status, body) = send(p1.clone(), rating("p-1", 5)).await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    // Another ward's token with the same id: its own event, kept and counted.
+    let (status, body) = send(p2.clone(), rating("p-2", 2)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["accepted"].as_u64(), body["duplicates"].as_u64()),
+        (Some(1), Some(0)),
+        "{body}"
+    );
+    let view = app.get_ok("/api/v1/units/p-2/view").await;
+    assert_eq!(view["summary"]["satisfaction"]["ratings"], 1, "{view}");
+    // The same source again: the same event is a duplicate, kept once ...
+    let (status, body) = send(p1.clone(), rating("p-1", 5)).await;
+    assert_eq!(
+        (
+            status,
+            body["accepted"].as_u64(),
+            body["duplicates"].as_u64()
+        ),
+        (200, Some(0), Some(1)),
+        "{body}"
+    );
+    // ... and the same id saying something else is refused, naming it, keeping nothing.
+    let (status, body) = send(p1.clone(), rating("p-1", 1)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "conflict");
+    assert_eq!(body["error"]["index"], 0);
+    assert_eq!(body["error"]["field"], "id");
+    let view = app.get_ok("/api/v1/units/p-1/view").await;
+    assert_eq!(view["summary"]["satisfaction"]["ratings"], 1, "{view}");
+    assert_eq!(view["summary"]["satisfaction"]["average"], 5.0, "{view}");
+    // Within one request too.
+    let (status, body) = send(
+        p1.clone(),
+        json!([
+            {"type": "satisfaction_rating", "id": "Y", "at": "2026-11-03T09:00:00+07:00", "unit": "p-1", "service": "s", "score": 4},
+            {"type": "satisfaction_rating", "id": "Y", "at": "2026-11-03T09:00:00+07:00", "unit": "p-1", "service": "s", "score": 3}
+        ]),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]["index"]),
+        (409, &json!(1)),
+        "{body}"
+    );
+    // Each source reads its own event X back; another source's is named with ?source=.
+    let mine = app
+        .send_as(Some(&p1), Method::GET, "/api/v1/events/X", None)
+        .await
+        .1;
+    assert_eq!(mine["body"]["unit"], "p-1", "{mine}");
+    let theirs = app
+        .send_as(Some(&p2), Method::GET, "/api/v1/events/X", None)
+        .await
+        .1;
+    assert_eq!(theirs["body"]["unit"], "p-2", "{theirs}");
+    let by_admin = app
+        .get_ok(&format!(
+            "/api/v1/events/X?source={}",
+            mine["source"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(by_admin["body"]["score"], 5);
+}
+
+#[tokio::test]
+async fn a_rotated_token_keeps_its_declared_sources_ids() {
+    let app = ioc_tests::spawn_app().await;
+    app.load_fixture().await;
+    let issue = |units: &str| {
+        let app = &app;
+        let body = json!({"name": "một cửa", "units": [units], "permissions": ["satisfaction_rating"], "source": "mot-cua"});
+        async move {
+            let (status, t) = app.post("/api/v1/tokens", &body).await;
+            assert_eq!(status, 201, "{t}");
+            (
+                t["id"].as_str().unwrap().to_string(),
+                t["token"].as_str().unwrap().to_string(),
+            )
+        }
+    };
+    let rating = json!([{"type": "satisfaction_rating", "id": "R-1", "at": "2026-11-03T08:00:00+07:00",
+                         "unit": "p-1", "service": "s", "score": 4}]);
+    let (old_id, old) = issue("p-1").await;
+    let (status, body) = app
+        .send_as(Some(&old), Method::POST, "/api/v1/events", Some(&rating))
+        .await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{old_id}"),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (_, new) = issue("p-1").await;
+    let (status, body) = app
+        .send_as(Some(&new), Method::POST, "/api/v1/events", Some(&rating))
+        .await;
+    assert_eq!(
+        (status, body["duplicates"].as_u64()),
+        (200, Some(1)),
+        "the rotated token's replay is a duplicate: {body}"
+    );
+    // Another ward declaring the same source name has ids of its own.
+    let (_, other) = issue("p-2").await;
+    let mut theirs = rating.clone();
+    theirs[0]["unit"] = "p-2".into();
+    let (status, body) = app
+        .send_as(Some(&other), Method::POST, "/api/v1/events", Some(&theirs))
+        .await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn the_tree_keeps_one_root_whether_a_unit_is_created_or_moved() {
+    let app = ioc_tests::spawn_app().await;
+    app.load_fixture().await;
+    let units_before = app.get_ok("/api/v1/units").await;
+    // A second root beside the city: refused, naming `parent`, in the caller's language.
+    let (status, body) = app
+        .post(
+            "/api/v1/units",
+            &json!({"id": "root2", "name": "r", "level": "city"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "parent", "{body}");
+    assert_eq!(body["error"]["reason"], "second_root", "{body}");
+    // Nothing was created, so nothing can be put under it either.
+    assert_eq!(app.get("/api/v1/units/root2").await.0, 404);
+    let (status, body) = app
+        .post(
+            "/api/v1/units",
+            &json!({"id": "under-root2", "name": "u", "level": "ward", "parent": "root2"}),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "parent", "{body}");
+    // The second step of the same hole: an existing ward sent again without its parent.
+    let ward = app.get_ok("/api/v1/units/p-1").await;
+    let mut orphaned = ward.clone();
+    orphaned["parent"] = Value::Null;
+    let (status, body) = app.send(Method::PUT, "/api/v1/units/p-1", &orphaned).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "parent", "{body}");
+    assert_eq!(
+        app.get_ok("/api/v1/units/p-1").await["parent"],
+        ward["parent"]
+    );
+    // The root itself, sent again as it is, is still its own business.
+    let root = units_before["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["parent"].is_null())
+        .expect("the fixture has a root")
+        .clone();
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/units/{}", root["id"].as_str().unwrap()),
+            &root,
+        )
+        .await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    assert_eq!(app.get_ok("/api/v1/units").await, units_before);
+}
+
+/// Tasks done on time and late in the city's summary.
+async fn city_done(app: &ioc_tests::TestApp) -> (i64, i64) {
+    let view = app.get_ok("/api/v1/units/hn/view").await;
+    let t = &view["summary"]["tasks"];
+    (
+        t["done_on_time"].as_i64().unwrap(),
+        t["done_late"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn on_time_means_the_accepted_submission_was_in_time_whatever_order_events_arrive() {
+    use ioc_tests::task_event;
+    let app = ioc_tests::spawn_app().await;
+    app.load_fixture().await;
+    let ev = |id: &str, task: &str, at: &str, status: &str| json!({"type": "task", "id": id, "at": at, "task_id": task, "status": status});
+    // Deadline the 10th. Submitted in time, returned, then accepted on the 12th with no new
+    // submission: the work that was accepted came after the deadline.
+    app.ingest(json!([
+        task_event(
+            "r0",
+            "returned-then-accepted",
+            "w4",
+            "2026-11-10",
+            ioc_tests::START
+        ),
+        ev(
+            "r1",
+            "returned-then-accepted",
+            "2026-11-05T08:00:00+07:00",
+            "submitted"
+        ),
+    ]))
+    .await;
+    app.ingest(json!([ev(
+        "r2",
+        "returned-then-accepted",
+        "2026-11-06T08:00:00+07:00",
+        "returned"
+    )]))
+    .await;
+    // The return is kept across a restart (it decides what the acceptance below means).
+    let app = app.restart().await;
+    app.set_clock("2026-11-12T10:00:00+07:00").await;
+    app.ingest(json!([ev(
+        "r3",
+        "returned-then-accepted",
+        "2026-11-12T09:00:00+07:00",
+        "accepted"
+    )]))
+    .await;
+    assert_eq!(
+        city_done(&app).await,
+        (0, 1),
+        "a return voids the submission before it"
+    );
+    let w4 = app.get_ok("/api/v1/people/w4/view").await;
+    assert_eq!(w4["tasks"]["on_time_rate"], 0.0, "{w4}");
+
+    // Submitted on the 8th, but that event reaches the server after the acceptance of the
+    // 12th (an integration's late batch): the work was handed in on time.
+    app.ingest(json!([
+        task_event(
+            "l0",
+            "submitted-late-arrival",
+            "w3",
+            "2026-11-10",
+            ioc_tests::START
+        ),
+        ev(
+            "l2",
+            "submitted-late-arrival",
+            "2026-11-12T09:30:00+07:00",
+            "accepted"
+        ),
+    ]))
+    .await;
+    assert_eq!(
+        city_done(&app).await,
+        (0, 2),
+        "accepted with no submission known: late"
+    );
+    app.ingest(json!([ev(
+        "l1",
+        "submitted-late-arrival",
+        "2026-11-08T08:00:00+07:00",
+        "submitted"
+    )]))
+    .await;
+    assert_eq!(city_done(&app).await, (1, 1));
+    let task = app.get_ok("/api/v1/tasks/submitted-late-arrival").await;
+    assert_eq!(
+        task["status"], "accepted",
+        "the older submission does not undo the acceptance"
+    );
+    assert_eq!(task["done_at"], task["submitted_at"], "{task}");
+    // A restart rebuilds the same figures from the store.
+    let app = app.restart().await;
+    assert_eq!(city_done(&app).await, (1, 1));
+}

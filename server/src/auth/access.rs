@@ -4,10 +4,22 @@
 
 use super::{Denied, Permission, Principal, Role, EVERYWHERE};
 use crate::domain::{Task, TaskStatus};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::rollup::Rollup;
 
-fn forbidden(reason: impl Into<String>) -> Denied {
-    Denied::Forbidden(reason.into())
+fn forbidden(reason: Msg) -> Denied {
+    Denied::Forbidden(reason)
+}
+
+/// A unit as a person reads it in a refusal: its name (its id when it has none).
+fn unit_words(rollup: &Rollup, id: &str) -> String {
+    rollup.unit(id).map_or_else(|| id.to_string(), |u| u.name)
+}
+
+/// A person as a refusal names them.
+fn person_words(rollup: &Rollup, id: &str) -> String {
+    rollup.person(id).map_or_else(|| id.to_string(), |p| p.name)
 }
 
 /// Which parts of a task an event touches.
@@ -51,6 +63,13 @@ impl Principal {
 }
 
 /// May `who` make this change to a task (`before`: as it stands; `after`: as it would be)?
+///
+/// Beyond each step's own rule, the rules hold across steps: a task's responsible person is
+/// never its acceptor, and nobody is named accountable for their own task (else naming oneself
+/// accountable, then accepting, would add up to judging one's own work); moving a task to
+/// another unit needs a leader over both, whoever is accountable; only the acceptor takes a
+/// task out of `accepted`. What only an acceptor may do (accept, return, judge quality, cancel,
+/// reopen) is done by a person, never by an integration's token.
 pub fn task_change(
     who: &Principal,
     rollup: &Rollup,
@@ -61,90 +80,147 @@ pub fn task_change(
     if matches!(who, Principal::System(_)) {
         return Ok(());
     }
+    if after.accountable.as_ref() == Some(&after.responsible)
+        && before.is_none_or(|b| {
+            b.accountable != after.accountable || b.responsible != after.responsible
+        })
+    {
+        return Err(forbidden(msg!(
+            "task_own_acceptor",
+            task = &after.title,
+            person = person_words(rollup, &after.responsible)
+        )));
+    }
     let task = before.unwrap_or(after);
+    // Judged on the outcome: a submission dated before the acceptance, arriving after it, dates
+    // the work but leaves the task accepted, so it reopens nothing.
+    let reopens = before
+        .is_some_and(|b| b.status == TaskStatus::Accepted && after.status != TaskStatus::Accepted);
+    let decides = matches!(
+        touch.status,
+        Some(TaskStatus::Accepted | TaskStatus::Returned | TaskStatus::Cancelled)
+    ) || touch.quality
+        || reopens;
     if let Some(ok) = who.token_may(rollup, Permission::Task, &task.unit) {
         let moved_ok = who
             .token_may(rollup, Permission::Task, &after.unit)
             .unwrap_or(false);
-        return if ok && moved_ok {
-            Ok(())
-        } else {
-            Err(forbidden(format!(
-                "this token may not send task events for unit '{}'",
-                after.unit
-            )))
-        };
+        if !(ok && moved_ok) {
+            return Err(forbidden(msg!(
+                "token_task_unit",
+                unit = unit_words(rollup, &after.unit)
+            )));
+        }
+        if decides {
+            return Err(forbidden(msg!("token_decides", task = &task.title)));
+        }
+        return Ok(());
     }
     let leader = |unit: &str| who.holds(rollup, unit, &[Role::Leader]);
     let Some(before) = before else {
         return if leader(&after.unit) {
             Ok(())
         } else {
-            Err(forbidden(format!(
-                "a new task is created by a leader of unit '{}' (the responsible person's unit)",
-                after.unit
+            Err(forbidden(msg!(
+                "task_created_by_leader",
+                unit = unit_words(rollup, &after.unit)
             )))
         };
     };
     let accountable = who.is(before.accountable.as_ref());
-    if touch.plan_or_assignment {
-        let both = leader(&before.unit) && leader(&after.unit);
-        if !(accountable || both) {
-            return Err(forbidden(format!(
-                "task '{}' is planned and assigned by its accountable person or a leader of unit '{}'",
-                before.id, before.unit
-            )));
-        }
+    let responsible = who.is(Some(&before.responsible)) || who.is(Some(&after.responsible));
+    if before.unit != after.unit && !(leader(&before.unit) && leader(&after.unit)) {
+        return Err(forbidden(msg!(
+            "task_moved_by_leader_of_both",
+            task = &before.title,
+            from = unit_words(rollup, &before.unit),
+            to = unit_words(rollup, &after.unit)
+        )));
+    }
+    if touch.plan_or_assignment && !(accountable || leader(&before.unit)) {
+        return Err(forbidden(msg!(
+            "task_planned_by",
+            task = &before.title,
+            unit = unit_words(rollup, &before.unit)
+        )));
     }
     let progress_ok =
         || who.is(Some(&before.responsible)) || who.holds(rollup, &before.unit, &[Role::DataEntry]);
-    if touch.progress && !progress_ok() {
-        return Err(forbidden(format!(
-            "the progress of task '{}' is reported by its responsible person ({}) or data entry of unit '{}'",
-            before.id, before.responsible, before.unit
+    // The acceptor may record the progress its decision means (accepted at 100 %), in the same
+    // event; that is judged with the decision below.
+    let with_decision = matches!(
+        touch.status,
+        Some(TaskStatus::Accepted | TaskStatus::Returned)
+    );
+    if touch.progress && !with_decision && !progress_ok() {
+        return Err(forbidden(msg!(
+            "task_progress_by",
+            task = &before.title,
+            person = person_words(rollup, &before.responsible),
+            unit = unit_words(rollup, &before.unit)
         )));
     }
-    let acceptor_ok = || match &before.accountable {
-        Some(_) => accountable,
-        None => leader(&before.unit),
+    // The acceptor: the accountable person, else a leader over the unit; never the
+    // responsible person, whatever else they are.
+    let acceptor_ok = || {
+        !responsible
+            && match &before.accountable {
+                Some(_) => accountable,
+                None => leader(&before.unit),
+            }
     };
     let acceptor_words = || match &before.accountable {
-        Some(a) => format!("its accountable person ({a})"),
-        None => format!(
-            "a leader of unit '{}' (it names no accountable person)",
-            before.unit
-        ),
+        Some(a) => msg!("acceptor_accountable", person = person_words(rollup, a)),
+        None => msg!("acceptor_leader", unit = unit_words(rollup, &before.unit)),
     };
+    if reopens && !(acceptor_ok() || (!responsible && leader(&before.unit))) {
+        return Err(forbidden(msg!(
+            "task_reopened_by",
+            task = &before.title,
+            acceptor = acceptor_words()
+        )));
+    }
     match touch.status {
         Some(TaskStatus::Todo | TaskStatus::InProgress | TaskStatus::Submitted)
-            if !progress_ok() =>
+            if !progress_ok() && !reopens =>
         {
-            return Err(forbidden(format!(
-                "the status of task '{}' up to submitted is set by its responsible person ({}) or data entry of unit '{}'",
-                before.id, before.responsible, before.unit
+            return Err(forbidden(msg!(
+                "task_status_by",
+                task = &before.title,
+                person = person_words(rollup, &before.responsible),
+                unit = unit_words(rollup, &before.unit)
             )));
         }
         Some(TaskStatus::Accepted | TaskStatus::Returned) if !acceptor_ok() => {
-            return Err(forbidden(format!(
-                "task '{}' is accepted or returned by {}",
-                before.id,
-                acceptor_words()
-            )));
+            return Err(forbidden(if responsible {
+                msg!("task_not_own_acceptor", task = &before.title)
+            } else {
+                msg!(
+                    "task_accepted_by",
+                    task = &before.title,
+                    acceptor = acceptor_words()
+                )
+            }));
         }
         Some(TaskStatus::Cancelled) if !(accountable || leader(&before.unit)) => {
-            return Err(forbidden(format!(
-                "task '{}' is cancelled by its accountable person or a leader of unit '{}'",
-                before.id, before.unit
+            return Err(forbidden(msg!(
+                "task_cancelled_by",
+                task = &before.title,
+                unit = unit_words(rollup, &before.unit)
             )));
         }
         _ => {}
     }
     if touch.quality && !acceptor_ok() {
-        return Err(forbidden(format!(
-            "the quality of task '{}' is judged by {}",
-            before.id,
-            acceptor_words()
-        )));
+        return Err(forbidden(if responsible {
+            msg!("task_not_own_acceptor", task = &before.title)
+        } else {
+            msg!(
+                "task_quality_by",
+                task = &before.title,
+                acceptor = acceptor_words()
+            )
+        }));
     }
     Ok(())
 }
@@ -168,8 +244,12 @@ pub fn kr_checkin(
     if ok {
         Ok(())
     } else {
-        Err(forbidden(format!(
-            "key result '{key_result}' is checked in by its objective's owner, or data entry or a leader of unit '{objective_unit}'"
+        Err(forbidden(msg!(
+            "kr_checkin_by",
+            key_result = rollup
+                .key_result(key_result)
+                .map_or_else(|| key_result.to_string(), |k| k.title),
+            unit = unit_words(rollup, objective_unit)
         )))
     }
 }
@@ -187,12 +267,17 @@ pub fn kpi_value(
     }
     match who.token_may(rollup, Permission::KpiObservation, unit) {
         Some(true) => Ok(()),
-        Some(false) => Err(forbidden(format!(
-            "this token may not send KPI values for unit '{unit}'"
+        Some(false) => Err(forbidden(msg!(
+            "token_kpi_unit",
+            unit = unit_words(rollup, unit)
         ))),
         None if who.holds(rollup, leading_unit, &[Role::DataEntry]) => Ok(()),
-        None => Err(forbidden(format!(
-            "values of KPI '{kpi}' are entered by data entry of its leading unit '{leading_unit}'"
+        None => Err(forbidden(msg!(
+            "kpi_value_by",
+            kpi = rollup
+                .with_kpi(kpi, |k| k.name.clone())
+                .unwrap_or_else(|| kpi.to_string()),
+            unit = unit_words(rollup, leading_unit)
         ))),
     }
 }
@@ -208,8 +293,9 @@ pub fn rating(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), Denied
     if ok {
         Ok(())
     } else {
-        Err(forbidden(format!(
-            "ratings of unit '{unit}' are entered by its data entry"
+        Err(forbidden(msg!(
+            "rating_by",
+            unit = unit_words(rollup, unit)
         )))
     }
 }
@@ -223,9 +309,7 @@ pub fn catalog(
     units: &[Option<&str>],
 ) -> Result<(), Denied> {
     if matches!(who, Principal::Token(_)) {
-        return Err(forbidden(
-            "API tokens send events; the catalog is changed by an admin's session",
-        ));
+        return Err(forbidden(msg!("token_no_catalog")));
     }
     for unit in units {
         let ok = match unit {
@@ -233,10 +317,14 @@ pub fn catalog(
             None => who.holds_everywhere(&[Role::Admin]),
         };
         if !ok {
-            return Err(forbidden(format!(
-                "{what} is changed by an admin of {}",
-                unit.map_or("the whole tree".to_string(), |u| format!("unit '{u}'"))
-            )));
+            return Err(forbidden(match unit {
+                Some(u) => msg!(
+                    "catalog_by_admin_of",
+                    what = what,
+                    unit = unit_words(rollup, u)
+                ),
+                None => msg!("catalog_by_admin_of_all", what = what),
+            }));
         }
     }
     Ok(())
@@ -246,36 +334,47 @@ pub fn catalog(
 /// manages the system, leaders answer for the unit's results).
 pub fn alert_action(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), Denied> {
     if matches!(who, Principal::Token(_)) {
-        return Err(forbidden(
-            "alerts are handled by people: sign in; API tokens cannot act on them",
-        ));
+        return Err(forbidden(msg!("token_no_alerts")));
     }
     if who.holds(rollup, unit, &[Role::Leader]) {
         Ok(())
     } else {
-        Err(forbidden(format!(
-            "alerts of unit '{unit}' are handled by a leader of it"
+        Err(forbidden(msg!(
+            "alerts_by_leader",
+            unit = unit_words(rollup, unit)
         )))
     }
 }
 
-/// Server-wide operations (the clock, rule reloads, the audit verification).
-pub fn operator(who: &Principal, what: &str) -> Result<(), Denied> {
+/// Server-wide operations (the clock, rule reloads, the audit verification, OKR periods).
+#[derive(Debug, Clone, Copy)]
+pub enum Operation {
+    Clock,
+    RulesReload,
+    AuditVerify,
+    OkrPeriods,
+    NotifyLinkKey,
+}
+
+/// May `who` run this server-wide operation? An admin over the whole tree.
+pub fn operator(who: &Principal, what: Operation) -> Result<(), Denied> {
     if who.holds_everywhere(&[Role::Admin]) {
-        Ok(())
-    } else {
-        Err(forbidden(format!(
-            "{what} needs the admin role over the whole tree"
-        )))
+        return Ok(());
     }
+    let what = match what {
+        Operation::Clock => msg!("op_clock"),
+        Operation::RulesReload => msg!("op_rules_reload"),
+        Operation::AuditVerify => msg!("op_audit_verify"),
+        Operation::OkrPeriods => msg!("op_okr_periods"),
+        Operation::NotifyLinkKey => msg!("op_notify_link_key"),
+    };
+    Err(forbidden(msg!("operator_only", what = what)))
 }
 
 /// Granting a role at `unit`, or issuing a token for it: an admin over that unit.
 pub fn administer(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), Denied> {
     if matches!(who, Principal::Token(_)) {
-        return Err(forbidden(
-            "accounts and tokens are managed by an admin's session",
-        ));
+        return Err(forbidden(msg!("token_no_accounts")));
     }
     let ok = if unit == EVERYWHERE {
         who.holds_everywhere(&[Role::Admin])
@@ -285,15 +384,13 @@ pub fn administer(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), De
     if ok {
         Ok(())
     } else if unit != EVERYWHERE && rollup.unit(unit).is_none() {
-        Err(Denied::NotFound(format!("no unit '{unit}'")))
+        Err(Denied::NotFound(msg!("no_unit", unit = unit)))
+    } else if unit == EVERYWHERE {
+        Err(forbidden(msg!("administer_all")))
     } else {
-        Err(forbidden(format!(
-            "roles and tokens at {} are managed by an admin of it",
-            if unit == EVERYWHERE {
-                "the whole tree".to_string()
-            } else {
-                format!("unit '{unit}'")
-            }
+        Err(forbidden(msg!(
+            "administer_unit",
+            unit = unit_words(rollup, unit)
         )))
     }
 }
@@ -308,6 +405,15 @@ pub enum PeriodWrite {
     AdminCorrection,
 }
 
+/// What is written into a period, for the words of a refusal.
+#[derive(Debug, Clone, Copy)]
+pub enum PeriodThing {
+    Checkin,
+    KpiValue,
+    KpiTarget,
+    Evaluation,
+}
+
 /// A write to `what` of `unit` in `period`: refused when a declared period containing it is
 /// closed, unless `who` is an admin over the unit.
 pub fn period_write(
@@ -315,7 +421,7 @@ pub fn period_write(
     rollup: &Rollup,
     period: &crate::domain::Period,
     unit: &str,
-    what: &str,
+    what: PeriodThing,
 ) -> Result<PeriodWrite, Denied> {
     if matches!(who, Principal::System(_)) {
         return Ok(PeriodWrite::Open);
@@ -325,8 +431,18 @@ pub fn period_write(
             if !matches!(who, Principal::Token(_)) && who.holds(rollup, unit, &[Role::Admin]) {
                 Ok(PeriodWrite::AdminCorrection)
             } else {
-                Err(forbidden(format!(
-                    "period {closed} is closed: {what} of {period} is read-only except for an admin of unit '{unit}'"
+                let what = match what {
+                    PeriodThing::Checkin => msg!("thing_checkin"),
+                    PeriodThing::KpiValue => msg!("thing_kpi_value"),
+                    PeriodThing::KpiTarget => msg!("thing_kpi_target"),
+                    PeriodThing::Evaluation => msg!("thing_evaluation"),
+                };
+                Err(forbidden(msg!(
+                    "period_closed",
+                    closed = closed.to_string(),
+                    what = what,
+                    period = period.to_string(),
+                    unit = unit_words(rollup, unit)
                 )))
             }
         }

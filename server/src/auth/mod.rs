@@ -8,6 +8,8 @@ pub mod registry;
 pub mod secret;
 
 use crate::domain::Id;
+use crate::i18n::Msg;
+use crate::msg;
 use crate::rollup::Rollup;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -44,6 +46,24 @@ impl Principal {
             Principal::Account { account, .. } => format!("account:{}", account.id),
             Principal::Token(t) => format!("token:{}", t.id),
             Principal::System(name) => format!("system:{name}"),
+        }
+    }
+
+    /// Whose ids the caller's events carry: a replay is a repeat of an id of the same source
+    /// (SECURITY.md). The credential itself, or the source its token declares.
+    pub fn event_source(&self) -> String {
+        match self {
+            // A declared source is the token's units' own: another subtree's token declaring the
+            // same name has ids of its own.
+            Principal::Token(t) => match &t.source {
+                Some(s) => {
+                    let mut units = t.units.clone();
+                    units.sort();
+                    format!("source:{s}@{}", units.join(","))
+                }
+                None => self.actor_id(),
+            },
+            _ => self.actor_id(),
         }
     }
 
@@ -123,22 +143,35 @@ impl Principal {
         }
     }
 
-    fn scope_words(&self) -> String {
+    /// What the caller may act on, in words: "leader at p-1, viewer at hn".
+    fn scope_words(&self, rollup: &Rollup) -> Msg {
         match self {
-            Principal::Account { account, .. } => {
-                let units: Vec<String> = account
+            Principal::Account { account, .. } if !account.grants.is_empty() => {
+                let grants: Vec<Msg> = account
                     .grants
                     .iter()
-                    .map(|g| format!("{} at {}", g.role.as_str(), g.unit))
+                    .map(|g| {
+                        let role = match g.role {
+                            Role::Viewer => msg!("role_viewer"),
+                            Role::DataEntry => msg!("role_data_entry"),
+                            Role::Leader => msg!("role_leader"),
+                            Role::Admin => msg!("role_admin"),
+                        };
+                        if g.unit == EVERYWHERE {
+                            msg!("grant_everywhere", role = role)
+                        } else {
+                            let unit = rollup
+                                .unit(&g.unit)
+                                .map_or_else(|| g.unit.clone(), |u| u.name);
+                            msg!("grant_at", role = role, unit = unit)
+                        }
+                    })
                     .collect();
-                if units.is_empty() {
-                    "no role anywhere".into()
-                } else {
-                    units.join(", ")
-                }
+                Msg::list(grants)
             }
-            Principal::Token(t) => format!("token for units {}", t.units.join(", ")),
-            _ => "nothing".into(),
+            Principal::Account { .. } => msg!("no_role_anywhere"),
+            Principal::Token(t) => msg!("token_for_units", units = t.units.join(", ")),
+            _ => msg!("no_role_anywhere"),
         }
     }
 }
@@ -168,33 +201,32 @@ pub enum Target<'a> {
     Person(&'a str),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A refusal of the scope or responsibility rules, worded for the person refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Denied {
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Msg),
 }
 
 /// The scope check: may `who` see `what`? Also answers "no such unit/person", so callers need
 /// no lookup of their own before asking. A person may always see their own view.
 pub fn can_view(who: &Principal, rollup: &Rollup, what: Target<'_>) -> Result<(), Denied> {
     if !who.may_read() {
-        return Err(Denied::Forbidden(
-            "these credentials may not read (an ingest-only token)".into(),
-        ));
+        return Err(Denied::Forbidden(msg!("may_not_read")));
     }
     let unit = match what {
         Target::Unit(id) => {
             if rollup.unit(id).is_none() {
-                return Err(Denied::NotFound(format!("no unit '{id}'")));
+                return Err(Denied::NotFound(msg!("no_unit", unit = id)));
             }
             id.to_string()
         }
         Target::Person(id) => {
             let person = rollup
                 .person(id)
-                .ok_or_else(|| Denied::NotFound(format!("no person '{id}'")))?;
+                .ok_or_else(|| Denied::NotFound(msg!("no_person", person = id)))?;
             if who.person().is_some_and(|p| &**p == id) {
                 return Ok(());
             }
@@ -204,9 +236,10 @@ pub fn can_view(who: &Principal, rollup: &Rollup, what: Target<'_>) -> Result<()
     if who.holds(rollup, &unit, &ALL_ROLES) {
         Ok(())
     } else {
-        Err(Denied::Forbidden(format!(
-            "unit '{unit}' is outside your scope ({})",
-            who.scope_words()
+        Err(Denied::Forbidden(msg!(
+            "outside_scope",
+            unit = rollup.unit(&unit).map_or(unit, |u| u.name),
+            scope = who.scope_words(rollup)
         )))
     }
 }

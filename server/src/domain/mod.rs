@@ -180,8 +180,12 @@ pub struct Task {
     pub status: TaskStatus,
     /// Quality judged at acceptance, 0-100.
     pub quality: Option<f64>,
+    /// The latest submission's `at`, kept even when it arrived after a later status.
     pub submitted_at: Option<Ts>,
-    /// When the accepted work was done: its submission time, else the acceptance time.
+    /// The latest return's `at`: it voids the submissions before it.
+    pub returned_at: Option<Ts>,
+    /// When the accepted work was done: the accepted submission's time (the latest one after
+    /// the last return, not after the acceptance), else the acceptance time.
     pub done_at: Option<Ts>,
     pub versions: TaskVersions,
 }

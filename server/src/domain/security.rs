@@ -100,6 +100,9 @@ pub struct ApiToken {
     pub created_at: Ts,
     pub expires_at: Ts,
     pub revoked_at: Option<Ts>,
+    /// The source its events come from (their ids are that source's), when the token declares
+    /// one: an integration keeps its ids across a rotated token. Else the token is its own.
+    pub source: Option<String>,
 }
 
 pub const ALL_ROLES: [Role; 4] = [Role::Viewer, Role::DataEntry, Role::Leader, Role::Admin];

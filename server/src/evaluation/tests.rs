@@ -46,6 +46,7 @@ fn task(id: &str, who: &str, period: &Period, day: i64, status: TaskStatus) -> T
         status,
         quality: None,
         submitted_at: None,
+        returned_at: None,
         done_at: None,
         versions: TaskVersions::default(),
     }

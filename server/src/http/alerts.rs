@@ -63,8 +63,8 @@ pub struct Schemas;
 impl From<AlertError> for ApiError {
     fn from(e: AlertError) -> Self {
         match e {
-            AlertError::NotFound(m) => ApiError::NotFound(m),
-            AlertError::Disabled => ApiError::Conflict(e.to_string()),
+            AlertError::NotFound(m) => ApiError::NotFound(m.into()),
+            AlertError::Disabled => ApiError::Conflict(e.to_string().into()),
             AlertError::Store(s) => ApiError::Unavailable(s.into()),
             AlertError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),
         }
@@ -168,7 +168,7 @@ async fn history(
         let kpi = node
             .rollup
             .kpi(k)
-            .ok_or_else(|| ApiError::NotFound(format!("no KPI '{k}'")))?;
+            .ok_or_else(|| ApiError::NotFound(format!("no KPI '{k}'").into()))?;
         if let Some(u) = &p.unit {
             q.subject = Some(format!("{k}@{u}"));
             q.units.clear();
@@ -222,9 +222,9 @@ pub struct AckIn {
 
 /// The unit of a live alert, for the scope check of an action on it.
 fn alert_unit(node: &Node, rule: &str, subject: &str) -> Result<String, ApiError> {
-    node.alerts
-        .unit_of(rule, subject)
-        .ok_or_else(|| ApiError::NotFound(format!("no live alert of rule '{rule}' on '{subject}'")))
+    node.alerts.unit_of(rule, subject).ok_or_else(|| {
+        ApiError::NotFound(format!("no live alert of rule '{rule}' on '{subject}'").into())
+    })
 }
 
 /// Acknowledges a live alert as the signed-in person (the account's person, else the account).
@@ -418,7 +418,7 @@ async fn reload(
     State(node): State<Node>,
     actor: Actor,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    access::operator(&actor.principal, "reloading the rules")?;
+    access::operator(&actor.principal, access::Operation::RulesReload)?;
     let set = crate::alerting::files::load(&node.rule_files).map_err(|errors| {
         ApiError::Invalid(ItemError::new(
             "rules",

@@ -126,6 +126,6 @@ async fn audit(
 }
 
 async fn verify(State(node): State<Node>, who: Principal) -> Result<Json<Verdict>, ApiError> {
-    access::operator(&who, "verifying the audit trail")?;
+    access::operator(&who, access::Operation::AuditVerify)?;
     Ok(Json(crate::store::verify_audit(&*node.store).await?))
 }

@@ -169,10 +169,7 @@ async fn sign_in(
     let ip = actor.ip.clone();
     if let Some(wait) = node.auth.login_blocked(&body.login, &ip) {
         return Err(ApiError::RateLimited {
-            message: format!(
-                "too many failed sign-ins; try again in {} s",
-                wait.as_secs().max(1)
-            ),
+            message: crate::msg!("signin_throttled", seconds = wait.as_secs().max(1) as i64),
             retry_after: wait.as_secs().max(1),
         });
     }
@@ -438,7 +435,7 @@ async fn account(
     let a = node
         .auth
         .account(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'").into()))?;
     may_manage_account(&node, &who, &a)?;
     Ok(Json(AccountOut::from(&*a)))
 }
@@ -451,10 +448,13 @@ async fn create_account(
     may_manage(&node, &actor.principal, &body.grants)?;
     check_account(&node, &actor.principal, &body)?;
     if node.auth.account(&body.id).is_some() {
-        return Err(ApiError::Conflict(format!(
-            "account '{}' exists already; PUT /api/v1/accounts/{} changes it",
-            body.id, body.id
-        )));
+        return Err(ApiError::Conflict(
+            format!(
+                "account '{}' exists already; PUT /api/v1/accounts/{} changes it",
+                body.id, body.id
+            )
+            .into(),
+        ));
     }
     let (account, one_time) = put_account(&node, &actor, body, None).await?;
     let mut out = AccountOut::from(&account);
@@ -478,7 +478,7 @@ async fn replace_account(
     let existing = node
         .auth
         .account(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'; POST creates one")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no account '{id}'; POST creates one").into()))?;
     may_manage_account(&node, &actor.principal, &existing)?;
     may_manage(&node, &actor.principal, &body.grants)?;
     check_account(&node, &actor.principal, &body)?;
@@ -587,6 +587,11 @@ pub struct TokenIn {
     /// RFC 3339 (or a date: its start); default 90 days from now, at most a year.
     #[schema(schema_with = crate::ingest::optional_time_schema)]
     pub expires_at: Option<String>,
+    /// The source its events' ids belong to (a name such as `mot-cua`): a token rotated with
+    /// the same source and units keeps deduplicating against its predecessor's events. Without
+    /// one, the token is its own source.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -599,6 +604,7 @@ pub struct TokenOut {
     pub created_at: String,
     pub expires_at: String,
     pub revoked_at: Option<String>,
+    pub source: Option<String>,
     /// The whole token (`Authorization: Bearer …`), shown once at creation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -615,6 +621,7 @@ impl From<&ApiToken> for TokenOut {
             created_at: format_ts(t.created_at),
             expires_at: format_ts(t.expires_at),
             revoked_at: t.revoked_at.map(format_ts),
+            source: t.source.clone(),
             token: None,
         }
     }
@@ -650,6 +657,9 @@ async fn create_token(
     if body.units.is_empty() {
         return Err(ItemError::new("units", "name at least one unit (or \"*\")").into());
     }
+    if let Some(s) = &body.source {
+        check_id("source", s)?;
+    }
     if body.permissions.is_empty() {
         return Err(ItemError::new(
             "permissions",
@@ -682,6 +692,7 @@ async fn create_token(
         created_at: now,
         expires_at,
         revoked_at: None,
+        source: body.source.clone(),
     };
     let out = TokenOut::from(&token);
     node.writer
@@ -713,14 +724,14 @@ async fn revoke_token(
     let token = node
         .auth
         .token(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no API token '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no API token '{id}'").into()))?;
     if token.created_by != actor.principal.actor_id() {
         may_manage(&node, &actor.principal, &token_grants(&token.units))?;
     }
     if token.revoked_at.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "API token '{id}' is revoked already"
-        )));
+        return Err(ApiError::Conflict(
+            format!("API token '{id}' is revoked already").into(),
+        ));
     }
     let at = now_ms();
     node.writer

@@ -81,10 +81,13 @@ pub(super) struct Params(pub(super) HashMap<String, String>);
 impl Params {
     pub(super) fn new(q: HashMap<String, String>, allowed: &[&str]) -> Result<Params, ApiError> {
         if let Some(k) = q.keys().find(|k| !allowed.contains(&k.as_str())) {
-            return Err(ApiError::BadRequest(format!(
-                "unknown query parameter '{k}'; this route takes: {}",
-                allowed.join(", ")
-            )));
+            return Err(ApiError::BadRequest(
+                format!(
+                    "unknown query parameter '{k}'; this route takes: {}",
+                    allowed.join(", ")
+                )
+                .into(),
+            ));
         }
         Ok(Params(q))
     }
@@ -105,14 +108,14 @@ impl Params {
                 .ok_or_else(|| {
                     ApiError::BadRequest(format!(
                         "query parameter '{name}' must be a whole number from {min} to {max}, got '{v}'"
-                    ))
+                    ).into())
                 }),
         }
     }
 }
 
 fn no_unit(id: &str) -> ApiError {
-    ApiError::NotFound(format!("no unit '{id}'"))
+    ApiError::NotFound(format!("no unit '{id}'").into())
 }
 
 async fn tasks(
@@ -134,9 +137,9 @@ async fn tasks(
         }
         Some("soon") => Due::Soon(p.int("days", 7, 1, 90)? * DAY),
         Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "query parameter 'due' must be 'overdue' or 'soon', got '{other}'"
-            )))
+            return Err(ApiError::BadRequest(
+                format!("query parameter 'due' must be 'overdue' or 'soon', got '{other}'").into(),
+            ))
         }
     };
     can_view(&who, &node.rollup, Target::Unit(&id))?;

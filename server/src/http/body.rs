@@ -25,7 +25,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
         }
         let bytes = Bytes::from_request(req, state).await?;
         let value: serde_json::Value = serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}")))?;
+            .map_err(|e| ApiError::BadRequest(format!("the body is not JSON: {e}").into()))?;
         Ok(JsonBody(decode(value)?))
     }
 }

@@ -199,7 +199,7 @@ async fn read<T: Entry>(
     Path(id): Path<String>,
 ) -> Result<Json<T>, ApiError> {
     let entry = T::get(&node.rollup, &id)
-        .ok_or_else(|| ApiError::NotFound(format!("no {} '{id}'", T::KIND)))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no {} '{id}'", T::KIND).into()))?;
     // Seen if any of its units is in scope; otherwise the first refusal says why.
     let verdicts: Vec<_> = entry
         .homes(&node.rollup)
@@ -211,9 +211,10 @@ async fn read<T: Entry>(
             .into_iter()
             .find_map(Result::err)
             .unwrap_or_else(|| {
-                crate::auth::Denied::Forbidden(format!(
-                    "{} '{id}' belongs to no unit in your scope",
-                    T::KIND
+                crate::auth::Denied::Forbidden(crate::msg!(
+                    "entry_outside_scope",
+                    kind = T::KIND,
+                    id = id.as_str()
                 ))
             });
         return Err(reason.into());
@@ -306,7 +307,7 @@ async fn task(
     let t = node
         .rollup
         .task(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no task '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no task '{id}'").into()))?;
     let named = who.person().is_some_and(|p| {
         &t.responsible == p
             || t.accountable.as_ref() == Some(p)

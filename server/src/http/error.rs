@@ -2,8 +2,10 @@
 //! `{"error": {"code", "message", "index"?, "field"?}}`. 5xx bodies say nothing internal; the
 //! cause is logged once, here.
 
+use crate::i18n::{request_lang, Lang, Msg};
 use crate::ingest::writer::WriteError;
 use crate::ingest::ItemError;
+use crate::msg;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,37 +20,40 @@ pub enum ApiError {
     #[error("{0}")]
     Malformed(ItemError),
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Msg),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Msg),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Msg),
     /// A write refused by the responsibility rules, naming the item and field.
     #[error("{0}")]
     Refused(ItemError),
     /// No credentials, or credentials this server does not accept.
     #[error("{0}")]
-    Unauthenticated(String),
+    Unauthenticated(Msg),
     /// A cookie-authenticated write without the session's CSRF token.
     #[error("{0}")]
-    Csrf(String),
+    Csrf(Msg),
     /// The account still has its one-time password.
     #[error("{0}")]
-    PasswordChangeRequired(String),
+    PasswordChangeRequired(Msg),
     #[error("{0}")]
-    TooManyRequests(String),
+    TooManyRequests(Msg),
     /// A throttle: try again after this many seconds (sent as `Retry-After`).
     #[error("{message}")]
-    RateLimited { message: String, retry_after: u64 },
+    RateLimited { message: Msg, retry_after: u64 },
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     /// What was asked for existed but no longer holds (an expired link).
     #[error("{0}")]
-    Gone(String),
+    Gone(Msg),
+    /// An item of the request clashes with what exists, naming its index and field.
     #[error("{0}")]
-    TooLarge(String),
+    ConflictItem(ItemError),
     #[error("{0}")]
-    UnsupportedMediaType(String),
+    TooLarge(Msg),
+    #[error("{0}")]
+    UnsupportedMediaType(Msg),
     #[error("the service cannot take writes right now; nothing was kept, retry")]
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
@@ -64,7 +69,16 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// invalid, bad_request, unauthenticated, not_found, method_not_allowed, forbidden, csrf, password_change_required, too_many_requests, conflict, expired, too_large, unsupported_media_type, unavailable, internal.
     pub code: &'static str,
+    /// What is wrong, in the request's language (`Accept-Language`: `vi` or `en`; English when
+    /// it names neither). Vietnamese only where `reason` is present.
     pub message: String,
+    /// The message's stable key (e.g. `outside_scope`) when the server words it in both
+    /// languages; absent for a message in English only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static str>,
+    /// The message's parameters by name, with `reason`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub params: Option<std::collections::BTreeMap<&'static str, String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -88,7 +102,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) | ApiError::RateLimited { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Conflict(_) | ApiError::ConflictItem(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Gone(_) => (StatusCode::GONE, "expired"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -100,9 +114,49 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// What the person is told, as a message to word in their language.
+    fn msg(&self) -> Msg {
+        match self {
+            ApiError::Invalid(e)
+            | ApiError::Malformed(e)
+            | ApiError::Refused(e)
+            | ApiError::ConflictItem(e) => e.msg.clone(),
+            ApiError::BadRequest(m)
+            | ApiError::NotFound(m)
+            | ApiError::Forbidden(m)
+            | ApiError::Unauthenticated(m)
+            | ApiError::Csrf(m)
+            | ApiError::PasswordChangeRequired(m)
+            | ApiError::TooManyRequests(m)
+            | ApiError::RateLimited { message: m, .. }
+            | ApiError::Conflict(m)
+            | ApiError::Gone(m)
+            | ApiError::TooLarge(m)
+            | ApiError::UnsupportedMediaType(m) => m.clone(),
+            ApiError::Unavailable(_) => msg!("unavailable"),
+            ApiError::Internal(_) => msg!("internal"),
+        }
+    }
+
+    /// The body's `message`: English keeps the item and field in front (`item 1: progress:
+    /// …`), as programs have read it; other languages say the reason (the page shows it next to
+    /// the field named in `field`).
+    fn message(&self, lang: Lang) -> String {
+        let m = self.msg();
+        match (lang, self) {
+            (Lang::En, _) => self.to_string(),
+            (_, _) if !m.is_keyed() => self.to_string(),
+            _ => m.render(lang),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
+        let lang = request_lang();
+        let msg = self.msg();
         match &self {
             ApiError::Unavailable(e) | ApiError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "request failed");
@@ -110,7 +164,10 @@ impl IntoResponse for ApiError {
             _ => {}
         }
         let (index, field) = match &self {
-            ApiError::Invalid(e) | ApiError::Malformed(e) | ApiError::Refused(e) => {
+            ApiError::Invalid(e)
+            | ApiError::Malformed(e)
+            | ApiError::Refused(e)
+            | ApiError::ConflictItem(e) => {
                 (e.index, Some(e.field.clone()).filter(|f| !f.is_empty()))
             }
             _ => (None, None),
@@ -118,7 +175,12 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
-                message: self.to_string(),
+                message: self.message(lang),
+                reason: msg.key().filter(|_| msg.is_keyed()),
+                params: msg
+                    .key()
+                    .filter(|_| msg.is_keyed())
+                    .map(|_| msg.params(lang).into_iter().collect()),
                 index,
                 field,
             },
@@ -159,7 +221,8 @@ impl From<WriteError> for ApiError {
         match e {
             WriteError::Invalid(e) => ApiError::Invalid(e),
             WriteError::Forbidden(e) => ApiError::Refused(e),
-            WriteError::Conflict(m) => ApiError::Conflict(m),
+            WriteError::Conflict(m) => ApiError::Conflict(m.into()),
+            WriteError::ConflictItem(e) => ApiError::ConflictItem(e),
             WriteError::Store(e) => ApiError::Unavailable(e.into()),
             WriteError::Closed => ApiError::Unavailable(anyhow::anyhow!("the writer has stopped")),
         }
@@ -168,7 +231,12 @@ impl From<WriteError> for ApiError {
 
 impl From<crate::store::StoreError> for ApiError {
     fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Internal(e.into())
+        // A database that does not answer is a 503 the client retries, not a server bug.
+        if e.is_unavailable() {
+            ApiError::Unavailable(e.into())
+        } else {
+            ApiError::Internal(e.into())
+        }
     }
 }
 
@@ -177,7 +245,7 @@ impl From<axum::extract::rejection::BytesRejection> for ApiError {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::TooLarge("the body is over this server's limit (--max-body-bytes)".into())
         } else {
-            ApiError::BadRequest(format!("the body could not be read: {}", e.body_text()))
+            ApiError::BadRequest(format!("the body could not be read: {}", e.body_text()).into())
         }
     }
 }
@@ -224,6 +292,8 @@ pub async fn json_refusals(req: axum::extract::Request, next: axum::middleware::
     let body = serde_json::to_vec(&ErrorBody {
         error: ErrorDetail {
             code,
+            reason: None,
+            params: None,
             message,
             index: None,
             field: None,

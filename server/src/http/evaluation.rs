@@ -171,7 +171,7 @@ async fn score_of(node: &Node, id: &str, period: &Period) -> Result<PersonScoreO
     let person = node
         .rollup
         .person(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'").into()))?;
     let s = gather::people_scores(
         node.store.as_ref(),
         &node.rollup,
@@ -215,7 +215,7 @@ async fn set_criteria(
     let person = node
         .rollup
         .person(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'").into()))?;
     input
         .validate(&node.evaluation)
         .map_err(|e| ApiError::Invalid(ItemError::new("scores", e)))?;
@@ -271,7 +271,7 @@ async fn person_annual(
     let person = node
         .rollup
         .person(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'").into()))?;
     let mut scores = Vec::new();
     for period in periods_within(&node.evaluation, &year, now) {
         let s = gather::people_scores(
@@ -295,7 +295,7 @@ async fn unit_scores(
     let unit = node
         .rollup
         .unit_ref(id)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'").into()))?;
     let scores = gather::unit_scores(
         node.store.as_ref(),
         &node.rollup,

@@ -41,10 +41,13 @@ async fn ingest(
     }
     let items = split_body(&body, ndjson).map_err(ApiError::Malformed)?;
     if items.len() > MAX_BATCH {
-        return Err(ApiError::TooLarge(format!(
-            "the request holds {} events; at most {MAX_BATCH} are taken at once",
-            items.len()
-        )));
+        return Err(ApiError::TooLarge(
+            format!(
+                "the request holds {} events; at most {MAX_BATCH} are taken at once",
+                items.len()
+            )
+            .into(),
+        ));
     }
     let events = parse_events(items)?;
     Ok(Json(node.writer.ingest(events, &actor).await?))
@@ -52,6 +55,9 @@ async fn ingest(
 
 #[derive(Serialize, ToSchema)]
 pub struct EventOut {
+    /// Whose id it is (`account:…`, `token:…`, `source:…@…`, `system:…`; empty for events
+    /// logged before sources were kept).
+    pub source: String,
     pub id: String,
     #[serde(rename = "type")]
     pub kind: String,
@@ -62,23 +68,44 @@ pub struct EventOut {
     pub body: serde_json::Value,
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    /// Whose event id it is; default the caller's own (then events from before sources).
+    source: Option<String>,
+}
+
 async fn event(
     State(node): State<Node>,
     who: Principal,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<EventQuery>,
 ) -> Result<Json<EventOut>, ApiError> {
-    let e = node
-        .store
-        .event(&id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no event '{id}'")))?;
+    let sources = match q.source {
+        Some(s) => vec![s],
+        None => vec![who.event_source(), String::new()],
+    };
+    let mut found = None;
+    for source in &sources {
+        if let Some(e) = node.store.event(source, &id).await? {
+            found = Some(e);
+            break;
+        }
+    }
+    let e = found.ok_or_else(|| {
+        ApiError::NotFound(crate::msg!(
+            "no_event",
+            id = id.as_str(),
+            source = sources[0].as_str()
+        ))
+    })?;
     let body: serde_json::Value =
         serde_json::from_str(&e.body).unwrap_or(serde_json::Value::String(e.body.clone()));
     let unit = event_unit(&node, &e.kind, &e.entity, &body).ok_or_else(|| {
         ApiError::Forbidden(format!(
             "event '{id}' is about '{}', which no longer belongs to a unit; only the whole tree's viewers see it",
             e.entity
-        ))
+        ).into())
     });
     match unit {
         Ok(u) => can_view(&who, &node.rollup, Target::Unit(&u))?,
@@ -86,6 +113,7 @@ async fn event(
         Err(_) => {}
     }
     Ok(Json(EventOut {
+        source: e.source,
         id: e.id.to_string(),
         kind: e.kind,
         entity: e.entity,

@@ -115,7 +115,7 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
         (Some(Ok(p)), _) => p,
         // A stale cookie must not stop anyone from loading the sign-in page or signing in.
         (_, Class::Public) | (None, _) => Principal::Anonymous,
-        (Some(Err(bad)), _) => return Err(ApiError::Unauthenticated(bad.0)),
+        (Some(Err(bad)), _) => return Err(ApiError::Unauthenticated(bad.0.into())),
     };
     if class == Class::Public {
         req.extensions_mut().insert(principal);
@@ -129,10 +129,7 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
     node.auth
         .check_rate(&principal.actor_id())
         .map_err(|wait| ApiError::RateLimited {
-            message: format!(
-                "too many requests for these credentials; retry in {} s",
-                wait.as_secs().max(1)
-            ),
+            message: crate::msg!("rate_limited", seconds = wait.as_secs().max(1) as i64),
             retry_after: wait.as_secs().max(1),
         })?;
     match &principal {
@@ -157,7 +154,7 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
                 if !safe && !secret::same(sent, &session.csrf) {
                     return Err(ApiError::Csrf(format!(
                         "a write signed in by cookie must carry the session's CSRF token in {CSRF_HEADER} (from GET /api/v1/session)"
-                    )));
+                    ).into()));
                 }
             }
             if account.must_change_password && class != Class::OwnSession {
@@ -179,18 +176,21 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
                 ));
             }
             if reading && !principal.may_read() {
-                return Err(ApiError::Forbidden(format!(
-                    "API token '{}' may only send events ({}); it has no read permission",
-                    t.id,
-                    t.permissions
-                        .iter()
-                        .map(|p| serde_json::to_value(p)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_default())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+                return Err(ApiError::Forbidden(
+                    format!(
+                        "API token '{}' may only send events ({}); it has no read permission",
+                        t.id,
+                        t.permissions
+                            .iter()
+                            .map(|p| serde_json::to_value(p)
+                                .ok()
+                                .and_then(|v| v.as_str().map(String::from))
+                                .unwrap_or_default())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                    .into(),
+                ));
             }
         }
         Principal::Anonymous | Principal::System(_) => {}

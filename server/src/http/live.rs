@@ -25,12 +25,12 @@ async fn upgrade(
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
     let ws = ws.map_err(|e| {
-        ApiError::BadRequest(format!(
-            "GET /ws is a WebSocket endpoint ({e}); the protocol is in LIVE.md"
-        ))
+        ApiError::BadRequest(
+            format!("GET /ws is a WebSocket endpoint ({e}); the protocol is in LIVE.md").into(),
+        )
     })?;
     let slot = node.live.admit(peer.ip()).map_err(|e| match e {
-        Refused::PerClient(_) => ApiError::TooManyRequests(e.to_string()),
+        Refused::PerClient(_) => ApiError::TooManyRequests(e.to_string().into()),
         Refused::Full(_) => ApiError::Unavailable(anyhow::anyhow!(e.to_string())),
     })?;
     let cfg = node.live.config;

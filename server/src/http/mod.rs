@@ -91,7 +91,19 @@ pub fn app(node: Node) -> Router {
                 .to_string();
             tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
         }))
+        .layer(middleware::from_fn(in_request_language))
         .with_state(node)
+}
+
+/// Everything said while answering a request (errors above all) is worded in the language its
+/// `Accept-Language` asks for; the pages send theirs.
+async fn in_request_language(req: Request, next: Next) -> Response {
+    let lang = crate::i18n::Lang::from_accept_language(
+        req.headers()
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    crate::i18n::REQUEST_LANG.scope(lang, next.run(req)).await
 }
 
 /// Refuses a body whose declared length is over the limit before reading it, naming the limit
@@ -108,9 +120,12 @@ async fn refuse_declared_oversize(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     match declared {
-        Some(n) if n > max as u64 => error::ApiError::TooLarge(format!(
-            "the body is {n} bytes, over this server's limit of {max} bytes (--max-body-bytes)"
-        ))
+        Some(n) if n > max as u64 => error::ApiError::TooLarge(
+            format!(
+                "the body is {n} bytes, over this server's limit of {max} bytes (--max-body-bytes)"
+            )
+            .into(),
+        )
         .into_response(),
         _ => next.run(req).await,
     }

@@ -122,7 +122,7 @@ fn may_manage(node: &Node, who: &Principal, person: &str) -> Result<String, ApiE
     let p = node
         .rollup
         .person(person)
-        .ok_or_else(|| ApiError::NotFound(format!("no person '{person}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{person}'").into()))?;
     if matches!(who, Principal::Token(_)) {
         return Err(ApiError::Forbidden(
             "contact points are managed by people: sign in; API tokens cannot".into(),
@@ -133,10 +133,13 @@ fn may_manage(node: &Node, who: &Principal, person: &str) -> Result<String, ApiE
     {
         Ok(p.unit.to_string())
     } else {
-        Err(ApiError::Forbidden(format!(
+        Err(ApiError::Forbidden(
+            format!(
             "the contact points of '{person}' are managed by that person or an admin of unit '{}'",
             p.unit
-        )))
+        )
+            .into(),
+        ))
     }
 }
 
@@ -389,14 +392,14 @@ async fn open_link(
     who: Principal,
     JsonBody(b): JsonBody<LinkIn>,
 ) -> Result<Json<NotifyMessageOut>, ApiError> {
-    let bad = || ApiError::Forbidden(LinkError::BadSignature.to_string());
+    let bad = || ApiError::Forbidden(LinkError::BadSignature.to_string().into());
     // An unknown message answers as a bad signature: links do not tell which ids exist.
     let m = node.store.notify().message(b.msg).await?.ok_or_else(bad)?;
     node.notifier
         .keys
         .verify(b.msg, &m.person, b.exp, &b.sig, node.rollup.now())
         .map_err(|e| match e {
-            LinkError::Expired => ApiError::Gone(e.to_string()),
+            LinkError::Expired => ApiError::Gone(e.to_string().into()),
             LinkError::BadSignature => bad(),
         })?;
     let c: Content = serde_json::from_str(&m.body)
@@ -591,7 +594,10 @@ async fn queue(State(node): State<Node>, who: Principal) -> Result<Json<QueueOut
 }
 
 async fn rotate(State(node): State<Node>, actor: Actor) -> Result<StatusCode, ApiError> {
-    crate::auth::access::operator(&actor.principal, "rotating the link key")?;
+    crate::auth::access::operator(
+        &actor.principal,
+        crate::auth::access::Operation::NotifyLinkKey,
+    )?;
     let draft = crate::audit::Draft::new(
         actor.who(),
         "notify.link_key.rotate",

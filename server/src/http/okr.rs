@@ -129,7 +129,7 @@ async fn period(
     all.into_iter()
         .find(|p| p.period == canonical)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no OKR period '{label}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("no OKR period '{label}'").into()))
 }
 
 async fn set_period(
@@ -142,7 +142,7 @@ async fn set_period(
         Period::parse(&label).map_err(|e| ApiError::Malformed(ItemError::new("label", e)))?;
     // Cheap refusals before the expensive part: the writer checks all of this again, where
     // nothing can change in between.
-    crate::auth::access::operator(&actor.principal, "declaring or changing an OKR period")?;
+    crate::auth::access::operator(&actor.principal, crate::auth::access::Operation::OkrPeriods)?;
     let canonical = period.label().to_string();
     let old = node.rollup.period(&canonical).map(|p| p.state);
     let closing = body.state == PeriodState::Closed && old == Some(PeriodState::Active);
@@ -184,7 +184,7 @@ async fn tree(
     let objective = node
         .rollup
         .objective(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no objective '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no objective '{id}'").into()))?;
     can_view(&who, &node.rollup, Scope::Unit(&objective.unit))?;
     // Decided before the tree is read: `can_view` reads the rollup, and the tree holds its
     // lock while it walks (a second read behind a waiting writer would deadlock).
@@ -199,7 +199,7 @@ async fn tree(
     node.rollup
         .alignment_tree(&id, depth, &visible)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no objective '{id}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("no objective '{id}'").into()))
 }
 
 async fn check_ins(
@@ -210,11 +210,11 @@ async fn check_ins(
     let kr = node
         .rollup
         .key_result(&id)
-        .ok_or_else(|| ApiError::NotFound(format!("no key result '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("no key result '{id}'").into()))?;
     let objective = node
         .rollup
         .objective(&kr.objective)
-        .ok_or_else(|| ApiError::NotFound(format!("key result '{id}' has no objective")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("key result '{id}' has no objective").into()))?;
     can_view(&who, &node.rollup, Scope::Unit(&objective.unit))?;
     let records = node
         .store
@@ -258,7 +258,7 @@ async fn targets(
         )));
     }
     if node.rollup.kpi(&code).is_none() {
-        return Err(ApiError::NotFound(format!("no KPI '{code}'")));
+        return Err(ApiError::NotFound(format!("no KPI '{code}'").into()));
     }
     Ok(Json(
         node.rollup

@@ -6,7 +6,7 @@ use crate::clock::ClockMode;
 use crate::domain::time::{format_ts, parse_ts};
 use crate::Node;
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -16,7 +16,9 @@ use utoipa::{OpenApi, ToSchema};
 
 pub fn router() -> Router<Node> {
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(readyz))
+        .route("/readyz", get(readyz))
+        .route("/livez", get(livez))
         .route("/metrics", get(prometheus_metrics))
         .route("/api/openapi.json", get(openapi))
 }
@@ -29,25 +31,90 @@ pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such route; see /api/openapi.json".into())
 }
 
+/// Is this node up and able to take writes? `status` is `ok` or `degraded`, with the reasons.
 #[derive(Serialize, ToSchema)]
 pub struct Health {
+    /// `ok`, or `degraded` (answered 503) with `reasons`.
     pub status: &'static str,
+    /// Why the node cannot take writes now, in words: the database does not answer, the writer
+    /// cannot commit, the clock is behind.
+    pub reasons: Vec<String>,
     pub backend: &'static str,
+    /// The rollup's clock.
     pub clock: String,
+    /// How far the rollup's clock is behind the wall clock, in ms (system clock only).
+    pub clock_lag_ms: Option<i64>,
+    /// The rollup's commit number.
+    pub commit: u64,
     pub tasks_cached: usize,
+    /// The last commit that succeeded.
+    pub last_commit: Option<String>,
 }
 
-async fn healthz(State(node): State<Node>) -> Result<Json<Health>, ApiError> {
-    node.store
-        .ping()
-        .await
-        .map_err(|e| ApiError::Unavailable(e.into()))?;
-    Ok(Json(Health {
-        status: "ok",
-        backend: node.store.backend(),
-        clock: format_ts(node.rollup.now()),
-        tasks_cached: node.rollup.task_count(),
-    }))
+/// How long the database may take to answer a readiness check: the whole check answers within
+/// a second whatever the database does.
+const PING_WITHIN: std::time::Duration = std::time::Duration::from_millis(800);
+/// A commit under way this long, or a rollup clock this far behind the wall clock (which ticks
+/// through the writer every second), means the writer is stuck.
+const STUCK_AFTER_MS: i64 = 5_000;
+
+/// Liveness: the process answers (nothing else is asked, so a slow database never gets a live
+/// node restarted).
+async fn livez() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "alive"}))
+}
+
+/// Readiness (`/readyz`, and `/healthz` as before): 200 when the database answers and the writer
+/// commits; 503 with the reasons otherwise, within a second.
+async fn readyz(State(node): State<Node>) -> (StatusCode, Json<Health>) {
+    let now = crate::domain::time::now_ms();
+    let mut reasons = Vec::new();
+    match tokio::time::timeout(PING_WITHIN, node.store.ping()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => reasons.push(format!("the database does not answer: {e}")),
+        Err(_) => reasons.push(format!(
+            "the database does not answer within {} ms",
+            PING_WITHIN.as_millis()
+        )),
+    }
+    let writer = node.writer.health();
+    if let Some(since) = writer
+        .committing_since()
+        .filter(|s| now - s > STUCK_AFTER_MS)
+    {
+        reasons.push(format!(
+            "the writer has been committing for {} s",
+            (now - since) / 1000
+        ));
+    }
+    if let Some((at, why)) = writer.failure() {
+        reasons.push(format!(
+            "the writer cannot commit (last attempt {}): {why}",
+            format_ts(at)
+        ));
+    }
+    let clock_lag_ms = (node.clock == ClockMode::System).then(|| now - node.rollup.now());
+    if let Some(lag) = clock_lag_ms.filter(|l| *l > STUCK_AFTER_MS) {
+        reasons.push(format!("the clock is behind by {} s", lag / 1000));
+    }
+    let status = if reasons.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(Health {
+            status: if reasons.is_empty() { "ok" } else { "degraded" },
+            reasons,
+            backend: node.store.backend(),
+            clock: format_ts(node.rollup.now()),
+            clock_lag_ms,
+            commit: node.rollup.commit(),
+            tasks_cached: node.rollup.task_count(),
+            last_commit: writer.last_success().map(format_ts),
+        }),
+    )
 }
 
 async fn prometheus_metrics(State(node): State<Node>) -> impl IntoResponse {
@@ -84,7 +151,7 @@ async fn set_clock(
     who: crate::auth::Principal,
     super::body::JsonBody(body): super::body::JsonBody<ClockState>,
 ) -> Result<Json<ClockState>, ApiError> {
-    crate::auth::access::operator(&who, "moving the clock")?;
+    crate::auth::access::operator(&who, crate::auth::access::Operation::Clock)?;
     if node.clock != ClockMode::Manual {
         return Err(ApiError::Conflict(
             "the clock follows the system time; start with --clock manual to set it".into(),
@@ -93,10 +160,13 @@ async fn set_clock(
     let now = parse_ts(&body.now, false)
         .map_err(|e| ApiError::Invalid(crate::ingest::ItemError::new("now", e)))?;
     if now < node.rollup.now() {
-        return Err(ApiError::Conflict(format!(
-            "the clock never moves backwards; it reads {}",
-            format_ts(node.rollup.now())
-        )));
+        return Err(ApiError::Conflict(
+            format!(
+                "the clock never moves backwards; it reads {}",
+                format_ts(node.rollup.now())
+            )
+            .into(),
+        ));
     }
     node.writer.tick(now).await?;
     Ok(Json(ClockState {
@@ -187,6 +257,8 @@ pub enum Answer {
     AnyObject,
     /// 101: a WebSocket.
     Upgrade,
+    /// 200 or 503, both with this schema (the readiness check says why it is not ready).
+    Readiness(&'static str),
 }
 
 /// A query or path parameter.
@@ -309,7 +381,9 @@ const LIST: &[Param] = &[
 /// The operations, by path and method.
 const OPERATIONS: &[Operation] = &[
     Operation::post("/api/v1/events", "Ingest events: a JSON array of events (or one event), or NDJSON with Content-Type application/x-ndjson, at most 10,000. Answered after commit; replays reported as duplicates; one bad item refuses the whole request (422 naming index and field), one not the caller's to send likewise (403).", Body::Events, Answer::Json("IngestReport")),
-    Operation::get("/api/v1/events/{id}", "An event from the log, as received", Answer::Json("EventOut")),
+    Operation::get("/api/v1/events/{id}", "An event from the log, as received: ids are their source's (the caller's own by default)", Answer::Json("EventOut")).params(&[
+        Param::query("source", Kind::Text, "Whose event id it is: `account:…`, `token:…`, `source:NAME@UNITS`, `system:…`; default the caller's own source, then events logged before sources were kept"),
+    ]),
     Operation::get("/api/v1/units", "Units the caller may see, by id (?unit= children of a unit)", Answer::Page("UnitIn")).params(LIST),
     Operation::post("/api/v1/units", "Create a unit (409 if it exists)", Body::Json("UnitIn"), Answer::Created("UnitIn")),
     Operation::get("/api/v1/units/{id}", "A unit", Answer::Json("UnitIn")),
@@ -337,7 +411,9 @@ const OPERATIONS: &[Operation] = &[
     Operation::put("/api/v1/tasks/{id}", "Create or change a task: a task event's fields without type and task_id; id and at default to generated and now", Body::Json("TaskChange"), Answer::Json("IngestReport")),
     Operation::get("/api/v1/clock", "The rollup's clock", Answer::Json("ClockState")),
     Operation::post("/api/v1/clock", "Move a manual clock forward (admin of the whole tree); 409 for the system clock or a time before the clock", Body::Json("ClockState"), Answer::Json("ClockState")),
-    Operation::get("/healthz", "Health: the store answers (503 when it does not)", Answer::Json("Health")).public(),
+    Operation::get("/healthz", "Readiness, as /readyz (kept for existing probes)", Answer::Readiness("Health")).public(),
+    Operation::get("/readyz", "Readiness: the database answers and the writer commits; 503 with the reasons otherwise (the database not answering within 800 ms, a commit that failed until one succeeds, a commit under way for over 5 s, the clock behind by over 5 s); answers within a second", Answer::Readiness("Health")).public(),
+    Operation::get("/livez", "Liveness: the process answers (asks nothing of the database)", Answer::AnyObject).public(),
     Operation::get("/metrics", "Prometheus metrics", Answer::Metrics).public(),
     Operation::get("/api/openapi.json", "This document", Answer::AnyObject).public(),
     Operation::get("/ws", "Live screens: upgrade to a WebSocket carrying JSON messages (subscribe to unit views, KPI boards, person views and alert feeds; coalesced view frames; an alert feed that resumes by id). The protocol, with examples, error and close codes, is in LIVE.md. A plain GET is refused (400); 429 too many live connections from this client, 503 the server holds its maximum.", Answer::Upgrade),
@@ -410,15 +486,21 @@ fn responses(answer: Answer) -> Value {
         Answer::Metrics => ok("200", json!({"text/plain": {"schema": {"type": "string"}}})),
         Answer::AnyObject => ok("200", json_content(json!({"type": "object"}))),
         Answer::Upgrade => json!({"101": {"description": "Switching to the WebSocket protocol"}}),
+        Answer::Readiness(s) => json!({
+            "200": {"description": "Ready", "content": json_content(schema_ref(s))},
+            "503": {"description": "Not ready: the reasons are listed", "content": json_content(schema_ref(s))}
+        }),
     };
     out["4XX"] = json!({
         "description": "Refused, and nothing was changed: 400 malformed (not JSON, a bad query parameter), 401 no or bad credentials, 403 outside your scope or not yours to change, 404 no such entry, 405 method not allowed, 409 conflict, 410 expired (a link in a message), 413 too large, 415 wrong content type, 422 a value or reference is wrong (naming index and field), 429 slow down (Retry-After)",
         "content": json_content(schema_ref("ErrorBody"))
     });
-    out["503"] = json!({
-        "description": "The store could not answer or commit; nothing was kept, retry",
-        "content": json_content(schema_ref("ErrorBody"))
-    });
+    if out.get("503").is_none() {
+        out["503"] = json!({
+            "description": "The store could not answer or commit; nothing was kept, retry",
+            "content": json_content(schema_ref("ErrorBody"))
+        });
+    }
     out
 }
 

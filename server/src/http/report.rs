@@ -149,7 +149,7 @@ impl ReviewQuery {
 fn report_error(e: ReportError, field: &'static str) -> ApiError {
     match e {
         ReportError::Period(m) => ApiError::Malformed(ItemError::new(field, m)),
-        ReportError::NoUnit(id) => ApiError::NotFound(format!("no unit '{id}'")),
+        ReportError::NoUnit(id) => ApiError::NotFound(format!("no unit '{id}'").into()),
         ReportError::Store(e) => e.into(),
         ReportError::Internal(m) => ApiError::Internal(anyhow::anyhow!(m)),
     }
@@ -219,9 +219,10 @@ async fn chart(
     let q = ReviewQuery::of(raw, &["period", "week", "lang"])?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
     let (chart, format) = charts::parse_file(&file).ok_or_else(|| {
-        ApiError::NotFound(format!(
-            "no chart '{file}': use overdue, kpis, key_results or units with .svg or .png"
-        ))
+        ApiError::NotFound(
+            format!("no chart '{file}': use overdue, kpis, key_results or units with .svg or .png")
+                .into(),
+        )
     })?;
     let lang = q.lang()?;
     let asked = q.period()?;

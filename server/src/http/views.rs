@@ -25,7 +25,7 @@ async fn unit_view(
     node.rollup
         .unit_view(&id)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'").into()))
 }
 
 async fn kpi_board(
@@ -37,7 +37,7 @@ async fn kpi_board(
     node.rollup
         .kpi_board(&id)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'").into()))
 }
 
 async fn person_view(
@@ -49,5 +49,5 @@ async fn person_view(
     node.rollup
         .person_view(&id)
         .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'").into()))
 }

@@ -120,13 +120,17 @@ impl From<Msg> for Arg {
     }
 }
 
-/// A message: a catalog key and its parameters, or plain English text not yet in the catalog.
-#[derive(Debug, Clone, PartialEq)]
+/// A message: a catalog key and its parameters, plain English text not yet in the catalog, or
+/// a list of messages (said one after another, comma-separated).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Msg {
-    /// `None` for plain text (then `args` holds it as `text`).
+    /// `None` for plain text (then `args` holds it as `text`) and for a list (`LIST`).
     key: Option<&'static str>,
     args: Vec<(&'static str, Arg)>,
 }
+
+/// The argument name that marks a list's items.
+const ITEM: &str = "\u{1}item";
 
 impl Msg {
     /// A catalog message; `args` name the placeholders of its wording.
@@ -145,12 +149,32 @@ impl Msg {
         }
     }
 
+    /// Messages said one after another ("leader at p-1, viewer at hn"); keyed when every item is.
+    pub fn list(items: Vec<Msg>) -> Msg {
+        Msg {
+            key: None,
+            args: items.into_iter().map(|m| (ITEM, m.into())).collect(),
+        }
+    }
+
+    fn is_list(&self) -> bool {
+        self.args.first().is_some_and(|(n, _)| *n == ITEM)
+    }
+
     /// The stable key a client may switch on (`outside_scope`), if the message has one.
     pub fn key(&self) -> Option<&'static str> {
         self.key
     }
 
+    /// Whether it is worded from the catalog all through (a list: every item), so it reads in
+    /// the language asked.
     pub fn is_keyed(&self) -> bool {
+        if self.is_list() {
+            return self
+                .args
+                .iter()
+                .all(|(_, a)| matches!(a, Arg::Msg(m) if m.is_keyed()));
+        }
         self.key.is_some()
     }
 
@@ -168,6 +192,10 @@ impl Msg {
 
     /// The message in `lang`.
     pub fn render(&self, lang: Lang) -> String {
+        if self.is_list() {
+            let items: Vec<String> = self.args.iter().map(|(_, a)| arg_text(a, lang)).collect();
+            return items.join(", ");
+        }
         let Some(key) = self.key else {
             return self
                 .args

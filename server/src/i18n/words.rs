@@ -3,7 +3,63 @@
 
 /// (key, English, Vietnamese).
 pub(super) const CATALOG: &[(&str, &str, &str)] = &[
-    // Who may see what (auth).
+    // Errors every route can answer.
+    (
+        "unavailable",
+        "the service cannot take writes right now; nothing was kept, retry",
+        "máy chủ tạm thời không ghi được dữ liệu; chưa có gì được lưu, hãy thử lại",
+    ),
+    ("internal", "internal error", "lỗi nội bộ của máy chủ"),
+    (
+        "rate_limited",
+        "too many requests for these credentials; retry in {seconds} s",
+        "quá nhiều yêu cầu từ tài khoản này; hãy thử lại sau {seconds} giây",
+    ),
+    (
+        "signin_throttled",
+        "too many failed sign-ins; try again in {seconds} s",
+        "đăng nhập sai quá nhiều lần; hãy thử lại sau {seconds} giây",
+    ),
+    (
+        "second_root",
+        "unit '{id}' needs a parent: the tree has its root already ({root}), and a second root would sit outside every board",
+        "đơn vị '{id}' cần có đơn vị cấp trên: cây đơn vị đã có gốc ({root}), một gốc thứ hai sẽ nằm ngoài mọi bảng điều hành",
+    ),
+    (
+        "entry_outside_scope",
+        "{kind} '{id}' belongs to no unit in your scope",
+        "{kind} '{id}' không thuộc đơn vị nào trong phạm vi của bạn",
+    ),
+    (
+        "targets_by_level_above",
+        "targets of unit '{unit}' are set by a leader of unit '{assigner}', the level above",
+        "chỉ tiêu của đơn vị '{unit}' do lãnh đạo đơn vị cấp trên '{assigner}' giao",
+    ),
+    (
+        "criteria_by_leader",
+        "the general criteria of {person} are scored by a leader of unit '{unit}' other than the person",
+        "tiêu chí chung của {person} do lãnh đạo đơn vị '{unit}' (không phải chính người đó) chấm",
+    ),
+    (
+        "event_id_reused",
+        "event id '{id}' was already used by this source for another event; send a new id (a retry of the same event is kept once)",
+        "mã sự kiện '{id}' đã được nguồn này dùng cho một sự kiện khác; hãy dùng mã mới (gửi lại đúng sự kiện cũ chỉ được ghi một lần)",
+    ),
+    (
+        "no_event",
+        "no event '{id}' from source '{source}' (?source= names another source)",
+        "không có sự kiện '{id}' từ nguồn '{source}' (dùng ?source= để chọn nguồn khác)",
+    ),
+    // Roles and grants, in words.
+    ("role_viewer", "viewer", "theo dõi"),
+    ("role_data_entry", "data entry", "nhập liệu"),
+    ("role_leader", "leader", "lãnh đạo"),
+    ("role_admin", "admin", "quản trị"),
+    ("grant_at", "{role} at {unit}", "{role} tại {unit}"),
+    ("grant_everywhere", "{role} of the whole tree", "{role} toàn hệ thống"),
+    ("no_role_anywhere", "no role anywhere", "chưa có vai trò ở đơn vị nào"),
+    ("token_for_units", "a token for units {units}", "khóa API cho đơn vị {units}"),
+    // Who may see what.
     (
         "outside_scope",
         "unit '{unit}' is outside your scope ({scope})",
@@ -73,5 +129,165 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "notify.digest.task",
         "{title} — {person}, {unit}, submitted {time}",
         "{title} — {person}, {unit}, nộp lúc {time}",
+    ),
+    (
+        "may_not_read",
+        "these credentials may not read (an ingest-only token)",
+        "thông tin đăng nhập này không được xem dữ liệu (khóa chỉ để gửi dữ liệu)",
+    ),
+    ("no_unit", "no unit '{unit}'", "không có đơn vị '{unit}'"),
+    ("no_person", "no person '{person}'", "không có cán bộ '{person}'"),
+    // Who may change a task (the responsibility rules).
+    (
+        "task_own_acceptor",
+        "task '{task}': {person} would be both responsible for it and its accountable acceptor; nobody accepts their own work",
+        "nhiệm vụ '{task}': {person} không thể vừa là người thực hiện vừa là người chịu trách nhiệm nghiệm thu; không ai tự nghiệm thu việc của mình",
+    ),
+    (
+        "token_task_unit",
+        "this token may not send task events for unit '{unit}'",
+        "khóa API này không được gửi dữ liệu nhiệm vụ của đơn vị '{unit}'",
+    ),
+    (
+        "token_decides",
+        "task '{task}': accepting, returning, judging quality, cancelling and reopening are done by a person who signs in, not by an integration's token",
+        "nhiệm vụ '{task}': nghiệm thu, trả lại, chấm chất lượng, hủy và mở lại do người có thẩm quyền đăng nhập thực hiện, không qua khóa API tích hợp",
+    ),
+    (
+        "task_created_by_leader",
+        "a new task is created by a leader of unit '{unit}' (the responsible person's unit)",
+        "nhiệm vụ mới do lãnh đạo đơn vị '{unit}' (đơn vị của người thực hiện) giao",
+    ),
+    (
+        "task_moved_by_leader_of_both",
+        "task '{task}' moves from '{from}' to '{to}' only by a leader of both units",
+        "chỉ lãnh đạo của cả hai đơn vị mới chuyển được nhiệm vụ '{task}' từ '{from}' sang '{to}'",
+    ),
+    (
+        "task_planned_by",
+        "task '{task}' is planned and assigned by its accountable person or a leader of unit '{unit}'",
+        "nhiệm vụ '{task}' do người chịu trách nhiệm hoặc lãnh đạo đơn vị '{unit}' lập kế hoạch và phân công",
+    ),
+    (
+        "task_progress_by",
+        "the progress of task '{task}' is reported by its responsible person ({person}) or data entry of unit '{unit}'",
+        "tiến độ nhiệm vụ '{task}' do người thực hiện ({person}) hoặc cán bộ nhập liệu của đơn vị '{unit}' cập nhật",
+    ),
+    (
+        "task_status_by",
+        "the status of task '{task}' up to submitted is set by its responsible person ({person}) or data entry of unit '{unit}'",
+        "trạng thái nhiệm vụ '{task}' (đến khi nộp kết quả) do người thực hiện ({person}) hoặc cán bộ nhập liệu của đơn vị '{unit}' cập nhật",
+    ),
+    ("acceptor_accountable", "its accountable person ({person})", "người chịu trách nhiệm ({person})"),
+    (
+        "acceptor_leader",
+        "a leader of unit '{unit}' (it names no accountable person)",
+        "lãnh đạo đơn vị '{unit}' (nhiệm vụ chưa có người chịu trách nhiệm)",
+    ),
+    (
+        "task_accepted_by",
+        "task '{task}' is accepted or returned by {acceptor}",
+        "nhiệm vụ '{task}' do {acceptor} nghiệm thu hoặc trả lại",
+    ),
+    (
+        "task_not_own_acceptor",
+        "task '{task}' is yours to do: its acceptance and quality are judged by someone else",
+        "nhiệm vụ '{task}' do bạn thực hiện: việc nghiệm thu và chấm chất lượng do người khác đảm nhận",
+    ),
+    (
+        "task_quality_by",
+        "the quality of task '{task}' is judged by {acceptor}",
+        "chất lượng nhiệm vụ '{task}' do {acceptor} đánh giá",
+    ),
+    (
+        "task_reopened_by",
+        "task '{task}' was accepted; only {acceptor} or a leader of its unit reopens it",
+        "nhiệm vụ '{task}' đã được nghiệm thu; chỉ {acceptor} hoặc lãnh đạo đơn vị mới mở lại được",
+    ),
+    (
+        "task_cancelled_by",
+        "task '{task}' is cancelled by its accountable person or a leader of unit '{unit}'",
+        "nhiệm vụ '{task}' do người chịu trách nhiệm hoặc lãnh đạo đơn vị '{unit}' hủy",
+    ),
+    // Who may enter other numbers.
+    (
+        "kr_checkin_by",
+        "key result '{key_result}' is checked in by its objective's owner, or data entry or a leader of unit '{unit}'",
+        "kết quả then chốt '{key_result}' do người phụ trách mục tiêu, cán bộ nhập liệu hoặc lãnh đạo đơn vị '{unit}' cập nhật",
+    ),
+    (
+        "token_kpi_unit",
+        "this token may not send KPI values for unit '{unit}'",
+        "khóa API này không được gửi số liệu KPI của đơn vị '{unit}'",
+    ),
+    (
+        "kpi_value_by",
+        "values of KPI '{kpi}' are entered by data entry of its leading unit '{unit}'",
+        "số liệu KPI '{kpi}' do cán bộ nhập liệu của đơn vị chủ trì '{unit}' nhập",
+    ),
+    (
+        "rating_by",
+        "ratings of unit '{unit}' are entered by its data entry",
+        "đánh giá hài lòng của đơn vị '{unit}' do cán bộ nhập liệu của đơn vị nhập",
+    ),
+    // Administration.
+    (
+        "token_no_catalog",
+        "API tokens send events; the catalog is changed by an admin's session",
+        "khóa API chỉ gửi dữ liệu; danh mục do quản trị viên đăng nhập thay đổi",
+    ),
+    (
+        "catalog_by_admin_of",
+        "{what} is changed by an admin of unit '{unit}'",
+        "{what} do quản trị viên của đơn vị '{unit}' thay đổi",
+    ),
+    (
+        "catalog_by_admin_of_all",
+        "{what} is changed by an admin of the whole tree",
+        "{what} do quản trị viên toàn hệ thống thay đổi",
+    ),
+    (
+        "token_no_alerts",
+        "alerts are handled by people: sign in; API tokens cannot act on them",
+        "cảnh báo do người có thẩm quyền xử lý: hãy đăng nhập; khóa API không xử lý được cảnh báo",
+    ),
+    (
+        "alerts_by_leader",
+        "alerts of unit '{unit}' are handled by a leader of it",
+        "cảnh báo của đơn vị '{unit}' do lãnh đạo đơn vị xử lý",
+    ),
+    ("op_clock", "moving the clock", "chỉnh đồng hồ hệ thống"),
+    ("op_rules_reload", "reloading the rules", "nạp lại quy tắc cảnh báo"),
+    ("op_audit_verify", "verifying the audit trail", "kiểm tra nhật ký kiểm toán"),
+    ("op_okr_periods", "declaring or changing an OKR period", "khai báo hoặc chuyển trạng thái kỳ OKR"),
+    ("op_notify_link_key", "rotating the key that signs the links in messages", "đổi khóa ký liên kết trong thông báo"),
+    (
+        "operator_only",
+        "{what} needs the admin role over the whole tree",
+        "{what} cần vai trò quản trị toàn hệ thống",
+    ),
+    (
+        "token_no_accounts",
+        "accounts and tokens are managed by an admin's session",
+        "tài khoản và khóa API do quản trị viên đăng nhập quản lý",
+    ),
+    (
+        "administer_all",
+        "roles and tokens over the whole tree are managed by an admin of the whole tree",
+        "vai trò và khóa API toàn hệ thống do quản trị viên toàn hệ thống quản lý",
+    ),
+    (
+        "administer_unit",
+        "roles and tokens at unit '{unit}' are managed by an admin of it",
+        "vai trò và khóa API tại đơn vị '{unit}' do quản trị viên của đơn vị quản lý",
+    ),
+    ("thing_checkin", "a key-result check-in", "cập nhật kết quả then chốt"),
+    ("thing_kpi_value", "a KPI value", "số liệu KPI"),
+    ("thing_kpi_target", "a KPI target", "chỉ tiêu KPI"),
+    ("thing_evaluation", "an evaluation", "đánh giá cán bộ"),
+    (
+        "period_closed",
+        "period {closed} is closed: {what} of {period} is read-only except for an admin of unit '{unit}'",
+        "kỳ {closed} đã khóa: {what} của kỳ {period} chỉ quản trị viên đơn vị '{unit}' được sửa",
     ),
 ];

@@ -597,9 +597,9 @@ fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
 
 fn refusal(sources: &[Source], origin: Origin, e: WriteError) -> Problem {
     let reason = match e {
-        WriteError::Invalid(item) | WriteError::Forbidden(item) => {
-            return problem(sources, origin, item)
-        }
+        WriteError::Invalid(item)
+        | WriteError::Forbidden(item)
+        | WriteError::ConflictItem(item) => return problem(sources, origin, item),
         WriteError::Store(store) => {
             format!("the store refused the commit ({store}); nothing of this chunk was written")
         }

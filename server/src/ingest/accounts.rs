@@ -93,6 +93,7 @@ pub async fn issue_token(
         created_at: now,
         expires_at: now + lifetime.as_millis() as i64,
         revoked_at: None,
+        source: None,
     };
     let actor = Actor::system("tooling");
     let draft = Draft::new(

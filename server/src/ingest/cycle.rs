@@ -46,7 +46,7 @@ fn forbidden(index: usize, field: &str, d: Denied) -> WriteError {
     }
 }
 
-fn invalid(index: usize, field: &str, reason: impl Into<String>) -> WriteError {
+fn invalid(index: usize, field: &str, reason: impl Into<crate::i18n::Msg>) -> WriteError {
     WriteError::Invalid(ItemError::new(field, reason).at(index))
 }
 
@@ -69,7 +69,7 @@ pub fn plan(
                 state,
                 frozen,
             } => {
-                access::operator(who, "declaring or changing an OKR period")
+                access::operator(who, access::Operation::OkrPeriods)
                     .map_err(|d| forbidden(i, "state", d))?;
                 if !matches!(period.kind, PeriodKind::Quarter | PeriodKind::Year) {
                     return Err(invalid(
@@ -147,8 +147,9 @@ pub fn plan(
                 // Targets are handed down: set by a leader of the level above (the root's by
                 // its own leader).
                 let assigner = u.parent.clone().unwrap_or_else(|| u.id.clone());
-                let cycle = access::period_write(who, rollup, period, unit, "a KPI target")
-                    .map_err(|d| forbidden(i, "period", d))?;
+                let cycle =
+                    access::period_write(who, rollup, period, unit, access::PeriodThing::KpiTarget)
+                        .map_err(|d| forbidden(i, "period", d))?;
                 if cycle == access::PeriodWrite::Open
                     && (matches!(who, Principal::Token(_))
                         || !who.holds(rollup, &assigner, &[Role::Leader]))
@@ -156,8 +157,14 @@ pub fn plan(
                     return Err(forbidden(
                         i,
                         "unit",
-                        Denied::Forbidden(format!(
-                            "targets of unit '{unit}' are set by a leader of unit '{assigner}', the level above"
+                        Denied::Forbidden(crate::msg!(
+                            "targets_by_level_above",
+                            unit = rollup
+                                .unit(unit)
+                                .map_or_else(|| unit.to_string(), |u| u.name),
+                            assigner = rollup
+                                .unit(&assigner)
+                                .map_or_else(|| assigner.to_string(), |u| u.name)
                         )),
                     ));
                 }
@@ -188,8 +195,14 @@ pub fn plan(
                 let Some(p) = rollup.person(person) else {
                     return Err(invalid(i, "person", format!("unknown person '{person}'")));
                 };
-                let cycle = access::period_write(who, rollup, period, &p.unit, "an evaluation")
-                    .map_err(|d| forbidden(i, "period", d))?;
+                let cycle = access::period_write(
+                    who,
+                    rollup,
+                    period,
+                    &p.unit,
+                    access::PeriodThing::Evaluation,
+                )
+                .map_err(|d| forbidden(i, "period", d))?;
                 if cycle == access::PeriodWrite::Open {
                     let leader = !matches!(who, Principal::Token(_))
                         && who.holds(rollup, &p.unit, &[Role::Leader]);
@@ -197,9 +210,12 @@ pub fn plan(
                         return Err(forbidden(
                             i,
                             "person",
-                            Denied::Forbidden(format!(
-                                "the general criteria of '{person}' are scored by a leader of unit '{}' other than the person",
-                                p.unit
+                            Denied::Forbidden(crate::msg!(
+                                "criteria_by_leader",
+                                person = p.name.as_str(),
+                                unit = rollup
+                                    .unit(&p.unit)
+                                    .map_or_else(|| p.unit.to_string(), |u| u.name)
                             )),
                         ));
                     }

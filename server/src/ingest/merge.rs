@@ -63,6 +63,7 @@ pub fn merge_task(
                 status: TaskStatus::Todo,
                 quality: None,
                 submitted_at: None,
+                returned_at: None,
                 done_at: None,
                 versions: TaskVersions {
                     plan: i64::MIN,
@@ -146,18 +147,21 @@ pub fn merge_task(
         }
     }
     if let Some(s) = &p.status {
+        // Submissions and returns are dated by their own `at` whatever order they arrive in,
+        // even when a newer status already stands: they decide when accepted work was done.
+        match s.status {
+            TaskStatus::Submitted => t.submitted_at = t.submitted_at.max(Some(at)),
+            TaskStatus::Returned => t.returned_at = t.returned_at.max(Some(at)),
+            _ => {}
+        }
         if at >= t.versions.status {
             t.status = s.status;
             if s.quality.is_some() {
                 t.quality = s.quality;
             }
-            match s.status {
-                TaskStatus::Submitted => t.submitted_at = Some(at),
-                TaskStatus::Accepted => t.done_at = Some(t.submitted_at.unwrap_or(at)),
-                _ => t.done_at = None,
-            }
             t.versions.status = at;
         }
+        t.done_at = done_at(&t);
     }
     if let Some(start) = t.start {
         if t.deadline < start {
@@ -168,6 +172,20 @@ pub fn merge_task(
         }
     }
     Ok((before.as_ref() != Some(&t)).then_some(t))
+}
+
+/// When accepted work was done (the on-time rule): the submission that was accepted, i.e. the
+/// latest one after the last return and not after the acceptance; with none (never submitted,
+/// or returned since), the acceptance itself. `None` unless the task stands accepted.
+fn done_at(t: &Task) -> Option<Ts> {
+    if t.status != TaskStatus::Accepted {
+        return None;
+    }
+    let accepted_at = t.versions.status;
+    let submitted = t
+        .submitted_at
+        .filter(|s| *s <= accepted_at && t.returned_at.is_none_or(|r| *s > r));
+    Some(submitted.unwrap_or(accepted_at))
 }
 
 #[cfg(test)]
@@ -354,6 +372,65 @@ mod tests {
         );
         let t = merged(&t, &status(TaskStatus::Returned), 95, &r);
         assert_eq!(t.done_at, None);
+    }
+
+    #[test]
+    fn a_return_voids_the_submission_before_it() {
+        // Submitted in time (deadline 1000), returned, accepted late with no new submission:
+        // the work was done when it was accepted, late.
+        let r = rollup();
+        let t = merge_task(None, &create(), 10, &r).unwrap().unwrap();
+        let t = merged(&t, &status(TaskStatus::Submitted), 400, &r);
+        let t = merged(&t, &status(TaskStatus::Returned), 600, &r);
+        let t = merged(&t, &status(TaskStatus::Accepted), 1_500, &r);
+        assert_eq!(t.done_at, Some(1_500));
+        // Submitted again after the return: that submission is the one accepted.
+        let t = merge_task(None, &create(), 10, &r).unwrap().unwrap();
+        let t = merged(&t, &status(TaskStatus::Submitted), 400, &r);
+        let t = merged(&t, &status(TaskStatus::Returned), 600, &r);
+        let t = merged(&t, &status(TaskStatus::Submitted), 900, &r);
+        let t = merged(&t, &status(TaskStatus::Accepted), 1_500, &r);
+        assert_eq!(t.done_at, Some(900));
+        // Reopened after acceptance (returned) and accepted again without a new submission.
+        let t = merged(&t, &status(TaskStatus::Returned), 1_600, &r);
+        assert_eq!(t.done_at, None);
+        let t = merged(&t, &status(TaskStatus::Accepted), 1_700, &r);
+        assert_eq!(t.done_at, Some(1_700));
+    }
+
+    #[test]
+    fn a_submission_arriving_after_the_acceptance_dates_the_work_by_its_own_time() {
+        let r = rollup();
+        let t = merge_task(None, &create(), 10, &r).unwrap().unwrap();
+        let t = merged(&t, &status(TaskStatus::Accepted), 1_500, &r);
+        assert_eq!(t.done_at, Some(1_500), "no submission known yet");
+        // The submission of 400 arrives now: the status stays accepted, the work was done at 400.
+        let t = merged(&t, &status(TaskStatus::Submitted), 400, &r);
+        assert_eq!((t.status, t.done_at), (TaskStatus::Accepted, Some(400)));
+        assert_eq!(t.versions.status, 1_500);
+        // A return dated between them, arriving last, voids that submission again.
+        let t = merged(&t, &status(TaskStatus::Returned), 600, &r);
+        assert_eq!((t.status, t.done_at), (TaskStatus::Accepted, Some(1_500)));
+        // Whatever order the same four events arrive in, the result is the same.
+        let events = [
+            (TaskStatus::Submitted, 400),
+            (TaskStatus::Returned, 600),
+            (TaskStatus::Accepted, 1_500),
+        ];
+        for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0], [2, 1, 0]] {
+            let mut t = merge_task(None, &create(), 10, &r).unwrap().unwrap();
+            for i in order {
+                let (s, at) = events[i];
+                t = merge_task(Some(&t), &status(s), at, &r)
+                    .unwrap()
+                    .unwrap_or(t);
+            }
+            assert_eq!(
+                (t.status, t.done_at),
+                (TaskStatus::Accepted, Some(1_500)),
+                "{order:?}"
+            );
+        }
     }
 
     #[test]

@@ -24,15 +24,21 @@ pub struct ItemError {
     pub index: Option<usize>,
     /// The field at fault, as a path (`deadline`, `thresholds.green`); empty for the whole item.
     pub field: String,
+    /// In English (logs, files, programs); `msg` words it in a person's language.
     pub reason: String,
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub msg: crate::i18n::Msg,
 }
 
 impl ItemError {
-    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, reason: impl Into<crate::i18n::Msg>) -> Self {
+        let msg = reason.into();
         ItemError {
             index: None,
             field: field.into(),
-            reason: reason.into(),
+            reason: msg.to_string(),
+            msg,
         }
     }
     pub fn at(mut self, index: usize) -> Self {

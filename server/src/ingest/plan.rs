@@ -12,7 +12,7 @@ use crate::audit::{changed_fields, Draft};
 use crate::auth::{access, Actor};
 use crate::domain::{Change, Id, KeyResult, Observation, PeriodState, Rating, Task, Ts};
 use crate::rollup::Rollup;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// How a request's events are recorded in the audit trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,33 @@ pub(super) struct Overlay {
     key_results: HashMap<Id, KeyResult>,
     /// Newest observation per (kpi, unit, period) within the group: its time and value.
     observations: HashMap<(Id, Id, String), (Ts, f64)>,
-    seen: HashSet<Id>,
+    /// Event ids earlier requests of the group carried, by source, with a hash of their text:
+    /// a repeat is a duplicate when it says the same, a conflict when it does not.
+    seen: HashMap<(String, Id), u64>,
+}
+
+/// A cheap fingerprint of an event's text, to tell a repeat from a reuse of its id within one
+/// group (a retry sends the same text); the log's own copies are compared by content
+/// (`same_event`), which only replays pay for.
+fn fingerprint(raw: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    raw.trim().hash(&mut h);
+    h.finish()
+}
+
+/// Whether a logged event says the same as `e`: the same content, whatever the spelling of its
+/// JSON. Its time is left out: an import stamps rows that carry none with the time it ran, so a
+/// re-import of the same file repeats the rows at a later `at`, and is still the same events.
+fn same_event(logged: &str, e: &Event) -> bool {
+    match super::event::parse_event_str(logged) {
+        Ok(old) => old.body == e.body,
+        Err(_) => logged.trim() == e.raw.trim(),
+    }
+}
+
+fn reused_id(i: usize, id: &Id) -> WriteError {
+    WriteError::ConflictItem(ItemError::new("id", crate::msg!("event_id_reused", id = id)).at(i))
 }
 
 /// Checks one request against the catalog and merges it; on error nothing of it is kept.
@@ -38,11 +64,12 @@ pub(super) fn plan_events(
     events: &[Event],
     rollup: &Rollup,
     overlay: &mut Overlay,
-    existing: &HashSet<Id>,
+    existing: &HashMap<Id, String>,
     actor: &Actor,
     detail: AuditDetail,
 ) -> Result<(Vec<Change>, IngestReport, Vec<Draft>), WriteError> {
     let who = &actor.principal;
+    let source = who.event_source();
     // Per-change entries only when they are kept: the seed's requests get one entry each.
     let each = detail == AuditDetail::Each;
     let mut drafts = Vec::new();
@@ -50,7 +77,7 @@ pub(super) fn plan_events(
     let mut tasks: HashMap<Id, Task> = HashMap::new();
     let mut krs: HashMap<Id, KeyResult> = HashMap::new();
     let mut obs: HashMap<(Id, Id, String), (Ts, f64)> = HashMap::new();
-    let mut seen: HashSet<Id> = HashSet::new();
+    let mut seen: HashMap<Id, u64> = HashMap::new();
     let mut changes = Vec::with_capacity(events.len());
     let mut report = IngestReport {
         accepted: 0,
@@ -60,8 +87,21 @@ pub(super) fn plan_events(
     };
     for (i, e) in events.iter().enumerate() {
         let mut derived: Vec<Change> = Vec::new();
-        let dup =
-            existing.contains(&e.id) || overlay.seen.contains(&e.id) || !seen.insert(e.id.clone());
+        // A repeated id of this source is a duplicate when it says what it said before (a retry
+        // after a lost answer), and refused when it says something else: never silently dropped.
+        let print = fingerprint(&e.raw);
+        let earlier = seen
+            .get(&e.id)
+            .or_else(|| overlay.seen.get(&(source.clone(), e.id.clone())));
+        let dup = match (existing.get(&e.id), earlier) {
+            (Some(logged), _) if !same_event(logged, e) => return Err(reused_id(i, &e.id)),
+            (_, Some(p)) if *p != print => return Err(reused_id(i, &e.id)),
+            (Some(_), _) | (_, Some(_)) => true,
+            (None, None) => {
+                seen.insert(e.id.clone(), print);
+                false
+            }
+        };
         // A duplicate is still checked: a replay must be as valid as the original was.
         let change = match &e.body {
             EventBody::Task(patch) => {
@@ -138,7 +178,7 @@ pub(super) fn plan_events(
                         rollup,
                         &o.period,
                         &o.unit,
-                        "a key-result check-in",
+                        access::PeriodThing::Checkin,
                     )
                     .map_err(|d| WriteError::Forbidden(denied(d, "key_result").at(i)))?;
                     if let Some((PeriodState::Planning, planned)) = rollup.cycle_state(&o.period) {
@@ -236,8 +276,9 @@ pub(super) fn plan_events(
                         );
                     }
                 }
-                let cycle = access::period_write(who, rollup, period, unit, "a KPI value")
-                    .map_err(|d| WriteError::Forbidden(denied(d, "period").at(i)))?;
+                let cycle =
+                    access::period_write(who, rollup, period, unit, access::PeriodThing::KpiValue)
+                        .map_err(|d| WriteError::Forbidden(denied(d, "period").at(i)))?;
                 if cycle == access::PeriodWrite::Open {
                     access::kpi_value(who, rollup, kpi, &leading, unit)
                         .map_err(|d| WriteError::Forbidden(denied(d, "kpi").at(i)))?;
@@ -339,7 +380,9 @@ pub(super) fn plan_events(
     overlay.tasks.extend(tasks);
     overlay.key_results.extend(krs);
     overlay.observations.extend(obs);
-    overlay.seen.extend(seen);
+    overlay
+        .seen
+        .extend(seen.into_iter().map(|(id, p)| ((source.clone(), id), p)));
     Ok((changes, report, drafts))
 }
 

@@ -151,9 +151,9 @@ pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
 fn own_inbox(who: &Principal, person: &str) -> Result<(), Denied> {
     match who.person() {
         Some(p) if &**p == person => Ok(()),
-        Some(_) => Err(Denied::Forbidden(format!(
-            "the inbox of '{person}' is read by that person only"
-        ))),
+        Some(_) => Err(Denied::Forbidden(
+            format!("the inbox of '{person}' is read by that person only").into(),
+        )),
         None => Err(Denied::Forbidden(
             "this account is linked to no person, so it has no inbox".into(),
         )),

@@ -126,14 +126,18 @@ impl State {
         list.push(t);
     }
 
-    /// The state that governs writes to `p`: closed when any closed declared period overlaps
-    /// it; else the state of the shortest declared period containing it; `None` when no
-    /// declared period contains it (the period is not managed: open to writes).
+    /// The state that governs writes to `p`: closed when a closed declared period contains it or
+    /// overlaps it in part; else the state of the shortest declared period containing it;
+    /// `None` when no declared period contains it (the period is not managed: open to writes).
     pub(crate) fn cycle_state(&self, p: &Period) -> Option<(PeriodState, &OkrPeriod)> {
-        // Closed wins over any overlap: a week straddling the end of a closed quarter holds
-        // days of it, and must not reopen them.
+        // Closed wins over a partial overlap: a week straddling the end of a closed quarter holds
+        // days of it, and must not reopen them. A longer period that merely contains a closed
+        // one (the year, once Q1 is closed) stays open: its check-ins and values are the year's,
+        // and Q1's scores were frozen when it closed.
         if let Some(c) = self.periods.values().find(|c| {
-            c.state == PeriodState::Closed && c.period.start < p.end && p.start < c.period.end
+            let overlaps = c.period.start < p.end && p.start < c.period.end;
+            let inside_p = p.contains(&c.period) && p.end - p.start > c.period.end - c.period.start;
+            c.state == PeriodState::Closed && overlaps && !inside_p
         }) {
             return Some((PeriodState::Closed, c));
         }

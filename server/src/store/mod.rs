@@ -17,7 +17,6 @@ use crate::domain::aggregate::TaskAgg;
 use crate::domain::{Id, Ts};
 use crate::domain::{KeyResult, Kpi, Objective, Observation, Person, Task, Unit};
 use async_trait::async_trait;
-use std::collections::HashSet;
 use std::sync::Arc;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -30,6 +29,33 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Config(String),
+}
+
+impl StoreError {
+    /// The database cannot be reached or is busy (no connection within the pool's wait, the
+    /// connection broke, SQLite locked by another process): worth a retry, not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Database(e) => match &**e {
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(d) => {
+                    // SQLITE_BUSY / SQLITE_LOCKED; PostgreSQL: connection exceptions (08…),
+                    // shutdowns (57P…), too many connections, and a database that does not
+                    // accept connections (55000 is what a connect to it answers).
+                    let code = d.code().unwrap_or_default();
+                    matches!(&*code, "5" | "6" | "53300" | "55000")
+                        || code.starts_with("08")
+                        || code.starts_with("57P")
+                }
+                _ => false,
+            },
+            _ => false,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -47,6 +73,9 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
 /// One accepted event as kept in the append-only log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRecord {
+    /// Whose id `id` is: the credential that sent it (`account:…`, `token:…`, `system:…`) or the
+    /// source its token declares; empty for events logged before sources were kept.
+    pub source: String,
     pub id: Id,
     pub kind: String,
     pub entity: String,
@@ -141,8 +170,13 @@ pub trait Store: Send + Sync + 'static {
     /// The database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 
-    /// Which of these event ids are already in the log.
-    async fn existing_event_ids(&self, ids: &[Id]) -> Result<HashSet<Id>, StoreError>;
+    /// Which of these ids of `source` are already in the log (or in it from before sources were
+    /// kept), with the bodies they were logged with.
+    async fn existing_events(
+        &self,
+        source: &str,
+        ids: &[Id],
+    ) -> Result<std::collections::HashMap<Id, String>, StoreError>;
 
     /// Appends the events to the log and writes the changes' new states, in one transaction.
     async fn commit(
@@ -170,7 +204,8 @@ pub trait Store: Send + Sync + 'static {
     /// Everything the rollup is built from.
     async fn load(&self) -> Result<Snapshot, StoreError>;
 
-    async fn event(&self, id: &str) -> Result<Option<EventRecord>, StoreError>;
+    /// The event `id` of `source`.
+    async fn event(&self, source: &str, id: &str) -> Result<Option<EventRecord>, StoreError>;
 
     async fn event_count(&self) -> Result<i64, StoreError>;
 

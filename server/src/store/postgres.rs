@@ -12,7 +12,13 @@ pub struct PgStore {
 
 impl PgStore {
     pub async fn open(url: &str) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new().max_connections(8).connect(url).await?;
+        // A read that cannot get a connection (the database stopped) answers 503 within a few
+        // seconds, not after sqlx's 30 s default.
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(std::time::Duration::from_secs(3))
+            .connect(url)
+            .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }

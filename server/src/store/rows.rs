@@ -209,6 +209,7 @@ pub struct TaskRow {
     pub status: String,
     pub quality: Option<f64>,
     pub submitted_at: Option<i64>,
+    pub returned_at: Option<i64>,
     pub done_at: Option<i64>,
     pub plan_v: i64,
     pub assignment_v: i64,
@@ -237,6 +238,7 @@ impl TryFrom<TaskRow> for Task {
             status,
             quality: r.quality,
             submitted_at: r.submitted_at,
+            returned_at: r.returned_at,
             done_at: r.done_at,
             versions: TaskVersions {
                 plan: r.plan_v,
@@ -276,6 +278,7 @@ impl TryFrom<ObservationRow> for Observation {
 
 #[derive(sqlx::FromRow)]
 pub struct EventRow {
+    pub source: String,
     pub event_id: String,
     pub kind: String,
     pub entity_id: String,

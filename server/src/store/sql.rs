@@ -39,7 +39,7 @@ pub const LATEST_OBSERVATIONS: &str = "SELECT o.kpi_code, o.unit_id, o.period, o
         SELECT 1 FROM observations n WHERE n.kpi_code = o.kpi_code AND n.unit_id = o.unit_id
         AND (n.period_start > o.period_start OR (n.period_start = o.period_start AND n.at > o.at)))";
 
-pub const TASK_COLUMNS: &str = "id, title, unit_id, responsible_id, accountable_id, consulted, informed, key_result_id, start_at, deadline, expected_output, progress, status, quality, submitted_at, done_at, plan_v, assignment_v, progress_v, status_v";
+pub const TASK_COLUMNS: &str = "id, title, unit_id, responsible_id, accountable_id, consulted, informed, key_result_id, start_at, deadline, expected_output, progress, status, quality, submitted_at, returned_at, done_at, plan_v, assignment_v, progress_v, status_v";
 
 /// ` {keyword} unit_id IN (...)` when `units` is not empty (empty means every unit).
 pub fn push_units<DB>(qb: &mut sqlx::QueryBuilder<'_, DB>, keyword: &str, units: &[String])
@@ -219,20 +219,23 @@ macro_rules! sql_store_impl {
                 Ok(())
             }
 
-            async fn existing_event_ids(
+            async fn existing_events(
                 &self,
+                source: &str,
                 ids: &[$crate::domain::Id],
-            ) -> Result<std::collections::HashSet<$crate::domain::Id>, $crate::store::StoreError> {
-                let mut found = std::collections::HashSet::new();
+            ) -> Result<std::collections::HashMap<$crate::domain::Id, String>, $crate::store::StoreError> {
+                let mut found = std::collections::HashMap::new();
                 for chunk in ids.chunks(5000) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT event_id FROM events WHERE event_id IN (");
+                    // The source's own ids, and those logged before sources were kept ('').
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT event_id, body FROM events WHERE source IN ('', ");
+                    qb.push_bind(source.to_string()).push(") AND event_id IN (");
                     let mut sep = qb.separated(", ");
                     for id in chunk {
                         sep.push_bind(id.to_string());
                     }
                     qb.push(")");
-                    let rows: Vec<String> = qb.build_query_scalar().fetch_all(&self.pool).await?;
-                    found.extend(rows.into_iter().map($crate::domain::Id::from));
+                    let rows: Vec<(String, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    found.extend(rows.into_iter().map(|(id, body)| ($crate::domain::Id::from(id), body)));
                 }
                 Ok(found)
             }
@@ -251,16 +254,17 @@ macro_rules! sql_store_impl {
                 let mut tx = self.pool.begin().await?;
                 Self::insert_audit(&mut tx, audit).await?;
                 for chunk in events.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (event_id, kind, entity_id, at, received_at, body) ");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (source, event_id, kind, entity_id, at, received_at, body) ");
                     qb.push_values(chunk, |mut b, e| {
-                        b.push_bind(e.id.to_string())
+                        b.push_bind(e.source.clone())
+                            .push_bind(e.id.to_string())
                             .push_bind(e.kind.clone())
                             .push_bind(e.entity.clone())
                             .push_bind(e.at)
                             .push_bind(e.received_at)
                             .push_bind(e.body.clone());
                     });
-                    qb.push(" ON CONFLICT (event_id) DO NOTHING");
+                    qb.push(" ON CONFLICT (source, event_id) DO NOTHING");
                     qb.build().execute(&mut *tx).await?;
                 }
                 let units: Vec<_> = g.units.values().collect();
@@ -363,6 +367,7 @@ macro_rules! sql_store_impl {
                             .push_bind(t.status.as_str())
                             .push_bind(t.quality)
                             .push_bind(t.submitted_at)
+                            .push_bind(t.returned_at)
                             .push_bind(t.done_at)
                             .push_bind(t.versions.plan)
                             .push_bind(t.versions.assignment)
@@ -526,14 +531,16 @@ macro_rules! sql_store_impl {
                 })
             }
 
-            async fn event(&self, id: &str) -> Result<Option<$crate::store::EventRecord>, $crate::store::StoreError> {
+            async fn event(&self, source: &str, id: &str) -> Result<Option<$crate::store::EventRecord>, $crate::store::StoreError> {
                 let row = sqlx::query_as::<_, $crate::store::rows::EventRow>(
-                    "SELECT event_id, kind, entity_id, at, received_at, body FROM events WHERE event_id = $1",
+                    "SELECT source, event_id, kind, entity_id, at, received_at, body FROM events WHERE source = $1 AND event_id = $2",
                 )
+                .bind(source)
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
                 Ok(row.map(|r| $crate::store::EventRecord {
+                    source: r.source,
                     id: r.event_id.into(),
                     kind: r.kind,
                     entity: r.entity_id,
@@ -690,7 +697,7 @@ macro_rules! sql_store_impl {
             async fn events_of(&self, kind: &str, entities: &[String]) -> Result<Vec<$crate::store::EventRecord>, $crate::store::StoreError> {
                 let mut out = Vec::new();
                 for chunk in entities.chunks($crate::store::sql::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT event_id, kind, entity_id, at, received_at, body FROM events WHERE kind = ");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT source, event_id, kind, entity_id, at, received_at, body FROM events WHERE kind = ");
                     qb.push_bind(kind.to_string()).push(" AND entity_id IN (");
                     let mut sep = qb.separated(", ");
                     for e in chunk {
@@ -699,6 +706,7 @@ macro_rules! sql_store_impl {
                     qb.push(") ORDER BY at, seq");
                     let rows: Vec<$crate::store::rows::EventRow> = qb.build_query_as().fetch_all(&self.pool).await?;
                     out.extend(rows.into_iter().map(|r| $crate::store::EventRecord {
+                        source: r.source,
                         id: r.event_id.into(),
                         kind: r.kind,
                         entity: r.entity_id,
@@ -826,7 +834,7 @@ macro_rules! sql_store_impl {
                             .await?;
                     }
                     W::AddToken(t) => {
-                        sqlx::query("INSERT INTO api_tokens (id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                        sqlx::query("INSERT INTO api_tokens (id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
                             .bind(t.id.clone())
                             .bind(t.name.clone())
                             .bind(t.created_by.clone())
@@ -836,6 +844,7 @@ macro_rules! sql_store_impl {
                             .bind(t.created_at)
                             .bind(t.expires_at)
                             .bind(t.revoked_at)
+                            .bind(t.source.clone())
                             .execute(&mut *tx)
                             .await?;
                     }
@@ -894,13 +903,13 @@ macro_rules! sql_store_impl {
                     .into_iter()
                     .map(|(token_hash, account, csrf, created_at, expires_at, ip)| Session { token_hash, account, csrf, created_at, expires_at, ip })
                     .collect();
-                let rows: Vec<(String, String, String, String, String, String, i64, i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at FROM api_tokens",
+                let rows: Vec<(String, String, String, String, String, String, i64, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+                    "SELECT id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at, source FROM api_tokens",
                 )
                 .fetch_all(&self.pool)
                 .await?;
                 let mut tokens = Vec::with_capacity(rows.len());
-                for (id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at) in rows {
+                for (id, name, created_by, secret_hash, units, permissions, created_at, expires_at, revoked_at, source) in rows {
                     tokens.push(ApiToken {
                         units: serde_json::from_str(&units).map_err(|e| corrupt(format!("token '{id}' units: {e}")))?,
                         permissions: serde_json::from_str(&permissions).map_err(|e| corrupt(format!("token '{id}' permissions: {e}")))?,
@@ -911,6 +920,7 @@ macro_rules! sql_store_impl {
                         created_at,
                         expires_at,
                         revoked_at,
+                        source,
                     });
                 }
                 Ok($crate::domain::security::SecuritySnapshot { accounts, sessions, tokens })

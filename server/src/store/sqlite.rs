@@ -35,6 +35,8 @@ impl SqliteStore {
         // One writer at a time is SQLite's rule anyway; a few more connections serve reads.
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // A read that cannot get a connection answers 503 soon, not after sqlx's 30 s.
+            .acquire_timeout(Duration::from_secs(3))
             .connect_with(opts)
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;

@@ -276,6 +276,16 @@ fn batch_unit_parent(units: &HashMap<Id, Option<Id>>, rollup: &Rollup, u: &Id) -
     }
 }
 
+/// The root of the tree other than `id`, as this batch leaves it: a unit of the batch without a
+/// parent, or the catalog's root unless the batch gave it a parent.
+fn other_root(units: &HashMap<Id, Option<Id>>, rollup: &Rollup, id: &Id) -> Option<Id> {
+    if let Some((root, _)) = units.iter().find(|(u, p)| p.is_none() && *u != id) {
+        return Some(root.clone());
+    }
+    let root = Id::from(rollup.root_unit()?.as_str());
+    (root != *id && !matches!(units.get(&root), Some(Some(_)))).then_some(root)
+}
+
 /// Whether walking up from `start` by `parent_of` reaches `target` (`start` itself included).
 /// Bounded: a catalog deeper than 64 levels, or a cycle that slipped in, ends the walk.
 fn chain_reaches(start: &Id, target: &Id, parent_of: impl Fn(&Id) -> Option<Id>) -> bool {
@@ -316,6 +326,21 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
                         return Err(ItemError::new(
                             "parent",
                             format!("'{p}' lies inside unit '{}': that would make a cycle", u.id),
+                        )
+                        .at(i));
+                    }
+                }
+                if u.parent.is_none() {
+                    // One tree per server (until tenants exist): a second root would sit
+                    // outside every board, its people and tasks counted nowhere.
+                    if let Some(root) = other_root(&units, rollup, &u.id) {
+                        let name = rollup
+                            .unit_ref(&root)
+                            .map(|r| r.name)
+                            .unwrap_or(root.to_string());
+                        return Err(ItemError::new(
+                            "parent",
+                            crate::msg!("second_root", id = u.id.clone(), root = name),
                         )
                         .at(i));
                     }

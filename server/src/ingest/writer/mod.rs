@@ -21,6 +21,7 @@ use crate::audit::{Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{Actor, Auth};
 use crate::bus::Committed;
+use crate::domain::time::now_ms;
 use crate::domain::Ts;
 use crate::live::AlertFeed;
 use crate::notify::Notifier;
@@ -50,6 +51,9 @@ pub struct IngestReport {
 pub enum WriteError {
     #[error("{0}")]
     Conflict(String),
+    /// An item that clashes with what exists (an event id reused with other content).
+    #[error("{0}")]
+    ConflictItem(ItemError),
     #[error("{0}")]
     Invalid(ItemError),
     /// The caller is not the one responsible for this change (SECURITY.md).
@@ -75,7 +79,8 @@ enum Command {
         reply: oneshot::Sender<Result<IngestReport, WriteError>>,
     },
     Security {
-        write: SecurityWrite,
+        // Boxed: an account with its grants is far larger than the other commands.
+        write: Box<SecurityWrite>,
         draft: Draft,
         reply: oneshot::Sender<Result<(), WriteError>>,
     },
@@ -134,6 +139,62 @@ impl Command {
 #[derive(Clone)]
 pub struct Writer {
     tx: mpsc::Sender<Command>,
+    health: Arc<WriterHealth>,
+}
+
+/// How the writer's commits are going, for the readiness check: whether one is under way and
+/// since when, the last that succeeded, and the failure of the last attempt if it failed (the
+/// node is degraded from a failed commit until the next one succeeds).
+#[derive(Debug, Default)]
+pub struct WriterHealth {
+    /// Wall-clock ms when the commit under way started; 0 when idle.
+    committing_since: std::sync::atomic::AtomicI64,
+    last_success: std::sync::atomic::AtomicI64,
+    failure: std::sync::Mutex<Option<(Ts, String)>>,
+}
+
+impl WriterHealth {
+    fn begin(&self) {
+        self.committing_since
+            .store(now_ms(), std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn end<T, E: std::fmt::Display>(&self, r: &Result<T, E>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now = now_ms();
+        self.committing_since.store(0, Relaxed);
+        // A poisoned lock only means a panic elsewhere mid-update: the value is still ours.
+        let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        match r {
+            Ok(_) => {
+                self.last_success.store(now, Relaxed);
+                *failure = None;
+            }
+            Err(e) => *failure = Some((now, e.to_string())),
+        }
+    }
+
+    /// Since when a commit has been under way, if one is.
+    pub fn committing_since(&self) -> Option<Ts> {
+        Some(
+            self.committing_since
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+        .filter(|t| *t > 0)
+    }
+
+    /// The last commit that succeeded (wall-clock ms), if any did since the start.
+    pub fn last_success(&self) -> Option<Ts> {
+        Some(self.last_success.load(std::sync::atomic::Ordering::Relaxed)).filter(|t| *t > 0)
+    }
+
+    /// When the last attempt failed and why, while no commit has succeeded since.
+    pub fn failure(&self) -> Option<(Ts, String)> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
 }
 
 impl Writer {
@@ -171,8 +232,10 @@ impl Writer {
         notifier: Option<Notifier>,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let health = Arc::new(WriterHealth::default());
         let task = tokio::spawn(
             task::WriterTask {
+                health: health.clone(),
                 store,
                 rollup,
                 bus,
@@ -185,7 +248,12 @@ impl Writer {
             }
             .run(),
         );
-        (Writer { tx }, task)
+        (Writer { tx, health }, task)
+    }
+
+    /// How the writer's commits are going (the readiness check reads it).
+    pub fn health(&self) -> &WriterHealth {
+        &self.health
     }
 
     /// Acknowledges, assigns, silences or reloads rules.
@@ -239,7 +307,7 @@ impl Writer {
     /// the node's registry.
     pub async fn security(&self, write: SecurityWrite, draft: Draft) -> Result<(), WriteError> {
         self.ask(|reply| Command::Security {
-            write,
+            write: Box::new(write),
             draft,
             reply,
         })

@@ -17,7 +17,7 @@ use crate::live::AlertFeed;
 use crate::notify::Notifier;
 use crate::rollup::Rollup;
 use crate::store::{EventRecord, Store, StoreError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -38,6 +38,8 @@ pub(super) struct WriterTask {
     pub(super) audit: Head,
     /// Woken after notices are committed; holds the link keys a rotation changes.
     pub(super) notifier: Option<Notifier>,
+    /// Commits' outcomes, for the readiness check.
+    pub(super) health: Arc<super::WriterHealth>,
 }
 
 struct Pending {
@@ -100,7 +102,7 @@ impl WriterTask {
                     reply,
                 } => {
                     self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.commit_security(write, draft).await);
+                    let _ = reply.send(self.commit_security(*write, draft).await);
                 }
                 Command::Cycle {
                     items,
@@ -128,27 +130,30 @@ impl WriterTask {
         if cmds.is_empty() {
             return;
         }
-        let ids: Vec<Id> = cmds
-            .iter()
-            .filter_map(|c| match c {
-                Command::Events { events, .. } => Some(events.iter().map(|e| e.id.clone())),
-                _ => None,
-            })
-            .flatten()
-            .collect();
+        // Ids are their source's: one query per source in the group (usually one or two).
+        let mut ids: HashMap<String, Vec<Id>> = HashMap::new();
+        for c in &cmds {
+            if let Command::Events { events, actor, .. } = c {
+                ids.entry(actor.principal.event_source())
+                    .or_default()
+                    .extend(events.iter().map(|e| e.id.clone()));
+            }
+        }
         let checking = std::time::Instant::now();
-        let existing = if ids.is_empty() {
-            HashSet::new()
-        } else {
-            match self.store.existing_event_ids(&ids).await {
-                Ok(x) => x,
+        let mut existing: HashMap<String, HashMap<Id, String>> = HashMap::new();
+        for (source, ids) in ids {
+            match self.store.existing_events(&source, &ids).await {
+                Ok(found) => {
+                    existing.insert(source, found);
+                }
                 Err(e) => {
                     tracing::error!(error = %e, "checking event ids failed; group refused");
                     fail_all(cmds, e);
                     return;
                 }
             }
-        };
+        }
+        let none = HashMap::new();
         let dedup_time = checking.elapsed();
         let received_at = now_ms();
         let planning = std::time::Instant::now();
@@ -170,11 +175,12 @@ impl WriterTask {
                     detail,
                     reply,
                 } => {
+                    let source = actor.principal.event_source();
                     let planned = plan_events(
                         &events,
                         &self.rollup,
                         &mut overlay,
-                        &existing,
+                        existing.get(&source).unwrap_or(&none),
                         &actor,
                         detail,
                     );
@@ -193,6 +199,7 @@ impl WriterTask {
                             for e in events {
                                 if !dup.contains(&*e.id) {
                                     pending.records.push(EventRecord {
+                                        source: source.clone(),
                                         kind: e.body.kind().to_string(),
                                         entity: e.body.entity(),
                                         id: e.id,
@@ -225,11 +232,13 @@ impl WriterTask {
         }
         let plan_time = planning.elapsed();
         let committing = std::time::Instant::now();
-        if let Err(e) = self
+        self.health.begin();
+        let committed = self
             .store
             .commit(&pending.records, &pending.changes, &pending.audit)
-            .await
-        {
+            .await;
+        self.health.end(&committed);
+        if let Err(e) = committed {
             tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
             for (reply, _) in pending.replies {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
@@ -398,7 +407,10 @@ impl WriterTask {
         let (changes, drafts) =
             crate::ingest::catalog::plan::plan(&items, create_only, &self.rollup, actor)?;
         let (next, entries) = self.audit.chain(drafts);
-        self.store.commit(&[], &changes, &entries).await?;
+        self.health.begin();
+        let committed = self.store.commit(&[], &changes, &entries).await;
+        self.health.end(&committed);
+        committed?;
         self.audit = next;
         let n = changes.len();
         self.publish(changes).await;
@@ -413,7 +425,10 @@ impl WriterTask {
         let (changes, drafts) =
             crate::ingest::cycle::plan(&items, &self.rollup, actor, self.rollup.now())?;
         let (next, entries) = self.audit.chain(drafts);
-        self.store.commit(&[], &changes, &entries).await?;
+        self.health.begin();
+        let committed = self.store.commit(&[], &changes, &entries).await;
+        self.health.end(&committed);
+        committed?;
         self.audit = next;
         let n = changes.len();
         self.publish(changes).await;
@@ -422,7 +437,10 @@ impl WriterTask {
 
     async fn commit_security(&mut self, write: SecurityWrite, d: Draft) -> Result<(), WriteError> {
         let (next, entries) = self.audit.chain([d]);
-        self.store.save_security(&write, &entries[0]).await?;
+        self.health.begin();
+        let committed = self.store.save_security(&write, &entries[0]).await;
+        self.health.end(&committed);
+        committed?;
         self.audit = next;
         self.auth.apply(&write);
         Ok(())
