@@ -259,12 +259,14 @@ pub async fn run(trials: usize) -> anyhow::Result<()> {
         // Back to green, and its "ended" message received, before the timed crossing.
         on.ingest(json!([{"type": "kpi_observation", "id": format!("g-{i}"), "at": format_ts(on.now), "kpi": kpi, "unit": ward, "period": "2026-11", "value": 95.0}]))
             .await?;
-        wait_for(&mut got, &subject, 95.0).await?;
+        if i > 0 {
+            wait_for(&mut got, &subject, None).await?;
+        }
         let value = 60.0 - i as f64 * 0.01;
         let t = Instant::now();
         on.ingest(json!([{"type": "kpi_observation", "id": format!("r-{i}"), "at": format_ts(on.now), "kpi": kpi, "unit": ward, "period": "2026-11", "value": value}]))
             .await?;
-        let at = wait_for(&mut got, &subject, value).await?;
+        let at = wait_for(&mut got, &subject, Some(value)).await?;
         hist.record(at.duration_since(t).as_micros() as u64)?;
     }
     println!(
@@ -365,23 +367,27 @@ async fn burst(
     Ok((during_burst, during_delivery))
 }
 
-/// Waits for the delivery carrying this subject at this value; returns when it was received.
+/// Waits for the delivery carrying this subject at this value (none: its end); returns when it
+/// was received.
 async fn wait_for(
     got: &mut mpsc::UnboundedReceiver<Got>,
     subject: &str,
-    value: f64,
+    value: Option<f64>,
 ) -> anyhow::Result<Instant> {
     loop {
         let g = tokio::time::timeout(Duration::from_secs(60), got.recv())
             .await
-            .map_err(|_| anyhow::anyhow!("no delivery of {subject} at {value} within 60 s"))?
+            .map_err(|_| anyhow::anyhow!("no delivery of {subject} ({value:?}) within 60 s"))?
             .ok_or_else(|| anyhow::anyhow!("the receiver stopped"))?;
         let hit = g.body["alerts"].as_array().is_some_and(|a| {
             a.iter().any(|x| {
                 x["subject"] == subject
-                    && x["value"]
-                        .as_f64()
-                        .is_some_and(|v| (v - value).abs() < 1e-9)
+                    && match value {
+                        Some(value) => x["value"]
+                            .as_f64()
+                            .is_some_and(|v| (v - value).abs() < 1e-9),
+                        None => x["kind"] == "resolved",
+                    }
             })
         });
         if hit {

@@ -328,9 +328,6 @@ async fn mark_read(
     who: Principal,
     JsonBody(b): JsonBody<ReadIn>,
 ) -> Result<Json<ReadOut>, ApiError> {
-    let person = who.person().map(|p| p.to_string()).ok_or_else(|| {
-        ApiError::Forbidden("this account is linked to no person, so it has no inbox".into())
-    })?;
     let ids = match (&b.ids, b.all) {
         (Some(ids), None | Some(false)) if !ids.is_empty() && ids.len() <= 1000 => {
             Some(ids.as_slice())
@@ -349,6 +346,10 @@ async fn mark_read(
             )))
         }
     };
+    // The body is checked first: a bad one is named whoever sends it.
+    let person = who.person().map(|p| p.to_string()).ok_or_else(|| {
+        ApiError::Forbidden("this account is linked to no person, so it has no inbox".into())
+    })?;
     let marked = node
         .store
         .notify()
