@@ -101,6 +101,10 @@ pub struct Transition {
     pub to: State,
     pub severity: Severity,
     pub value: Option<f64>,
+    /// The bound `value` was held to (this severity's, or the recovery bound when it ends), in
+    /// the metric's own units like `value`; `None` when the rule has none to name.
+    #[serde(default)]
+    pub threshold: Option<f64>,
     pub at: i64,
     pub summary_vi: String,
     pub summary_en: String,
@@ -787,6 +791,7 @@ impl Engine {
             to: ev.to,
             severity: ev.severity,
             value: ev.value,
+            threshold: None,
             at: t,
             summary_vi: format!(
                 "Quy tắc {} không còn tồn tại; cảnh báo kết thúc",
@@ -873,6 +878,7 @@ impl Engine {
             to: ev.to,
             severity: ev.severity,
             value: ev.value,
+            threshold,
             at: t,
             summary_vi,
             summary_en,

@@ -38,6 +38,9 @@ let view = null; // the alert_groups subscription
 let units = new Map();
 let shownUnits = UNITS_PAGE;
 const filters = { severity: '', state: 'firing', rule: '', text: '', unacked: false };
+/** The message a signed link opened the page from: its alerts (rule, subject, unit) and time. */
+let message = null;
+let msgOnly = false;
 const knownRules = new Set();
 /** Opened groups by key: the page of alerts read, how many, when, and the line it was read for. */
 const opened = new Map();
@@ -72,6 +75,12 @@ function onView(sub, change) {
   scheduleRender();
 }
 
+/** A group holds one of the message's alerts: the same rule, the alert's unit at or below the
+ * group's unit. */
+function inMessage(g) {
+  return message.items.some(i => i.rule === g.rule && ancestorsOf(i.unit).includes(g.unit.id));
+}
+
 function render() {
   renderTimer = null;
   lastRenderAt = Date.now();
@@ -86,7 +95,7 @@ function render() {
     if (!knownRules.has(g.rule)) { knownRules.add(g.rule); addRuleOption(g); }
   }
   const q = filters.text.trim().toLowerCase();
-  const ranked = rankGroups(data.groups.filter(g => groupMatches(g, filters, q)));
+  const ranked = rankGroups(data.groups.filter(g => groupMatches(g, filters, q) && !(msgOnly && message && !inMessage(g))));
   const blocks = byUnit(ranked);
   drawBlocks(blocks.slice(0, shownUnits));
   setText($('#alert-count'), `${t('alerts.groups.count', { units: fmt.int(blocks.length), groups: fmt.int(ranked.length) })}${blocks.length > shownUnits ? ` · ${t('alerts.groups.shown', { shown: fmt.int(shownUnits), units: fmt.int(blocks.length) })}` : ''}`);
@@ -502,6 +511,39 @@ onLangChange(() => {
   if (hist.loaded) renderHistory();
 });
 
+// ---- opened from a message ----------------------------------------------------------------------------
+
+/**
+ * A message's link (`?msg=&exp=&sig=`, signed by the server): the page says which message it is
+ * and shows only its alerts until the reader unticks that. Opening acknowledges nothing.
+ */
+async function openMessage() {
+  const msg = Number(params.get('msg'));
+  const box = $('#from-msg');
+  const title = box.querySelector('[data-field="msg-title"]');
+  try {
+    const m = await api('/notify/link', { method: 'POST', body: { msg, exp: Number(params.get('exp')), sig: params.get('sig') || '' } });
+    message = { items: m.items.filter(i => i.rule && i.subject), at: m.created_at };
+    msgOnly = true;
+    const draw = () => setText(title, t('alerts.msg.title', { time: fmt.dateTime(message.at), n: fmt.int(message.items.length) }));
+    draw();
+    onLangChange(draw);
+    box.querySelector('[data-field="msg-only"]').hidden = false;
+    // Alerts of the message no longer active have ended since it was sent.
+    const active = new Set((await api(`/alerts?unit=${encodeURIComponent(unitId)}`)).map(a => alertKey(a.rule, a.subject)));
+    const ended = message.items.filter(i => !active.has(alertKey(i.rule, i.subject))).length;
+    const drawEnded = () => setText(box.querySelector('[data-field="msg-ended"]'), ended ? t('alerts.msg.ended', { n: fmt.int(ended) }) : '');
+    drawEnded();
+    onLangChange(drawEnded);
+  } catch (e) {
+    setText(title, t(e?.status === 410 ? 'alerts.msg.expired' : 'alerts.msg.bad'));
+    box.querySelector('[data-field="msg-only"]').hidden = true;
+  }
+  box.hidden = false;
+  scheduleRender();
+}
+$('#f-msg').addEventListener('change', e => { msgOnly = e.target.checked; shownUnits = UNITS_PAGE; scheduleRender(); });
+
 // ---- start ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -513,6 +555,8 @@ async function main() {
   // The history names rules by their metric: known once the rules are read.
   quietly(loadRules().then(() => { if (hist.loaded) renderHistory(); }));
   units = await unitIndex();
+  // After the unit index: a message's alerts are placed in groups by their units' ancestors.
+  if (params.has('msg')) quietly(openMessage());
   const u = units.get(unitId);
   setText($('#title'), u?.name || unitId);
   document.title = `${t('alerts.title')}: ${u?.name || unitId} · IOC`;

@@ -20,6 +20,10 @@ const lineKey = line => line?.key ?? line?.unit?.id ?? line?.code;
 /** The alert's identity across transitions and actions. */
 export const alertKey = (rule, subject) => `${rule}|${subject}`;
 
+/** The page's one socket, once started (the nav bar follows the reader's inbox over it). */
+let current = null;
+export const pageLive = () => current;
+
 export class Live {
   constructor(url) {
     this.url = url || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -48,6 +52,7 @@ export class Live {
   start() {
     if (this.started) return this;
     this.started = true;
+    current ??= this;
     // sessionReady() never settles when the page is leaving for sign-in; null (server not
     // reachable) still connects, so the usual retry and banner take over.
     sessionReady().then(() => this.connect(), () => this.connect());

@@ -2,10 +2,11 @@
 // the unit on screen), the live/offline dot, the signed-in account with "Sign out", and the
 // language toggle; and `initPage`, the start every such page makes.
 
-import { t, lang, setLang, applyStaticText, onLangChange } from '/js/i18n.js';
+import { t, fmt, lang, setLang, applyStaticText, onLangChange } from '/js/i18n.js';
 import { esc, href, quietly } from '/js/dom.js';
 import { sessionReady, onSession, signOut } from '/js/session.js';
 import { api } from '/js/api.js';
+import { pageLive } from '/js/live.js';
 
 /**
  * Draws the nav bar into #nav (pages other than the wall). `unit` gives the links context.
@@ -16,6 +17,7 @@ export function renderNav({ active, unit } = {}) {
   if (!nav) return;
   let account = null;
   let unitNames = new Map(); // grant unit id -> name, once looked up
+  let unread = null; // the reader's unread messages, once known
   const draw = () => {
     const u = unit?.() ?? null;
     const items = [
@@ -25,13 +27,14 @@ export function renderNav({ active, unit } = {}) {
       ['review', href('/review.html', { unit: u })],
       ['okr', href('/okr.html', { unit: u })],
       ['evaluation', href('/evaluation.html', { unit: u })],
+      ['inbox', href('/inbox.html')],
     ];
     const name = account?.name || account?.id;
     const roles = account ? grantsText(account, unitNames) : '';
     const who = account ? `<span class="who" data-field="account" title="${esc(t('session.signed_in_as', { name: `${name} (${account.id})${roles ? ` — ${roles}` : ''}` }))}"><b>${esc(name)}</b>${roles ? `<small data-field="grants">${esc(roles)}</small>` : ''}</span>
       <button type="button" class="signout" data-action="signout" title="${esc(t('session.sign_out.title'))}">${esc(t('session.sign_out'))}</button>` : '';
     nav.innerHTML = `<a class="brand" href="${esc(href('/'))}">IOC <span>${esc(t('app.name'))}</span></a>
-      <div class="links">${items.map(([k, h]) => `<a href="${esc(h)}"${k === active ? ' class="active" aria-current="page"' : ''}>${esc(t(`nav.${k}`))}</a>`).join('')}</div>
+      <div class="links">${items.map(([k, h]) => `<a href="${esc(h)}"${k === active ? ' class="active" aria-current="page"' : ''}${k === 'inbox' ? ' data-link="inbox"' : ''}>${esc(t(`nav.${k}`))}${k === 'inbox' ? badge(unread) : ''}</a>`).join('')}</div>
       <span class="spacer"></span>
       <span class="conn" id="conn-state" hidden></span>
       ${who}
@@ -44,9 +47,25 @@ export function renderNav({ active, unit } = {}) {
   };
   draw();
   onLangChange(draw);
+  // The badge changes without redrawing the bar (a live inbox frame may come every tick).
+  const setUnread = n => {
+    if (n === unread) return;
+    unread = n;
+    const link = nav.querySelector('[data-link="inbox"]');
+    if (!link) return;
+    link.querySelector('.badge')?.remove();
+    link.insertAdjacentHTML('beforeend', badge(unread));
+  };
+  let following = false;
   onSession(s => {
     account = s.account;
     draw();
+    if (account?.person && !following) {
+      following = true;
+      const live = pageLive();
+      if (live) live.watch('inbox', account.person, sub => setUnread(sub.data?.unread ?? null));
+      else quietly(api('/inbox?limit=1').then(p => setUnread(p?.unread ?? null)));
+    }
     // The units of the grants by name (the account sees them all: they are its scope).
     const ids = grantsOf(account).map(g => g.unit).filter(u => u !== '*' && !unitNames.has(u));
     if (!ids.length) return;
@@ -57,6 +76,12 @@ export function renderNav({ active, unit } = {}) {
       }));
   });
   return { redraw: draw };
+}
+
+/** The unread count on the inbox link ("3 chưa đọc" for screen readers); none at 0. */
+function badge(n) {
+  if (!n) return '';
+  return ` <span class="badge" data-field="unread" title="${esc(t('inbox.unread', { n: fmt.int(n) }))}">${esc(n > 99 ? '99+' : fmt.int(n))}</span>`;
 }
 
 const grantsOf = a => (a?.grants || []).map(g => (Array.isArray(g) ? { role: g[0], unit: g[1] } : g));

@@ -232,11 +232,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             (true, DemoSizeArg::Small) => "small city",
         }
     );
-    let (mut node, mut tasks) = crate::open_with_rules(
+    let (mut node, mut tasks) = crate::open_with(
         settings.database_url.expose(),
         settings.clock,
         settings.limits,
         &settings.rules,
+        settings.notify.clone(),
     )
     .await?;
     let mut dashboard = settings.dashboard.clone();

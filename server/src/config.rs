@@ -57,6 +57,137 @@ pub struct ServeArgs {
     pub dashboard: DashboardArgs,
     #[command(flatten)]
     pub auth: AuthArgs,
+    /// The address people reach the web UI at (https://ioc.example.gov.vn), for the links in
+    /// messages; default: the address the server listens on.
+    #[arg(long, env = "IOC_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+/// The `[notify]` table of a config file (README "Notifications"); the SMTP password may come
+/// from `IOC_SMTP_PASSWORD` instead.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyTable {
+    pub enabled: Option<bool>,
+    pub public_url: Option<String>,
+    pub link_ttl_hours: Option<u32>,
+    pub allow_private_addresses: Option<bool>,
+    pub allow_plain_http: Option<bool>,
+    pub max_attempts: Option<u32>,
+    pub retry_min_ms: Option<u64>,
+    pub retry_max_ms: Option<u64>,
+    pub timeout_ms: Option<u64>,
+    pub concurrency: Option<usize>,
+    pub per_contact_point: Option<usize>,
+    pub smtp: Option<SmtpTable>,
+    pub leader: Option<crate::notify::policy::PolicyIn>,
+    pub official: Option<crate::notify::policy::PolicyIn>,
+}
+
+/// `[notify.smtp]`: the mail relay.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpTable {
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub security: Option<crate::notify::SmtpSecurity>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: Option<String>,
+}
+
+impl fmt::Debug for SmtpTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpTable")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl NotifyTable {
+    /// The table over the defaults, checked; `public_url` (a flag) wins over the file's.
+    pub fn resolve(
+        &self,
+        public_url: Option<&str>,
+        smtp_password: Option<String>,
+    ) -> anyhow::Result<crate::notify::NotifyConfig> {
+        use crate::notify::{NotifyConfig, SmtpConfig, SmtpSecurity};
+        use std::time::Duration;
+        let d = NotifyConfig::default();
+        let smtp = match &self.smtp {
+            None => None,
+            Some(t) => {
+                let host = t
+                    .host
+                    .clone()
+                    .filter(|h| !h.trim().is_empty())
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("[notify.smtp] host: the mail relay's name is needed")
+                    })?;
+                let from = t
+                    .from
+                    .clone()
+                    .ok_or_else(|| anyhow::anyhow!("[notify.smtp] from: the sender is needed, e.g. \"IOC <ioc@example.gov.vn>\""))?;
+                from.parse::<lettre::message::Mailbox>().map_err(|e| {
+                    anyhow::anyhow!("[notify.smtp] from: '{from}' is not a mailbox ({e})")
+                })?;
+                let security = t.security.unwrap_or(SmtpSecurity::Starttls);
+                Some(SmtpConfig {
+                    host,
+                    port: t.port.unwrap_or(match security {
+                        SmtpSecurity::None => 25,
+                        SmtpSecurity::Starttls => 587,
+                        SmtpSecurity::Tls => 465,
+                    }),
+                    security,
+                    username: t.username.clone(),
+                    password: smtp_password.or_else(|| t.password.clone()),
+                    from,
+                })
+            }
+        };
+        let public_url = public_url
+            .map(str::to_string)
+            .or_else(|| self.public_url.clone());
+        if let Some(u) = &public_url {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| anyhow::anyhow!("public_url: '{u}' is not a URL ({e})"))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                anyhow::bail!("public_url: '{u}' must be http or https");
+            }
+        }
+        let hours = self.link_ttl_hours.unwrap_or(7 * 24);
+        if !(1..=24 * 90).contains(&hours) {
+            anyhow::bail!("[notify] link_ttl_hours must be between 1 and 2160");
+        }
+        let timeout = self.timeout_ms.unwrap_or(d.timeout.as_millis() as u64);
+        if !(100..=60_000).contains(&timeout) {
+            anyhow::bail!("[notify] timeout_ms must be between 100 and 60000");
+        }
+        let c = NotifyConfig {
+            enabled: self.enabled.unwrap_or(d.enabled),
+            public_url,
+            link_ttl_ms: i64::from(hours) * 3_600_000,
+            allow_private_addresses: self
+                .allow_private_addresses
+                .unwrap_or(d.allow_private_addresses),
+            allow_plain_http: self.allow_plain_http.unwrap_or(d.allow_plain_http),
+            max_attempts: self.max_attempts.unwrap_or(d.max_attempts),
+            retry_min: self.retry_min_ms.map_or(d.retry_min, Duration::from_millis),
+            retry_max: self.retry_max_ms.map_or(d.retry_max, Duration::from_millis),
+            timeout: Duration::from_millis(timeout),
+            smtp,
+            leader: self.leader.clone().unwrap_or_default(),
+            official: self.official.clone().unwrap_or_default(),
+            concurrency: self.concurrency.unwrap_or(d.concurrency),
+            per_contact_point: self.per_contact_point.unwrap_or(d.per_contact_point),
+        };
+        c.validate()
+            .map_err(|e| anyhow::anyhow!("[notify] {}: {}", e.field, e.message))?;
+        Ok(c)
+    }
 }
 
 /// Sessions and throttles; in a config file they sit in an `[auth]` table.
@@ -288,6 +419,7 @@ struct FileConfig {
     dashboard: Option<DashboardArgs>,
     auth: Option<AuthArgs>,
     evaluation: Option<crate::evaluation::EvaluationConfig>,
+    notify: Option<NotifyTable>,
 }
 
 /// A value that must not reach logs: `Debug` and `Display` show it redacted.
@@ -326,6 +458,8 @@ pub struct Settings {
     pub dashboard: DashboardConfig,
     /// The `[evaluation]` table: the evaluation model of officials.
     pub evaluation: crate::evaluation::EvaluationConfig,
+    /// The `[notify]` table: notifications.
+    pub notify: crate::notify::NotifyConfig,
 }
 
 impl Settings {
@@ -351,6 +485,12 @@ impl Settings {
         evaluation
             .validate()
             .map_err(|e| anyhow::anyhow!("config file: {e}"))?;
+        let notify = file.notify.unwrap_or_default().resolve(
+            args.public_url.as_deref(),
+            std::env::var("IOC_SMTP_PASSWORD")
+                .ok()
+                .filter(|p| !p.is_empty()),
+        )?;
         Ok(Settings {
             bind: args
                 .bind
@@ -388,6 +528,7 @@ impl Settings {
                 .dashboard
                 .resolve(&file.dashboard.unwrap_or_default())?,
             evaluation,
+            notify,
         })
     }
 }
@@ -411,6 +552,7 @@ mod tests {
             live: LiveArgs::default(),
             dashboard: DashboardArgs::default(),
             auth: AuthArgs::default(),
+            public_url: None,
         }
     }
 
@@ -457,6 +599,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("bnid"), "{err}");
+        std::fs::write(&file, "[notify.leader]\nquiet_hours = \"22h\"\n").unwrap();
+        let err = Settings::resolve(&args(Some(file.clone())))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("notify.leader.quiet_hours"), "{err}");
+        std::fs::write(&file, "[notify.smtp]\nhost = \"relay\"\n").unwrap();
+        let err = Settings::resolve(&args(Some(file.clone())))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("from"), "{err}");
         std::fs::write(&file, "[live]\ntick_ms = 1\n").unwrap();
         let err = Settings::resolve(&args(Some(file.clone())))
             .unwrap_err()

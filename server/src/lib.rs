@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod import;
 pub mod ingest;
 pub mod live;
+pub mod notify;
 pub mod report;
 pub mod rollup;
 pub mod store;
@@ -53,6 +54,8 @@ pub struct Node {
     pub auth: auth::Auth,
     /// The evaluation model of officials (the `[evaluation]` table; Decree 335 by default).
     pub evaluation: Arc<evaluation::EvaluationConfig>,
+    /// Notifications: the settings, the live inboxes, the link keys, the worker's wake-up.
+    pub notifier: notify::Notifier,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -90,10 +93,28 @@ pub async fn open_with_rules(
     limits: http::Limits,
     rule_files: &[std::path::PathBuf],
 ) -> anyhow::Result<(Node, NodeTasks)> {
+    open_with(
+        database_url,
+        clock,
+        limits,
+        rule_files,
+        notify::NotifyConfig::default(),
+    )
+    .await
+}
+
+/// As `open_with_rules`, with these notification settings (the `[notify]` table).
+pub async fn open_with(
+    database_url: &str,
+    clock: ClockMode,
+    limits: http::Limits,
+    rule_files: &[std::path::PathBuf],
+    notify: notify::NotifyConfig,
+) -> anyhow::Result<(Node, NodeTasks)> {
     let rules = alerting::files::load(rule_files).map_err(|errors| {
         anyhow::anyhow!("the rule files are not valid:\n{}", errors.join("\n"))
     })?;
-    open_node(database_url, clock, limits, Some(rules), rule_files).await
+    open_node(database_url, clock, limits, Some(rules), rule_files, notify).await
 }
 
 /// As `open`, with no alerting at all (benchmarks compare against it).
@@ -102,7 +123,15 @@ pub async fn open_without_rules(
     clock: ClockMode,
     limits: http::Limits,
 ) -> anyhow::Result<(Node, NodeTasks)> {
-    open_node(database_url, clock, limits, None, &[]).await
+    open_node(
+        database_url,
+        clock,
+        limits,
+        None,
+        &[],
+        notify::NotifyConfig::default(),
+    )
+    .await
 }
 
 async fn open_node(
@@ -111,6 +140,7 @@ async fn open_node(
     limits: http::Limits,
     rules: Option<alert_rules::RuleSet>,
     rule_files: &[std::path::PathBuf],
+    notify_config: notify::NotifyConfig,
 ) -> anyhow::Result<(Node, NodeTasks)> {
     // Install the metrics recorder before anything counts.
     telemetry::prometheus();
@@ -118,6 +148,7 @@ async fn open_node(
     let started = std::time::Instant::now();
     let snapshot = store.load().await?;
     let loaded = started.elapsed();
+    let stored_clock = snapshot.clock;
     let now = clock.start_time(snapshot.clock);
     let tasks = snapshot.tasks.len();
     let rollup = Arc::new(Rollup::rebuild(snapshot, now));
@@ -138,8 +169,16 @@ async fn open_node(
                 &rollup,
                 alerts.clone(),
             );
+            // Transitions of the start itself are told like any other.
+            let notices = notify::alert_notices(&writes.notify, &rollup);
             store
-                .save_alerts(&writes.upserts, &writes.deletes, &writes.history, &[])
+                .save_alerts_with(
+                    &writes.upserts,
+                    &writes.deletes,
+                    &writes.history,
+                    &[],
+                    &notices,
+                )
                 .await?;
             tracing::info!(
                 rules = alerting.engine().rules().count(),
@@ -161,6 +200,8 @@ async fn open_node(
         limits.live.alert_memory,
     ));
     let hub_bus = bus.subscribe();
+    let notify_bus = bus.subscribe();
+    let notifier = notify::Notifier::open(store.as_ref(), notify_config).await?;
     let (writer, writer_task) = Writer::spawn_with_alerting(
         store.clone(),
         rollup.clone(),
@@ -169,6 +210,7 @@ async fn open_node(
         feed.clone(),
         auth.clone(),
         audit_head,
+        Some(notifier.clone()),
     );
     let (shutdown, _) = watch::channel(false);
     let mut node_tasks = NodeTasks {
@@ -181,10 +223,19 @@ async fn open_node(
         rollup.clone(),
         alerts.clone(),
         feed,
+        notifier.inbox.clone(),
         hub_bus,
         node_tasks.shutdown_signal(),
     );
     node_tasks.add_background(hub);
+    node_tasks.add_background(notifier.spawn_worker(
+        store.clone(),
+        rollup.clone(),
+        alerts.clone(),
+        notify_bus,
+        node_tasks.shutdown_signal(),
+        stored_clock,
+    )?);
     if clock == ClockMode::System {
         let ticker = ingest::ticker::spawn(writer.clone(), node_tasks.shutdown_signal());
         node_tasks.add_background(ticker);
@@ -204,6 +255,7 @@ async fn open_node(
             dashboard: Arc::default(),
             auth,
             evaluation: Arc::default(),
+            notifier,
         },
         node_tasks,
     ))
@@ -216,6 +268,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     use axum::serve::ListenerExt;
+    if let Ok(addr) = listener.local_addr() {
+        node.notifier.listening_on(addr);
+    }
     let send_buffer = node.limits.live.tcp_send_buffer;
     // Graceful shutdown waits for every connection, live ones included: tell screens first.
     let live = node.live.clone();

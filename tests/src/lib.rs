@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod browser;
+pub mod notify;
 
 use ioc::clock::ClockMode;
 use serde_json::{json, Value};
@@ -34,6 +35,8 @@ pub struct TestApp {
     /// such events through it.
     pub acceptor: reqwest::Client,
     pub database_url: String,
+    /// The notification settings it runs with (kept by a restart).
+    pub notify: ioc::notify::NotifyConfig,
     stop: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -70,6 +73,52 @@ pub fn test_limits() -> ioc::http::Limits {
     }
 }
 
+/// The notification settings of test servers: receivers on loopback over plain HTTP are
+/// allowed (they are what the tests start), retries come quickly (the backoff is about the
+/// network, in real time).
+pub fn test_notify() -> ioc::notify::NotifyConfig {
+    ioc::notify::NotifyConfig {
+        allow_private_addresses: true,
+        allow_plain_http: true,
+        retry_min: std::time::Duration::from_millis(20),
+        retry_max: std::time::Duration::from_millis(200),
+        timeout: std::time::Duration::from_secs(5),
+        ..Default::default()
+    }
+}
+
+/// A server with its own SQLite file and these notification settings.
+pub async fn spawn_app_notify(notify: ioc::notify::NotifyConfig) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/ioc.db", dir.path().display());
+    let mut app = spawn_app_notify_on(&url, notify).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// A server on `url` (SQLite or a fresh PostgreSQL database) with these notification settings.
+pub async fn spawn_app_notify_on(url: &str, notify: ioc::notify::NotifyConfig) -> TestApp {
+    spawn_app_notify_with(url, &[], notify).await
+}
+
+/// As `spawn_app_notify_on`, with the rules of these files.
+pub async fn spawn_app_notify_with(
+    url: &str,
+    rules: &[std::path::PathBuf],
+    notify: ioc::notify::NotifyConfig,
+) -> TestApp {
+    spawn_app_at(
+        url,
+        rules,
+        test_limits(),
+        "127.0.0.1:0",
+        ClockMode::Manual,
+        Default::default(),
+        notify,
+    )
+    .await
+}
+
 /// A server with its own SQLite file and these limits (live tick, queues, timeouts).
 pub async fn spawn_app_with_limits(limits: ioc::http::Limits) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -96,6 +145,7 @@ async fn spawn_app_full(
         "127.0.0.1:0",
         ClockMode::Manual,
         Default::default(),
+        test_notify(),
     )
     .await
 }
@@ -112,6 +162,7 @@ pub async fn spawn_app_on_system_clock(dashboard: ioc::http::web::DashboardConfi
         "127.0.0.1:0",
         ClockMode::System,
         dashboard,
+        test_notify(),
     )
     .await;
     app._dir = Some(dir);
@@ -125,8 +176,9 @@ async fn spawn_app_at(
     bind: &str,
     clock: ClockMode,
     dashboard: ioc::http::web::DashboardConfig,
+    notify: ioc::notify::NotifyConfig,
 ) -> TestApp {
-    let (mut node, tasks) = ioc::open_with_rules(url, clock, limits, rules)
+    let (mut node, tasks) = ioc::open_with(url, clock, limits, rules, notify.clone())
         .await
         .expect("node opens");
     node.dashboard = std::sync::Arc::new(dashboard);
@@ -156,6 +208,7 @@ async fn spawn_app_at(
         feed_token,
         base,
         database_url: url.to_string(),
+        notify,
         stop: Some(stop),
         server: Some(server),
         _dir: None,
@@ -178,8 +231,9 @@ impl TestApp {
     /// Stops and starts again on the same database: the rollup is rebuilt from the store.
     pub async fn restart(self) -> TestApp {
         let url = self.database_url.clone();
+        let notify = self.notify.clone();
         let dir = self.stop().await;
-        let mut app = spawn_app_on(&url).await;
+        let mut app = spawn_app_notify_on(&url, notify).await;
         app._dir = dir;
         app
     }
@@ -189,12 +243,23 @@ impl TestApp {
     pub async fn stop_keeping_database(self) -> Stopped {
         let url = self.database_url.clone();
         let addr = self.addr.to_string();
+        let notify = self.notify.clone();
         let dir = self.stop().await;
-        Stopped { url, addr, dir }
+        Stopped {
+            url,
+            addr,
+            dir,
+            notify,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Keeps this folder (the database, rule files) for as long as the app lives.
+    pub fn set_dir(&mut self, dir: tempfile::TempDir) {
+        self._dir = Some(dir);
     }
 
     /// The upgrade request for `/ws`, signed in as the admin (for raw tungstenite clients).
@@ -398,6 +463,7 @@ pub struct Stopped {
     url: String,
     addr: String,
     dir: Option<tempfile::TempDir>,
+    notify: ioc::notify::NotifyConfig,
 }
 
 impl Stopped {
@@ -410,6 +476,7 @@ impl Stopped {
             &self.addr,
             ClockMode::Manual,
             Default::default(),
+            self.notify,
         )
         .await;
         app._dir = self.dir;

@@ -103,6 +103,10 @@ enum Kind {
     AlertAction,
     /// The caller's own session and password: any account.
     Session,
+    /// The caller's own person (marking their inbox read, opening a message's link with a
+    /// signature that is not the server's): the matrix's accounts are linked to no person and
+    /// the link is forged, so every caller is refused.
+    OwnPerson,
     /// KPI targets: a leader over the level above the unit (p-1 grants never reach it).
     TargetSet,
     /// A person's general-criteria scores: a leader over the person's unit.
@@ -244,6 +248,45 @@ const SPECS: &[Spec] = &[
         ANY
     ),
     spec!(AuditVerify, "GET", "/api/v1/audit/verify", GlobalAdmin, ANY),
+    spec!(
+        ContactPointsGet,
+        "GET",
+        "/api/v1/people/{id}/contact-points",
+        AccountsWrite,
+        IO
+    ),
+    spec!(
+        ContactPointsPut,
+        "PUT",
+        "/api/v1/people/{id}/contact-points",
+        AccountsWrite,
+        IO
+    ),
+    spec!(InboxGet, "GET", "/api/v1/inbox", List, ANY),
+    spec!(InboxRead, "POST", "/api/v1/inbox/read", OwnPerson, ANY),
+    spec!(NotifyLink, "POST", "/api/v1/notify/link", OwnPerson, ANY),
+    spec!(
+        NotifyHealth,
+        "GET",
+        "/api/v1/notify/health",
+        AccountsList,
+        ANY
+    ),
+    spec!(NotifyDead, "GET", "/api/v1/notify/dead", AccountsList, ANY),
+    spec!(
+        NotifyQueue,
+        "GET",
+        "/api/v1/notify/queue",
+        AccountsList,
+        ANY
+    ),
+    spec!(
+        LinkKeyRotate,
+        "POST",
+        "/api/v1/notify/link-key/rotate",
+        GlobalAdmin,
+        ANY
+    ),
     spec!(PeriodsList, "GET", "/api/v1/periods", List, ANY),
     spec!(PeriodGet, "GET", "/api/v1/periods/{label}", List, ANY),
     spec!(
@@ -438,6 +481,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::TargetSet => allow(who == Who::Role(Role::Leader, true)),
         Kind::Criteria => allow(role(Role::Leader) && scope),
         Kind::TaskDecision => allow(role(Role::Leader) && scope),
+        Kind::OwnPerson => Forbidden,
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok

@@ -681,6 +681,10 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
             } else if concrete == "/api/v1/rules/reload" {
                 let (status, body) = app.post(&concrete, &json!({})).await;
                 assert_eq!(status, 200, "POST {concrete}: {body}");
+            } else if concrete == "/api/v1/notify/link-key/rotate" {
+                // Takes no body: it rotates (links already sent stay valid until the next).
+                let (status, body) = app.post(&concrete, &json!({})).await;
+                assert_eq!(status, 204, "POST {concrete}: {body}");
             } else {
                 // An empty object is refused by validation, never by routing.
                 let m = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();

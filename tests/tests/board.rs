@@ -260,6 +260,7 @@ async fn the_web_ui_is_served_from_the_binary_and_api_misses_stay_json() {
         "review.html",
         "person.html",
         "task.html",
+        "inbox.html",
     ] {
         let html = app
             .client

@@ -2539,3 +2539,215 @@ async fn the_citys_alert_center_with_the_demo_shows_groups_red_first_with_titles
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// The number on the nav bar's inbox link ("" when there is none).
+const NAV_UNREAD: &str =
+    "document.querySelector('#nav [data-link=\"inbox\"] [data-field=\"unread\"]')?.textContent.trim() ?? ''";
+
+/// True when nothing on the page is wider than the screen.
+const FITS_WIDTH: &str = "document.documentElement.scrollWidth <= innerWidth";
+
+#[tokio::test]
+async fn the_inbox_turns_live() {
+    let test = "the_inbox_turns_live";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let app = ioc_tests::notify::quiet_city(ioc_tests::test_notify()).await;
+    for person in ["w1", "a1"] {
+        ioc_tests::notify::set_contact_points(
+            &app,
+            person,
+            json!({"contact_points": [], "policy": {"group_wait_seconds": 0}}),
+        )
+        .await;
+    }
+    let ward = app.account("w1", Some("w1"), &[("leader", "p-1")]).await;
+    let mut page = signed_in_page(&browser, &app, &ward).await;
+    screen_size(&mut page, 1920, 1080).await;
+    page.navigate(&app.url("/inbox.html")).await;
+    page.wait_for(
+        "document.getElementById('inbox-note').textContent === 'Chưa có thông báo nào.' && !document.getElementById('settings').hidden",
+        "an empty inbox and the settings",
+    )
+    .await;
+    assert_eq!(page.eval(NAV_UNREAD).await, json!(""), "no badge at 0");
+
+    // A red KPI of the ward: its message comes in without a reload, with the badge.
+    app.ingest(json!([ioc_tests::notify::value("o1", "TTHC", "p-1", 80.0)]))
+        .await;
+    page.wait_for(
+        "document.querySelectorAll('#inbox-list .inbox-item.unread').length === 1",
+        "the first message, live",
+    )
+    .await;
+    page.wait_for(&format!("({NAV_UNREAD}) === '1'"), "the badge at 1")
+        .await;
+    let first = text_of(&mut page, "#inbox-list .inbox-item").await;
+    assert!(first.contains("Phường Hoàn Kiếm"), "{first}");
+    assert!(first.contains("Đỏ"), "{first}");
+    assert!(
+        !first.contains("TTHC@p-1"),
+        "a name, not an internal id: {first}"
+    );
+    app.ingest(json!([ioc_tests::notify::value("o2", "KN", "p-1", 9.0)]))
+        .await;
+    page.wait_for(
+        &format!("document.querySelectorAll('#inbox-list .inbox-item.unread').length === 2 && ({NAV_UNREAD}) === '2'"),
+        "the second message and the badge at 2",
+    )
+    .await;
+    assert_eq!(
+        text_of(&mut page, "#inbox [data-field=\"unread\"]").await,
+        "2 chưa đọc"
+    );
+    let english = page.english_words(&[], FIXTURE_DATA).await;
+    assert!(english.is_empty(), "English in the inbox: {english:?}");
+    page.screenshot("inbox-ward-1920").await;
+
+    // The older message read by its button: the badge and the server follow.
+    page.eval("document.querySelector('#inbox-list .inbox-item:last-child [data-action=\"read\"]').click()")
+        .await;
+    page.wait_for(
+        &format!("({NAV_UNREAD}) === '1' && document.querySelectorAll('#inbox-list .inbox-item.unread').length === 1 && !!document.querySelector('#inbox-list .inbox-item:last-child [data-field=\"read\"]')"),
+        "one read, one unread",
+    )
+    .await;
+    let (_, inbox) = get_as(&app, &ward, "/api/v1/inbox").await;
+    assert_eq!(inbox["unread"], 1, "{inbox}");
+    assert_eq!(inbox["items"][1]["read"], true, "{inbox}");
+    assert_eq!(inbox["items"][0]["read"], false, "{inbox}");
+
+    // Settings: yellow alerts at once from now on; only that differs from the role's defaults.
+    page.eval("(() => { const f = document.getElementById('settings-form'); f.yellow.value = 'immediate'; f.requestSubmit(); })()")
+        .await;
+    page.wait_for(
+        "!document.getElementById('settings-saved').hidden",
+        "the settings saved",
+    )
+    .await;
+    let (_, points) = get_as(&app, &ward, "/api/v1/people/w1/contact-points").await;
+    assert_eq!(points["effective"]["yellow"], "immediate", "{points}");
+    assert_eq!(points["policy"]["group_wait_seconds"], 0, "kept: {points}");
+
+    screen_size(&mut page, 1280, 720).await;
+    page.screenshot("inbox-ward-1280").await;
+    screen_size(&mut page, 390, 844).await;
+    page.wait_for(FITS_WIDTH, "the inbox within a phone's width")
+        .await;
+    page.screenshot("inbox-ward-390").await;
+    // The unread message's link opens the alert center on its alerts only, acknowledging
+    // nothing; the nav bar there shows the count and follows it live: all read elsewhere, then
+    // a yellow (at once now, by the settings just saved).
+    let link = page
+        .eval("document.querySelector('#inbox-list .inbox-item.unread [data-action=\"open\"]').getAttribute('href')")
+        .await;
+    let link = link.as_str().expect("the message's link").to_string();
+    assert!(link.starts_with("/alerts.html?unit=p-1&msg="), "{link}");
+    page.navigate(&app.url(&link)).await;
+    // The alert center shows groups (unit × rule): with the message's filter on, only the group
+    // holding the message's alert; unticked, every firing group the server has for the ward.
+    page.wait_for(
+        "document.querySelector('#from-msg [data-field=\"msg-title\"]')?.textContent.startsWith('Từ thông báo lúc') && document.querySelectorAll('#groups [data-group-key]').length === 1",
+        "the group of the message's alert",
+    )
+    .await;
+    let shown = page
+        .eval("document.querySelector('#groups [data-group-key]').dataset.groupKey")
+        .await;
+    let groups = app.get_ok("/api/v1/alerts/groups?unit=p-1").await;
+    let firing: Vec<&Value> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["state"] == "firing")
+        .collect();
+    let holding = firing
+        .iter()
+        .find(|g| g["rule"] == "builtin.kpi_thresholds")
+        .unwrap_or_else(|| panic!("the KPI group: {groups}"));
+    assert_eq!(shown, holding["key"], "{groups}");
+    page.wait_for(
+        &format!("({NAV_UNREAD}) === '1'"),
+        "the badge on another page",
+    )
+    .await;
+    page.screenshot("alerts-from-message-390").await;
+    page.eval("document.getElementById('f-msg').click()").await;
+    page.wait_for(
+        &format!(
+            "document.querySelectorAll('#groups [data-group-key]').length === {}",
+            firing.len()
+        ),
+        "every firing group of the ward once unticked",
+    )
+    .await;
+    let alerts = app.get_ok("/api/v1/alerts?unit=p-1").await;
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["acknowledged_by"].is_null()),
+        "the link acknowledged nothing: {alerts}"
+    );
+    let (status, _) = app
+        .send_as(
+            Some(&ward),
+            reqwest::Method::POST,
+            "/api/v1/inbox/read",
+            Some(&json!({"all": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    page.wait_for(&format!("({NAV_UNREAD}) === ''"), "the badge gone, live")
+        .await;
+    app.ingest(json!([ioc_tests::notify::value("o3", "KN", "p-1", 3.0)]))
+        .await;
+    page.wait_for(
+        &format!("({NAV_UNREAD}) === '1'"),
+        "the yellow's badge, live",
+    )
+    .await;
+    // All read from the phone's inbox: the badge goes.
+    page.navigate(&app.url("/inbox.html")).await;
+    page.wait_for(
+        "!document.querySelector('[data-action=\"read-all\"]').hidden",
+        "the button to read all",
+    )
+    .await;
+    page.eval("document.querySelector('[data-action=\"read-all\"]').click()")
+        .await;
+    page.wait_for(
+        &format!("({NAV_UNREAD}) === '' && !document.querySelector('#inbox-list .inbox-item.unread') && document.querySelector('[data-action=\"read-all\"]').hidden"),
+        "everything read",
+    )
+    .await;
+    let (_, inbox) = get_as(&app, &ward, "/api/v1/inbox").await;
+    assert_eq!(inbox["unread"], 0, "{inbox}");
+    expect_no_errors(&page, "the ward's inbox").await;
+
+    // The city's leader: the morning's digest of the city, in Vietnamese, at the three sizes.
+    let city = app.account("a1", Some("a1"), &[("leader", "hn")]).await;
+    let mut page = signed_in_page(&browser, &app, &city).await;
+    app.set_clock("2026-11-03T07:00:00+07:00").await;
+    for (w, h) in [(1920, 1080), (1280, 720), (390, 844)] {
+        screen_size(&mut page, w, h).await;
+        page.navigate(&app.url("/inbox.html")).await;
+        page.wait_for(
+            "!!document.querySelector('#inbox-list .inbox-item.unread .inbox-body h4')",
+            "the city's digest",
+        )
+        .await;
+        page.wait_for(FITS_WIDTH, "the inbox within the screen")
+            .await;
+        let english = page.english_words(&[], FIXTURE_DATA).await;
+        assert!(
+            english.is_empty(),
+            "English in the city's inbox: {english:?}"
+        );
+        page.screenshot(&format!("inbox-city-{w}")).await;
+    }
+    expect_no_errors(&page, "the city's inbox").await;
+    app.stop().await;
+}

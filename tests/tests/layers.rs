@@ -25,15 +25,22 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         &["i18n", "domain", "audit", "store", "rollup", "bus"],
     ),
     (
+        "notify",
+        &[
+            "i18n", "domain", "store", "rollup", "bus", "alerting", "clock",
+        ],
+    ),
+    (
         "live",
         &[
-            "i18n", "domain", "store", "rollup", "bus", "auth", "alerting", "clock",
+            "i18n", "domain", "store", "rollup", "bus", "auth", "alerting", "notify", "clock",
         ],
     ),
     (
         "ingest",
         &[
-            "i18n", "domain", "audit", "store", "rollup", "bus", "auth", "alerting", "live",
+            "i18n", "domain", "audit", "store", "rollup", "bus", "auth", "alerting", "notify",
+            "live",
         ],
     ),
     (

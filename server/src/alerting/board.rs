@@ -26,6 +26,10 @@ pub struct StoredAlert {
     pub labels: BTreeMap<String, String>,
     pub assigned_to: Option<String>,
     pub ack_comment: Option<String>,
+    /// The people its last transitions were addressed to (repeats of an unacknowledged red go
+    /// to them).
+    #[serde(default)]
+    pub notify: Vec<String>,
 }
 
 /// What handlers read while the writer changes it: the live alerts by (rule, subject) and the

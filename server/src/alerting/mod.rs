@@ -30,12 +30,24 @@ use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// The writer's rows for one evaluation: live alerts to replace or delete, history to append.
+/// The writer's rows for one evaluation: live alerts to replace or delete, history to append,
+/// and the transitions people are to be told about (the writer turns them into notices of the
+/// same transaction).
 #[derive(Default)]
 pub struct AlertWrites {
     pub upserts: Vec<AlertRow>,
     pub deletes: Vec<(String, String)>,
     pub history: Vec<AlertHistoryRow>,
+    pub notify: Vec<Notifiable>,
+}
+
+/// A transition with people to tell (not silenced): the history row it is recorded as (its
+/// index in `AlertWrites::history`), when the alert began, and the transition itself.
+#[derive(Debug, Clone)]
+pub struct Notifiable {
+    pub history: usize,
+    pub started_at: Ts,
+    pub transition: Transition,
 }
 
 impl AlertWrites {
@@ -93,7 +105,7 @@ impl Alerting {
         };
         me.publish_rules();
         transitions.extend(me.describe_everything(rollup, now));
-        let writes = me.record(transitions);
+        let writes = me.record(transitions, rollup);
         me.reword();
         (me, writes)
     }
@@ -241,7 +253,7 @@ impl Alerting {
         for u in chains {
             out.extend(self.feed_unit_metrics(rollup, &u, now));
         }
-        self.record(out)
+        self.record(out, rollup)
     }
 
     fn feed_unit(&mut self, rollup: &Rollup, id: &str, now: Ts) -> Vec<Transition> {
@@ -365,7 +377,7 @@ impl Alerting {
         let mut out = self.engine.set_rules(rules, now);
         self.publish_rules();
         out.extend(self.describe_everything(rollup, now));
-        let writes = self.record(out);
+        let writes = self.record(out, rollup);
         self.reword();
         writes
     }
@@ -427,6 +439,7 @@ impl Alerting {
             let unit = stored.engine.unit.clone();
             let severity = wire_name(&stored.engine.severity);
             Ok(AlertWrites {
+                notify: Vec::new(),
                 upserts: vec![AlertRow {
                     rule: rule.into(),
                     subject: subject.into(),
@@ -451,18 +464,37 @@ impl Alerting {
     }
 
     /// Applies transitions to the live alerts and turns them into rows: one row per alert (its
-    /// last state in the batch), every transition in the history.
-    fn record(&mut self, transitions: Vec<Transition>) -> AlertWrites {
+    /// last state in the batch), every transition in the history, and the ones with people to
+    /// tell (unless a silence covers the alert) for the notification outbox.
+    fn record(&mut self, transitions: Vec<Transition>, rollup: &Rollup) -> AlertWrites {
         let mut w = AlertWrites::default();
         if transitions.is_empty() {
             return w;
         }
+        let now = rollup.now();
         // Keyed, so thousands of transitions at once (a start with many overdue tasks) stay linear.
         let mut last: BTreeMap<(String, String), Option<AlertRow>> = BTreeMap::new();
         self.live.write(|board| {
             let live = &mut board.alerts;
             for t in transitions {
                 let key = (t.rule.clone(), t.subject.clone());
+                if !t.notify.is_empty()
+                    && !is_silenced(&board.silences, rollup, &t.rule, &t.unit, now)
+                {
+                    // Before the live entry goes: a resolved alert's start is read from it.
+                    let began = |a: &alert_rules::Alert| a.fired_at.unwrap_or(a.active_since);
+                    let started_at = self
+                        .engine
+                        .alert(&t.rule, &t.subject)
+                        .map(began)
+                        .or_else(|| live.get(&key).map(|p| began(&p.engine)))
+                        .unwrap_or(t.at);
+                    w.notify.push(Notifiable {
+                        history: w.history.len(),
+                        started_at,
+                        transition: t.clone(),
+                    });
+                }
                 w.history.push(AlertHistoryRow {
                     seq: 0,
                     rule: t.rule.clone(),
@@ -480,6 +512,16 @@ impl Alerting {
                     }
                     (_, Some(engine)) => {
                         let previous = live.get(&key);
+                        let mut notify: Vec<String> =
+                            previous.map(|p| p.notify.clone()).unwrap_or_default();
+                        if t.kind != TransitionKind::Escalated && !t.notify.is_empty() {
+                            notify.clear();
+                        }
+                        for r in &t.notify {
+                            if !notify.contains(&r.person) {
+                                notify.push(r.person.clone());
+                            }
+                        }
                         let stored = StoredAlert {
                             engine: engine.clone(),
                             summary_vi: t.summary_vi.clone(),
@@ -487,6 +529,7 @@ impl Alerting {
                             labels: t.labels.clone(),
                             assigned_to: previous.and_then(|p| p.assigned_to.clone()),
                             ack_comment: previous.and_then(|p| p.ack_comment.clone()),
+                            notify,
                         };
                         let row = AlertRow {
                             rule: key.0.clone(),

@@ -353,6 +353,7 @@ pub enum Operation {
     RulesReload,
     AuditVerify,
     OkrPeriods,
+    NotifyLinkKey,
 }
 
 /// May `who` run this server-wide operation? An admin over the whole tree.
@@ -365,6 +366,7 @@ pub fn operator(who: &Principal, what: Operation) -> Result<(), Denied> {
         Operation::RulesReload => msg!("op_rules_reload"),
         Operation::AuditVerify => msg!("op_audit_verify"),
         Operation::OkrPeriods => msg!("op_okr_periods"),
+        Operation::NotifyLinkKey => msg!("op_notify_link_key"),
     };
     Err(forbidden(msg!("operator_only", what = what)))
 }

@@ -2,10 +2,11 @@
 //! sustained durable ingest over real HTTP (1,000-event batches), the rebuild of the rollup from
 //! N tasks at start, resident memory per cached task, and a city/ward view read from the rollup
 //! against the same figures computed by SQL; with `--live`, the WebSocket screens under load
-//! (`live`). Benchmarks print; they never assert.
+//! (`live`); with `--notify`, notifications (`notify`). Benchmarks print; they never assert.
 
 mod access;
 mod live;
+mod notify;
 mod okr;
 
 use crate::clock::ClockMode;
@@ -50,6 +51,14 @@ pub struct BenchArgs {
     /// alignment tree and the reviews with their evaluation section, on the full demo city.
     #[arg(long)]
     pub okr: bool,
+    /// Only the notifications benchmark: crossing -> webhook latency over `--trials`, and a
+    /// month-end burst of 10,000 crossings (messages after grouping, delivery time, ingest
+    /// throughput with notifications on and off).
+    #[arg(long)]
+    pub notify: bool,
+    /// Crossings timed by `--notify`.
+    #[arg(long, default_value_t = 100)]
+    pub trials: usize,
     /// Task events for the audit comparison of `--access`.
     #[arg(long, default_value_t = 100_000)]
     pub access_events: usize,
@@ -75,6 +84,9 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     if args.okr {
         return okr::run().await;
+    }
+    if args.notify {
+        return notify::run(args.trials).await;
     }
     if !args.rules_only {
         tasks_and_views(&args).await?;

@@ -44,6 +44,9 @@ pub enum ApiError {
     RateLimited { message: Msg, retry_after: u64 },
     #[error("{0}")]
     Conflict(Msg),
+    /// What was asked for existed but no longer holds (an expired link).
+    #[error("{0}")]
+    Gone(Msg),
     /// An item of the request clashes with what exists, naming its index and field.
     #[error("{0}")]
     ConflictItem(ItemError),
@@ -64,7 +67,7 @@ pub struct ErrorBody {
 
 #[derive(Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// invalid, bad_request, unauthenticated, not_found, method_not_allowed, forbidden, csrf, password_change_required, too_many_requests, conflict, too_large, unsupported_media_type, unavailable, internal.
+    /// invalid, bad_request, unauthenticated, not_found, method_not_allowed, forbidden, csrf, password_change_required, too_many_requests, conflict, expired, too_large, unsupported_media_type, unavailable, internal.
     pub code: &'static str,
     /// What is wrong, in the request's language (`Accept-Language`: `vi` or `en`; English when
     /// it names neither). Vietnamese only where `reason` is present.
@@ -100,6 +103,7 @@ impl ApiError {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
             }
             ApiError::Conflict(_) | ApiError::ConflictItem(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Gone(_) => (StatusCode::GONE, "expired"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::UnsupportedMediaType(_) => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
@@ -127,6 +131,7 @@ impl ApiError {
             | ApiError::TooManyRequests(m)
             | ApiError::RateLimited { message: m, .. }
             | ApiError::Conflict(m)
+            | ApiError::Gone(m)
             | ApiError::TooLarge(m)
             | ApiError::UnsupportedMediaType(m) => m.clone(),
             ApiError::Unavailable(_) => msg!("unavailable"),

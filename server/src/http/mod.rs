@@ -12,6 +12,7 @@ pub mod evaluation;
 pub mod events;
 pub mod gate;
 pub mod live;
+pub mod notify;
 pub mod okr;
 pub mod ops;
 pub mod report;
@@ -59,6 +60,7 @@ pub fn app(node: Node) -> Router {
         .merge(okr::router())
         .merge(evaluation::router())
         .merge(report::router())
+        .merge(notify::router())
         .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()

@@ -430,6 +430,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::audit::OPERATIONS)
         .chain(super::okr::OPERATIONS)
         .chain(super::evaluation::OPERATIONS)
+        .chain(super::notify::OPERATIONS)
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -491,7 +492,7 @@ fn responses(answer: Answer) -> Value {
         }),
     };
     out["4XX"] = json!({
-        "description": "Refused, and nothing was changed: 400 malformed (not JSON, a bad query parameter), 401 no or bad credentials, 403 outside your scope or not yours to change, 404 no such entry, 405 method not allowed, 409 conflict, 413 too large, 415 wrong content type, 422 a value or reference is wrong (naming index and field), 429 slow down (Retry-After)",
+        "description": "Refused, and nothing was changed: 400 malformed (not JSON, a bad query parameter), 401 no or bad credentials, 403 outside your scope or not yours to change, 404 no such entry, 405 method not allowed, 409 conflict, 410 expired (a link in a message), 413 too large, 415 wrong content type, 422 a value or reference is wrong (naming index and field), 429 slow down (Retry-After)",
         "content": json_content(schema_ref("ErrorBody"))
     });
     if out.get("503").is_none() {
@@ -611,6 +612,7 @@ pub fn openapi_document() -> Value {
     api.merge(super::audit::Schemas::openapi());
     api.merge(super::okr::Schemas::openapi());
     api.merge(super::evaluation::Schemas::openapi());
+    api.merge(super::notify::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
     for op in operations() {

@@ -239,6 +239,9 @@ macro_rules! msg {
     };
 }
 
+/// `crate::i18n::msg!` as well as `crate::msg!`, for rooms that import only `i18n`.
+pub use crate::msg;
+
 fn arg_text(arg: &Arg, lang: Lang) -> String {
     match arg {
         Arg::Text(s) => s.clone(),

@@ -147,6 +147,19 @@ pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
     .await;
 }
 
+/// An inbox is read by its person only: an admin manages contact points, not someone's mail.
+fn own_inbox(who: &Principal, person: &str) -> Result<(), Denied> {
+    match who.person() {
+        Some(p) if &**p == person => Ok(()),
+        Some(_) => Err(Denied::Forbidden(
+            format!("the inbox of '{person}' is read by that person only").into(),
+        )),
+        None => Err(Denied::Forbidden(
+            "this account is linked to no person, so it has no inbox".into(),
+        )),
+    }
+}
+
 async fn read_loop(
     stream: &mut SplitStream<WebSocket>,
     conn: u64,
@@ -247,7 +260,12 @@ async fn read_loop(
                     ViewKind::Person => Target::Person(&id),
                     _ => Target::Unit(&id),
                 };
-                if let Err(denied) = auth::can_view(&ctx.principal, &ctx.rollup, target) {
+                let allowed = if view == ViewKind::Inbox {
+                    own_inbox(&ctx.principal, &id)
+                } else {
+                    auth::can_view(&ctx.principal, &ctx.rollup, target)
+                };
+                if let Err(denied) = allowed {
                     let code = match denied {
                         Denied::NotFound(_) => ErrorCode::NotFound,
                         Denied::Forbidden(_) => ErrorCode::Forbidden,

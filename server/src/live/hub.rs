@@ -14,6 +14,8 @@ use super::LiveConfig;
 use crate::alerting::{AlertGroupsOut, LiveAlerts, Reading};
 use crate::bus::{Committed, Touched};
 use crate::domain::Id;
+use crate::notify::inbox::InboxView;
+use crate::notify::Inbox;
 use crate::rollup::view::{AlertCount, KpiBoard, PersonView, UnitView};
 use crate::rollup::Rollup;
 use axum::extract::ws::Utf8Bytes;
@@ -69,6 +71,7 @@ enum Rendered {
     Kpis(KpiBoard),
     Person(PersonView),
     AlertGroups(AlertGroupsOut),
+    Inbox(InboxView),
 }
 
 impl Rendered {
@@ -78,6 +81,7 @@ impl Rendered {
             Rendered::Kpis(v) => v.commit,
             Rendered::Person(v) => v.commit,
             Rendered::AlertGroups(v) => v.commit,
+            Rendered::Inbox(v) => v.commit,
         }
     }
 
@@ -87,6 +91,7 @@ impl Rendered {
             Rendered::Kpis(v) => (&mut v.as_of, &mut v.commit),
             Rendered::Person(v) => (&mut v.as_of, &mut v.commit),
             Rendered::AlertGroups(v) => (&mut v.as_of, &mut v.commit),
+            Rendered::Inbox(v) => (&mut v.as_of, &mut v.commit),
         }
     }
 
@@ -106,6 +111,7 @@ impl Rendered {
             Rendered::Kpis(v) => &v.as_of,
             Rendered::Person(v) => &v.as_of,
             Rendered::AlertGroups(v) => &v.as_of,
+            Rendered::Inbox(v) => &v.as_of,
         }
     }
 }
@@ -236,6 +242,8 @@ pub(crate) struct Hub {
     rollup: Arc<Rollup>,
     alerts: LiveAlerts,
     feed: Arc<AlertFeed>,
+    /// The people's inboxes (the delivery worker fills them).
+    inbox: Arc<Inbox>,
     topics: HashMap<Key, Topic>,
     conns: HashMap<u64, Arc<Outbox>>,
     conn_views: HashMap<u64, HashSet<Key>>,
@@ -262,6 +270,7 @@ impl Hub {
         rollup: Arc<Rollup>,
         alerts: LiveAlerts,
         feed: Arc<AlertFeed>,
+        inbox: Arc<Inbox>,
     ) -> Hub {
         let cursor = feed.last_id();
         Hub {
@@ -269,6 +278,7 @@ impl Hub {
             rollup,
             alerts,
             feed,
+            inbox,
             topics: HashMap::new(),
             conns: HashMap::new(),
             conn_views: HashMap::new(),
@@ -451,6 +461,12 @@ impl Hub {
             }
             ViewKind::Kpis => self.rollup.kpi_board(id).map(Rendered::Kpis),
             ViewKind::Person => self.rollup.person_view(id).map(Rendered::Person),
+            // Every person has an inbox, empty until something is delivered to it.
+            ViewKind::Inbox => Some(Rendered::Inbox(self.inbox.view(
+                id,
+                self.rollup.now(),
+                self.rollup.commit(),
+            ))),
             ViewKind::AlertGroups => {
                 let rollup = self.rollup.clone();
                 crate::alerting::groups_out(self.reading(), &rollup, id, false)
@@ -578,6 +594,15 @@ impl Hub {
     fn flush(&mut self) {
         if std::mem::take(&mut self.all_dirty) {
             for t in self.topics.values_mut() {
+                t.dirty = true;
+            }
+        }
+        // Inboxes change outside the bus (the delivery worker, marking read).
+        for person in self.inbox.take_changed() {
+            if let Some(t) = self
+                .topics
+                .get_mut(&(ViewKind::Inbox, Id::from(person.as_str())))
+            {
                 t.dirty = true;
             }
         }

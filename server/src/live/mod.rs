@@ -18,6 +18,7 @@ pub mod protocol;
 
 use crate::alerting::LiveAlerts;
 use crate::bus::Committed;
+use crate::notify::Inbox;
 use crate::rollup::Rollup;
 use dashmap::DashMap;
 pub use feed::AlertFeed;
@@ -118,12 +119,13 @@ impl Live {
         rollup: Arc<Rollup>,
         alerts: LiveAlerts,
         feed: Arc<AlertFeed>,
+        inbox: Arc<Inbox>,
         bus: broadcast::Receiver<Arc<Committed>>,
         shutdown: watch::Receiver<bool>,
     ) -> (Live, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(4096);
         let task = tokio::spawn(
-            hub::Hub::new(config, rollup, alerts, feed.clone()).run(rx, bus, shutdown),
+            hub::Hub::new(config, rollup, alerts, feed.clone(), inbox).run(rx, bus, shutdown),
         );
         (
             Live {

@@ -18,6 +18,8 @@ pub enum ViewKind {
     /// A unit's alert center: its one alert count and its alerts grouped by unit and rule (as
     /// `GET /api/v1/alerts/groups`, the groups in key order), re-rendered at most once a second.
     AlertGroups,
+    /// The signed-in person's inbox (their own only): unread count and newest messages.
+    Inbox,
 }
 
 /// A client message. `deny_unknown_fields` so a misspelt field is named, not ignored.

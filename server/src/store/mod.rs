@@ -1,11 +1,14 @@
 //! The store: the system of record. One `Store` interface, two implementations (SQLite, the
 //! zero-set-up default, and PostgreSQL), sharing their SQL through `sql.rs`.
 
+pub mod notify;
+mod notify_sql;
 mod postgres;
 mod rows;
 mod sql;
 mod sqlite;
 
+pub use notify::{NoticeRow, NotifyStore};
 pub use postgres::PgStore;
 pub use rows::PersonRecordRow;
 pub use sqlite::SqliteStore;
@@ -181,7 +184,22 @@ pub trait Store: Send + Sync + 'static {
         events: &[EventRecord],
         changes: &[crate::domain::Change],
         audit: &[crate::audit::Entry],
+    ) -> Result<(), StoreError> {
+        self.commit_with(events, changes, audit, &[]).await
+    }
+
+    /// As `commit`, with the notices the changes cause (the notification outbox) in the same
+    /// transaction: committed together or not at all.
+    async fn commit_with(
+        &self,
+        events: &[EventRecord],
+        changes: &[crate::domain::Change],
+        audit: &[crate::audit::Entry],
+        notices: &[NoticeRow],
     ) -> Result<(), StoreError>;
+
+    /// The notification tables (contact points, outbox, deliveries, inbox, health, keys).
+    fn notify(&self) -> &dyn NotifyStore;
 
     /// Everything the rollup is built from.
     async fn load(&self) -> Result<Snapshot, StoreError>;
@@ -205,6 +223,20 @@ pub trait Store: Send + Sync + 'static {
         deletes: &[(String, String)],
         history: &[AlertHistoryRow],
         audit: &[crate::audit::Entry],
+    ) -> Result<Vec<i64>, StoreError> {
+        self.save_alerts_with(upserts, deletes, history, audit, &[])
+            .await
+    }
+
+    /// As `save_alerts`, with the notices the transitions cause in the same transaction (a
+    /// notice naming a history row by index gets that row's seq in its source).
+    async fn save_alerts_with(
+        &self,
+        upserts: &[AlertRow],
+        deletes: &[(String, String)],
+        history: &[AlertHistoryRow],
+        audit: &[crate::audit::Entry],
+        notices: &[NoticeRow],
     ) -> Result<Vec<i64>, StoreError>;
 
     /// History entries after `after` (exclusive), oldest first, of these units (empty: any):

@@ -1,5 +1,6 @@
 //! PostgreSQL, the production system of record, used when `DATABASE_URL` is a postgres URL.
 
+use super::notify_sql::notify_store_impl;
 use super::sql::sql_store_impl;
 use super::StoreError;
 use sqlx::postgres::PgPoolOptions;
@@ -24,3 +25,4 @@ impl PgStore {
 }
 
 sql_store_impl!(PgStore, Postgres, "postgres");
+notify_store_impl!(PgStore, Postgres);

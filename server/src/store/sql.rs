@@ -241,11 +241,12 @@ macro_rules! sql_store_impl {
             }
 
             #[tracing::instrument(skip_all, err, fields(events = events.len(), changes = changes.len()))]
-            async fn commit(
+            async fn commit_with(
                 &self,
                 events: &[$crate::store::EventRecord],
                 changes: &[$crate::domain::Change],
                 audit: &[$crate::audit::Entry],
+                notices: &[$crate::store::NoticeRow],
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::store::rows::*;
                 use $crate::store::sql::*;
@@ -464,8 +465,13 @@ macro_rules! sql_store_impl {
                         .execute(&mut *tx)
                         .await?;
                 }
+                Self::insert_notices(&mut tx, notices, &[]).await?;
                 tx.commit().await?;
                 Ok(())
+            }
+
+            fn notify(&self) -> &dyn $crate::store::NotifyStore {
+                self
             }
 
             #[tracing::instrument(skip_all, err)]
@@ -564,12 +570,13 @@ macro_rules! sql_store_impl {
                 Ok((fold_groups(by_unit)?, fold_groups(by_person)?))
             }
 
-            async fn save_alerts(
+            async fn save_alerts_with(
                 &self,
                 upserts: &[$crate::store::AlertRow],
                 deletes: &[(String, String)],
                 history: &[$crate::store::AlertHistoryRow],
                 audit: &[$crate::audit::Entry],
+                notices: &[$crate::store::NoticeRow],
             ) -> Result<Vec<i64>, $crate::store::StoreError> {
                 use $crate::store::sql::CHUNK;
                 let mut tx = self.pool.begin().await?;
@@ -615,6 +622,7 @@ macro_rules! sql_store_impl {
                     chunk_seqs.sort_unstable();
                     seqs.extend(chunk_seqs);
                 }
+                Self::insert_notices(&mut tx, notices, &seqs).await?;
                 tx.commit().await?;
                 Ok(seqs)
             }

@@ -24,6 +24,7 @@ use crate::bus::Committed;
 use crate::domain::time::now_ms;
 use crate::domain::Ts;
 use crate::live::AlertFeed;
+use crate::notify::Notifier;
 use crate::rollup::Rollup;
 use crate::store::{Store, StoreError};
 use serde::Serialize;
@@ -99,6 +100,25 @@ enum Command {
         now: Ts,
         reply: Option<oneshot::Sender<()>>,
     },
+    Notify {
+        write: NotifyWrite,
+        draft: Draft,
+        reply: oneshot::Sender<Result<(), WriteError>>,
+    },
+}
+
+/// A change of the notification settings, committed with its audit entry.
+#[derive(Debug, Clone)]
+pub enum NotifyWrite {
+    /// A person's contact points (stored form, secrets included) and own policy (`None`: the
+    /// role's defaults).
+    ContactPoints {
+        person: String,
+        points: Vec<crate::store::notify::ContactPointRow>,
+        policy: Option<String>,
+    },
+    /// A new key signs the links from now on; the previous one stays valid.
+    RotateLinkKey { secret: String },
 }
 
 impl Command {
@@ -107,7 +127,10 @@ impl Command {
             Command::Events { events, .. } => events.len(),
             Command::Catalog { items, .. } => items.len(),
             Command::Cycle { items, .. } => items.len(),
-            Command::Tick { .. } | Command::Alert { .. } | Command::Security { .. } => 1,
+            Command::Tick { .. }
+            | Command::Alert { .. }
+            | Command::Security { .. }
+            | Command::Notify { .. } => 1,
         }
     }
 }
@@ -191,10 +214,13 @@ impl Writer {
             Arc::new(AlertFeed::new(0, 1)),
             Auth::new(Default::default(), Default::default()),
             audit,
+            None,
         )
     }
 
-    /// As `spawn`, with the rule engine evaluated after every apply.
+    /// As `spawn`, with the rule engine evaluated after every apply and its transitions'
+    /// notices written with them (`notifier` is woken after each such commit).
+    #[allow(clippy::too_many_arguments)]
     pub fn spawn_with_alerting(
         store: Arc<dyn Store>,
         rollup: Arc<Rollup>,
@@ -203,6 +229,7 @@ impl Writer {
         feed: Arc<AlertFeed>,
         auth: Auth,
         audit: Head,
+        notifier: Option<Notifier>,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let health = Arc::new(WriterHealth::default());
@@ -217,6 +244,7 @@ impl Writer {
                 feed,
                 auth,
                 audit,
+                notifier,
             }
             .run(),
         );
@@ -331,6 +359,17 @@ impl Writer {
         self.ask(|reply| Command::Cycle {
             items,
             actor: actor.clone(),
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Commits a change of the notification settings with its audit entry.
+    pub async fn notify(&self, write: NotifyWrite, draft: Draft) -> Result<(), WriteError> {
+        self.ask(|reply| Command::Notify {
+            write,
+            draft,
             reply,
         })
         .await

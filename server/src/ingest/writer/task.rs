@@ -3,7 +3,7 @@
 //! applies it to the rollup with the rule engine, publishes it on the bus and answers each
 //! request. Catalog, cycle, security and alert commands commit on their own, in queue order.
 
-use super::{Command, IngestReport, WriteError};
+use super::{Command, IngestReport, NotifyWrite, WriteError};
 use crate::alerting::actions::{Acted, AlertAction, AlertError};
 use crate::alerting::{AlertWrites, Alerting};
 use crate::audit::{Draft, Head};
@@ -14,6 +14,7 @@ use crate::domain::{time::now_ms, Change, Id};
 use crate::ingest::catalog::CatalogItem;
 use crate::ingest::plan::{batch_draft, plan_events, AuditDetail, Overlay};
 use crate::live::AlertFeed;
+use crate::notify::Notifier;
 use crate::rollup::Rollup;
 use crate::store::{EventRecord, Store, StoreError};
 use std::collections::{HashMap, HashSet};
@@ -35,6 +36,8 @@ pub(super) struct WriterTask {
     pub(super) auth: Auth,
     /// The audit chain's head; entries are chained here, in commit order.
     pub(super) audit: Head,
+    /// Woken after notices are committed; holds the link keys a rotation changes.
+    pub(super) notifier: Option<Notifier>,
     /// Commits' outcomes, for the readiness check.
     pub(super) health: Arc<super::WriterHealth>,
 }
@@ -108,6 +111,14 @@ impl WriterTask {
                 } => {
                     self.commit_events(std::mem::take(&mut batch)).await;
                     let _ = reply.send(self.commit_cycle(items, &actor).await);
+                }
+                Command::Notify {
+                    write,
+                    draft,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.commit_notify(write, draft).await);
                 }
                 other => batch.push(other),
             }
@@ -213,7 +224,8 @@ impl WriterTask {
                 Command::Catalog { .. }
                 | Command::Alert { .. }
                 | Command::Security { .. }
-                | Command::Cycle { .. } => {
+                | Command::Cycle { .. }
+                | Command::Notify { .. } => {
                     unreachable!("split off in process")
                 }
             }
@@ -289,23 +301,64 @@ impl WriterTask {
         commit
     }
 
-    /// Alert rows are written after the events they follow from; if this write fails the alerts
-    /// are derived again from the committed data at the next start, so nothing is lost. Only
-    /// committed history reaches the live feed, so every id a screen sees is in the store.
+    /// Alert rows are written after the events they follow from, with the notices of their
+    /// transitions (the notification outbox) in the same transaction; if this write fails the
+    /// alerts are derived again from the committed data at the next start, and their notices
+    /// with them, so nothing is lost. Only committed history reaches the live feed, so every id
+    /// a screen sees is in the store.
     async fn save_alerts(&self, w: AlertWrites) {
         if w.is_empty() {
             return;
         }
+        let notices = crate::notify::alert_notices(&w.notify, &self.rollup);
         match self
             .store
-            .save_alerts(&w.upserts, &w.deletes, &w.history, &[])
+            .save_alerts_with(&w.upserts, &w.deletes, &w.history, &[], &notices)
             .await
         {
-            Ok(seqs) => self.feed.append(&w.history, &seqs),
+            Ok(seqs) => {
+                self.feed.append(&w.history, &seqs);
+                if !notices.is_empty() {
+                    metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
+                    if let Some(n) = &self.notifier {
+                        n.wake();
+                    }
+                }
+            }
             Err(e) => {
                 tracing::error!(error = %e, "saving alert transitions failed; they will be derived again at start")
             }
         }
+    }
+
+    /// A change of the notification settings, with its audit entry.
+    async fn commit_notify(&mut self, write: NotifyWrite, d: Draft) -> Result<(), WriteError> {
+        let (next, entries) = self.audit.chain([d]);
+        let store = self.store.notify();
+        let at = now_ms();
+        match &write {
+            NotifyWrite::ContactPoints {
+                person,
+                points,
+                policy,
+            } => {
+                store
+                    .put_contact_points(person, points, policy.as_deref(), at, &entries[0])
+                    .await?
+            }
+            NotifyWrite::RotateLinkKey { secret } => {
+                store.rotate_link_key(secret, at, &entries[0]).await?
+            }
+        }
+        self.audit = next;
+        if let Some(n) = &self.notifier {
+            if let NotifyWrite::RotateLinkKey { secret } = &write {
+                let previous = store.server_key("link_previous").await?.map(|(s, _)| s);
+                n.keys.set(secret, previous.as_deref());
+            }
+            n.wake();
+        }
+        Ok(())
     }
 
     /// An alert action, committed with its audit entry; returns the id it created (a silence's).
@@ -423,6 +476,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Cycle { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Notify { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Tick { .. } => {}

@@ -1,0 +1,585 @@
+//! The delivery worker: a task fed from the store (not from memory, so another node or a
+//! restart finds the same work). Each pass it
+//!
+//! 1. on a move of the server's clock, adds repeats of unacknowledged reds and makes the daily
+//!    digests that came due (`digest.rs`);
+//! 2. makes messages of what waits: per person, once the oldest waiting notice is `group_wait`
+//!    old (server clock) and quiet hours do not hold it, everything of theirs that may go now
+//!    becomes one message, with one delivery per contact point that takes it;
+//! 3. starts the deliveries that are due (wall clock), each as its own task with its own
+//!    timeout, at most `concurrency` in all and `per_contact_point` per contact point: a
+//!    receiver that hangs holds its own slots only, never ingest or the other channels.
+//!
+//! An attempt that fails is tried again after a backoff (`backon`'s exponential schedule with
+//! jitter, indexed by the attempts stored with the delivery, so a restart resumes it); after
+//! `max_attempts` the delivery is dead (the dead letter) and the contact point's health says
+//! so. A delivery is marked delivered only after it was; a crash in between sends it again
+//! with the same id, which receivers drop.
+
+use super::compose::{Content, Link};
+use super::contact::{with_inbox, Channel, ContactPoint};
+use super::inbox::InboxBody;
+use super::notice::Item;
+use super::policy::{Policy, PolicyIn, Route};
+use super::send::{Channels, Outgoing};
+use super::{role_of, Notifier};
+use crate::alerting::LiveAlerts;
+use crate::bus::Committed;
+use crate::domain::time::now_ms;
+use crate::domain::Ts;
+use crate::i18n::Lang;
+use crate::rollup::Rollup;
+use crate::store::notify::{DeliveryRow, InboxRow, MessageRow, Outcome, StoredNotice};
+use crate::store::{Store, StoreError};
+use backon::BackoffBuilder;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{broadcast, mpsc, watch};
+use tokio::task::JoinSet;
+
+/// Deliveries read per pass.
+const DUE_PAGE: i64 = 256;
+
+/// A delivery task that ended (its slot is free).
+struct Done {
+    id: String,
+    contact_point: String,
+}
+
+pub(super) struct Worker {
+    pub(super) store: Arc<dyn Store>,
+    pub(super) rollup: Arc<Rollup>,
+    pub(super) alerts: LiveAlerts,
+    pub(super) notifier: Notifier,
+    channels: Arc<Channels>,
+    in_flight: HashSet<String>,
+    per_cp: HashMap<String, usize>,
+    done_tx: mpsc::UnboundedSender<Done>,
+    done_rx: mpsc::UnboundedReceiver<Done>,
+    tasks: JoinSet<()>,
+    /// The server's clock at the last pass (0: not seen yet).
+    last_clock: Ts,
+    /// When the next pending delivery not in flight is due.
+    next_due: Option<tokio::time::Instant>,
+    /// Repeat causes already added (the store refuses a second anyway; this saves the query).
+    pub(super) repeats_seen: HashSet<String>,
+}
+
+impl Worker {
+    pub(super) fn new(
+        store: Arc<dyn Store>,
+        rollup: Arc<Rollup>,
+        alerts: LiveAlerts,
+        notifier: Notifier,
+        channels: Arc<Channels>,
+        start_clock: Ts,
+    ) -> Worker {
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        Worker {
+            store,
+            rollup,
+            alerts,
+            notifier,
+            channels,
+            in_flight: HashSet::new(),
+            per_cp: HashMap::new(),
+            done_tx,
+            done_rx,
+            tasks: JoinSet::new(),
+            last_clock: start_clock,
+            next_due: None,
+            repeats_seen: HashSet::new(),
+        }
+    }
+
+    pub(super) async fn run(
+        mut self,
+        mut bus: broadcast::Receiver<Arc<Committed>>,
+        mut shutdown: watch::Receiver<bool>,
+        wake: Arc<tokio::sync::Notify>,
+    ) {
+        if !self.notifier.config.enabled {
+            tracing::info!(
+                "notifications off ([notify] enabled = false): notices are kept, nothing is sent"
+            );
+            let _ = shutdown.changed().await;
+            return;
+        }
+        // A safety net: the store is the source, so anything missed is found within this.
+        let mut poll = tokio::time::interval(Duration::from_secs(2));
+        poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let due = self.next_due;
+            let sleep = async move {
+                match due {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = shutdown.changed() => break,
+                _ = wake.notified() => {}
+                m = bus.recv() => match m {
+                    // Commits carry no notices the writer did not wake us for: only the clock
+                    // moving matters here.
+                    Ok(_) | Err(RecvError::Lagged(_)) => {
+                        if self.rollup.now() == self.last_clock {
+                            continue;
+                        }
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+                Some(done) = self.done_rx.recv() => self.finished(done),
+                _ = sleep => {}
+                _ = poll.tick() => {}
+            }
+            while let Ok(done) = self.done_rx.try_recv() {
+                self.finished(done);
+            }
+            if let Err(e) = self.pass().await {
+                tracing::warn!(error = %e, "notification pass failed; retried on the next");
+            }
+        }
+        // Attempts under way may finish (each has its timeout), so a clean restart sends nothing
+        // twice; what does not finish in time is dropped: it is still pending in the store and
+        // goes again, with the same id, after the restart.
+        let grace = self.notifier.config.timeout + Duration::from_secs(1);
+        let drained = tokio::time::timeout(grace, async {
+            while self.tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::info!(
+                in_flight = self.tasks.len(),
+                "notification attempts cut short by the shutdown; they go again after the restart"
+            );
+        }
+        self.tasks.shutdown().await;
+        tracing::info!("notification worker stopped");
+    }
+
+    fn finished(&mut self, done: Done) {
+        self.in_flight.remove(&done.id);
+        if let Some(n) = self.per_cp.get_mut(&done.contact_point) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_cp.remove(&done.contact_point);
+            }
+        }
+        while self.tasks.try_join_next().is_some() {}
+    }
+
+    async fn pass(&mut self) -> Result<(), StoreError> {
+        let now = self.rollup.now();
+        if now != self.last_clock {
+            let before = self.last_clock;
+            self.last_clock = now;
+            // A first clock (a new database) is a start, not time passing.
+            if before > 0 {
+                self.repeats(now).await?;
+                self.digests(before, now).await?;
+            }
+        }
+        self.batch(now).await?;
+        self.dispatch().await?;
+        Ok(())
+    }
+
+    /// The policies of these people: their own settings over their role's defaults.
+    pub(super) async fn policies(
+        &self,
+        persons: &[String],
+    ) -> Result<HashMap<String, Policy>, StoreError> {
+        let own: HashMap<String, PolicyIn> = self
+            .store
+            .notify()
+            .policies(persons)
+            .await?
+            .into_iter()
+            .filter_map(|(p, body)| Some((p, serde_json::from_str(&body).ok()?)))
+            .collect();
+        Ok(persons
+            .iter()
+            .map(|p| {
+                let role = role_of(&self.rollup, p);
+                (p.clone(), self.notifier.policy(role, own.get(p)))
+            })
+            .collect())
+    }
+
+    /// A person's contact points, the inbox among them.
+    pub(super) async fn contact_points(
+        &self,
+        person: &str,
+    ) -> Result<Vec<ContactPoint>, StoreError> {
+        let rows = self
+            .store
+            .notify()
+            .contact_points(&[person.to_string()])
+            .await?;
+        Ok(with_inbox(
+            rows.into_iter()
+                .filter_map(|r| serde_json::from_str(&r.body).ok())
+                .collect(),
+        ))
+    }
+
+    pub(super) fn person_name(&self, person: &str) -> String {
+        self.rollup
+            .person(person)
+            .map_or_else(|| person.to_string(), |p| p.name)
+    }
+
+    /// The unit a link opens on: the deepest unit holding every item's unit.
+    pub(super) fn common_unit(&self, items: &[Item]) -> String {
+        let mut common: Option<Vec<crate::domain::Id>> = None;
+        for i in items {
+            let chain = self.rollup.ancestors(&i.unit);
+            common = Some(match common {
+                None => chain,
+                Some(c) => c.into_iter().filter(|u| chain.contains(u)).collect(),
+            });
+        }
+        // `ancestors` runs from the unit up; the first shared one is the deepest.
+        common
+            .and_then(|c| c.first().map(|u| u.to_string()))
+            .or_else(|| items.first().map(|i| i.unit.clone()))
+            .unwrap_or_default()
+    }
+
+    /// Makes the messages whose time has come.
+    async fn batch(&mut self, now: Ts) -> Result<(), StoreError> {
+        let waiting = self.store.notify().waiting().await?;
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let persons: Vec<String> = {
+            let mut p: Vec<String> = waiting.iter().map(|w| w.person.clone()).collect();
+            p.dedup();
+            p
+        };
+        let policies = self.policies(&persons).await?;
+        for person in &persons {
+            let Some(policy) = policies.get(person) else {
+                continue;
+            };
+            let mut act = false;
+            for w in waiting.iter().filter(|w| &w.person == person) {
+                match policy.route(&w.severity) {
+                    Route::Immediate => {
+                        act |= now >= w.first_at + policy.group_wait_ms
+                            && !policy.holds(&w.severity, now)
+                    }
+                    Route::Off => act = true,
+                    Route::Digest => {}
+                }
+            }
+            if act {
+                self.make_message(person, policy, now).await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn make_message(
+        &mut self,
+        person: &str,
+        policy: &Policy,
+        now: Ts,
+    ) -> Result<(), StoreError> {
+        let notices = self.store.notify().waiting_notices(person).await?;
+        let mut take: Vec<(i64, Item)> = Vec::new();
+        let mut drop: Vec<i64> = Vec::new();
+        for n in notices {
+            let Some(item) = item_of(&n) else {
+                drop.push(n.id);
+                continue;
+            };
+            match policy.route(&n.severity) {
+                Route::Off => drop.push(n.id),
+                Route::Immediate if item.is_end() && !policy.send_resolved => drop.push(n.id),
+                Route::Immediate if !policy.holds(&n.severity, now) => take.push((n.id, item)),
+                _ => {}
+            }
+        }
+        if take.is_empty() {
+            if !drop.is_empty() {
+                self.store.notify().drop_notices(&drop).await?;
+            }
+            return Ok(());
+        }
+        let kind = if take.iter().all(|(_, i)| i.kind == "repeat") {
+            "repeat"
+        } else {
+            "alerts"
+        };
+        let ids: Vec<i64> = take.iter().map(|(id, _)| *id).collect();
+        let items: Vec<Item> = take.into_iter().map(|(_, i)| i).collect();
+        let content = Content::new(
+            kind,
+            person,
+            &self.person_name(person),
+            now,
+            self.common_unit(&items),
+            items,
+        );
+        self.save_message(content, None, &ids, &drop).await?;
+        Ok(())
+    }
+
+    /// Stores a message with a delivery per contact point that takes it.
+    pub(super) async fn save_message(
+        &mut self,
+        content: Content,
+        dedup: Option<String>,
+        sent: &[i64],
+        dropped: &[i64],
+    ) -> Result<Option<i64>, StoreError> {
+        let severities = content.severities();
+        let points = self.contact_points(&content.person).await?;
+        let digest = content.digest.is_some();
+        let deliveries: Vec<(String, String)> = points
+            .iter()
+            .filter(|p| p.takes(&severities) && (!digest || p.digest))
+            .map(|p| (p.id.clone(), p.channel.kind().to_string()))
+            .collect();
+        let message = MessageRow {
+            id: 0,
+            person: content.person.clone(),
+            kind: content.kind.clone(),
+            created_at: content.created_at,
+            dedup,
+            body: serde_json::to_string(&content).unwrap_or_default(),
+        };
+        let made = self
+            .store
+            .notify()
+            .create_message(&message, sent, dropped, &deliveries, now_ms())
+            .await?;
+        if made.is_some() {
+            metrics::counter!("ioc_notify_messages_total", "kind" => content.kind.clone())
+                .increment(1);
+            metrics::counter!("ioc_notify_notices_sent_total").increment(sent.len() as u64);
+        }
+        Ok(made)
+    }
+
+    /// Starts the deliveries that are due and have a free slot.
+    async fn dispatch(&mut self) -> Result<(), StoreError> {
+        let cfg = self.notifier.config.clone();
+        self.next_due = None;
+        if self.in_flight.len() >= cfg.concurrency {
+            return Ok(());
+        }
+        let now = now_ms();
+        let due = self.store.notify().due_deliveries(now, DUE_PAGE).await?;
+        let mut messages: HashMap<i64, Option<MessageRow>> = HashMap::new();
+        let mut points: HashMap<String, Vec<ContactPoint>> = HashMap::new();
+        for d in due {
+            if self.in_flight.len() >= cfg.concurrency {
+                break;
+            }
+            if self.in_flight.contains(&d.id)
+                || self.per_cp.get(&d.contact_point).copied().unwrap_or(0) >= cfg.per_contact_point
+            {
+                continue;
+            }
+            if let std::collections::hash_map::Entry::Vacant(e) = messages.entry(d.message_id) {
+                e.insert(self.store.notify().message(d.message_id).await?);
+            }
+            if !points.contains_key(&d.person) {
+                let p = self.contact_points(&d.person).await?;
+                points.insert(d.person.clone(), p);
+            }
+            let content = messages
+                .get(&d.message_id)
+                .and_then(|m| m.as_ref())
+                .and_then(|m| serde_json::from_str::<Content>(&m.body).ok());
+            let point = points
+                .get(&d.person)
+                .and_then(|ps| ps.iter().find(|p| p.id == d.contact_point))
+                .cloned();
+            self.in_flight.insert(d.id.clone());
+            *self.per_cp.entry(d.contact_point.clone()).or_default() += 1;
+            let job = Job {
+                store: self.store.clone(),
+                notifier: self.notifier.clone(),
+                channels: self.channels.clone(),
+                done: self.done_tx.clone(),
+                delivery: d,
+                content,
+                point,
+            };
+            self.tasks.spawn(job.run());
+        }
+        // Wake for the next retry; one due now is in flight or waits for a slot, and its end
+        // wakes the worker anyway.
+        if let Some(next) = self.store.notify().next_delivery_at().await? {
+            let wait = next - now_ms();
+            if wait > 0 {
+                self.next_due =
+                    Some(tokio::time::Instant::now() + Duration::from_millis(wait as u64));
+            }
+        }
+        metrics::gauge!("ioc_notify_in_flight").set(self.in_flight.len() as f64);
+        Ok(())
+    }
+}
+
+fn item_of(n: &StoredNotice) -> Option<Item> {
+    serde_json::from_str(&n.body).ok()
+}
+
+/// One attempt of one delivery, on its own task.
+struct Job {
+    store: Arc<dyn Store>,
+    notifier: Notifier,
+    channels: Arc<Channels>,
+    done: mpsc::UnboundedSender<Done>,
+    delivery: DeliveryRow,
+    content: Option<Content>,
+    point: Option<ContactPoint>,
+}
+
+impl Job {
+    async fn run(self) {
+        let d = &self.delivery;
+        let cfg = &self.notifier.config;
+        let started = std::time::Instant::now();
+        let mut inbox: Option<InboxRow> = None;
+        let result: Result<(), (String, bool)> = match (&self.content, &self.point) {
+            (None, _) => Err(("the message is unreadable".into(), true)),
+            (_, None) => Err(("the contact point was removed".into(), true)),
+            (Some(c), Some(p)) => {
+                let link = self
+                    .notifier
+                    .link(d.message_id, &d.person, &c.unit, c.created_at);
+                if p.channel == Channel::Inbox {
+                    inbox = Some(inbox_row(d, c, &link));
+                    Ok(())
+                } else {
+                    let out = Outgoing {
+                        id: &d.id,
+                        content: c,
+                        link: &link,
+                    };
+                    self.channels.send(p, &out).await.map_err(|e| (e, false))
+                }
+            }
+        };
+        let at = now_ms();
+        let outcome = match result {
+            Ok(()) => Outcome::Delivered { at },
+            Err((error, last)) => {
+                let attempts = d.attempts as u32 + 1;
+                if last || attempts >= cfg.max_attempts {
+                    Outcome::Dead { error, at }
+                } else {
+                    Outcome::Failed {
+                        error,
+                        at,
+                        next_at: at + backoff(cfg, attempts).as_millis() as Ts,
+                    }
+                }
+            }
+        };
+        let word = match &outcome {
+            Outcome::Delivered { .. } => "delivered",
+            Outcome::Failed { .. } => "failed",
+            Outcome::Dead { .. } => "dead",
+        };
+        metrics::counter!("ioc_notify_deliveries_total", "kind" => d.kind.clone(), "outcome" => word)
+            .increment(1);
+        metrics::histogram!("ioc_notify_attempt_seconds", "kind" => d.kind.clone())
+            .record(started.elapsed().as_secs_f64());
+        match &outcome {
+            Outcome::Failed { error, .. } | Outcome::Dead { error, .. } => {
+                metrics::gauge!("ioc_notify_contact_point_consecutive_failures", "person" => d.person.clone(), "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
+                    .increment(1.0);
+                tracing::warn!(delivery = %d.id, person = %d.person, contact_point = %d.contact_point, attempt = d.attempts + 1, outcome = word, error = %error, "notification not delivered");
+            }
+            Outcome::Delivered { at } => {
+                metrics::gauge!("ioc_notify_contact_point_consecutive_failures", "person" => d.person.clone(), "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
+                    .set(0.0);
+                metrics::gauge!("ioc_notify_contact_point_last_success_seconds", "person" => d.person.clone(), "contact_point" => d.contact_point.clone(), "kind" => d.kind.clone())
+                    .set(*at as f64 / 1000.0);
+            }
+        }
+        match self
+            .store
+            .notify()
+            .finish_delivery(d, &outcome, inbox.as_ref())
+            .await
+        {
+            Ok(Some(id)) => {
+                if let Some(row) = inbox {
+                    self.notifier.inbox.added(&InboxRow { id, ..row });
+                }
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(delivery = %d.id, error = %e, "recording a delivery failed; it stays pending and goes again with the same id")
+            }
+        }
+        let _ = self.done.send(Done {
+            id: d.id.clone(),
+            contact_point: d.contact_point.clone(),
+        });
+    }
+}
+
+/// The wait before attempt `attempts + 1`: exponential from `retry_min`, at most `retry_max`,
+/// with jitter so a receiver back from an outage is not hit by every retry at once.
+fn backoff(cfg: &super::NotifyConfig, attempts: u32) -> Duration {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(cfg.retry_min)
+        .with_max_delay(cfg.retry_max)
+        .with_factor(2.0)
+        .with_jitter()
+        .with_max_times(attempts as usize)
+        .build()
+        .nth(attempts.saturating_sub(1) as usize)
+        .unwrap_or(cfg.retry_max)
+}
+
+fn inbox_row(d: &DeliveryRow, c: &Content, link: &Link) -> InboxRow {
+    let body = InboxBody {
+        kind: c.kind.clone(),
+        title_vi: c.title(Lang::Vi),
+        title_en: c.title(Lang::En),
+        link: link.url.clone(),
+        message: c.clone(),
+    };
+    InboxRow {
+        id: 0,
+        person: d.person.clone(),
+        delivery_id: d.id.clone(),
+        at: c.created_at,
+        severity: c.severity().to_string(),
+        body: serde_json::to_string(&body).unwrap_or_default(),
+        read_at: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_grows_from_the_minimum_to_the_maximum() {
+        let cfg = super::super::NotifyConfig {
+            retry_min: Duration::from_secs(2),
+            retry_max: Duration::from_secs(60),
+            ..Default::default()
+        };
+        for attempts in 1..12 {
+            let d = backoff(&cfg, attempts);
+            // Exponential with jitter: between the step and twice it, capped (jitter may add).
+            let step = (2u64 << (attempts - 1).min(10)).min(60);
+            assert!(d >= Duration::from_secs(step.min(60)), "{attempts}: {d:?}");
+            assert!(d <= Duration::from_secs(120), "{attempts}: {d:?}");
+        }
+    }
+}
