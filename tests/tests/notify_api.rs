@@ -440,7 +440,10 @@ async fn a_zalo_zns_template_is_filled_and_a_refusal_in_a_200_answer_counts_as_a
     assert_eq!(body["template_data"]["so_canh_bao"], "1");
     let content = body["template_data"]["noi_dung"].as_str().unwrap();
     assert!(
-        content.chars().count() <= 100 && content.starts_with("Chỉ số TTHC"),
+        // The alert as worded for people: the KPI's name and the unit's, not their codes.
+        content.chars().count() <= 100
+            && content.starts_with("Tỷ lệ hồ sơ giải quyết đúng hạn")
+            && !content.contains("TTHC"),
         "{content}"
     );
     assert!(body["template_data"]["lien_ket"]
