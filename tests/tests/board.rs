@@ -260,6 +260,9 @@ async fn the_web_ui_is_served_from_the_binary_and_api_misses_stay_json() {
         "review.html",
         "person.html",
         "task.html",
+        "me.html",
+        "accept.html",
+        "assign.html",
     ] {
         let html = app
             .client

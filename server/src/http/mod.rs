@@ -2,6 +2,7 @@
 //! extract, convert wire to domain, call one function, map the result.
 
 pub mod alerts;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod board;
@@ -17,6 +18,7 @@ pub mod ops;
 pub mod report;
 pub mod views;
 pub mod web;
+pub mod work;
 
 use crate::Node;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -59,6 +61,8 @@ pub fn app(node: Node) -> Router {
         .merge(okr::router())
         .merge(evaluation::router())
         .merge(report::router())
+        .merge(work::router())
+        .merge(attachments::router())
         .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()
