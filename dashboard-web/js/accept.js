@@ -12,7 +12,7 @@ import { wireBanners } from '/js/banner.js';
 import { Live } from '/js/live.js';
 import { grantUnits, sessionReady } from '/js/session.js';
 import { progressBar } from '/js/charts.js';
-import { Action, sendTaskEvent, showFormError, clearFormErrors, saidLines, historyHtml } from '/js/work.js';
+import { Action, sendTaskEvent, showFormError, clearFormErrors, saidLines, historyHtml, syncClock } from '/js/work.js';
 
 const live = new Live().start();
 initPage({ active: 'accept' });
@@ -179,5 +179,5 @@ function toast(text) {
 }
 
 onLangChange(render);
-quietly(load().catch(e => showError($('#queue'), e)));
+quietly(syncClock().then(load).catch(e => showError($('#queue'), e)));
 quietly(follow());

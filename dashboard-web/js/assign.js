@@ -10,7 +10,7 @@ import { esc, params, taskHref, markFirstRender, quietly, throttle } from '/js/d
 import { api, showError } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { sessionReady, session } from '/js/session.js';
-import { Action, sendTaskEvent, showFormError, clearFormErrors, todayInVietnam } from '/js/work.js';
+import { Action, sendTaskEvent, showFormError, clearFormErrors, todayInVietnam, syncClock } from '/js/work.js';
 
 const editing = params.get('task');
 initPage({ active: 'assign' });
@@ -201,4 +201,4 @@ function toast(text) {
 }
 
 onLangChange(render);
-quietly(load().catch(e => showError($('#assign'), e)));
+quietly(syncClock().then(load).catch(e => showError($('#assign'), e)));

@@ -10,10 +10,11 @@ import { api, showError } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { Live } from '/js/live.js';
+import { session } from '/js/session.js';
 import { progressBar } from '/js/charts.js';
 import {
   Action, sendTaskEvent, uploadFile, showFormError, clearFormErrors, needName, roleChips,
-  saidLines, historyHtml,
+  saidLines, historyHtml, syncClock,
 } from '/js/work.js';
 
 const live = new Live().start();
@@ -36,6 +37,14 @@ async function load() {
     work = await api('/me/tasks');
   } catch (e) {
     $('#title').textContent = t('work.me.title');
+    // An account linked to nobody (the city's, an administrator's) has no work of its own:
+    // say so quietly and point a leader to what they do here.
+    if (e?.reason === 'no_person_linked') {
+      const s = session();
+      const leads = (s?.account?.grants || []).some(g => g.role === 'leader');
+      $('#work').innerHTML = `<p class="quiet" data-field="no-person">${esc(t('work.me.no_person'))}</p>${leads ? `<p><a href="/accept.html">${esc(t('nav.accept'))}</a> · <a href="/assign.html">${esc(t('nav.assign'))}</a></p>` : ''}`;
+      return;
+    }
     showError($('#work'), e);
     return;
   }
@@ -255,4 +264,4 @@ function toast(text) {
 }
 
 onLangChange(render);
-quietly(load().catch(e => showError($('#work'), e)));
+quietly(syncClock().then(load).catch(e => showError($('#work'), e)));

@@ -10,27 +10,51 @@ import { sessionReady, csrfToken, refreshSession } from '/js/session.js';
 import { lang } from '/js/i18n.js';
 
 /**
+ * The server's clock less this device's, measured when a page starts (dates shown for "today").
+ * Actions themselves are dated by the server's clock read when they are made (`clockNow`), so a
+ * phone whose clock is wrong, or a server on a manual clock, orders them as they arrived.
+ */
+let clockOffset = 0;
+export async function syncClock() {
+  try {
+    const c = await api('/clock');
+    const server = Date.parse(c?.now);
+    if (Number.isFinite(server)) clockOffset = server - Date.now();
+  } catch { /* the device's clock, then */ }
+}
+export const serverNow = () => new Date(Date.now() + clockOffset);
+
+/** The server's clock now, as it writes it; the device's estimate of it if it cannot be read. */
+async function clockNow() {
+  try {
+    const c = await api('/clock');
+    if (Number.isFinite(Date.parse(c?.now))) return c.now;
+  } catch { /* below */ }
+  return serverNow().toISOString();
+}
+
+/**
  * One action of a form: the event's id and time are made on the first try and kept while the
  * form says the same, so "Gửi lại" after a dropped answer sends the same event again.
  */
 export class Action {
   constructor() { this.key = null; this.id = null; this.at = null; }
-  /** The event for `fields` (a task event's fields less type/id/at). */
-  event(fields) {
-    const key = JSON.stringify(fields);
-    if (key !== this.key) {
-      this.key = key;
-      this.id = `web-${crypto.randomUUID()}`;
-      this.at = new Date().toISOString();
-    }
-    return { type: 'task', id: this.id, at: this.at, ...fields };
+  /** Whether `fields` are what the pending try sent. */
+  same(fields) { return this.key !== null && this.key === JSON.stringify(fields); }
+  begin(fields, at) {
+    this.key = JSON.stringify(fields);
+    this.id = `web-${crypto.randomUUID()}`;
+    this.at = at;
   }
+  /** The event for `fields` (a task event's fields less type/id/at). */
+  event(fields) { return { type: 'task', id: this.id, at: this.at, ...fields }; }
   /** After an answer (success or a refusal): the next try is a new action. */
   done() { this.key = null; }
 }
 
 /** Sends one task event; resolves to the ingest report (accepted or a duplicate). */
 export async function sendTaskEvent(action, fields) {
+  if (!action.same(fields)) action.begin(fields, await clockNow());
   const event = action.event(fields);
   try {
     const report = await api('/events', { method: 'POST', body: [event] });
@@ -139,7 +163,7 @@ export async function historyHtml(taskId) {
   return `<ol class="history">${list.map(h => `<li><div class="said-head"><b>${esc(h.by)}</b> <small>${esc(fmt.dateTime(h.at))}</small></div>${saidLines(h.fields || {}, h.people || {}) || `<div class="said-line">${esc(t('work.history.created'))}</div>`}</li>`).join('')}</ol>`;
 }
 
-/** Today's date (yyyy-mm-dd) in Vietnam, for date inputs' defaults. */
+/** Today's date (yyyy-mm-dd) in Vietnam by the server's clock, for date inputs' defaults. */
 export function todayInVietnam() {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(new Date());
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh' }).format(serverNow());
 }

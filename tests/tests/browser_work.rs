@@ -193,7 +193,7 @@ async fn the_flow(b: &Browsers, width: u32, height: u32, tag: &str) {
     me.wait_for("document.querySelector('[data-task=\"t-report\"]').dataset.need === 'waiting'", "the report waiting").await;
     let english = me.english_words(&[], DATA).await;
     assert!(english.is_empty(), "English on My work: {english:?}");
-    me.screenshot(&format!("work-me-official-{tag}")).await;
+    me.screenshot(&format!("work-flow-me-official-{tag}")).await;
 
     // The leader's queue: both, oldest submission first, with the file.
     let mut accept = page_as(&b.leader, &app, &leader, width, height).await;
@@ -208,7 +208,7 @@ async fn the_flow(b: &Browsers, width: u32, height: u32, tag: &str) {
     if phone {
         fits_a_thumb(&mut accept, "the acceptance queue").await;
     }
-    accept.screenshot(&format!("work-accept-leader-{tag}")).await;
+    accept.screenshot(&format!("work-flow-accept-leader-{tag}")).await;
     // Quality out of range, then 40 with a comment.
     fill(&mut accept, "t-report", "accept", "quality", "140").await;
     submit(&mut accept, "t-report", "accept").await;
@@ -233,6 +233,11 @@ async fn the_flow(b: &Browsers, width: u32, height: u32, tag: &str) {
     // The official's evaluation shows the report's deduction for quality 40.
     me.navigate(&app.url("/evaluation.html?unit=p-1.vh&person=w2&period=2026-11")).await;
     me.wait_for("!!document.querySelector('tr[data-task=\"t-report\"] .deduction[data-reason=\"quality\"]')", "the quality deduction").await;
+    // Dated by the server's clock, the submission was on time: quality is the only deduction.
+    assert_eq!(
+        me.eval("[...document.querySelectorAll('tr[data-task=\"t-report\"] .deduction')].map(d => d.dataset.reason)").await,
+        json!(["quality"])
+    );
     // The refusals the test asked for (422) and the answer it dropped are the only errors.
     let unexpected: Vec<String> = me
         .unexpected_console_errors(&[422])

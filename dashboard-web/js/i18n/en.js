@@ -582,4 +582,5 @@ export default {
   'work.field.change_reason': 'Reason for the change',
   'work.field.change_reason.hint': 'Required for a new responsible person or new dates; kept in the task’s history.',
   'work.assign.leaders_only': 'Only a unit leader assigns work, to people of the units they lead.',
+  'work.me.no_person': 'This account is linked to no person, so it has no work of its own. Leaders accept and assign work on the pages below.',
 };

@@ -583,4 +583,5 @@ export default {
   'work.field.change_reason': 'Lý do điều chỉnh',
   'work.field.change_reason.hint': 'Bắt buộc khi đổi người chủ trì hoặc thời hạn; được lưu vào lịch sử nhiệm vụ.',
   'work.assign.leaders_only': 'Chỉ lãnh đạo đơn vị mới giao việc, cho cán bộ thuộc đơn vị mình phụ trách.',
+  'work.me.no_person': 'Tài khoản này chưa gắn với cán bộ nào nên không có việc của riêng mình. Lãnh đạo nghiệm thu và giao việc ở các trang dưới đây.',
 };
