@@ -311,7 +311,13 @@ const SPECS: &[Spec] = &[
         IO
     ),
     spec!(MyTasks, "GET", "/api/v1/me/tasks", OwnWork, ANY),
-    spec!(MyAcceptance, "GET", "/api/v1/me/acceptance", AccountOnly, ANY),
+    spec!(
+        MyAcceptance,
+        "GET",
+        "/api/v1/me/acceptance",
+        AccountOnly,
+        ANY
+    ),
     spec!(MyPeople, "GET", "/api/v1/me/people", Leads, ANY),
     spec!(TaskHistory, "GET", "/api/v1/tasks/{id}/history", Read, IO),
     spec!(

@@ -112,14 +112,25 @@ async fn an_official_works_a_task_through_to_acceptance_and_the_evaluation_expla
         {"type": "task", "id": "x-1", "at": START, "task_id": "t-away", "title": "Việc ở phường khác",
          "responsible": "w4", "deadline": "2026-11-30"}
     ])).await;
-    assert_eq!(status, 403, "a task for someone outside the leader's subtree: {body}");
+    assert_eq!(
+        status, 403,
+        "a task for someone outside the leader's subtree: {body}"
+    );
     let (status, body) = events_as(&app, &p.leader, json!([
         {"type": "task", "id": "x-2", "at": START, "task_id": "t-back", "title": "Ngược thời gian",
          "responsible": "w2", "start": "2026-11-20", "deadline": "2026-11-10"}
     ])).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("deadline")), "{body}");
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("deadline")),
+        "{body}"
+    );
     for t in ["t-away", "t-back"] {
-        assert_eq!(app.get(&format!("/api/v1/tasks/{t}")).await.0, 404, "{t} was kept");
+        assert_eq!(
+            app.get(&format!("/api/v1/tasks/{t}")).await.0,
+            404,
+            "{t} was kept"
+        );
     }
 
     assign_work(&app, &p).await;
@@ -130,7 +141,12 @@ async fn an_official_works_a_task_through_to_acceptance_and_the_evaluation_expla
     assert_eq!(mine["person"]["name"], "Phạm Thị Dung", "{mine}");
     let tasks = &mine["tasks"];
     assert_eq!(ids(tasks), ["t-late", "t-info", "t-report"], "{mine}");
-    let needs: Vec<&str> = tasks.as_array().unwrap().iter().map(|t| t["need"].as_str().unwrap()).collect();
+    let needs: Vec<&str> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["need"].as_str().unwrap())
+        .collect();
     assert_eq!(needs, ["overdue", "due_soon", "open"]);
     assert_eq!(tasks[1]["roles"], json!(["I"]));
     assert_eq!(tasks[2]["roles"], json!(["R"]));
@@ -141,7 +157,11 @@ async fn an_official_works_a_task_through_to_acceptance_and_the_evaluation_expla
     let (status, body) = events_as(&app, &p.official, json!([
         {"type": "task", "id": "web-0", "at": "2026-11-20T10:01:00+07:00", "task_id": "t-report", "progress": 120, "note": "quá"}
     ])).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("progress")), "{body}");
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("progress")),
+        "{body}"
+    );
     // A note alone changes nothing, so it is refused too.
     let (status, body) = events_as(&app, &p.official, json!([
         {"type": "task", "id": "web-00", "at": "2026-11-20T10:01:00+07:00", "task_id": "t-report", "note": "chỉ ghi chú", "title": null}
@@ -152,28 +172,63 @@ async fn an_official_works_a_task_through_to_acceptance_and_the_evaluation_expla
     let progress = json!([{"type": "task", "id": "web-1", "at": "2026-11-20T10:02:00+07:00", "task_id": "t-report",
         "progress": 40, "status": "in_progress", "note": "Đã tổng hợp 3/7 lĩnh vực"}]);
     let (status, first) = events_as(&app, &p.official, progress.clone()).await;
-    assert_eq!((status, first["accepted"].as_u64()), (200, Some(1)), "{first}");
+    assert_eq!(
+        (status, first["accepted"].as_u64()),
+        (200, Some(1)),
+        "{first}"
+    );
     let (status, again) = events_as(&app, &p.official, progress).await;
-    assert_eq!((status, again["accepted"].as_u64(), again["duplicates"].as_u64()), (200, Some(0), Some(1)), "{again}");
+    assert_eq!(
+        (
+            status,
+            again["accepted"].as_u64(),
+            again["duplicates"].as_u64()
+        ),
+        (200, Some(0), Some(1)),
+        "{again}"
+    );
     let task = get_as(&app, &p.official, "/api/v1/tasks/t-report").await;
     assert_eq!(task["progress"], 40.0);
     let history = get_as(&app, &p.official, "/api/v1/tasks/t-report/history").await;
-    let notes: Vec<&Value> = history.as_array().unwrap().iter().filter(|h| h["fields"]["note"].is_string()).collect();
+    let notes: Vec<&Value> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["fields"]["note"].is_string())
+        .collect();
     assert_eq!(notes.len(), 1, "the retry left one entry: {history}");
     assert_eq!(notes[0]["by"], "Phạm Thị Dung");
     assert_eq!(notes[0]["fields"]["note"], "Đã tổng hợp 3/7 lĩnh vực");
 
     // The submission: output, link and a file uploaded first.
     let bytes = pdf("bao-cao");
-    let (status, file) = upload(&app, &p.official, "t-report", "Báo cáo tháng 11.pdf", bytes.clone()).await;
+    let (status, file) = upload(
+        &app,
+        &p.official,
+        "t-report",
+        "Báo cáo tháng 11.pdf",
+        bytes.clone(),
+    )
+    .await;
     assert_eq!(status, 201, "{file}");
     let sha = file["sha256"].as_str().unwrap().to_string();
-    assert_eq!(sha, hex::encode(Sha256::digest(&bytes)), "kept by its content hash");
+    assert_eq!(
+        sha,
+        hex::encode(Sha256::digest(&bytes)),
+        "kept by its content hash"
+    );
     assert_eq!(file["content_type"], "application/pdf");
-    let submit = |id: &str, at: &str, output: &str| json!([{"type": "task", "id": id, "at": at, "task_id": "t-report",
+    let submit = |id: &str, at: &str, output: &str| {
+        json!([{"type": "task", "id": id, "at": at, "task_id": "t-report",
         "status": "submitted", "progress": 100, "output": output, "link": "https://vanban.hanoi.gov.vn/bc-11",
-        "attachments": [{"sha256": sha, "name": "Báo cáo tháng 11.pdf"}]}]);
-    let (status, body) = events_as(&app, &p.official, submit("web-2", "2026-11-20T10:05:00+07:00", "Báo cáo 7 lĩnh vực")).await;
+        "attachments": [{"sha256": sha, "name": "Báo cáo tháng 11.pdf"}]}])
+    };
+    let (status, body) = events_as(
+        &app,
+        &p.official,
+        submit("web-2", "2026-11-20T10:05:00+07:00", "Báo cáo 7 lĩnh vực"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
 
     // The queue: the accountable leader sees it with its output and file; she does not (her
@@ -193,15 +248,26 @@ async fn an_official_works_a_task_through_to_acceptance_and_the_evaluation_expla
     // The leader may open the file; the other ward's leader may not.
     let r = download(&app, &p.leader, &sha).await;
     assert_eq!(r.status().as_u16(), 200);
-    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment;"));
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert_eq!(r.bytes().await.unwrap().to_vec(), bytes);
-    assert_eq!(download(&app, &p.outsider, &sha).await.status().as_u16(), 403);
+    assert_eq!(
+        download(&app, &p.outsider, &sha).await.status().as_u16(),
+        403
+    );
 
     // She cannot accept her own work.
-    let (status, body) = events_as(&app, &p.official, json!([{"type": "task", "id": "web-3", "at": "2026-11-20T10:06:00+07:00",
-        "task_id": "t-report", "status": "accepted", "quality": 100}])).await;
+    let (status, body) = events_as(
+        &app,
+        &p.official,
+        json!([{"type": "task", "id": "web-3", "at": "2026-11-20T10:06:00+07:00",
+        "task_id": "t-report", "status": "accepted", "quality": 100}]),
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
 
     // The leader returns it with a reason; My work shows it first, with the reason.
@@ -211,51 +277,115 @@ async fn an_official_works_a_task_through_to_acceptance_and_the_evaluation_expla
     let mine = get_as(&app, &p.official, "/api/v1/me/tasks").await;
     assert_eq!(mine["tasks"][0]["id"], "t-report", "{mine}");
     assert_eq!(mine["tasks"][0]["need"], "returned");
-    assert_eq!(mine["tasks"][0]["returned"]["reason"], "Thiếu số liệu lĩnh vực đất đai");
-    assert_eq!(mine["tasks"][0]["returned"]["comment"], "Bổ sung trước thứ Sáu");
+    assert_eq!(
+        mine["tasks"][0]["returned"]["reason"],
+        "Thiếu số liệu lĩnh vực đất đai"
+    );
+    assert_eq!(
+        mine["tasks"][0]["returned"]["comment"],
+        "Bổ sung trước thứ Sáu"
+    );
     assert_eq!(mine["tasks"][0]["returned"]["by"], "Lê Văn Cường");
     let queue = get_as(&app, &p.leader, "/api/v1/me/acceptance").await;
-    assert_eq!(ids(&queue["tasks"]), Vec::<&str>::new(), "a returned task waits on nobody");
+    assert_eq!(
+        ids(&queue["tasks"]),
+        Vec::<&str>::new(),
+        "a returned task waits on nobody"
+    );
 
     // Submitted again; accepted with quality 40 and a comment.
-    let (status, body) = events_as(&app, &p.official, submit("web-4", "2026-11-21T09:00:00+07:00", "Báo cáo đủ 7 lĩnh vực")).await;
+    let (status, body) = events_as(
+        &app,
+        &p.official,
+        submit(
+            "web-4",
+            "2026-11-21T09:00:00+07:00",
+            "Báo cáo đủ 7 lĩnh vực",
+        ),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let queue = get_as(&app, &p.leader, "/api/v1/me/acceptance").await;
-    assert_eq!(queue["tasks"][0]["submission"]["output"], "Báo cáo đủ 7 lĩnh vực", "the newest submission");
+    assert_eq!(
+        queue["tasks"][0]["submission"]["output"], "Báo cáo đủ 7 lĩnh vực",
+        "the newest submission"
+    );
     let (status, body) = events_as(&app, &p.leader, json!([{"type": "task", "id": "acc-2", "at": "2026-11-21T10:00:00+07:00",
         "task_id": "t-report", "status": "accepted", "quality": 40, "comment": "Số liệu chưa phân tích"}])).await;
     assert_eq!(status, 200, "{body}");
 
     // The official's evaluation: the item lost 25 % for quality below 50.
-    let eval = get_as(&app, &p.official, "/api/v1/evaluations/people/w2?period=2026-11").await;
-    let items = eval["score"]["tasks"]["own"]["items"].as_array().expect("items");
-    let item = items.iter().find(|i| i["task"] == "t-report").expect("t-report scored");
+    let eval = get_as(
+        &app,
+        &p.official,
+        "/api/v1/evaluations/people/w2?period=2026-11",
+    )
+    .await;
+    let items = eval["score"]["tasks"]["own"]["items"]
+        .as_array()
+        .expect("items");
+    let item = items
+        .iter()
+        .find(|i| i["task"] == "t-report")
+        .expect("t-report scored");
     assert_eq!(item["quality"], 40.0);
-    let deductions: Vec<&str> = item["deductions"].as_array().unwrap().iter().map(|d| d["reason"].as_str().unwrap()).collect();
+    let deductions: Vec<&str> = item["deductions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["reason"].as_str().unwrap())
+        .collect();
     assert_eq!(deductions, ["quality"], "{item}");
-    let (possible, earned) = (item["possible"].as_f64().unwrap(), item["earned"].as_f64().unwrap());
+    let (possible, earned) = (
+        item["possible"].as_f64().unwrap(),
+        item["earned"].as_f64().unwrap(),
+    );
     assert!((earned - possible * 0.75).abs() < 0.01, "{item}");
 
     // The history tells the whole story, oldest first, as the official reads it.
     let history = get_as(&app, &p.official, "/api/v1/tasks/t-report/history").await;
-    let said: Vec<String> = history.as_array().unwrap().iter().map(|h| {
-        let f = &h["fields"];
-        format!("{}|{}|{}", h["by"].as_str().unwrap(), f["status"].as_str().unwrap_or("-"),
-            ["note", "output", "reason", "comment"].iter().find_map(|k| f[*k].as_str()).unwrap_or("-"))
-    }).collect();
-    assert_eq!(said, [
-        "Lê Văn Cường|-|-",
-        "Phạm Thị Dung|in_progress|Đã tổng hợp 3/7 lĩnh vực",
-        "Phạm Thị Dung|submitted|Báo cáo 7 lĩnh vực",
-        "Lê Văn Cường|returned|Thiếu số liệu lĩnh vực đất đai",
-        "Phạm Thị Dung|submitted|Báo cáo đủ 7 lĩnh vực",
-        "Lê Văn Cường|accepted|Số liệu chưa phân tích",
-    ]);
+    let said: Vec<String> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let f = &h["fields"];
+            format!(
+                "{}|{}|{}",
+                h["by"].as_str().unwrap(),
+                f["status"].as_str().unwrap_or("-"),
+                ["note", "output", "reason", "comment"]
+                    .iter()
+                    .find_map(|k| f[*k].as_str())
+                    .unwrap_or("-")
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "Lê Văn Cường|-|-",
+            "Phạm Thị Dung|in_progress|Đã tổng hợp 3/7 lĩnh vực",
+            "Phạm Thị Dung|submitted|Báo cáo 7 lĩnh vực",
+            "Lê Văn Cường|returned|Thiếu số liệu lĩnh vực đất đai",
+            "Phạm Thị Dung|submitted|Báo cáo đủ 7 lĩnh vực",
+            "Lê Văn Cường|accepted|Số liệu chưa phân tích",
+        ]
+    );
     // The audit trail holds the words with the change.
     let (_, audit) = app.get("/api/v1/audit?unit=p-1&limit=1000").await;
     let entries = audit.as_array().expect("audit entries");
-    assert!(entries.iter().any(|e| e["entity"] == "task:t-report" && e["new"]["reason"] == "Thiếu số liệu lĩnh vực đất đai"), "{audit}");
-    assert!(entries.iter().any(|e| e["action"] == "attachment.upload" && e["new"]["sha256"] == sha.as_str()), "{audit}");
+    assert!(
+        entries.iter().any(|e| e["entity"] == "task:t-report"
+            && e["new"]["reason"] == "Thiếu số liệu lĩnh vực đất đai"),
+        "{audit}"
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == "attachment.upload" && e["new"]["sha256"] == sha.as_str()),
+        "{audit}"
+    );
     // Done work goes to the end of My work.
     let mine = get_as(&app, &p.official, "/api/v1/me/tasks").await;
     assert_eq!(ids(&mine["tasks"]), ["t-late", "t-info", "t-report"]);
@@ -268,24 +398,55 @@ async fn attachments_are_checked_and_served_only_to_those_who_may_see(app: &Test
     assign_work(app, &p).await;
     let html = b"<html><body><script>alert(1)</script></body></html>".to_vec();
     let (status, body) = upload(app, &p.official, "t-report", "bao-cao.pdf", html.clone()).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("file")), "a page named .pdf: {body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("chỉ nhận PDF"), "in Vietnamese: {body}");
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("file")),
+        "a page named .pdf: {body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("chỉ nhận PDF"),
+        "in Vietnamese: {body}"
+    );
     let html_sha = hex::encode(Sha256::digest(&html));
-    assert_eq!(download(app, &p.official, &html_sha).await.status().as_u16(), 404, "nothing kept");
+    assert_eq!(
+        download(app, &p.official, &html_sha)
+            .await
+            .status()
+            .as_u16(),
+        404,
+        "nothing kept"
+    );
     let (status, body) = upload(app, &p.official, "t-report", "rong.pdf", Vec::new()).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("file")), "{body}");
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("file")),
+        "{body}"
+    );
     let mut big = pdf("big");
     big.resize(1024 * 1024 + 1, b' ');
     let (status, body) = upload(app, &p.official, "t-report", "lon.pdf", big).await;
     assert_eq!(status, 413, "over the limit: {body}");
     // Not hers to submit: the other ward's leader, and a task she is only informed of.
     let (status, body) = upload(app, &p.outsider, "t-report", "x.pdf", pdf("x")).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (403, Some("file")), "{body}");
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (403, Some("file")),
+        "{body}"
+    );
     let (status, _) = upload(app, &p.official, "t-info", "x.pdf", pdf("x")).await;
     assert_eq!(status, 403);
     let (status, body) = upload(app, &p.official, "t-nowhere", "x.pdf", pdf("x")).await;
     assert_eq!(status, 404, "{body}");
-    assert_eq!(download(app, &p.official, &hex::encode(Sha256::digest(pdf("x")))).await.status().as_u16(), 404);
+    assert_eq!(
+        download(app, &p.official, &hex::encode(Sha256::digest(pdf("x"))))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
 
     // The same file twice is kept once, under one hash.
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0\x90wS\xde".to_vec();
@@ -298,15 +459,33 @@ async fn attachments_are_checked_and_served_only_to_those_who_may_see(app: &Test
         let r = download(app, who, sha).await;
         assert_eq!(r.status().as_u16(), 200);
         assert_eq!(r.headers()["content-type"], "image/png");
-        assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"anh.png\"; filename*=UTF-8''anh.png");
+        assert_eq!(
+            r.headers()["content-disposition"],
+            "attachment; filename=\"anh.png\"; filename*=UTF-8''anh.png"
+        );
         assert_eq!(r.bytes().await.unwrap().to_vec(), png);
     }
     assert_eq!(download(app, &p.outsider, sha).await.status().as_u16(), 403);
-    assert_eq!(download(app, &p.official, &"0".repeat(64)).await.status().as_u16(), 404);
+    assert_eq!(
+        download(app, &p.official, &"0".repeat(64))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
     // A submission names files by their hash: anything else is refused, naming the item.
-    let (status, body) = events_as(app, &p.official, json!([{"type": "task", "id": "s-1", "at": NOW, "task_id": "t-report",
-        "status": "submitted", "attachments": [{"sha256": "not-a-hash", "name": "x.pdf"}]}])).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("attachments[0].sha256")), "{body}");
+    let (status, body) = events_as(
+        app,
+        &p.official,
+        json!([{"type": "task", "id": "s-1", "at": NOW, "task_id": "t-report",
+        "status": "submitted", "attachments": [{"sha256": "not-a-hash", "name": "x.pdf"}]}]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("attachments[0].sha256")),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -329,24 +508,48 @@ async fn a_leader_picks_people_of_the_subtree_and_a_new_deadline_carries_its_rea
     let p = city(&app).await;
     assign_work(&app, &p).await;
     let names = |v: &Value| -> Vec<String> {
-        v.as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap().to_string()).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["name"].as_str().unwrap().to_string())
+            .collect()
     };
     // Typed without diacritics, as on a phone.
     let found = get_as(&app, &p.leader, "/api/v1/me/people?q=dung").await;
     assert_eq!(names(&found), ["Phạm Thị Dung"]);
     let found = get_as(&app, &p.leader, "/api/v1/me/people?q=").await;
-    assert_eq!(names(&found), ["Lê Văn Cường", "Phạm Thị Dung"], "only ward p-1's people");
+    assert_eq!(
+        names(&found),
+        ["Lê Văn Cường", "Phạm Thị Dung"],
+        "only ward p-1's people"
+    );
     let found = get_as(&app, &p.leader, "/api/v1/me/people?q=vu%20thu").await;
     assert!(names(&found).is_empty(), "Vũ Thu Hà is in p-2: {found}");
-    let (status, _) = as_(&app, &p.official, Method::GET, "/api/v1/me/people?q=a", None).await;
+    let (status, _) = as_(
+        &app,
+        &p.official,
+        Method::GET,
+        "/api/v1/me/people?q=a",
+        None,
+    )
+    .await;
     assert_eq!(status, 403, "an official assigns nobody");
     let mine = get_as(&app, &p.leader, "/api/v1/me/tasks").await;
     assert_eq!(mine["leads"], true);
 
     // A reason with nothing it explains is refused; with a new deadline it is kept.
-    let (status, body) = events_as(&app, &p.leader, json!([{"type": "task", "id": "d-0", "at": NOW,
-        "task_id": "t-report", "title": "Báo cáo", "reason": "vì sao"}])).await;
-    assert_eq!((status, body["error"]["field"].as_str()), (422, Some("reason")), "{body}");
+    let (status, body) = events_as(
+        &app,
+        &p.leader,
+        json!([{"type": "task", "id": "d-0", "at": NOW,
+        "task_id": "t-report", "title": "Báo cáo", "reason": "vì sao"}]),
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("reason")),
+        "{body}"
+    );
     let (status, body) = events_as(&app, &p.leader, json!([{"type": "task", "id": "d-1", "at": NOW,
         "task_id": "t-report", "deadline": "2026-12-05", "reason": "Chờ số liệu của Sở Tài chính"}])).await;
     assert_eq!(status, 200, "{body}");
@@ -356,10 +559,22 @@ async fn a_leader_picks_people_of_the_subtree_and_a_new_deadline_carries_its_rea
     assert_eq!(last["fields"]["reason"], "Chờ số liệu của Sở Tài chính");
     assert_eq!(last["by"], "Lê Văn Cường");
     // The official cannot move her own deadline.
-    let (status, _) = events_as(&app, &p.official, json!([{"type": "task", "id": "d-2", "at": NOW,
-        "task_id": "t-report", "deadline": "2026-12-31", "reason": "xin lùi"}])).await;
+    let (status, _) = events_as(
+        &app,
+        &p.official,
+        json!([{"type": "task", "id": "d-2", "at": NOW,
+        "task_id": "t-report", "deadline": "2026-12-31", "reason": "xin lùi"}]),
+    )
+    .await;
     assert_eq!(status, 403);
     // The history is the task's: the other ward's leader does not see it.
-    let (status, _) = as_(&app, &p.outsider, Method::GET, "/api/v1/tasks/t-report/history", None).await;
+    let (status, _) = as_(
+        &app,
+        &p.outsider,
+        Method::GET,
+        "/api/v1/tasks/t-report/history",
+        None,
+    )
+    .await;
     assert_eq!(status, 403);
 }

@@ -113,7 +113,10 @@ async fn upload(
     let body = body?;
     let task_id = required("task", q.task)?;
     let name = required("name", q.name)?;
-    if name.chars().count() > 200 || name.chars().any(|c| c.is_control() || c == '/' || c == '\\')
+    if name.chars().count() > 200
+        || name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\')
     {
         return Err(ApiError::Invalid(ItemError::new(
             "name",
@@ -228,7 +231,10 @@ async fn download(
 ) -> Result<Response, ApiError> {
     let links = node.store.attachment_links(&sha256).await?;
     if links.is_empty() {
-        return Err(ApiError::NotFound(msg!("no_attachment", sha256 = sha256.as_str())));
+        return Err(ApiError::NotFound(msg!(
+            "no_attachment",
+            sha256 = sha256.as_str()
+        )));
     }
     let me = who.actor_id();
     let shown = links.iter().find(|l| {
@@ -251,7 +257,9 @@ async fn download(
         .ok_or_else(|| ApiError::NotFound(msg!("no_attachment", sha256 = sha256.as_str())))?;
     let mut res = file.body.into_response();
     let h = res.headers_mut();
-    let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let value = |s: &str| {
+        HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+    };
     h.insert(header::CONTENT_TYPE, value(&file.content_type));
     h.insert(
         header::CONTENT_DISPOSITION,
@@ -262,7 +270,10 @@ async fn download(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
     Ok(res)
 }
 
@@ -272,11 +283,11 @@ mod tests {
 
     #[test]
     fn types_are_read_from_the_bytes() {
-        assert_eq!(sniff(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n"), Ok("application/pdf"));
         assert_eq!(
-            sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
-            Ok("image/png")
+            sniff(b"%PDF-1.4\n%\xe2\xe3\n1 0 obj\n"),
+            Ok("application/pdf")
         );
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Ok("image/png"));
         // A page named .pdf is still a page, and refused.
         assert!(sniff(b"<html><script>alert(1)</script></html>").is_err());
         assert!(sniff(b"MZ\x90\0\x03\0\0\0").is_err());
@@ -285,7 +296,13 @@ mod tests {
     #[test]
     fn names_cannot_break_the_header() {
         let d = disposition("Báo cáo \"quý\".pdf\r\nX: y");
-        assert!(d.starts_with("attachment; filename=\"B_o c_o _qu__.pdf__X_ y\""), "{d}");
-        assert!(d.contains("filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%22qu%C3%BD%22.pdf%0D%0AX%3A%20y"), "{d}");
+        assert!(
+            d.starts_with("attachment; filename=\"B_o c_o _qu__.pdf__X_ y\""),
+            "{d}"
+        );
+        assert!(
+            d.contains("filename*=UTF-8''B%C3%A1o%20c%C3%A1o%20%22qu%C3%BD%22.pdf%0D%0AX%3A%20y"),
+            "{d}"
+        );
     }
 }

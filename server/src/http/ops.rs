@@ -493,7 +493,12 @@ fn responses(answer: Answer) -> Value {
             Value::Object(
                 super::attachments::ALLOWED
                     .iter()
-                    .map(|t| (t.to_string(), json!({"schema": {"type": "string", "format": "binary"}})))
+                    .map(|t| {
+                        (
+                            t.to_string(),
+                            json!({"schema": {"type": "string", "format": "binary"}}),
+                        )
+                    })
                     .collect(),
             ),
         ),

@@ -237,9 +237,9 @@ async fn latest_with_status(
 }
 
 fn own_person(who: &Principal) -> Result<crate::domain::Id, ApiError> {
-    who.person().cloned().ok_or_else(|| {
-        ApiError::Forbidden(crate::msg!("no_person_linked"))
-    })
+    who.person()
+        .cloned()
+        .ok_or_else(|| ApiError::Forbidden(crate::msg!("no_person_linked")))
 }
 
 async fn my_tasks(State(node): State<Node>, who: Principal) -> Result<Json<MyWork>, ApiError> {
@@ -388,7 +388,10 @@ async fn history(
         .task(&id)
         .ok_or_else(|| ApiError::NotFound(crate::msg!("no_task", task = id.as_str())))?;
     can_view(&who, &node.rollup, Target::Task(&t))?;
-    let events = node.store.events_of("task", std::slice::from_ref(&id)).await?;
+    let events = node
+        .store
+        .events_of("task", std::slice::from_ref(&id))
+        .await?;
     Ok(Json(
         events
             .into_iter()

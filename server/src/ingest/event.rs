@@ -19,7 +19,8 @@ pub const MAX_BATCH: usize = 10_000;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventIn {
-    Task(TaskEventIn),
+    // Boxed: a task event has many optional fields, the other kinds a few.
+    Task(Box<TaskEventIn>),
     KrCheckin(KrCheckinIn),
     KpiObservation(ObservationIn),
     SatisfactionRating(RatingIn),
@@ -286,8 +287,8 @@ pub struct TaskPatch {
     pub progress: Option<Progress>,
     pub status: Option<StatusPatch>,
     /// What people say about the change; kept in the event log and the audit trail (the task's
-    /// history), never merged into the task's state.
-    pub remarks: TaskRemarks,
+    /// history), never merged into the task's state. Boxed: most events carry none.
+    pub remarks: Box<TaskRemarks>,
 }
 
 /// The words and files that come with a task change: a progress note, a submission's output,
@@ -624,7 +625,7 @@ fn task_patch(t: TaskEventIn) -> Result<TaskPatch, ItemError> {
         assignment,
         progress,
         status,
-        remarks,
+        remarks: Box::new(remarks),
     })
 }
 
@@ -663,7 +664,9 @@ fn task_remarks(t: &TaskEventIn, progress: bool) -> Result<TaskRemarks, ItemErro
     }
     let submitted = status == Some(S::Submitted);
     if let Some(l) = &link {
-        if !(l.starts_with("https://") || l.starts_with("http://")) || l.contains(char::is_whitespace) {
+        if !(l.starts_with("https://") || l.starts_with("http://"))
+            || l.contains(char::is_whitespace)
+        {
             return Err(ItemError::new(
                 "link",
                 "must be an http or https address without spaces",
@@ -678,9 +681,14 @@ fn task_remarks(t: &TaskEventIn, progress: bool) -> Result<TaskRemarks, ItemErro
         ));
     }
     for (i, a) in attachments.iter().enumerate() {
-        if a.sha256.len() != 64 || !a.sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        if a.sha256.len() != 64
+            || !a
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
             return Err(ItemError::new(
-                &format!("attachments[{i}].sha256"),
+                format!("attachments[{i}].sha256"),
                 "must be the 64 lowercase hex digits POST /api/v1/attachments answered",
             ));
         }

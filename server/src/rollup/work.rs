@@ -80,12 +80,13 @@ impl Rollup {
             })
             .collect();
         tasks.sort_by(|(a, na), (b, nb)| {
-            na.cmp(nb).then_with(|| match na {
-                Need::Done => b.done_at.cmp(&a.done_at).then(b.deadline.cmp(&a.deadline)),
-                Need::Waiting => a.submitted_at.cmp(&b.submitted_at),
-                _ => a.deadline.cmp(&b.deadline),
-            })
-            .then_with(|| a.id.cmp(&b.id))
+            na.cmp(nb)
+                .then_with(|| match na {
+                    Need::Done => b.done_at.cmp(&a.done_at).then(b.deadline.cmp(&a.deadline)),
+                    Need::Waiting => a.submitted_at.cmp(&b.submitted_at),
+                    _ => a.deadline.cmp(&b.deadline),
+                })
+                .then_with(|| a.id.cmp(&b.id))
         });
         let open = tasks.iter().filter(|(_, n)| *n != Need::Done).count();
         tasks.truncate(open + DONE_SHOWN);
