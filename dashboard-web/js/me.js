@@ -102,7 +102,7 @@ function render() {
   $('#subtitle').innerHTML = `<b>${esc(work.person.name)}</b>${u ? ` · ${esc(u.name)} (${esc(levelName(u.level))})` : ''}`;
   const by = new Map(NEEDS.map(n => [n, []]));
   for (const x of work.tasks) by.get(x.need)?.push(x);
-  $('#counts').innerHTML = NEEDS.filter(n => n !== 'done').map(n => `<a class="work-count need-${n}" href="#need-${n}" data-need="${n}"><b>${esc(fmt.int(by.get(n).length))}</b> <span>${esc(needName(n))}</span></a>`).join('');
+  $('#counts').innerHTML = NEEDS.filter(n => n !== 'done').map(n => `<a class="work-count need-${n}${by.get(n).length ? ' has' : ''}" href="#need-${n}" data-need="${n}"><b>${esc(fmt.int(by.get(n).length))}</b> <span>${esc(needName(n))}</span></a>`).join('');
   if (!work.tasks.length) {
     $('#work').innerHTML = `<p class="quiet">${esc(t('work.me.none'))}</p>`;
     return;
