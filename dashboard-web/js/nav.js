@@ -28,6 +28,10 @@ export function renderNav({ active, unit } = {}) {
       ['okr', href('/okr.html', { unit: u })],
       ['evaluation', href('/evaluation.html', { unit: u })],
       ['inbox', href('/inbox.html')],
+      // Officials' own work: for an account linked to a person, and the leaders' queue and
+      // assigning for leaders.
+      ...(account?.person ? [['me', href('/me.html')]] : []),
+      ...(grantsOf(account).some(g => g.role === 'leader') ? [['accept', href('/accept.html')], ['assign', href('/assign.html')]] : []),
     ];
     const name = account?.name || account?.id;
     const roles = account ? grantsText(account, unitNames) : '';

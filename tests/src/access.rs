@@ -136,6 +136,12 @@ pub enum Op {
     EvalAnnual,
     EvalUnit,
     EvalRankings,
+    MyTasks,
+    MyAcceptance,
+    MyPeople,
+    TaskHistory,
+    AttachmentPost,
+    AttachmentGet,
 }
 
 pub fn error_code(body: &Value) -> &str {
@@ -196,8 +202,11 @@ pub async fn call(base: &str, cred: Option<&str>, p: &Probe) -> (u16, Value) {
     if let Some(c) = cred {
         r = r.header("authorization", format!("Bearer {c}"));
     }
-    if let Some(b) = &p.body {
-        r = r.json(b);
+    match &p.body {
+        // A string body is sent as its raw bytes (a file upload).
+        Some(Value::String(raw)) => r = r.body(raw.clone()),
+        Some(b) => r = r.json(b),
+        None => {}
     }
     let r = r.send().await.expect("request");
     let status = r.status().as_u16();
@@ -317,6 +326,14 @@ pub struct City {
     /// Admin, leader and data entry over the whole tree: the setup's hands.
     pub ops: String,
     pub clock: String,
+    /// The SHA-256 of a file uploaded for t-in, and of one for t-out.
+    pub attachment_in: String,
+    pub attachment_out: String,
+}
+
+/// A file the server takes (its type is read from the bytes): a PDF header and a tag.
+pub fn small_pdf(tag: &str) -> String {
+    format!("%PDF-1.4\n% {tag}\n%%EOF\n")
 }
 
 pub fn kn2() -> Value {
@@ -414,7 +431,24 @@ pub async fn city(app: &TestApp) -> City {
         .as_str()
         .expect("the clock")
         .to_string();
-    City { ops, clock }
+    let mut shas = Vec::new();
+    for task in ["t-in", "t-out"] {
+        let body = ok_as(
+            app,
+            &ops,
+            "POST",
+            &format!("/api/v1/attachments?task={task}&name={task}.pdf"),
+            Some(Value::String(small_pdf(task))),
+        )
+        .await;
+        shas.push(body["sha256"].as_str().expect("a file's hash").to_string());
+    }
+    City {
+        ops,
+        clock,
+        attachment_out: shas.pop().unwrap_or_default(),
+        attachment_in: shas.pop().unwrap_or_default(),
+    }
 }
 
 /// The request a row sends. `n` makes ids unique across rows.
@@ -790,6 +824,34 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
         EvalRankings => (
             "GET",
             format!("/api/v1/evaluations/units/{ward}/rankings?by=position"),
+            None,
+        ),
+        MyTasks => ("GET", "/api/v1/me/tasks".into(), None),
+        MyAcceptance => ("GET", "/api/v1/me/acceptance".into(), None),
+        MyPeople => ("GET", "/api/v1/me/people?q=".into(), None),
+        TaskHistory => (
+            "GET",
+            format!("/api/v1/tasks/{}/history", pick("t-in", "t-out")),
+            None,
+        ),
+        AttachmentPost => (
+            "POST",
+            format!(
+                "/api/v1/attachments?task={}&name=probe-{n}.pdf",
+                pick("t-in", "t-out")
+            ),
+            Some(Value::String(small_pdf(&format!("probe-{n}")))),
+        ),
+        AttachmentGet => (
+            "GET",
+            format!(
+                "/api/v1/attachments/{}",
+                if inside {
+                    &city.attachment_in
+                } else {
+                    &city.attachment_out
+                }
+            ),
             None,
         ),
         SessionGet => ("GET", "/api/v1/session".into(), None),

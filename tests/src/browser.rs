@@ -205,6 +205,38 @@ impl Page {
         .await;
     }
 
+    /// Makes the page's requests whose URL matches `pattern` reach the server, but loses
+    /// their answers (`net::ERR_CONNECTION_RESET` in the page) until `stop_failing_requests`:
+    /// what a phone sees when the network drops after the server has committed.
+    pub async fn drop_answers(&mut self, pattern: &str) {
+        self.call(
+            "Fetch.enable",
+            json!({"patterns": [{"urlPattern": pattern, "requestStage": "Response"}]}),
+        )
+        .await;
+    }
+
+    /// Puts these files into the `<input type="file">` the expression finds, as a person
+    /// choosing them would (the page sees a `change` event).
+    pub async fn set_files(&mut self, input: &str, paths: &[&std::path::Path]) {
+        let r = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": input, "returnByValue": false}),
+            )
+            .await;
+        let object = r["result"]["objectId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no file input at {input}: {r}"))
+            .to_string();
+        let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        self.call(
+            "DOM.setFileInputFiles",
+            json!({"files": files, "objectId": object}),
+        )
+        .await;
+    }
+
     /// Lets every request through again.
     pub async fn stop_failing_requests(&mut self) {
         self.call("Fetch.disable", json!({})).await;

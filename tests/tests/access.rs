@@ -114,6 +114,13 @@ enum Kind {
     /// Accepting, returning, judging quality: a person leading the unit (the task names no
     /// accountable one), never a token, data entry or an admin.
     TaskDecision,
+    /// My work: an account linked to a person (the matrix's accounts are linked to nobody, so
+    /// every one is refused; `own_work.rs` plays the linked ones).
+    OwnWork,
+    /// The acceptance queue: any account (a token decides nothing).
+    AccountOnly,
+    /// People to assign: a leader, over the units it leads.
+    Leads,
 }
 
 struct Spec {
@@ -348,6 +355,30 @@ const SPECS: &[Spec] = &[
         Read,
         IO
     ),
+    spec!(MyTasks, "GET", "/api/v1/me/tasks", OwnWork, ANY),
+    spec!(
+        MyAcceptance,
+        "GET",
+        "/api/v1/me/acceptance",
+        AccountOnly,
+        ANY
+    ),
+    spec!(MyPeople, "GET", "/api/v1/me/people", Leads, ANY),
+    spec!(TaskHistory, "GET", "/api/v1/tasks/{id}/history", Read, IO),
+    spec!(
+        AttachmentPost,
+        "POST",
+        "/api/v1/attachments",
+        TaskProgress,
+        IO
+    ),
+    spec!(
+        AttachmentGet,
+        "GET",
+        "/api/v1/attachments/{sha256}",
+        Read,
+        IO
+    ),
     spec!(AccountsGet, "GET", "/api/v1/accounts", AccountsList, ANY),
     spec!(
         AccountGet,
@@ -482,6 +513,9 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::Criteria => allow(role(Role::Leader) && scope),
         Kind::TaskDecision => allow(role(Role::Leader) && scope),
         Kind::OwnPerson => Forbidden,
+        Kind::OwnWork => Forbidden,
+        Kind::AccountOnly => allow(matches!(who, Who::Role(..))),
+        Kind::Leads => allow(role(Role::Leader)),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok

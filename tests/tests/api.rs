@@ -632,6 +632,25 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
         )
         .await;
     assert_eq!(status, 200, "{body}");
+    // The caller's own work is read as a ward leader linked to a person; a file is read back
+    // after the integration feed uploaded it for t1.
+    let leader = app
+        .account("api-leader", Some("w1"), &[("leader", "p-1")])
+        .await;
+    let file: Value = app
+        .feed
+        .post(app.url("/api/v1/attachments?task=t1&name=t1.pdf"))
+        .body(b"%PDF-1.4\n% t1\n%%EOF\n".to_vec())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sha = file["sha256"]
+        .as_str()
+        .expect("the file's hash")
+        .to_string();
     let doc = app.get_ok("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["components"]["schemas"]["UnitView"].is_object());
@@ -654,7 +673,8 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
             let mut concrete = path
                 .replace("{id}", id)
                 .replace("{file}", "overdue.svg")
-                .replace("{label}", "2026");
+                .replace("{label}", "2026")
+                .replace("{sha256}", &sha);
             if path == "/api/v1/events/{id}" {
                 // Ids are their source's: e1 came through the integration feed.
                 concrete.push_str(&format!("?source={}", app.feed_source()));
@@ -663,6 +683,14 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
                 // A WebSocket endpoint: a plain GET is refused as such (the live tests use it).
                 let (status, body) = app.get(&concrete).await;
                 assert_eq!(status, 400, "GET {concrete}: {body}");
+            } else if method == "get" && concrete.starts_with("/api/v1/me/") {
+                let (status, body) = app
+                    .send_as(Some(&leader), reqwest::Method::GET, &concrete, None)
+                    .await;
+                assert_eq!(status, 200, "GET {concrete}: {body}");
+            } else if method == "get" && concrete.starts_with("/api/v1/attachments/") {
+                let r = app.client.get(app.url(&concrete)).send().await.unwrap();
+                assert_eq!(r.status(), 200, "GET {concrete}");
             } else if method == "get" {
                 let (status, body) = app.get(&concrete).await;
                 assert_eq!(status, 200, "GET {concrete}: {body}");

@@ -261,6 +261,9 @@ async fn the_web_ui_is_served_from_the_binary_and_api_misses_stay_json() {
         "person.html",
         "task.html",
         "inbox.html",
+        "me.html",
+        "accept.html",
+        "assign.html",
     ] {
         let html = app
             .client

@@ -49,6 +49,15 @@ impl Principal {
         }
     }
 
+    /// A person holding `role` over some unit (tokens hold no roles).
+    pub fn holds_anywhere(&self, role: Role) -> bool {
+        match self {
+            Principal::System(_) => true,
+            Principal::Account { account, .. } => account.grants.iter().any(|g| g.role == role),
+            _ => false,
+        }
+    }
+
     /// Holds one of `roles` over the whole tree (a grant at `*`).
     pub fn holds_everywhere(&self, roles: &[Role]) -> bool {
         match self {

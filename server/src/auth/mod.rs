@@ -213,6 +213,9 @@ pub enum Target<'a> {
     Unit(&'a str),
     /// A person's view.
     Person(&'a str),
+    /// A task, its history and its files: its unit's viewers and the people it names (R, A,
+    /// C, I) see it.
+    Task(&'a crate::domain::Task),
 }
 
 /// A refusal of the scope or responsibility rules, worded for the person refused.
@@ -245,6 +248,21 @@ pub fn can_view(who: &Principal, rollup: &Rollup, what: Target<'_>) -> Result<()
                 return Ok(());
             }
             person.unit.to_string()
+        }
+        Target::Task(t) => {
+            let named = who.person().is_some_and(|p| {
+                &t.responsible == p
+                    || t.accountable.as_ref() == Some(p)
+                    || t.consulted.contains(p)
+                    || t.informed.contains(p)
+            });
+            if named {
+                return Ok(());
+            }
+            if rollup.unit(&t.unit).is_none() {
+                return Err(Denied::NotFound(msg!("no_unit", unit = &*t.unit)));
+            }
+            t.unit.to_string()
         }
     };
     if who.holds(rollup, &unit, &ALL_ROLES) {

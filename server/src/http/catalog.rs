@@ -275,7 +275,7 @@ pub struct TaskOut {
     pub overdue: bool,
 }
 
-fn task_out(t: &Task, now: i64) -> TaskOut {
+pub(super) fn task_out(t: &Task, now: i64) -> TaskOut {
     let ids = |xs: &[crate::domain::Id]| xs.iter().map(|x| x.to_string()).collect();
     TaskOut {
         id: t.id.to_string(),
@@ -308,15 +308,7 @@ async fn task(
         .rollup
         .task(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no task '{id}'").into()))?;
-    let named = who.person().is_some_and(|p| {
-        &t.responsible == p
-            || t.accountable.as_ref() == Some(p)
-            || t.consulted.contains(p)
-            || t.informed.contains(p)
-    });
-    if !named {
-        can_view(&who, &node.rollup, Target::Unit(&t.unit))?;
-    }
+    can_view(&who, &node.rollup, Target::Task(&t))?;
     Ok(Json(task_out(&t, node.rollup.now())))
 }
 

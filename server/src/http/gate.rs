@@ -45,9 +45,10 @@ fn classify(method: &Method, path: &str) -> Class {
     Class::Public
 }
 
-/// Routes an API token may write to: sending events, as events or a task's REST form.
+/// Routes an API token may write to: sending events, as events or a task's REST form, and the
+/// files a task event's submission refers to.
 fn event_route(method: &Method, path: &str) -> bool {
-    (method == Method::POST && path == "/api/v1/events")
+    (method == Method::POST && (path == "/api/v1/events" || path == "/api/v1/attachments"))
         || (method == Method::PUT && path.starts_with("/api/v1/tasks/"))
 }
 
@@ -172,7 +173,7 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
             let reading = method == Method::GET || method == Method::HEAD;
             if !event_route(&method, &path) && !reading {
                 return Err(ApiError::Forbidden(
-                    "API tokens send events (POST /api/v1/events, PUT /api/v1/tasks/{id}); this change needs a person's session".into(),
+                    "API tokens send events (POST /api/v1/events, PUT /api/v1/tasks/{id}, POST /api/v1/attachments); this change needs a person's session".into(),
                 ));
             }
             if reading && !principal.may_read() {

@@ -2,6 +2,7 @@
 //! extract, convert wire to domain, call one function, map the result.
 
 pub mod alerts;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod board;
@@ -18,6 +19,7 @@ pub mod ops;
 pub mod report;
 pub mod views;
 pub mod web;
+pub mod work;
 
 use crate::Node;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
@@ -61,6 +63,8 @@ pub fn app(node: Node) -> Router {
         .merge(evaluation::router())
         .merge(report::router())
         .merge(notify::router())
+        .merge(work::router())
+        .merge(attachments::router())
         .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()

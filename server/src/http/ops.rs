@@ -232,6 +232,8 @@ pub enum Body {
     JsonArray(&'static str),
     /// Events: a JSON array of `EventIn` (or one event), or NDJSON.
     Events,
+    /// A file's raw bytes.
+    File,
 }
 
 /// What a request gets when it succeeds.
@@ -251,6 +253,8 @@ pub enum Answer {
     Image,
     /// 200 with the printable report or an export: HTML, CSV or XLSX.
     Document,
+    /// 200 with a stored file as a download, of the type sniffed at upload.
+    File,
     /// 200 with Prometheus' text format.
     Metrics,
     /// 200 with any JSON object (this document).
@@ -431,6 +435,8 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::okr::OPERATIONS)
         .chain(super::evaluation::OPERATIONS)
         .chain(super::notify::OPERATIONS)
+        .chain(super::work::OPERATIONS)
+        .chain(super::attachments::OPERATIONS)
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -482,6 +488,20 @@ fn responses(answer: Answer) -> Value {
                 "text/csv": {"schema": {"type": "string"}},
                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}
             }),
+        ),
+        Answer::File => ok(
+            "200",
+            Value::Object(
+                super::attachments::ALLOWED
+                    .iter()
+                    .map(|t| {
+                        (
+                            t.to_string(),
+                            json!({"schema": {"type": "string", "format": "binary"}}),
+                        )
+                    })
+                    .collect(),
+            ),
         ),
         Answer::Metrics => ok("200", json!({"text/plain": {"schema": {"type": "string"}}})),
         Answer::AnyObject => ok("200", json_content(json!({"type": "object"}))),
@@ -581,6 +601,9 @@ fn operation(op: &Operation) -> Value {
             out["requestBody"] = json!({"required": true, "content": json_content(json!({"type": "array", "items": schema_ref(s)}))})
         }
         Body::Events => out["requestBody"] = events_body(),
+        Body::File => {
+            out["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
+        }
     }
     if op.public {
         out["security"] = json!([]);
@@ -613,6 +636,8 @@ pub fn openapi_document() -> Value {
     api.merge(super::okr::Schemas::openapi());
     api.merge(super::evaluation::Schemas::openapi());
     api.merge(super::notify::Schemas::openapi());
+    api.merge(super::work::Schemas::openapi());
+    api.merge(super::attachments::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
     for op in operations() {

@@ -137,6 +137,49 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     ),
     ("no_unit", "no unit '{unit}'", "không có đơn vị '{unit}'"),
     ("no_person", "no person '{person}'", "không có cán bộ '{person}'"),
+    ("no_task", "no task '{task}'", "không có nhiệm vụ '{task}'"),
+    // Officials' own work (issue 18).
+    (
+        "no_person_linked",
+        "this account is linked to no person, so it has no work of its own",
+        "tài khoản này chưa gắn với cán bộ nào nên không có việc của riêng mình",
+    ),
+    (
+        "acceptance_by_people",
+        "acceptance is decided by a person signed in, not by an integration's token",
+        "việc nghiệm thu do cán bộ đăng nhập quyết định, không do khóa tích hợp",
+    ),
+    (
+        "assign_by_leaders",
+        "only a leader assigns work, to people of the units they lead",
+        "chỉ lãnh đạo mới giao việc, cho cán bộ thuộc đơn vị mình phụ trách",
+    ),
+    (
+        "attachment_type",
+        "file '{name}' is {kind}; allowed: PDF, PNG, JPEG, WebP, Word (docx), Excel (xlsx), PowerPoint (pptx), OpenDocument",
+        "tệp '{name}' có định dạng {kind}; chỉ nhận PDF, PNG, JPEG, WebP, Word (docx), Excel (xlsx), PowerPoint (pptx), OpenDocument",
+    ),
+    (
+        "attachment_empty",
+        "file '{name}' is empty",
+        "tệp '{name}' rỗng",
+    ),
+    (
+        "attachment_too_large",
+        "file '{name}' is {size} bytes, over the limit of {max} bytes",
+        "tệp '{name}' dung lượng {size} byte, vượt giới hạn {max} byte",
+    ),
+    (
+        "attachment_upload_denied",
+        "files for task '{task}' are attached by its responsible person or the data entry of its unit",
+        "tệp của nhiệm vụ '{task}' do người thực hiện hoặc cán bộ nhập liệu của đơn vị đính kèm",
+    ),
+    ("no_attachment", "no file '{sha256}'", "không có tệp '{sha256}'"),
+    (
+        "attachment_not_yours",
+        "file '{sha256}' belongs to tasks you may not see",
+        "tệp '{sha256}' thuộc nhiệm vụ bạn không được xem",
+    ),
     // Who may change a task (the responsibility rules).
     (
         "task_own_acceptor",

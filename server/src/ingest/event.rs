@@ -19,7 +19,8 @@ pub const MAX_BATCH: usize = 10_000;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventIn {
-    Task(TaskEventIn),
+    // Boxed: a task event has many optional fields, the other kinds a few.
+    Task(Box<TaskEventIn>),
     KrCheckin(KrCheckinIn),
     KpiObservation(ObservationIn),
     SatisfactionRating(RatingIn),
@@ -60,6 +61,29 @@ pub struct TaskEventIn {
     pub status: Option<TaskStatus>,
     /// Quality judged at acceptance, 0..100.
     pub quality: Option<f64>,
+    /// What was done or what blocks, with a `progress` or `status` change (2,000 characters).
+    pub note: Option<String>,
+    /// The submitted output in words, with `status: submitted` (4,000 characters).
+    pub output: Option<String>,
+    /// Where the output is (an http or https address), with `status: submitted`.
+    pub link: Option<String>,
+    /// Files uploaded first with `POST /api/v1/attachments` for this task, with `status: submitted`.
+    pub attachments: Option<Vec<AttachmentRefIn>>,
+    /// The acceptor's comment, with `status: accepted` or `returned` (2,000 characters).
+    pub comment: Option<String>,
+    /// Why: a return, a reassignment or a deadline change (2,000 characters). The screens ask
+    /// for it; integrations replaying another system's history may leave it out.
+    pub reason: Option<String>,
+}
+
+/// A file a submission refers to: its SHA-256 (as `POST /api/v1/attachments` answered) and the
+/// name it is shown under.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentRefIn {
+    /// 64 lowercase hex digits.
+    pub sha256: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -262,6 +286,50 @@ pub struct TaskPatch {
     pub assignment: Option<AssignmentPatch>,
     pub progress: Option<Progress>,
     pub status: Option<StatusPatch>,
+    /// What people say about the change; kept in the event log and the audit trail (the task's
+    /// history), never merged into the task's state. Boxed: most events carry none.
+    pub remarks: Box<TaskRemarks>,
+}
+
+/// The words and files that come with a task change: a progress note, a submission's output,
+/// an acceptor's comment, the reason for a return, a reassignment or a deadline change.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TaskRemarks {
+    pub note: Option<String>,
+    pub output: Option<String>,
+    pub link: Option<String>,
+    pub attachments: Vec<AttachmentRefIn>,
+    pub comment: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl TaskRemarks {
+    pub fn is_empty(&self) -> bool {
+        *self == TaskRemarks::default()
+    }
+
+    /// The remarks as the audit trail records them, beside the fields that changed.
+    pub fn to_json(&self) -> serde_json::Map<String, Value> {
+        let mut m = serde_json::Map::new();
+        for (k, v) in [
+            ("note", &self.note),
+            ("output", &self.output),
+            ("link", &self.link),
+            ("comment", &self.comment),
+            ("reason", &self.reason),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), Value::String(v.clone()));
+            }
+        }
+        if !self.attachments.is_empty() {
+            m.insert(
+                "attachments".into(),
+                serde_json::to_value(&self.attachments).unwrap_or(Value::Null),
+            );
+        }
+        m
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -550,12 +618,117 @@ fn task_patch(t: TaskEventIn) -> Result<TaskPatch, ItemError> {
     if plan.is_none() && assignment.is_none() && progress.is_none() && status.is_none() {
         return Err(ItemError::new("", "a task event must change something: title, responsible, deadline, progress, status, ..."));
     }
+    let remarks = task_remarks(&t, progress.is_some())?;
     Ok(TaskPatch {
         task_id: t.task_id.into(),
         plan,
         assignment,
         progress,
         status,
+        remarks: Box::new(remarks),
+    })
+}
+
+/// Longest link kept with a submission.
+const MAX_LINK: usize = 2000;
+/// Most files one submission refers to.
+pub const MAX_ATTACHMENTS: usize = 10;
+
+/// Checks the words and files that come with a change: each rides with the change it is about
+/// (a note with progress or a status, an output with a submission, a comment with a decision,
+/// a reason with a return, a reassignment or a new deadline), so none is kept without its change.
+fn task_remarks(t: &TaskEventIn, progress: bool) -> Result<TaskRemarks, ItemError> {
+    use crate::domain::TaskStatus as S;
+    let status = t.status;
+    let text = |field: &str, v: &Option<String>, max: usize| -> Result<Option<String>, ItemError> {
+        match v {
+            Some(s) if s.trim().is_empty() => Err(ItemError::new(field, "is empty")),
+            Some(s) if s.chars().count() > max => Err(ItemError::new(
+                field,
+                format!("is longer than {max} characters"),
+            )),
+            Some(s) => Ok(Some(s.trim().to_string())),
+            None => Ok(None),
+        }
+    };
+    let note = text("note", &t.note, 2000)?;
+    let output = text("output", &t.output, 4000)?;
+    let link = text("link", &t.link, MAX_LINK)?;
+    let comment = text("comment", &t.comment, 2000)?;
+    let reason = text("reason", &t.reason, 2000)?;
+    if note.is_some() && !progress && status.is_none() {
+        return Err(ItemError::new(
+            "note",
+            "comes with a progress or status change",
+        ));
+    }
+    let submitted = status == Some(S::Submitted);
+    if let Some(l) = &link {
+        if !(l.starts_with("https://") || l.starts_with("http://"))
+            || l.contains(char::is_whitespace)
+        {
+            return Err(ItemError::new(
+                "link",
+                "must be an http or https address without spaces",
+            ));
+        }
+    }
+    let attachments = t.attachments.clone().unwrap_or_default();
+    if attachments.len() > MAX_ATTACHMENTS {
+        return Err(ItemError::new(
+            "attachments",
+            format!("lists more than {MAX_ATTACHMENTS} files"),
+        ));
+    }
+    for (i, a) in attachments.iter().enumerate() {
+        if a.sha256.len() != 64
+            || !a
+                .sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(ItemError::new(
+                format!("attachments[{i}].sha256"),
+                "must be the 64 lowercase hex digits POST /api/v1/attachments answered",
+            ));
+        }
+        check_text(&format!("attachments[{i}].name"), &a.name, 200)?;
+    }
+    for (field, present) in [
+        ("output", output.is_some()),
+        ("link", link.is_some()),
+        ("attachments", !attachments.is_empty()),
+    ] {
+        if present && !submitted {
+            return Err(ItemError::new(field, "comes with status submitted"));
+        }
+    }
+    if comment.is_some() && !matches!(status, Some(S::Accepted | S::Returned)) {
+        return Err(ItemError::new(
+            "comment",
+            "comes with status accepted or returned",
+        ));
+    }
+    if reason.is_some()
+        && status != Some(S::Returned)
+        && t.responsible.is_none()
+        && t.accountable.is_none()
+        && t.deadline.is_none()
+        && t.start.is_none()
+        && status != Some(S::Cancelled)
+    {
+        return Err(ItemError::new(
+            "reason",
+            "comes with a return, a cancellation, a reassignment or a new start or deadline",
+        ));
+    }
+    Ok(TaskRemarks {
+        note,
+        output,
+        link,
+        attachments,
+        comment,
+        reason,
     })
 }
 

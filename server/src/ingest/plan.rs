@@ -118,10 +118,19 @@ pub(super) fn plan_events(
                         .map_err(|d| WriteError::Forbidden(denied(d, field).at(i)))?;
                 }
                 if let (false, true, Some(after)) = (dup, each, &merged) {
-                    let (old, new) = changed_fields(
+                    let (old, mut new) = changed_fields(
                         current.as_ref().map(task_json).as_ref(),
                         Some(&task_json(after)),
                     );
+                    // The words and files that came with the change are part of what was done.
+                    if !patch.remarks.is_empty() {
+                        let mut fields = match new.take() {
+                            Some(serde_json::Value::Object(m)) => m,
+                            _ => serde_json::Map::new(),
+                        };
+                        fields.extend(patch.remarks.to_json());
+                        new = Some(serde_json::Value::Object(fields));
+                    }
                     let action = if current.is_some() {
                         "task.change"
                     } else {

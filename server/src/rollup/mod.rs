@@ -15,6 +15,7 @@ pub mod lists;
 pub mod okr;
 pub mod score;
 pub mod view;
+pub mod work;
 
 /// What the rollup is rebuilt from: the store's current state, read at start.
 pub use crate::store::Snapshot;

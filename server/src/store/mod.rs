@@ -332,6 +332,47 @@ pub trait Store: Send + Sync + 'static {
     /// The best SQL form of a unit view's task figures: a recursive walk of the subtree, then
     /// one aggregate over its tasks. What the rollup replaces, kept for the benchmark.
     async fn sql_unit_tasks(&self, unit: &str, now: Ts) -> Result<TaskAgg, StoreError>;
+
+    /// Keeps a file (once per SHA-256) and its link to the task it was uploaded for, with the
+    /// upload's audit entry, in one transaction. A second upload of the same file for the same
+    /// task changes nothing.
+    async fn save_attachment(
+        &self,
+        a: &AttachmentRecord,
+        audit: &crate::audit::Entry,
+    ) -> Result<(), StoreError>;
+
+    /// A kept file's type, size and bytes.
+    async fn attachment(&self, sha256: &str) -> Result<Option<AttachmentFile>, StoreError>;
+
+    /// The tasks a file was uploaded for, with the name and uploader of each link.
+    async fn attachment_links(&self, sha256: &str) -> Result<Vec<AttachmentLink>, StoreError>;
+}
+
+/// A file uploaded for a task, as the store keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentRecord {
+    pub file: AttachmentFile,
+    pub link: AttachmentLink,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentFile {
+    pub sha256: String,
+    /// Sniffed from the bytes at upload.
+    pub content_type: String,
+    pub size: i64,
+    pub body: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentLink {
+    pub sha256: String,
+    pub task_id: String,
+    pub name: String,
+    /// `account:…` or `token:…`.
+    pub uploaded_by: String,
+    pub at: Ts,
 }
 
 /// Opens the store a `DATABASE_URL` names (`sqlite://path` or `postgres://...`), creating the

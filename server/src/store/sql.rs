@@ -985,6 +985,55 @@ macro_rules! sql_store_impl {
                     .await?;
                 Ok(fold_groups(rows)?.into_iter().next().map(|(_, a)| a).unwrap_or_default())
             }
+
+            async fn save_attachment(
+                &self,
+                a: &$crate::store::AttachmentRecord,
+                audit: &$crate::audit::Entry,
+            ) -> Result<(), $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO attachments (sha256, content_type, size, body, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
+                    .bind(a.file.sha256.clone())
+                    .bind(a.file.content_type.clone())
+                    .bind(a.file.size)
+                    .bind(a.file.body.clone())
+                    .bind(a.link.at)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("INSERT INTO attachment_tasks (sha256, task_id, name, uploaded_by, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256, task_id) DO NOTHING")
+                    .bind(a.link.sha256.clone())
+                    .bind(a.link.task_id.clone())
+                    .bind(a.link.name.clone())
+                    .bind(a.link.uploaded_by.clone())
+                    .bind(a.link.at)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut tx, std::slice::from_ref(audit)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn attachment(
+                &self,
+                sha256: &str,
+            ) -> Result<Option<$crate::store::AttachmentFile>, $crate::store::StoreError> {
+                let row: Option<(String, String, i64, Vec<u8>)> = sqlx::query_as("SELECT sha256, content_type, size, body FROM attachments WHERE sha256 = $1")
+                    .bind(sha256)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(|(sha256, content_type, size, body)| $crate::store::AttachmentFile { sha256, content_type, size, body }))
+            }
+
+            async fn attachment_links(
+                &self,
+                sha256: &str,
+            ) -> Result<Vec<$crate::store::AttachmentLink>, $crate::store::StoreError> {
+                let rows: Vec<(String, String, String, String, i64)> = sqlx::query_as("SELECT sha256, task_id, name, uploaded_by, at FROM attachment_tasks WHERE sha256 = $1 ORDER BY at")
+                    .bind(sha256)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(sha256, task_id, name, uploaded_by, at)| $crate::store::AttachmentLink { sha256, task_id, name, uploaded_by, at }).collect())
+            }
         }
     };
 }

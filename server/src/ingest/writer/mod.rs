@@ -84,6 +84,12 @@ enum Command {
         draft: Draft,
         reply: oneshot::Sender<Result<(), WriteError>>,
     },
+    /// A file uploaded for a task: stored with its audit entry, in turn with every other write.
+    Attachment {
+        record: Box<crate::store::AttachmentRecord>,
+        draft: Draft,
+        reply: oneshot::Sender<Result<(), WriteError>>,
+    },
     Catalog {
         items: Vec<CatalogItem>,
         actor: Actor,
@@ -130,7 +136,8 @@ impl Command {
             Command::Tick { .. }
             | Command::Alert { .. }
             | Command::Security { .. }
-            | Command::Notify { .. } => 1,
+            | Command::Notify { .. }
+            | Command::Attachment { .. } => 1,
         }
     }
 }
@@ -308,6 +315,21 @@ impl Writer {
     pub async fn security(&self, write: SecurityWrite, draft: Draft) -> Result<(), WriteError> {
         self.ask(|reply| Command::Security {
             write: Box::new(write),
+            draft,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Keeps a file uploaded for a task, with the upload's audit entry.
+    pub async fn attachment(
+        &self,
+        record: crate::store::AttachmentRecord,
+        draft: Draft,
+    ) -> Result<(), WriteError> {
+        self.ask(|reply| Command::Attachment {
+            record: Box::new(record),
             draft,
             reply,
         })

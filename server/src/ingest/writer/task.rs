@@ -104,6 +104,14 @@ impl WriterTask {
                     self.commit_events(std::mem::take(&mut batch)).await;
                     let _ = reply.send(self.commit_security(*write, draft).await);
                 }
+                Command::Attachment {
+                    record,
+                    draft,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let _ = reply.send(self.commit_attachment(*record, draft).await);
+                }
                 Command::Cycle {
                     items,
                     actor,
@@ -224,6 +232,7 @@ impl WriterTask {
                 Command::Catalog { .. }
                 | Command::Alert { .. }
                 | Command::Security { .. }
+                | Command::Attachment { .. }
                 | Command::Cycle { .. }
                 | Command::Notify { .. } => {
                     unreachable!("split off in process")
@@ -458,6 +467,20 @@ impl WriterTask {
         self.auth.apply(&write);
         Ok(())
     }
+
+    async fn commit_attachment(
+        &mut self,
+        record: crate::store::AttachmentRecord,
+        d: Draft,
+    ) -> Result<(), WriteError> {
+        let (next, entries) = self.audit.chain([d]);
+        self.health.begin();
+        let committed = self.store.save_attachment(&record, &entries[0]).await;
+        self.health.end(&committed);
+        committed?;
+        self.audit = next;
+        Ok(())
+    }
 }
 
 fn fail_all(cmds: Vec<Command>, e: StoreError) {
@@ -472,7 +495,7 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
             Command::Alert { reply, .. } => {
                 let _ = reply.send(Err(AlertError::Store(e.clone())));
             }
-            Command::Security { reply, .. } => {
+            Command::Security { reply, .. } | Command::Attachment { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Cycle { reply, .. } => {
