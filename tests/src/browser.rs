@@ -205,6 +205,18 @@ impl Page {
         .await;
     }
 
+    /// Makes the answers to the page's requests matching `pattern` fail after the server has
+    /// handled them (a dropped answer: the change is made, the page hears nothing), until
+    /// `stop_failing_requests`. As with `fail_requests`, answers are dropped while the test
+    /// talks to the page.
+    pub async fn drop_answers(&mut self, pattern: &str) {
+        self.call(
+            "Fetch.enable",
+            json!({"patterns": [{"urlPattern": pattern, "requestStage": "Response"}]}),
+        )
+        .await;
+    }
+
     /// Lets every request through again.
     pub async fn stop_failing_requests(&mut self) {
         self.call("Fetch.disable", json!({})).await;

@@ -7,10 +7,12 @@ pub mod auth;
 pub mod board;
 mod body;
 pub mod catalog;
+pub mod entry;
 pub mod error;
 pub mod evaluation;
 pub mod events;
 pub mod gate;
+pub mod import;
 pub mod live;
 pub mod okr;
 pub mod ops;
@@ -59,6 +61,8 @@ pub fn app(node: Node) -> Router {
         .merge(okr::router())
         .merge(evaluation::router())
         .merge(report::router())
+        .merge(import::router())
+        .merge(entry::router())
         .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()

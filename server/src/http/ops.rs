@@ -232,6 +232,8 @@ pub enum Body {
     JsonArray(&'static str),
     /// Events: a JSON array of `EventIn` (or one event), or NDJSON.
     Events,
+    /// A file as the body, its type in `Content-Type`: XLSX, CSV, JSON or NDJSON.
+    File,
 }
 
 /// What a request gets when it succeeds.
@@ -430,6 +432,8 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::audit::OPERATIONS)
         .chain(super::okr::OPERATIONS)
         .chain(super::evaluation::OPERATIONS)
+        .chain(super::import::OPERATIONS)
+        .chain(super::entry::OPERATIONS)
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -580,6 +584,14 @@ fn operation(op: &Operation) -> Value {
             out["requestBody"] = json!({"required": true, "content": json_content(json!({"type": "array", "items": schema_ref(s)}))})
         }
         Body::Events => out["requestBody"] = events_body(),
+        Body::File => {
+            out["requestBody"] = json!({"required": true, "content": {
+                crate::import::XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+                "application/x-ndjson": {"schema": {"type": "string"}}
+            }})
+        }
     }
     if op.public {
         out["security"] = json!([]);
@@ -611,6 +623,8 @@ pub fn openapi_document() -> Value {
     api.merge(super::audit::Schemas::openapi());
     api.merge(super::okr::Schemas::openapi());
     api.merge(super::evaluation::Schemas::openapi());
+    api.merge(super::import::Schemas::openapi());
+    api.merge(super::entry::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
     for op in operations() {

@@ -48,6 +48,7 @@ pub(super) fn load_document(
         file,
         line: 1,
         span: None,
+        sheet: None,
     };
     if text.trim().is_empty() {
         found.push((
@@ -152,6 +153,7 @@ pub(super) fn load_lines(text: &str, file: usize, batch: &mut Batch, found: &mut
             file,
             line: i + 1,
             span: None,
+        sheet: None,
         };
         if let Err(e) = load_record(line, origin, batch) {
             found.push((origin, e));

@@ -224,6 +224,7 @@ pub(super) fn plan_events(
                 value,
                 source,
                 entered_by,
+                comment,
             } => {
                 let (frequency, measured, leading, computed) = rollup
                     .with_kpi(kpi, |k| {
@@ -294,7 +295,7 @@ pub(super) fn plan_events(
                         format!("kpi:{kpi}@{unit}/{}", period.label()),
                         Some(unit.to_string()),
                         old,
-                        Some(serde_json::json!({"value": value, "source": source, "entered_by": entered_by.as_deref()})),
+                        Some(serde_json::json!({"value": value, "source": source, "entered_by": entered_by.as_deref(), "comment": comment.as_deref()})),
                     ));
                 }
                 // Within the group the newest entry of a period wins; the store applies the same
