@@ -118,6 +118,7 @@ function render() {
   const late = data.series.filter(s => s.state === 'late').length;
   const due = data.series.filter(s => s.state === 'due').length;
   $('#kpi-count').textContent = data.series.length ? t('entry.count', { n: data.series.length, late, due }) : '';
+  $('#kpi-empty').removeAttribute('data-i18n');
   $('#kpi-empty').hidden = data.series.length > 0;
   $('#kpi-empty').textContent = t('entry.kpis.none');
   $('#kr-list').innerHTML = data.key_results.map(krCard).join('');

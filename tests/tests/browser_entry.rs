@@ -37,7 +37,10 @@ async fn fits_a_thumb(page: &mut Page, screen: &str) {
     let wide = page
         .eval("document.documentElement.scrollWidth - window.innerWidth")
         .await;
-    assert!(wide.as_f64().unwrap() <= 0.0, "{screen}: scrolls sideways by {wide}");
+    assert!(
+        wide.as_f64().unwrap() <= 0.0,
+        "{screen}: scrolls sideways by {wide}"
+    );
     let small = page
         .eval(
             "[...document.querySelectorAll('main button, main input, main select, main a.button-link')]
@@ -75,9 +78,7 @@ async fn ward_with_a_kpi() -> (TestApp, String) {
         .await;
     assert_eq!(status, 200, "{body}");
     app.set_clock("2026-11-20T10:00:00+07:00").await;
-    let officer = app
-        .account("p1-data", None, &[("data_entry", "p-1")])
-        .await;
+    let officer = app.account("p1-data", None, &[("data_entry", "p-1")]).await;
     (app, officer)
 }
 
@@ -93,7 +94,10 @@ async fn enter_red_value_and_see_the_alert(page: &mut Page, app: &TestApp, scree
     );
     page.screenshot(&format!("entry-{screen}")).await;
     let words = page.english_words(&[], &["p1-data"]).await;
-    assert!(words.is_empty(), "{screen}: English on the Vietnamese page: {words:?}");
+    assert!(
+        words.is_empty(),
+        "{screen}: English on the Vietnamese page: {words:?}"
+    );
 
     // Typed, not saved: red shows at once, and nothing reached the server.
     page.eval(&format!(
@@ -101,33 +105,53 @@ async fn enter_red_value_and_see_the_alert(page: &mut Page, app: &TestApp, scree
     ))
     .await;
     assert_eq!(
-        page.eval(&format!("{CARD}.querySelector('[data-field=\"band\"]').dataset.band")).await,
+        page.eval(&format!(
+            "{CARD}.querySelector('[data-field=\"band\"]').dataset.band"
+        ))
+        .await,
         json!("red")
     );
     assert!(page
-        .eval(&format!("{CARD}.querySelector('[name=\"value\"]').classList.contains('band-red')"))
+        .eval(&format!(
+            "{CARD}.querySelector('[name=\"value\"]').classList.contains('band-red')"
+        ))
         .await
         .as_bool()
         .unwrap());
-    page.screenshot(&format!("entry-red-before-save-{screen}")).await;
+    page.screenshot(&format!("entry-red-before-save-{screen}"))
+        .await;
     const ENTITY: &str = "kpi:HS@p-1/2026-11";
     assert_eq!(audit_of(app, ENTITY).await, 0);
-    assert!(app.get_ok("/api/v1/alerts?unit=p-1").await.as_array().unwrap().iter().all(|a| a["subject"] != "HS@p-1"));
+    assert!(app
+        .get_ok("/api/v1/alerts?unit=p-1")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["subject"] != "HS@p-1"));
 
     // Save, with the answer dropped: the value is kept by the server, the page hears nothing
     // and says so; saving again sends the same event id, a duplicate, not a second value.
     page.drop_answers("*/api/v1/events*").await;
-    page.eval(&format!("{CARD}.querySelector('[data-action=\"save\"]').click(); 0"))
-        .await;
+    page.eval(&format!(
+        "{CARD}.querySelector('[data-action=\"save\"]').click(); 0"
+    ))
+    .await;
     page.wait_for(
         &format!("!{CARD}.querySelector('[data-field=\"error\"]').hidden"),
         "the network error on the form",
     )
     .await;
     page.stop_failing_requests().await;
-    assert_eq!(audit_of(app, ENTITY).await, 1, "the dropped save was kept once");
-    page.eval(&format!("{CARD}.querySelector('[data-action=\"save\"]').click(); 0"))
-        .await;
+    assert_eq!(
+        audit_of(app, ENTITY).await,
+        1,
+        "the dropped save was kept once"
+    );
+    page.eval(&format!(
+        "{CARD}.querySelector('[data-action=\"save\"]').click(); 0"
+    ))
+    .await;
     page.wait_for(
         &format!("{CARD}?.querySelector('[data-field=\"saved\"]')?.textContent.length > 0"),
         "the saved note",
@@ -195,18 +219,37 @@ fn ward_workbook(red: &str) -> Vec<u8> {
     let mut book = Workbook::new();
     let s = book.add_worksheet();
     s.set_name("Đơn vị").unwrap();
-    s.write_row(0, 0, ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên"]).unwrap();
-    s.write_row(1, 0, ["p-3", "Phường Tây Hồ", "Phường", "hn"]).unwrap();
+    s.write_row(0, 0, ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên"])
+        .unwrap();
+    s.write_row(1, 0, ["p-3", "Phường Tây Hồ", "Phường", "hn"])
+        .unwrap();
     let s = book.add_worksheet();
     s.set_name("Chỉ số").unwrap();
-    s.write_row(0, 0, ["Mã chỉ số", "Tên chỉ số", "Đơn vị tính", "Chiều đánh giá", "Ngưỡng xanh", "Ngưỡng đỏ", "Tần suất", "Nhóm", "Đơn vị chủ trì"]).unwrap();
-    s.write_row(1, 0, ["HS3", "Hồ sơ đúng hạn", "%", "Càng cao càng tốt"]).unwrap();
+    s.write_row(
+        0,
+        0,
+        [
+            "Mã chỉ số",
+            "Tên chỉ số",
+            "Đơn vị tính",
+            "Chiều đánh giá",
+            "Ngưỡng xanh",
+            "Ngưỡng đỏ",
+            "Tần suất",
+            "Nhóm",
+            "Đơn vị chủ trì",
+        ],
+    )
+    .unwrap();
+    s.write_row(1, 0, ["HS3", "Hồ sơ đúng hạn", "%", "Càng cao càng tốt"])
+        .unwrap();
     s.write_number(1, 4, 95.0).unwrap();
     match red.parse::<f64>() {
         Ok(x) => s.write_number(1, 5, x).unwrap(),
         Err(_) => s.write_string(1, 5, red).unwrap(),
     };
-    s.write_row(1, 6, ["Hằng tháng", "Phục vụ chính quyền", "p-3"]).unwrap();
+    s.write_row(1, 6, ["Hằng tháng", "Phục vụ chính quyền", "p-3"])
+        .unwrap();
     book.save_to_buffer().unwrap()
 }
 
@@ -243,60 +286,109 @@ async fn an_xlsx_is_checked_previewed_and_imported_from_the_upload_page() {
         let mut page = signed_in_page(&browser, &app, &token).await;
         screen_size(&mut page, width, height, mobile).await;
         page.navigate(&app.url("/import.html")).await;
-        page.wait_for("!!document.querySelector('#nav a[href=\"/import.html\"]')", "the import link for an admin").await;
+        page.wait_for(
+            "!!document.querySelector('#nav a[href=\"/import.html\"]')",
+            "the import link for an admin",
+        )
+        .await;
         if mobile {
             fits_a_thumb(&mut page, "import at 390x844").await;
         }
         // A bad cell: the page lists it by sheet, row and column, in Vietnamese.
         choose_file(&mut page, &bad).await;
-        page.eval("document.getElementById('check').click(); 0").await;
-        page.wait_for("document.getElementById('result').dataset.state === 'refused'", "the problems").await;
+        page.eval("document.getElementById('check').click(); 0")
+            .await;
+        page.wait_for(
+            "document.getElementById('result').dataset.state === 'refused'",
+            "the problems",
+        )
+        .await;
         let row = page
             .eval("(r => [r.dataset.sheet, r.dataset.row, r.dataset.column, r.querySelector('[data-field=\"reason\"]').textContent])(document.querySelector('#problem-rows tr'))")
             .await;
         assert_eq!(row, json!(["Chỉ số", "2", "F", "'abc' không phải là số"]));
         assert_eq!(
-            page.eval("document.querySelector('#problem-rows tr [data-field=\"field\"]').textContent").await,
+            page.eval(
+                "document.querySelector('#problem-rows tr [data-field=\"field\"]').textContent"
+            )
+            .await,
             json!("Ngưỡng đỏ"),
             "the column as its header names it"
         );
-        let words = page.english_words(&[], &["so", "lieu", "loi", "xlsx"]).await;
-        assert!(words.is_empty(), "English on the Vietnamese page: {words:?}");
+        let words = page
+            .english_words(&[], &["so", "lieu", "loi", "xlsx", "admin"])
+            .await;
+        assert!(
+            words.is_empty(),
+            "English on the Vietnamese page: {words:?}"
+        );
         page.screenshot(&format!("import-refused-{width}")).await;
         assert_eq!(app.get("/api/v1/units/p-3").await.0, 404);
         if mobile {
             fits_a_thumb(&mut page, "import problems at 390x844").await;
         }
-        page.eval("document.getElementById('cancel').click(); 0").await;
+        page.eval("document.getElementById('cancel').click(); 0")
+            .await;
 
         // The good file: a preview, nothing written until confirmed.
         choose_file(&mut page, &good).await;
-        page.eval("document.getElementById('check').click(); 0").await;
-        page.wait_for("document.getElementById('result').dataset.state === 'preview'", "the preview").await;
+        page.eval("document.getElementById('check').click(); 0")
+            .await;
+        page.wait_for(
+            "document.getElementById('result').dataset.state === 'preview'",
+            "the preview",
+        )
+        .await;
         page.screenshot(&format!("import-preview-{width}")).await;
         if width == 1920 {
             assert_eq!(
                 page.eval("document.querySelector('#preview-rows tr[data-kind=\"units\"] [data-field=\"new\"]').textContent").await,
                 json!("1")
             );
-            assert_eq!(app.get("/api/v1/units/p-3").await.0, 404, "the preview writes nothing");
+            assert_eq!(
+                app.get("/api/v1/units/p-3").await.0,
+                404,
+                "the preview writes nothing"
+            );
             // Confirm, the answer dropped: the server imported it, the page did not hear.
             page.drop_answers("*/api/v1/import*").await;
-            page.eval("document.getElementById('confirm').click(); 0").await;
-            page.wait_for("!document.getElementById('file-error').hidden", "the lost answer").await;
+            page.eval("document.getElementById('confirm').click(); 0")
+                .await;
+            page.wait_for(
+                "!document.getElementById('file-error').hidden",
+                "the lost answer",
+            )
+            .await;
             page.stop_failing_requests().await;
-            assert_eq!(app.get_ok("/api/v1/units/p-3").await["name"], "Phường Tây Hồ", "shows without a restart");
+            assert_eq!(
+                app.get_ok("/api/v1/units/p-3").await["name"],
+                "Phường Tây Hồ",
+                "shows without a restart"
+            );
             assert_eq!(audit_of(&app, "unit:p-3").await, 1);
             assert_eq!(audit_of(&app, "kpi:HS3").await, 1);
             // The same submission again: nothing changes.
-            page.eval("document.getElementById('check').click(); 0").await;
-            page.wait_for("document.getElementById('result').dataset.state === 'preview'", "the preview again").await;
+            page.eval("document.getElementById('check').click(); 0")
+                .await;
+            page.wait_for(
+                "document.getElementById('result').dataset.state === 'preview'",
+                "the preview again",
+            )
+            .await;
             assert_eq!(
                 page.eval("document.querySelector('#preview-rows tr[data-kind=\"units\"] [data-field=\"unchanged\"]').textContent").await,
                 json!("1")
             );
-            assert_eq!(page.eval("document.getElementById('confirm').hidden").await, json!(true), "nothing to confirm");
-            assert_eq!(audit_of(&app, "unit:p-3").await, 1, "the retry changed nothing");
+            assert_eq!(
+                page.eval("document.getElementById('confirm').hidden").await,
+                json!(true),
+                "nothing to confirm"
+            );
+            assert_eq!(
+                audit_of(&app, "unit:p-3").await,
+                1,
+                "the retry changed nothing"
+            );
         }
         expect_no_errors(&page, &format!("import at {width}"));
     }
@@ -313,16 +405,23 @@ async fn the_city_sees_entry_and_import_in_the_nav_and_the_city_leader_has_nothi
     app.load_fixture().await;
     with_leaders(&app).await;
     // The city's leader, linked to a1: owns no objective with key results in the fixture.
-    let leader = app.account("city-leader", Some("w1"), &[("leader", "hn")]).await;
+    let leader = app
+        .account("city-leader", Some("w1"), &[("leader", "hn")])
+        .await;
     for (width, height, mobile) in [(1920, 1080, false), (1280, 720, false), (390, 844, true)] {
         let mut page = signed_in_page(&browser, &app, &leader).await;
         screen_size(&mut page, width, height, mobile).await;
         page.navigate(&app.url("/entry.html")).await;
         page.wait_for("!document.getElementById('kpi-empty').hidden && document.getElementById('kpi-empty').textContent.includes('Không có')", "the empty state").await;
         // Linked to w1, the owner of o-p1: its key result is here to check in.
-        page.wait_for("!!document.querySelector('li[data-kr=\"kr-3\"]')", "the owner's key result").await;
+        page.wait_for(
+            "!!document.querySelector('li[data-kr=\"kr-3\"]')",
+            "the owner's key result",
+        )
+        .await;
         assert_eq!(
-            page.eval("!!document.querySelector('#nav a[href=\"/import.html\"]')").await,
+            page.eval("!!document.querySelector('#nav a[href=\"/import.html\"]')")
+                .await,
             json!(false),
             "no import link without an admin grant"
         );
@@ -331,7 +430,10 @@ async fn the_city_sees_entry_and_import_in_the_nav_and_the_city_leader_has_nothi
             fits_a_thumb(&mut page, "city entry at 390x844").await;
         }
         let words = page.english_words(&[], &["city", "leader"]).await;
-        assert!(words.is_empty(), "English on the Vietnamese page: {words:?}");
+        assert!(
+            words.is_empty(),
+            "English on the Vietnamese page: {words:?}"
+        );
         // A check-in with a comment goes through the event path.
         if width == 1920 {
             page.eval("const f = document.querySelector('li[data-kr=\"kr-3\"] form'); f.value.value = '90'; f.confidence.value = '7'; f.comment.value = 'đúng tiến độ'; f.querySelector('[data-action=\"save\"]').click(); 0").await;

@@ -16,7 +16,8 @@ fn ward_workbook(red: &str) -> Vec<u8> {
     s.set_name("Đơn vị").unwrap();
     s.write_row(0, 0, ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên"])
         .unwrap();
-    s.write_row(1, 0, ["p-3", "Phường Tây Hồ", "Phường", "hn"]).unwrap();
+    s.write_row(1, 0, ["p-3", "Phường Tây Hồ", "Phường", "hn"])
+        .unwrap();
     let s = book.add_worksheet();
     s.set_name("Cán bộ").unwrap();
     s.write_row(0, 0, ["Mã cán bộ", "Họ và tên", "Đơn vị", "Chức vụ"])
@@ -52,8 +53,17 @@ fn ward_workbook(red: &str) -> Vec<u8> {
         .unwrap();
     let s = book.add_worksheet();
     s.set_name("Nhiệm vụ").unwrap();
-    s.write_row(0, 0, ["Mã nhiệm vụ", "Tên nhiệm vụ", "Người thực hiện", "Hạn hoàn thành"])
-        .unwrap();
+    s.write_row(
+        0,
+        0,
+        [
+            "Mã nhiệm vụ",
+            "Tên nhiệm vụ",
+            "Người thực hiện",
+            "Hạn hoàn thành",
+        ],
+    )
+    .unwrap();
     s.write_row(1, 0, ["T-p3", "Rà soát hồ sơ", "w9", "15/12/2026"])
         .unwrap();
     book.save_to_buffer().unwrap()
@@ -96,22 +106,41 @@ async fn audit_len(app: &TestApp) -> usize {
 }
 
 #[tokio::test]
-async fn an_xlsx_with_a_bad_cell_is_refused_then_a_dry_run_then_the_import_shows_without_a_restart(
-) {
+async fn an_xlsx_with_a_bad_cell_is_refused_then_a_dry_run_then_the_import_shows_without_a_restart()
+{
     let app = spawn_app().await;
     app.load_fixture().await;
     let token = app.token.clone();
     let before = audit_len(&app).await;
 
     // A bad cell: refused, naming the sheet, the row and the column, in Vietnamese.
-    let (status, body) = upload(&app, &token, "name=so-lieu.xlsx", XLSX, ward_workbook("abc")).await;
+    let (status, body) = upload(
+        &app,
+        &token,
+        "name=so-lieu.xlsx",
+        XLSX,
+        ward_workbook("abc"),
+    )
+    .await;
     assert_eq!(status, 422, "{body}");
     let problems = body["error"]["problems"].as_array().expect("problems");
     assert_eq!(problems.len(), 1, "{body}");
     let p = &problems[0];
     assert_eq!(
-        (&p["file"], &p["sheet"], &p["line"], &p["column"], &p["field"]),
-        (&json!("so-lieu.xlsx"), &json!("Chỉ số"), &json!(2), &json!("F"), &json!("red")),
+        (
+            &p["file"],
+            &p["sheet"],
+            &p["line"],
+            &p["column"],
+            &p["field"]
+        ),
+        (
+            &json!("so-lieu.xlsx"),
+            &json!("Chỉ số"),
+            &json!(2),
+            &json!("F"),
+            &json!("red")
+        ),
         "{body}"
     );
     assert_eq!(p["message"], "'abc' không phải là số", "{body}");
@@ -123,14 +152,28 @@ async fn an_xlsx_with_a_bad_cell_is_refused_then_a_dry_run_then_the_import_shows
     assert_eq!(audit_len(&app).await, before);
 
     // A dry run: what would change, and nothing written.
-    let (status, body) = upload(&app, &token, "name=so-lieu.xlsx&dry_run=true", XLSX, ward_workbook("85")).await;
+    let (status, body) = upload(
+        &app,
+        &token,
+        "name=so-lieu.xlsx&dry_run=true",
+        XLSX,
+        ward_workbook("85"),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["dry_run"], true);
-    assert_eq!(body["units"], json!({"new": 1, "changed": 0, "unchanged": 0}));
+    assert_eq!(
+        body["units"],
+        json!({"new": 1, "changed": 0, "unchanged": 0})
+    );
     assert_eq!(body["people"]["new"], 1);
     assert_eq!(body["kpis"]["new"], 1);
     assert_eq!(body["events"], json!({"new": 1, "duplicates": 0}));
-    assert_eq!(app.get("/api/v1/units/p-3").await.0, 404, "a dry run writes nothing");
+    assert_eq!(
+        app.get("/api/v1/units/p-3").await.0,
+        404,
+        "a dry run writes nothing"
+    );
     assert_eq!(app.get("/api/v1/tasks/T-p3").await.0, 404);
     assert_eq!(audit_len(&app).await, before);
 
@@ -142,21 +185,35 @@ async fn an_xlsx_with_a_bad_cell_is_refused_then_a_dry_run_then_the_import_shows
     assert_eq!(unit["name"], "Phường Tây Hồ");
     assert_eq!(unit["level"], "ward");
     let kpi = app.get_ok("/api/v1/kpis/HS3").await;
-    assert_eq!(kpi["thresholds"], json!({"direction": "higher_is_better", "green": 95.0, "red": 85.0}));
+    assert_eq!(
+        kpi["thresholds"],
+        json!({"direction": "higher_is_better", "green": 95.0, "red": 85.0})
+    );
     let task = app.get_ok("/api/v1/tasks/T-p3").await;
     assert_eq!(task["responsible"], "w9", "{task}");
     let view = app.get_ok("/api/v1/units/hn/view").await;
     assert!(
-        view["children"].as_array().unwrap().iter().any(|c| c["unit"]["id"] == "p-3" || c["id"] == "p-3"),
+        view["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["unit"]["id"] == "p-3" || c["id"] == "p-3"),
         "the city's board lists the new ward: {view}"
     );
     let after_import = audit_len(&app).await;
-    assert_eq!(after_import, before + 4, "one audit entry per entry and event");
+    assert_eq!(
+        after_import,
+        before + 4,
+        "one audit entry per entry and event"
+    );
 
     // The same submission again (its answer lost): nothing changes.
     let (status, body) = upload(&app, &token, "name=so-lieu.xlsx", XLSX, ward_workbook("85")).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["units"], json!({"new": 0, "changed": 0, "unchanged": 1}));
+    assert_eq!(
+        body["units"],
+        json!({"new": 0, "changed": 0, "unchanged": 1})
+    );
     assert_eq!(body["events"], json!({"new": 0, "duplicates": 1}));
     assert_eq!(audit_len(&app).await, after_import);
     app.stop().await;
@@ -169,21 +226,49 @@ async fn imports_are_checked_by_the_catalog_rules_and_the_content_type() {
     // A ward admin may import into the ward, not into another ward.
     let ward_admin = app.account("p1-admin", None, &[("admin", "p-1")]).await;
     let csv = "Mã cán bộ,Họ và tên,Đơn vị,Chức vụ\nw7,Ngô Thị Lan,p-1,Cán bộ\nw8,Lý Văn Minh,p-2,Cán bộ\n";
-    let (status, body) = upload(&app, &ward_admin, "kind=people&name=can-bo.csv", "text/csv", csv.as_bytes().to_vec()).await;
+    let (status, body) = upload(
+        &app,
+        &ward_admin,
+        "kind=people&name=can-bo.csv",
+        "text/csv",
+        csv.as_bytes().to_vec(),
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["problems"][0]["line"], 3, "{body}");
-    assert_eq!(app.get("/api/v1/people/w7").await.0, 404, "the allowed row is not kept alone");
+    assert_eq!(
+        app.get("/api/v1/people/w7").await.0,
+        404,
+        "the allowed row is not kept alone"
+    );
     let mine = "Mã cán bộ,Họ và tên,Đơn vị,Chức vụ\nw7,Ngô Thị Lan,p-1,Cán bộ\n";
-    let (status, body) = upload(&app, &ward_admin, "kind=people&name=can-bo.csv", "text/csv", mine.as_bytes().to_vec()).await;
+    let (status, body) = upload(
+        &app,
+        &ward_admin,
+        "kind=people&name=can-bo.csv",
+        "text/csv",
+        mine.as_bytes().to_vec(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(app.get_ok("/api/v1/people/w7").await["name"], "Ngô Thị Lan");
 
     // The type names the format; CSV needs its kind; an API token may not import.
     let (status, body) = upload(&app, &app.token, "", "image/png", vec![1, 2, 3]).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (415, Some("unsupported_media_type")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (415, Some("unsupported_media_type"))
+    );
     let (status, _) = upload(&app, &app.token, "", "text/csv", mine.as_bytes().to_vec()).await;
     assert_eq!(status, 415);
-    let (status, body) = upload(&app, &app.feed_token, "kind=people", "text/csv", mine.as_bytes().to_vec()).await;
+    let (status, body) = upload(
+        &app,
+        &app.feed_token,
+        "kind=people",
+        "text/csv",
+        mine.as_bytes().to_vec(),
+    )
+    .await;
     assert_eq!(status, 403, "{body}");
     // Not a workbook at all: refused naming the file.
     let (status, body) = upload(&app, &app.token, "name=x.xlsx", XLSX, b"not a zip".to_vec()).await;
@@ -199,7 +284,10 @@ async fn imports_are_checked_by_the_catalog_rules_and_the_content_type() {
         .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], XLSX);
-    assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
     let bytes = r.bytes().await.unwrap();
     use calamine::Reader;
     let book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
@@ -215,37 +303,73 @@ async fn ioc_import_with_server_goes_through_the_running_server() {
     let bad = dir.path().join("bad.xlsx");
     std::fs::write(&bad, ward_workbook("abc")).unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ioc-e2e"))
-        .args(["import", "--no-progress", "--server", &app.base, "--token", &app.token])
+        .args([
+            "import",
+            "--no-progress",
+            "--server",
+            &app.base,
+            "--token",
+            &app.token,
+        ])
         .arg(&bad)
         .output()
         .await
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(err.contains("bad.xlsx:Chỉ số:2:F: red: 'abc' is not a number"), "{err}");
+    assert!(
+        err.contains("bad.xlsx:Chỉ số:2:F: red: 'abc' is not a number"),
+        "{err}"
+    );
     assert_eq!(app.get("/api/v1/units/p-3").await.0, 404);
 
     let good = dir.path().join("good.xlsx");
     std::fs::write(&good, ward_workbook("85")).unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ioc-e2e"))
-        .args(["import", "--no-progress", "--dry-run", "--server", &app.base, "--token", &app.token])
+        .args([
+            "import",
+            "--no-progress",
+            "--dry-run",
+            "--server",
+            &app.base,
+            "--token",
+            &app.token,
+        ])
         .arg(&good)
         .output()
         .await
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("dry run"));
     assert_eq!(app.get("/api/v1/units/p-3").await.0, 404);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_ioc-e2e"))
-        .args(["import", "--no-progress", "--server", &app.base, "--token", &app.token])
+        .args([
+            "import",
+            "--no-progress",
+            "--server",
+            &app.base,
+            "--token",
+            &app.token,
+        ])
         .arg(&good)
         .output()
         .await
         .unwrap();
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(said.contains("units: 1 new"), "{said}");
-    assert_eq!(app.get_ok("/api/v1/units/p-3").await["name"], "Phường Tây Hồ");
+    assert_eq!(
+        app.get_ok("/api/v1/units/p-3").await["name"],
+        "Phường Tây Hồ"
+    );
     app.stop().await;
 }
 
@@ -257,18 +381,30 @@ async fn a_data_officer_sees_what_is_due_and_enters_a_value_and_a_correction() {
     let officer = app.account("p1-data", None, &[("data_entry", "p-1")]).await;
     app.set_clock("2026-11-20T10:00:00+07:00").await;
     let (status, entry) = app
-        .send_as(Some(&officer), reqwest::Method::GET, "/api/v1/me/kpi-entry", None)
+        .send_as(
+            Some(&officer),
+            reqwest::Method::GET,
+            "/api/v1/me/kpi-entry",
+            None,
+        )
         .await;
     assert_eq!(status, 200, "{entry}");
     let series = entry["series"].as_array().unwrap();
     let codes: Vec<&str> = series.iter().map(|s| s["kpi"].as_str().unwrap()).collect();
-    assert_eq!(codes, vec!["KN"], "only the KPIs led inside the grant: {entry}");
+    assert_eq!(
+        codes,
+        vec!["KN"],
+        "only the KPIs led inside the grant: {entry}"
+    );
     let kn = &series[0];
     assert_eq!(kn["unit_name"], "Phường Hoàn Kiếm");
     assert_eq!(kn["periods"][0]["period"], "2026-11");
     assert_eq!(kn["periods"][0]["due"], "2026-12-03T23:59:59.999+07:00");
     assert_eq!(kn["periods"][1]["period"], "2026-10");
-    assert_eq!(kn["periods"][1]["late"], true, "October was due on 3 November");
+    assert_eq!(
+        kn["periods"][1]["late"], true,
+        "October was due on 3 November"
+    );
     assert_eq!(kn["state"], "late");
 
     // The value for October, late, with a source and a comment.
@@ -277,21 +413,39 @@ async fn a_data_officer_sees_what_is_due_and_enters_a_value_and_a_correction() {
                 "unit": "p-1", "period": period, "value": value, "source": "Sổ theo dõi", "comment": "nhập muộn"}])
     };
     let (status, body) = app
-        .send_as(Some(&officer), reqwest::Method::POST, "/api/v1/events", Some(&event("e1", "2026-10", 3.0)))
+        .send_as(
+            Some(&officer),
+            reqwest::Method::POST,
+            "/api/v1/events",
+            Some(&event("e1", "2026-10", 3.0)),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     // A correction of the same period: a second value, the first kept in the audit trail.
     let (status, body) = app
-        .send_as(Some(&officer), reqwest::Method::POST, "/api/v1/events", Some(&event("e2", "2026-10", 4.0)))
+        .send_as(
+            Some(&officer),
+            reqwest::Method::POST,
+            "/api/v1/events",
+            Some(&event("e2", "2026-10", 4.0)),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (_, entry) = app
-        .send_as(Some(&officer), reqwest::Method::GET, "/api/v1/me/kpi-entry", None)
+        .send_as(
+            Some(&officer),
+            reqwest::Method::GET,
+            "/api/v1/me/kpi-entry",
+            None,
+        )
         .await;
     let oct = &entry["series"][0]["periods"][1];
     assert_eq!(oct["value"]["value"], 4.0, "{entry}");
     assert_eq!(oct["late"], false);
-    assert_eq!(entry["series"][0]["state"], "due", "November is still to enter");
+    assert_eq!(
+        entry["series"][0]["state"], "due",
+        "November is still to enter"
+    );
     let audit = app.get_ok("/api/v1/audit?limit=1000").await;
     let correction = audit
         .as_array()
@@ -307,22 +461,40 @@ async fn a_data_officer_sees_what_is_due_and_enters_a_value_and_a_correction() {
     let other = json!([{"type": "kpi_observation", "id": "e3", "at": "2026-11-20T10:00:00+07:00",
                         "kpi": "TTHC", "unit": "p-1", "period": "2026-10", "value": 90.0}]);
     let (status, body) = app
-        .send_as(Some(&officer), reqwest::Method::POST, "/api/v1/events", Some(&other))
+        .send_as(
+            Some(&officer),
+            reqwest::Method::POST,
+            "/api/v1/events",
+            Some(&other),
+        )
         .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["field"], "kpi");
 
     // A closed period: refused for the officer.
     let (status, body) = app
-        .send(reqwest::Method::PUT, "/api/v1/periods/2026-Q3", &json!({"state": "active"}))
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/periods/2026-Q3",
+            &json!({"state": "active"}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = app
-        .send(reqwest::Method::PUT, "/api/v1/periods/2026-Q3", &json!({"state": "closed"}))
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/periods/2026-Q3",
+            &json!({"state": "closed"}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (status, body) = app
-        .send_as(Some(&officer), reqwest::Method::POST, "/api/v1/events", Some(&event("e4", "2026-09", 1.0)))
+        .send_as(
+            Some(&officer),
+            reqwest::Method::POST,
+            "/api/v1/events",
+            Some(&event("e4", "2026-09", 1.0)),
+        )
         .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["field"], "period");

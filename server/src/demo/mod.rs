@@ -17,12 +17,12 @@ mod simulator;
 pub use accounts::{create_accounts, DemoAccount, DEMO_PASSWORD};
 pub use simulator::spawn_simulator;
 
+pub(crate) use crate::domain::time::period_label;
 use crate::domain::{Frequency, Ts};
 use crate::ingest::catalog::{CatalogItem, UnitIn};
 use crate::ingest::event::Event;
 use crate::ingest::writer::Writer;
 use crate::rollup::Rollup;
-use chrono::{Datelike, Duration, TimeZone, Utc};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use tokio::sync::mpsc;
@@ -243,8 +243,6 @@ async fn write_catalog(writer: &Writer, items: Vec<CatalogItem>) -> anyhow::Resu
             .map_err(|e| anyhow::anyhow!("writing the demo catalog: {e}"))?;
     }
 }
-
-pub(crate) use crate::domain::time::period_label;
 
 #[cfg(test)]
 mod tests {

@@ -122,13 +122,19 @@ fn due_of(p: &Period, f: Frequency) -> Ts {
     p.end + grace_days(f) * DAY - 1
 }
 
-async fn kpi_entry(
-    State(node): State<Node>,
-    who: Principal,
-) -> Result<Json<KpiEntry>, ApiError> {
+async fn kpi_entry(State(node): State<Node>, who: Principal) -> Result<Json<KpiEntry>, ApiError> {
     let rollup = &node.rollup;
     let now = rollup.now();
     let mut truncated = false;
+    // A person's page: tokens send values through their permissions, not through this list.
+    if matches!(who, Principal::Token(_)) {
+        return Ok(Json(KpiEntry {
+            now: format_ts(now),
+            series: Vec::new(),
+            key_results: Vec::new(),
+            truncated,
+        }));
+    }
     // Series the caller enters: KPIs led inside a data_entry grant, each measured unit.
     let mut wanted: Vec<(crate::domain::Kpi, crate::domain::Id)> = Vec::new();
     for k in rollup.kpis() {
@@ -158,7 +164,11 @@ async fn kpi_entry(
     let mut values: HashMap<(String, String, String), crate::domain::Observation> = HashMap::new();
     for o in stored {
         values.insert(
-            (o.kpi.to_string(), o.unit.to_string(), o.period.label().to_string()),
+            (
+                o.kpi.to_string(),
+                o.unit.to_string(),
+                o.period.label().to_string(),
+            ),
             o,
         );
     }
@@ -221,11 +231,8 @@ async fn kpi_entry(
         "due" => 1,
         _ => 2,
     };
-    series.sort_by(|a, b| {
-        rank(a)
-            .cmp(&rank(b))
-            .then_with(|| a.periods[0].due.cmp(&b.periods[0].due))
-    });
+    let due = |s: &EntrySeries| s.periods.first().map(|p| p.due.clone());
+    series.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| due(a).cmp(&due(b))));
     let key_results = key_results(&node, &who, &mut truncated);
     Ok(Json(KpiEntry {
         now: format_ts(now),

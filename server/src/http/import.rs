@@ -114,7 +114,12 @@ pub enum ImportRefusal {
 /// The status and words of a refused import, for `ApiError`.
 pub(super) fn refusal_words(e: &ImportError) -> String {
     let shown = 3;
-    let mut lines: Vec<String> = e.problems.iter().take(shown).map(|p| p.to_string()).collect();
+    let mut lines: Vec<String> = e
+        .problems
+        .iter()
+        .take(shown)
+        .map(|p| p.to_string())
+        .collect();
     if e.problems.len() > shown {
         lines.push(format!("and {} more", e.problems.len() - shown));
     }

@@ -82,7 +82,7 @@ pub(super) fn load(
                     file,
                     line: lines.at(p.byte() as usize),
                     span: None,
-        sheet: None,
+                    sheet: None,
                 });
                 found.push((origin, ItemError::new("", reason(&e))));
                 if e.is_io_error() {
@@ -99,7 +99,7 @@ pub(super) fn load(
             file,
             line,
             span: None,
-        sheet: None,
+            sheet: None,
         };
         let cells: Vec<(&str, &str)> = columns
             .iter()

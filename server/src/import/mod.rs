@@ -671,7 +671,7 @@ async fn write(
 }
 
 /// The record a writer error is about: the one it names, else the chunk's first.
-pub(super) fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
+fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
     let index = match e {
         WriteError::Invalid(item) => item.index.unwrap_or(0),
         _ => 0,
@@ -684,11 +684,11 @@ pub(super) fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
             file: 0,
             line: 0,
             span: None,
-        sheet: None,
+            sheet: None,
         })
 }
 
-pub(super) fn refusal(sources: &[Source], origin: Origin, e: WriteError) -> Problem {
+fn refusal(sources: &[Source], origin: Origin, e: WriteError) -> Problem {
     let reason = match e {
         WriteError::Invalid(item)
         | WriteError::Forbidden(item)

@@ -63,10 +63,7 @@ pub async fn import_remote(
         let bytes = tokio::fs::read(&path)
             .await
             .map_err(|e| anyhow::anyhow!("{}: cannot be read: {e}", path.display()))?;
-        let mut query = vec![
-            ("name", name.clone()),
-            ("dry_run", dry_run.to_string()),
-        ];
+        let mut query = vec![("name", name.clone()), ("dry_run", dry_run.to_string())];
         if let Some(kind) = kind {
             query.push(("kind", kind.to_string()));
         }
@@ -128,10 +125,7 @@ fn refusal(name: &str, status: reqwest::StatusCode, body: &serde_json::Value) ->
             error["message"].as_str().unwrap_or("no reason given")
         )
     } else {
-        format!(
-            "nothing of {name} was written:\n{}",
-            problems.join("\n")
-        )
+        format!("nothing of {name} was written:\n{}", problems.join("\n"))
     }
 }
 

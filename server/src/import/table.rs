@@ -172,7 +172,7 @@ impl Table {
         Self::ALL
             .iter()
             .find(|(_, t)| *t == self)
-            .map_or("", |(n, _)| n)
+            .map_or("", |(n, _)| *n)
     }
 
     /// The table a sheet's name holds: the English or the Vietnamese name, case aside.
@@ -188,9 +188,10 @@ impl Table {
     /// The column a header cell names: the English name or a Vietnamese alias.
     pub(super) fn column(self, header: &str) -> Option<&'static str> {
         let header = folded(header);
-        self.columns().iter().copied().find(|c| {
-            *c == header || self.aliases(c).iter().any(|a| folded(a) == header)
-        })
+        self.columns()
+            .iter()
+            .copied()
+            .find(|c| *c == header || self.aliases(c).iter().any(|a| folded(a) == header))
     }
 
     /// Vietnamese names of a column, the first one the templates' header.
@@ -297,7 +298,7 @@ impl Table {
         self.choices(column)
             .iter()
             .find(|(_, label)| folded(label) == wanted)
-            .map_or(cell, |(value, _)| value)
+            .map_or(cell, |(value, _)| *value)
     }
 
     /// Columns holding a calendar day: `dd/mm/yyyy` is accepted besides `yyyy-mm-dd`.
@@ -515,7 +516,6 @@ pub(super) fn row_hash(cells: &[(&str, &str)]) -> u64 {
     h
 }
 
-
 /// `31/12/2026` (or `1/2/2026`), as Vietnamese offices write dates, as `2026-12-31`.
 pub(super) fn day_first_date(cell: &str) -> Option<String> {
     let mut parts = cell.trim().split('/');
@@ -523,7 +523,6 @@ pub(super) fn day_first_date(cell: &str) -> Option<String> {
     if parts.next().is_some() || y.len() != 4 {
         return None;
     }
-    let date =
-        chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
+    let date = chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)?;
     Some(date.format("%Y-%m-%d").to_string())
 }

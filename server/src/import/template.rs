@@ -15,9 +15,7 @@ const LISTS: &str = "Danh sách";
 pub fn workbook() -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let header = Format::new().set_bold().set_background_color(0xDDEBF7);
-    let required = Format::new()
-        .set_bold()
-        .set_background_color(0xFCE4D6);
+    let required = Format::new().set_bold().set_background_color(0xFCE4D6);
     // Each list's column on the lists sheet, by (table, column).
     let mut lists: Vec<(Table, &'static str, u16, usize)> = Vec::new();
     for (_, table) in Table::ALL {
@@ -25,7 +23,7 @@ pub fn workbook() -> Result<Vec<u8>, XlsxError> {
             let choices = table.choices(column);
             if !choices.is_empty() && !lists.iter().any(|l| l.0 == table && l.1 == *column) {
                 let at = lists.len() as u16;
-                lists.push((table, column, at, choices.len()));
+                lists.push((table, *column, at, choices.len()));
             }
         }
     }
@@ -34,7 +32,7 @@ pub fn workbook() -> Result<Vec<u8>, XlsxError> {
         sheet.set_name(table.vietnamese())?;
         for (j, column) in table.columns().iter().enumerate() {
             let j = j as u16;
-            let title = table.aliases(column).first().copied().unwrap_or(column);
+            let title = table.aliases(column).first().copied().unwrap_or(*column);
             let format = if table.required().contains(column) {
                 &required
             } else {
@@ -56,7 +54,7 @@ pub fn workbook() -> Result<Vec<u8>, XlsxError> {
     let sheet = book.add_worksheet();
     sheet.set_name(LISTS)?;
     for (table, column, at, _) in &lists {
-        let title = table.aliases(column).first().copied().unwrap_or(column);
+        let title = table.aliases(column).first().copied().unwrap_or(*column);
         sheet.write_string_with_format(0, *at, title, &header)?;
         sheet.set_column_width(*at, 28)?;
         for (i, (_, label)) in table.choices(column).iter().enumerate() {

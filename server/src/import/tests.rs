@@ -527,7 +527,7 @@ fn parents_come_first_and_cycles_last() {
                 file: 0,
                 line,
                 span: None,
-        sheet: None,
+                sheet: None,
             },
             CatalogItem::Unit(crate::domain::Unit {
                 id: id.into(),

@@ -45,9 +45,7 @@ impl UploadType {
                     .iter()
                     .find(|(n, _)| *n == kind)
                     .map(|(_, t)| *t)
-                    .ok_or_else(|| {
-                        format!("kind '{kind}' is not one of {}", names.join(", "))
-                    })?;
+                    .ok_or_else(|| format!("kind '{kind}' is not one of {}", names.join(", ")))?;
                 Format::Csv(table)
             }
             _ => {
@@ -70,7 +68,11 @@ impl UploadType {
             "ndjson" | "jsonl" => Some((UploadType(Format::Ndjson), "application/x-ndjson", None)),
             "csv" => {
                 let table = super::table::Table::from_file_name(&lower)?;
-                Some((UploadType(Format::Csv(table)), "text/csv", Some(table.name())))
+                Some((
+                    UploadType(Format::Csv(table)),
+                    "text/csv",
+                    Some(table.name()),
+                ))
             }
             _ => None,
         }
@@ -100,7 +102,15 @@ pub fn read_upload(name: &str, kind: UploadType, bytes: Vec<u8>) -> Result<Uploa
     let now = format_ts(now_ms());
     let mut batch = Batch::default();
     let mut found = Found::default();
-    let source = load_bytes(name.to_string(), kind.0, bytes, 0, &now, &mut batch, &mut found);
+    let source = load_bytes(
+        name.to_string(),
+        kind.0,
+        bytes,
+        0,
+        &now,
+        &mut batch,
+        &mut found,
+    );
     let problems = list_problems(&source, found);
     if !problems.is_empty() {
         return Err(ImportError { problems });
@@ -138,9 +148,7 @@ pub async fn import_upload(
         Ok(counts) => Ok(counts),
         Err(e) => {
             let origin = at_index(&origins, &e);
-            let one = |problem| ImportError {
-                problems: vec![problem],
-            };
+            let one = |p| ImportError { problems: vec![p] };
             Err(match e {
                 WriteError::Invalid(item) => {
                     UploadError::Invalid(one(problem(sources, origin, item)))

@@ -39,7 +39,10 @@ fn office_workbook(red: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let date = CellFormat::new().set_num_format("dd/mm/yyyy");
     let s = book.add_worksheet();
     s.set_name("Đơn vị")?;
-    for (j, h) in ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên"].iter().enumerate() {
+    for (j, h) in ["Mã đơn vị", "Tên đơn vị", "Cấp", "Đơn vị cấp trên"]
+        .iter()
+        .enumerate()
+    {
         s.write_string(0, j as u16, *h)?;
     }
     s.write_row(1, 0, ["hn", "Thành phố Hà Nội", "Thành phố"])?;
@@ -65,11 +68,7 @@ fn office_workbook(red: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
             "Đơn vị chủ trì",
         ],
     )?;
-    s.write_row(
-        1,
-        0,
-        ["DVC", "Hồ sơ đúng hạn", "%", "Càng cao càng tốt"],
-    )?;
+    s.write_row(1, 0, ["DVC", "Hồ sơ đúng hạn", "%", "Càng cao càng tốt"])?;
     // Green as a text cell with a decimal comma; red as given (a number, or a bad cell).
     s.write_string(1, 4, "92,5")?;
     match red.parse::<f64>() {
@@ -82,12 +81,20 @@ fn office_workbook(red: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     s.write_row(
         0,
         0,
-        ["Mã nhiệm vụ", "Tên nhiệm vụ", "Người thực hiện", "Ngày bắt đầu", "Hạn hoàn thành"],
+        [
+            "Mã nhiệm vụ",
+            "Tên nhiệm vụ",
+            "Người thực hiện",
+            "Ngày bắt đầu",
+            "Hạn hoàn thành",
+        ],
     )?;
     s.write_row(1, 0, ["T1", "Số hoá hồ sơ", "cb1", "01/11/2026"])?;
     s.write_datetime_with_format(1, 4, ExcelDateTime::from_ymd(2026, 12, 15)?, &date)?;
     // A sheet that is not a table (notes): skipped.
-    book.add_worksheet().set_name("Ghi chú")?.write_string(0, 0, "Hướng dẫn")?;
+    book.add_worksheet()
+        .set_name("Ghi chú")?
+        .write_string(0, 0, "Hướng dẫn")?;
     book.save_to_buffer()
 }
 
@@ -127,13 +134,16 @@ async fn an_office_workbook_imports_with_vietnamese_names_commas_and_dates() -> 
 }
 
 #[tokio::test]
-async fn a_bad_cell_is_named_by_file_sheet_row_and_column_and_nothing_is_written() -> TestResult
-{
+async fn a_bad_cell_is_named_by_file_sheet_row_and_column_and_nothing_is_written() -> TestResult {
     let env = env().await?;
     let path = env.dir.path().join("so-lieu.xlsx");
     std::fs::write(&path, office_workbook("abc")?)?;
-    let e = match import_files(&env.writer, &[path.clone()], &ImportOptions { progress: false })
-        .await
+    let e = match import_files(
+        &env.writer,
+        &[path.clone()],
+        &ImportOptions { progress: false },
+    )
+    .await
     {
         Ok(r) => return Err(format!("imported a bad cell: {r}").into()),
         Err(e) => e,
@@ -157,10 +167,17 @@ async fn a_dry_run_counts_and_writes_nothing_then_the_import_writes_once() -> Te
     let counts = import_upload(&env.writer, upload, &admin, true)
         .await
         .map_err(|e| format!("{e:?}"))?;
-    assert_eq!((counts.units.new, counts.people.new, counts.kpis.new), (2, 1, 1));
+    assert_eq!(
+        (counts.units.new, counts.people.new, counts.kpis.new),
+        (2, 1, 1)
+    );
     assert_eq!(counts.events.new, 1);
     assert!(env.rollup.unit_ids().is_empty(), "a dry run writes nothing");
-    assert!(env.store.events_of("task", &["T1".into()]).await?.is_empty());
+    assert!(env
+        .store
+        .events_of("task", &["T1".into()])
+        .await?
+        .is_empty());
 
     // For real: the task names a person created by the same workbook, in one change.
     let upload = read_upload("book.xlsx", kind, office_workbook("85")?)?;
@@ -203,7 +220,10 @@ async fn an_upload_refused_by_its_last_record_writes_none_of_the_others() -> Tes
         e.to_string(),
         "cat.json:4: objective: unknown objective 'O-missing'"
     );
-    assert!(env.rollup.unit("hn").is_none(), "the unit before it is not written");
+    assert!(
+        env.rollup.unit("hn").is_none(),
+        "the unit before it is not written"
+    );
     Ok(())
 }
 

@@ -109,10 +109,7 @@ pub(super) fn load(
         let range = match book.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
-                found.push((
-                    at_sheet,
-                    ItemError::new("", format!("cannot be read: {e}")),
-                ));
+                found.push((at_sheet, ItemError::new("", format!("cannot be read: {e}"))));
                 continue;
             }
         };
@@ -246,7 +243,8 @@ fn cell_text(table: Table, column: &str, cell: &Data) -> Result<Option<String>, 
 fn decimal_comma(s: &str) -> String {
     let is_comma_decimal = s.matches(',').count() == 1
         && !s.contains('.')
-        && s.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '-');
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '-');
     if is_comma_decimal {
         s.replace(',', ".")
     } else {

@@ -4,7 +4,6 @@
 //! request. Catalog, cycle, security and alert commands commit on their own, in queue order.
 
 use super::{Command, ImportCounts, IngestReport, WriteError};
-use crate::ingest::event::Event;
 use crate::alerting::actions::{Acted, AlertAction, AlertError};
 use crate::alerting::{AlertWrites, Alerting};
 use crate::audit::{Draft, Head};
@@ -13,6 +12,7 @@ use crate::auth::{Actor, Auth};
 use crate::bus::{Committed, Touched};
 use crate::domain::{time::now_ms, Change, Id};
 use crate::ingest::catalog::CatalogItem;
+use crate::ingest::event::Event;
 use crate::ingest::plan::{batch_draft, plan_events, AuditDetail, Overlay};
 use crate::live::AlertFeed;
 use crate::rollup::Rollup;
@@ -432,7 +432,7 @@ impl WriterTask {
         });
         let (event_changes, report, event_drafts) = plan_events(
             &events,
-            scratch.as_ref().unwrap_or(&self.rollup),
+            scratch.as_ref().unwrap_or(self.rollup.as_ref()),
             &mut overlay,
             &existing,
             actor,
