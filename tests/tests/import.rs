@@ -110,7 +110,10 @@ async fn an_xlsx_with_a_bad_cell_is_refused_then_a_dry_run_then_the_import_shows
 {
     let app = spawn_app().await;
     app.load_fixture().await;
-    let token = app.token.clone();
+    // The city's operations: the catalog (admin) and the tasks it assigns (leader).
+    let token = app
+        .account("city-ops", None, &[("admin", "hn"), ("leader", "hn")])
+        .await;
     let before = audit_len(&app).await;
 
     // A bad cell: refused, naming the sheet, the row and the column, in Vietnamese.
@@ -299,6 +302,9 @@ async fn imports_are_checked_by_the_catalog_rules_and_the_content_type() {
 async fn ioc_import_with_server_goes_through_the_running_server() {
     let app = spawn_app().await;
     app.load_fixture().await;
+    let token = app
+        .account("city-ops", None, &[("admin", "hn"), ("leader", "hn")])
+        .await;
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.xlsx");
     std::fs::write(&bad, ward_workbook("abc")).unwrap();
@@ -309,7 +315,7 @@ async fn ioc_import_with_server_goes_through_the_running_server() {
             "--server",
             &app.base,
             "--token",
-            &app.token,
+            &token,
         ])
         .arg(&bad)
         .output()
@@ -333,7 +339,7 @@ async fn ioc_import_with_server_goes_through_the_running_server() {
             "--server",
             &app.base,
             "--token",
-            &app.token,
+            &token,
         ])
         .arg(&good)
         .output()
@@ -353,7 +359,7 @@ async fn ioc_import_with_server_goes_through_the_running_server() {
             "--server",
             &app.base,
             "--token",
-            &app.token,
+            &token,
         ])
         .arg(&good)
         .output()

@@ -18,7 +18,7 @@ pub use accounts::{create_accounts, DemoAccount, DEMO_PASSWORD};
 pub use simulator::spawn_simulator;
 
 pub(crate) use crate::domain::time::period_label;
-use crate::domain::{Frequency, Ts};
+use crate::domain::Ts;
 use crate::ingest::catalog::{CatalogItem, UnitIn};
 use crate::ingest::event::Event;
 use crate::ingest::writer::Writer;
@@ -248,6 +248,7 @@ async fn write_catalog(writer: &Writer, items: Vec<CatalogItem>) -> anyhow::Resu
 mod tests {
     use super::*;
     use crate::domain::time::parse_ts;
+    use crate::domain::Frequency;
     use crate::domain::{Period, Thresholds, UnitLevel, MAX_KEY_RESULTS};
     use std::collections::{HashMap, HashSet};
     use std::sync::Arc;

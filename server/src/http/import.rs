@@ -83,11 +83,14 @@ async fn import(
     }
     let bytes = body.to_vec();
     let file = name.clone();
-    // Reading a workbook is CPU work: off the async threads.
-    let upload = tokio::task::spawn_blocking(move || read_upload(&file, kind, bytes))
-        .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Import(ImportRefusal::Invalid, e))?;
+    // Reading a workbook is CPU work: off the async threads, in the request's language.
+    let lang = crate::i18n::request_lang();
+    let upload = tokio::task::spawn_blocking(move || {
+        crate::i18n::REQUEST_LANG.sync_scope(lang, || read_upload(&file, kind, bytes))
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| ApiError::Import(ImportRefusal::Invalid, e))?;
     let counts = import_upload(&node.writer, upload, &actor, q.dry_run)
         .await
         .map_err(|e| match e {

@@ -673,7 +673,9 @@ async fn write(
 /// The record a writer error is about: the one it names, else the chunk's first.
 fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
     let index = match e {
-        WriteError::Invalid(item) => item.index.unwrap_or(0),
+        WriteError::Invalid(item)
+        | WriteError::Forbidden(item)
+        | WriteError::ConflictItem(item) => item.index.unwrap_or(0),
         _ => 0,
     };
     origins

@@ -30,9 +30,36 @@ pub(crate) fn plan(
             )));
         }
     }
+    // Units this request creates, by their parents: an entry in one of them is judged at the
+    // nearest unit that exists (creating the unit itself was judged at its parent), so an
+    // import may add a ward with its people in one go.
+    let new_units: HashMap<&str, Option<&str>> = items
+        .iter()
+        .filter_map(|i| match i {
+            CatalogItem::Unit(u) if rollup.unit(&u.id).is_none() => {
+                Some((&*u.id, u.parent.as_deref()))
+            }
+            _ => None,
+        })
+        .collect();
+    let existing = |unit: &str| -> Option<String> {
+        let mut cur = unit;
+        for _ in 0..64 {
+            match new_units.get(cur) {
+                Some(Some(parent)) if rollup.unit(cur).is_none() => cur = parent,
+                Some(None) if rollup.unit(cur).is_none() => return None,
+                _ => return Some(cur.to_string()),
+            }
+        }
+        Some(cur.to_string())
+    };
     let mut drafts = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let (what, units, before, after, unit) = catalog_audit(item, rollup);
+        let units: Vec<Option<String>> = units
+            .iter()
+            .map(|u| u.as_deref().and_then(existing))
+            .collect();
         let units: Vec<Option<&str>> = units.iter().map(|u| u.as_deref()).collect();
         access::catalog(&actor.principal, rollup, &what, &units)
             .map_err(|d| WriteError::Forbidden(denied(d, "").at(i)))?;
