@@ -95,6 +95,7 @@ function showProblems(problems) {
 }
 
 function showCounts(r, dryRun) {
+  $('#confirm-error').hidden = true;
   $('#problems').hidden = true;
   $('#preview').hidden = false;
   const rows = KINDS.map(k => [k, r[k]]).filter(([, c]) => c && c.new + c.changed + c.unchanged > 0);
@@ -155,7 +156,14 @@ $('#confirm').addEventListener('click', async () => {
     // changes nothing the first send already did.
     showCounts(await send(checked, false), false);
   } catch (e) {
-    showFailure(e);
+    if (e?.problems?.length) {
+      showFailure(e);
+    } else {
+      // The answer was lost (or the server was busy): the import may have happened. The
+      // preview stays, and confirming again is safe: the same file changes nothing more.
+      $('#confirm-error').hidden = false;
+      $('#confirm-error').textContent = t('import.retry', { reason: errorText(e) });
+    }
   } finally {
     button.disabled = false;
     button.textContent = t('import.confirm');

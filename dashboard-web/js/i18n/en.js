@@ -557,6 +557,7 @@ export default {
   'import.confirming': 'Importing…',
   'import.cancel': 'Cancel',
   'import.reason.other': 'A value or reference in this cell is not valid',
+  'import.retry': '{reason} Whether the file was imported is not known: press “Confirm the import” again — sending it again changes nothing more.',
   'import.col.sheet': 'Sheet',
   'import.col.row': 'Row',
   'import.col.column': 'Column',

@@ -558,6 +558,7 @@ export default {
   'import.confirming': 'Đang nhập…',
   'import.cancel': 'Hủy',
   'import.reason.other': 'Giá trị hoặc tham chiếu không hợp lệ ở ô này',
+  'import.retry': '{reason} Chưa rõ tệp đã được nhập hay chưa: bấm “Xác nhận nhập” lần nữa — gửi lại không thay đổi gì thêm.',
   'import.col.sheet': 'Trang tính',
   'import.col.row': 'Dòng',
   'import.col.column': 'Cột',
