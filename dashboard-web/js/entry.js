@@ -8,7 +8,7 @@
 
 import { t, fmt, periodLabel, bandName, onLangChange } from '/js/i18n.js';
 import { esc, quietly, markFirstRender } from '/js/dom.js';
-import { api, errorText, showError } from '/js/api.js';
+import { api, errorText, showError, isNetwork } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 
 initPage({ active: 'entry' });
@@ -57,7 +57,8 @@ const key = s => `${s.kpi}@${s.unit}`;
 
 function seriesCard(s) {
   const cur = s.periods[0];
-  const state = s.state === 'late' ? `<span class="badge state-late" data-field="state">${esc(t('entry.state.late'))}</span>`
+  const latePeriod = s.periods.find(p => p.late && !p.closed);
+  const state = s.state === 'late' ? `<span class="badge state-late" data-field="state">${esc(t('entry.state.late', { period: periodLabel(latePeriod?.period) }))}</span>`
     : s.state === 'due' ? `<span class="badge state-due" data-field="state">${esc(t('entry.state.due', { due: fmt.date(cur.due) }))}</span>`
       : `<span class="badge state-done" data-field="state">${esc(t('entry.state.done'))}</span>`;
   const last = s.last
@@ -117,7 +118,10 @@ function render() {
   list.innerHTML = data.series.map(seriesCard).join('');
   const late = data.series.filter(s => s.state === 'late').length;
   const due = data.series.filter(s => s.state === 'due').length;
-  $('#kpi-count').textContent = data.series.length ? t('entry.count', { n: data.series.length, late, due }) : '';
+  const counts = [t('entry.count', { n: data.series.length })];
+  if (late) counts.push(t('entry.count.late', { n: late }));
+  if (due) counts.push(t('entry.count.due', { n: due }));
+  $('#kpi-count').textContent = data.series.length ? counts.join(' · ') : '';
   $('#kpi-empty').removeAttribute('data-i18n');
   $('#kpi-empty').hidden = data.series.length > 0;
   $('#kpi-empty').textContent = t('entry.kpis.none');
@@ -133,7 +137,8 @@ function render() {
 function showFieldError(form, e) {
   const box = form.querySelector('[data-field="error"]');
   box.hidden = false;
-  box.textContent = errorText(e, { field: f => t(`entry.field.${f}`) });
+  // No answer: the value may be saved; saving again sends the same event, so it is safe.
+  box.textContent = isNetwork(e) ? t('entry.no_answer') : errorText(e, { field: f => t(`entry.field.${f}`) });
   // The reason goes next to the field it names.
   const field = e?.field && form.querySelector(`[name="${CSS.escape(e.field)}"]`);
   for (const el of form.querySelectorAll('.invalid')) el.classList.remove('invalid');

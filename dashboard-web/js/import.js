@@ -7,7 +7,7 @@
 
 import { t, fmt, lang } from '/js/i18n.js';
 import { esc, quietly } from '/js/dom.js';
-import { ApiError, errorText } from '/js/api.js';
+import { ApiError, errorText, isNetwork } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { sessionReady, csrfToken, refreshSession, goToLogin } from '/js/session.js';
 
@@ -35,6 +35,8 @@ function kindOfName(name) {
 
 $('#file').addEventListener('change', () => {
   const f = $('#file').files[0];
+  $('#file-name').removeAttribute('data-i18n');
+  $('#file-name').textContent = f ? f.name : t('import.none');
   const csv = f && extOf(f.name) === 'csv';
   $('#kind-label').hidden = !csv;
   if (csv) $('#kind').value = kindOfName(f.name) || 'units';
@@ -162,7 +164,7 @@ $('#confirm').addEventListener('click', async () => {
       // The answer was lost (or the server was busy): the import may have happened. The
       // preview stays, and confirming again is safe: the same file changes nothing more.
       $('#confirm-error').hidden = false;
-      $('#confirm-error').textContent = t('import.retry', { reason: errorText(e) });
+      $('#confirm-error').textContent = t('import.retry', { reason: isNetwork(e) ? t('import.no_answer') : errorText(e) });
     }
   } finally {
     button.disabled = false;

@@ -43,7 +43,7 @@ async fn fits_a_thumb(page: &mut Page, screen: &str) {
     );
     let small = page
         .eval(
-            "[...document.querySelectorAll('main button, main input, main select, main a.button-link')]
+            "[...document.querySelectorAll('main button, main input, main select, main .button-link')]
               .filter(e => e.checkVisibility() && e.type !== 'file' && e.getBoundingClientRect().height < 44)
               .map(e => e.outerHTML.slice(0, 80))",
         )
