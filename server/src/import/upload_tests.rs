@@ -140,7 +140,7 @@ async fn a_bad_cell_is_named_by_file_sheet_row_and_column_and_nothing_is_written
     std::fs::write(&path, office_workbook("abc")?)?;
     let e = match import_files(
         &env.writer,
-        &[path.clone()],
+        std::slice::from_ref(&path),
         &ImportOptions { progress: false },
     )
     .await
