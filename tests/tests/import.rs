@@ -273,6 +273,20 @@ async fn imports_are_checked_by_the_catalog_rules_and_the_content_type() {
     )
     .await;
     assert_eq!(status, 403, "{body}");
+    // An empty document imports nothing: refused as the mistake it is.
+    let (status, body) = upload(
+        &app,
+        &app.token,
+        "name=empty.json",
+        "application/json",
+        b"{}".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        body["error"]["problems"][0]["key"], "import_nothing",
+        "{body}"
+    );
     // Not a workbook at all: refused naming the file.
     let (status, body) = upload(&app, &app.token, "name=x.xlsx", XLSX, b"not a zip".to_vec()).await;
     assert_eq!(status, 422, "{body}");

@@ -3,6 +3,14 @@
 
 /// (key, English, Vietnamese).
 pub(super) const CATALOG: &[(&str, &str, &str)] = &[
+    // References a record makes to what the catalog does not hold.
+    ("unknown_unit", "unknown unit '{id}'", "không có đơn vị '{id}'"),
+    ("unknown_person", "unknown person '{id}'", "không có cán bộ '{id}'"),
+    (
+        "unknown_objective",
+        "unknown objective '{id}'",
+        "không có mục tiêu '{id}'",
+    ),
     // Imports (CSV and XLSX cells, headers, sheets).
     (
         "import_not_number",
@@ -43,6 +51,11 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "import_column_twice",
         "appears twice in the header",
         "cột này xuất hiện hai lần ở dòng tiêu đề",
+    ),
+    (
+        "import_nothing",
+        "holds no records to import",
+        "không có bản ghi nào để nhập",
     ),
     (
         "import_no_sheet",

@@ -111,6 +111,19 @@ pub fn read_upload(name: &str, kind: UploadType, bytes: Vec<u8>) -> Result<Uploa
         &mut batch,
         &mut found,
     );
+    if found.len() == 0 && batch.len() == 0 {
+        // An empty file is a mistake (the wrong sheet, a header without rows), not a success.
+        let whole = Origin {
+            file: 0,
+            line: 0,
+            span: None,
+            sheet: None,
+        };
+        found.push((
+            whole,
+            crate::ingest::ItemError::new("", crate::msg!("import_nothing")),
+        ));
+    }
     let problems = list_problems(&source, found);
     if !problems.is_empty() {
         return Err(ImportError { problems });

@@ -161,9 +161,12 @@ pub(super) fn plan_events(
                     })?;
                 if let Some(by) = by {
                     if rollup.person(by).is_none() {
-                        return Err(ItemError::new("by", format!("unknown person '{by}'"))
-                            .at(i)
-                            .into());
+                        return Err(ItemError::new(
+                            "by",
+                            crate::msg!("unknown_person", id = by.to_string()),
+                        )
+                        .at(i)
+                        .into());
                     }
                 }
                 let objective = rollup.objective(&current.objective);
@@ -245,9 +248,12 @@ pub(super) fn plan_events(
                     .into());
                 }
                 if rollup.unit(unit).is_none() {
-                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'"))
-                        .at(i)
-                        .into());
+                    return Err(ItemError::new(
+                        "unit",
+                        crate::msg!("unknown_unit", id = unit.to_string()),
+                    )
+                    .at(i)
+                    .into());
                 }
                 if !measured {
                     return Err(ItemError::new(
@@ -270,11 +276,12 @@ pub(super) fn plan_events(
                 }
                 if let Some(p) = entered_by {
                     if rollup.person(p).is_none() {
-                        return Err(
-                            ItemError::new("entered_by", format!("unknown person '{p}'"))
-                                .at(i)
-                                .into(),
-                        );
+                        return Err(ItemError::new(
+                            "entered_by",
+                            crate::msg!("unknown_person", id = p.to_string()),
+                        )
+                        .at(i)
+                        .into());
                     }
                 }
                 let cycle =
@@ -344,9 +351,12 @@ pub(super) fn plan_events(
                 score,
             } => {
                 if rollup.unit(unit).is_none() {
-                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'"))
-                        .at(i)
-                        .into());
+                    return Err(ItemError::new(
+                        "unit",
+                        crate::msg!("unknown_unit", id = unit.to_string()),
+                    )
+                    .at(i)
+                    .into());
                 }
                 access::rating(who, rollup, unit)
                     .map_err(|d| WriteError::Forbidden(denied(d, "unit").at(i)))?;
