@@ -215,8 +215,8 @@ impl Builtins {
                 "builtin.kpi_thresholds",
                 Metric::KpiValue,
                 Levels::Kpi,
-                "Chỉ số {kpi} ({kpi_name}) của {unit_name} ở mức {severity}: {value} (ngưỡng {threshold})",
-                "KPI {kpi} ({kpi_name}) of {unit_name} is {severity}: {value} (threshold {threshold})",
+                "{kpi_name} của {unit_name} ở mức {severity}: {value} (ngưỡng {threshold})",
+                "{kpi_name} of {unit_name} is {severity}: {value} (threshold {threshold})",
                 vec![Role::UnitLeader, Role::KpiDataEntry],
                 self.kpi_thresholds.escalate_after,
             ));
@@ -242,8 +242,8 @@ impl Builtins {
                 "builtin.kpi_stale",
                 Metric::KpiStaleness,
                 Levels::Stale(self.kpi_stale.thresholds()),
-                "Chỉ số {kpi} ({kpi_name}) của {unit_name} quá hạn cập nhật (chưa cập nhật: {value}; cho phép: {threshold})",
-                "KPI {kpi} ({kpi_name}) of {unit_name} is overdue for an update (not updated: {value}; allowed: {threshold})",
+                "{kpi_name} của {unit_name} quá hạn cập nhật, cho phép {threshold} (người nhập: {responsible})",
+                "{kpi_name} of {unit_name} is overdue for an update, allowed {threshold} (entered by {responsible})",
                 vec![Role::KpiDataEntry, Role::UnitLeader],
                 self.kpi_stale.escalate_after,
             ));
@@ -288,8 +288,8 @@ impl Builtins {
                         red: Some(Cond::new(Op::Lt, p.red)),
                         recover,
                     },
-                    "Kết quả then chốt {subject} của {unit_name} chậm tiến độ: {value} so với thời gian đã trôi qua (ngưỡng {threshold})",
-                    "Key result {subject} of {unit_name} is behind pace: {value} against the time elapsed (threshold {threshold})",
+                    "Kết quả then chốt “{title}” của {unit_name} chậm tiến độ: {value} so với thời gian đã trôi qua (ngưỡng {threshold})",
+                    "Key result “{title}” of {unit_name} is behind pace: {value} against the time elapsed (threshold {threshold})",
                     vec![Role::UnitLeader],
                     p.escalate_after,
                 ));
@@ -316,8 +316,8 @@ impl Builtins {
                         red: Some(Cond::new(Op::Gt, t.red_after as f64)),
                         recover: yellow.negation(),
                     },
-                    "Nhiệm vụ {subject} của {unit_name} đã quá hạn {value}",
-                    "Task {subject} of {unit_name} is {value} overdue",
+                    "Nhiệm vụ “{title}” của {responsible} ({unit_name}) quá hạn",
+                    "Task “{title}” of {responsible} ({unit_name}) is overdue",
                     vec![Role::TaskResponsible, Role::TaskAccountable],
                     t.escalate_after,
                 ));
@@ -346,8 +346,8 @@ impl Builtins {
                         red: None,
                         recover: yellow.negation(),
                     },
-                    "Nhiệm vụ {subject} của {unit_name} sắp đến hạn nhưng tiến độ mới đạt {value}",
-                    "Task {subject} of {unit_name} is due soon with only {value} done",
+                    "Nhiệm vụ “{title}” của {responsible} ({unit_name}) sắp đến hạn, tiến độ mới đạt {value}",
+                    "Task “{title}” of {responsible} ({unit_name}) is due soon with only {value} done",
                     vec![Role::TaskResponsible, Role::TaskAccountable],
                     None,
                 );
@@ -390,6 +390,7 @@ fn rule(
         summary_en: template(en),
         notify,
         escalate_after,
+        group_by: vec![crate::group::GroupBy::Unit],
     }
 }
 

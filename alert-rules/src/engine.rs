@@ -3,7 +3,9 @@
 //! `keep_firing_for`, staleness and deadlines crossing, escalation).
 
 use crate::metric::{Lang, Metric, NEVER};
-use crate::model::{KeyResult, Kpi, Series, Severity, SubjectKind, Task, Unit, UnitMetrics};
+use crate::model::{
+    KeyResult, Kpi, Person, Series, Severity, SubjectKind, Task, Unit, UnitMetrics,
+};
 use crate::rule::{Role, Rule, RuleSet};
 use crate::template::Placeholder;
 use serde::{Deserialize, Serialize};
@@ -166,12 +168,16 @@ struct Event {
 #[derive(Debug, Default)]
 pub struct Engine {
     rules: Vec<Arc<Rule>>,
+    /// Kept for [`Engine::rule_set`]: inhibitions act when alerts are read, not here.
+    inhibits: Vec<Arc<crate::inhibit::Inhibit>>,
     by_kind: [Vec<usize>; 4],
     units: HashMap<String, UnitEntry>,
     kpis: HashMap<String, Arc<Kpi>>,
     series: HashMap<String, Series>,
     key_results: HashMap<String, KeyResult>,
     tasks: HashMap<String, Task>,
+    /// Names of the people summaries may name (`{responsible}`), by id.
+    people: HashMap<String, String>,
     alerts: BTreeMap<Arc<str>, BTreeMap<String, Alert>>,
     wake: BTreeSet<(i64, SubjectKind, String)>,
     wake_at: HashMap<(SubjectKind, String), i64>,
@@ -327,6 +333,12 @@ impl Engine {
         out
     }
 
+    /// A person's name, for summaries that name who is responsible. Causes no transition: a
+    /// new name shows from the next transition on.
+    pub fn person(&mut self, person: Person) {
+        self.people.insert(person.id, person.name);
+    }
+
     /// A unit's rollup figures changed.
     pub fn unit_metrics(&mut self, unit: &str, metrics: UnitMetrics, now: i64) -> Vec<Transition> {
         let mut out = Vec::new();
@@ -449,7 +461,16 @@ impl Engine {
         Ok(())
     }
 
+    /// The rules in force with their inhibitions, as loaded (cheap: shared).
+    pub fn rule_set(&self) -> RuleSet {
+        RuleSet {
+            rules: self.rules.clone(),
+            inhibits: self.inhibits.clone(),
+        }
+    }
+
     fn install(&mut self, rules: RuleSet) {
+        self.inhibits = rules.inhibits;
         self.rules = rules.rules;
         self.by_kind = Default::default();
         for (i, r) in self.rules.iter().enumerate() {
@@ -822,23 +843,19 @@ impl Engine {
                 },
                 Placeholder::Rule => rule.name.to_string(),
                 Placeholder::Subject => alert.subject.clone(),
+                Placeholder::Title => self.title_of(alert, kpi),
+                Placeholder::Responsible => match self.responsible_of(alert) {
+                    Some(id) => self.people.get(&id).cloned().unwrap_or(id),
+                    None => match lang {
+                        Lang::Vi => "chưa có người phụ trách".into(),
+                        Lang::En => "no one responsible".into(),
+                    },
+                },
             }
         };
         let summary_vi = rule.summary_vi.render(|p| fill(Lang::Vi, p));
         let summary_en = rule.summary_en.render(|p| fill(Lang::En, p));
-
-        let mut labels = rule.labels.clone();
-        labels.insert("unit".into(), alert.unit.clone());
-        labels.insert("metric".into(), rule.metric.name().into());
-        if let Some(u) = unit {
-            labels.insert("level".into(), u.level.as_str().into());
-        }
-        if let Some(code) = &kpi_code {
-            labels.insert("kpi".into(), code.clone());
-        }
-        if let Some(k) = kpi {
-            labels.insert("group".into(), k.group.as_str().into());
-        }
+        let labels = self.labels_with(rule, alert, kpi_code, kpi);
 
         let notify = match ev.kind {
             TransitionKind::Pending | TransitionKind::Cancelled => Vec::new(),
@@ -861,6 +878,102 @@ impl Engine {
             summary_en,
             notify,
             labels,
+        }
+    }
+
+    /// The summaries of a live alert as its rule words it now, with the names and titles the
+    /// engine knows now, without a transition: for alerts kept from before a rule's wording or a
+    /// subject's name changed (a restart, a reload). `None` when its rule is not loaded.
+    pub fn summaries(&self, alert: &Alert) -> Option<(String, String)> {
+        let rule = self.rules.iter().find(|r| *r.name == *alert.rule)?;
+        let ev = Event {
+            kind: TransitionKind::Fired,
+            from: alert.state,
+            to: alert.state,
+            severity: alert.severity,
+            value: alert.value,
+        };
+        let t = self.render(rule, alert, ev, self.now);
+        Some((t.summary_vi, t.summary_en))
+    }
+
+    /// The labels of a live alert: its rule's labels plus `unit`, `metric`, `level` and, for a
+    /// KPI series, `kpi` and `group` (what grouping and inhibition match on).
+    pub fn labels(&self, alert: &Alert) -> BTreeMap<String, String> {
+        let Some(rule) = self.rules.iter().find(|r| *r.name == *alert.rule) else {
+            return BTreeMap::new();
+        };
+        let kpi = self.kpi_of(alert.subject_kind, &alert.subject);
+        let code = match alert.subject_kind {
+            SubjectKind::Series => self
+                .series
+                .get(&alert.subject)
+                .map(|s| s.kpi.clone())
+                .or_else(|| alert.subject.split_once('@').map(|(c, _)| c.to_owned())),
+            _ => None,
+        };
+        self.labels_with(rule, alert, code, kpi)
+    }
+
+    fn labels_with(
+        &self,
+        rule: &Rule,
+        alert: &Alert,
+        kpi_code: Option<String>,
+        kpi: Option<&Kpi>,
+    ) -> BTreeMap<String, String> {
+        let mut labels = rule.labels.clone();
+        labels.insert("unit".into(), alert.unit.clone());
+        labels.insert("metric".into(), rule.metric.name().into());
+        if let Some(u) = self.unit_info(&alert.unit) {
+            labels.insert("level".into(), u.level.as_str().into());
+        }
+        if let Some(code) = kpi_code {
+            labels.insert("kpi".into(), code);
+        }
+        if let Some(k) = kpi {
+            labels.insert("group".into(), k.group.as_str().into());
+        }
+        labels
+    }
+
+    /// The units above `unit`, root first, as the engine was told.
+    pub fn ancestors_of(&self, unit: &str) -> &[String] {
+        self.unit_info(unit).map_or(&[], |u| u.ancestors.as_slice())
+    }
+
+    /// What the alert is about, as people call it: the task's or key result's title, the KPI's
+    /// name, the unit's name; the subject id when the engine knows no better.
+    fn title_of(&self, alert: &Alert, kpi: Option<&Kpi>) -> String {
+        let named = match alert.subject_kind {
+            SubjectKind::Task => self.tasks.get(&alert.subject).map(|t| t.title.clone()),
+            SubjectKind::KeyResult => self
+                .key_results
+                .get(&alert.subject)
+                .map(|k| k.title.clone()),
+            SubjectKind::Series => kpi.map(|k| k.name.clone()),
+            SubjectKind::Unit => self.unit_info(&alert.unit).map(|u| u.name.clone()),
+        };
+        named
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| alert.subject.clone())
+    }
+
+    /// Who answers for the subject: a task's responsible person, whoever enters a series'
+    /// values, else the leader of the unit.
+    fn responsible_of(&self, alert: &Alert) -> Option<String> {
+        let leader = || self.unit_info(&alert.unit).and_then(|u| u.leader.clone());
+        match alert.subject_kind {
+            SubjectKind::Task => self
+                .tasks
+                .get(&alert.subject)
+                .map(|t| t.responsible.clone()),
+            SubjectKind::Series => self
+                .series
+                .get(&alert.subject)
+                .and_then(|s| s.data_entry.clone())
+                .or_else(leader),
+            SubjectKind::Unit | SubjectKind::KeyResult => leader(),
         }
     }
 

@@ -81,6 +81,8 @@ mod builtin;
 mod condition;
 mod duration;
 mod engine;
+mod group;
+mod inhibit;
 mod metric;
 mod model;
 mod rule;
@@ -95,9 +97,11 @@ pub use duration::{format_duration, parse_duration, serde_ms, DAY, HOUR, MINUTE,
 pub use engine::{
     Ack, AckError, Alert, Engine, EngineState, Recipient, State, Transition, TransitionKind,
 };
+pub use group::{AlertFacts, GroupBy, GroupKey, Inhibition, Inhibitor, Placement};
+pub use inhibit::{Inhibit, Matcher};
 pub use metric::Metric;
 pub use model::{
-    series_id, Frequency, IndexGroup, KeyResult, Kpi, Series, Severity, SubjectKind, Task,
+    series_id, Frequency, IndexGroup, KeyResult, Kpi, Person, Series, Severity, SubjectKind, Task,
     TaskStatus, Thresholds, Unit, UnitLevel, UnitMetrics,
 };
 pub use rule::{Role, Rule, RuleSet};

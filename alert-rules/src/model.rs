@@ -90,6 +90,9 @@ pub fn series_id(kpi: &str, unit: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyResult {
     pub id: String,
+    /// What people call it, for `{title}` (the id when empty).
+    #[serde(default)]
+    pub title: String,
     pub objective: String,
     pub unit: String,
     /// Progress towards the target, 0..1.
@@ -102,6 +105,9 @@ pub struct KeyResult {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub id: String,
+    /// What people call it, for `{title}` (the id when empty).
+    #[serde(default)]
+    pub title: String,
     pub unit: String,
     pub responsible: String,
     pub accountable: Option<String>,
@@ -110,6 +116,14 @@ pub struct Task {
     pub status: TaskStatus,
     /// Percent, 0..100.
     pub progress: f64,
+}
+
+/// A person the engine may name in a summary (`{responsible}`): who leads a unit, enters a
+/// series' values or is responsible for a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
 }
 
 /// What kind of subject an alert is about; ids are unique within a kind.

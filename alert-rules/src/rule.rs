@@ -4,6 +4,8 @@
 use crate::builtin::Builtins;
 use crate::condition::Cond;
 use crate::duration::{parse_duration, DAY};
+use crate::group::GroupBy;
+use crate::inhibit::{parse_inhibit, Inhibit, RuleRefs};
 use crate::metric::{Metric, Scale};
 use crate::model::{Frequency, IndexGroup, Kpi, Severity, SubjectKind, Unit, UnitLevel};
 use crate::source::{RuleError, Source, Val};
@@ -131,6 +133,9 @@ pub struct Rule {
     pub(crate) summary_en: Template,
     pub(crate) notify: Vec<Role>,
     pub(crate) escalate_after: Option<i64>,
+    /// How its alerts are gathered for people (not part of equality: regrouping a rule on a
+    /// reload keeps its alerts).
+    pub(crate) group_by: Vec<GroupBy>,
 }
 
 impl PartialEq for Rule {
@@ -182,6 +187,40 @@ impl Rule {
     /// The labels it adds to its alerts.
     pub fn labels(&self) -> &BTreeMap<String, String> {
         &self.labels
+    }
+
+    /// What its alerts are grouped by besides the rule (`group_by`; default: the unit).
+    pub fn group_by(&self) -> &[GroupBy] {
+        &self.group_by
+    }
+
+    /// The threshold behind a firing severity, for screens ("80, threshold 85"): the red
+    /// threshold of a red alert, the yellow one of a yellow alert; for a KPI the edge of its
+    /// band the value crossed.
+    pub fn threshold_of(
+        &self,
+        severity: Severity,
+        value: Option<f64>,
+        kpi: Option<&Kpi>,
+    ) -> Option<f64> {
+        self.threshold(Some(severity), value, kpi)
+    }
+
+    /// How far a value lies past the threshold of its severity, on the bad side, in the
+    /// metric's own units (0 at the threshold; negative in the band where a firing alert keeps
+    /// firing before it recovers): what ranks two alerts of one rule of equal severity and age.
+    pub fn excess(&self, severity: Severity, value: f64, kpi: Option<&Kpi>) -> Option<f64> {
+        let t = self.threshold(Some(severity), Some(value), kpi)?;
+        let high_is_bad = match &self.levels {
+            Levels::Fixed { yellow, red, .. } => yellow.or(*red)?.upward(),
+            Levels::Kpi => match kpi?.thresholds {
+                crate::model::Thresholds::HigherIsBetter { .. } => false,
+                crate::model::Thresholds::LowerIsBetter { .. } => true,
+                crate::model::Thresholds::InBand { .. } => value > t,
+            },
+            Levels::Stale(_) => true,
+        };
+        Some(if high_is_bad { value - t } else { t - value })
     }
 
     /// Whether the rule applies to a series of this KPI.
@@ -303,6 +342,7 @@ pub(crate) fn freq_index(f: Frequency) -> usize {
 #[derive(Debug, Clone, Default)]
 pub struct RuleSet {
     pub(crate) rules: Vec<Arc<Rule>>,
+    pub(crate) inhibits: Vec<Arc<Inhibit>>,
 }
 
 impl RuleSet {
@@ -322,9 +362,30 @@ impl RuleSet {
             .iter()
             .map(|r| (r.name.clone(), r.origin.clone()))
             .collect();
-        for (file, text) in sources {
+        let mut inhibits: Vec<Arc<Inhibit>> = Vec::new();
+        let mut inhibit_seen: HashMap<String, String> = HashMap::new();
+        let mut refs: Vec<(usize, RuleRefs)> = Vec::new();
+        let mut disabled: Vec<String> = Vec::new();
+        for (i, (file, text)) in sources.iter().enumerate() {
             let mut src = Source::new(file, text);
-            let parsed = parse_file(&mut src);
+            let (parsed, parsed_inhibits, r, off) = parse_file(&mut src);
+            disabled.extend(off);
+            refs.push((i, r));
+            for (inh, name_span) in parsed_inhibits {
+                let (line, _) = src.position(name_span.start);
+                let at = format!("{file}:{line}");
+                if let Some(first) = inhibit_seen.get(&inh.name) {
+                    let field = format!("inhibit[{}].name", inh.name);
+                    src.report(
+                        &name_span,
+                        &field,
+                        format!("duplicate inhibition name (first defined at {first})"),
+                    );
+                    continue;
+                }
+                inhibit_seen.insert(inh.name.clone(), at);
+                inhibits.push(Arc::new(inh));
+            }
             for (rule, name_span) in parsed {
                 if let Some(first) = seen.get(&rule.name) {
                     let field = format!("rule[{}].name", rule.name);
@@ -342,8 +403,19 @@ impl RuleSet {
             src.errors.sort_by_key(|e| (e.line, e.column));
             errors.append(&mut src.errors);
         }
+        // Inhibitions may name rules of any file, so they are checked once all are read.
+        for (i, r) in refs {
+            let (file, text) = sources[i];
+            let mut src = Source::new(file, text);
+            for (name, span, field) in r {
+                if !seen.contains_key(name.as_str()) && !disabled.contains(&name) {
+                    src.report(&span, &field, format!("no rule '{name}' is defined"));
+                }
+            }
+            errors.append(&mut src.errors);
+        }
         if errors.is_empty() {
-            Ok(RuleSet { rules })
+            Ok(RuleSet { rules, inhibits })
         } else {
             Err(errors)
         }
@@ -368,28 +440,53 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
+
+    /// The inhibitions (`[[inhibit]]`), in file order.
+    pub fn inhibits(&self) -> impl Iterator<Item = &Inhibit> {
+        self.inhibits.iter().map(|i| i.as_ref())
+    }
 }
 
-/// Every rule of one file (each with the span of its name, for duplicate reports); errors go to
-/// `src`.
-fn parse_file(src: &mut Source<'_>) -> Vec<(Rule, std::ops::Range<usize>)> {
+type Parsed = (
+    Vec<(Rule, std::ops::Range<usize>)>,
+    Vec<(Inhibit, std::ops::Range<usize>)>,
+    RuleRefs,
+    Vec<String>,
+);
+
+/// Every rule and inhibition of one file (each with the span of its name, for duplicate
+/// reports); errors go to `src`.
+fn parse_file(src: &mut Source<'_>) -> Parsed {
     let Some(doc) = src.parse() else {
-        return Vec::new();
+        return Default::default();
     };
     let Some(top) = src.table(&doc, "(document)") else {
-        return Vec::new();
+        return Default::default();
     };
     let mut out = Vec::new();
+    let mut inhibits = Vec::new();
+    let mut disabled = Vec::new();
+    let mut refs = RuleRefs::new();
     let mut names_here: HashMap<String, String> = HashMap::new();
     for (key, value) in top {
+        if key.get_ref() == "inhibit" {
+            let Some(items) = src.array(value, "inhibit") else {
+                continue;
+            };
+            for (i, item) in items.iter().enumerate() {
+                inhibits.extend(parse_inhibit(src, item, i, &mut refs));
+            }
+            continue;
+        }
         if key.get_ref() != "rule" {
-            src.unknown_key(key, "", &["rule"]);
+            src.unknown_key(key, "", &["rule", "inhibit"]);
             continue;
         }
         let Some(items) = src.array(value, "rule") else {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
+            disabled.extend(disabled_name(item));
             if let Some((rule, span)) = parse_rule(src, item, i) {
                 // Same-file duplicates are reported here too, so a check of one file finds them.
                 if let Some(first) = names_here.get(rule.name()) {
@@ -406,10 +503,27 @@ fn parse_file(src: &mut Source<'_>) -> Vec<(Rule, std::ops::Range<usize>)> {
             }
         }
     }
-    out
+    (out, inhibits, refs, disabled)
 }
 
-const RULE_KEYS: [&str; 19] = [
+/// The name of a rule written with `enabled = false`: an inhibition may still name it.
+fn disabled_name(item: &Spanned<Val>) -> Option<String> {
+    let Val::Table(entries) = item.get_ref() else {
+        return None;
+    };
+    let get = |k: &str| {
+        entries
+            .iter()
+            .find(|(key, _)| key.get_ref() == k)
+            .map(|(_, v)| v.get_ref())
+    };
+    match (get("enabled"), get("name")) {
+        (Some(Val::Bool(false)), Some(Val::Str(name))) => Some(name.clone()),
+        _ => None,
+    }
+}
+
+const RULE_KEYS: [&str; 20] = [
     "name",
     "description",
     "scope",
@@ -429,6 +543,7 @@ const RULE_KEYS: [&str; 19] = [
     "notify",
     "escalate_after",
     "enabled",
+    "group_by",
 ];
 
 /// One `[[rule]]` table. Returns `None` when it has any error (all reported).
@@ -683,6 +798,11 @@ fn parse_rule(
         }
     }
 
+    let group_by = match get("group_by") {
+        Some(v) => parse_group_by(src, v, &f("group_by"), kind, &labels),
+        None => vec![GroupBy::Unit],
+    };
+
     if src.errors.len() > before || !enabled {
         return None;
     }
@@ -710,9 +830,61 @@ fn parse_rule(
             summary_en,
             notify,
             escalate_after,
+            group_by,
         },
         name_span,
     ))
+}
+
+/// `group_by`: what a rule's alerts are split by besides the rule itself.
+fn parse_group_by(
+    src: &mut Source<'_>,
+    v: &Spanned<Val>,
+    field: &str,
+    kind: Option<SubjectKind>,
+    labels: &BTreeMap<String, String>,
+) -> Vec<GroupBy> {
+    let mut out = Vec::new();
+    let mut known: Vec<String> = ["unit", "rule", "subject", "level", "metric"]
+        .map(String::from)
+        .to_vec();
+    if kind.is_none_or(|k| k == SubjectKind::Series) {
+        known.extend(["kpi".to_string(), "group".to_string()]);
+    }
+    known.extend(labels.keys().cloned());
+    for item in src.strings(v, field).unwrap_or_default() {
+        let name = item.get_ref().as_str();
+        let key = match name {
+            // The rule is always part of a group (a group is about one thing); allowed so a
+            // list written the Alertmanager way reads.
+            "rule" => continue,
+            "unit" => GroupBy::Unit,
+            "subject" => GroupBy::Subject,
+            other if known.iter().any(|k| k == other) => GroupBy::Label(other.to_owned()),
+            "kpi" | "group" => {
+                src.report(
+                    &item.span(),
+                    field,
+                    format!("'{name}' is only known for kpi.value and kpi.staleness rules"),
+                );
+                continue;
+            }
+            other => {
+                src.report(
+                    &item.span(),
+                    field,
+                    format!("unknown key '{other}'; one of: {}", known.join(", ")),
+                );
+                continue;
+            }
+        };
+        if out.contains(&key) {
+            src.report(&item.span(), field, format!("'{name}' is listed twice"));
+            continue;
+        }
+        out.push(key);
+    }
+    out
 }
 
 pub(crate) const DEFAULT_SUMMARY_VI: &str =
@@ -732,7 +904,7 @@ fn metric_list() -> String {
     Metric::ALL.map(Metric::name).join(", ")
 }
 
-fn check_name(s: &str) -> Result<(), String> {
+pub(crate) fn check_name(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("empty name".into());
     }
@@ -1127,6 +1299,69 @@ summary_vi = "{unit_nam}"
             "[[rule]]\nname = \"a\"\nmetric = \"tasks.overdue\"\nred = \"> 1\"\nfor = 10:00:00\n",
         );
         assert!(e.reason.contains("durations in quotes"), "{e}");
+    }
+
+    #[test]
+    fn inhibitions_name_rules_that_exist_and_say_which_alerts_each_side_takes() {
+        let text = "[[rule]]\nname = \"a\"\nmetric = \"tasks.overdue\"\nred = \"> 1\"\n\n[[inhibit]]\nname = \"i\"\nsource = { rules = [\"a\", \"b\"] }\ntarget = { metrics = [\"task.late\"], colour = \"red\" }\nequal = [\"kpi\"]\n";
+        let e = errors(text);
+        let got: Vec<(usize, &str)> = e.iter().map(|e| (e.line, e.field.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (9, "inhibit[i].target.metrics"),
+                (9, "inhibit[i].target.colour"),
+                (8, "inhibit[i].source.rules"),
+            ],
+            "{e:#?}"
+        );
+        assert!(e[2].reason.contains("no rule 'b'"), "{}", e[2]);
+        let e = one(
+            "[[inhibit]]\nname = \"i\"\nsource = {}\ntarget = { metrics = [\"task.overdue\"] }\n",
+        );
+        assert_eq!((e.line, e.field.as_str()), (3, "inhibit[i].source"));
+        assert!(e.reason.contains("empty matcher"), "{e}");
+        let e = one("[[inhibit]]\nname = \"i\"\ntarget = { metrics = [\"task.overdue\"] }\n");
+        assert_eq!(e.field, "inhibit[i].source");
+        // A disabled rule may be named (it matches nothing while disabled).
+        let set = load("[[rule]]\nname = \"a\"\nenabled = false\nmetric = \"tasks.overdue\"\nred = \"> 1\"\n[[inhibit]]\nname = \"i\"\nsource = { rules = [\"a\"] }\ntarget = { metrics = [\"task.overdue\"] }\n").expect("valid");
+        assert_eq!(set.inhibits().count(), 1);
+        // Names are unique across files.
+        let i = "[[inhibit]]\nname = \"i\"\nsource = { severity = \"red\" }\ntarget = { metrics = [\"task.overdue\"] }\n";
+        let e = RuleSet::load(&Builtins::none(), &[("one.toml", i), ("two.toml", i)])
+            .expect_err("duplicate");
+        assert_eq!(
+            (e[0].file.as_str(), e[0].field.as_str()),
+            ("two.toml", "inhibit[i].name")
+        );
+    }
+
+    #[test]
+    fn group_by_takes_the_unit_the_subject_and_labels_the_alerts_carry() {
+        let rule = |g: &str| {
+            format!("[[rule]]\nname = \"a\"\nmetric = \"tasks.overdue\"\nred = \"> 1\"\nlabels = {{ area = \"tasks\" }}\ngroup_by = {g}\n")
+        };
+        let set = load(&rule("[\"rule\", \"unit\", \"area\"]")).expect("valid");
+        assert_eq!(
+            set.get("a").expect("rule").group_by(),
+            [GroupBy::Unit, GroupBy::Label("area".into())]
+        );
+        assert_eq!(
+            load(&rule("[]"))
+                .expect("valid")
+                .get("a")
+                .expect("rule")
+                .group_by(),
+            []
+        );
+        let e = one(&rule("[\"kpi\"]"));
+        assert_eq!((e.line, e.field.as_str()), (6, "rule[a].group_by"));
+        assert!(e.reason.contains("only known for kpi"), "{e}");
+        let e = one(&rule("[\"unit\", \"colour\"]"));
+        assert!(e.reason.contains("unknown key 'colour'"), "{e}");
+        assert!(e.reason.contains("area"), "{e}");
+        let e = one(&rule("[\"unit\", \"unit\"]"));
+        assert!(e.reason.contains("twice"), "{e}");
     }
 
     #[test]

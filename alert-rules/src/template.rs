@@ -13,9 +13,11 @@ pub(crate) enum Placeholder {
     Severity,
     Rule,
     Subject,
+    Title,
+    Responsible,
 }
 
-const NAMES: [(&str, Placeholder); 9] = [
+const NAMES: [(&str, Placeholder); 11] = [
     ("unit", Placeholder::Unit),
     ("unit_name", Placeholder::UnitName),
     ("value", Placeholder::Value),
@@ -25,6 +27,8 @@ const NAMES: [(&str, Placeholder); 9] = [
     ("severity", Placeholder::Severity),
     ("rule", Placeholder::Rule),
     ("subject", Placeholder::Subject),
+    ("title", Placeholder::Title),
+    ("responsible", Placeholder::Responsible),
 ];
 
 #[derive(Debug, Clone, PartialEq)]

@@ -374,6 +374,7 @@ summary_en = "{subject} late by {value} ({severity})"
     let mut e = engine(text);
     let task = Task {
         id: "t-9".into(),
+        title: "Báo cáo quý".into(),
         unit: "p-1".into(),
         responsible: "cb-an".into(),
         accountable: Some("ct-p1".into()),
@@ -557,6 +558,7 @@ fn apply(e: &mut Engine, w: &mut World, at: i64, op: &Op) -> Vec<Transition> {
         Op::Task(status, progress) => {
             let t = Task {
                 id: "t-1".into(),
+                title: String::new(),
                 unit: "p-1".into(),
                 responsible: "cb".into(),
                 accountable: None,
@@ -819,6 +821,7 @@ red = "< 20"
 
     let task = Task {
         id: "t-2".into(),
+        title: String::new(),
         unit: "p-1".into(),
         responsible: "cb".into(),
         accountable: None,
@@ -840,5 +843,59 @@ red = "< 20"
     assert_eq!(
         brief(&e.tick(T0 + 41 * DAY)),
         [(Resolved, Yellow, 40 * DAY + 1)]
+    );
+}
+
+#[test]
+fn summaries_name_the_thing_by_its_title_and_the_responsible_person_by_name() {
+    let text = r#"
+[[rule]]
+name = "late"
+metric = "task.overdue"
+yellow = "> 0s"
+summary_vi = "{title} · {responsible} · {unit_name}"
+
+[[rule]]
+name = "ratio"
+metric = "tasks.overdue_ratio"
+red = "> 0.25"
+summary_en = "{title}: {responsible}"
+"#;
+    let mut e = engine(text);
+    e.person(Person {
+        id: "cb-an".into(),
+        name: "Nguyễn Văn An".into(),
+    });
+    let task = Task {
+        id: "t-7".into(),
+        title: "Rà soát hồ sơ".into(),
+        unit: "p-1".into(),
+        responsible: "cb-an".into(),
+        accountable: None,
+        deadline: T0 + DAY,
+        status: TaskStatus::InProgress,
+        progress: 0.0,
+    };
+    e.task(task.clone(), T0);
+    let ts = e.tick(T0 + 2 * DAY);
+    assert_eq!(
+        ts[0].summary_vi,
+        "Rà soát hồ sơ · Nguyễn Văn An · Đơn vị p-1"
+    );
+    // A unit's alert names the unit and its leader (by id when no name was given).
+    let ts = ratio(&mut e, "p-1", Some(0.3), 2 * DAY);
+    assert_eq!(ts[0].summary_en, "Đơn vị p-1: ct-p1");
+    // A task without a title falls back to its id rather than a blank.
+    let ts = e.task(
+        Task {
+            id: "t-8".into(),
+            title: String::new(),
+            ..task
+        },
+        T0 + 2 * DAY,
+    );
+    assert!(
+        ts.iter().any(|t| t.summary_vi.starts_with("t-8 · ")),
+        "{ts:?}"
     );
 }

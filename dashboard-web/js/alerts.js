@@ -1,24 +1,32 @@
-// alerts.js — owns the alert center (alerts.html?unit=): the live yellow/red alerts of a subtree
-// from the WebSocket feed (snapshot, live entries, resume by id), newest first, with
-// acknowledge / assign / silence through the REST endpoints, and the paged alert history.
-// Actions are taken as the signed-in account: the server records who (the linked person, else
-// "account:<id>") from the session, and refuses a body that names anyone itself.
+// alerts.js — owns the alert center (alerts.html?unit=): the unit's screen of alerts, live from
+// the `alert_groups` view (LIVE.md): the one alert count, the groups (one unit one level down,
+// one rule) ranked red first and clustered under their unit, a group opening to its alerts
+// (REST, paged, refreshed when the group's line moves), a group of one shown as its alert;
+// acknowledge / assign / silence through the REST endpoints; the paged alert history. Actions
+// are taken as the signed-in account: the server records who from the session.
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
-  esc, params, unitHref, personHref, markFirstRender, recordPatchMs, perf, quietly, setText,
-  renderCrumbs,
+  esc, params, personHref, markFirstRender, recordPatchMs, perf, quietly, setText, renderCrumbs,
+  unitHref,
 } from '/js/dom.js';
 import { api, dashboardConfig, showError, personName, unitIndex, errorText } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { actingAs, defaultUnit } from '/js/session.js';
 import { Live, alertKey } from '/js/live.js';
-import { alertSummary, alertTime, subjectHref, historySummary, historyActor, ruleLabel, loadRules } from '/js/alertview.js';
+import {
+  alertSummary, subjectHref, historySummary, historyActor, ruleLabel, loadRules, alertCountHtml,
+  tickDurations,
+} from '/js/alertview.js';
+import { rankGroups, byUnit, groupMatches, groupHtml, alertHtml, unitHeadHtml, ruleWords } from '/js/alertgroups.js';
 
-const PAGE = 200;
+const UNITS_PAGE = 20;
+const GROUP_PAGE = 20;
 const HISTORY_PAGE = 50;
 const RENDER_EVERY_MS = 250;
+/** An opened group is read again at most this often while its line keeps moving. */
+const GROUP_REFRESH_MS = 2_000;
 
 let unitId = params.get('unit');
 const live = new Live().start();
@@ -26,166 +34,275 @@ const nav = initPage({ active: 'alerts', unit: () => unitId });
 wireBanners(live);
 const $ = sel => document.querySelector(sel);
 
-let feed = null;
+let view = null; // the alert_groups subscription
 let units = new Map();
-let shownLimit = PAGE;
-const filters = { severity: '', state: '', rule: '', text: '', unacked: false };
-const rows = new Map();
+let shownUnits = UNITS_PAGE;
+const filters = { severity: '', state: 'firing', rule: '', text: '', unacked: false };
 const knownRules = new Set();
-let pendingEntries = 0;
+/** Opened groups by key: the page of alerts read, how many, when, and the line it was read for. */
+const opened = new Map();
+let pendingPatches = 0;
 
-// ---- live list -----------------------------------------------------------------------------------
+// ---- the live view ---------------------------------------------------------------------------
 
 let renderTimer = null;
 let lastRenderAt = 0;
-/** At most four list renders a second, however fast the feed runs. */
+/** At most four renders a second, however fast the view moves. */
 function scheduleRender() {
   if (renderTimer) return;
   const wait = Math.max(0, lastRenderAt + RENDER_EVERY_MS - Date.now());
-  renderTimer = setTimeout(() => requestAnimationFrame(renderList), wait);
+  renderTimer = setTimeout(() => requestAnimationFrame(render), wait);
 }
 
-/** A dialog input's label for the API name of a field the server refused. */
-const FIELD_LABELS = { person: 'alerts.person', comment: 'alerts.comment', reason: 'alerts.silence.reason', until: 'alerts.silence.hours' };
-const fieldLabel = f => (FIELD_LABELS[f] ? t(FIELD_LABELS[f]) : null);
-
-function onFeed(change) {
+function onView(sub, change) {
   if (change.type === 'error') {
-    // A feed out of the account's scope is refused with the server's reason (403 forbidden).
+    // Out of the account's scope (403) or unknown: the server's reason, in the page's words.
     showError($('#live-note'), change);
     $('#live-note').hidden = false;
     return;
   }
-  if (change.type === 'entry') pendingEntries++;
+  if (change.type === 'patch') {
+    pendingPatches++;
+    // Opened groups whose line changed are read again (their alerts moved).
+    const changed = change.data.groups ? [...opened.keys()] : (change.data.groups_changed || []).map(g => g.key);
+    for (const key of changed) if (opened.has(key)) refreshGroup(key);
+  } else {
+    for (const key of opened.keys()) refreshGroup(key);
+  }
   scheduleRender();
 }
 
-function matches(a, q) {
-  if (filters.severity && a.severity !== filters.severity) return false;
-  if (filters.state && a.state !== filters.state) return false;
-  if (filters.rule && a.rule !== filters.rule) return false;
-  if (filters.unacked && a.acknowledged_by) return false;
-  if (q) {
-    const hay = `${a.summary_vi} ${a.summary_en} ${a.subject} ${a.unit} ${units.get(a.unit)?.name || ''}`.toLowerCase();
-    if (!hay.includes(q)) return false;
-  }
-  return true;
-}
-
-function renderList() {
+function render() {
   renderTimer = null;
   lastRenderAt = Date.now();
-  if (!feed) return;
+  const data = view?.sub.data;
+  if (!data) return;
   const t0 = performance.now();
+  $('#alert-total').innerHTML = alertCountHtml(data.count);
+  const held = $('#held-note');
+  held.hidden = !data.held;
+  if (data.held) setText(held, t('alerts.count.held', { n: fmt.int(data.held) }));
+  for (const g of data.groups) {
+    if (!knownRules.has(g.rule)) { knownRules.add(g.rule); addRuleOption(g); }
+  }
   const q = filters.text.trim().toLowerCase();
-  const all = [];
-  for (const a of feed.alerts.values()) {
-    if (!knownRules.has(a.rule)) { knownRules.add(a.rule); addRuleOption(a.rule); }
-    if (matches(a, q)) all.push(a);
-  }
-  all.sort((a, b) => alertTime(b) - alertTime(a) || (a.severity === 'red' ? -1 : 1));
-  const shown = all.slice(0, shownLimit);
-  const list = $('#alert-list');
-  const keep = new Set();
-  let cursor = list.firstElementChild;
-  for (const a of shown) {
-    const key = alertKey(a.rule, a.subject);
-    keep.add(key);
-    let row = rows.get(key);
-    if (!row) {
-      const el = document.createElement('li');
-      el.className = 'alert-row';
-      el.dataset.alertKey = key;
-      row = { el, v: -1, lang: '' };
-      rows.set(key, row);
-    }
-    if (row.v !== a._v || row.lang !== document.documentElement.lang || row.ackPending !== a._ackPending) writeRow(row, a);
-    if (row.el !== cursor) list.insertBefore(row.el, cursor);
-    else cursor = cursor.nextElementSibling;
-  }
-  for (const [key, row] of rows) {
-    if (!keep.has(key)) { row.el.remove(); rows.delete(key); }
-  }
-  setText($('#alert-count'), t('alerts.count', { shown: fmt.int(shown.length), total: fmt.int(all.length) }));
-  $('#more').hidden = all.length <= shownLimit;
+  const ranked = rankGroups(data.groups.filter(g => groupMatches(g, filters, q)));
+  const blocks = byUnit(ranked);
+  drawBlocks(blocks.slice(0, shownUnits));
+  setText($('#alert-count'), `${t('alerts.groups.count', { units: fmt.int(blocks.length), groups: fmt.int(ranked.length) })}${blocks.length > shownUnits ? ` · ${t('alerts.groups.shown', { shown: fmt.int(shownUnits), units: fmt.int(blocks.length) })}` : ''}`);
+  $('#more').hidden = blocks.length <= shownUnits;
   const note = $('#live-note');
-  if (feed.synced || feed.alerts.size) {
-    note.hidden = all.length > 0;
-    if (!note.hidden) note.innerHTML = `<span>${esc(t('alerts.none'))}</span>`;
-    if (perf.firstRenderMs == null) { markFirstRender(); perf.fullRenders++; }
-  }
+  note.hidden = ranked.length > 0;
+  if (!note.hidden) note.innerHTML = `<span>${esc(t('alerts.none'))}</span>`;
+  if (perf.firstRenderMs == null) { markFirstRender(); perf.fullRenders++; }
   const ms = performance.now() - t0;
-  for (; pendingEntries > 0; pendingEntries--) recordPatchMs(ms);
+  for (; pendingPatches > 0; pendingPatches--) recordPatchMs(ms);
+}
+
+// Unit blocks and group lines are kept by id and key and rewritten only when what they show
+// changed: a patch that moves one group's count rewrites one line.
+const blockEls = new Map();
+const groupEls = new Map();
+
+function drawBlocks(blocks) {
+  const root = $('#groups');
+  const keepBlocks = new Set();
+  const keepGroups = new Set();
+  let cursor = root.firstElementChild;
+  const lang = document.documentElement.lang;
+  for (const b of blocks) {
+    keepBlocks.add(b.unit.id);
+    let be = blockEls.get(b.unit.id);
+    if (!be) {
+      const el = document.createElement('section');
+      el.className = 'ag-unit';
+      el.dataset.unit = b.unit.id;
+      el.innerHTML = '<div class="ag-head"></div><ul class="ag-list"></ul>';
+      be = { el, head: '', list: el.lastElementChild };
+      blockEls.set(b.unit.id, be);
+    }
+    const head = unitHeadHtml(b, unitId);
+    if (be.head !== head) { be.el.firstElementChild.innerHTML = head; be.head = head; }
+    let gc = be.list.firstElementChild;
+    for (const g of b.groups) {
+      keepGroups.add(g.key);
+      const ge = groupEl(g, lang);
+      if (ge.el === gc) gc = gc.nextElementSibling;
+      else be.list.insertBefore(ge.el, gc);
+    }
+    while (gc) { const next = gc.nextElementSibling; gc.remove(); gc = next; }
+    if (be.el === cursor) cursor = cursor.nextElementSibling;
+    else root.insertBefore(be.el, cursor);
+  }
+  while (cursor) { const next = cursor.nextElementSibling; cursor.remove(); cursor = next; }
+  for (const [id, be] of blockEls) if (!keepBlocks.has(id)) { be.el.remove(); blockEls.delete(id); }
+  for (const [key, ge] of groupEls) if (!keepGroups.has(key)) { ge.el.remove(); groupEls.delete(key); }
+}
+
+/** A group's element, (re)drawn when the group, its opened state or the language changed. */
+function groupEl(g, lang) {
+  let ge = groupEls.get(g.key);
+  if (!ge) {
+    const el = document.createElement('li');
+    el.dataset.groupKey = g.key;
+    ge = { el, sig: '' };
+    groupEls.set(g.key, ge);
+  }
+  const single = g.alert && g.count.total === 1 ? g.alert : null;
+  const open = opened.get(g.key);
+  const sig = `${lang}|${JSON.stringify(g)}|${open ? open.version : ''}|${single?._ackPending ?? ''}|${namesVersion}`;
+  if (ge.sig === sig) return ge;
+  ge.sig = sig;
+  const el = ge.el;
+  el.dataset.severity = g.severity;
+  el.dataset.state = g.state;
+  if (single) {
+    // A group of one is its alert, with its actions (and what it rolls up, to open).
+    el.className = 'alert-row ag ag-single';
+    el.dataset.alertKey = alertKey(single.rule, single.subject);
+    el.innerHTML = alertHtml(single, { nameOf, held: g, opened: !!open }) + (open ? openedHtml(g, open) : '');
+    return ge;
+  }
+  delete el.dataset.alertKey;
+  el.className = 'ag';
+  el.innerHTML = `<div class="ag-row">${groupHtml(g, !!open)}</div>${open ? openedHtml(g, open) : ''}`;
+  return ge;
+}
+
+/** The alerts of an opened group: its own, then those it rolls up, each as a row. */
+function openedHtml(g, open) {
+  if (open.gone) return `<div class="ag-alerts"><p class="quiet">${esc(t('alerts.group.gone'))}</p></div>`;
+  if (open.error) return `<div class="ag-alerts"><p class="error" data-field="error">${esc(errorText(open.error))}</p></div>`;
+  if (!open.page) return `<div class="ag-alerts"><p class="quiet">${esc(t('common.loading'))}</p></div>`;
+  const rows = [];
+  let heldShown = false;
+  for (const a of open.page.alerts) {
+    // A group of one already shows its alert: opened, it lists what the alert rolls up.
+    if (g.alert && !a.held_by) continue;
+    if (a.held_by && !heldShown) {
+      heldShown = true;
+      rows.push(`<li class="ag-held-head">${esc(t('alerts.group.held_head', { n: fmt.int(g.held.total) }))}</li>`);
+    }
+    rows.push(`<li class="alert-row" data-alert-key="${esc(alertKey(a.rule, a.subject))}" data-severity="${esc(a.severity)}" data-state="${esc(a.state)}">${alertHtml(a, { nameOf, ruleShown: !!a.held_by })}</li>`);
+  }
+  const more = open.page.alerts.length < open.page.total
+    ? `<button type="button" data-action="more">${esc(t('common.more'))} (${esc(fmt.int(open.page.alerts.length))} / ${esc(fmt.int(open.page.total))})</button>` : '';
+  return `<div class="ag-alerts"><ul class="alert-list">${rows.join('')}</ul>${more}</div>`;
+}
+
+// ---- opened groups (REST) --------------------------------------------------------------------
+
+async function loadGroup(key) {
+  const open = opened.get(key);
+  if (!open) return;
+  open.loading = true;
+  open.readAt = Date.now();
+  try {
+    const q = new URLSearchParams({ unit: unitId, key, limit: String(open.limit) });
+    open.page = await api(`/alerts/group?${q}`);
+    open.error = null;
+    open.gone = false;
+  } catch (e) {
+    // A group that cleared between the line and the click: say so where it was.
+    open.gone = e?.code === 'not_found';
+    open.error = open.gone ? null : e;
+  } finally {
+    open.loading = false;
+    open.version++;
+    scheduleRender();
+    if (open.again) { open.again = false; refreshGroup(key); }
+  }
+}
+
+/** Reads an opened group again, at most every 2 s, never twice at once. */
+function refreshGroup(key) {
+  const open = opened.get(key);
+  if (!open) return;
+  if (open.loading) { open.again = true; return; }
+  const wait = open.readAt + GROUP_REFRESH_MS - Date.now();
+  if (wait > 0) {
+    if (!open.timer) open.timer = setTimeout(() => { open.timer = null; refreshGroup(key); }, wait);
+    return;
+  }
+  quietly(loadGroup(key));
+}
+
+function toggleGroup(key) {
+  if (opened.has(key)) {
+    clearTimeout(opened.get(key).timer);
+    opened.delete(key);
+  } else {
+    opened.set(key, { limit: GROUP_PAGE, page: null, error: null, version: 0, readAt: 0, loading: false, again: false, timer: null });
+    quietly(loadGroup(key));
+  }
+  scheduleRender();
 }
 
 // People named in rows (who acknowledged, who is assigned): fetched once, rows redrawn after.
 // An acknowledgment by an account with no person reads "account:<id>": shown as the server
 // wrote it (our own account by its name), never looked up as a person.
 const names = new Map();
+let namesVersion = 0;
 function nameOf(id) {
   if (!id) return '';
   if (!names.has(id)) {
     names.set(id, id);
-    quietly(personName(id).then(p => {
-      if (p?.name && p.name !== id) {
-        names.set(id, p.name);
-        for (const row of rows.values()) row.lang = '';
-        scheduleRender();
-      }
-    }));
+    if (!id.includes(':')) {
+      quietly(personName(id).then(p => {
+        if (p?.name && p.name !== id) {
+          names.set(id, p.name);
+          namesVersion++;
+          scheduleRender();
+        }
+      }));
+    }
   }
   return names.get(id);
 }
 
-function writeRow(row, a) {
-  row.v = a._v;
-  row.lang = document.documentElement.lang;
-  row.ackPending = a._ackPending;
-  const el = row.el;
-  el.dataset.severity = a.severity;
-  el.dataset.state = a.state;
-  const unitName = units.get(a.unit)?.name || a.unit;
-  const meta = [
-    `<a href="${esc(unitHref(a.unit))}">${esc(unitName)}</a>`,
-    `<span title="${esc(fmt.dateTime(alertTime(a)))}">${esc(t('alerts.since', { time: fmt.dateTime(alertTime(a)) }))} · ${esc(fmt.ago(alertTime(a)))}</span>`,
-    `<a href="${esc(subjectHref(a))}" title="${esc(a.subject)}" data-field="subject">${esc(t(a.subject_kind === 'task' ? 'alerts.open_task' : 'alerts.open_unit'))}</a>`,
-    `<span title="${esc(a.rule)}" data-field="rule">${esc(ruleLabel(a.rule))}</span>`,
-    a.state === 'pending' ? `<span>${esc(t('alerts.state.pending'))}</span>` : '',
-    a.acknowledged_by ? `<span class="acked" data-field="acked">${esc(t('alerts.acked', { by: nameOf(a.acknowledged_by), time: fmt.dateTime(a.acknowledged_at) }))}${a.ack_comment ? ` — “${esc(a.ack_comment)}”` : ''}</span>` : '',
-    a.assigned_to ? `<span data-field="assigned">${esc(t('alerts.assigned', { person: '' }))}<a href="${esc(personHref(a.assigned_to))}">${esc(nameOf(a.assigned_to))}</a></span>` : '',
-    a.escalated_at ? `<span class="c-red">${esc(t('alerts.escalated', { time: fmt.dateTime(a.escalated_at) }))}</span>` : '',
-    a.silenced ? `<span data-field="silenced">${esc(t('alerts.silenced'))}</span>` : '',
-  ].filter(Boolean).join('');
-  el.innerHTML = `<span class="sev" title="${esc(t(`band.${a.severity}`))}"></span>
-    <div><div class="alert-summary">${esc(alertSummary(a))}</div><div class="alert-meta">${meta}</div></div>
-    <div class="alert-actions">
-      ${a.acknowledged_by ? '' : `<button type="button" data-action="ack"${a._ackPending ? ' disabled' : ''}>${esc(t('alerts.ack'))}</button>`}
-      <button type="button" data-action="assign">${esc(t('alerts.assign'))}</button>
-      <button type="button" data-action="silence">${esc(t('alerts.silence'))}</button>
-    </div>`;
-}
-
-function addRuleOption(rule) {
+function addRuleOption(g) {
   const sel = $('#f-rule');
   const opt = document.createElement('option');
-  opt.value = rule;
-  opt.textContent = ruleLabel(rule);
+  opt.value = g.rule;
+  opt.dataset.metric = g.metric;
+  opt.textContent = ruleWords(g);
   // Keep the options sorted; there are a couple of dozen rules at most.
   const after = [...sel.options].slice(1).find(o => o.textContent.localeCompare(opt.textContent, 'vi') > 0);
   sel.insertBefore(opt, after || null);
 }
 
-// ---- actions ---------------------------------------------------------------------------------------
+/** The alert a row shows: a group of one's, or one of an opened group's page. */
+function alertOf(row) {
+  const key = row.dataset.alertKey;
+  const ge = row.closest('[data-group-key]');
+  const g = view?.sub.data?.groups.find(x => x.key === ge?.dataset.groupKey);
+  if (g?.alert && alertKey(g.alert.rule, g.alert.subject) === key) return { a: g.alert, group: g.key };
+  const page = opened.get(ge?.dataset.groupKey)?.page;
+  const a = page?.alerts.find(x => alertKey(x.rule, x.subject) === key);
+  return a ? { a, group: ge.dataset.groupKey } : null;
+}
 
-$('#alert-list').addEventListener('click', e => {
+// ---- actions ---------------------------------------------------------------------------------
+
+/** A dialog input's label for the API name of a field the server refused. */
+const FIELD_LABELS = { person: 'alerts.person', comment: 'alerts.comment', reason: 'alerts.silence.reason', until: 'alerts.silence.hours' };
+const fieldLabel = f => (FIELD_LABELS[f] ? t(FIELD_LABELS[f]) : null);
+
+$('#groups').addEventListener('click', e => {
   const b = e.target.closest('button[data-action]');
   if (!b) return;
-  const key = b.closest('[data-alert-key]').dataset.alertKey;
-  const a = feed?.alerts.get(key);
-  if (!a) return;
-  if (b.dataset.action === 'ack') openAck(a);
-  else if (b.dataset.action === 'assign') openAssign(a);
-  else if (b.dataset.action === 'silence') openSilence(a);
+  const ge = b.closest('[data-group-key]');
+  if (b.dataset.action === 'open') { toggleGroup(ge.dataset.groupKey); return; }
+  if (b.dataset.action === 'more') {
+    const open = opened.get(ge.dataset.groupKey);
+    if (open) { open.limit += GROUP_PAGE; quietly(loadGroup(ge.dataset.groupKey)); }
+    return;
+  }
+  const found = alertOf(b.closest('[data-alert-key]'));
+  if (!found) return;
+  if (b.dataset.action === 'ack') openAck(found.a, found.group);
+  else if (b.dataset.action === 'assign') openAssign(found.a, found.group);
+  else if (b.dataset.action === 'silence') openSilence(found.a);
 });
 
 /** Opens a dialog; `submit(form)` returns a promise; its ApiError's message shows in the dialog. */
@@ -217,32 +334,40 @@ function runDialog(id, a, prepare, submit) {
   dlg.showModal();
 }
 
-function openAck(a) {
+/** Redraws what shows an alert after an action, before the live view confirms it. */
+function touched(group) {
+  const open = opened.get(group);
+  if (open) { open.version++; refreshGroup(group); }
+  const ge = groupEls.get(group);
+  if (ge) ge.sig = '';
+  scheduleRender();
+}
+
+function openAck(a, group) {
   runDialog('dlg-ack', a, null, async form => {
     const comment = form.comment.value.trim();
     const body = { rule: a.rule, subject: a.subject };
     if (comment) body.comment = comment;
     a._ackPending = true;
-    scheduleRender();
+    touched(group);
     let r;
     try {
       r = await api('/alerts/ack', { method: 'POST', body });
     } finally {
       a._ackPending = false;
     }
-    // The feed brings the acknowledgment too; show it now rather than a tick later, as the
-    // server recorded it when its answer says, else as it records the session's actor.
+    // The live view brings the acknowledgment too; show it now rather than a second later, as
+    // the server recorded it when its answer says, else as it records the session's actor.
     if (!a.acknowledged_by) {
       a.acknowledged_by = r?.acknowledged_by ?? actingAs();
       a.acknowledged_at = r?.acknowledged_at ?? Date.now();
       a.ack_comment = body.comment ?? null;
-      a._v++;
     }
-    scheduleRender();
+    touched(group);
   });
 }
 
-function openAssign(a) {
+function openAssign(a, group) {
   runDialog('dlg-assign', a, () => {
     quietly(api(`/units/${encodeURIComponent(a.unit)}/people?limit=100`).then(r => {
       $('#people-list').innerHTML = (r.people || []).map(p => `<option value="${esc(p.id)}">${esc(p.name)} — ${esc(p.position || '')}</option>`).join('');
@@ -251,8 +376,7 @@ function openAssign(a) {
     const person = form.person.value.trim();
     await api('/alerts/assign', { method: 'POST', body: { rule: a.rule, subject: a.subject, person } });
     a.assigned_to = person;
-    a._v++;
-    scheduleRender();
+    touched(group);
   });
 }
 
@@ -269,41 +393,36 @@ function ancestorsOf(id) {
 
 function openSilence(a) {
   runDialog('dlg-silence', a, form => {
-    form.querySelector('[data-field="rule-label"]').textContent = t('alerts.silence.rule', { rule: ruleLabel(a.rule) });
-    form.querySelector('[data-field="unit-label"]').textContent = t('alerts.silence.unit', { unit: units.get(a.unit)?.name || a.unit });
+    form.querySelector('[data-field="rule-label"]').textContent = t('alerts.silence.rule', { rule: ruleLabel(a.rule, a.metric) });
+    form.querySelector('[data-field="unit-label"]').textContent = t('alerts.silence.unit', { unit: a.unit_name || units.get(a.unit)?.name || a.unit });
   }, async form => {
     const hours = Number(form.hours.value);
     const body = { until: vnTimestamp(Date.now() + hours * 3600_000), reason: form.reason.value.trim() };
     if (form.by_rule.checked) body.rule = a.rule;
     if (form.by_unit.checked) body.unit = a.unit;
     const r = await api('/silences', { method: 'POST', body });
-    // The feed does not carry silences: mark what this one covers so the list says so now.
-    for (const x of feed.alerts.values()) {
-      if ((body.rule && x.rule !== body.rule) || (body.unit && !ancestorsOf(x.unit).includes(body.unit))) continue;
-      x.silenced = true;
-      x._v++;
-    }
+    // The live view follows (the count leaves silenced alerts out); say until when now.
     setText($('#live-note'), t('alerts.silence.done', { time: fmt.dateTime(r?.until || body.until) }));
     $('#live-note').hidden = false;
-    scheduleRender();
+    for (const key of opened.keys()) refreshGroup(key);
   });
 }
 
-// ---- filters -----------------------------------------------------------------------------------------
+// ---- filters -----------------------------------------------------------------------------------
 
+function filtered() { shownUnits = UNITS_PAGE; scheduleRender(); }
 $('#f-severity').addEventListener('click', e => {
   const b = e.target.closest('button[data-v]');
   if (!b) return;
   for (const x of $('#f-severity').children) x.classList.toggle('on', x === b);
   filters.severity = b.dataset.v;
-  shownLimit = PAGE;
-  scheduleRender();
+  filtered();
 });
-$('#f-state').addEventListener('change', e => { filters.state = e.target.value; shownLimit = PAGE; scheduleRender(); });
-$('#f-rule').addEventListener('change', e => { filters.rule = e.target.value; shownLimit = PAGE; scheduleRender(); });
-$('#f-text').addEventListener('input', e => { filters.text = e.target.value; shownLimit = PAGE; scheduleRender(); });
-$('#f-unacked').addEventListener('change', e => { filters.unacked = e.target.checked; shownLimit = PAGE; scheduleRender(); });
-$('#more').addEventListener('click', () => { shownLimit += PAGE; scheduleRender(); });
+$('#f-state').addEventListener('change', e => { filters.state = e.target.value; filtered(); });
+$('#f-rule').addEventListener('change', e => { filters.rule = e.target.value; filtered(); });
+$('#f-text').addEventListener('input', e => { filters.text = e.target.value; filtered(); });
+$('#f-unacked').addEventListener('change', e => { filters.unacked = e.target.checked; filtered(); });
+$('#more').addEventListener('click', () => { shownUnits += UNITS_PAGE; scheduleRender(); });
 
 // ---- tabs and history ---------------------------------------------------------------------------------
 
@@ -369,17 +488,16 @@ $('#h-older').addEventListener('click', () => {
   quietly(loadHistory(last.seq));
 });
 
-// The rows' "N minutes ago" would freeze otherwise.
-setInterval(() => { for (const row of rows.values()) row.lang = ''; scheduleRender(); }, 30_000);
+// Durations count on the page ("quá hạn 55 ngày" grows by itself), every half minute.
+setInterval(() => tickDurations($('#groups')), 30_000);
 
-/** The rule filter's options in the current language (their words come with the rules). */
+/** The rule filter's options in the current language. */
 function relabelRuleOptions() {
-  for (const o of [...$('#f-rule').options].slice(1)) o.textContent = ruleLabel(o.value);
+  for (const o of [...$('#f-rule').options].slice(1)) o.textContent = ruleLabel(o.value, o.dataset.metric);
 }
 
 onLangChange(() => {
   relabelRuleOptions();
-  for (const row of rows.values()) row.lang = '';
   scheduleRender();
   if (hist.loaded) renderHistory();
 });
@@ -391,9 +509,9 @@ async function main() {
     unitId = await defaultUnit((await dashboardConfig()).root_unit);
     nav?.redraw();
   }
-  feed = live.watchAlerts(unitId, onFeed);
-  // Rules in words once their metrics are known: rows and options drawn before are redrawn.
-  quietly(loadRules().then(() => { relabelRuleOptions(); for (const row of rows.values()) row.lang = ''; scheduleRender(); }));
+  view = live.watch('alert_groups', unitId, onView);
+  // The history names rules by their metric: known once the rules are read.
+  quietly(loadRules().then(() => { if (hist.loaded) renderHistory(); }));
   units = await unitIndex();
   const u = units.get(unitId);
   setText($('#title'), u?.name || unitId);
@@ -401,8 +519,5 @@ async function main() {
   // Ancestors outside the account's scope are not in its unit list: left out, not shown by id.
   const path = ancestorsOf(unitId).slice(1).reverse().filter(id => units.has(id)).map(id => ({ id, name: units.get(id).name }));
   renderCrumbs($('#crumbs'), path, u ? { name: u.name } : null, id => `/alerts.html?unit=${encodeURIComponent(id)}`);
-  // Rows drawn before the names arrived show ids: draw them again.
-  for (const row of rows.values()) row.lang = '';
-  scheduleRender();
 }
 quietly(main());

@@ -4,6 +4,7 @@
 
 import { t, fmt, levelName, groupName, GROUPS } from '/js/i18n.js';
 import { esc, unitHref, setText, setBand, href } from '/js/dom.js';
+import { alertCountHtml } from '/js/alertview.js';
 
 export const scoreOf = line => (typeof line?.score?.value === 'number' ? line.score.value : null);
 export const bandOf = line => line?.score?.band || 'no_data';
@@ -17,7 +18,11 @@ const SECTIONS = ['own', 'departments', 'wards', 'divisions', 'others'];
 
 // ---- headline figures ------------------------------------------------------------------------
 
-/** The summary cards of a unit view; built once, `update(summary)` rewrites only changed text. */
+/**
+ * The summary cards of a unit view; built once, `update(summary)` rewrites only changed text.
+ * The last card is the one alert count (`setAlerts(view.alerts)`), a link to the alert center
+ * when `alertsUnit` is given (not on the wall, which has no links).
+ */
 export class Figures {
   constructor(el, { alertsUnit = null } = {}) {
     this.el = el;
@@ -27,9 +32,9 @@ export class Figures {
 
   build() {
     const card = (field, label, extra = '') => `<div class="fig" data-fig="${field}"><span class="fig-label">${esc(label)}</span><b data-field="${field}">—</b>${extra}</div>`;
-    const alerts = this.alertsUnit == null ? '' : `<a class="fig fig-alerts" href="${esc(href('/alerts.html', { unit: this.alertsUnit }))}">
-        <span class="fig-label">${esc(t('city.alerts_live'))}</span>
-        <b><span class="c-red" data-field="alerts-red" title="${esc(t('fig.alerts_red'))}">…</span> / <span class="c-yellow" data-field="alerts-yellow" title="${esc(t('fig.alerts_yellow'))}">…</span></b></a>`;
+    const alerts = this.alertsUnit == null
+      ? `<div class="fig fig-alerts" data-fig="alerts"></div>`
+      : `<a class="fig fig-alerts" data-fig="alerts" href="${esc(href('/alerts.html', { unit: this.alertsUnit }))}"></a>`;
     this.el.innerHTML = [
       card('unit-score', t('fig.score')),
       card('unit-open', t('fig.open')),
@@ -44,8 +49,10 @@ export class Figures {
     this.refs = {};
     for (const n of this.el.querySelectorAll('[data-field]')) this.refs[n.dataset.field] = n;
     this.scoreCard = this.el.querySelector('[data-fig="unit-score"]');
+    this.alertCard = this.el.querySelector('[data-fig="alerts"]');
+    this.alertHtml = null;
     if (this.last) this.update(this.last);
-    if (this.lastAlerts) this.setAlerts(...this.lastAlerts);
+    this.setAlerts(this.lastAlerts ?? null);
   }
 
   update(summary) {
@@ -66,10 +73,11 @@ export class Figures {
     setText(r['unit-people'], fmt.int(summary.people));
   }
 
-  setAlerts(red, yellow) {
-    this.lastAlerts = [red, yellow];
-    setText(this.refs['alerts-red'], red == null ? '…' : fmt.int(red));
-    setText(this.refs['alerts-yellow'], yellow == null ? '…' : fmt.int(yellow));
+  /** The one alert count (a unit view's `alerts`), null before it is known. */
+  setAlerts(count) {
+    this.lastAlerts = count;
+    const html = alertCountHtml(count);
+    if (html !== this.alertHtml) { this.alertCard.innerHTML = html; this.alertHtml = html; }
   }
 }
 
@@ -337,15 +345,4 @@ export function renderWorst(el, children, n, state = {}) {
     ? `<li class="quiet">${esc(t('common.no_data'))}</li>`
     : list.map(c => `<li data-id="${esc(c.unit.id)}" class="band-${esc(bandOf(c))}"><a href="${esc(unitHref(c.unit.id))}"><span class="w-name" title="${esc(c.unit.name)}">${esc(c.unit.short_name || c.unit.name)}</span><span class="w-score">${esc(fmt.dec1(scoreOf(c)))}</span><span class="w-overdue" title="${esc(t('fig.overdue'))}">${esc(fmt.int(c.overdue))}</span></a></li>`).join('');
   return state;
-}
-
-/** Firing, unsilenced alerts of a feed by severity: [red, yellow], or [null, null] before any. */
-export function alertCounts(feed) {
-  if (!feed.synced && feed.alerts.size === 0) return [null, null];
-  let red = 0, yellow = 0;
-  for (const a of feed.alerts.values()) {
-    if (a.state !== 'firing' || a.silenced) continue;
-    if (a.severity === 'red') red++; else if (a.severity === 'yellow') yellow++;
-  }
-  return [red, yellow];
 }

@@ -1,5 +1,6 @@
 // city.js — owns the city board (index.html?unit=): every child unit as a live tile, the four
-// index groups, live alert counts, the red KPIs and the worst units of one unit's subtree.
+// index groups, the one alert count (from the unit view), the red KPIs and the worst units of one
+// unit's subtree.
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
@@ -12,7 +13,7 @@ import { wireBanners } from '/js/banner.js';
 import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
 import { keptList } from '/js/kept.js';
-import { Figures, GroupCards, TileGrid, renderWorst, alertCounts } from '/js/board.js';
+import { Figures, GroupCards, TileGrid, renderWorst } from '/js/board.js';
 
 const REVIEW_EVERY_MS = 5 * 60_000;
 const WORST_N = 8;
@@ -28,7 +29,6 @@ const grid = new TileGrid(document.getElementById('tiles'), { sections: true, so
 const worstEl = document.getElementById('worst');
 let worstState = {};
 let sub = null;
-let feed = null;
 let lastRed = null;
 
 // What changed since the last frame was drawn; drawn together in one animation frame.
@@ -55,7 +55,7 @@ function flush() {
       if (dirty.worst) worstState = renderWorst(worstEl, v.children, WORST_N, worstState);
     }
   }
-  if (dirty.alerts) renderAlertCounts();
+  if (dirty.alerts && v) figures.setAlerts(v.alerts ?? null);
   dirty.all = dirty.summary = dirty.header = dirty.asof = dirty.own = dirty.alerts = dirty.worst = false;
   dirty.children.clear();
   const renderMs = performance.now() - t0;
@@ -77,6 +77,7 @@ function renderAsOf(v) {
 function renderAll(v) {
   renderHeader(v);
   figures.update(v.summary);
+  figures.setAlerts(v.alerts ?? null);
   groups.update(v.summary.kpis);
   grid.build(v.children, v.own ?? null);
   worstState = renderWorst(worstEl, v.children, WORST_N, {});
@@ -102,6 +103,7 @@ function onFrame(s, change) {
     if (red !== lastRed) { lastRed = red; refreshRedKpis(); }
   }
   if (d.unit || d.path) dirty.header = true;
+  if (d.alerts) dirty.alerts = true;
   if (d.as_of) dirty.asof = true;
   if ('own' in d) dirty.own = true;
   if (d.children_changed) {
@@ -118,15 +120,9 @@ function afterFirstView() {
   if (started) return;
   started = true;
   lastRed = sub.sub.data.summary?.kpis?.total?.red ?? null;
-  // The alert snapshot of a city is thousands of alerts: ask for it once the board is up.
-  feed = live.watchAlerts(unitId, () => { dirty.alerts = true; batch.schedule(); });
   refreshRedKpis();
   quietly(loadTrend());
   setInterval(() => quietly(loadTrend()), REVIEW_EVERY_MS);
-}
-
-function renderAlertCounts() {
-  if (feed) figures.setAlerts(...alertCounts(feed));
 }
 
 // ---- REST side lists ----------------------------------------------------------------------------

@@ -13,8 +13,9 @@ const DEAD_AFTER_MS = 15_000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
 
-/** The key of a line in a keyed list of a view: a child's unit id or a KPI's code. */
-const lineKey = line => line?.unit?.id ?? line?.code;
+/** The key of a line in a keyed list of a view: an alert group's key, a child's unit id or a
+ * KPI's code. */
+const lineKey = line => line?.key ?? line?.unit?.id ?? line?.code;
 
 /** The alert's identity across transitions and actions. */
 export const alertKey = (rule, subject) => `${rule}|${subject}`;

@@ -9,6 +9,7 @@ import {
 import { api, dashboardConfig, showError, isMissing } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { progressBar } from '/js/charts.js';
+import { alertCountHtml } from '/js/alertview.js';
 import { defaultUnit } from '/js/session.js';
 
 let unitId = params.get('unit');
@@ -90,11 +91,14 @@ function headline(r) {
     ['fig.on_time_rate', 'on_time_rate', a.on_time_rate, b.on_time_rate, fmt.pct, { ratio: true }],
     ['review.kpis_red', 'kpis_red', a.kpis?.red, b.kpis?.red, fmt.int, { higherIsBetter: false, digits: 0 }],
     ['review.kpis_green', 'kpis_green', a.kpis?.green, b.kpis?.green, fmt.int, { digits: 0 }],
-    ['fig.alerts_red', 'alerts_red', a.alerts_fired?.red, b.alerts_fired?.red, fmt.int, { higherIsBetter: false, digits: 0 }],
-    ['fig.alerts_yellow', 'alerts_yellow', a.alerts_fired?.yellow, b.alerts_fired?.yellow, fmt.int, { higherIsBetter: false, digits: 0 }],
+    // Fired in the period: not the one count of active alerts (its own card, below), so not its words.
+    ['review.alerts_fired_red', 'alerts_red', a.alerts_fired?.red, b.alerts_fired?.red, fmt.int, { higherIsBetter: false, digits: 0 }],
+    ['review.alerts_fired_yellow', 'alerts_yellow', a.alerts_fired?.yellow, b.alerts_fired?.yellow, fmt.int, { higherIsBetter: false, digits: 0 }],
     ['fig.kr_progress', 'kr_progress', a.key_results_avg_progress, b.key_results_avg_progress, fmt.pct, { ratio: true }],
   ];
-  return `<section class="block" id="headline"><h2>${esc(t('review.headline'))}</h2><div class="headline">${cards.map(([k, field, now, before, f, opts, band]) => `
+  // The one alert count, as the boards show it: only for a period that runs up to now.
+  const active = r.alerts_active ? `<div class="hl" data-field="alerts_active">${alertCountHtml(r.alerts_active)}</div>` : '';
+  return `<section class="block" id="headline"><h2>${esc(t('review.headline'))}</h2><div class="headline">${active}${cards.map(([k, field, now, before, f, opts, band]) => `
     <div class="hl${band ? ` fig band-${esc(band)}` : ''}" data-field="${field}"><span class="fig-label">${esc(t(k))}</span><b>${esc(now == null ? t('review.no_data') : f(now))}</b>${delta(now, before, opts)}
     <div class="was" data-field="last">${esc(t('review.last'))}: ${esc(was(before, f))}</div></div>`).join('')}</div></section>`;
 }

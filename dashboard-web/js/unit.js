@@ -14,7 +14,7 @@ import { sparkline, progressBar } from '/js/charts.js';
 import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
 import { keptList } from '/js/kept.js';
-import { Figures, GroupCards, TileGrid, alertCounts } from '/js/board.js';
+import { Figures, GroupCards, TileGrid } from '/js/board.js';
 
 const REFRESH_MS = 5000;
 const HISTORY_POINTS = 8;
@@ -34,7 +34,6 @@ const grid = new TileGrid(body('children'), { sections: true, sort: 'name' });
 
 let unitSub = null;
 let kpiSub = null;
-let feed = null;
 const dirty = { unit: false, header: false, summary: false, own: false, children: new Set(), kpisAll: false, kpis: new Set(), alerts: false };
 const pendingPatches = [];
 const batch = frameBatcher(flush);
@@ -55,6 +54,7 @@ function onUnit(s, change) {
     if (d.children) dirty.unit = true;
     if (d.unit || d.path || d.as_of) dirty.header = true;
     if (d.summary) dirty.summary = true;
+    if (d.alerts) dirty.alerts = true;
     if ('own' in d) dirty.own = true;
     for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
     pendingPatches.push(change.applyMs);
@@ -228,7 +228,7 @@ function flush() {
       grid.build(v.children || [], v.own ?? null);
       perf.fullRenders++;
       markFirstRender();
-      if (!feed) feed = live.watchAlerts(unitId, () => { dirty.alerts = true; batch.schedule(); });
+      figures.setAlerts(v.alerts ?? null);
     } else {
       if (dirty.header) renderHeader(v);
       if (dirty.summary) { figures.update(v.summary); groups.update(v.summary?.kpis); }
@@ -243,7 +243,7 @@ function flush() {
     if (dirty.kpisAll) buildKpis();
     else for (const code of dirty.kpis) { const k = lineOf(kpiSub.sub, 'kpis', code); if (k) writeKpi(k); }
   }
-  if (dirty.alerts && feed) figures.setAlerts(...alertCounts(feed));
+  if (dirty.alerts && v) figures.setAlerts(v.alerts ?? null);
   dirty.unit = dirty.header = dirty.summary = dirty.own = dirty.kpisAll = dirty.alerts = false;
   dirty.children.clear();
   dirty.kpis.clear();

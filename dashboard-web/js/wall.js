@@ -1,6 +1,7 @@
 // wall.js — owns wall display mode (wall.html?boards=a,b&rotate=20): a kiosk screen that
 // rotates through unit boards, all followed live on one WebSocket so rotation is instant; the
-// clock, each board's "updated N s ago", and banners when the link is down or silent.
+// clock, each board's "updated N s ago", banners when the link is down or silent, the one alert
+// count, and a strip of the board's newest red alert groups, rotating in large type.
 
 import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n.js';
 import {
@@ -12,11 +13,16 @@ import { sessionReady, grantUnits } from '/js/session.js';
 import { wireBanners } from '/js/banner.js';
 import { Live, lineOf } from '/js/live.js';
 import { Figures, GroupCards, TileGrid } from '/js/board.js';
+import { alertSummary } from '/js/alertview.js';
+import { ruleWords } from '/js/alertgroups.js';
 
 const MAX_BOARDS = 30; // the server allows 32 subscriptions per connection
 const RESORT_MS = 15_000;
 const RED_KPIS_N = 20;
 const RED_REFRESH_MS = 10_000;
+/** The strip: the newest red groups of the board on screen, a few at a time, turning. */
+const STRIP_N = 8;
+const STRIP_TURN_MS = 7_000;
 
 const live = new Live().start();
 wireBanners(live);
@@ -32,7 +38,10 @@ let current = 0;
 let shownId = null;
 const redKpis = new Map(); // board id -> {red, at, data, dataAt, failed, again}
 const redNote = noteBefore($('#red-kpis'));
-const dirty = { all: false, header: false, summary: false, own: false, children: new Set() };
+const strips = new Map(); // board id -> {red, at, data, dataAt, failed, again}
+const stripNote = noteBefore($('#alert-strip'));
+let stripAt = 0;
+const dirty = { all: false, header: false, summary: false, own: false, alerts: false, children: new Set() };
 const pendingPatches = [];
 const batch = frameBatcher(flush);
 
@@ -50,6 +59,7 @@ function onFrame(id) {
       const d = change.data;
       if (d.children) dirty.all = true;
       if (d.summary) dirty.summary = true;
+      if (d.alerts) dirty.alerts = true;
       if (d.unit) dirty.header = true;
       if ('own' in d) dirty.own = true;
       for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
@@ -69,6 +79,7 @@ function flush() {
     else {
       if (dirty.header) setText($('#title'), v.unit.name);
       if (dirty.summary) { figures.update(v.summary); groups.update(v.summary?.kpis); quietly(loadRedKpis(shownId, v)); }
+      if (dirty.alerts) { figures.setAlerts(v.alerts ?? null); quietly(loadStrip(shownId, v)); }
       if (dirty.own && grid.setOwn(v.own)) renderBoard(v);
       for (const id of dirty.children) {
         const line = lineOf(s, 'children', id);
@@ -76,7 +87,7 @@ function flush() {
       }
     }
   }
-  dirty.all = dirty.header = dirty.summary = dirty.own = false;
+  dirty.all = dirty.header = dirty.summary = dirty.own = dirty.alerts = false;
   dirty.children.clear();
   const renderMs = performance.now() - t0;
   for (const applyMs of pendingPatches) recordPatchMs(applyMs + renderMs);
@@ -85,11 +96,13 @@ function flush() {
 
 /** Draws a whole board: worst tiles first, as many as fit the screen without scrolling. */
 function renderBoard(v) {
+  const boardChanged = shownId !== boards[current];
   shownId = boards[current];
   document.body.dataset.board = shownId;
   setText($('#title'), v.unit.name);
   setText($('#board-no'), boards.length > 1 ? t('wall.board_of', { i: current + 1, n: boards.length }) : '');
   figures.update(v.summary);
+  figures.setAlerts(v.alerts ?? null);
   groups.update(v.summary?.kpis);
   const children = v.children || [];
   const own = v.own ?? null;
@@ -100,6 +113,9 @@ function renderBoard(v) {
   if (grid.limit < total) grid.build(children, own);
   showRedKpis(shownId);
   quietly(loadRedKpis(shownId, v));
+  if (boardChanged) stripAt = 0;
+  showStrip(shownId);
+  quietly(loadStrip(shownId, v));
   updateAgo();
   perf.fullRenders++;
   markFirstRender();
@@ -122,6 +138,10 @@ function renderEmpty(id, error) {
   $('#red-kpis').dataset.html = '';
   setText($('#red-total'), '');
   markKept($('#red-kpis'), redNote, null, false);
+  $('#alert-strip').innerHTML = '';
+  $('#alert-strip').dataset.html = '';
+  setText($('#strip-pos'), '');
+  markKept($('#alert-strip'), stripNote, null, false);
   updateAgo();
 }
 
@@ -184,6 +204,71 @@ function markRedKpis() {
   markKept($('#red-kpis'), redNote, e?.dataAt, stale);
 }
 
+// ---- the alert strip -------------------------------------------------------------------------------
+
+/**
+ * The board's newest red groups (REST), fetched when its red count moved (at most every 10 s)
+ * and once more after the link came back; kept through an outage like the red KPIs.
+ */
+async function loadStrip(id, v) {
+  const red = v.alerts?.red;
+  const have = strips.get(id);
+  if (have && !have.again && (have.red === red || Date.now() - have.at < RED_REFRESH_MS)) return;
+  const entry = { red, at: Date.now(), data: have?.data ?? null, dataAt: have?.dataAt ?? null, failed: false, again: false };
+  strips.set(id, entry);
+  try {
+    const q = new URLSearchParams({ unit: id, severity: 'red', state: 'firing', order: 'newest', limit: String(STRIP_N) });
+    entry.data = await api(`/alerts/groups?${q}`);
+    entry.dataAt = Date.now();
+  } catch (e) {
+    entry.failed = true;
+    if (!isNetwork(e) && e?.code !== 'unavailable') entry.data = null;
+  }
+  if (id === shownId) showStrip(id);
+}
+
+/** How many groups the strip shows at once: one per ~700 px of width, at least one. */
+const stripShown = () => Math.max(1, Math.min(3, Math.floor(innerWidth / 700)));
+
+/** A group in one line for a room: unit, then what (a group of one: its summary), then when. */
+function stripItem(g) {
+  const what = g.alert
+    ? alertSummary(g.alert)
+    : `${ruleWords(g)}: ${t('alerts.group.count', { n: fmt.int(g.count.total), noun: t(`alerts.noun.${g.subject_kind}`) })}`;
+  const when = g.newest ? t('wall.alerts.fired', { ago: fmt.ago(g.newest) }) : '';
+  return `<li class="strip-item" data-group-key="${esc(g.key)}"><span class="sev"></span>
+    <span class="si-unit">${esc(g.unit.short_name || g.unit.name)}</span>
+    <span class="si-what">${esc(what)}</span><span class="si-when">${esc(when)}</span></li>`;
+}
+
+function showStrip(id) {
+  const e = strips.get(id);
+  const list = $('#alert-strip');
+  const groups = e?.data?.groups || [];
+  const n = stripShown();
+  let html = '';
+  let pos = '';
+  if (e?.data && groups.length === 0) html = `<li class="quiet">${esc(t('wall.alerts.none'))}</li>`;
+  else if (groups.length) {
+    const from = (stripAt * n) % groups.length;
+    const shown = [];
+    for (let i = 0; i < Math.min(n, groups.length); i++) shown.push(groups[(from + i) % groups.length]);
+    html = shown.map(stripItem).join('');
+    if (groups.length > n) pos = n === 1 ? `${fmt.int(from + 1)} / ${fmt.int(groups.length)}` : `${fmt.int(from + 1)}–${fmt.int(Math.min(from + n, groups.length))} / ${fmt.int(groups.length)}`;
+  }
+  if (list.dataset.html !== html) { list.innerHTML = html; list.dataset.html = html; }
+  setText($('#strip-pos'), pos);
+  const stale = e?.data != null && (e.failed || live.status().downSince != null);
+  markKept(list, stripNote, e?.dataAt, stale);
+}
+
+function turnStrip() {
+  const groups = strips.get(shownId)?.data?.groups || [];
+  if (groups.length <= stripShown()) return;
+  stripAt++;
+  showStrip(shownId);
+}
+
 function rotate() {
   if (boards.length < 2) return;
   current = (current + 1) % boards.length;
@@ -244,6 +329,7 @@ async function main() {
   document.body.dataset.board = boards[0];
   for (const id of boards) subs.set(id, live.watch('unit', id, onFrame(id)));
   setInterval(rotate, rotateS * 1000);
+  setInterval(turnStrip, STRIP_TURN_MS);
   // The link back: every board's red list is asked again when it is next drawn (the shown one
   // now); while it is down the shown list greys with the time it is from.
   let wasDown = false;
@@ -251,11 +337,13 @@ async function main() {
     const down = st.downSince != null;
     if (wasDown && st.open) {
       for (const e of redKpis.values()) e.again = true;
+      for (const e of strips.values()) e.again = true;
       const v = currentSub()?.data;
-      if (v && shownId) quietly(loadRedKpis(shownId, v));
+      if (v && shownId) { quietly(loadRedKpis(shownId, v)); quietly(loadStrip(shownId, v)); }
     }
     wasDown = down;
     markRedKpis();
+    if (shownId) showStrip(shownId);
   });
   // Positions follow scores only now and then: tiles jumping every tick cannot be read.
   setInterval(() => { dirty.all = true; batch.schedule(); }, RESORT_MS);
@@ -272,7 +360,7 @@ async function main() {
   addEventListener('resize', () => { dirty.all = true; batch.schedule(); });
 }
 
-onLangChange(() => { clockFmt = null; figures.build(); groups.build(); if (shownId) showRedKpis(shownId); dirty.all = true; batch.schedule(); });
+onLangChange(() => { clockFmt = null; figures.build(); groups.build(); if (shownId) { showRedKpis(shownId); showStrip(shownId); } dirty.all = true; batch.schedule(); });
 tick();
 setInterval(tick, 1000);
 quietly(main());

@@ -28,6 +28,9 @@ pub struct Touched {
     pub people: HashSet<Id>,
     /// Units whose own KPI series changed (their KPI boards).
     pub kpi_units: HashSet<Id>,
+    /// The live alerts, the silences or the rules changed other than by a transition on the
+    /// alert feed (a silence, a rule reload): every view that shows alerts may differ.
+    pub alerts: bool,
 }
 
 impl Touched {

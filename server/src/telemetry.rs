@@ -26,9 +26,12 @@ pub fn init_tracing(format: LogFormat) {
 }
 
 /// For the one-shot commands (import, report, audit): warnings and errors only, so what the
-/// command prints for its reader is not buried in the server's start-up lines.
+/// command prints for its reader is not buried in the server's start-up lines. sqlx's
+/// slow-statement warnings are left out: loading a large store is slow by nature, and a
+/// one-shot command's reader cannot act on them (the server still logs them).
 pub fn init_quiet_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,sqlx::query=error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

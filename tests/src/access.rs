@@ -69,6 +69,8 @@ pub enum Op {
     ClockGet,
     AlertsList,
     AlertsOfUnit,
+    AlertGroups,
+    AlertGroup,
     AlertHistory,
     AlertHistoryOfUnit,
     SilencesList,
@@ -485,6 +487,13 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
         ClockGet => ("GET", "/api/v1/clock".into(), None),
         AlertsList => ("GET", "/api/v1/alerts".into(), None),
         AlertsOfUnit => ("GET", format!("/api/v1/alerts?unit={ward}"), None),
+        AlertGroups => ("GET", format!("/api/v1/alerts/groups?unit={ward}"), None),
+        // The ward's red KPI (the setup's) is a group of its screen.
+        AlertGroup => (
+            "GET",
+            format!("/api/v1/alerts/group?unit={ward}&key={ward}%7Cbuiltin.kpi_thresholds"),
+            None,
+        ),
         AlertHistory => ("GET", "/api/v1/alerts/history".into(), None),
         AlertHistoryOfUnit => ("GET", format!("/api/v1/alerts/history?unit={ward}"), None),
         SilencesList => ("GET", "/api/v1/silences".into(), None),

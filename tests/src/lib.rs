@@ -769,6 +769,7 @@ impl Ws {
             if let Some(list) = k.strip_suffix("_changed") {
                 let id_of = |line: &Value| match list {
                     "children" => line["unit"]["id"].clone(),
+                    "groups" => line["key"].clone(),
                     _ => line["code"].clone(),
                 };
                 let lines = data[list].as_array_mut().expect("a keyed list");

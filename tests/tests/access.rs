@@ -187,6 +187,8 @@ const SPECS: &[Spec] = &[
     spec!(ClockGet, "GET", "/api/v1/clock", List, ANY),
     spec!(AlertsList, "GET", "/api/v1/alerts", List, ANY),
     spec!(AlertsOfUnit, "GET", "/api/v1/alerts", UnitFilter, IO),
+    spec!(AlertGroups, "GET", "/api/v1/alerts/groups", Read, IO),
+    spec!(AlertGroup, "GET", "/api/v1/alerts/group", Read, IO),
     spec!(AlertHistory, "GET", "/api/v1/alerts/history", List, ANY),
     spec!(
         AlertHistoryOfUnit,
@@ -877,6 +879,7 @@ async fn every_route_and_subscription_answers_each_caller_as_security_md_says() 
             ("kpis", "p-1", "p-2"),
             ("person", "w2", "w3"),
             ("alerts", "p-1", "p-2"),
+            ("alert_groups", "p-1", "p-2"),
         ]
         .into_iter()
         .enumerate()

@@ -673,8 +673,16 @@ async fn signing_in_through_the_form_shows_a_ward_leader_only_the_ward_and_signi
     .await;
     page.screenshot("signed-in-ward-board").await;
 
-    // The ward's alert center: p-1's alert, not p-2's.
+    // The ward's alert center: p-1's alerts, not p-2's. Its two red KPIs are one group on its
+    // own screen (the ward's, KPI thresholds), which opens to them.
     page.navigate(&app.url("/alerts.html")).await;
+    let kpis = "document.querySelector('[data-group-key=\"p-1|builtin.kpi_thresholds\"]')";
+    page.wait_for(&format!("!!{kpis}"), "the ward's own KPI group")
+        .await;
+    page.eval(&format!(
+        "{kpis}.querySelector('button[data-action=\"open\"]').click()"
+    ))
+    .await;
     page.wait_for(
         "!!document.querySelector('[data-alert-key=\"builtin.kpi_thresholds|KN@p-1\"]')",
         "the ward's own alert",
@@ -2225,4 +2233,309 @@ async fn a_demo_servers_sign_in_page_lists_its_accounts_as_demo_only() {
     page.screenshot("login-demo").await;
     expect_no_errors(&page, "sign-in with demo accounts").await;
     app.stop().await;
+}
+
+/// The demo city (small), started as an operator would (`ioc serve --demo`), on the system clock.
+fn demo_city(dir: &std::path::Path) -> (std::process::Child, String) {
+    ioc_tests::start_server_process(
+        env!("CARGO_BIN_EXE_ioc-e2e"),
+        &format!("sqlite://{}/ioc.db", dir.display()),
+        &["--demo", "--demo-size", "small", "--simulate-rate", "0"],
+        std::time::Duration::from_secs(120),
+    )
+}
+
+/// Ids as the demo writes them (tasks t000123, officials cb000123, units hn.x, rules builtin.x):
+/// none may be read on a screen outside an alert's closed details line.
+const DEMO_IDS: &str = r"/\b(t\d{6}|cb\d{6})\b|\bbuiltin\.|\bhn\.[a-z]|\|/";
+
+/// The one alert count as a screen shows it (`alertCountHtml`): "red / yellow".
+fn count_shown(root: &str) -> String {
+    format!(
+        "(() => {{ const r = document.querySelector('{root} [data-field=\"alerts-red\"]'), y = document.querySelector('{root} [data-field=\"alerts-yellow\"]'); return r && y ? r.textContent + ' / ' + y.textContent : null; }})()"
+    )
+}
+
+#[tokio::test]
+async fn the_citys_alert_center_with_the_demo_shows_groups_red_first_with_titles_and_people_and_no_ids(
+) {
+    let test = "the_citys_alert_center_with_the_demo_shows_groups_red_first_with_titles_and_people_and_no_ids";
+    let Some(browser) = Browser::launch(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut server, base) = demo_city(dir.path());
+    let token = ioc_tests::sign_in(&base, "city-leader", ioc::demo::DEMO_PASSWORD)
+        .await
+        .expect("the demo's city leader signs in");
+    let api = |path: &str| {
+        let client = ioc_tests::bearer_client(&token);
+        let url = format!("{base}/api/v1{path}");
+        async move {
+            let res = client.get(&url).send().await.expect("GET");
+            assert_eq!(res.status(), 200, "{url}");
+            res.json::<Value>().await.expect("JSON")
+        }
+    };
+    // What the server ranks first among the firing groups, and the count it gives.
+    let groups = api("/alerts/groups?unit=hn&state=firing&limit=500").await;
+    let firing = groups["groups"].as_array().expect("groups");
+    assert!(firing.len() >= 5, "the demo has trouble to show: {groups}");
+    let count = format!("{} / {}", groups["count"]["red"], groups["count"]["yellow"]);
+    let mut page = browser.page().await;
+    page.set_session_cookie(&base, &token).await;
+    screen_size(&mut page, 1920, 1080).await;
+    // No unit named: the city leader's home, the city.
+    page.navigate(&format!("{base}/alerts.html")).await;
+    page.wait_for(
+        "document.querySelectorAll('#groups [data-group-key]').length > 0",
+        "the city's alert groups",
+    )
+    .await;
+    // Groups clustered by the unit (one level down) they arise in, each unit where its best
+    // group ranks and its groups in rank order (SCREENS.md): the server's ranking, clustered.
+    let shown = page
+        .eval("[...document.querySelectorAll('#groups [data-group-key]')].map(g => ({key: g.dataset.groupKey, severity: g.dataset.severity, unit: g.closest('[data-unit]').dataset.unit}))")
+        .await;
+    let shown = shown.as_array().expect("lines");
+    let mut clustered: Vec<(&str, Vec<&str>)> = Vec::new();
+    for g in firing {
+        let unit = g["unit"]["id"].as_str().unwrap();
+        let key = g["key"].as_str().unwrap();
+        match clustered.iter_mut().find(|(u, _)| *u == unit) {
+            Some((_, keys)) => keys.push(key),
+            None => clustered.push((unit, vec![key])),
+        }
+    }
+    let expected: Vec<&str> = clustered.iter().flat_map(|(_, k)| k.clone()).collect();
+    let keys: Vec<&str> = shown.iter().map(|g| g["key"].as_str().unwrap()).collect();
+    assert_eq!(
+        keys, expected,
+        "every firing group once, in rank order under its unit"
+    );
+    for g in shown {
+        let unit = g["key"].as_str().unwrap().split('|').next().unwrap();
+        assert_eq!(g["unit"], unit, "a group sits under its unit: {g}");
+    }
+    // Red first: the units with a red group before those with only yellow ones, and within a
+    // unit its red groups before its yellow ones.
+    let heads: Vec<&str> = clustered
+        .iter()
+        .map(|(_, k)| {
+            shown.iter().find(|g| g["key"] == k[0]).unwrap()["severity"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(heads[0], "red");
+    assert!(
+        heads
+            .windows(2)
+            .all(|w| !(w[0] == "yellow" && w[1] == "red")),
+        "units with red first: {heads:?}"
+    );
+    for (_, k) in &clustered {
+        let sev: Vec<&str> = k
+            .iter()
+            .map(|key| {
+                shown.iter().find(|g| g["key"] == *key).unwrap()["severity"]
+                    .as_str()
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            sev.windows(2).all(|w| !(w[0] == "yellow" && w[1] == "red")),
+            "red before yellow in a unit: {k:?} {sev:?}"
+        );
+    }
+    // The one count, as the server gives it.
+    page.wait_for(
+        &format!("{} === '{count}'", count_shown("#alert-total")),
+        "the city's alert count",
+    )
+    .await;
+    // Each group line names its unit in words and its people by name.
+    let text = page
+        .eval("document.getElementById('groups').innerText")
+        .await;
+    let text = text.as_str().unwrap().to_string();
+    for g in firing {
+        assert!(
+            text.contains(g["unit"]["name"].as_str().unwrap()),
+            "unit name of {}",
+            g["key"]
+        );
+        for p in g["people"].as_array().unwrap() {
+            assert!(text.contains(p["name"].as_str().unwrap()), "{p} in {text}");
+        }
+    }
+    page.screenshot("alerts-demo-city-1920").await;
+    // The first group of several tasks opens to its alerts, each by its title and person.
+    let top_key = firing
+        .iter()
+        .find(|g| g["subject_kind"] == "task" && g["count"]["total"].as_u64() > Some(1))
+        .expect("a group of several tasks in the demo")["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let top = format!("document.querySelector('[data-group-key=\"{top_key}\"]')");
+    page.eval(&format!(
+        "{top}.querySelector('button[data-action=\"open\"]').click()"
+    ))
+    .await;
+    page.wait_for(
+        &format!("{top}.querySelectorAll('.alert-row').length > 0"),
+        "the first group's alerts",
+    )
+    .await;
+    let opened = api(&format!(
+        "/alerts/group?unit=hn&key={}",
+        top_key.replace('|', "%7C")
+    ))
+    .await;
+    let rows = page
+        .eval(&format!(
+            "[...{top}.querySelectorAll('.alert-row')].map(r => r.innerText)"
+        ))
+        .await;
+    let rows = rows.as_array().unwrap();
+    assert!(!rows.is_empty());
+    for (row, alert) in rows.iter().zip(opened["alerts"].as_array().unwrap()) {
+        let row = row.as_str().unwrap();
+        if let Some(title) = alert["title"].as_str() {
+            assert!(row.contains(title), "the title in {row}");
+        }
+        if let Some(name) = alert["responsible"]["name"].as_str() {
+            assert!(row.contains(name), "the person in {row}");
+        }
+    }
+    // No ids on screen: only in the closed details lines, which innerText leaves out.
+    let ids = page
+        .eval(&format!(
+            "document.querySelector('main').innerText.match({DEMO_IDS})"
+        ))
+        .await;
+    assert!(ids.is_null(), "ids on the alert center: {ids}");
+    let english = page.english_words(&[], &[]).await;
+    assert!(
+        english.is_empty(),
+        "English on the alert center: {english:?}"
+    );
+    page.screenshot("alerts-demo-city-1920-opened").await;
+    for (w, h) in [(1280, 720), (390, 844)] {
+        screen_size(&mut page, w, h).await;
+        page.screenshot(&format!("alerts-demo-city-{w}")).await;
+    }
+
+    // The same count on the city board and the wall; the wall's strip shows red groups.
+    screen_size(&mut page, 1920, 1080).await;
+    page.navigate(&format!("{base}/")).await;
+    page.wait_for(
+        &format!("{} === '{count}'", count_shown("body")),
+        "the city board's alert count",
+    )
+    .await;
+    page.screenshot("board-demo-city-1920").await;
+    page.navigate(&format!("{base}/wall.html?boards=hn")).await;
+    page.wait_for(
+        &format!("{} === '{count}'", count_shown("body")),
+        "the wall's alert count",
+    )
+    .await;
+    page.wait_for(
+        "document.querySelectorAll('#alert-strip .strip-item').length > 0",
+        "the wall's alert strip",
+    )
+    .await;
+    let strip = page
+        .eval("[...document.querySelectorAll('#alert-strip .strip-item')].map(i => i.dataset.groupKey)")
+        .await;
+    for key in strip.as_array().unwrap() {
+        let g = firing
+            .iter()
+            .find(|g| g["key"] == *key)
+            .unwrap_or_else(|| panic!("{key} on the strip is a firing group"));
+        assert_eq!(g["severity"], "red", "only red groups on the strip: {key}");
+    }
+    let ids = page
+        .eval(&format!("document.body.innerText.match({DEMO_IDS})"))
+        .await;
+    assert!(ids.is_null(), "ids on the wall: {ids}");
+    page.screenshot("wall-demo-city-1920").await;
+    for (w, h) in [(1280, 720), (390, 844)] {
+        screen_size(&mut page, w, h).await;
+        page.screenshot(&format!("wall-demo-city-{w}")).await;
+        page.navigate(&format!("{base}/")).await;
+        page.wait_for(
+            &format!("{} === '{count}'", count_shown("body")),
+            "the board",
+        )
+        .await;
+        page.screenshot(&format!("board-demo-city-{w}")).await;
+        page.navigate(&format!("{base}/wall.html?boards=hn")).await;
+        page.wait_for(
+            "document.querySelectorAll('#alert-strip .strip-item').length > 0",
+            "the strip",
+        )
+        .await;
+    }
+    expect_no_errors(&page, "alert center, board and wall of the demo city").await;
+
+    // A ward's leader: the ward's own screen by default, its divisions' groups, no city.
+    let ward_token = ioc_tests::sign_in(&base, "ward-leader", ioc::demo::DEMO_PASSWORD)
+        .await
+        .expect("the demo's ward leader signs in");
+    let mut ward = browser.page().await;
+    ward.set_session_cookie(&base, &ward_token).await;
+    for (w, h) in [(1920, 1080), (1280, 720), (390, 844)] {
+        screen_size(&mut ward, w, h).await;
+        ward.navigate(&format!("{base}/alerts.html")).await;
+        ward.wait_for(
+            "document.querySelectorAll('#groups [data-group-key]').length > 0 || !document.getElementById('live-note').hidden && !!window.__ioc?.firstRenderMs",
+            "the ward's alert center",
+        )
+        .await;
+        let units = ward
+            .eval("[...document.querySelectorAll('#groups [data-unit]')].map(u => u.dataset.unit)")
+            .await;
+        for u in units.as_array().unwrap() {
+            assert!(
+                u.as_str().unwrap().starts_with("hn.p-cuanam"),
+                "only the ward's units: {units}"
+            );
+        }
+        let ids = ward
+            .eval(&format!(
+                "document.querySelector('main').innerText.match({DEMO_IDS})"
+            ))
+            .await;
+        assert!(ids.is_null(), "ids on the ward's alert center: {ids}");
+        ward.screenshot(&format!("alerts-demo-ward-{w}")).await;
+        ward.navigate(&format!("{base}/wall.html")).await;
+        ward.wait_for(
+            "document.body.dataset.board === 'hn.p-cuanam'",
+            "the ward's wall",
+        )
+        .await;
+        ward.screenshot(&format!("wall-demo-ward-{w}")).await;
+        ward.navigate(&format!("{base}/")).await;
+        ward.wait_for(
+            &format!(
+                "{} !== null && !{}.includes('…')",
+                count_shown("body"),
+                count_shown("body")
+            ),
+            "the ward's board with its count",
+        )
+        .await;
+        ward.screenshot(&format!("board-demo-ward-{w}")).await;
+    }
+    let english = ward.english_words(&[], &[]).await;
+    assert!(
+        english.is_empty(),
+        "English on the ward's board: {english:?}"
+    );
+    expect_no_errors(&ward, "the ward's screens").await;
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -8,8 +8,19 @@
 pub mod actions;
 mod board;
 pub mod files;
+mod groups;
+mod reading;
+mod wording;
 
-pub use board::{is_silenced, wire_name, AlertOut, Board, LiveAlerts, RuleInfo, StoredAlert};
+pub use board::{
+    group_of, is_silenced, wire_name, AlertOut, Board, HeldBy, LiveAlerts, RuleInfo, StoredAlert,
+};
+pub use groups::{
+    groups_out, rank_alerts, rank_groups, AlertGroup, AlertGroupsOut, GroupCount, GroupPage,
+    HeldCount, PersonCount,
+};
+pub use reading::{AlertsNow, Reading};
+pub use wording::PersonRef;
 
 use crate::domain::{Change, Id, KpiStatus, Ts};
 use crate::rollup::view::TaskSummary;
@@ -17,6 +28,7 @@ use crate::rollup::{Rollup, UnitAgg};
 use crate::store::{AlertHistoryRow, AlertRow, SilenceRow};
 use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// The writer's rows for one evaluation: live alerts to replace or delete, history to append.
 #[derive(Default)]
@@ -68,9 +80,10 @@ impl Alerting {
         let (engine, mut transitions) = Engine::restore(rules, EngineState { now, alerts });
         live.write(|board| {
             *board = Board {
-                alerts: kept,
+                alerts: kept.into_iter().map(|(k, a)| (k, Arc::new(a))).collect(),
                 silences,
                 rules: Vec::new(),
+                ruleset: RuleSet::default(),
             }
         });
         let mut me = Alerting {
@@ -81,7 +94,26 @@ impl Alerting {
         me.publish_rules();
         transitions.extend(me.describe_everything(rollup, now));
         let writes = me.record(transitions);
+        me.reword();
         (me, writes)
+    }
+
+    /// Words every live alert again as its rule and its subject read now: alerts kept from an
+    /// older wording (ids where titles now stand, a renamed task) read like new ones. Memory
+    /// only: the stored rows take the new words with their next transition.
+    fn reword(&mut self) {
+        let engine = &self.engine;
+        self.live.write(|board| {
+            for stored in board.alerts.values_mut() {
+                if let Some((vi, en)) = engine.summaries(&stored.engine) {
+                    if stored.summary_vi != vi || stored.summary_en != en {
+                        let s = Arc::make_mut(stored);
+                        s.summary_vi = vi;
+                        s.summary_en = en;
+                    }
+                }
+            }
+        });
     }
 
     fn describe_everything(&mut self, rollup: &Rollup, now: Ts) -> Vec<Transition> {
@@ -89,6 +121,9 @@ impl Alerting {
         let mut units = rollup.units();
         // Parents before children: the engine resolves scopes and escalation through ancestors.
         units.sort_by_key(|u| rollup.ancestors(&u.id).len());
+        for p in rollup.people() {
+            self.feed_person(&p);
+        }
         for u in &units {
             out.extend(self.feed_unit(rollup, &u.id, now));
         }
@@ -108,6 +143,7 @@ impl Alerting {
     }
 
     fn publish_rules(&self) {
+        let ruleset = self.engine.rule_set();
         let rules = self
             .engine
             .rules()
@@ -117,7 +153,10 @@ impl Alerting {
                 origin: r.origin().to_string(),
             })
             .collect();
-        self.live.write(|board| board.rules = rules);
+        self.live.write(|board| {
+            board.rules = rules;
+            board.ruleset = ruleset;
+        });
     }
 
     pub fn live(&self) -> &LiveAlerts {
@@ -177,11 +216,9 @@ impl Alerting {
                 Change::Rating(r) => {
                     self.dirty_units.insert(r.unit.clone());
                 }
-                Change::Person(_)
-                | Change::Period(_)
-                | Change::Target(_)
-                | Change::Criteria(_)
-                | Change::Frozen(_) => {}
+                Change::Person(p) => self.feed_person(p),
+                Change::Period(_) | Change::Target(_) | Change::Criteria(_) | Change::Frozen(_) => {
+                }
                 Change::Clock(_) => clock = true,
             }
         }
@@ -228,6 +265,14 @@ impl Alerting {
             },
             now,
         )
+    }
+
+    /// Summaries name the people responsible; a new name shows from the next transition.
+    fn feed_person(&mut self, p: &crate::domain::Person) {
+        self.engine.person(alert_rules::Person {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+        });
     }
 
     fn feed_unit_metrics(&mut self, rollup: &Rollup, id: &str, now: Ts) -> Vec<Transition> {
@@ -284,6 +329,7 @@ impl Alerting {
         self.engine.key_result(
             alert_rules::KeyResult {
                 id: kr.id.to_string(),
+                title: kr.title.clone(),
                 objective: o.id.to_string(),
                 unit: o.unit.to_string(),
                 progress: kr.progress_ppm() as f64 / 1e6,
@@ -297,6 +343,7 @@ impl Alerting {
         self.engine.task(
             alert_rules::Task {
                 id: t.id.to_string(),
+                title: t.title.clone(),
                 unit: t.unit.to_string(),
                 responsible: t.responsible.to_string(),
                 accountable: t.accountable.as_ref().map(|a| a.to_string()),
@@ -318,7 +365,9 @@ impl Alerting {
         let mut out = self.engine.set_rules(rules, now);
         self.publish_rules();
         out.extend(self.describe_everything(rollup, now));
-        self.record(out)
+        let writes = self.record(out);
+        self.reword();
+        writes
     }
 
     /// Records an acknowledgment (by whom, when, with what comment); stops escalation.
@@ -369,6 +418,7 @@ impl Alerting {
             let Some(stored) = board.alerts.get_mut(&key) else {
                 return Err(format!("no active alert of rule '{rule}' for '{subject}'"));
             };
+            let stored = Arc::make_mut(stored);
             if let Some(e) = engine_alert {
                 stored.engine = e;
             }
@@ -444,7 +494,7 @@ impl Alerting {
                             unit: t.unit.clone(),
                             body: serde_json::to_string(&stored).unwrap_or_default(),
                         };
-                        live.insert(key.clone(), stored);
+                        live.insert(key.clone(), Arc::new(stored));
                         last.insert(key, Some(row));
                     }
                 }

@@ -126,6 +126,20 @@ impl Principal {
         }
     }
 
+    /// The unit a screen opens on when the caller names none: the root of the tree when the
+    /// caller sees it, else the unit of its first grant (as the web pages do).
+    pub fn home_unit(&self, rollup: &Rollup) -> Option<String> {
+        let root = rollup.root_unit()?;
+        if self.scope(rollup).contains(&root) {
+            return Some(root);
+        }
+        match self {
+            Principal::Account { account, .. } => account.grants.first().map(|g| g.unit.clone()),
+            Principal::Token(t) => t.units.first().cloned(),
+            _ => None,
+        }
+    }
+
     /// The units the caller may see, for filtering lists.
     pub fn scope(&self, rollup: &Rollup) -> Scope {
         if !self.may_read() {

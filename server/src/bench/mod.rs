@@ -142,7 +142,7 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
             (events.len(), serde_json::to_vec(&events).expect("serialize"))
         })
         .collect();
-    let token = feed_token(&node).await?;
+    let token = feed_session(&node, addr).await?;
     let (sent, elapsed, hist) = drive(addr, &token, bodies, args.clients).await?;
     println!("\n== ingest (HTTP, durable: answered after commit, synchronous=FULL for SQLite; no alert rules)");
     println!(
@@ -240,6 +240,45 @@ fn bench_limits() -> crate::http::Limits {
         },
         ..Default::default()
     }
+}
+
+/// The task load's credential: a person's session (leader and data entry over the whole tree),
+/// since the mix includes acceptances, which only a person decides (an API token may not).
+async fn feed_session(node: &crate::Node, addr: std::net::SocketAddr) -> anyhow::Result<String> {
+    use crate::auth::{secret, Account, Grant, Role, EVERYWHERE};
+    let password = secret::one_time_password();
+    let hash = tokio::task::spawn_blocking({
+        let p = password.clone();
+        move || secret::hash_password(&p)
+    })
+    .await?;
+    let grant = |role| Grant {
+        role,
+        unit: EVERYWHERE.into(),
+    };
+    let account = Account {
+        id: "bench-feed".into(),
+        name: "Bench feed".into(),
+        person: None,
+        password_hash: hash,
+        must_change_password: false,
+        disabled: false,
+        created_at: now_ms(),
+        grants: vec![grant(Role::Leader), grant(Role::DataEntry)],
+    };
+    crate::ingest::accounts::put_system_account(&node.writer, account, "bench").await?;
+    let answer: Value = reqwest::Client::new()
+        .post(format!("http://{addr}/api/v1/session"))
+        .json(&json!({"login": "bench-feed", "password": password}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    answer["token"]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow::anyhow!("the bench's sign-in answered no token: {answer}"))
 }
 
 /// An integration's token: every event kind over the whole tree.
@@ -392,7 +431,8 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
             .rollup
             .kpis()
             .into_iter()
-            .filter(|k| k.frequency == crate::domain::Frequency::Monthly)
+            // A computed KPI takes no value of its own (its inputs make it).
+            .filter(|k| k.frequency == crate::domain::Frequency::Monthly && k.expression.is_none())
             .flat_map(|k| {
                 k.series_units()
                     .into_iter()

@@ -1,12 +1,13 @@
-//! Alerts over REST: the active alerts of a subtree (filtered by severity, index group, rule),
-//! the history of a unit, a KPI or one alert, and what people do: acknowledge, assign, silence,
-//! reload the rules. Actions go through the writer, so they are ordered and recorded.
+//! Alerts over REST: the alert center of a unit (its one count and its groups, a group's alerts),
+//! the active alerts of a subtree (filtered by severity, index group, rule), the history of a
+//! unit, a KPI or one alert, and what people do: acknowledge, assign, silence, reload the rules.
+//! Actions go through the writer, so they are ordered and recorded.
 
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::ops::{Answer, Body, Kind, Operation, Param};
 use crate::alerting::actions::{AlertAction, AlertError};
-use crate::alerting::{wire_name, AlertOut};
+use crate::alerting::{wire_name, AlertGroupsOut, AlertOut, GroupPage};
 use crate::auth::{access, can_view, visible_units, Actor, Principal, Role, Scope, Target};
 use crate::domain::time::{format_ts, parse_ts};
 use crate::ingest::ItemError;
@@ -22,6 +23,8 @@ use utoipa::ToSchema;
 pub fn router() -> Router<Node> {
     Router::new()
         .route("/alerts", get(active))
+        .route("/alerts/groups", get(groups))
+        .route("/alerts/group", get(group))
         .route("/alerts/history", get(history))
         .route("/alerts/ack", post(acknowledge))
         .route("/alerts/assign", post(assign))
@@ -40,6 +43,20 @@ pub const OPERATIONS: &[Operation] = &[
         Param::query("state", Kind::OneOf(&["pending", "firing"]), "Only this state (default both)"),
         Param::query("silenced", Kind::Bool, "false leaves silenced alerts out (default: included, flagged)"),
     ]),
+    Operation::get("/api/v1/alerts/groups", "A unit's alert center: the one alert count of its screens and its alerts grouped by unit (one level down) and rule, ranked red first, oldest first; alerts held back by an inhibition count in the group of the alert that holds them", Answer::Json("AlertGroupsOut")).params(&[
+        Param::query("unit", Kind::Text, "The unit whose screen is read (default: the root of the tree when the caller sees it, else the unit of its first grant)"),
+        Param::query("severity", Kind::OneOf(&["yellow", "red"]), "Only groups whose worst severity is this"),
+        Param::query("state", Kind::OneOf(&["pending", "firing"]), "Only groups in this state (firing: any of its alerts fires)"),
+        Param::query("order", Kind::OneOf(&["rank", "newest"]), "rank (default): red first, then the oldest trouble, then the furthest past the threshold; newest: the group whose alert fired last first"),
+        Param::query("limit", Kind::Int(0, 5000), "At most this many groups (default 200)"),
+        Param::query("offset", Kind::Int(0, i64::MAX), "Skip this many groups first"),
+    ]),
+    Operation::get("/api/v1/alerts/group", "One group of a unit's alert center and a page of its alerts: its own in rank order, then those it holds back (with held_by)", Answer::Json("GroupPage")).params(&[
+        Param::query("unit", Kind::Text, "The unit whose screen the group is on (default as for /alerts/groups)"),
+        Param::query("key", Kind::Text, "The group's key, as in /alerts/groups (default: the unit's first group in rank order)"),
+        Param::query("limit", Kind::Int(1, 1000), "At most this many alerts (default 50)"),
+        Param::query("offset", Kind::Int(0, i64::MAX), "Skip this many alerts first"),
+    ]),
     Operation::get("/api/v1/alerts/history", "Alert history, newest first, within the caller's scope", Answer::Array("HistoryEntry")).params(&[
         Param::query("unit", Kind::Text, "History of this unit's subtree"),
         Param::query("kpi", Kind::Text, "History of this KPI's series (with unit: that unit's series only)"),
@@ -57,7 +74,23 @@ pub const OPERATIONS: &[Operation] = &[
 ];
 
 #[derive(utoipa::OpenApi)]
-#[openapi(components(schemas(AlertOut, HistoryEntry, AckIn, AssignIn, SilenceIn, SilenceOut)))]
+#[openapi(components(schemas(
+    AlertOut,
+    crate::alerting::HeldBy,
+    crate::alerting::PersonRef,
+    AlertGroupsOut,
+    crate::alerting::AlertGroup,
+    crate::alerting::GroupCount,
+    crate::alerting::HeldCount,
+    crate::alerting::PersonCount,
+    crate::rollup::view::AlertCount,
+    GroupPage,
+    HistoryEntry,
+    AckIn,
+    AssignIn,
+    SilenceIn,
+    SilenceOut
+)))]
 pub struct Schemas;
 
 impl From<AlertError> for ApiError {
@@ -109,6 +142,131 @@ async fn active(
             .filter(|a| q.silenced.unwrap_or(true) || !a.silenced)
             .collect(),
     ))
+}
+
+#[derive(Deserialize)]
+pub struct GroupsQuery {
+    unit: Option<String>,
+    severity: Option<String>,
+    state: Option<String>,
+    order: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// The unit a screen of alerts is read for: given (or the caller's home unit), known, and in
+/// the caller's scope.
+fn screen_unit(node: &Node, who: &Principal, unit: Option<&str>) -> Result<String, ApiError> {
+    let home = who.home_unit(&node.rollup);
+    let unit = unit.or(home.as_deref()).ok_or_else(|| {
+        ApiError::Malformed(ItemError::new(
+            "unit",
+            "missing: name the unit whose alerts to read (?unit=)",
+        ))
+    })?;
+    if node.rollup.unit(unit).is_none() {
+        return Err(ApiError::NotFound(format!("no unit '{unit}'").into()));
+    }
+    can_view(who, &node.rollup, Target::Unit(unit))?;
+    Ok(unit.to_string())
+}
+
+fn bounded(
+    name: &str,
+    v: Option<i64>,
+    default: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<usize, ApiError> {
+    let v = v.unwrap_or(default);
+    if !range.contains(&v) {
+        return Err(ApiError::Invalid(ItemError::new(
+            name,
+            format!("must be between {} and {}", range.start(), range.end()),
+        )));
+    }
+    Ok(v as usize)
+}
+
+fn one_of(name: &str, v: Option<&str>, words: &[&str]) -> Result<(), ApiError> {
+    match v {
+        Some(w) if !words.contains(&w) => Err(ApiError::Invalid(ItemError::new(
+            name,
+            format!("unknown value '{w}'; one of: {}", words.join(", ")),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A unit's alert center: its one count and its groups, ranked (or newest first), filtered
+/// and paged; the count is the whole screen's whatever the filter.
+async fn groups(
+    State(node): State<Node>,
+    who: Principal,
+    Query(q): Query<GroupsQuery>,
+) -> Result<Json<AlertGroupsOut>, ApiError> {
+    let unit = screen_unit(&node, &who, q.unit.as_deref())?;
+    one_of("severity", q.severity.as_deref(), &["yellow", "red"])?;
+    one_of("state", q.state.as_deref(), &["pending", "firing"])?;
+    one_of("order", q.order.as_deref(), &["rank", "newest"])?;
+    let limit = bounded("limit", q.limit, 200, 0..=5000)?;
+    let offset = bounded("offset", q.offset, 0, 0..=i64::MAX)?;
+    let mut out = node
+        .alerts
+        .groups(&node.rollup, &unit, true)
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{unit}'").into()))?;
+    out.groups.retain(|g| {
+        q.severity.as_ref().is_none_or(|s| &g.severity == s)
+            && q.state.as_ref().is_none_or(|s| &g.state == s)
+    });
+    if q.order.as_deref() == Some("newest") {
+        // Newest firing first; groups that never fired (pending) last.
+        out.groups
+            .sort_by(|a, b| b.newest.cmp(&a.newest).then_with(|| a.key.cmp(&b.key)));
+    }
+    out.total_groups = out.groups.len() as u32;
+    out.groups = out.groups.into_iter().skip(offset).take(limit).collect();
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+pub struct GroupQuery {
+    unit: Option<String>,
+    key: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// One group of a unit's alert center with a page of its alerts.
+async fn group(
+    State(node): State<Node>,
+    who: Principal,
+    Query(q): Query<GroupQuery>,
+) -> Result<Json<GroupPage>, ApiError> {
+    let unit = screen_unit(&node, &who, q.unit.as_deref())?;
+    let key = match q.key {
+        Some(k) => k,
+        None => node
+            .alerts
+            .groups(&node.rollup, &unit, true)
+            .and_then(|g| g.groups.into_iter().next())
+            .map(|g| g.key)
+            .ok_or_else(|| {
+                ApiError::NotFound(format!("no alerts on the screen of '{unit}'").into())
+            })?,
+    };
+    let limit = bounded("limit", q.limit, 50, 1..=1000)?;
+    let offset = bounded("offset", q.offset, 0, 0..=i64::MAX)?;
+    node.alerts
+        .group(&node.rollup, &unit, &key, offset, limit)
+        .map(Json)
+        .ok_or_else(|| {
+            ApiError::NotFound(
+                format!(
+                "no alerts in group '{key}' on the screen of '{unit}' (it may have just cleared)"
+            )
+                .into(),
+            )
+        })
 }
 
 #[derive(Deserialize)]

@@ -183,9 +183,14 @@ async fn review_for(
     } else {
         None
     };
-    review::review(&node.store, &node.rollup, id, asked.period, evaluation)
+    let mut review = review::review(&node.store, &node.rollup, id, asked.period, evaluation)
         .await
-        .map_err(|e| report_error(e, asked.field))
+        .map_err(|e| report_error(e, asked.field))?;
+    // The period runs up to the clock: the alerts active now belong to it.
+    if review.this_period.to == review.as_of {
+        review.alerts_active = Some(node.alerts.count(&node.rollup, id));
+    }
+    Ok(review)
 }
 
 /// CPU work (drawing, writing a workbook) off the runtime.

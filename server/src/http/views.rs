@@ -1,5 +1,6 @@
-//! Views read from the rollup: a unit (aggregates plus a line per child), a unit's KPI board,
-//! a person. Never computed from the tasks table. Each passes the scope check first.
+//! Views read from the rollup: a unit (aggregates plus a line per child, and the one alert count
+//! of its screens), a unit's KPI board, a person. Never computed from the tasks table. Each
+//! passes the scope check first.
 
 use super::error::ApiError;
 use crate::auth::{can_view, Principal, Target};
@@ -22,10 +23,12 @@ async fn unit_view(
     Path(id): Path<String>,
 ) -> Result<Json<UnitView>, ApiError> {
     can_view(&who, &node.rollup, Target::Unit(&id))?;
-    node.rollup
+    let mut view = node
+        .rollup
         .unit_view(&id)
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'").into()))
+        .ok_or_else(|| ApiError::NotFound(format!("no unit '{id}'").into()))?;
+    view.alerts = Some(node.alerts.count(&node.rollup, &id));
+    Ok(Json(view))
 }
 
 async fn kpi_board(

@@ -1,7 +1,9 @@
 //! The hub task: every subscription of every connection, the views' last rendered frames, and
-//! the alert cursor. It marks views dirty from the bus, renders each dirty view once per tick
-//! (only if a figure changed) and hands the one shared frame to every subscriber's outbox; it
-//! fans each new alert-feed entry out to the connections whose subtree holds the alert's unit.
+//! the alert cursor. It marks views dirty from the bus and the alert feed, renders each dirty
+//! view once per tick (only if a figure changed; a unit's alert center at most once a second)
+//! and hands the one shared frame to every subscriber's outbox; it fans each new alert-feed
+//! entry out to the connections whose subtree holds the alert's unit. Unit views carry the one
+//! alert count, read from the live alerts once per pass for every unit.
 //! It never awaits a connection: an outbox push is a short mutex section.
 
 use super::feed::{AlertFeed, OlderThanMemory};
@@ -9,15 +11,16 @@ use super::outbox::{AlertOut, Outbox};
 use super::patch::Patch;
 use super::protocol::{ErrorCode, ServerMsg, ViewKind, SNAPSHOT_PART};
 use super::LiveConfig;
-use crate::alerting::LiveAlerts;
+use crate::alerting::{AlertGroupsOut, LiveAlerts, Reading};
 use crate::bus::{Committed, Touched};
 use crate::domain::Id;
-use crate::rollup::view::{KpiBoard, PersonView, UnitView};
+use crate::rollup::view::{AlertCount, KpiBoard, PersonView, UnitView};
 use crate::rollup::Rollup;
 use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, watch};
 
@@ -54,12 +57,18 @@ pub(crate) enum HubCmd {
     CloseAll,
 }
 
+/// How often a unit's alert center is re-rendered at most: grouping a city's thousands of
+/// alerts costs milliseconds, and a leader reads groups, not a ticker.
+const ALERT_GROUPS_EVERY: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 enum Rendered {
-    Unit(UnitView),
+    /// Boxed: a unit view is the largest (its summary and the one alert count).
+    Unit(Box<UnitView>),
     Kpis(KpiBoard),
     Person(PersonView),
+    AlertGroups(AlertGroupsOut),
 }
 
 impl Rendered {
@@ -68,6 +77,7 @@ impl Rendered {
             Rendered::Unit(v) => v.commit,
             Rendered::Kpis(v) => v.commit,
             Rendered::Person(v) => v.commit,
+            Rendered::AlertGroups(v) => v.commit,
         }
     }
 
@@ -76,6 +86,7 @@ impl Rendered {
             Rendered::Unit(v) => (&mut v.as_of, &mut v.commit),
             Rendered::Kpis(v) => (&mut v.as_of, &mut v.commit),
             Rendered::Person(v) => (&mut v.as_of, &mut v.commit),
+            Rendered::AlertGroups(v) => (&mut v.as_of, &mut v.commit),
         }
     }
 
@@ -94,16 +105,8 @@ impl Rendered {
             Rendered::Unit(v) => &v.as_of,
             Rendered::Kpis(v) => &v.as_of,
             Rendered::Person(v) => &v.as_of,
+            Rendered::AlertGroups(v) => &v.as_of,
         }
-    }
-}
-
-fn render(rollup: &Rollup, kind: ViewKind, id: &str) -> Option<Rendered> {
-    match kind {
-        ViewKind::Unit => rollup.unit_view(id).map(Rendered::Unit),
-        ViewKind::Kpis => rollup.kpi_board(id).map(Rendered::Kpis),
-        ViewKind::Person => rollup.person_view(id).map(Rendered::Person),
-        ViewKind::Alerts => None,
     }
 }
 
@@ -179,6 +182,7 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
             changed(&mut out, "unit", &a.unit, &b.unit)?;
             changed(&mut out, "path", &a.path, &b.path)?;
             changed(&mut out, "summary", &a.summary, &b.summary)?;
+            changed(&mut out, "alerts", &a.alerts, &b.alerts)?;
             // The unit's own line (its own work), replaced whole: there is one.
             changed(&mut out, "own", &a.own, &b.own)?;
             lines(
@@ -199,6 +203,18 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
                 x.code == y.code
             })?;
         }
+        (Rendered::AlertGroups(a), Rendered::AlertGroups(b)) => {
+            out.insert("as_of".into(), b.as_of.clone().into());
+            out.insert("commit".into(), b.commit.into());
+            changed(&mut out, "unit", &a.unit, &b.unit)?;
+            changed(&mut out, "count", &a.count, &b.count)?;
+            changed(&mut out, "held", &a.held, &b.held)?;
+            changed(&mut out, "total_groups", &a.total_groups, &b.total_groups)?;
+            // In key order, so a group keeps its place and a change is one line.
+            lines(&mut out, "groups", "key", &a.groups, &b.groups, |x, y| {
+                x.key == y.key
+            })?;
+        }
         _ => return None,
     }
     Some(out)
@@ -210,6 +226,7 @@ struct Topic {
     last: Option<Rendered>,
     frame: Option<(u64, Utf8Bytes)>,
     dirty: bool,
+    rendered_at: Option<Instant>,
 }
 
 type Key = (ViewKind, Id);
@@ -233,6 +250,10 @@ pub(crate) struct Hub {
     /// Connections given view frames since the last wake-up: each is woken once, so a screen
     /// with three changed views writes them in one go.
     woken: Vec<u64>,
+    /// The live alerts as last read, and every unit's count from them; `None` once the alerts,
+    /// silences, rules or the tree may have changed, read again when a view needs them.
+    reading: Option<Reading>,
+    counts: Option<HashMap<Id, AlertCount>>,
 }
 
 impl Hub {
@@ -258,6 +279,8 @@ impl Hub {
             all_dirty: false,
             closing: false,
             woken: Vec::new(),
+            reading: None,
+            counts: None,
         }
     }
 
@@ -409,14 +432,54 @@ impl Hub {
         self.wake();
     }
 
+    /// The live alerts as the screens read them, read once until they may have changed.
+    fn reading(&mut self) -> &Reading {
+        let (alerts, rollup) = (&self.alerts, &self.rollup);
+        self.reading.get_or_insert_with(|| alerts.reading(rollup))
+    }
+
+    fn render(&mut self, kind: ViewKind, id: &str) -> Option<Rendered> {
+        match kind {
+            ViewKind::Unit => {
+                let mut v = self.rollup.unit_view(id)?;
+                if self.counts.is_none() {
+                    self.counts = Some(self.reading().counts());
+                }
+                let count = self.counts.as_ref().and_then(|c| c.get(id).copied());
+                v.alerts = Some(count.unwrap_or_default());
+                Some(Rendered::Unit(Box::new(v)))
+            }
+            ViewKind::Kpis => self.rollup.kpi_board(id).map(Rendered::Kpis),
+            ViewKind::Person => self.rollup.person_view(id).map(Rendered::Person),
+            ViewKind::AlertGroups => {
+                let rollup = self.rollup.clone();
+                crate::alerting::groups_out(self.reading(), &rollup, id, false)
+                    .map(Rendered::AlertGroups)
+            }
+            ViewKind::Alerts => None,
+        }
+    }
+
+    /// The alerts changed (a transition, an action, a silence, a reload, the tree): read them
+    /// again when next needed.
+    fn alerts_changed(&mut self) {
+        self.reading = None;
+        self.counts = None;
+    }
+
     /// Renders one view; if its figures changed, makes a new frame and hands it to every
     /// subscriber.
     fn refresh(&mut self, key: &Key) {
+        if !self.topics.contains_key(key) {
+            return;
+        }
+        let rendered = self.render(key.0, &key.1);
         let Some(t) = self.topics.get_mut(key) else {
             return;
         };
         t.dirty = false;
-        let Some(r) = render(&self.rollup, key.0, &key.1) else {
+        t.rendered_at = Some(Instant::now());
+        let Some(r) = rendered else {
             return;
         };
         if t.frame.is_some() && t.last.as_ref().is_some_and(|l| l.same_figures(&r)) {
@@ -461,8 +524,18 @@ impl Hub {
 
     fn mark(&mut self, touched: &Touched) {
         if touched.everything {
+            // The clock (silences run out), the tree (chains move): alerts are read again too.
             self.all_dirty = true;
+            self.alerts_changed();
             return;
+        }
+        if touched.alerts {
+            self.alerts_changed();
+            for (k, t) in self.topics.iter_mut() {
+                if matches!(k.0, ViewKind::Unit | ViewKind::AlertGroups) {
+                    t.dirty = true;
+                }
+            }
         }
         if self.topics.is_empty() {
             return;
@@ -472,7 +545,11 @@ impl Hub {
             chains.extend(self.rollup.ancestors(u));
         }
         for u in chains {
-            if let Some(t) = self.topics.get_mut(&(ViewKind::Unit, u)) {
+            if let Some(t) = self.topics.get_mut(&(ViewKind::Unit, u.clone())) {
+                t.dirty = true;
+            }
+            // A group names people and counts from the rollup: a task reassigned moves them.
+            if let Some(t) = self.topics.get_mut(&(ViewKind::AlertGroups, u)) {
                 t.dirty = true;
             }
         }
@@ -499,11 +576,21 @@ impl Hub {
     }
 
     fn flush(&mut self) {
-        let all = std::mem::take(&mut self.all_dirty);
+        if std::mem::take(&mut self.all_dirty) {
+            for t in self.topics.values_mut() {
+                t.dirty = true;
+            }
+        }
+        // A unit's alert center waits for its second to come round, still marked dirty.
         let due: Vec<Key> = self
             .topics
             .iter()
-            .filter(|(_, t)| all || t.dirty)
+            .filter(|(k, t)| {
+                t.dirty
+                    && (k.0 != ViewKind::AlertGroups
+                        || t.rendered_at
+                            .is_none_or(|at| at.elapsed() >= ALERT_GROUPS_EVERY))
+            })
             .map(|(k, _)| k.clone())
             .collect();
         for key in due {
@@ -572,9 +659,45 @@ impl Hub {
         }
     }
 
+    /// New alert-feed entries change the counts of their units' chains and those units' alert
+    /// centers.
+    fn mark_alert_views(&mut self, entries: &[Arc<super::feed::FeedEntry>]) {
+        if entries.is_empty() {
+            return;
+        }
+        self.alerts_changed();
+        let units: HashSet<&Id> = entries.iter().map(|e| &e.unit).collect();
+        let mut chains = HashSet::new();
+        for u in units {
+            chains.extend(self.rollup.ancestors(u));
+        }
+        for u in chains {
+            for kind in [ViewKind::Unit, ViewKind::AlertGroups] {
+                if let Some(t) = self.topics.get_mut(&(kind, u.clone())) {
+                    t.dirty = true;
+                }
+            }
+        }
+    }
+
     /// Hands every feed entry after the cursor to the connections following its unit.
     fn fan_out_alerts(&mut self) {
         if self.alert_subs.is_empty() {
+            // Nobody follows the feed, but counts and alert centers follow what it says.
+            loop {
+                match self.feed.after(self.cursor, 4096) {
+                    Ok(entries) if entries.is_empty() => break,
+                    Ok(entries) => {
+                        self.mark_alert_views(&entries);
+                        self.cursor = entries.last().map_or(self.cursor, |e| e.id);
+                    }
+                    Err(OlderThanMemory) => {
+                        self.alerts_changed();
+                        self.all_dirty = true;
+                        break;
+                    }
+                }
+            }
             self.cursor = self.feed.last_id();
             return;
         }
@@ -582,6 +705,7 @@ impl Hub {
             match self.feed.after(self.cursor, 4096) {
                 Ok(entries) if entries.is_empty() => return,
                 Ok(entries) => {
+                    self.mark_alert_views(&entries);
                     let mut by_unit: HashMap<Id, Vec<u64>> = HashMap::new();
                     for e in entries {
                         let conns = by_unit.entry(e.unit.clone()).or_insert_with(|| {
@@ -604,6 +728,8 @@ impl Hub {
                 Err(OlderThanMemory) => {
                     // Fell behind memory (a very long stall): each subscriber replays the gap
                     // from the store, in order, before the next live frames.
+                    self.alerts_changed();
+                    self.all_dirty = true;
                     let upto = self.feed.last_id();
                     for (conn, unit) in &self.conn_alerts {
                         if let Some(o) = self.conns.get(conn) {

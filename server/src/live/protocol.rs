@@ -15,6 +15,9 @@ pub enum ViewKind {
     Person,
     /// The alert feed of a unit's subtree.
     Alerts,
+    /// A unit's alert center: its one alert count and its alerts grouped by unit and rule (as
+    /// `GET /api/v1/alerts/groups`, the groups in key order), re-rendered at most once a second.
+    AlertGroups,
 }
 
 /// A client message. `deny_unknown_fields` so a misspelt field is named, not ignored.

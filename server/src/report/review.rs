@@ -73,6 +73,10 @@ pub struct Review {
     /// The evaluation of the subtree's officials for the period; null when none was made.
     pub evaluation: Option<EvaluationSummary>,
     pub data_began: DataBegan,
+    /// The one alert count of the unit's screens now, as the boards, the alert center and the
+    /// wall show it, when the reviewed period holds the clock; null for a period already over
+    /// (the live alerts are not rebuilt as of a past instant: `alerts_fired` covers the past).
+    pub alerts_active: Option<crate::rollup::view::AlertCount>,
 }
 
 /// How the officials of the subtree were classified for the period.
@@ -646,6 +650,7 @@ pub fn build(i: Inputs) -> Review {
         data_began: DataBegan {
             alerts: i.alerts_since.map(format_ts),
         },
+        alerts_active: None,
     }
 }
 

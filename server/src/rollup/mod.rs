@@ -138,6 +138,11 @@ impl Rollup {
         self.tasks.get(id).map(|e| e.task.clone())
     }
 
+    /// Reads a task in place (a task's lists and title need not be copied to read two fields).
+    pub fn with_task<R>(&self, id: &str, f: impl FnOnce(&Task) -> R) -> Option<R> {
+        self.tasks.get(id).map(|e| f(&e.task))
+    }
+
     /// The unit a task belongs to now.
     pub fn task_unit(&self, id: &str) -> Option<Id> {
         self.tasks.get(id).map(|e| e.task.unit.clone())

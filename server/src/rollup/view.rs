@@ -274,6 +274,23 @@ pub struct UnitView {
     /// The unit's own work (its tasks, people, series and ratings, not its children's), so the
     /// lines add up to the summary; absent for a unit without children (its summary is its own).
     pub own: Option<Box<ChildLine>>,
+    /// The one alert count of the unit's screens, filled by alerting (the rollup knows no
+    /// alerts); absent where alerting does not run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertCount>,
+}
+
+/// The one alert count, the same on the boards, the alert center, the wall and the review:
+/// the firing alerts of a unit's subtree that are not silenced and not held back by an
+/// inhibition below the unit, by severity; acknowledged ones are counted, and told apart.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, PartialEq, Eq)]
+pub struct AlertCount {
+    pub red: u32,
+    pub yellow: u32,
+    /// Of the red ones, those a leader has acknowledged.
+    pub red_acknowledged: u32,
+    /// Of the yellow ones, those a leader has acknowledged.
+    pub yellow_acknowledged: u32,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -399,6 +416,7 @@ impl Rollup {
             summary: summarize(&node.agg, st.now),
             children,
             own,
+            alerts: None,
         })
     }
 

@@ -337,6 +337,15 @@ impl WriterTask {
                 self.audit = next;
                 let id = s.id;
                 alerting.add_silence(s);
+                // No transition, but counts and groups leave out what it mutes now.
+                let _ = self.bus.send(Arc::new(Committed {
+                    changes: Vec::new(),
+                    commit: self.rollup.commit(),
+                    touched: Touched {
+                        alerts: true,
+                        ..Touched::default()
+                    },
+                }));
                 Ok(Some(id))
             }
             Acted::Writes(writes, draft) => {
@@ -347,11 +356,15 @@ impl WriterTask {
                     .await?;
                 self.audit = next;
                 self.feed.append(&writes.history, &seqs);
-                // Nothing was applied, but the live feed has news: wake the hub.
+                // Nothing was applied, but the live feed has news (and a reload may regroup
+                // alerts without a transition): wake the hub.
                 let _ = self.bus.send(Arc::new(Committed {
                     changes: Vec::new(),
                     commit: self.rollup.commit(),
-                    touched: Touched::default(),
+                    touched: Touched {
+                        alerts: true,
+                        ..Touched::default()
+                    },
                 }));
                 Ok(None)
             }

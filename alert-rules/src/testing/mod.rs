@@ -1,12 +1,15 @@
 //! Rule unit tests in the manner of promtool's `test rules`: a TOML file of input series over
 //! time and the alerts expected at given times, run against rule sources the caller supplies.
+//! What a unit's screen shows (its groups, what inhibitions hold back) is in `groups.rs`.
+
+mod groups;
 
 use crate::builtin::Builtins;
 use crate::duration::{format_duration, parse_duration};
 use crate::engine::{Alert, Engine, State, Transition};
 use crate::metric::Metric;
 use crate::model::{
-    Frequency, IndexGroup, KeyResult, Kpi, Series, Severity, SubjectKind, Task, TaskStatus,
+    Frequency, IndexGroup, KeyResult, Kpi, Person, Series, Severity, SubjectKind, Task, TaskStatus,
     Thresholds, Unit, UnitLevel, UnitMetrics,
 };
 use crate::rule::RuleSet;
@@ -155,6 +158,7 @@ struct Spec {
     builtins: bool,
     units: Vec<Unit>,
     kpis: Vec<Kpi>,
+    people: Vec<Person>,
     tests: Vec<Case>,
 }
 
@@ -164,6 +168,7 @@ struct Case {
     inputs: Vec<Input>,
     acks: Vec<AckStep>,
     expects: Vec<Expect>,
+    expect_groups: Vec<groups::ExpectGroups>,
 }
 
 enum Target {
@@ -179,10 +184,12 @@ enum Target {
     },
     KeyResult {
         id: String,
+        title: String,
         unit: String,
     },
     Task {
         id: String,
+        title: String,
         unit: String,
         responsible: String,
         accountable: Option<String>,
@@ -212,6 +219,8 @@ struct AckStep {
 struct Expect {
     at: i64,
     rule: Option<String>,
+    /// Only the alerts this unit's screen shows (its subtree, less what inhibitions hold back).
+    view: Option<String>,
     alerts: Vec<Expected>,
 }
 
@@ -338,7 +347,7 @@ fn parse_spec(src: &mut Source<'_>) -> Option<Spec> {
         src,
         &doc,
         "",
-        &["rule_files", "builtins", "unit", "kpi", "test"],
+        &["rule_files", "builtins", "unit", "kpi", "person", "test"],
     )?;
     let rule_files = match top.get("rule_files") {
         Some(v) => src.strings(v, "rule_files").unwrap_or_default(),
@@ -348,6 +357,15 @@ fn parse_spec(src: &mut Source<'_>) -> Option<Spec> {
     let declared = top.tables(src, "unit", parse_unit);
     let units = resolve_units(src, declared, &[]);
     let kpis = top.tables(src, "kpi", parse_kpi);
+    let people = top.tables(src, "person", |src, v, field| {
+        let f = Fields::new(src, v, &field, &["id", "name"])?;
+        let id = f.required(src, "id");
+        let name = f.required(src, "name");
+        Some(Person {
+            id: id?,
+            name: name?,
+        })
+    });
     let tests = top.tables(src, "test", |src, v, field| {
         parse_case(src, v, field, &units, &kpis)
     });
@@ -363,6 +381,7 @@ fn parse_spec(src: &mut Source<'_>) -> Option<Spec> {
         builtins,
         units,
         kpis,
+        people,
         tests,
     })
 }
@@ -578,7 +597,7 @@ fn parse_kpi(src: &mut Source<'_>, v: &Spanned<Val>, field: String) -> Option<Kp
     })
 }
 
-const INPUT_KEYS: [&str; 16] = [
+const INPUT_KEYS: [&str; 17] = [
     "metric",
     "subject",
     "unit",
@@ -595,6 +614,7 @@ const INPUT_KEYS: [&str; 16] = [
     "deadline",
     "interval",
     "start",
+    "title",
 ];
 
 fn parse_case(
@@ -608,7 +628,14 @@ fn parse_case(
         src,
         v,
         &field,
-        &["name", "interval", "input", "ack", "expect"],
+        &[
+            "name",
+            "interval",
+            "input",
+            "ack",
+            "expect",
+            "expect_groups",
+        ],
     )?;
     let name = f.required(src, "name");
     let interval = f
@@ -693,9 +720,10 @@ fn parse_case(
     });
 
     let expects = f.tables(src, "expect", |src, v, field| {
-        let fe = Fields::new(src, v, &field, &["at", "rule", "alerts"])?;
+        let fe = Fields::new(src, v, &field, &["at", "rule", "view", "alerts"])?;
         let at = required_duration(src, &fe, "at");
         let rule = fe.string(src, "rule");
+        let view = fe.string(src, "view");
         if fe.get("alerts").is_none() {
             src.report(
                 &fe.span,
@@ -715,9 +743,11 @@ fn parse_case(
         Some(Expect {
             at: at?,
             rule,
+            view,
             alerts,
         })
     });
+    let expect_groups = f.tables(src, "expect_groups", groups::parse_expect_groups);
 
     Some(Case {
         name: name?,
@@ -725,6 +755,7 @@ fn parse_case(
         inputs,
         acks,
         expects,
+        expect_groups,
     })
 }
 
@@ -873,6 +904,7 @@ fn parse_input(
         }
         Some(_) => Target::KeyResult {
             id: f.required(src, "subject")?,
+            title: f.string(src, "title").unwrap_or_default(),
             unit: unit_ref(src, "unit")?,
         },
         None => {
@@ -882,6 +914,7 @@ fn parse_input(
             let deadline = required_duration(src, f, "deadline");
             Target::Task {
                 id: id?,
+                title: f.string(src, "title").unwrap_or_default(),
                 unit: unit?,
                 responsible: responsible?,
                 accountable: f.string(src, "accountable"),
@@ -989,6 +1022,7 @@ enum Step<'a> {
     Sample(usize, Sample),
     Ack(&'a AckStep),
     Expect(&'a Expect),
+    ExpectGroups(&'a groups::ExpectGroups),
 }
 
 fn run_case(rules: &RuleSet, spec: &Spec, case: &Case) -> Vec<String> {
@@ -1007,6 +1041,9 @@ fn run_case(rules: &RuleSet, spec: &Spec, case: &Case) -> Vec<String> {
     for k in &spec.kpis {
         note(&mut summaries, engine.kpi(k.clone(), 0));
     }
+    for p in &spec.people {
+        engine.person(p.clone());
+    }
 
     let mut steps: Vec<(i64, u8, usize, Step)> = Vec::new();
     for (i, input) in case.inputs.iter().enumerate() {
@@ -1019,6 +1056,9 @@ fn run_case(rules: &RuleSet, spec: &Spec, case: &Case) -> Vec<String> {
     }
     for (i, e) in case.expects.iter().enumerate() {
         steps.push((e.at, 2, i, Step::Expect(e)));
+    }
+    for (i, e) in case.expect_groups.iter().enumerate() {
+        steps.push((e.at, 3, i, Step::ExpectGroups(e)));
     }
     // Samples before acknowledgments before expectations at the same instant, each in file
     // order.
@@ -1062,13 +1102,14 @@ fn run_case(rules: &RuleSet, spec: &Spec, case: &Case) -> Vec<String> {
                     }
                     note(&mut summaries, engine.series(s.clone(), t));
                 }
-                Target::KeyResult { id, unit } => {
+                Target::KeyResult { id, title, unit } => {
                     if let Sample::Num(gap) = sample {
                         note(
                             &mut summaries,
                             engine.key_result(
                                 KeyResult {
                                     id: id.clone(),
+                                    title: title.clone(),
                                     objective: String::new(),
                                     unit: unit.clone(),
                                     progress: gap,
@@ -1081,6 +1122,7 @@ fn run_case(rules: &RuleSet, spec: &Spec, case: &Case) -> Vec<String> {
                 }
                 Target::Task {
                     id,
+                    title,
                     unit,
                     responsible,
                     accountable,
@@ -1088,6 +1130,7 @@ fn run_case(rules: &RuleSet, spec: &Spec, case: &Case) -> Vec<String> {
                 } => {
                     let task = tasks.entry(id.clone()).or_insert_with(|| Task {
                         id: id.clone(),
+                        title: title.clone(),
                         unit: unit.clone(),
                         responsible: responsible.clone(),
                         accountable: accountable.clone(),
@@ -1115,6 +1158,12 @@ fn run_case(rules: &RuleSet, spec: &Spec, case: &Case) -> Vec<String> {
             Step::Expect(e) => {
                 note(&mut summaries, engine.tick(t));
                 if let Some(msg) = compare(&engine, rules, e, &summaries) {
+                    failures.push(msg);
+                }
+            }
+            Step::ExpectGroups(e) => {
+                note(&mut summaries, engine.tick(t));
+                if let Some(msg) = groups::compare(&engine, rules, e) {
                     failures.push(msg);
                 }
             }
@@ -1176,9 +1225,18 @@ fn compare(
             lines.push(format!("! rule '{name}' is not loaded"));
         }
     }
+    let shown = e
+        .view
+        .as_ref()
+        .map(|v| groups::shown_from(engine, rules, v));
     let got: Vec<&Alert> = engine
         .alerts()
         .filter(|a| e.rule.as_ref().is_none_or(|r| *r == a.rule))
+        .filter(|a| {
+            shown
+                .as_ref()
+                .is_none_or(|s| s.contains(&(a.rule.clone(), a.subject.clone())))
+        })
         .collect();
     let mut matched: BTreeMap<(String, String), bool> = BTreeMap::new();
     for x in &e.alerts {
@@ -1267,10 +1325,13 @@ fn compare(
     if lines.is_empty() {
         return None;
     }
-    let filter = e
+    let mut filter = e
         .rule
         .as_ref()
         .map_or(String::new(), |r| format!(" (rule {r})"));
+    if let Some(v) = &e.view {
+        filter.push_str(&format!(" (seen from {v})"));
+    }
     Some(format!(
         "at {}{filter}: alerts differ\n{}",
         format_duration(e.at),
@@ -1418,8 +1479,8 @@ alerts = []
 
     #[test]
     fn default_pack_passes_its_tests() {
-        let rules = include_str!("../rules/default.toml");
-        let tests = include_str!("../rules/default.test.toml");
+        let rules = include_str!("../../rules/default.toml");
+        let tests = include_str!("../../rules/default.test.toml");
         assert_eq!(
             test_rule_files("default.test.toml", tests),
             Ok(vec!["default.toml".to_owned()])
