@@ -33,6 +33,10 @@ export function renderNav({ active, unit } = {}) {
       ...(account?.person ? [['me', href('/me.html')]] : []),
       ...(grantsOf(account).some(g => g.role === 'leader') ? [['accept', href('/accept.html')], ['assign', href('/assign.html')]] : []),
     ];
+    // Entry and import only for accounts that may use them (the server decides each write).
+    const granted = new Set(grantsOf(account).map(g => g.role));
+    if (granted.has('data_entry') || account?.person) items.push(['entry', href('/entry.html')]);
+    if (granted.has('admin')) items.push(['import', href('/import.html')]);
     const name = account?.name || account?.id;
     const roles = account ? grantsText(account, unitNames) : '';
     const who = account ? `<span class="who" data-field="account" title="${esc(t('session.signed_in_as', { name: `${name} (${account.id})${roles ? ` — ${roles}` : ''}` }))}"><b>${esc(name)}</b>${roles ? `<small data-field="grants">${esc(roles)}</small>` : ''}</span>

@@ -26,14 +26,24 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve(Box<ServeArgs>),
-    /// Load a catalog (units, people, KPIs, objectives, key results) and events from JSON,
-    /// NDJSON or CSV files into the database.
+    /// Load a catalog (units, people, KPIs, objectives, key results) and events from XLSX,
+    /// JSON, NDJSON or CSV files: into the database (first set-up, server stopped), or with
+    /// --server through a running server's import route (one audited change per file).
     Import {
         files: Vec<PathBuf>,
         #[arg(long, env = "DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
         database_url: String,
         #[arg(long)]
         no_progress: bool,
+        /// A running server's base URL (http://host:port): import through it.
+        #[arg(long, requires = "token")]
+        server: Option<String>,
+        /// With --server: a session token (iocs_…) of an account allowed to change the entries.
+        #[arg(long, env = "IOC_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// With --server: check the files and say what would change; write nothing.
+        #[arg(long, requires = "server")]
+        dry_run: bool,
     },
     /// Measure ingest, rebuild and view reads; prints figures.
     Bench(crate::bench::BenchArgs),
@@ -125,7 +135,15 @@ pub fn main() -> ExitCode {
                 files,
                 database_url,
                 no_progress,
-            } => import(files, &database_url, !no_progress).await,
+                server,
+                token,
+                dry_run,
+            } => match (server, token) {
+                (Some(server), Some(token)) => {
+                    import_remote(files, &server, &token, dry_run, !no_progress).await
+                }
+                _ => import(files, &database_url, !no_progress).await,
+            },
             Command::Bench(args) => crate::bench::run(args).await,
             Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
             Command::Rules(RulesCommand::Test { files }) => rules_test(&files),
@@ -426,6 +444,22 @@ async fn import(files: Vec<PathBuf>, database_url: &str, progress: bool) -> anyh
     let report =
         result.map_err(|e| anyhow::anyhow!("nothing of the failing file was written:\n{e}"))?;
     println!("{report}");
+    Ok(())
+}
+
+async fn import_remote(
+    files: Vec<PathBuf>,
+    server: &str,
+    token: &str,
+    dry_run: bool,
+    progress: bool,
+) -> anyhow::Result<()> {
+    if files.is_empty() {
+        anyhow::bail!("name at least one file: ioc import --server URL --token TOKEN book.xlsx");
+    }
+    for line in crate::import::import_remote(server, token, &files, dry_run, progress).await? {
+        println!("{line}");
+    }
     Ok(())
 }
 

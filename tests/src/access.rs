@@ -142,6 +142,9 @@ pub enum Op {
     TaskHistory,
     AttachmentPost,
     AttachmentGet,
+    ImportPost,
+    ImportTemplate,
+    KpiEntry,
 }
 
 pub fn error_code(body: &Value) -> &str {
@@ -854,6 +857,16 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
             ),
             None,
         ),
+        // A dry run: checked as the import would be (the catalog rules), nothing written.
+        ImportPost => (
+            "POST",
+            "/api/v1/import?dry_run=true".into(),
+            Some(
+                json!({"units": [{"id": format!("u-{n}"), "name": format!("Tổ {n}"), "level": "division", "parent": ward}]}),
+            ),
+        ),
+        ImportTemplate => ("GET", "/api/v1/import/template.xlsx".into(), None),
+        KpiEntry => ("GET", "/api/v1/me/kpi-entry".into(), None),
         SessionGet => ("GET", "/api/v1/session".into(), None),
         SessionDelete => ("DELETE", "/api/v1/session".into(), None),
         // The body is filled in with the account's password before the row runs.

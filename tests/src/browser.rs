@@ -134,6 +134,28 @@ const ENGLISH_WORDS_JS: &str = r#"(async () => {
   return [...found];
 })()"#;
 
+/// DevTools' JSON with `\uD8xx`-style escapes replaced by U+FFFD: a paused request carries
+/// its body as text, and a binary body (an XLSX upload) holds lone surrogates that strict
+/// JSON refuses.
+fn without_surrogates(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("\\u") {
+        out.push_str(&rest[..i]);
+        let hex = rest.get(i + 2..i + 6).unwrap_or("");
+        let surrogate = u16::from_str_radix(hex, 16).is_ok_and(|c| (0xD800..0xE000).contains(&c));
+        if surrogate {
+            out.push_str("\\ufffd");
+            rest = &rest[i + 6..];
+        } else {
+            out.push_str("\\u");
+            rest = &rest[i + 2..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 impl Page {
     /// Sends one DevTools command and returns its result, noting console errors on the way.
     pub async fn call(&mut self, method: &str, params: Value) -> Value {
@@ -160,7 +182,9 @@ impl Page {
                 .expect("DevTools open")
                 .expect("DevTools message");
             let Message::Text(text) = msg else { continue };
-            let v: Value = serde_json::from_str(text.as_str()).expect("DevTools JSON");
+            let v: Value = serde_json::from_str(text.as_str())
+                .or_else(|_| serde_json::from_str(&without_surrogates(text.as_str())))
+                .expect("DevTools JSON");
             if v["id"].as_u64() == Some(id) {
                 if !v["error"].is_null() {
                     return Err(v["error"].clone());

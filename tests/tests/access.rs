@@ -295,6 +295,17 @@ const SPECS: &[Spec] = &[
         ANY
     ),
     spec!(PeriodsList, "GET", "/api/v1/periods", List, ANY),
+    // Import: every entry by the catalog rules (admin over its unit); tokens never import.
+    spec!(ImportPost, "POST", "/api/v1/import", Catalog, IO),
+    spec!(
+        ImportTemplate,
+        "GET",
+        "/api/v1/import/template.xlsx",
+        List,
+        ANY
+    ),
+    // What the caller enters: any reader (empty lists for those who enter nothing).
+    spec!(KpiEntry, "GET", "/api/v1/me/kpi-entry", List, ANY),
     spec!(PeriodGet, "GET", "/api/v1/periods/{label}", List, ANY),
     spec!(
         PeriodPut,

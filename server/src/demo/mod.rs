@@ -17,12 +17,12 @@ mod simulator;
 pub use accounts::{create_accounts, DemoAccount, DEMO_PASSWORD};
 pub use simulator::spawn_simulator;
 
-use crate::domain::{Frequency, Ts};
+pub(crate) use crate::domain::time::period_label;
+use crate::domain::Ts;
 use crate::ingest::catalog::{CatalogItem, UnitIn};
 use crate::ingest::event::Event;
 use crate::ingest::writer::Writer;
 use crate::rollup::Rollup;
-use chrono::{Datelike, Duration, TimeZone, Utc};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use tokio::sync::mpsc;
@@ -244,43 +244,11 @@ async fn write_catalog(writer: &Writer, items: Vec<CatalogItem>) -> anyhow::Resu
     }
 }
 
-/// The label of the period of `frequency` that lies `back` periods before the one holding `ts`,
-/// in Vietnam's calendar: `2026`, `2026-Q4`, `2026-11`, `2026-W47`, `2026-11-22`.
-pub(crate) fn period_label(frequency: Frequency, ts: Ts, back: u32) -> String {
-    let local = match Utc.timestamp_millis_opt(ts).single() {
-        Some(t) => t.with_timezone(&crate::domain::time::vn()),
-        None => Utc
-            .timestamp_millis_opt(0)
-            .single()
-            .expect("the epoch exists")
-            .with_timezone(&crate::domain::time::vn()),
-    };
-    let back_i = i64::from(back);
-    match frequency {
-        Frequency::Yearly => format!("{}", i64::from(local.year()) - back_i),
-        Frequency::Quarterly => {
-            let idx = i64::from(local.year()) * 4 + i64::from(local.month0() / 3) - back_i;
-            format!("{}-Q{}", idx.div_euclid(4), idx.rem_euclid(4) + 1)
-        }
-        Frequency::Monthly => {
-            let idx = i64::from(local.year()) * 12 + i64::from(local.month0()) - back_i;
-            format!("{}-{:02}", idx.div_euclid(12), idx.rem_euclid(12) + 1)
-        }
-        Frequency::Weekly => {
-            let day = local.date_naive() - Duration::days(7 * back_i);
-            let w = day.iso_week();
-            format!("{}-W{:02}", w.year(), w.week())
-        }
-        Frequency::Daily => (local.date_naive() - Duration::days(back_i))
-            .format("%Y-%m-%d")
-            .to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::time::parse_ts;
+    use crate::domain::Frequency;
     use crate::domain::{Period, Thresholds, UnitLevel, MAX_KEY_RESULTS};
     use std::collections::{HashMap, HashSet};
     use std::sync::Arc;

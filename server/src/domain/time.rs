@@ -248,6 +248,39 @@ impl<'de> Deserialize<'de> for Period {
     }
 }
 
+/// The label of the period of `frequency` that lies `back` periods before the one holding `ts`,
+/// in Vietnam's calendar: `2026`, `2026-Q4`, `2026-11`, `2026-W47`, `2026-11-22`.
+pub fn period_label(frequency: super::Frequency, ts: Ts, back: u32) -> String {
+    let local = match Utc.timestamp_millis_opt(ts).single() {
+        Some(t) => t.with_timezone(&vn()),
+        None => Utc
+            .timestamp_millis_opt(0)
+            .single()
+            .expect("the epoch exists")
+            .with_timezone(&vn()),
+    };
+    let back_i = i64::from(back);
+    match frequency {
+        super::Frequency::Yearly => format!("{}", i64::from(local.year()) - back_i),
+        super::Frequency::Quarterly => {
+            let idx = i64::from(local.year()) * 4 + i64::from(local.month0() / 3) - back_i;
+            format!("{}-Q{}", idx.div_euclid(4), idx.rem_euclid(4) + 1)
+        }
+        super::Frequency::Monthly => {
+            let idx = i64::from(local.year()) * 12 + i64::from(local.month0()) - back_i;
+            format!("{}-{:02}", idx.div_euclid(12), idx.rem_euclid(12) + 1)
+        }
+        super::Frequency::Weekly => {
+            let day = local.date_naive() - chrono::Duration::days(7 * back_i);
+            let w = day.iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        }
+        super::Frequency::Daily => (local.date_naive() - chrono::Duration::days(back_i))
+            .format("%Y-%m-%d")
+            .to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

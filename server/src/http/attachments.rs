@@ -37,7 +37,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::post(
         "/api/v1/attachments",
         "Upload a file for a task's submission (the raw bytes as the body, up to --max-body-bytes): its type is read from its bytes and must be PDF, PNG, JPEG, WebP, docx, xlsx, pptx or OpenDocument (422 naming `file` otherwise); kept once by SHA-256. By whoever may submit the task (its responsible person, the data entry of its unit, a token with `task`). Refer to it in the submission's `attachments`.",
-        Body::File,
+        Body::Bytes,
         Answer::Created("AttachmentOut"),
     )
     .params(&[

@@ -58,6 +58,9 @@ pub enum ApiError {
     Unavailable(#[source] anyhow::Error),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// An import refused, with every problem found (file, sheet, row, column, field, reason).
+    #[error("{}", super::import::refusal_words(.1))]
+    Import(super::import::ImportRefusal, crate::import::ImportError),
 }
 
 #[derive(Serialize, ToSchema)]
@@ -83,6 +86,9 @@ pub struct ErrorDetail {
     pub index: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// An import's problems, each naming its file, sheet, row (`line`), column and field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<crate::import::Problem>>,
 }
 
 impl ApiError {
@@ -110,6 +116,13 @@ impl ApiError {
             }
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Import(how, _) => match how {
+                super::import::ImportRefusal::Invalid => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+                }
+                super::import::ImportRefusal::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+                super::import::ImportRefusal::Conflict => (StatusCode::CONFLICT, "conflict"),
+            },
         }
     }
 }
@@ -136,6 +149,7 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(m) => m.clone(),
             ApiError::Unavailable(_) => msg!("unavailable"),
             ApiError::Internal(_) => msg!("internal"),
+            ApiError::Import(..) => self.to_string().into(),
         }
     }
 
@@ -183,6 +197,10 @@ impl IntoResponse for ApiError {
                     .map(|_| msg.params(lang).into_iter().collect()),
                 index,
                 field,
+                problems: match &self {
+                    ApiError::Import(_, e) => Some(e.problems.clone()),
+                    _ => None,
+                },
             },
         };
         let mut response = (status, Json(body)).into_response();
@@ -297,6 +315,7 @@ pub async fn json_refusals(req: axum::extract::Request, next: axum::middleware::
             message,
             index: None,
             field: None,
+            problems: None,
         },
     })
     .unwrap_or_default();

@@ -8,10 +8,12 @@ pub mod auth;
 pub mod board;
 mod body;
 pub mod catalog;
+pub mod entry;
 pub mod error;
 pub mod evaluation;
 pub mod events;
 pub mod gate;
+pub mod import;
 pub mod live;
 pub mod notify;
 pub mod okr;
@@ -65,6 +67,8 @@ pub fn app(node: Node) -> Router {
         .merge(notify::router())
         .merge(work::router())
         .merge(attachments::router())
+        .merge(import::router())
+        .merge(entry::router())
         .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()

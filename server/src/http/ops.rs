@@ -232,7 +232,9 @@ pub enum Body {
     JsonArray(&'static str),
     /// Events: a JSON array of `EventIn` (or one event), or NDJSON.
     Events,
-    /// A file's raw bytes.
+    /// A file's raw bytes (an attachment).
+    Bytes,
+    /// A file as the body, its type in `Content-Type`: XLSX, CSV, JSON or NDJSON.
     File,
 }
 
@@ -437,6 +439,8 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::notify::OPERATIONS)
         .chain(super::work::OPERATIONS)
         .chain(super::attachments::OPERATIONS)
+        .chain(super::import::OPERATIONS)
+        .chain(super::entry::OPERATIONS)
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -601,8 +605,16 @@ fn operation(op: &Operation) -> Value {
             out["requestBody"] = json!({"required": true, "content": json_content(json!({"type": "array", "items": schema_ref(s)}))})
         }
         Body::Events => out["requestBody"] = events_body(),
-        Body::File => {
+        Body::Bytes => {
             out["requestBody"] = json!({"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
+        }
+        Body::File => {
+            out["requestBody"] = json!({"required": true, "content": {
+                crate::import::XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+                "application/x-ndjson": {"schema": {"type": "string"}}
+            }})
         }
     }
     if op.public {
@@ -638,6 +650,8 @@ pub fn openapi_document() -> Value {
     api.merge(super::notify::Schemas::openapi());
     api.merge(super::work::Schemas::openapi());
     api.merge(super::attachments::Schemas::openapi());
+    api.merge(super::import::Schemas::openapi());
+    api.merge(super::entry::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
     for op in operations() {

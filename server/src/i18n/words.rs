@@ -3,6 +3,65 @@
 
 /// (key, English, Vietnamese).
 pub(super) const CATALOG: &[(&str, &str, &str)] = &[
+    // References a record makes to what the catalog does not hold.
+    ("unknown_unit", "unknown unit '{id}'", "không có đơn vị '{id}'"),
+    ("unknown_person", "unknown person '{id}'", "không có cán bộ '{id}'"),
+    (
+        "unknown_objective",
+        "unknown objective '{id}'",
+        "không có mục tiêu '{id}'",
+    ),
+    // Imports (CSV and XLSX cells, headers, sheets).
+    (
+        "import_not_number",
+        "'{cell}' is not a number",
+        "'{cell}' không phải là số",
+    ),
+    (
+        "import_not_number_comma",
+        "'{cell}' is not a number (write decimals with a dot)",
+        "'{cell}' không phải là số (ghi phần thập phân bằng dấu chấm)",
+    ),
+    (
+        "import_number_not_date",
+        "'{cell}' is a number, not a date",
+        "'{cell}' là số, không phải ngày tháng",
+    ),
+    (
+        "import_date_not_number",
+        "'{cell}' is a date, not a number",
+        "'{cell}' là ngày tháng, không phải số",
+    ),
+    (
+        "import_cell_error",
+        "the cell shows the error {error}: put a value in it",
+        "ô đang báo lỗi {error}: hãy nhập giá trị",
+    ),
+    (
+        "import_unknown_column",
+        "is not a column of this table: use {columns}",
+        "không phải là cột của bảng này; các cột: {columns}",
+    ),
+    (
+        "import_missing_column",
+        "column is missing from the header",
+        "thiếu cột này ở dòng tiêu đề",
+    ),
+    (
+        "import_column_twice",
+        "appears twice in the header",
+        "cột này xuất hiện hai lần ở dòng tiêu đề",
+    ),
+    (
+        "import_nothing",
+        "holds no records to import",
+        "không có bản ghi nào để nhập",
+    ),
+    (
+        "import_no_sheet",
+        "has no sheet to import: name sheets {names}",
+        "không có trang tính nào để nhập: hãy đặt tên trang tính là {names}",
+    ),
     // Errors every route can answer.
     (
         "unavailable",

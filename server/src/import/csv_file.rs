@@ -17,174 +17,16 @@
 //!   file again is reported as duplicates and changes nothing; a row without `at` happened at
 //!   the time of the import.
 //!
+//! * Headers may be the Vietnamese names of the columns (`Mã đơn vị`, `Cấp`...), and list
+//!   columns (level, group, frequency, direction) their Vietnamese labels; dates of tasks may be
+//!   `dd/mm/yyyy` (see [`super::table`], shared with XLSX sheets).
+//!
 //! A header with an unknown or duplicated column, or without a required one, is reported once
 //! on line 1 and the rows are not checked.
 
-use super::{Batch, Found, Kind, Origin};
+use super::table::{self, Table};
+use super::{Batch, Found, Origin};
 use crate::ingest::ItemError;
-use serde_json::{Map, Number, Value};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Table {
-    Units,
-    People,
-    Kpis,
-    Objectives,
-    KeyResults,
-    Tasks,
-}
-
-const KPI_THRESHOLDS: [&str; 7] = [
-    "direction",
-    "green",
-    "red",
-    "green_low",
-    "green_high",
-    "red_low",
-    "red_high",
-];
-
-impl Table {
-    const ALL: [(&'static str, Table); 6] = [
-        ("units", Table::Units),
-        ("people", Table::People),
-        ("kpis", Table::Kpis),
-        ("objectives", Table::Objectives),
-        ("key_results", Table::KeyResults),
-        ("tasks", Table::Tasks),
-    ];
-
-    pub(super) const NAME_HINT: &'static str =
-        "a CSV file's name says what its rows are: it must end in units.csv, \
-         people.csv, kpis.csv, objectives.csv, key_results.csv or tasks.csv";
-
-    /// The table a lower-case file name (`2026-units.csv`) holds.
-    pub(super) fn from_file_name(name: &str) -> Option<Table> {
-        let stem = name.strip_suffix(".csv")?;
-        Self::ALL
-            .iter()
-            .find(|(suffix, _)| stem.ends_with(suffix))
-            .map(|(_, t)| *t)
-    }
-
-    fn kind(self) -> Kind {
-        match self {
-            Table::Units => Kind::Unit,
-            Table::People => Kind::Person,
-            Table::Kpis => Kind::Kpi,
-            Table::Objectives => Kind::Objective,
-            Table::KeyResults => Kind::KeyResult,
-            Table::Tasks => Kind::Event,
-        }
-    }
-
-    fn columns(self) -> &'static [&'static str] {
-        match self {
-            Table::Units => &["id", "name", "level", "parent"],
-            Table::People => &["id", "name", "unit", "position"],
-            Table::Kpis => &[
-                "code",
-                "name",
-                "formula",
-                "data_source",
-                "unit_of_measure",
-                "direction",
-                "green",
-                "red",
-                "green_low",
-                "green_high",
-                "red_low",
-                "red_high",
-                "frequency",
-                "group",
-                "leading_unit",
-                "coordinating_units",
-                "measured_units",
-                "expression",
-                "rollup",
-            ],
-            Table::Objectives => &["id", "unit", "title", "period", "parent", "owner", "weight"],
-            Table::KeyResults => &[
-                "id",
-                "objective",
-                "title",
-                "start",
-                "target",
-                "current",
-                "unit_of_measure",
-                "direction",
-                "weight",
-            ],
-            Table::Tasks => &[
-                "id",
-                "at",
-                "task_id",
-                "title",
-                "responsible",
-                "accountable",
-                "consulted",
-                "informed",
-                "key_result",
-                "start",
-                "deadline",
-                "expected_output",
-                "progress",
-                "status",
-                "quality",
-            ],
-        }
-    }
-
-    /// Columns every row needs: missing from the header, every row would fail the same way.
-    fn required(self) -> &'static [&'static str] {
-        match self {
-            Table::Units => &["id", "name", "level"],
-            Table::People => &["id", "name", "unit", "position"],
-            Table::Kpis => &[
-                "code",
-                "name",
-                "unit_of_measure",
-                "direction",
-                "frequency",
-                "group",
-                "leading_unit",
-            ],
-            Table::Objectives => &["id", "unit", "title", "period"],
-            Table::KeyResults => &[
-                "id",
-                "objective",
-                "title",
-                "start",
-                "target",
-                "unit_of_measure",
-            ],
-            Table::Tasks => &["task_id"],
-        }
-    }
-
-    fn is_number(self, column: &str) -> bool {
-        match self {
-            Table::Kpis => KPI_THRESHOLDS[1..].contains(&column),
-            Table::Objectives => column == "weight",
-            Table::KeyResults => ["start", "target", "current", "weight"].contains(&column),
-            Table::Tasks => ["progress", "quality"].contains(&column),
-            _ => false,
-        }
-    }
-
-    fn is_list(self, column: &str) -> bool {
-        match self {
-            Table::Kpis => ["coordinating_units", "measured_units"].contains(&column),
-            Table::Tasks => ["consulted", "informed"].contains(&column),
-            _ => false,
-        }
-    }
-}
-
-/// The CSV column a wire field path comes from: KPI thresholds are flat columns in CSV.
-pub(super) fn column_of(field: &str) -> &str {
-    field.strip_prefix("thresholds.").unwrap_or(field)
-}
 
 pub(super) fn load(
     text: &str,
@@ -198,6 +40,7 @@ pub(super) fn load(
         file,
         line: 1,
         span: None,
+        sheet: None,
     };
     let first = text.lines().next().unwrap_or_default();
     let delimiter = if first.contains(';') && !first.contains(',') {
@@ -226,11 +69,10 @@ pub(super) fn load(
         ));
         return;
     }
-    let before = found.len();
-    check_header(&headers, table, header_line, found);
-    if found.len() > before {
+    let names: Vec<String> = headers.iter().map(str::to_string).collect();
+    let Some(columns) = table::check_header(&names, table, header_line, found) else {
         return;
-    }
+    };
     let mut lines = Lines::new(text);
     for row in reader.records() {
         let record = match row {
@@ -240,6 +82,7 @@ pub(super) fn load(
                     file,
                     line: lines.at(p.byte() as usize),
                     span: None,
+                    sheet: None,
                 });
                 found.push((origin, ItemError::new("", reason(&e))));
                 if e.is_io_error() {
@@ -256,165 +99,16 @@ pub(super) fn load(
             file,
             line,
             span: None,
+            sheet: None,
         };
-        let cells: Vec<(&str, &str)> = headers
+        let cells: Vec<(&str, &str)> = columns
             .iter()
+            .copied()
             .zip(record.iter())
             .filter(|(_, cell)| !cell.is_empty())
             .collect();
-        let Some(object) = row_object(table, &cells, now, origin, found) else {
-            continue;
-        };
-        if let Err(e) = batch.accept(table.kind(), Value::Object(object), origin) {
-            found.push((origin, e));
-        }
+        table::load_row(table, &cells, now, origin, batch, found);
     }
-}
-
-fn check_header(headers: &csv::StringRecord, table: Table, origin: Origin, found: &mut Found) {
-    let known = table.columns();
-    for (i, name) in headers.iter().enumerate() {
-        if name.is_empty() {
-            found.push((
-                origin,
-                ItemError::new("", format!("column {} has no name", i + 1)),
-            ));
-        } else if !known.contains(&name) {
-            found.push((
-                origin,
-                ItemError::new(
-                    name,
-                    format!("is not a column of this file: use {}", known.join(", ")),
-                ),
-            ));
-        } else if headers.iter().take(i).any(|h| h == name) {
-            found.push((origin, ItemError::new(name, "appears twice in the header")));
-        }
-    }
-    for name in table.required() {
-        if !headers.iter().any(|h| h == *name) {
-            found.push((
-                origin,
-                ItemError::new(*name, "column is missing from the header"),
-            ));
-        }
-    }
-}
-
-/// The wire object of one row; `None` when a cell is bad, each bad cell reported.
-fn row_object(
-    table: Table,
-    cells: &[(&str, &str)],
-    now: &str,
-    origin: Origin,
-    found: &mut Found,
-) -> Option<Map<String, Value>> {
-    let mut object = Map::new();
-    let mut thresholds = Map::new();
-    let mut bad = false;
-    for &(column, cell) in cells {
-        let value = if table.is_number(column) {
-            match number(cell) {
-                Ok(n) => n,
-                Err(reason) => {
-                    found.push((origin, ItemError::new(column, reason)));
-                    bad = true;
-                    continue;
-                }
-            }
-        } else if table.is_list(column) {
-            Value::Array(
-                cell.split(';')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| Value::String(s.to_string()))
-                    .collect(),
-            )
-        } else {
-            Value::String(cell.to_string())
-        };
-        if table == Table::Kpis && KPI_THRESHOLDS.contains(&column) {
-            thresholds.insert(column.to_string(), value);
-        } else if table == Table::Kpis && column == "rollup" {
-            // `sum`, `mean`, `min`, `max`, `worst_status` or `weighted_mean:CODE` in a cell.
-            if cell.trim().is_empty() {
-                continue;
-            }
-            match crate::domain::aggregate::RollupRule::parse_text(cell.trim()) {
-                Ok(rule) => {
-                    object.insert(
-                        "rollup".to_string(),
-                        serde_json::to_value(rule).expect("a roll-up rule serializes"),
-                    );
-                }
-                Err(reason) => {
-                    found.push((origin, ItemError::new(column, reason)));
-                    bad = true;
-                }
-            }
-        } else {
-            object.insert(column.to_string(), value);
-        }
-    }
-    if bad {
-        return None;
-    }
-    if !thresholds.is_empty() {
-        object.insert("thresholds".to_string(), Value::Object(thresholds));
-    }
-    if table == Table::Tasks {
-        object.insert("type".to_string(), Value::String("task".to_string()));
-        if !object.contains_key("id") {
-            let task_id = object
-                .get("task_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            // Event ids are at most 128 characters; the hash covers the whole task id anyway.
-            let short: String = task_id.chars().take(100).collect();
-            object.insert(
-                "id".to_string(),
-                Value::String(format!("import:{short}:{:016x}", row_hash(cells))),
-            );
-        }
-        if !object.contains_key("at") {
-            object.insert("at".to_string(), Value::String(now.to_string()));
-        }
-    }
-    Some(object)
-}
-
-fn number(cell: &str) -> Result<Value, String> {
-    let hint = if cell.contains(',') {
-        " (write decimals with a dot)"
-    } else {
-        ""
-    };
-    let x: f64 = cell
-        .parse()
-        .map_err(|_| format!("'{cell}' is not a number{hint}"))?;
-    Number::from_f64(x)
-        .map(Value::Number)
-        .ok_or_else(|| format!("'{cell}' is not a finite number"))
-}
-
-/// A hash of a row's non-empty cells that does not depend on column order or on the Rust
-/// version (std's hasher may change between releases): FNV-1a, 64 bits.
-fn row_hash(cells: &[(&str, &str)]) -> u64 {
-    let mut sorted = cells.to_vec();
-    sorted.sort_unstable();
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (column, cell) in sorted {
-        for b in column
-            .bytes()
-            .chain([0x1f])
-            .chain(cell.bytes())
-            .chain([0x1e])
-        {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
 }
 
 /// Line numbers from byte offsets, as an editor counts them: the `csv` crate's own count comes
@@ -461,6 +155,7 @@ fn at(file: usize, e: &csv::Error) -> Option<Origin> {
         file,
         line: p.line() as usize,
         span: None,
+        sheet: None,
     })
 }
 
@@ -479,6 +174,7 @@ fn reason(e: &csv::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::table::{number, row_hash};
 
     #[test]
     fn file_names_pick_the_table() {
@@ -502,7 +198,7 @@ mod tests {
     #[test]
     fn numbers_are_finite_and_dotted() {
         assert!(number("92.5").is_ok());
-        assert!(number("92,5").unwrap_err().contains("dot"));
+        assert!(number("92,5").unwrap_err().to_string().contains("dot"));
         assert!(number("inf").is_err());
         assert!(number("abc").is_err());
     }

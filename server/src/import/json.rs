@@ -48,6 +48,7 @@ pub(super) fn load_document(
         file,
         line: 1,
         span: None,
+        sheet: None,
     };
     if text.trim().is_empty() {
         found.push((
@@ -132,6 +133,7 @@ pub(super) fn load_document(
                 file,
                 line: line_at(newlines, start),
                 span: Some((start, item.len())),
+                sheet: None,
             };
             let checked = serde_json::from_str::<Value>(item)
                 .map_err(|e| ItemError::new("", without_position(&e.to_string())))
@@ -152,6 +154,7 @@ pub(super) fn load_lines(text: &str, file: usize, batch: &mut Batch, found: &mut
             file,
             line: i + 1,
             span: None,
+            sheet: None,
         };
         if let Err(e) = load_record(line, origin, batch) {
             found.push((origin, e));

@@ -1,6 +1,9 @@
 //! `ioc import FILE...`: loads a catalog (units, people, KPIs, objectives, key results) and
-//! events from JSON, NDJSON or CSV files into the store through the single writer, so imported
-//! data passes exactly the checks the REST API applies.
+//! events from XLSX, JSON, NDJSON or CSV files into the store through the single writer, so
+//! imported data passes exactly the checks the REST API applies. This is the first set-up path
+//! (the server stopped); a running server takes the same files through `POST /api/v1/import`
+//! ([`upload`]: one file, one atomic audited change, or a dry run) and `ioc import --server`
+//! ([`remote`]).
 //!
 //! Every file is read and checked on its own first (decoding and the same per-item checks as the
 //! API). If any file has a bad record, nothing at all is written and every bad record is
@@ -27,14 +30,26 @@
 //! * `.csv`: see [`csv_file`] for the columns; the file name says what it holds: it must end in
 //!   `units.csv`, `people.csv`, `kpis.csv`, `objectives.csv`, `key_results.csv` or `tasks.csv`
 //!   (`2026-units.csv` holds units).
+//! * `.xlsx`: a sheet per table, named like the CSV files or in Vietnamese ([`xlsx`]); the same
+//!   columns and aliases as CSV ([`table`]). Problems read `FILE:SHEET:ROW:COLUMN: field: reason`.
 //!
 //! Files may start with a UTF-8 byte-order mark (spreadsheets write one); other encodings are
 //! refused with the line of the first byte that is not UTF-8.
 
 mod csv_file;
 mod json;
+mod remote;
+mod table;
+pub mod template;
 #[cfg(test)]
 mod tests;
+mod upload;
+#[cfg(test)]
+mod upload_tests;
+mod xlsx;
+
+pub use remote::import_remote;
+pub use upload::{import_upload, read_upload, Upload, UploadError, UploadType, XLSX_TYPE};
 
 use crate::auth::Actor;
 use crate::domain::time::{format_ts, now_ms};
@@ -124,21 +139,41 @@ pub struct ImportError {
     pub problems: Vec<Problem>,
 }
 
-/// One bad record. `line` is 1-based, 0 when the problem concerns the whole file; `field` is
-/// the field path (JSON) or column (CSV), empty for the whole record.
-#[derive(Debug, Clone, PartialEq)]
+/// One bad record. `line` is 1-based (an XLSX sheet's row number), 0 when the problem concerns
+/// the whole file; `field` is the field path (JSON) or column (CSV, XLSX), empty for the whole
+/// record. In an XLSX workbook `sheet` names the sheet and `column` the cell's column letter.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Problem {
     pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     pub line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// In a workbook, the header of the field's column as the sheet writes it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
     pub field: String,
+    /// In English (files, logs, programs).
     pub reason: String,
+    /// The reason in the request's language where the server words it (else English).
+    pub message: String,
+    /// The message's stable key when the server words it in both languages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<&'static str>,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
+        if let Some(sheet) = &self.sheet {
+            write!(f, ":{sheet}")?;
+        }
         if self.line > 0 {
             write!(f, ":{}", self.line)?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ":{column}")?;
         }
         write!(f, ": ")?;
         if !self.field.is_empty() {
@@ -192,7 +227,8 @@ impl Kind {
 enum Format {
     Json,
     Ndjson,
-    Csv(csv_file::Table),
+    Csv(table::Table),
+    Xlsx,
 }
 
 /// Where a record came from, kept until the writer has answered so that its refusal can be
@@ -204,6 +240,8 @@ struct Origin {
     line: usize,
     /// Byte range of a JSON item in its file's text, to find the line of a field inside it.
     span: Option<(usize, usize)>,
+    /// Index into the source's sheets (XLSX), to name the sheet and a field's column letter.
+    sheet: Option<usize>,
 }
 
 /// One file as read.
@@ -214,6 +252,8 @@ struct Source {
     text: String,
     /// Byte offsets of the `\n`s of `text`.
     newlines: Vec<usize>,
+    /// An XLSX workbook's sheets as read.
+    sheets: Vec<xlsx::SheetColumns>,
 }
 
 impl Source {
@@ -278,6 +318,20 @@ impl Batch {
         };
         list.push((origin, item));
         Ok(())
+    }
+}
+
+impl Batch {
+    /// Catalog entries in dependency order (units parents first, people, KPIs, objectives
+    /// parents first, key results), then the events in file and line order.
+    #[allow(clippy::type_complexity)]
+    fn in_order(self) -> (Vec<(Origin, CatalogItem)>, Vec<(Origin, Event)>) {
+        let mut catalog = parents_first(self.units);
+        catalog.extend(self.people);
+        catalog.extend(self.kpis);
+        catalog.extend(parents_first(self.objectives));
+        catalog.extend(self.key_results);
+        (catalog, self.events)
     }
 }
 
@@ -354,6 +408,7 @@ async fn load_file(
         file: index,
         line: 0,
         span: None,
+        sheet: None,
     };
     let extension = path
         .extension()
@@ -367,10 +422,11 @@ async fn load_file(
     let format = match extension.as_deref() {
         Some("json") => Some(Format::Json),
         Some("ndjson" | "jsonl") => Some(Format::Ndjson),
-        Some("csv") => match csv_file::Table::from_file_name(&file_name) {
+        Some("xlsx") => Some(Format::Xlsx),
+        Some("csv") => match table::Table::from_file_name(&file_name) {
             Some(t) => Some(Format::Csv(t)),
             None => {
-                found.push((whole, ItemError::new("", csv_file::Table::NAME_HINT)));
+                found.push((whole, ItemError::new("", table::Table::NAME_HINT)));
                 None
             }
         },
@@ -379,26 +435,57 @@ async fn load_file(
                 whole,
                 ItemError::new(
                     "",
-                    "unknown file type: use .json, .ndjson (or .jsonl) or .csv",
+                    "unknown file type: use .json, .ndjson (or .jsonl), .csv or .xlsx",
                 ),
             ));
             None
         }
     };
-    let mut source = Source {
-        name,
-        format,
-        text: String::new(),
-        newlines: Vec::new(),
+    let Some(format) = format else {
+        return Source::empty(name, None);
     };
-    let Some(format) = format else { return source };
-    let bytes = match tokio::fs::read(path).await {
-        Ok(b) => b,
+    match tokio::fs::read(path).await {
+        Ok(bytes) => load_bytes(name, format, bytes, index, now, batch, found),
         Err(e) => {
             found.push((whole, ItemError::new("", format!("cannot be read: {e}"))));
-            return source;
+            Source::empty(name, Some(format))
         }
+    }
+}
+
+impl Source {
+    fn empty(name: String, format: Option<Format>) -> Source {
+        Source {
+            name,
+            format,
+            text: String::new(),
+            newlines: Vec::new(),
+            sheets: Vec::new(),
+        }
+    }
+}
+
+/// Checks the records of a file's content, read from disk or sent to the import route.
+fn load_bytes(
+    name: String,
+    format: Format,
+    bytes: Vec<u8>,
+    index: usize,
+    now: &str,
+    batch: &mut Batch,
+    found: &mut Found,
+) -> Source {
+    let whole = Origin {
+        file: index,
+        line: 0,
+        span: None,
+        sheet: None,
     };
+    let mut source = Source::empty(name, Some(format));
+    if format == Format::Xlsx {
+        source.sheets = xlsx::load(bytes, index, now, batch, found);
+        return source;
+    }
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -428,6 +515,7 @@ async fn load_file(
         }
         Format::Ndjson => json::load_lines(&text, index, batch, found),
         Format::Csv(table) => csv_file::load(&text, table, index, now, batch, found),
+        Format::Xlsx => {}
     }
     source
 }
@@ -438,8 +526,13 @@ fn problem(sources: &[Source], origin: Origin, e: ItemError) -> Problem {
     let Some(source) = sources.get(origin.file) else {
         return Problem {
             file: String::new(),
+            sheet: None,
             line: origin.line,
+            column: None,
+            header: None,
             field: e.field,
+            message: e.msg.render(crate::i18n::request_lang()),
+            key: e.msg.key().filter(|_| e.msg.is_keyed()),
             reason: e.reason,
         };
     };
@@ -458,13 +551,19 @@ fn problem(sources: &[Source], origin: Origin, e: ItemError) -> Problem {
             }
         }
     }
-    if let Some(Format::Csv(_)) = source.format {
-        field = csv_file::column_of(&field).to_string();
+    if let Some(Format::Csv(_) | Format::Xlsx) = source.format {
+        field = table::column_of(&field).to_string();
     }
+    let sheet = origin.sheet.and_then(|i| source.sheets.get(i));
     Problem {
         file: source.name.clone(),
+        sheet: sheet.map(|s| s.name.clone()),
         line,
+        column: sheet.and_then(|s| s.letter(&field)),
+        header: sheet.and_then(|s| s.header(&field)),
         field,
+        message: e.msg.render(crate::i18n::request_lang()),
+        key: e.msg.key().filter(|_| e.msg.is_keyed()),
         reason: e.reason,
     }
 }
@@ -483,14 +582,19 @@ fn list_problems(source: &Source, found: Found) -> Vec<Problem> {
         .into_iter()
         .map(|(origin, e)| problem(sources, Origin { file: 0, ..origin }, e))
         .collect();
-    out.sort_by_key(|p| p.line);
+    out.sort_by(|a, b| (&a.sheet, a.line).cmp(&(&b.sheet, b.line)));
     out.truncate(MAX_LISTED);
     if found.total > MAX_LISTED {
         out.push(Problem {
             file: source.name.clone(),
+            sheet: None,
             line: 0,
+            column: None,
+            header: None,
             field: String::new(),
             reason: format!("{} more problems not listed", found.total - MAX_LISTED),
+            message: format!("… +{}", found.total - MAX_LISTED),
+            key: None,
         });
     }
     out
@@ -513,19 +617,7 @@ async fn write(
         events: 0,
         duplicates: 0,
     };
-    let Batch {
-        units,
-        people,
-        kpis,
-        objectives,
-        key_results,
-        events,
-    } = batch;
-    let mut catalog = parents_first(units);
-    catalog.extend(people);
-    catalog.extend(kpis);
-    catalog.extend(parents_first(objectives));
-    catalog.extend(key_results);
+    let (catalog, events) = batch.in_order();
 
     let mut written = 0usize;
     let stop = |origin: Origin, e: WriteError, written: usize| {
@@ -581,7 +673,9 @@ async fn write(
 /// The record a writer error is about: the one it names, else the chunk's first.
 fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
     let index = match e {
-        WriteError::Invalid(item) => item.index.unwrap_or(0),
+        WriteError::Invalid(item)
+        | WriteError::Forbidden(item)
+        | WriteError::ConflictItem(item) => item.index.unwrap_or(0),
         _ => 0,
     };
     origins
@@ -592,6 +686,7 @@ fn at_index(origins: &[Origin], e: &WriteError) -> Origin {
             file: 0,
             line: 0,
             span: None,
+            sheet: None,
         })
 }
 
@@ -611,8 +706,13 @@ fn refusal(sources: &[Source], origin: Origin, e: WriteError) -> Problem {
             .get(origin.file)
             .map(|s| s.name.clone())
             .unwrap_or_default(),
+        sheet: None,
         line: 0,
+        column: None,
+        header: None,
         field: String::new(),
+        message: reason.clone(),
+        key: None,
         reason,
     }
 }

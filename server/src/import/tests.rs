@@ -527,6 +527,7 @@ fn parents_come_first_and_cycles_last() {
                 file: 0,
                 line,
                 span: None,
+                sheet: None,
             },
             CatalogItem::Unit(crate::domain::Unit {
                 id: id.into(),
@@ -563,9 +564,14 @@ fn locate_finds_nested_fields() {
 fn problems_display_as_file_line_field_reason() {
     let p = |line, field: &str| Problem {
         file: "a.csv".into(),
+        sheet: None,
         line,
+        column: None,
+        header: None,
         field: field.into(),
         reason: "bad".into(),
+        message: "bad".into(),
+        key: None,
     };
     let e = ImportError {
         problems: vec![p(3, "target"), p(4, ""), p(0, "")],

@@ -123,6 +123,8 @@ pub struct ObservationIn {
     pub value: f64,
     pub source: Option<String>,
     pub entered_by: Option<String>,
+    /// Why the value is what it is, or what a correction corrects (at most 2000 characters).
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -250,6 +252,7 @@ pub enum EventBody {
         value: f64,
         source: String,
         entered_by: Option<Id>,
+        comment: Option<String>,
     },
     Rating {
         unit: Id,
@@ -470,7 +473,11 @@ pub fn parse_event_str(raw: &str) -> Result<Event, ItemError> {
                 return Err(ItemError::new("source", "is longer than 200 characters"));
             }
             let entered_by = opt_id("entered_by", o.entered_by)?;
-            (o.id, o.at, EventBody::Observation { kpi: o.kpi.into(), unit: o.unit.into(), period, value: o.value, source, entered_by })
+            let comment = o.comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+            if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+                return Err(ItemError::new("comment", "is longer than 2000 characters"));
+            }
+            (o.id, o.at, EventBody::Observation { kpi: o.kpi.into(), unit: o.unit.into(), period, value: o.value, source, entered_by, comment })
         }
         "satisfaction_rating" => {
             let r: RatingIn = decode_str(raw)?;

@@ -13,7 +13,10 @@ use crate::rollup::Rollup;
 fn check_person(rollup: &Rollup, field: &str, id: &Id) -> Result<(), ItemError> {
     match rollup.person(id) {
         Some(_) => Ok(()),
-        None => Err(ItemError::new(field, format!("unknown person '{id}'"))),
+        None => Err(ItemError::new(
+            field,
+            crate::msg!("unknown_person", id = id.to_string()),
+        )),
     }
 }
 
@@ -137,7 +140,10 @@ pub fn merge_task(
             .person(&t.responsible)
             .map(|p| p.unit)
             .ok_or_else(|| {
-                ItemError::new("responsible", format!("unknown person '{}'", t.responsible))
+                ItemError::new(
+                    "responsible",
+                    crate::msg!("unknown_person", id = t.responsible.to_string()),
+                )
             })?;
     }
     if let Some(progress) = p.progress {

@@ -170,9 +170,12 @@ pub(super) fn plan_events(
                     })?;
                 if let Some(by) = by {
                     if rollup.person(by).is_none() {
-                        return Err(ItemError::new("by", format!("unknown person '{by}'"))
-                            .at(i)
-                            .into());
+                        return Err(ItemError::new(
+                            "by",
+                            crate::msg!("unknown_person", id = by.to_string()),
+                        )
+                        .at(i)
+                        .into());
                     }
                 }
                 let objective = rollup.objective(&current.objective);
@@ -233,6 +236,7 @@ pub(super) fn plan_events(
                 value,
                 source,
                 entered_by,
+                comment,
             } => {
                 let (frequency, measured, leading, computed) = rollup
                     .with_kpi(kpi, |k| {
@@ -253,9 +257,12 @@ pub(super) fn plan_events(
                     .into());
                 }
                 if rollup.unit(unit).is_none() {
-                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'"))
-                        .at(i)
-                        .into());
+                    return Err(ItemError::new(
+                        "unit",
+                        crate::msg!("unknown_unit", id = unit.to_string()),
+                    )
+                    .at(i)
+                    .into());
                 }
                 if !measured {
                     return Err(ItemError::new(
@@ -278,11 +285,12 @@ pub(super) fn plan_events(
                 }
                 if let Some(p) = entered_by {
                     if rollup.person(p).is_none() {
-                        return Err(
-                            ItemError::new("entered_by", format!("unknown person '{p}'"))
-                                .at(i)
-                                .into(),
-                        );
+                        return Err(ItemError::new(
+                            "entered_by",
+                            crate::msg!("unknown_person", id = p.to_string()),
+                        )
+                        .at(i)
+                        .into());
                     }
                 }
                 let cycle =
@@ -303,7 +311,7 @@ pub(super) fn plan_events(
                         format!("kpi:{kpi}@{unit}/{}", period.label()),
                         Some(unit.to_string()),
                         old,
-                        Some(serde_json::json!({"value": value, "source": source, "entered_by": entered_by.as_deref()})),
+                        Some(serde_json::json!({"value": value, "source": source, "entered_by": entered_by.as_deref(), "comment": comment.as_deref()})),
                     ));
                 }
                 // Within the group the newest entry of a period wins; the store applies the same
@@ -352,9 +360,12 @@ pub(super) fn plan_events(
                 score,
             } => {
                 if rollup.unit(unit).is_none() {
-                    return Err(ItemError::new("unit", format!("unknown unit '{unit}'"))
-                        .at(i)
-                        .into());
+                    return Err(ItemError::new(
+                        "unit",
+                        crate::msg!("unknown_unit", id = unit.to_string()),
+                    )
+                    .at(i)
+                    .into());
                 }
                 access::rating(who, rollup, unit)
                     .map_err(|d| WriteError::Forbidden(denied(d, "unit").at(i)))?;

@@ -40,7 +40,7 @@ pub struct TaskEntry {
     contribution: TaskAgg,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct State {
     pub now: Ts,
     /// Batches applied since this process started: views carry it, so a client can tell that a
@@ -65,6 +65,7 @@ pub(crate) struct State {
     stale_at: BTreeSet<(Ts, Id, Id)>,
 }
 
+#[derive(Clone)]
 pub(crate) struct UnitNode {
     pub unit: Unit,
     pub children: Vec<Id>,
@@ -75,12 +76,14 @@ pub(crate) struct UnitNode {
     pub agg: UnitAgg,
 }
 
+#[derive(Clone)]
 pub(crate) struct PersonNode {
     pub person: Person,
     pub agg: TaskAgg,
     pub tasks: HashSet<Id>,
 }
 
+#[derive(Clone)]
 pub(crate) struct ObjectiveNode {
     pub objective: Objective,
     pub key_results: Vec<Id>,
@@ -100,6 +103,21 @@ impl Rollup {
                 ..State::default()
             }),
             tasks: DashMap::new(),
+        }
+    }
+
+    /// A copy to plan against without touching this one: an import checks its events against
+    /// the catalog as its own entries will leave it, before anything is committed. It costs a
+    /// copy of the whole state, so only imports that carry both catalog entries and events use it.
+    pub fn scratch_copy(&self) -> Rollup {
+        let state = self.read().clone();
+        let tasks = DashMap::new();
+        for e in self.tasks.iter() {
+            tasks.insert(e.key().clone(), e.value().clone());
+        }
+        Rollup {
+            state: RwLock::new(state),
+            tasks,
         }
     }
 

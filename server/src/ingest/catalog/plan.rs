@@ -30,9 +30,36 @@ pub(crate) fn plan(
             )));
         }
     }
+    // Units this request creates, by their parents: an entry in one of them is judged at the
+    // nearest unit that exists (creating the unit itself was judged at its parent), so an
+    // import may add a ward with its people in one go.
+    let new_units: HashMap<&str, Option<&str>> = items
+        .iter()
+        .filter_map(|i| match i {
+            CatalogItem::Unit(u) if rollup.unit(&u.id).is_none() => {
+                Some((&*u.id, u.parent.as_deref()))
+            }
+            _ => None,
+        })
+        .collect();
+    let existing = |unit: &str| -> Option<String> {
+        let mut cur = unit;
+        for _ in 0..64 {
+            match new_units.get(cur) {
+                Some(Some(parent)) if rollup.unit(cur).is_none() => cur = parent,
+                Some(None) if rollup.unit(cur).is_none() => return None,
+                _ => return Some(cur.to_string()),
+            }
+        }
+        Some(cur.to_string())
+    };
     let mut drafts = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let (what, units, before, after, unit) = catalog_audit(item, rollup);
+        let units: Vec<Option<String>> = units
+            .iter()
+            .map(|u| u.as_deref().and_then(existing))
+            .collect();
         let units: Vec<Option<&str>> = units.iter().map(|u| u.as_deref()).collect();
         access::catalog(&actor.principal, rollup, &what, &units)
             .map_err(|d| WriteError::Forbidden(denied(d, "").at(i)))?;
@@ -319,7 +346,11 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
             CatalogItem::Unit(u) => {
                 if let Some(p) = &u.parent {
                     if !unit_known(&units, p) {
-                        return Err(ItemError::new("parent", format!("unknown unit '{p}'")).at(i));
+                        return Err(ItemError::new(
+                            "parent",
+                            crate::msg!("unknown_unit", id = p.to_string()),
+                        )
+                        .at(i));
                     }
                     // Refuse a parent that lies below the unit itself.
                     if chain_reaches(p, &u.id, |c| batch_unit_parent(&units, rollup, c)) {
@@ -347,7 +378,11 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
                 }
                 if let Some(l) = &u.leader {
                     if !people.contains(l) && rollup.person(l).is_none() {
-                        return Err(ItemError::new("leader", format!("unknown person '{l}'")).at(i));
+                        return Err(ItemError::new(
+                            "leader",
+                            crate::msg!("unknown_person", id = l.to_string()),
+                        )
+                        .at(i));
                     }
                 }
                 units.insert(u.id.clone(), u.parent.clone());
@@ -355,7 +390,11 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
             }
             CatalogItem::Person(p) => {
                 if !unit_known(&units, &p.unit) {
-                    return Err(ItemError::new("unit", format!("unknown unit '{}'", p.unit)).at(i));
+                    return Err(ItemError::new(
+                        "unit",
+                        crate::msg!("unknown_unit", id = p.unit.to_string()),
+                    )
+                    .at(i));
                 }
                 people.insert(p.id.clone());
                 Change::Person(p.clone())
@@ -376,7 +415,11 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
                     );
                 for (field, u) in fields {
                     if !unit_known(&units, u) {
-                        return Err(ItemError::new(field, format!("unknown unit '{u}'")).at(i));
+                        return Err(ItemError::new(
+                            field,
+                            crate::msg!("unknown_unit", id = u.to_string()),
+                        )
+                        .at(i));
                     }
                 }
                 check_formula(k, &kpis, rollup).map_err(|e| e.at(i))?;
@@ -385,21 +428,31 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
             }
             CatalogItem::Objective(o) => {
                 if !unit_known(&units, &o.unit) {
-                    return Err(ItemError::new("unit", format!("unknown unit '{}'", o.unit)).at(i));
+                    return Err(ItemError::new(
+                        "unit",
+                        crate::msg!("unknown_unit", id = o.unit.to_string()),
+                    )
+                    .at(i));
                 }
                 if let Some(p) = &o.parent {
                     let Some(parent) = objectives.get(p).cloned().or_else(|| rollup.objective(p))
                     else {
-                        return Err(
-                            ItemError::new("parent", format!("unknown objective '{p}'")).at(i)
-                        );
+                        return Err(ItemError::new(
+                            "parent",
+                            crate::msg!("unknown_objective", id = p.to_string()),
+                        )
+                        .at(i));
                     };
                     check_alignment(o, &parent, &units, &objectives, rollup)
                         .map_err(|reason| ItemError::new("parent", reason).at(i))?;
                 }
                 if let Some(p) = &o.owner {
                     if !people.contains(p) && rollup.person(p).is_none() {
-                        return Err(ItemError::new("owner", format!("unknown person '{p}'")).at(i));
+                        return Err(ItemError::new(
+                            "owner",
+                            crate::msg!("unknown_person", id = p.to_string()),
+                        )
+                        .at(i));
                     }
                 }
                 objectives.insert(o.id.clone(), o.clone());
@@ -412,7 +465,7 @@ pub fn plan_catalog(items: &[CatalogItem], rollup: &Rollup) -> Result<Vec<Change
                 {
                     return Err(ItemError::new(
                         "objective",
-                        format!("unknown objective '{}'", kr.objective),
+                        crate::msg!("unknown_objective", id = kr.objective.to_string()),
                     )
                     .at(i));
                 }

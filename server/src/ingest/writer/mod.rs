@@ -47,6 +47,38 @@ pub struct IngestReport {
     pub commit: u64,
 }
 
+/// What an import changes (or, in a dry run, would change), per kind of entry.
+#[derive(Debug, Clone, Default, Serialize, ToSchema, PartialEq)]
+pub struct ImportCounts {
+    pub units: EntryCounts,
+    pub people: EntryCounts,
+    pub kpis: EntryCounts,
+    pub objectives: EntryCounts,
+    pub key_results: EntryCounts,
+    /// Events (task rows, observations...): new ones, and ids already committed.
+    pub events: EventCounts,
+    /// The rollup's commit number once the import is applied; 0 for a dry run.
+    pub commit: u64,
+}
+
+/// Catalog entries of one kind in an import.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, PartialEq)]
+pub struct EntryCounts {
+    /// Not in the catalog yet.
+    pub new: usize,
+    /// In the catalog with other values: replaced.
+    pub changed: usize,
+    /// In the catalog with the same values.
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, PartialEq)]
+pub struct EventCounts {
+    pub new: usize,
+    /// Already committed with the same content (a re-import): kept once, changed nothing.
+    pub duplicates: usize,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{0}")]
@@ -102,6 +134,13 @@ enum Command {
         actor: Actor,
         reply: oneshot::Sender<Result<usize, WriteError>>,
     },
+    Import {
+        items: Vec<CatalogItem>,
+        events: Vec<Event>,
+        actor: Actor,
+        dry_run: bool,
+        reply: oneshot::Sender<Result<ImportCounts, WriteError>>,
+    },
     Tick {
         now: Ts,
         reply: Option<oneshot::Sender<()>>,
@@ -133,6 +172,7 @@ impl Command {
             Command::Events { events, .. } => events.len(),
             Command::Catalog { items, .. } => items.len(),
             Command::Cycle { items, .. } => items.len(),
+            Command::Import { items, events, .. } => items.len() + events.len(),
             Command::Tick { .. }
             | Command::Alert { .. }
             | Command::Security { .. }
@@ -392,6 +432,27 @@ impl Writer {
         self.ask(|reply| Command::Notify {
             write,
             draft,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Catalog entries and events as one change: all planned against the catalog as it is,
+    /// committed in one transaction with an audit entry per change, or nothing. A refused item's
+    /// `index` counts `items` first, then `events`. A dry run plans and answers without writing.
+    pub async fn import(
+        &self,
+        items: Vec<CatalogItem>,
+        events: Vec<Event>,
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<ImportCounts, WriteError> {
+        self.ask(|reply| Command::Import {
+            items,
+            events,
+            actor: actor.clone(),
+            dry_run,
             reply,
         })
         .await

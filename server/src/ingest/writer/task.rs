@@ -3,7 +3,7 @@
 //! applies it to the rollup with the rule engine, publishes it on the bus and answers each
 //! request. Catalog, cycle, security and alert commands commit on their own, in queue order.
 
-use super::{Command, IngestReport, NotifyWrite, WriteError};
+use super::{Command, ImportCounts, IngestReport, NotifyWrite, WriteError};
 use crate::alerting::actions::{Acted, AlertAction, AlertError};
 use crate::alerting::{AlertWrites, Alerting};
 use crate::audit::{Draft, Head};
@@ -12,6 +12,7 @@ use crate::auth::{Actor, Auth};
 use crate::bus::{Committed, Touched};
 use crate::domain::{time::now_ms, Change, Id};
 use crate::ingest::catalog::CatalogItem;
+use crate::ingest::event::Event;
 use crate::ingest::plan::{batch_draft, plan_events, AuditDetail, Overlay};
 use crate::live::AlertFeed;
 use crate::notify::Notifier;
@@ -128,6 +129,17 @@ impl WriterTask {
                     self.commit_events(std::mem::take(&mut batch)).await;
                     let _ = reply.send(self.commit_notify(write, draft).await);
                 }
+                Command::Import {
+                    items,
+                    events,
+                    actor,
+                    dry_run,
+                    reply,
+                } => {
+                    self.commit_events(std::mem::take(&mut batch)).await;
+                    let result = self.commit_import(items, events, &actor, dry_run).await;
+                    let _ = reply.send(result);
+                }
                 other => batch.push(other),
             }
         }
@@ -233,6 +245,7 @@ impl WriterTask {
                 | Command::Alert { .. }
                 | Command::Security { .. }
                 | Command::Attachment { .. }
+                | Command::Import { .. }
                 | Command::Cycle { .. }
                 | Command::Notify { .. } => {
                     unreachable!("split off in process")
@@ -439,6 +452,100 @@ impl WriterTask {
         Ok(n)
     }
 
+    /// An import: its catalog entries planned against the catalog as it stands, its events
+    /// against the catalog as those entries leave it, then one commit, or none for a dry run.
+    async fn commit_import(
+        &mut self,
+        items: Vec<CatalogItem>,
+        events: Vec<Event>,
+        actor: &Actor,
+        dry_run: bool,
+    ) -> Result<ImportCounts, WriteError> {
+        let (mut changes, drafts) =
+            crate::ingest::catalog::plan::plan(&items, false, &self.rollup, actor)?;
+        let mut counts = ImportCounts::default();
+        let mut kept = Vec::with_capacity(drafts.len());
+        for (item, draft) in items.iter().zip(drafts) {
+            let entry = match item {
+                CatalogItem::Unit(_) => &mut counts.units,
+                CatalogItem::Person(_) => &mut counts.people,
+                CatalogItem::Kpi(_) => &mut counts.kpis,
+                CatalogItem::Objective(_) => &mut counts.objectives,
+                CatalogItem::KeyResult(..) => &mut counts.key_results,
+            };
+            let same = draft.action == "catalog.replace"
+                && draft
+                    .new
+                    .as_ref()
+                    .is_none_or(|n| n.as_object().is_some_and(|o| o.is_empty()));
+            if draft.action == "catalog.create" {
+                entry.new += 1;
+            } else if same {
+                entry.unchanged += 1;
+            } else {
+                entry.changed += 1;
+            }
+            // An entry imported again as it is changes nothing worth an audit line.
+            if !same {
+                kept.push(draft);
+            }
+        }
+        let source = actor.principal.event_source();
+        let ids: Vec<Id> = events.iter().map(|e| e.id.clone()).collect();
+        let existing = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            self.store.existing_events(&source, &ids).await?
+        };
+        let mut overlay = Overlay::default();
+        // Events may name entries this import creates (a task of a new person): they are
+        // checked against a copy with the import's catalog applied.
+        let scratch = (!changes.is_empty() && !events.is_empty()).then(|| {
+            let copy = self.rollup.scratch_copy();
+            copy.apply(&changes);
+            copy
+        });
+        let (event_changes, report, event_drafts) = plan_events(
+            &events,
+            scratch.as_ref().unwrap_or(self.rollup.as_ref()),
+            &mut overlay,
+            &existing,
+            actor,
+            AuditDetail::Each,
+        )
+        .map_err(|e| shift_index(e, items.len()))?;
+        counts.events.new = report.accepted;
+        counts.events.duplicates = report.duplicates;
+        if dry_run {
+            return Ok(counts);
+        }
+        let received_at = now_ms();
+        let dup: HashSet<&str> = report.duplicate_ids.iter().map(|s| s.as_str()).collect();
+        let records: Vec<EventRecord> = events
+            .iter()
+            .filter(|e| !dup.contains(&*e.id))
+            .map(|e| EventRecord {
+                source: source.clone(),
+                kind: e.body.kind().to_string(),
+                entity: e.body.entity(),
+                id: e.id.clone(),
+                at: e.at,
+                received_at,
+                body: e.raw.clone(),
+            })
+            .collect();
+        changes.extend(event_changes);
+        kept.extend(event_drafts);
+        let (next, entries) = self.audit.chain(kept);
+        self.health.begin();
+        let committed = self.store.commit(&records, &changes, &entries).await;
+        self.health.end(&committed);
+        committed?;
+        self.audit = next;
+        counts.commit = self.publish(changes).await;
+        Ok(counts)
+    }
+
     async fn commit_cycle(
         &mut self,
         items: Vec<crate::ingest::cycle::CycleItem>,
@@ -504,7 +611,24 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
             Command::Notify { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
+            Command::Import { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
             Command::Tick { .. } => {}
         }
+    }
+}
+
+/// An event's refusal, its index moved past the import's catalog entries.
+fn shift_index(e: WriteError, by: usize) -> WriteError {
+    let shift = |mut item: crate::ingest::ItemError| {
+        item.index = item.index.map(|i| i + by);
+        item
+    };
+    match e {
+        WriteError::Invalid(i) => WriteError::Invalid(shift(i)),
+        WriteError::Forbidden(i) => WriteError::Forbidden(shift(i)),
+        WriteError::ConflictItem(i) => WriteError::ConflictItem(shift(i)),
+        other => other,
     }
 }
