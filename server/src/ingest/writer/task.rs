@@ -76,74 +76,78 @@ impl WriterTask {
     async fn process(&mut self, group: Vec<Command>) {
         let mut batch: Vec<Command> = Vec::new();
         for cmd in group {
-            match cmd {
-                Command::Alert {
-                    action,
-                    actor,
-                    reply,
-                } => {
-                    self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.alert_action(action, &actor).await);
-                }
-                Command::Catalog {
-                    items,
-                    create_only,
-                    actor,
-                    reply,
-                } => {
-                    // Catalog changes are rare and reshape what events are checked against:
-                    // commit what came before, then the catalog change on its own.
-                    self.commit_events(std::mem::take(&mut batch)).await;
-                    let result = self.commit_catalog(items, create_only, &actor).await;
-                    let _ = reply.send(result);
-                }
-                Command::Security {
-                    write,
-                    draft,
-                    reply,
-                } => {
-                    self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.commit_security(*write, draft).await);
-                }
-                Command::Attachment {
-                    record,
-                    draft,
-                    reply,
-                } => {
-                    self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.commit_attachment(*record, draft).await);
-                }
-                Command::Cycle {
-                    items,
-                    actor,
-                    reply,
-                } => {
-                    self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.commit_cycle(items, &actor).await);
-                }
-                Command::Notify {
-                    write,
-                    draft,
-                    reply,
-                } => {
-                    self.commit_events(std::mem::take(&mut batch)).await;
-                    let _ = reply.send(self.commit_notify(write, draft).await);
-                }
-                Command::Import {
-                    items,
-                    events,
-                    actor,
-                    dry_run,
-                    reply,
-                } => {
-                    self.commit_events(std::mem::take(&mut batch)).await;
-                    let result = self.commit_import(items, events, &actor, dry_run).await;
-                    let _ = reply.send(result);
-                }
-                other => batch.push(other),
+            if matches!(cmd, Command::Events { .. } | Command::Tick { .. }) {
+                batch.push(cmd);
+                continue;
             }
+            // Everything else is rare and may reshape what events are checked against (the
+            // catalog, accounts, the cycle): commit what came before, then it on its own.
+            self.commit_events(std::mem::take(&mut batch)).await;
+            self.commit_alone(cmd).await;
         }
         self.commit_events(batch).await;
+    }
+
+    /// A command that is committed on its own, not grouped with events.
+    async fn commit_alone(&mut self, cmd: Command) {
+        match cmd {
+            Command::Alert {
+                action,
+                actor,
+                reply,
+            } => {
+                let _ = reply.send(self.alert_action(action, &actor).await);
+            }
+            Command::Catalog {
+                items,
+                create_only,
+                actor,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_catalog(items, create_only, &actor).await);
+            }
+            Command::Security {
+                write,
+                draft,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_security(*write, draft).await);
+            }
+            Command::Attachment {
+                record,
+                draft,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_attachment(*record, draft).await);
+            }
+            Command::Cycle {
+                items,
+                actor,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_cycle(items, &actor).await);
+            }
+            Command::Notify {
+                write,
+                draft,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_notify(write, draft).await);
+            }
+            Command::Import {
+                items,
+                events,
+                actor,
+                dry_run,
+                reply,
+            } => {
+                let result = self.commit_import(items, events, &actor, dry_run).await;
+                let _ = reply.send(result);
+            }
+            Command::Events { .. } | Command::Tick { .. } => {
+                unreachable!("events and ticks are grouped by process")
+            }
+        }
     }
 
     async fn commit_events(&mut self, cmds: Vec<Command>) {
