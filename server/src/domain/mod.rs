@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod cycle;
 pub mod formula;
 pub mod security;
+pub mod template;
 pub mod time;
 pub mod week;
 

@@ -75,7 +75,7 @@ fn starts_with_year(s: &str) -> bool {
             .is_ok_and(|y: u16| (1900..=2999).contains(&y))
 }
 
-fn day_start(d: NaiveDate) -> Ts {
+pub fn day_start(d: NaiveDate) -> Ts {
     let naive = d.and_hms_opt(0, 0, 0).expect("midnight exists");
     vn().from_local_datetime(&naive)
         .single()
@@ -246,6 +246,23 @@ impl<'de> Deserialize<'de> for Period {
         let s = String::deserialize(d)?;
         Period::parse(&s).map_err(serde::de::Error::custom)
     }
+}
+
+/// Days allowed after a period's end to enter its value (KPI entry and reminders): the same
+/// grace the stale-data rule allows.
+pub fn entry_grace_days(f: super::Frequency) -> i64 {
+    match f {
+        super::Frequency::Daily => 1,
+        super::Frequency::Weekly => 2,
+        super::Frequency::Monthly => 3,
+        super::Frequency::Quarterly => 7,
+        super::Frequency::Yearly => 15,
+    }
+}
+
+/// When a period's value is due: the end of its grace, as the last millisecond of its day.
+pub fn entry_due(p: &Period, f: super::Frequency) -> Ts {
+    p.end + entry_grace_days(f) * DAY - 1
 }
 
 /// The label of the period of `frequency` that lies `back` periods before the one holding `ts`,

@@ -347,6 +347,16 @@ pub trait Store: Send + Sync + 'static {
 
     /// The tasks a file was uploaded for, with the name and uploader of each link.
     async fn attachment_links(&self, sha256: &str) -> Result<Vec<AttachmentLink>, StoreError>;
+
+    /// Keeps a task template (new or changed) with its audit entry, in one transaction.
+    async fn save_template(
+        &self,
+        t: &crate::domain::template::TaskTemplate,
+        audit: &crate::audit::Entry,
+    ) -> Result<(), StoreError>;
+
+    /// Every task template, by id.
+    async fn templates(&self) -> Result<Vec<crate::domain::template::TaskTemplate>, StoreError>;
 }
 
 /// A file uploaded for a task, as the store keeps it.

@@ -1034,6 +1034,34 @@ macro_rules! sql_store_impl {
                     .await?;
                 Ok(rows.into_iter().map(|(sha256, task_id, name, uploaded_by, at)| $crate::store::AttachmentLink { sha256, task_id, name, uploaded_by, at }).collect())
             }
+
+            async fn save_template(
+                &self,
+                t: &$crate::domain::template::TaskTemplate,
+                audit: &$crate::audit::Entry,
+            ) -> Result<(), $crate::store::StoreError> {
+                let body = serde_json::to_string(t).map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?;
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("INSERT INTO task_templates (id, unit_id, body, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, body = excluded.body, updated_at = excluded.updated_at")
+                    .bind(t.id.to_string())
+                    .bind(t.unit.to_string())
+                    .bind(body)
+                    .bind(t.updated_at)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut tx, std::slice::from_ref(audit)).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn templates(&self) -> Result<Vec<$crate::domain::template::TaskTemplate>, $crate::store::StoreError> {
+                let rows: Vec<(String, String)> = sqlx::query_as("SELECT id, body FROM task_templates ORDER BY id")
+                    .fetch_all(&self.pool)
+                    .await?;
+                rows.into_iter()
+                    .map(|(id, body)| serde_json::from_str(&body).map_err(|e| $crate::store::StoreError::Corrupt(format!("task template '{id}': {e}"))))
+                    .collect()
+            }
         }
     };
 }
