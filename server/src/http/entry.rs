@@ -12,7 +12,7 @@
 use super::error::ApiError;
 use super::ops::{Answer, Operation};
 use crate::auth::{Principal, Role};
-use crate::domain::time::{format_ts, period_label, DAY};
+use crate::domain::time::{format_ts, period_label};
 use crate::domain::{Frequency, KpiStatus, Period, PeriodState, Thresholds, Ts};
 use crate::Node;
 use axum::extract::State;
@@ -106,20 +106,9 @@ pub struct EntryKeyResult {
     pub checked_in_at: Option<String>,
 }
 
-/// Days allowed after a period's end to enter its value.
-fn grace_days(f: Frequency) -> i64 {
-    match f {
-        Frequency::Daily => 1,
-        Frequency::Weekly => 2,
-        Frequency::Monthly => 3,
-        Frequency::Quarterly => 7,
-        Frequency::Yearly => 15,
-    }
-}
-
-/// The end of the grace, as the last millisecond of its day.
+/// The end of the grace, as the last millisecond of its day (`domain::time::entry_due`).
 fn due_of(p: &Period, f: Frequency) -> Ts {
-    p.end + grace_days(f) * DAY - 1
+    crate::domain::time::entry_due(p, f)
 }
 
 async fn kpi_entry(State(node): State<Node>, who: Principal) -> Result<Json<KpiEntry>, ApiError> {

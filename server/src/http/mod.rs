@@ -19,6 +19,7 @@ pub mod notify;
 pub mod okr;
 pub mod ops;
 pub mod report;
+pub mod templates;
 pub mod views;
 pub mod web;
 pub mod work;
@@ -69,6 +70,7 @@ pub fn app(node: Node) -> Router {
         .merge(attachments::router())
         .merge(import::router())
         .merge(entry::router())
+        .merge(templates::router())
         .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()

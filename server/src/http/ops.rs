@@ -441,6 +441,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::attachments::OPERATIONS)
         .chain(super::import::OPERATIONS)
         .chain(super::entry::OPERATIONS)
+        .chain(super::templates::OPERATIONS)
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -652,6 +653,7 @@ pub fn openapi_document() -> Value {
     api.merge(super::attachments::Schemas::openapi());
     api.merge(super::import::Schemas::openapi());
     api.merge(super::entry::Schemas::openapi());
+    api.merge(super::templates::Schemas::openapi());
     let mut doc = serde_json::to_value(api).expect("the OpenAPI document serializes");
     let mut paths = serde_json::Map::new();
     for op in operations() {

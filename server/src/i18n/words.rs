@@ -158,6 +158,7 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     ("notify.tag.yellow", "YELLOW", "VÀNG"),
     ("notify.tag.info", "NOTICE", "THÔNG BÁO"),
     ("notify.tag.resolved", "ENDED", "ĐÃ HẾT"),
+    ("notify.tag.reminder", "REMINDER", "NHẮC VIỆC"),
     ("notify.tag.escalated", "{tag} · ESCALATED", "{tag} · CHUYỂN LÊN"),
     ("notify.tag.repeat", "{tag} · REMINDER", "{tag} · NHẮC LẠI"),
     ("notify.tag.up", "{tag} · WAS YELLOW", "{tag} · TỪ VÀNG"),
@@ -391,5 +392,92 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "period_closed",
         "period {closed} is closed: {what} of {period} is read-only except for an admin of unit '{unit}'",
         "kỳ {closed} đã khóa: {what} của kỳ {period} chỉ quản trị viên đơn vị '{unit}' được sửa",
+    ),
+    // Task templates (issue 18): recurring work, refused with the field at fault.
+    (
+        "templates_by_people",
+        "task templates are managed by people signed in, not by API tokens",
+        "mẫu công việc do người dùng đăng nhập quản lý, không dùng khóa API",
+    ),
+    (
+        "template_id",
+        "a template id is letters, digits, '-', '_' or '.' (at most 60)",
+        "mã mẫu gồm chữ, số, '-', '_' hoặc '.' (tối đa 60 ký tự)",
+    ),
+    (
+        "template_exists",
+        "task template '{id}' exists already",
+        "mẫu công việc '{id}' đã có",
+    ),
+    (
+        "template_not_found",
+        "no task template '{id}'",
+        "không có mẫu công việc '{id}'",
+    ),
+    (
+        "template_date",
+        "'{value}' is not a date (YYYY-MM-DD)",
+        "'{value}' không phải ngày (năm-tháng-ngày)",
+    ),
+    (
+        "template_day",
+        "the due day is between 1 and {max}",
+        "ngày đến hạn phải từ 1 đến {max}",
+    ),
+    (
+        "template_lead_days",
+        "days ahead to create the task are between 0 and {max}",
+        "số ngày tạo việc trước hạn phải từ 0 đến {max}",
+    ),
+    (
+        "template_reason",
+        "say why the template changes",
+        "cần nêu lý do điều chỉnh mẫu",
+    ),
+    (
+        "template_managed_by",
+        "task templates of {unit} are managed by its leaders and admins",
+        "mẫu công việc của {unit} do lãnh đạo và quản trị viên đơn vị quản lý",
+    ),
+    (
+        "template_person_outside",
+        "{person} is not in a unit you lead",
+        "{person} không thuộc đơn vị anh/chị phụ trách",
+    ),
+    (
+        "template_responsible_unit",
+        "the responsible person works outside {unit}",
+        "người thực hiện không thuộc {unit}",
+    ),
+    (
+        "template_own_acceptor",
+        "the responsible person cannot also be the accountable one",
+        "người thực hiện không thể đồng thời là người nghiệm thu",
+    ),
+    (
+        "template_unknown_kr",
+        "unknown key result '{id}'",
+        "không có kết quả then chốt '{id}'",
+    ),
+    // Reminders (issue 18): what a person is reminded of, naming the thing and the date.
+    (
+        "reminder_series_due",
+        "Reminder: enter {kpi} for {unit}, period {period}, by {due}",
+        "Nhắc việc: nhập số liệu {kpi} của {unit} kỳ {period}, hạn {due}",
+    ),
+    (
+        "reminder_series_late",
+        "Reminder: {kpi} for {unit}, period {period}, is not entered; it was due {due} ({days} days late)",
+        "Nhắc việc: chưa nhập số liệu {kpi} của {unit} kỳ {period}; hạn {due} (trễ {days} ngày)",
+    ),
+    (
+        "reminder_task_due",
+        "Reminder: task \u{201c}{task}\u{201d} is due {due} and is at {progress}%",
+        "Nhắc việc: nhiệm vụ \u{201c}{task}\u{201d} đến hạn {due}, mới đạt {progress}%",
+    ),
+    (
+        "reminder_acceptance",
+        "Reminder: \u{201c}{task}\u{201d} by {person}, submitted {at}, has waited {days} days for your acceptance",
+        "Nhắc việc: \u{201c}{task}\u{201d} của {person}, nộp ngày {at}, đã chờ anh/chị nghiệm thu {days} ngày",
     ),
 ];

@@ -9,6 +9,7 @@ pub mod event;
 pub mod formulas;
 pub mod merge;
 mod plan;
+pub mod templates;
 pub mod ticker;
 pub mod writer;
 

@@ -150,6 +150,12 @@ enum Command {
         draft: Draft,
         reply: oneshot::Sender<Result<(), WriteError>>,
     },
+    /// A task template made or changed (issue 18): checked and committed with its audit entry.
+    Template {
+        write: crate::ingest::templates::TemplateWrite,
+        actor: Actor,
+        reply: oneshot::Sender<Result<crate::domain::template::TaskTemplate, WriteError>>,
+    },
 }
 
 /// A change of the notification settings, committed with its audit entry.
@@ -177,6 +183,7 @@ impl Command {
             | Command::Alert { .. }
             | Command::Security { .. }
             | Command::Notify { .. }
+            | Command::Template { .. }
             | Command::Attachment { .. } => 1,
         }
     }
@@ -292,6 +299,10 @@ impl Writer {
                 auth,
                 audit,
                 notifier,
+                templates: Default::default(),
+                templates_loaded: false,
+                template_failures: Default::default(),
+                reminded: None,
             }
             .run(),
         );
@@ -432,6 +443,22 @@ impl Writer {
         self.ask(|reply| Command::Notify {
             write,
             draft,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Makes or changes a task template, checked like an assignment, with its audit entry;
+    /// answers the template as kept.
+    pub async fn template(
+        &self,
+        write: crate::ingest::templates::TemplateWrite,
+        actor: &Actor,
+    ) -> Result<crate::domain::template::TaskTemplate, WriteError> {
+        self.ask(|reply| Command::Template {
+            write,
+            actor: actor.clone(),
             reply,
         })
         .await

@@ -10,14 +10,15 @@ use crate::audit::{Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{Actor, Auth};
 use crate::bus::{Committed, Touched};
-use crate::domain::{time::now_ms, Change, Id};
+use crate::domain::template::TaskTemplate;
+use crate::domain::{time::now_ms, Change, Id, Ts};
 use crate::ingest::catalog::CatalogItem;
 use crate::ingest::event::Event;
 use crate::ingest::plan::{batch_draft, plan_events, AuditDetail, Overlay};
 use crate::live::AlertFeed;
 use crate::notify::Notifier;
 use crate::rollup::Rollup;
-use crate::store::{EventRecord, Store, StoreError};
+use crate::store::{EventRecord, NoticeRow, Store, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -41,6 +42,13 @@ pub(super) struct WriterTask {
     pub(super) notifier: Option<Notifier>,
     /// Commits' outcomes, for the readiness check.
     pub(super) health: Arc<super::WriterHealth>,
+    /// The task templates, read from the store at the first tick or template write.
+    pub(super) templates: HashMap<Id, TaskTemplate>,
+    pub(super) templates_loaded: bool,
+    /// Instances refused (a person gone...), logged once each.
+    pub(super) template_failures: HashSet<String>,
+    /// The hour (of the server's clock) of the last reminder pass.
+    pub(super) reminded: Option<Ts>,
 }
 
 struct Pending {
@@ -144,6 +152,13 @@ impl WriterTask {
                 let result = self.commit_import(items, events, &actor, dry_run).await;
                 let _ = reply.send(result);
             }
+            Command::Template {
+                write,
+                actor,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_template(write, &actor).await);
+            }
             Command::Events { .. } | Command::Tick { .. } => {
                 unreachable!("events and ticks are grouped by process")
             }
@@ -191,6 +206,7 @@ impl WriterTask {
         };
         // The group's entries chain after the head; it moves only if the group commits.
         let mut next = self.audit.clone();
+        let mut tick: Option<Ts> = None;
         for cmd in cmds {
             match cmd {
                 Command::Events {
@@ -244,8 +260,10 @@ impl WriterTask {
                 Command::Tick { now, reply } => {
                     pending.changes.push(Change::Clock(now));
                     pending.tick_replies.extend(reply);
+                    tick = Some(tick.map_or(now, |t: Ts| t.max(now)));
                 }
                 Command::Catalog { .. }
+                | Command::Template { .. }
                 | Command::Alert { .. }
                 | Command::Security { .. }
                 | Command::Attachment { .. }
@@ -256,12 +274,26 @@ impl WriterTask {
                 }
             }
         }
+        // The clock moved: the templates' instances now due and the reminders, in this commit.
+        let mut notices: Vec<NoticeRow> = Vec::new();
+        let mut hour = None;
+        if let Some(now) = tick.filter(|now| *now >= self.rollup.now()) {
+            self.make_instances(now, &mut overlay, &mut pending, &mut next, received_at)
+                .await;
+            if let Some(n) = &self.notifier {
+                let h = now.div_euclid(3_600_000);
+                if self.reminded != Some(h) {
+                    notices = crate::notify::remind::due(&self.rollup, &n.config.reminders, now);
+                    hour = Some(h);
+                }
+            }
+        }
         let plan_time = planning.elapsed();
         let committing = std::time::Instant::now();
         self.health.begin();
         let committed = self
             .store
-            .commit(&pending.records, &pending.changes, &pending.audit)
+            .commit_with(&pending.records, &pending.changes, &pending.audit, &notices)
             .await;
         self.health.end(&committed);
         if let Err(e) = committed {
@@ -273,6 +305,15 @@ impl WriterTask {
         }
         let commit_time = committing.elapsed();
         self.audit = next;
+        if hour.is_some() {
+            self.reminded = hour;
+        }
+        if !notices.is_empty() {
+            metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
+            if let Some(n) = &self.notifier {
+                n.wake();
+            }
+        }
         metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
         metrics::counter!("ioc_commits_total").increment(1);
         metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
@@ -594,6 +635,116 @@ impl WriterTask {
     }
 }
 
+impl WriterTask {
+    /// Reads the templates from the store once; a failure is logged and tried again later.
+    async fn load_templates(&mut self) -> Result<(), StoreError> {
+        if !self.templates_loaded {
+            let all = self.store.templates().await?;
+            self.templates = all.into_iter().map(|t| (t.id.clone(), t)).collect();
+            self.templates_loaded = true;
+        }
+        Ok(())
+    }
+
+    async fn commit_template(
+        &mut self,
+        write: crate::ingest::templates::TemplateWrite,
+        actor: &Actor,
+    ) -> Result<TaskTemplate, WriteError> {
+        self.load_templates().await?;
+        let (t, draft) = crate::ingest::templates::plan(
+            write,
+            &self.templates,
+            &self.rollup,
+            actor,
+            self.rollup.now(),
+        )?;
+        let (next, entries) = self.audit.chain([draft]);
+        self.health.begin();
+        let committed = self.store.save_template(&t, &entries[0]).await;
+        self.health.end(&committed);
+        committed?;
+        self.audit = next;
+        self.templates.insert(t.id.clone(), t.clone());
+        Ok(t)
+    }
+
+    /// Plans each template's instance due at `now` and not made yet into the group, as a task
+    /// event of the server's own source (`system:task-template`) with an audit entry naming the
+    /// template, its period and the periods missed before it. An instance refused (its
+    /// responsible person removed, say) is logged once and left out: the group goes on.
+    async fn make_instances(
+        &mut self,
+        now: Ts,
+        overlay: &mut Overlay,
+        pending: &mut Pending,
+        next: &mut crate::audit::Head,
+        received_at: Ts,
+    ) {
+        if let Err(e) = self.load_templates().await {
+            tracing::error!(error = %e, "reading the task templates failed; instances wait for the next tick");
+            return;
+        }
+        let actor = Actor::system("task-template");
+        let mut list: Vec<TaskTemplate> = self.templates.values().cloned().collect();
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        for t in &list {
+            let Some(o) = crate::ingest::templates::due_period(t, now) else {
+                continue;
+            };
+            let task_id = t.instance_id(&o);
+            if self.rollup.task(&task_id).is_some() || self.template_failures.contains(&task_id) {
+                continue;
+            }
+            let planned = crate::ingest::templates::instance_event(t, &o, now)
+                .map_err(WriteError::Invalid)
+                .and_then(|event| {
+                    plan_events(
+                        std::slice::from_ref(&event),
+                        &self.rollup,
+                        overlay,
+                        &HashMap::new(),
+                        &actor,
+                        AuditDetail::Each,
+                    )
+                    .map(|p| (event, p))
+                });
+            let (event, (changes, _, drafts)) = match planned {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(template = %t.id, period = %o.label, error = %e, "a template's instance was refused");
+                    self.template_failures.insert(task_id);
+                    continue;
+                }
+            };
+            let missed = crate::ingest::templates::missed(t, &o, &self.rollup);
+            if !missed.is_empty() {
+                tracing::warn!(template = %t.id, period = %o.label, missed = ?missed, "periods missed while the server was down or the template paused are not made afterwards");
+            }
+            for mut d in drafts {
+                if let Some(serde_json::Value::Object(m)) = &mut d.new {
+                    m.insert("template".into(), serde_json::json!(t.id));
+                    m.insert("period".into(), serde_json::json!(o.label));
+                    if !missed.is_empty() {
+                        m.insert("missed_periods".into(), serde_json::json!(missed));
+                    }
+                }
+                pending.audit.push(next.append(d));
+            }
+            pending.records.push(EventRecord {
+                source: actor.principal.event_source(),
+                kind: event.body.kind().to_string(),
+                entity: event.body.entity(),
+                id: event.id,
+                at: event.at,
+                received_at,
+                body: event.raw,
+            });
+            pending.changes.extend(changes);
+        }
+    }
+}
+
 fn fail_all(cmds: Vec<Command>, e: StoreError) {
     for c in cmds {
         match c {
@@ -616,6 +767,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Import { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Template { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Tick { .. } => {}
