@@ -82,6 +82,40 @@ pub struct NotifyTable {
     pub smtp: Option<SmtpTable>,
     pub leader: Option<crate::notify::policy::PolicyIn>,
     pub official: Option<crate::notify::policy::PolicyIn>,
+    pub reminders: Option<RemindersTable>,
+}
+
+/// `[notify.reminders]`: what is reminded and when (README "Reminders"); each key left out
+/// keeps its default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemindersTable {
+    pub enabled: Option<bool>,
+    pub series_before_days: Option<Vec<u16>>,
+    pub series_after_days: Option<Vec<u16>>,
+    pub task_due_days: Option<Vec<u16>>,
+    pub task_progress_below: Option<f64>,
+    pub acceptance_days: Option<Vec<u16>>,
+}
+
+impl RemindersTable {
+    fn resolve(&self) -> crate::notify::remind::Reminders {
+        let d = crate::notify::remind::Reminders::default();
+        crate::notify::remind::Reminders {
+            enabled: self.enabled.unwrap_or(d.enabled),
+            series_before_days: self
+                .series_before_days
+                .clone()
+                .unwrap_or(d.series_before_days),
+            series_after_days: self
+                .series_after_days
+                .clone()
+                .unwrap_or(d.series_after_days),
+            task_due_days: self.task_due_days.clone().unwrap_or(d.task_due_days),
+            task_progress_below: self.task_progress_below.unwrap_or(d.task_progress_below),
+            acceptance_days: self.acceptance_days.clone().unwrap_or(d.acceptance_days),
+        }
+    }
 }
 
 /// `[notify.smtp]`: the mail relay.
@@ -183,6 +217,7 @@ impl NotifyTable {
             official: self.official.clone().unwrap_or_default(),
             concurrency: self.concurrency.unwrap_or(d.concurrency),
             per_contact_point: self.per_contact_point.unwrap_or(d.per_contact_point),
+            reminders: self.reminders.clone().unwrap_or_default().resolve(),
         };
         c.validate()
             .map_err(|e| anyhow::anyhow!("[notify] {}: {}", e.field, e.message))?;

@@ -74,6 +74,11 @@ async fn setup(enabled: bool) -> anyhow::Result<Setup> {
         enabled,
         allow_private_addresses: true,
         allow_plain_http: true,
+        // The burst measured is alerts'; reminders would add notices of their own.
+        reminders: crate::notify::remind::Reminders {
+            enabled: false,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let (node, tasks) =

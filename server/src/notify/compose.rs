@@ -438,6 +438,7 @@ pub fn tag(i: &Item) -> Msg {
     };
     match i.kind.as_str() {
         "resolved" => msg!("notify.tag.resolved"),
+        "reminder" => msg!("notify.tag.reminder"),
         "escalated" => msg!("notify.tag.escalated", tag = sev),
         "repeat" => msg!("notify.tag.repeat", tag = sev),
         "severity_changed" if i.severity == "red" => msg!("notify.tag.up", tag = sev),

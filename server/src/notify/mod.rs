@@ -22,6 +22,7 @@ pub mod inbox;
 pub mod link;
 pub mod notice;
 pub mod policy;
+pub mod remind;
 pub mod send;
 pub mod template;
 mod worker;
@@ -126,6 +127,8 @@ pub struct NotifyConfig {
     /// take every slot).
     pub concurrency: usize,
     pub per_contact_point: usize,
+    /// `[notify.reminders]`: what is reminded, how many days ahead or late.
+    pub reminders: remind::Reminders,
 }
 
 impl Default for NotifyConfig {
@@ -145,6 +148,7 @@ impl Default for NotifyConfig {
             official: PolicyIn::default(),
             concurrency: 32,
             per_contact_point: 4,
+            reminders: remind::Reminders::default(),
         }
     }
 }
@@ -164,6 +168,7 @@ impl NotifyConfig {
                 "max_attempts, concurrency and per_contact_point must be above 0",
             ));
         }
+        self.reminders.validate()?;
         if self.retry_min.is_zero() || self.retry_max < self.retry_min {
             return Err(Invalid::new(
                 "notify.retry_max_ms",
