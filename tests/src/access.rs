@@ -139,6 +139,10 @@ pub enum Op {
     MyTasks,
     MyAcceptance,
     MyPeople,
+    TemplatesList,
+    TemplateGet,
+    TemplatePost,
+    TemplatePut,
     TaskHistory,
     AttachmentPost,
     AttachmentGet,
@@ -412,6 +416,18 @@ pub async fn city(app: &TestApp) -> City {
         ])),
     )
     .await;
+    for (id, unit, r) in [("tpl-in", "p-1", "w2"), ("tpl-out", "p-2", "w4")] {
+        ok_as(
+            app,
+            &ops,
+            "POST",
+            "/api/v1/task-templates",
+            Some(
+                json!({"id": id, "unit": unit, "title": "Báo cáo tháng", "responsible": r, "every": "monthly", "day": 25}),
+            ),
+        )
+        .await;
+    }
     let alerts = ok_as(app, &ops, "GET", "/api/v1/alerts?unit=hn", None).await;
     for subject in ["TTHC@p-1", "TTHC@p-2"] {
         assert!(
@@ -832,6 +848,24 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
         MyTasks => ("GET", "/api/v1/me/tasks".into(), None),
         MyAcceptance => ("GET", "/api/v1/me/acceptance".into(), None),
         MyPeople => ("GET", "/api/v1/me/people?q=".into(), None),
+        TemplatesList => ("GET", "/api/v1/task-templates".into(), None),
+        TemplateGet => (
+            "GET",
+            format!("/api/v1/task-templates/{}", pick("tpl-in", "tpl-out")),
+            None,
+        ),
+        TemplatePost => (
+            "POST",
+            "/api/v1/task-templates".into(),
+            Some(
+                json!({"id": format!("tpl-{n}"), "unit": ward, "title": format!("Báo cáo {n}"), "responsible": pick("w2", "w4"), "every": "monthly", "day": 25}),
+            ),
+        ),
+        TemplatePut => (
+            "PUT",
+            format!("/api/v1/task-templates/{}", pick("tpl-in", "tpl-out")),
+            Some(json!({"paused": true})),
+        ),
         TaskHistory => (
             "GET",
             format!("/api/v1/tasks/{}/history", pick("t-in", "t-out")),

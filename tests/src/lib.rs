@@ -83,6 +83,12 @@ pub fn test_notify() -> ioc::notify::NotifyConfig {
         retry_min: std::time::Duration::from_millis(20),
         retry_max: std::time::Duration::from_millis(200),
         timeout: std::time::Duration::from_secs(5),
+        // Reminders add notices of their own as the clock moves; the tests that count notices
+        // were written without them, and `tests/tests/reminders.rs` turns them on.
+        reminders: ioc::notify::remind::Reminders {
+            enabled: false,
+            ..Default::default()
+        },
         ..Default::default()
     }
 }

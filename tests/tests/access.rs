@@ -121,6 +121,8 @@ enum Kind {
     AccountOnly,
     /// People to assign: a leader, over the units it leads.
     Leads,
+    /// Task templates: a leader or an admin over the template's unit; never a token.
+    TemplateManage,
 }
 
 struct Spec {
@@ -375,6 +377,22 @@ const SPECS: &[Spec] = &[
         ANY
     ),
     spec!(MyPeople, "GET", "/api/v1/me/people", Leads, ANY),
+    spec!(TemplatesList, "GET", "/api/v1/task-templates", List, ANY),
+    spec!(TemplateGet, "GET", "/api/v1/task-templates/{id}", Read, IO),
+    spec!(
+        TemplatePost,
+        "POST",
+        "/api/v1/task-templates",
+        TemplateManage,
+        IO
+    ),
+    spec!(
+        TemplatePut,
+        "PUT",
+        "/api/v1/task-templates/{id}",
+        TemplateManage,
+        IO
+    ),
     spec!(TaskHistory, "GET", "/api/v1/tasks/{id}/history", Read, IO),
     spec!(
         AttachmentPost,
@@ -527,6 +545,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::OwnWork => Forbidden,
         Kind::AccountOnly => allow(matches!(who, Who::Role(..))),
         Kind::Leads => allow(role(Role::Leader)),
+        Kind::TemplateManage => allow((role(Role::Leader) || role(Role::Admin)) && scope),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok
@@ -568,6 +587,7 @@ fn leak_check(op: Op) -> Option<(&'static str, &'static str)> {
         Op::AlertsList | Op::AlertHistory => Some(("unit", "p-2")),
         Op::AuditList => Some(("unit", "p-2")),
         Op::TargetsGet => Some(("unit", "p-2")),
+        Op::TemplatesList => Some(("unit", "p-2")),
         _ => None,
     }
 }
