@@ -48,6 +48,7 @@ function localLink(link) {
 /** "Đỏ", "Đỏ · Nhắc lại", "Đã hết": what happened to an alert, by its severity. */
 function tag(i) {
   if (i.kind === 'resolved') return t('inbox.kind.resolved');
+  if (i.kind === 'reminder') return t('inbox.kind.reminder');
   const sev = t(SEVERITY[i.severity] || 'inbox.info');
   return ['escalated', 'repeat', 'severity_changed'].includes(i.kind) ? `${sev} · ${t(`inbox.kind.${i.kind}`)}` : sev;
 }
