@@ -314,6 +314,8 @@ async function sendTemplate(form, v) {
     await loadTemplates();
   } catch (e) {
     showFormError(form, e);
+    // On a phone the field at fault may be a screen away from the button.
+    form.querySelector('[data-error-for]:not([hidden])')?.scrollIntoView({ block: 'center' });
   } finally {
     button.disabled = false;
   }

@@ -309,6 +309,17 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
     let leader = app
         .account("contract-leader", Some("w1"), &[("leader", "p-1")])
         .await;
+    // A task template, made and then made due by the clock: its reads have something to show.
+    let (status, body) = app
+        .send_as(
+            Some(&leader),
+            reqwest::Method::POST,
+            "/api/v1/task-templates",
+            Some(&json!({"id": "bc-thang", "unit": "p-1", "title": "Báo cáo", "responsible": "w2", "every": "monthly", "day": 25})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    app.set_clock("2026-12-21T08:00:00+07:00").await;
     let doc = app.get_ok("/api/openapi.json").await;
     let mut checked = 0;
     for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -325,6 +336,7 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
             ("/api/v1/objectives", "o-city"),
             ("/api/v1/key-results", "kr-1"),
             ("/api/v1/accounts", "admin"),
+            ("/api/v1/task-templates", "bc-thang"),
         ]
         .iter()
         .find(|(prefix, _)| path.starts_with(prefix))

@@ -378,7 +378,7 @@ fn check(who: &Principal, rollup: &Rollup, t: &mut TaskTemplate) -> Result<(), W
         .person(&t.responsible)
         .map(|p| p.unit)
         .unwrap_or_default();
-    if !rollup.ancestors(&r_unit).iter().any(|a| *a == t.unit) {
+    if !rollup.ancestors(&r_unit).contains(&t.unit) {
         let name = rollup
             .unit(&t.unit)
             .map_or_else(|| t.unit.to_string(), |u| u.name);
