@@ -42,14 +42,15 @@ use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 /// A value refused, naming its field (`contact_points[1].url`, `policy.quiet_hours`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invalid {
     pub field: String,
-    pub message: String,
+    /// Worded in the reader's language at the HTTP edge; English in the config's errors.
+    pub message: crate::i18n::Msg,
 }
 
 impl Invalid {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<crate::i18n::Msg>) -> Invalid {
         Invalid {
             field: field.into(),
             message: message.into(),
