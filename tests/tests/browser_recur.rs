@@ -188,3 +188,50 @@ async fn a_ward_leader_makes_monthly_recurring_work_on_the_assign_page_of_a_phon
         }
     }
 }
+
+/// A reminder as the official reads it in the inbox: Vietnamese, the task by its title, the due
+/// date and the progress, tagged "Nhắc việc"; looked at on a phone and a laptop.
+#[tokio::test]
+async fn a_reminder_reads_in_vietnamese_in_the_officials_inbox() {
+    let Some(browser) = Browser::launch("a_reminder_reads_in_vietnamese_in_the_officials_inbox")
+    else {
+        return;
+    };
+    let at_once = ioc::notify::policy::PolicyIn {
+        group_wait_seconds: Some(0),
+        quiet_hours: Some("off".into()),
+        ..Default::default()
+    };
+    let app = ioc_tests::spawn_app_notify(ioc::notify::NotifyConfig {
+        reminders: ioc::notify::remind::Reminders::default(),
+        leader: at_once.clone(),
+        official: at_once,
+        ..ioc_tests::test_notify()
+    })
+    .await;
+    app.load_fixture().await;
+    with_leaders(&app).await;
+    let official = app
+        .account("dung", Some("w2"), &[("viewer", "p-1.vh")])
+        .await;
+    app.ingest(json!([{"type": "task", "id": "slow", "at": NOW, "task_id": "t-slow", "title": "Rà soát hồ sơ tồn đọng",
+        "responsible": "w2", "deadline": "2026-11-25", "progress": 20}]))
+        .await;
+    app.set_clock("2026-11-22T08:00:00+07:00").await;
+    let mut page = page_as(&browser, &app, &official, 390, 844).await;
+    page.navigate(&app.url("/inbox.html")).await;
+    page.wait_for(
+        "document.querySelector('main').textContent.includes('Nhắc việc: nhiệm vụ “Rà soát hồ sơ tồn đọng” đến hạn 25/11/2026, mới đạt 20%')",
+        "the reminder in the inbox",
+    )
+    .await;
+    let wide = page
+        .eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        .await;
+    assert_eq!(wide, json!(0), "the inbox scrolls sideways");
+    let english = page.english_words(&[], &["dung"]).await;
+    assert!(english.is_empty(), "English in the inbox: {english:?}");
+    page.screenshot("recur-inbox-official-390").await;
+    size(&mut page, 1280, 720).await;
+    page.screenshot("recur-inbox-official-1280").await;
+}

@@ -430,6 +430,11 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "số ngày tạo việc trước hạn phải từ 0 đến {max}",
     ),
     (
+        "template_dates",
+        "active_until is before active_from",
+        "ngày hết áp dụng trước ngày bắt đầu áp dụng",
+    ),
+    (
         "template_reason",
         "say why the template changes",
         "cần nêu lý do điều chỉnh mẫu",
