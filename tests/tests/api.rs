@@ -651,6 +651,15 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
         .as_str()
         .expect("the file's hash")
         .to_string();
+    let (status, body) = app
+        .send_as(
+            Some(&leader),
+            reqwest::Method::POST,
+            "/api/v1/task-templates",
+            Some(&json!({"id": "bc-thang", "unit": "p-1", "title": "Báo cáo", "responsible": "w2", "every": "monthly", "day": 25})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     let doc = app.get_ok("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["components"]["schemas"]["UnitView"].is_object());
@@ -666,6 +675,7 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
                 ("/api/v1/accounts", "admin"),
                 ("/api/v1/tokens", "no-such-token"),
                 ("/api/v1/evaluations/people", "w2"),
+                ("/api/v1/task-templates", "bc-thang"),
             ]
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))

@@ -330,6 +330,16 @@ async fn templates_are_refused_naming_the_field_and_nothing_is_kept() {
             .await
         }
     };
+    let (got, body) = put(&p.leader, json!({})).await;
+    assert_eq!(
+        (got, body["error"]["code"].as_str()),
+        (422, Some("invalid")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["field"].is_null(),
+        "the whole body is at fault: {body}"
+    );
     let (got, body) = put(&p.outsider, json!({"paused": true})).await;
     assert_eq!(got, 403, "{body}");
     let (got, body) = put(&p.leader, json!({"day": 26})).await;

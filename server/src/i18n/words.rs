@@ -430,6 +430,11 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "số ngày tạo việc trước hạn phải từ 0 đến {max}",
     ),
     (
+        "template_nothing",
+        "name at least one field to change",
+        "cần nêu ít nhất một mục cần thay đổi",
+    ),
+    (
         "template_dates",
         "active_until is before active_from",
         "ngày hết áp dụng trước ngày bắt đầu áp dụng",

@@ -91,6 +91,26 @@ fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+impl TemplatePatch {
+    /// Names no field at all (a `null` that clears one is a field named).
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.expected_output.is_none()
+            && self.responsible.is_none()
+            && self.accountable.is_none()
+            && self.consulted.is_none()
+            && self.informed.is_none()
+            && self.key_result.is_none()
+            && self.every.is_none()
+            && self.day.is_none()
+            && self.lead_days.is_none()
+            && self.active_from.is_none()
+            && self.active_until.is_none()
+            && self.paused.is_none()
+            && self.reason.is_none()
+    }
+}
+
 /// What the writer is asked to do with a template.
 #[derive(Debug, Clone)]
 pub enum TemplateWrite {
@@ -231,6 +251,9 @@ pub(super) fn plan(
             (None, t, None)
         }
         TemplateWrite::Change { id, patch: p } => {
+            if p.is_empty() {
+                return Err(invalid("", msg!("template_nothing")));
+            }
             let Some(before) = existing.get(id.as_str()).cloned() else {
                 // The handler answers 404 before asking; this is a template gone since.
                 return Err(invalid("id", msg!("template_not_found", id = id.as_str())));
