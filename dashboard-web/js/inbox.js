@@ -94,7 +94,7 @@ function messageHtml(m) {
     : m.items.length > 1 ? itemsHtml(m.items) : ''; // one alert: the title says it all
   return `<li class="inbox-item${m.read ? '' : ' unread'}" data-id="${esc(m.id)}" data-severity="${esc(m.severity)}">
     <div class="inbox-head">
-      <span class="chip band-${esc(sev)}">${esc(t(m.kind === 'digest' ? 'inbox.kind.digest' : SEVERITY[m.severity] || 'inbox.info'))}</span>
+      <span class="chip band-${esc(sev)}">${esc(t(m.kind === 'digest' ? 'inbox.kind.digest' : m.items?.length && m.items.every(i => i.kind === 'reminder') ? 'inbox.kind.reminder' : SEVERITY[m.severity] || 'inbox.info'))}</span>
       <b class="inbox-title" data-field="title">${esc(titleOf(m).replace(/^\[IOC\] /, ''))}</b>
       <span class="asof" title="${esc(fmt.dateTime(m.at))}">${esc(fmt.dateTime(m.at))} · ${esc(fmt.ago(m.at, asOf ?? Date.now()))}</span>
     </div>

@@ -221,7 +221,7 @@ async fn a_reminder_reads_in_vietnamese_in_the_officials_inbox() {
     let mut page = page_as(&browser, &app, &official, 390, 844).await;
     page.navigate(&app.url("/inbox.html")).await;
     page.wait_for(
-        "document.querySelector('main').textContent.includes('Nhắc việc: nhiệm vụ “Rà soát hồ sơ tồn đọng” đến hạn 25/11/2026, mới đạt 20%')",
+        "document.querySelector('main').textContent.includes('Nhắc việc · Nhiệm vụ “Rà soát hồ sơ tồn đọng” đến hạn 25/11/2026, mới đạt 20%')",
         "the reminder in the inbox",
     )
     .await;

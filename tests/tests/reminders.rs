@@ -165,9 +165,9 @@ async fn each_reminder_step_is_one_notice_to_the_person_responsible_whatever_the
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     let all = texts.join("\n");
-    assert!(all.contains("Nhắc việc: nhập số liệu Số đơn khiếu nại tồn đọng của Phường Hoàn Kiếm kỳ 2026-11, hạn 03/12/2026"), "{all}");
+    assert!(all.contains("Nhập số liệu Số đơn khiếu nại tồn đọng của Phường Hoàn Kiếm kỳ 2026-11, hạn 03/12/2026"), "{all}");
     assert!(
-        all.contains("chưa nhập số liệu Số đơn khiếu nại tồn đọng"),
+        all.contains("Chưa nhập số liệu Số đơn khiếu nại tồn đọng"),
         "{all}"
     );
     assert!(all.contains("“Báo cáo an ninh trật tự” của Phạm Thị Dung, nộp ngày 10/11/2026, đã chờ anh/chị nghiệm thu 2 ngày"), "{all}");

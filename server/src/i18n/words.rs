@@ -159,6 +159,7 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     ("notify.tag.info", "NOTICE", "THÔNG BÁO"),
     ("notify.tag.resolved", "ENDED", "ĐÃ HẾT"),
     ("notify.tag.reminder", "REMINDER", "NHẮC VIỆC"),
+    ("notify.title.reminder", "Reminder · {summary}", "Nhắc việc · {summary}"),
     ("notify.tag.escalated", "{tag} · ESCALATED", "{tag} · CHUYỂN LÊN"),
     ("notify.tag.repeat", "{tag} · REMINDER", "{tag} · NHẮC LẠI"),
     ("notify.tag.up", "{tag} · WAS YELLOW", "{tag} · TỪ VÀNG"),
@@ -472,23 +473,23 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     // Reminders (issue 18): what a person is reminded of, naming the thing and the date.
     (
         "reminder_series_due",
-        "Reminder: enter {kpi} for {unit}, period {period}, by {due}",
-        "Nhắc việc: nhập số liệu {kpi} của {unit} kỳ {period}, hạn {due}",
+        "Enter {kpi} for {unit}, period {period}, by {due}",
+        "Nhập số liệu {kpi} của {unit} kỳ {period}, hạn {due}",
     ),
     (
         "reminder_series_late",
-        "Reminder: {kpi} for {unit}, period {period}, is not entered; it was due {due} ({days} days late)",
-        "Nhắc việc: chưa nhập số liệu {kpi} của {unit} kỳ {period}; hạn {due} (trễ {days} ngày)",
+        "{kpi} for {unit}, period {period}, is not entered; it was due {due} ({days} days late)",
+        "Chưa nhập số liệu {kpi} của {unit} kỳ {period}; hạn {due} (trễ {days} ngày)",
     ),
     (
         "reminder_task_due",
-        "Reminder: task \u{201c}{task}\u{201d} is due {due} and is at {progress}%",
-        "Nhắc việc: nhiệm vụ \u{201c}{task}\u{201d} đến hạn {due}, mới đạt {progress}%",
+        "Task \u{201c}{task}\u{201d} is due {due} and is at {progress}%",
+        "Nhiệm vụ \u{201c}{task}\u{201d} đến hạn {due}, mới đạt {progress}%",
     ),
     (
         "reminder_acceptance",
-        "Reminder: \u{201c}{task}\u{201d} by {person}, submitted {at}, has waited {days} days for your acceptance",
-        "Nhắc việc: \u{201c}{task}\u{201d} của {person}, nộp ngày {at}, đã chờ anh/chị nghiệm thu {days} ngày",
+        "\u{201c}{task}\u{201d} by {person}, submitted {at}, has waited {days} days for your acceptance",
+        "\u{201c}{task}\u{201d} của {person}, nộp ngày {at}, đã chờ anh/chị nghiệm thu {days} ngày",
     ),
     // Notification settings (contact points, policies, templates, the inbox).
     (

@@ -164,6 +164,7 @@ impl Content {
             let key = match (self.kind.as_str(), i.kind.as_str()) {
                 ("repeat", _) | (_, "repeat") => "notify.title.repeat",
                 (_, "resolved") => "notify.title.ended",
+                (_, "reminder") => "notify.title.reminder",
                 (_, "escalated") => "notify.title.escalated",
                 _ => "notify.title.one",
             };
