@@ -31,7 +31,8 @@ pub struct Figure {
 /// A file of figures: what machine and when, and the figures by name.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FigureFile {
-    /// Cores and a free note (`2 cores, quiet`): figures compare only on like machines.
+    /// Cores, and a note kept once written by hand (`2 cores, quiet`): figures compare only on
+    /// like machines.
     #[serde(default)]
     pub machine: String,
     /// When each figure was last written (RFC 3339), by name.
@@ -94,7 +95,10 @@ pub fn write(path: &Path, now: &str) -> anyhow::Result<usize> {
     } else {
         FigureFile::default()
     };
-    file.machine = machine();
+    // A note written into the file by hand (how quiet the machine was) is kept.
+    if file.machine.is_empty() {
+        file.machine = machine();
+    }
     let run = recorded();
     for (name, f) in &run {
         file.figures.insert(name.clone(), f.clone());
