@@ -52,16 +52,24 @@ export function threadHtml(x, { answerable = true, subjectShown = false } = {}) 
       <div class="xp-text" data-field="text">${esc(m.text)}</div>${filesHtml(m.attachments)}</li>`;
   }).join('');
   const asker = x.asker ? `<a href="${esc(personHref(x.asker.id))}">${esc(x.asker.name)}</a>` : esc(t('explain.someone'));
-  const form = answerable && x.may_answer ? `
+  const fileId = `xpf-${x.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const answerForm = `
     <form class="xp-answer" data-explanation="${esc(x.id)}">
-      <label>${esc(t('explain.answer.label'))}
+      <label>${esc(t(x.state === 'answered' ? 'explain.answer.more' : 'explain.answer.label'))}
         <textarea name="text" rows="3" maxlength="4000" required></textarea></label>
       <div class="error" data-error-for="text" hidden></div>
-      <label class="xp-file">${esc(t('explain.answer.file'))} <input type="file" name="file"></label>
+      <div class="file-row"><span class="file-label">${esc(t('explain.answer.file'))}</span>
+        <div class="file-pick"><input type="file" id="${esc(fileId)}" name="file" class="file-input" accept=".pdf,.png,.jpg,.jpeg,.webp,.docx,.xlsx,.pptx,.odt,.ods,.odp">
+          <label for="${esc(fileId)}" class="button-link">${esc(t('import.choose'))}</label>
+          <span class="file-name" data-field="file-name">${esc(t('import.none'))}</span></div></div>
       <div class="error" data-error-for="file" hidden></div>
       <div class="error" data-error-for="" hidden></div>
       <button type="submit">${esc(t('explain.answer.send'))}</button>
-    </form>` : '';
+    </form>`;
+  // Once answered, adding to the answer is one tap away rather than a form in the way.
+  const form = !(answerable && x.may_answer) ? ''
+    : x.state === 'answered' ? `<details class="xp-more"><summary>${esc(t('explain.answer.more'))}</summary>${answerForm}</details>`
+      : answerForm;
   return `<article class="xp" data-explanation="${esc(x.id)}" data-state="${esc(x.state)}">
     <div class="xp-head">
       <span class="xp-badge ${stateClass(x.state)}" data-field="state">${esc(stateWords(x))}</span>
@@ -136,6 +144,12 @@ function showError(form, e) {
  * `after(thread)` with the request as it now stands.
  */
 export function wireAnswers(root, after) {
+  root.addEventListener('change', ev => {
+    const input = ev.target.closest('form.xp-answer input[type="file"]');
+    if (!input) return;
+    const name = input.closest('form').querySelector('[data-field="file-name"]');
+    name.textContent = input.files?.[0]?.name || t('import.none');
+  });
   root.addEventListener('submit', async ev => {
     const form = ev.target.closest('form.xp-answer');
     if (!form) return;

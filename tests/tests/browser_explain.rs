@@ -150,7 +150,76 @@ async fn the_flow(
     leader
         .screenshot(&format!("explain-alert-answered-{tag}"))
         .await;
+
+    // The week's review lists it with its answer.
+    leader.navigate(&app.url("/review.html?unit=hn")).await;
+    leader
+        .wait_for(
+            "!!document.querySelector('#explanations tr[data-id]')",
+            "the request in the review",
+        )
+        .await;
+    let row = leader
+        .eval("document.querySelector('#explanations tr[data-id]').textContent")
+        .await;
+    let row = row.as_str().unwrap();
+    assert!(
+        row.contains("Đã giải trình")
+            && row.contains("bố trí thêm cán bộ")
+            && row.contains("Phạm Thị Dung"),
+        "{row}"
+    );
+    let english = leader.english_words(&[], DATA).await;
+    assert!(english.is_empty(), "English on the review: {english:?}");
+    leader
+        .eval("window.scrollTo(0, document.getElementById('explanations').getBoundingClientRect().top + window.scrollY - 120)")
+        .await;
+    leader.screenshot(&format!("explain-review-{tag}")).await;
+
+    // A task's request, answered on the task's page.
+    app.ingest(json!([{"type": "task", "id": "t-new", "at": START, "task_id": "t-bc", "title": "Báo cáo hồ sơ tồn đọng",
+                       "responsible": "w2", "deadline": "2026-11-20"}]))
+        .await;
+    let (status, body) = app
+        .send_as(Some(&city), reqwest::Method::POST, "/api/v1/explanations", Some(&json!({
+            "id": "x-task", "subject_kind": "task", "subject": "t-bc", "question": "Khi nào xong báo cáo?", "due": "2026-11-10"})))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    me.navigate(&app.url("/task.html?id=t-bc")).await;
+    me.wait_for(
+        "!!document.querySelector('#task-explain form.xp-answer')",
+        "the answer form on the task",
+    )
+    .await;
+    me.eval("(() => { const f = document.querySelector('#task-explain form.xp-answer'); f.text.value = 'Xong trước ngày 09/11.'; f.requestSubmit(); return 0; })()").await;
+    me.wait_for(
+        "document.querySelector('#task-explain .xp')?.dataset.state === 'answered'",
+        "the task's answer kept",
+    )
+    .await;
+    assert_eq!(
+        me.eval("document.getElementById('explain-ask').hidden")
+            .await,
+        json!(true),
+        "a viewer is not offered to ask"
+    );
+    let english = me.english_words(&[], DATA).await;
+    assert!(english.is_empty(), "English on the task page: {english:?}");
+    me.screenshot(&format!("explain-task-{tag}")).await;
+    leader.navigate(&app.url("/task.html?id=t-bc")).await;
+    leader.wait_for("document.querySelector('#task-explain .xp')?.dataset.state === 'answered' && !document.getElementById('explain-ask').hidden", "the answer, and the ask button, for the leader").await;
+    leader
+        .screenshot(&format!("explain-task-leader-{tag}"))
+        .await;
+
     if width < 500 {
+        leader.navigate(&app.url("/alerts.html?unit=hn")).await;
+        leader
+            .wait_for(
+                &format!("!!{ROW}?.querySelector('.xp')"),
+                "the thread on the alert",
+            )
+            .await;
         let wide = leader
             .eval("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             .await;

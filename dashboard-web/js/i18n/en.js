@@ -797,4 +797,5 @@ export default {
   'review.explain.none': 'No explanation was asked for in the period.',
   'review.explain.subject': 'Subject',
   'review.explain.state': 'State',
+  'explain.answer.more': 'Add to the explanation',
 };

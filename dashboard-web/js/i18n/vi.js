@@ -801,4 +801,5 @@ export default {
   'review.explain.none': 'Không có yêu cầu giải trình nào trong kỳ.',
   'review.explain.subject': 'Nội dung',
   'review.explain.state': 'Tình trạng',
+  'explain.answer.more': 'Bổ sung giải trình',
 };

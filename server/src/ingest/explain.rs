@@ -52,6 +52,8 @@ pub enum ExplainWrite {
 }
 
 /// What a write comes to.
+// One per write, moved once: its size costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     New(Planned),
     /// A retry of what is already kept: the thread as it stands.
