@@ -35,7 +35,9 @@ async fn the_flow(
     app.load_fixture().await;
     with_leaders(&app).await;
     let city = app.account("city", Some("a1"), &[("leader", "hn")]).await;
-    let official = app.account("dung", Some("w2"), &[("viewer", "p-1")]).await;
+    let official = app
+        .account("dung", Some("w2"), &[("data_entry", "p-1")])
+        .await;
     // Hoàn Kiếm's processing rate turns red.
     app.ingest(json!([
         {"type": "kpi_observation", "id": "o1", "at": START, "kpi": "TTHC", "unit": "p-1", "period": "2026-10", "value": 80.0}
@@ -211,6 +213,48 @@ async fn the_flow(
     leader
         .screenshot(&format!("explain-task-leader-{tag}"))
         .await;
+
+    // A KPI line's request, answered on the data-entry page where the official enters it.
+    let (status, body) = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/kpis/HS",
+            &json!({"code": "HS", "name": "Tỷ lệ hồ sơ giải quyết đúng hạn của phường", "data_source": "Phần mềm một cửa",
+                    "unit_of_measure": "%", "thresholds": {"direction": "higher_is_better", "green": 95, "red": 85},
+                    "frequency": "monthly", "group": "service", "leading_unit": "p-1"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .send_as(
+            Some(&city),
+            reqwest::Method::POST,
+            "/api/v1/explanations",
+            Some(&json!({
+            "id": "x-kpi", "subject_kind": "kpi", "subject": "HS", "unit": "p-1", "addressee": "w2",
+            "question": "Vì sao tỷ lệ tháng này thấp?", "due": "2026-11-10"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    me.navigate(&app.url("/entry.html")).await;
+    me.wait_for(
+        "!!document.querySelector('li[data-kpi=\"HS\"] form.xp-answer')",
+        "the answer form on the KPI's card",
+    )
+    .await;
+    me.eval("(() => { const f = document.querySelector('li[data-kpi=\"HS\"] form.xp-answer'); f.text.value = 'Tháng này đạt 80% do thiếu cán bộ một cửa.'; f.requestSubmit(); return 0; })()").await;
+    me.wait_for(
+        "document.querySelector('li[data-kpi=\"HS\"] .xp')?.dataset.state === 'answered'",
+        "the KPI's answer kept",
+    )
+    .await;
+    let english = me.english_words(&[], DATA).await;
+    assert!(
+        english.is_empty(),
+        "English on the data-entry page: {english:?}"
+    );
+    me.eval("window.scrollTo(0, document.querySelector('li[data-kpi=\"HS\"] .xp').getBoundingClientRect().top + window.scrollY - 300)").await;
+    me.screenshot(&format!("explain-entry-{tag}")).await;
 
     if width < 500 {
         leader.navigate(&app.url("/alerts.html?unit=hn")).await;
