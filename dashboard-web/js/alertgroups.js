@@ -35,6 +35,30 @@ export function byUnit(ranked) {
   return [...units.values()];
 }
 
+/** Above this many groups (more than a 1080p screen shows) a screen opens with its rules
+ * summed up: a city has hundreds of unit groups, and a duty officer first wants the dozen kinds
+ * of trouble, then their units. */
+export const SUMMARY_ABOVE = 20;
+
+/**
+ * The groups summed up by rule: how many units, red and yellow alerts (those held back
+ * included), the worst state; worst first, then most red, then most units.
+ */
+export function ruleSummaries(groups) {
+  const by = new Map();
+  for (const g of groups) {
+    let s = by.get(g.rule);
+    if (!s) { s = { rule: g.rule, metric: g.metric, units: new Set(), red: 0, yellow: 0, tier: 9 }; by.set(g.rule, s); }
+    s.units.add(g.unit.id);
+    s.red += g.count.red + (g.held?.red || 0);
+    s.yellow += g.count.yellow + (g.held?.yellow || 0);
+    s.tier = Math.min(s.tier, tier(g));
+  }
+  return [...by.values()]
+    .map(s => ({ ...s, units: s.units.size }))
+    .sort((a, b) => a.tier - b.tier || b.red - a.red || b.units - a.units || (a.rule < b.rule ? -1 : 1));
+}
+
 /** The rule of a group or an alert in words, its level when its name says one. */
 export const ruleWords = x => ruleLabel(x.rule, x.metric);
 

@@ -19,7 +19,7 @@ import {
   alertSummary, subjectHref, historySummary, historyActor, ruleLabel, loadRules, alertCountHtml,
   tickDurations,
 } from '/js/alertview.js';
-import { rankGroups, byUnit, groupMatches, groupHtml, alertHtml, unitHeadHtml, ruleWords } from '/js/alertgroups.js';
+import { rankGroups, byUnit, groupMatches, groupHtml, alertHtml, unitHeadHtml, ruleWords, ruleSummaries, SUMMARY_ABOVE } from '/js/alertgroups.js';
 import { loadThreads, threadsHtml, wireAnswers, ask, mayAsk } from '/js/explain.js';
 
 const UNITS_PAGE = 20;
@@ -96,7 +96,9 @@ function render() {
     if (!knownRules.has(g.rule)) { knownRules.add(g.rule); addRuleOption(g); }
   }
   const q = filters.text.trim().toLowerCase();
-  const ranked = rankGroups(data.groups.filter(g => groupMatches(g, filters, q) && !(msgOnly && message && !inMessage(g))));
+  const shown = g => !(msgOnly && message && !inMessage(g));
+  drawSummary(data.groups.filter(g => groupMatches(g, { ...filters, rule: '' }, q) && shown(g)));
+  const ranked = rankGroups(data.groups.filter(g => groupMatches(g, filters, q) && shown(g)));
   const blocks = byUnit(ranked);
   drawBlocks(blocks.slice(0, shownUnits));
   setText($('#alert-count'), `${t('alerts.groups.count', { units: fmt.int(blocks.length), groups: fmt.int(ranked.length) })}${blocks.length > shownUnits ? ` · ${t('alerts.groups.shown', { shown: fmt.int(shownUnits), units: fmt.int(blocks.length) })}` : ''}`);
@@ -108,6 +110,29 @@ function render() {
   const ms = performance.now() - t0;
   for (; pendingPatches > 0; pendingPatches--) recordPatchMs(ms);
 }
+
+/** Many groups: first the kinds of trouble (one line per rule), each a button that shows only
+ * its groups below (the rule filter); pressed again, all of them. */
+let summarySig = '';
+function drawSummary(groups) {
+  const box = $('#rule-summary');
+  const sums = groups.length > SUMMARY_ABOVE ? ruleSummaries(groups) : [];
+  const html = sums.length < 2 ? '' : `<h3>${esc(t('alerts.summary.title'))}</h3><ul>${sums.map(s => {
+    const sev = s.tier === 0 || s.tier === 2 ? 'red' : 'yellow';
+    const counts = [s.red ? `<span class="b-red">${esc(t('alerts.summary.red', { n: fmt.int(s.red) }))}</span>` : '',
+      s.yellow ? `<span class="b-yellow">${esc(t('alerts.summary.yellow', { n: fmt.int(s.yellow) }))}</span>` : ''].filter(Boolean).join(' · ');
+    return `<li><button type="button" data-rule="${esc(s.rule)}" data-severity="${sev}" aria-pressed="${filters.rule === s.rule}"><span class="sev"></span><span class="rs-rule">${esc(ruleWords(s))}</span><span class="rs-n">${esc(t('alerts.summary.units', { n: fmt.int(s.units) }))}${counts ? ` · ${counts}` : ''}</span></button></li>`;
+  }).join('')}</ul>`;
+  box.hidden = !html;
+  if (html !== summarySig) { box.innerHTML = html; summarySig = html; }
+}
+$('#rule-summary').addEventListener('click', e => {
+  const b = e.target.closest('button[data-rule]');
+  if (!b) return;
+  filters.rule = filters.rule === b.dataset.rule ? '' : b.dataset.rule;
+  $('#f-rule').value = filters.rule;
+  filtered();
+});
 
 // Unit blocks and group lines are kept by id and key and rewritten only when what they show
 // changed: a patch that moves one group's count rewrites one line.

@@ -2370,6 +2370,65 @@ async fn the_citys_alert_center_with_the_demo_shows_groups_red_first_with_titles
         }
     }
     page.screenshot("alerts-demo-city-1920").await;
+    // Many groups: the screen opens with the kinds of trouble, one line per rule with its
+    // units, and a line shows only that rule's groups (pressed again, all of them).
+    // (The small demo city has more firing groups than a screen holds: SUMMARY_ABOVE, 20.)
+    assert!(
+        firing.len() > 20,
+        "the demo shows a summary: {}",
+        firing.len()
+    );
+    {
+        let mut by_rule: Vec<(&str, std::collections::HashSet<&str>)> = Vec::new();
+        for g in firing {
+            let rule = g["rule"].as_str().unwrap();
+            let unit = g["unit"]["id"].as_str().unwrap();
+            match by_rule.iter_mut().find(|(r, _)| *r == rule) {
+                Some((_, units)) => {
+                    units.insert(unit);
+                }
+                None => by_rule.push((rule, [unit].into_iter().collect())),
+            }
+        }
+        let lines = page
+            .eval("[...document.querySelectorAll('#rule-summary button[data-rule]')].map(b => ({rule: b.dataset.rule, text: b.innerText}))")
+            .await;
+        let lines = lines.as_array().expect("summary lines");
+        assert_eq!(lines.len(), by_rule.len(), "one line per rule: {lines:?}");
+        for (rule, units) in &by_rule {
+            let line = lines
+                .iter()
+                .find(|l| l["rule"] == *rule)
+                .unwrap_or_else(|| panic!("no summary line of {rule}"));
+            assert!(
+                line["text"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("{} đơn vị", units.len())),
+                "{rule}: {} units in {line}",
+                units.len()
+            );
+        }
+        let pick = lines[0]["rule"].as_str().unwrap().to_string();
+        let button =
+            format!("document.querySelector('#rule-summary button[data-rule=\"{pick}\"]')");
+        page.eval(&format!("{button}.click()")).await;
+        page.wait_for(
+            &format!("[...document.querySelectorAll('#groups [data-group-key]')].every(g => g.dataset.groupKey.split('|')[1] === '{pick}')"),
+            "only the picked rule's groups",
+        )
+        .await;
+        page.screenshot("alerts-demo-city-1920-one-rule").await;
+        page.eval(&format!("{button}.click()")).await;
+        page.wait_for(
+            &format!(
+                "document.querySelectorAll('#groups [data-group-key]').length === {}",
+                shown.len()
+            ),
+            "every group again",
+        )
+        .await;
+    }
     // The first group of several tasks opens to its alerts, each by its title and person.
     let top_key = firing
         .iter()

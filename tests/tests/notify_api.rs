@@ -135,6 +135,20 @@ async fn contact_points_are_their_persons_or_an_admins_with_secrets_write_only_a
             answer["error"]["message"].as_str().unwrap().contains(words),
             "{answer}"
         );
+        // A Vietnamese page reads the same refusal in Vietnamese, keyed so it can word it.
+        let r = reqwest::Client::new()
+            .put(app.url(CP))
+            .bearer_auth(&w1)
+            .header("accept-language", "vi")
+            .json(&body)
+            .send()
+            .await
+            .expect("put");
+        assert_eq!(r.status().as_u16(), 422);
+        let vi: Value = r.json().await.expect("json");
+        assert_eq!(vi["error"]["field"], field, "{vi}");
+        assert!(vi["error"]["reason"].is_string(), "not keyed: {vi}");
+        assert_ne!(vi["error"]["message"], answer["error"]["message"], "{vi}");
     }
     let (status, answer) = put(&app, Some(&admin_p2), CP, &json!({"contact_points": []})).await;
     assert_eq!(status, 403, "{answer}");

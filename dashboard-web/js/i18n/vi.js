@@ -307,6 +307,10 @@ export default {
   'alerts.count.held': 'Gộp vào cảnh báo của đơn vị: {n} cảnh báo nhiệm vụ',
   // Grouped alert center.
   'alerts.groups.count': '{units} đơn vị · {groups} nhóm cảnh báo',
+  'alerts.summary.title': 'Theo loại cảnh báo (chọn một loại để chỉ xem các đơn vị của nó)',
+  'alerts.summary.units': '{n} đơn vị',
+  'alerts.summary.red': '{n} đỏ',
+  'alerts.summary.yellow': '{n} vàng',
   'alerts.groups.shown': 'Đang hiện {shown} / {units} đơn vị',
   'alerts.groups.own': 'tại chính đơn vị',
   'alerts.groups.open_center': 'Trung tâm cảnh báo của đơn vị',

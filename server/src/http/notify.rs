@@ -286,7 +286,7 @@ async fn inbox(
     if !(1..=200).contains(&limit) {
         return Err(ApiError::Invalid(ItemError::new(
             "limit",
-            "must be between 1 and 200",
+            crate::msg!("notify_between", min = 1i64, max = 200i64),
         )));
     }
     let Some(person) = who.person().map(|p| p.to_string()) else {
@@ -336,13 +336,13 @@ async fn mark_read(
         (Some(_), None | Some(false)) => {
             return Err(ApiError::Invalid(ItemError::new(
                 "ids",
-                "name 1 to 1000 messages",
+                crate::msg!("notify_read_ids"),
             )))
         }
         _ => {
             return Err(ApiError::Invalid(ItemError::new(
                 "ids",
-                "give either ids or \"all\": true",
+                crate::msg!("notify_read_ids_or_all"),
             )))
         }
     };
@@ -529,7 +529,7 @@ async fn dead(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::Invalid(ItemError::new(
             "limit",
-            "must be between 1 and 1000",
+            crate::msg!("notify_between", min = 1i64, max = 1000i64),
         )));
     }
     let people = administered(&node, &who)?;

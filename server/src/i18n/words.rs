@@ -483,4 +483,170 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "{person} has not explained \u{201c}{title}\u{201d} ({unit}) by {due}, as {asker} asked",
         "{person} chưa giải trình \u{201c}{title}\u{201d} ({unit}) đúng hạn {due} theo yêu cầu của {asker}",
     ),
+    // Notification settings (contact points, policies, templates, the inbox).
+    (
+        "notify_url_invalid",
+        "not a URL ({error})",
+        "không phải địa chỉ URL ({error})",
+    ),
+    (
+        "notify_url_https",
+        "must be https (plain http is allowed only with [notify] allow_plain_http)",
+        "phải dùng https (http thường chỉ được phép khi cấu hình [notify] allow_plain_http)",
+    ),
+    (
+        "notify_url_scheme",
+        "the scheme '{scheme}' is not allowed: use https",
+        "không cho phép giao thức '{scheme}': hãy dùng https",
+    ),
+    (
+        "notify_url_credentials",
+        "must not carry credentials: put them in a header or the token",
+        "không được chứa thông tin đăng nhập: hãy đặt vào header hoặc token",
+    ),
+    (
+        "notify_url_no_host",
+        "has no host",
+        "thiếu tên máy chủ",
+    ),
+    (
+        "notify_url_private",
+        "points at a loopback or private address; the server does not send there (allowed only with [notify] allow_private_addresses)",
+        "trỏ tới địa chỉ nội bộ hoặc riêng; máy chủ không gửi tới đó (chỉ được phép khi cấu hình [notify] allow_private_addresses)",
+    ),
+    (
+        "template_unmatched_close",
+        "a '}}' that closes nothing (write }}}} for a brace)",
+        "dấu '}}' không đóng gì cả (viết }}}} để có một dấu ngoặc)",
+    ),
+    (
+        "template_unclosed",
+        "a '{{' that is never closed (write {{{{ for a brace)",
+        "dấu '{{' không được đóng (viết {{{{ để có một dấu ngoặc)",
+    ),
+    (
+        "template_bad_length",
+        "'{slot}': the length after ':' must be a whole number above 0",
+        "'{slot}': độ dài sau dấu ':' phải là số nguyên lớn hơn 0",
+    ),
+    (
+        "template_unknown_placeholder",
+        "unknown placeholder '{slot}'; the placeholders are: {known}",
+        "không có trường thay thế '{slot}'; các trường có: {known}",
+    ),
+    (
+        "notify_too_many_points",
+        "at most {max} contact points per person",
+        "mỗi người có tối đa {max} kênh nhận",
+    ),
+    (
+        "notify_point_id",
+        "1 to 64 letters, digits, '-' or '_'",
+        "từ 1 đến 64 chữ cái, chữ số, '-' hoặc '_'",
+    ),
+    (
+        "notify_one_inbox",
+        "a person has one inbox",
+        "mỗi người chỉ có một hộp thư",
+    ),
+    (
+        "notify_id_twice",
+        "'{id}' appears twice",
+        "'{id}' xuất hiện hai lần",
+    ),
+    (
+        "notify_inbox_id",
+        "the inbox's id is '{id}'",
+        "mã của hộp thư là '{id}'",
+    ),
+    (
+        "notify_not_a_field",
+        "not a field of a {kind} contact point",
+        "kênh nhận loại {kind} không có trường này",
+    ),
+    (
+        "notify_field_needed",
+        "a {kind} contact point needs it",
+        "kênh nhận loại {kind} cần trường này",
+    ),
+    (
+        "notify_between",
+        "must be between {min} and {max}",
+        "phải từ {min} đến {max}",
+    ),
+    (
+        "notify_not_mailbox",
+        "'{address}' is not a mailbox ({error})",
+        "'{address}' không phải địa chỉ thư điện tử ({error})",
+    ),
+    (
+        "notify_at_most_chars",
+        "at most {max} characters",
+        "tối đa {max} ký tự",
+    ),
+    (
+        "notify_method",
+        "POST or PUT",
+        "chỉ dùng POST hoặc PUT",
+    ),
+    (
+        "notify_header_name",
+        "not a header name",
+        "không phải tên header hợp lệ",
+    ),
+    (
+        "notify_template_body",
+        "an http_template needs a JSON object (or array) as its body",
+        "kênh http_template cần phần thân là một đối tượng (hoặc mảng) JSON",
+    ),
+    (
+        "notify_not_empty",
+        "must not be empty",
+        "không được để trống",
+    ),
+    (
+        "notify_unknown_kind",
+        "unknown kind '{kind}'; one of: email, webhook, http_template, inbox",
+        "không có loại '{kind}'; chọn một trong: email, webhook, http_template, inbox",
+    ),
+    (
+        "notify_severities_empty",
+        "name at least one of red, yellow, info (or leave the field out for all)",
+        "hãy chọn ít nhất một mức: red, yellow, info (hoặc bỏ trống để nhận tất cả)",
+    ),
+    (
+        "notify_unknown_severity",
+        "unknown severity '{severity}'; one of: red, yellow, info",
+        "không có mức '{severity}'; chọn một trong: red, yellow, info",
+    ),
+    (
+        "notify_quiet_hours",
+        "'{value}' is not HH:MM-HH:MM (e.g. 22:00-06:30) or off",
+        "'{value}' không đúng dạng GG:PP-GG:PP (ví dụ 22:00-06:30) hoặc off",
+    ),
+    (
+        "notify_repeat_range",
+        "must be 0 (never) or between 15 and 10080 (a week)",
+        "phải là 0 (không nhắc lại) hoặc từ 15 đến 10080 (một tuần)",
+    ),
+    (
+        "notify_digest_at",
+        "'{value}' is not HH:MM (e.g. 07:00) or off",
+        "'{value}' không đúng dạng GG:PP (ví dụ 07:00) hoặc off",
+    ),
+    (
+        "notify_no_digest",
+        "{name} goes to the digest, but there is no digest: set digest_at",
+        "mức {name} được gửi vào bản tổng hợp nhưng chưa có giờ gửi tổng hợp: hãy đặt digest_at",
+    ),
+    (
+        "notify_read_ids",
+        "name 1 to 1000 messages",
+        "hãy chọn từ 1 đến 1000 thông báo",
+    ),
+    (
+        "notify_read_ids_or_all",
+        "give either ids or \"all\": true",
+        "hãy gửi ids hoặc \"all\": true",
+    ),
 ];

@@ -7,6 +7,7 @@
 use super::guard::check_url;
 use super::template;
 use super::Invalid;
+use crate::i18n::msg;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -254,7 +255,7 @@ pub fn check_all(
     if input.len() > MAX_PER_PERSON {
         return Err(Invalid::new(
             "contact_points",
-            format!("at most {MAX_PER_PERSON} contact points per person"),
+            msg!("notify_too_many_points", max = MAX_PER_PERSON),
         ));
     }
     let mut out: Vec<ContactPoint> = Vec::with_capacity(input.len());
@@ -268,10 +269,7 @@ pub fn check_all(
                         .chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
                 {
-                    return Err(Invalid::new(
-                        at("id"),
-                        "1 to 64 letters, digits, '-' or '_'",
-                    ));
+                    return Err(Invalid::new(at("id"), msg!("notify_point_id")));
                 }
                 id.clone()
             }
@@ -279,18 +277,15 @@ pub fn check_all(
             None => new_id(),
         };
         if cp.kind == "inbox" && out.iter().any(|p| matches!(p.channel, Channel::Inbox)) {
-            return Err(Invalid::new(at("kind"), "a person has one inbox"));
+            return Err(Invalid::new(at("kind"), msg!("notify_one_inbox")));
         }
         if out.iter().any(|p| p.id == id) {
-            return Err(Invalid::new(at("id"), format!("'{id}' appears twice")));
+            return Err(Invalid::new(at("id"), msg!("notify_id_twice", id = &id)));
         }
         let kept = stored.iter().find(|p| p.id == id);
         let point = check_one(cp, id, kept, allow, &at)?;
         if matches!(point.channel, Channel::Inbox) && point.id != INBOX {
-            return Err(Invalid::new(
-                at("id"),
-                format!("the inbox's id is '{INBOX}'"),
-            ));
+            return Err(Invalid::new(at("id"), msg!("notify_inbox_id", id = INBOX)));
         }
         out.push(point);
     }
@@ -308,7 +303,7 @@ fn check_one(
         if present {
             Err(Invalid::new(
                 at(field),
-                format!("not a field of a {} contact point", cp.kind),
+                msg!("notify_not_a_field", kind = &cp.kind),
             ))
         } else {
             Ok(())
@@ -319,7 +314,7 @@ fn check_one(
             Some(s) if !s.is_empty() => Ok(s.to_string()),
             _ => Err(Invalid::new(
                 at(field),
-                format!("a {} contact point needs it", cp.kind),
+                msg!("notify_field_needed", kind = &cp.kind),
             )),
         }
     };
@@ -327,7 +322,7 @@ fn check_one(
         match t {
             Some(ms) if !(100..=30_000).contains(&ms) => Err(Invalid::new(
                 at("timeout_ms"),
-                "must be between 100 and 30000",
+                msg!("notify_between", min = 100i64, max = 30_000i64),
             )),
             t => Ok(t),
         }
@@ -356,7 +351,14 @@ fn check_one(
             }
             let address = need("address", &cp.address)?;
             address.parse::<lettre::Address>().map_err(|e| {
-                Invalid::new(at("address"), format!("'{address}' is not a mailbox ({e})"))
+                Invalid::new(
+                    at("address"),
+                    msg!(
+                        "notify_not_mailbox",
+                        address = &address,
+                        error = e.to_string()
+                    ),
+                )
             })?;
             Channel::Email { address }
         }
@@ -375,7 +377,10 @@ fn check_one(
             check_url(&url, allow.plain_http, allow.private_addresses)
                 .map_err(|e| Invalid::new(at("url"), e))?;
             if cp.secret.as_ref().is_some_and(|s| s.len() > 256) {
-                return Err(Invalid::new(at("secret"), "at most 256 characters"));
+                return Err(Invalid::new(
+                    at("secret"),
+                    msg!("notify_at_most_chars", max = 256i64),
+                ));
             }
             let stored = kept.and_then(|k| match &k.channel {
                 Channel::Webhook { secret, .. } => Some(secret),
@@ -401,14 +406,14 @@ fn check_one(
                 .unwrap_or_else(|| "POST".into())
                 .to_uppercase();
             if method != "POST" && method != "PUT" {
-                return Err(Invalid::new(at("method"), "POST or PUT"));
+                return Err(Invalid::new(at("method"), msg!("notify_method")));
             }
             let headers = cp.headers.clone().unwrap_or_default();
             for (name, value) in &headers {
                 if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
                     return Err(Invalid::new(
                         at(&format!("headers.{name}")),
-                        "not a header name",
+                        msg!("notify_header_name"),
                     ));
                 }
                 template::check(value)
@@ -416,17 +421,12 @@ fn check_one(
             }
             let body = match &cp.body {
                 Some(b @ (Value::Object(_) | Value::Array(_))) => b.clone(),
-                _ => {
-                    return Err(Invalid::new(
-                        at("body"),
-                        "an http_template needs a JSON object (or array) as its body",
-                    ))
-                }
+                _ => return Err(Invalid::new(at("body"), msg!("notify_template_body"))),
             };
             template::check_json(&body, &at("body")).map_err(|(f, e)| Invalid::new(f, e))?;
             if let Some(e) = &cp.expect {
                 if e.field.trim().is_empty() {
-                    return Err(Invalid::new(at("expect.field"), "must not be empty"));
+                    return Err(Invalid::new(at("expect.field"), msg!("notify_not_empty")));
                 }
             }
             let stored = kept.and_then(|k| match &k.channel {
@@ -463,7 +463,7 @@ fn check_one(
         other => {
             return Err(Invalid::new(
                 at("kind"),
-                format!("unknown kind '{other}'; one of: email, webhook, http_template, inbox"),
+                msg!("notify_unknown_kind", kind = other),
             ))
         }
     };
@@ -473,14 +473,14 @@ fn check_one(
             if list.is_empty() {
                 return Err(Invalid::new(
                     at("severities"),
-                    "name at least one of red, yellow, info (or leave the field out for all)",
+                    msg!("notify_severities_empty"),
                 ));
             }
             for s in list {
                 if !SEVERITIES.contains(&s.as_str()) {
                     return Err(Invalid::new(
                         at("severities"),
-                        format!("unknown severity '{s}'; one of: red, yellow, info"),
+                        msg!("notify_unknown_severity", severity = s),
                     ));
                 }
             }
@@ -492,7 +492,10 @@ fn check_one(
         .unwrap_or(matches!(channel, Channel::Email { .. } | Channel::Inbox));
     if let Some(n) = &cp.name {
         if n.chars().count() > 100 {
-            return Err(Invalid::new(at("name"), "at most 100 characters"));
+            return Err(Invalid::new(
+                at("name"),
+                msg!("notify_at_most_chars", max = 100i64),
+            ));
         }
     }
     Ok(ContactPoint {
@@ -629,7 +632,7 @@ mod tests {
             &mut ids(),
         )
         .unwrap_err();
-        assert!(e.message.contains("private"), "{}", e.message);
+        assert!(e.message.to_string().contains("private"), "{}", e.message);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! allow_private_addresses` and `allow_plain_http` open this for a closed network and for tests
 //! (SECURITY.md).
 
+use crate::i18n::{msg, Msg};
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
 
@@ -40,22 +41,21 @@ pub fn is_private(ip: IpAddr) -> bool {
 
 /// Checks a contact point's URL (placeholders already replaced): the scheme, no credentials in
 /// it, and an address in it that is allowed.
-pub fn check_url(url: &str, allow_http: bool, allow_private: bool) -> Result<reqwest::Url, String> {
-    let u = reqwest::Url::parse(url).map_err(|e| format!("not a URL ({e})"))?;
+pub fn check_url(url: &str, allow_http: bool, allow_private: bool) -> Result<reqwest::Url, Msg> {
+    let u =
+        reqwest::Url::parse(url).map_err(|e| msg!("notify_url_invalid", error = e.to_string()))?;
     match u.scheme() {
         "https" => {}
         "http" if allow_http => {}
         "http" => {
-            return Err(
-                "must be https (plain http is allowed only with [notify] allow_plain_http)".into(),
-            )
+            return Err(msg!("notify_url_https"));
         }
-        s => return Err(format!("the scheme '{s}' is not allowed: use https")),
+        s => return Err(msg!("notify_url_scheme", scheme = s)),
     }
     if !u.username().is_empty() || u.password().is_some() {
-        return Err("must not carry credentials: put them in a header or the token".into());
+        return Err(msg!("notify_url_credentials"));
     }
-    let host = u.host().ok_or("has no host")?;
+    let host = u.host().ok_or_else(|| msg!("notify_url_no_host"))?;
     if !allow_private {
         let private = match host {
             url::Host::Ipv4(ip) => is_private(IpAddr::V4(ip)),
@@ -66,7 +66,7 @@ pub fn check_url(url: &str, allow_http: bool, allow_private: bool) -> Result<req
             }
         };
         if private {
-            return Err("points at a loopback or private address; the server does not send there (allowed only with [notify] allow_private_addresses)".into());
+            return Err(msg!("notify_url_private"));
         }
     }
     Ok(u)
@@ -132,16 +132,19 @@ mod tests {
         .is_ok());
         assert!(check_url("http://example.vn/hook", false, false)
             .unwrap_err()
+            .to_string()
             .contains("https"));
         assert!(check_url("http://example.vn/hook", true, false).is_ok());
         assert!(check_url("https://127.0.0.1:9000/x", true, false)
             .unwrap_err()
+            .to_string()
             .contains("private"));
         assert!(check_url("https://localhost/x", true, false).is_err());
         assert!(check_url("https://127.0.0.1:9000/x", true, true).is_ok());
         assert!(check_url("file:///etc/passwd", true, true).is_err());
         assert!(check_url("https://u:p@example.vn/", false, false)
             .unwrap_err()
+            .to_string()
             .contains("credentials"));
     }
 }

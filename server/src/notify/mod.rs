@@ -37,19 +37,20 @@ use crate::rollup::Rollup;
 use crate::store::{Store, StoreError};
 use policy::{Policy, PolicyIn, Role};
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 
 /// A value refused, naming its field (`contact_points[1].url`, `policy.quiet_hours`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invalid {
     pub field: String,
-    pub message: String,
+    /// Worded in the reader's language at the HTTP edge; English in the config's errors.
+    pub message: crate::i18n::Msg,
 }
 
 impl Invalid {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Invalid {
+    pub fn new(field: impl Into<String>, message: impl Into<crate::i18n::Msg>) -> Invalid {
         Invalid {
             field: field.into(),
             message: message.into(),
@@ -199,6 +200,18 @@ pub struct Notifier {
     pub keys: LinkKeys,
     public_url: Arc<RwLock<String>>,
     wake: Arc<tokio::sync::Notify>,
+    hints: Arc<Mutex<Hints>>,
+}
+
+/// What the worker was woken for since its last pass. A commit of notices says whose and how
+/// old they are, so the worker looks at those people only instead of reading every waiting
+/// notice again on every commit (a month-end burst commits many times a second); anything else
+/// (settings changed, notices from another path) asks for a full look at the store.
+#[derive(Debug, Default)]
+pub(crate) struct Hints {
+    pub(crate) full: bool,
+    /// (person, severity, time) of each committed notice.
+    pub(crate) notices: Vec<(String, String, Ts)>,
 }
 
 impl Notifier {
@@ -225,12 +238,37 @@ impl Notifier {
             inbox: Arc::new(inbox),
             keys,
             wake: Arc::default(),
+            hints: Arc::default(),
         })
     }
 
-    /// Tells the worker that notices were committed (or settings changed).
+    /// Tells the worker that something changed that it must read from the store (settings,
+    /// notices committed by any path): its next pass looks at everything waiting.
     pub fn wake(&self) {
+        self.hints
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .full = true;
         self.wake.notify_one();
+    }
+
+    /// Tells the worker that these notices were committed: its next pass looks at their
+    /// people only.
+    pub fn wake_for(&self, notices: &[crate::store::notify::NoticeRow]) {
+        {
+            let mut h = self.hints.lock().unwrap_or_else(PoisonError::into_inner);
+            h.notices.extend(
+                notices
+                    .iter()
+                    .map(|n| (n.person.clone(), n.severity.clone(), n.at)),
+            );
+        }
+        self.wake.notify_one();
+    }
+
+    /// The hints gathered since the last call.
+    pub(crate) fn take_hints(&self) -> Hints {
+        std::mem::take(&mut *self.hints.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub fn public_url(&self) -> String {

@@ -6,6 +6,7 @@
 
 use crate::domain::time::DAY;
 use crate::domain::Ts;
+use crate::i18n::msg;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -192,10 +193,7 @@ impl Policy {
                     .and_then(|(a, b)| Some((parse_clock(a)?, parse_clock(b)?)))
                     .filter(|(a, b)| a != b)
                     .ok_or_else(|| {
-                        Invalid::new(
-                            field("quiet_hours"),
-                            format!("'{q}' is not HH:MM-HH:MM (e.g. 22:00-06:30) or off"),
-                        )
+                        Invalid::new(field("quiet_hours"), msg!("notify_quiet_hours", value = q))
                     })?;
                 Some(window)
             };
@@ -207,7 +205,7 @@ impl Policy {
             if s > 3600 {
                 return Err(Invalid::new(
                     field("group_wait_seconds"),
-                    "must be between 0 and 3600",
+                    msg!("notify_between", min = 0i64, max = 3600i64),
                 ));
             }
             p.group_wait_ms = Ts::from(s) * 1000;
@@ -216,7 +214,7 @@ impl Policy {
             if m != 0 && !(15..=10_080).contains(&m) {
                 return Err(Invalid::new(
                     field("repeat_minutes"),
-                    "must be 0 (never) or between 15 and 10080 (a week)",
+                    msg!("notify_repeat_range"),
                 ));
             }
             p.repeat_ms = Ts::from(m) * 60_000;
@@ -226,10 +224,7 @@ impl Policy {
                 None
             } else {
                 Some(parse_clock(d).ok_or_else(|| {
-                    Invalid::new(
-                        field("digest_at"),
-                        format!("'{d}' is not HH:MM (e.g. 07:00) or off"),
-                    )
+                    Invalid::new(field("digest_at"), msg!("notify_digest_at", value = d))
                 })?)
             };
         }
@@ -240,7 +235,7 @@ impl Policy {
             if route == Route::Digest && p.digest_at.is_none() {
                 return Err(Invalid::new(
                     field(name),
-                    format!("{name} goes to the digest, but there is no digest: set digest_at"),
+                    msg!("notify_no_digest", name = name),
                 ));
             }
         }

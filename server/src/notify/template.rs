@@ -5,6 +5,7 @@
 //! happens inside JSON strings, never by pasting text into JSON, so no value can change the
 //! request's shape.
 
+use crate::i18n::{msg, Msg};
 use serde_json::Value;
 
 /// Every placeholder, with what it stands for (README "Notifications" lists them).
@@ -63,7 +64,7 @@ enum Piece<'a> {
     Slot { name: &'a str, max: Option<usize> },
 }
 
-fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
+fn pieces(s: &str) -> Result<Vec<Piece<'_>>, Msg> {
     let mut out = Vec::new();
     let mut rest = s;
     while let Some(i) = rest.find(['{', '}']) {
@@ -77,17 +78,16 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
             continue;
         }
         if tail.starts_with('}') {
-            return Err("a '}' that closes nothing (write }} for a brace)".into());
+            return Err(msg!("template_unmatched_close"));
         }
-        let end = tail
-            .find('}')
-            .ok_or("a '{' that is never closed (write {{ for a brace)")?;
+        let end = tail.find('}').ok_or_else(|| msg!("template_unclosed"))?;
         let inner = &tail[1..end];
         let (name, max) = match inner.split_once(':') {
             Some((n, m)) => {
-                let max: usize = m.parse().ok().filter(|m| *m > 0).ok_or_else(|| {
-                    format!("'{{{inner}}}': the length after ':' must be a whole number above 0")
-                })?;
+                let max: usize =
+                    m.parse().ok().filter(|m| *m > 0).ok_or_else(|| {
+                        msg!("template_bad_length", slot = format!("{{{inner}}}"))
+                    })?;
                 (n, Some(max))
             }
             None => (inner, None),
@@ -102,14 +102,15 @@ fn pieces(s: &str) -> Result<Vec<Piece<'_>>, String> {
 }
 
 /// Checks a template string: every placeholder known.
-pub fn check(s: &str) -> Result<(), String> {
+pub fn check(s: &str) -> Result<(), Msg> {
     for p in pieces(s)? {
         if let Piece::Slot { name, .. } = p {
             if !PLACEHOLDERS.iter().any(|(n, _)| *n == name) {
                 let known: Vec<&str> = PLACEHOLDERS.iter().map(|(n, _)| *n).collect();
-                return Err(format!(
-                    "unknown placeholder '{{{name}}}'; the placeholders are: {}",
-                    known.join(", ")
+                return Err(msg!(
+                    "template_unknown_placeholder",
+                    slot = format!("{{{name}}}"),
+                    known = known.join(", ")
                 ));
             }
         }
@@ -118,7 +119,7 @@ pub fn check(s: &str) -> Result<(), String> {
 }
 
 /// Checks every string of a JSON body; the error names the field (`body.template_data.x`).
-pub fn check_json(v: &Value, at: &str) -> Result<(), (String, String)> {
+pub fn check_json(v: &Value, at: &str) -> Result<(), (String, Msg)> {
     match v {
         Value::String(s) => check(s).map_err(|e| (at.to_string(), e)),
         Value::Array(items) => {
@@ -186,8 +187,11 @@ mod tests {
         assert!(check("{address}").is_ok());
         assert!(check("{{literal}} {count}").is_ok());
         let e = check("{ten_don_vi}").unwrap_err();
-        assert!(e.contains("'{ten_don_vi}'"), "{e}");
-        assert!(check("{unit_name").unwrap_err().contains("never closed"));
+        assert!(e.to_string().contains("'{ten_don_vi}'"), "{e}");
+        assert!(check("{unit_name")
+            .unwrap_err()
+            .to_string()
+            .contains("never closed"));
         assert!(check("{summary_vi:0}").is_err());
         let body = json!({"phone": "{address}", "template_data": {"ok": "{unit_name:30}", "bad": ["x", "{nope}"]}});
         let (field, _) = check_json(&body, "body").unwrap_err();

@@ -65,6 +65,16 @@ pub(super) struct Worker {
     next_due: Option<tokio::time::Instant>,
     /// Repeat causes already added (the store refuses a second anyway; this saves the query).
     pub(super) repeats_seen: HashSet<String>,
+    /// What waits, per person and severity: the oldest notice's time. Read from the store on a
+    /// full look (start, the clock moving, settings changed, the safety poll), kept up to date
+    /// between them from the writer's hints.
+    waiting: HashMap<String, HashMap<String, Ts>>,
+    /// Policies read since the last full look (settings changes ask for one).
+    policy_cache: HashMap<String, Policy>,
+    /// The next pass must read a full picture from the store.
+    full: bool,
+    /// The next pass must look for deliveries to start.
+    dispatch_due: bool,
 }
 
 impl Worker {
@@ -91,6 +101,10 @@ impl Worker {
             last_clock: start_clock,
             next_due: None,
             repeats_seen: HashSet::new(),
+            waiting: HashMap::new(),
+            policy_cache: HashMap::new(),
+            full: true,
+            dispatch_due: true,
         }
     }
 
@@ -132,8 +146,8 @@ impl Worker {
                     Err(RecvError::Closed) => break,
                 },
                 Some(done) = self.done_rx.recv() => self.finished(done),
-                _ = sleep => {}
-                _ = poll.tick() => {}
+                _ = sleep => self.dispatch_due = true,
+                _ = poll.tick() => self.full = true,
             }
             while let Ok(done) = self.done_rx.try_recv() {
                 self.finished(done);
@@ -161,6 +175,7 @@ impl Worker {
     }
 
     fn finished(&mut self, done: Done) {
+        self.dispatch_due = true;
         self.in_flight.remove(&done.id);
         if let Some(n) = self.per_cp.get_mut(&done.contact_point) {
             *n = n.saturating_sub(1);
@@ -173,17 +188,52 @@ impl Worker {
 
     async fn pass(&mut self) -> Result<(), StoreError> {
         let now = self.rollup.now();
+        let hints = self.notifier.take_hints();
         if now != self.last_clock {
             let before = self.last_clock;
             self.last_clock = now;
+            // Held notices may go now (group wait, quiet hours): everything is looked at.
+            self.full = true;
             // A first clock (a new database) is a start, not time passing.
             if before > 0 {
                 self.repeats(now).await?;
                 self.digests(before, now).await?;
             }
         }
-        self.batch(now).await?;
-        self.dispatch().await?;
+        let persons: Vec<String> = if self.full || hints.full {
+            self.full = false;
+            self.dispatch_due = true;
+            self.policy_cache.clear();
+            self.waiting.clear();
+            for w in self.store.notify().waiting().await? {
+                self.waiting
+                    .entry(w.person)
+                    .or_default()
+                    .insert(w.severity, w.first_at);
+            }
+            self.waiting.keys().cloned().collect()
+        } else {
+            let mut persons: Vec<String> = Vec::new();
+            for (person, severity, at) in hints.notices {
+                let first = self
+                    .waiting
+                    .entry(person.clone())
+                    .or_default()
+                    .entry(severity)
+                    .or_insert(at);
+                *first = (*first).min(at);
+                persons.push(person);
+            }
+            persons.sort_unstable();
+            persons.dedup();
+            persons
+        };
+        if self.batch(now, persons).await? {
+            self.dispatch_due = true;
+        }
+        if self.dispatch_due {
+            self.dispatch().await?;
+        }
         Ok(())
     }
 
@@ -249,38 +299,48 @@ impl Worker {
             .unwrap_or_default()
     }
 
-    /// Makes the messages whose time has come.
-    async fn batch(&mut self, now: Ts) -> Result<(), StoreError> {
-        let waiting = self.store.notify().waiting().await?;
-        if waiting.is_empty() {
-            return Ok(());
+    /// Makes the messages whose time has come for these people; says whether it made any.
+    async fn batch(&mut self, now: Ts, persons: Vec<String>) -> Result<bool, StoreError> {
+        let persons: Vec<String> = persons
+            .into_iter()
+            .filter(|p| self.waiting.contains_key(p))
+            .collect();
+        if persons.is_empty() {
+            return Ok(false);
         }
-        let persons: Vec<String> = {
-            let mut p: Vec<String> = waiting.iter().map(|w| w.person.clone()).collect();
-            p.dedup();
-            p
-        };
-        let policies = self.policies(&persons).await?;
+        let missing: Vec<String> = persons
+            .iter()
+            .filter(|p| !self.policy_cache.contains_key(*p))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            let read = self.policies(&missing).await?;
+            self.policy_cache.extend(read);
+        }
+        let mut made = false;
         for person in &persons {
-            let Some(policy) = policies.get(person) else {
+            let Some(policy) = self.policy_cache.get(person).cloned() else {
                 continue;
             };
             let mut act = false;
-            for w in waiting.iter().filter(|w| &w.person == person) {
-                match policy.route(&w.severity) {
+            for (severity, first_at) in self.waiting.get(person).into_iter().flatten() {
+                match policy.route(severity) {
                     Route::Immediate => {
-                        act |= now >= w.first_at + policy.group_wait_ms
-                            && !policy.holds(&w.severity, now)
+                        act |=
+                            now >= first_at + policy.group_wait_ms && !policy.holds(severity, now)
                     }
                     Route::Off => act = true,
                     Route::Digest => {}
                 }
             }
             if act {
-                self.make_message(person, policy, now).await?;
+                made |= self.make_message(person, &policy, now).await?;
+                // What stays waits for the clock (held, digest, a later group wait), and the
+                // clock moving brings a full look.
+                self.waiting.remove(person);
             }
         }
-        Ok(())
+        Ok(made)
     }
 
     async fn make_message(
@@ -288,7 +348,7 @@ impl Worker {
         person: &str,
         policy: &Policy,
         now: Ts,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let notices = self.store.notify().waiting_notices(person).await?;
         let mut take: Vec<(i64, Item)> = Vec::new();
         let mut drop: Vec<i64> = Vec::new();
@@ -308,7 +368,7 @@ impl Worker {
             if !drop.is_empty() {
                 self.store.notify().drop_notices(&drop).await?;
             }
-            return Ok(());
+            return Ok(false);
         }
         let kind = if take.iter().all(|(_, i)| i.kind == "repeat") {
             "repeat"
@@ -325,8 +385,10 @@ impl Worker {
             self.common_unit(&items),
             items,
         );
-        self.save_message(content, None, &ids, &drop).await?;
-        Ok(())
+        Ok(self
+            .save_message(content, None, &ids, &drop)
+            .await?
+            .is_some())
     }
 
     /// Stores a message with a delivery per contact point that takes it.
@@ -369,6 +431,7 @@ impl Worker {
     /// Starts the deliveries that are due and have a free slot.
     async fn dispatch(&mut self) -> Result<(), StoreError> {
         let cfg = self.notifier.config.clone();
+        self.dispatch_due = false;
         self.next_due = None;
         if self.in_flight.len() >= cfg.concurrency {
             return Ok(());

@@ -374,7 +374,7 @@ impl WriterTask {
                 if !notices.is_empty() {
                     metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
                     if let Some(n) = &self.notifier {
-                        n.wake();
+                        n.wake_for(&notices);
                     }
                 }
             }
