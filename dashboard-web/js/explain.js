@@ -47,7 +47,7 @@ export function threadHtml(x, { answerable = true, subjectShown = false } = {}) 
   const msgs = (x.messages || []).map(m => {
     const who = m.author ? `<a href="${esc(personHref(m.author.id))}">${esc(m.author.name)}</a>` : esc(t('explain.someone'));
     const role = t(m.role === 'answer' ? 'explain.role.answer' : 'explain.role.asker');
-    return `<li class="xp-msg xp-${esc(m.role)}" data-message="${esc(m.id)}">
+    return `<li class="xp-msg xp-by-${esc(m.role)}" data-message="${esc(m.id)}">
       <div class="xp-who">${who} · ${esc(role)} · ${esc(fmt.dateTime(m.at))}</div>
       <div class="xp-text" data-field="text">${esc(m.text)}</div>${filesHtml(m.attachments)}</li>`;
   }).join('');

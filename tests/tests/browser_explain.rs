@@ -256,6 +256,21 @@ async fn the_flow(
     me.eval("window.scrollTo(0, document.querySelector('li[data-kpi=\"HS\"] .xp').getBoundingClientRect().top + window.scrollY - 300)").await;
     me.screenshot(&format!("explain-entry-{tag}")).await;
 
+    // The KPI's line on the ward's board shows the request and its answer, and offers to ask.
+    leader.navigate(&app.url("/unit.html?id=p-1")).await;
+    leader
+        .wait_for(
+            "document.querySelector('tr.xp-row[data-xp-for=\"HS\"] .xp')?.dataset.state === 'answered' && !!document.querySelector('tr[data-id=\"HS\"] [data-action=\"explain-kpi\"]')",
+            "the KPI line's thread on the unit board",
+        )
+        .await;
+    let english = leader.english_words(&[], DATA).await;
+    assert!(english.is_empty(), "English on the unit board: {english:?}");
+    leader
+        .eval("window.scrollTo(0, document.querySelector('tr[data-id=\"HS\"]').getBoundingClientRect().top + window.scrollY - 150)")
+        .await;
+    leader.screenshot(&format!("explain-unit-kpi-{tag}")).await;
+
     if width < 500 {
         leader.navigate(&app.url("/alerts.html?unit=hn")).await;
         leader

@@ -459,11 +459,6 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "mã '{id}' đã được dùng cho một yêu cầu hoặc tin nhắn khác",
     ),
     (
-        "explain_closed",
-        "this request was closed",
-        "yêu cầu giải trình này đã đóng",
-    ),
-    (
         "explain_file_not_here",
         "file '{sha256}' was not uploaded for this request",
         "tệp '{sha256}' không được tải lên cho yêu cầu này",
