@@ -121,6 +121,9 @@ enum Kind {
     AccountOnly,
     /// People to assign: a leader, over the units it leads.
     Leads,
+    /// Asking for an explanation, or following one up: a leader or an admin over the subject's
+    /// unit, as an account (the matrix's accounts answer nothing: they are linked to no person).
+    Explain,
 }
 
 struct Spec {
@@ -390,6 +393,16 @@ const SPECS: &[Spec] = &[
         Read,
         IO
     ),
+    spec!(ExplainAsk, "POST", "/api/v1/explanations", Explain, IO),
+    spec!(ExplainList, "GET", "/api/v1/explanations", List, ANY),
+    spec!(ExplainGet, "GET", "/api/v1/explanations/{id}", Read, IO),
+    spec!(
+        ExplainMessage,
+        "POST",
+        "/api/v1/explanations/{id}/messages",
+        Explain,
+        IO
+    ),
     spec!(AccountsGet, "GET", "/api/v1/accounts", AccountsList, ANY),
     spec!(
         AccountGet,
@@ -527,6 +540,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::OwnWork => Forbidden,
         Kind::AccountOnly => allow(matches!(who, Who::Role(..))),
         Kind::Leads => allow(role(Role::Leader)),
+        Kind::Explain => allow((role(Role::Leader) || role(Role::Admin)) && scope),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok

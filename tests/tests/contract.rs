@@ -309,6 +309,14 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
     let leader = app
         .account("contract-leader", Some("w1"), &[("leader", "p-1")])
         .await;
+    // An explanation request with an answer, for the explanation reads.
+    let (status, body) = app
+        .post(
+            "/api/v1/explanations",
+            &json!({"id": "x1", "subject_kind": "task", "subject": "t1", "question": "Vì sao chậm?", "due": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     let doc = app.get_ok("/api/openapi.json").await;
     let mut checked = 0;
     for (path, ops) in doc["paths"].as_object().unwrap() {
@@ -325,6 +333,7 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
             ("/api/v1/objectives", "o-city"),
             ("/api/v1/key-results", "kr-1"),
             ("/api/v1/accounts", "admin"),
+            ("/api/v1/explanations", "x1"),
         ]
         .iter()
         .find(|(prefix, _)| path.starts_with(prefix))

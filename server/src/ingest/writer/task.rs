@@ -41,6 +41,9 @@ pub(super) struct WriterTask {
     pub(super) notifier: Option<Notifier>,
     /// Commits' outcomes, for the readiness check.
     pub(super) health: Arc<super::WriterHealth>,
+    /// The earliest due date of an open explanation request (`None`: not read yet), so a tick
+    /// asks the store only once one may be due.
+    pub(super) next_explanation_due: Option<crate::domain::Ts>,
 }
 
 struct Pending {
@@ -143,6 +146,20 @@ impl WriterTask {
             } => {
                 let result = self.commit_import(items, events, &actor, dry_run).await;
                 let _ = reply.send(result);
+            }
+            Command::Explain {
+                write,
+                actor,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_explain(*write, &actor).await);
+            }
+            Command::ExplainAttachment {
+                record,
+                draft,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_explain_attachment(*record, draft).await);
             }
             Command::Events { .. } | Command::Tick { .. } => {
                 unreachable!("events and ticks are grouped by process")
@@ -251,6 +268,8 @@ impl WriterTask {
                 | Command::Attachment { .. }
                 | Command::Import { .. }
                 | Command::Cycle { .. }
+                | Command::Explain { .. }
+                | Command::ExplainAttachment { .. }
                 | Command::Notify { .. } => {
                     unreachable!("split off in process")
                 }
@@ -273,6 +292,11 @@ impl WriterTask {
         }
         let commit_time = committing.elapsed();
         self.audit = next;
+        let ticked = !pending.tick_replies.is_empty()
+            || pending
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::Clock(_)));
         metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
         metrics::counter!("ioc_commits_total").increment(1);
         metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
@@ -290,6 +314,9 @@ impl WriterTask {
             report.commit = commit;
             metrics::counter!("ioc_events_duplicate_total").increment(report.duplicates as u64);
             let _ = reply.send(Ok(report));
+        }
+        if ticked {
+            self.escalate_explanations().await;
         }
         for r in pending.tick_replies {
             let _ = r.send(());
@@ -606,7 +633,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
             Command::Alert { reply, .. } => {
                 let _ = reply.send(Err(AlertError::Store(e.clone())));
             }
-            Command::Security { reply, .. } | Command::Attachment { reply, .. } => {
+            Command::Security { reply, .. }
+            | Command::Attachment { reply, .. }
+            | Command::ExplainAttachment { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Cycle { reply, .. } => {
@@ -616,6 +645,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Import { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Explain { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Tick { .. } => {}
