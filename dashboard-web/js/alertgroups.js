@@ -35,10 +35,10 @@ export function byUnit(ranked) {
   return [...units.values()];
 }
 
-/** Above this many groups (more than a 1080p screen shows) a screen opens with its rules
- * summed up: a city has hundreds of unit groups, and a duty officer first wants the dozen kinds
- * of trouble, then their units. */
-export const SUMMARY_ABOVE = 20;
+/** Above this many groups (more than a 1080p screen shows with their unit headings: about ten)
+ * a screen opens with its rules summed up: a city has hundreds of unit groups, and a duty
+ * officer first wants the dozen kinds of trouble, then their units. */
+export const SUMMARY_ABOVE = 12;
 
 /**
  * The groups summed up by rule: how many units, red and yellow alerts (those held back

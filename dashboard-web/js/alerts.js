@@ -20,6 +20,7 @@ import {
   tickDurations,
 } from '/js/alertview.js';
 import { rankGroups, byUnit, groupMatches, groupHtml, alertHtml, unitHeadHtml, ruleWords, ruleSummaries, SUMMARY_ABOVE } from '/js/alertgroups.js';
+import { loadThreads, threadsHtml, wireAnswers, ask, mayAsk } from '/js/explain.js';
 
 const UNITS_PAGE = 20;
 const GROUP_PAGE = 20;
@@ -184,8 +185,10 @@ function groupEl(g, lang) {
   }
   const single = g.alert && g.count.total === 1 ? g.alert : null;
   const open = opened.get(g.key);
-  const sig = `${lang}|${JSON.stringify(g)}|${open ? open.version : ''}|${single?._ackPending ?? ''}|${namesVersion}`;
+  const sig = `${lang}|${JSON.stringify(g)}|${open ? open.version : ''}|${single?._ackPending ?? ''}|${namesVersion}|${xpVersion}`;
   if (ge.sig === sig) return ge;
+  // An answer being typed under this group is not wiped by a live redraw; it redraws after.
+  if (ge.el.querySelector('form.xp-answer')?.contains(document.activeElement)) return ge;
   ge.sig = sig;
   const el = ge.el;
   el.dataset.severity = g.severity;
@@ -194,12 +197,14 @@ function groupEl(g, lang) {
     // A group of one is its alert, with its actions (and what it rolls up, to open).
     el.className = 'alert-row ag ag-single';
     el.dataset.alertKey = alertKey(single.rule, single.subject);
-    el.innerHTML = alertHtml(single, { nameOf, held: g, opened: !!open }) + (open ? openedHtml(g, open) : '');
+    el.innerHTML = alertHtml(single, { nameOf, held: g, opened: !!open }) + explainedHtml(g) + (open ? openedHtml(g, open) : '');
+    addAskButton(el);
     return ge;
   }
   delete el.dataset.alertKey;
   el.className = 'ag';
-  el.innerHTML = `<div class="ag-row">${groupHtml(g, !!open)}</div>${open ? openedHtml(g, open) : ''}`;
+  el.innerHTML = `<div class="ag-row">${groupHtml(g, !!open)}</div>${explainedHtml(g)}${open ? openedHtml(g, open) : ''}`;
+  addAskButton(el);
   return ge;
 }
 
@@ -222,6 +227,49 @@ function openedHtml(g, open) {
   const more = open.page.alerts.length < open.page.total
     ? `<button type="button" data-action="more">${esc(t('common.more'))} (${esc(fmt.int(open.page.alerts.length))} / ${esc(fmt.int(open.page.total))})</button>` : '';
   return `<div class="ag-alerts"><ul class="alert-list">${rows.join('')}</ul>${more}</div>`;
+}
+
+// ---- explanations (giải trình) ------------------------------------------------------------------
+// The requests about the groups of this unit's subtree, by group key: each shows under its group
+// with its answers; a leader asks from the group's line. Read at start, after each request or
+// answer made here, and again every 20 s (the addressee answers elsewhere).
+
+const explained = new Map();
+let xpVersion = 0;
+const XP_REFRESH_MS = 20_000;
+
+async function loadExplanations() {
+  const list = await loadThreads({ subject_kind: 'alert_group', unit: unitId, limit: '500' });
+  explained.clear();
+  for (const x of list) {
+    if (!explained.has(x.subject)) explained.set(x.subject, []);
+    explained.get(x.subject).push(x);
+  }
+  xpVersion++;
+  scheduleRender();
+}
+
+function explainedHtml(g) {
+  const list = explained.get(g.key);
+  return list ? `<div class="ag-explain">${threadsHtml(list)}</div>` : '';
+}
+
+function addAskButton(el) {
+  if (!mayAsk()) return;
+  const actions = el.querySelector('.alert-actions');
+  actions?.insertAdjacentHTML('beforeend', `<button type="button" data-action="explain">${esc(t('explain.ask.button'))}</button>`);
+}
+
+async function askAbout(key) {
+  const g = view?.sub.data?.groups.find(x => x.key === key);
+  if (!g) return;
+  const title = `${ruleWords(g)} · ${g.unit?.name || ''}`;
+  const r = await ask({ subject_kind: 'alert_group', subject: g.key, unit: g.unit?.id, title, words: title });
+  if (r) {
+    setText($('#live-note'), t('explain.ask.done', { person: r.addressee.name, due: fmt.dateTime(r.due_at) }));
+    $('#live-note').hidden = false;
+    await loadExplanations();
+  }
 }
 
 // ---- opened groups (REST) --------------------------------------------------------------------
@@ -327,6 +375,7 @@ $('#groups').addEventListener('click', e => {
   if (!b) return;
   const ge = b.closest('[data-group-key]');
   if (b.dataset.action === 'open') { toggleGroup(ge.dataset.groupKey); return; }
+  if (b.dataset.action === 'explain') { quietly(askAbout(ge.dataset.groupKey)); return; }
   if (b.dataset.action === 'more') {
     const open = opened.get(ge.dataset.groupKey);
     if (open) { open.limit += GROUP_PAGE; quietly(loadGroup(ge.dataset.groupKey)); }
@@ -577,6 +626,9 @@ async function main() {
     nav?.redraw();
   }
   view = live.watch('alert_groups', unitId, onView);
+  wireAnswers($('#groups'), () => loadExplanations());
+  quietly(loadExplanations());
+  setInterval(() => quietly(loadExplanations()), XP_REFRESH_MS);
   // The history names rules by their metric: known once the rules are read.
   quietly(loadRules().then(() => { if (hist.loaded) renderHistory(); }));
   units = await unitIndex();

@@ -10,6 +10,7 @@ import { t, fmt, periodLabel, bandName, onLangChange } from '/js/i18n.js';
 import { esc, quietly, markFirstRender } from '/js/dom.js';
 import { api, errorText, showError, isNetwork } from '/js/api.js';
 import { initPage } from '/js/nav.js';
+import { loadThreads, threadsHtml, wireAnswers } from '/js/explain.js';
 
 initPage({ active: 'entry' });
 const $ = sel => document.querySelector(sel);
@@ -90,7 +91,24 @@ function seriesCard(s) {
       <p class="error" data-field="error" hidden></p>
       <div class="buttons"><span class="entry-saved" data-field="saved" aria-live="polite"></span><button type="submit" class="primary" data-action="save">${esc(t('entry.save'))}</button></div>
     </form>
+    <div class="entry-explain" data-field="explain">${threadsHtml(explainedOf(s))}</div>
   </li>`;
+}
+
+// Explanations asked about the series on this page (the reader's scope), by KPI and unit: each
+// card shows its threads and, for the person to answer, the answer form.
+let explained = [];
+const explainedOf = s => explained.filter(x => x.subject === s.kpi && x.unit?.id === s.unit);
+
+async function loadExplanations() {
+  explained = await loadThreads({ subject_kind: 'kpi', limit: '500' });
+  if (!data) return;
+  for (const li of document.querySelectorAll('#kpi-list li[data-series]')) {
+    const box = li.querySelector('[data-field="explain"]');
+    if (box.contains(document.activeElement)) continue;
+    const s = data.series.find(x => key(x) === li.dataset.series);
+    if (s) box.innerHTML = threadsHtml(explainedOf(s));
+  }
 }
 
 function krCard(k) {
@@ -260,4 +278,5 @@ async function load() {
 }
 
 onLangChange(render);
-quietly(load());
+quietly(load().then(loadExplanations));
+wireAnswers($('#kpi-list'), () => loadExplanations());

@@ -8,6 +8,7 @@ import { t, fmt, onLangChange, statusName, levelName } from '/js/i18n.js';
 import { esc, taskHref, markFirstRender, throttle, quietly } from '/js/dom.js';
 import { api, showError } from '/js/api.js';
 import { initPage } from '/js/nav.js';
+import { loadThreads, threadsHtml, wireAnswers } from '/js/explain.js';
 import { wireBanners } from '/js/banner.js';
 import { Live } from '/js/live.js';
 import { session } from '/js/session.js';
@@ -265,3 +266,18 @@ function toast(text) {
 
 onLangChange(render);
 quietly(syncClock().then(load).catch(e => showError($('#work'), e)));
+
+// Explanations asked of me (and by me): the open ones first, each with its thread and, for what
+// I am to answer, the answer form. Read at start, after an answer, and every 30 s.
+async function loadExplanations() {
+  const box = $('#explain-mine');
+  const list = await loadThreads({ mine: 'true', limit: '50' });
+  const rank = x => (x.may_answer && x.state !== 'answered' ? 0 : 1);
+  list.sort((a, b) => rank(a) - rank(b));
+  box.hidden = list.length === 0;
+  if (box.querySelector('form.xp-answer')?.contains(document.activeElement)) return;
+  box.innerHTML = threadsHtml(list, { subjectShown: true });
+}
+wireAnswers($('#explain-mine'), () => loadExplanations());
+quietly(loadExplanations());
+setInterval(() => quietly(loadExplanations()), 30_000);

@@ -157,6 +157,22 @@ function chart(name, link) {
     <figcaption><span>${esc(title)}</span>${link.png ? `<a href="${esc(link.png)}" download="${esc(`${review.unit.id}-${review.week}-${name}.png`)}">${esc(t('review.png'))}</a>` : ''}</figcaption></figure></div>`;
 }
 
+/** The explanations asked in the period: what, of whom, by when, where it stands, the answers. */
+function explanations(r) {
+  const list = r.explanations || [];
+  const state = x => (x.state === 'answered' ? t('explain.state.answered')
+    : x.state === 'overdue' ? (x.escalated_to ? t('explain.state.overdue_to', { person: x.escalated_to }) : t('explain.state.overdue'))
+      : t('explain.state.open', { due: fmt.dateTime(x.due_at) }));
+  const cls = x => (x.state === 'answered' ? 'c-green' : x.state === 'overdue' ? 'c-red' : 'c-yellow');
+  const body = !list.length ? `<p class="quiet">${esc(t('review.explain.none'))}</p>` : `<div class="table-wrap"><table><thead><tr>
+    <th>${esc(t('review.explain.subject'))}</th><th>${esc(t('unit.col.unit'))}</th><th>${esc(t('explain.ask.addressee'))}</th><th>${esc(t('review.explain.state'))}</th><th>${esc(t('explain.title'))}</th></tr></thead>
+    <tbody>${list.map((x, i) => `<tr data-id="${esc(x.id)}"${i >= SHORT_LIST ? ' class="extra"' : ''}><td><b>${esc(x.title)}</b><br><small>${esc(x.question)}</small></td>
+      <td>${esc(x.unit_name)}</td><td>${esc(x.addressee)}</td><td class="${cls(x)}">${esc(state(x))}</td>
+      <td>${x.answers.length ? x.answers.map(a => `<div class="xp-text">${esc(a)}</div>`).join('') : '—'}</td></tr>`).join('')}</tbody></table></div>
+    ${list.length > SHORT_LIST ? `<button type="button" class="show-all" data-action="expand">${esc(t('common.show_all', { n: fmt.int(list.length) }))}</button>` : ''}`;
+  return `<section class="block collapsible" id="explanations"><h2>${esc(t('review.explain.title'))} <small>(${esc(fmt.int(list.length))})</small></h2>${body}</section>`;
+}
+
 /** The printable report and its exports for the week on screen (GET /units/{id}/report). */
 function renderReportLinks(w) {
   const base = `/api/v1/units/${encodeURIComponent(unitId)}/report`;
@@ -186,6 +202,7 @@ function render() {
     keyResults(r),
     `<section class="block" id="overdue-trend"><h2>${esc(t('review.overdue_trend'))}</h2>${chart('overdue', c.overdue)}${trendTable(r)}</section>`,
     `<div class="two-col">${unitsTable(r.top, 'review.top', 'top')}${unitsTable(r.bottom, 'review.bottom', 'bottom')}</div>`,
+    explanations(r),
     `<section class="block page-break" id="charts"><h2>${esc(t('review.charts'))}</h2><div class="charts">${['kpis', 'key_results', 'units'].map(n => chart(n, c[n])).join('')}</div></section>`,
   ].join('');
   markFirstRender();

@@ -9,6 +9,7 @@ import { api, showError, personName, errorText } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { progressBar } from '/js/charts.js';
 import { historySummary } from '/js/alertview.js';
+import { loadThreads, threadHtml, wireAnswers, ask, mayAsk } from '/js/explain.js';
 
 const taskId = params.get('id');
 let unitOfTask = null;
@@ -38,6 +39,7 @@ async function load() {
   ]);
   state = { task, people, unitView, kr, hist };
   render();
+  quietly(loadExplanations());
   markFirstRender();
   perf.fullRenders++;
 }
@@ -86,4 +88,24 @@ function render() {
 }
 
 onLangChange(render);
+
+// The explanations asked about this task, with the answer form for the person to answer; a
+// leader asks from the section's heading.
+async function loadExplanations() {
+  if (!taskId) return;
+  const body = $('#task-explain [data-field="body"]');
+  try {
+    const list = await loadThreads({ subject_kind: 'task', subject: taskId });
+    if (body.querySelector('form.xp-answer')?.contains(document.activeElement)) return;
+    body.innerHTML = list.length ? list.map(x => threadHtml(x)).join('') : `<p class="quiet">${esc(t('explain.none'))}</p>`;
+  } catch (e) {
+    showError(body, e);
+  }
+  $('#explain-ask').hidden = !mayAsk() || !state;
+}
+wireAnswers($('#task-explain'), () => loadExplanations());
+$('#explain-ask').addEventListener('click', async () => {
+  const r = await ask({ subject_kind: 'task', subject: taskId, unit: state?.task.unit, words: state?.task.title });
+  if (r) await loadExplanations();
+});
 quietly(load().catch(e => showError($('#task-detail'), e)));

@@ -15,6 +15,7 @@ import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
 import { keptList } from '/js/kept.js';
 import { Figures, GroupCards, TileGrid } from '/js/board.js';
+import { loadThreads, threadsHtml, wireAnswers, ask, mayAsk } from '/js/explain.js';
 
 const REFRESH_MS = 5000;
 const HISTORY_POINTS = 8;
@@ -166,7 +167,7 @@ function buildKpis() {
       <th class="num">${esc(t('unit.col.target'))}</th><th>${esc(t('unit.col.band'))}</th><th>${esc(t('unit.col.trend'))}</th>
       <th>${esc(t('unit.col.period'))}</th><th>${esc(t('unit.col.updated'))}</th></tr></thead><tbody>${list.map(k => `<tr data-id="${esc(k.code)}">
       <td class="code">${esc(k.code)}</td>
-      <td><div>${esc(k.name)}</div><small>${esc(groupName(k.group))} · ${esc(t(`freq.${k.frequency}`))}${k.expression
+      <td><div>${esc(k.name)}${mayAsk() ? ` <button type="button" class="xp-ask-kpi" data-action="explain-kpi">${esc(t('explain.ask.button'))}</button>` : ''}</div><small>${esc(groupName(k.group))} · ${esc(t(`freq.${k.frequency}`))}${k.expression
         ? ` · <span data-field="formula">${esc(t('unit.kpi.formula', { formula: formulaText(k.expression, names) }))}</span>`
         : k.source ? ` · ${esc(k.source)}` : ''}</small></td>
       <td class="num"><span class="chip" data-field="value"></span></td>
@@ -181,7 +182,45 @@ function buildKpis() {
     kpiRows.set(tr.dataset.id, { tr, f, spark: '' });
   }
   for (const k of list) writeKpi(k);
+  drawKpiExplanations();
 }
+
+// Explanations asked about this unit's KPI lines: each line's threads in a row under it (with
+// the answer form for the person to answer); a leader asks from the line. Read at start and
+// after each request or answer made here.
+let kpiExplained = new Map();
+
+async function loadKpiExplanations() {
+  const list = await loadThreads({ subject_kind: 'kpi', unit: unitId, limit: '500' });
+  kpiExplained = new Map();
+  for (const x of list.filter(x => x.unit?.id === unitId)) {
+    if (!kpiExplained.has(x.subject)) kpiExplained.set(x.subject, []);
+    kpiExplained.get(x.subject).push(x);
+  }
+  drawKpiExplanations();
+}
+
+function drawKpiExplanations() {
+  const table = body('kpis').querySelector('tbody');
+  if (!table || table.querySelector('form.xp-answer')?.contains(document.activeElement)) return;
+  for (const r of table.querySelectorAll('tr.xp-row')) r.remove();
+  for (const [code, list] of kpiExplained) {
+    const tr = kpiRows.get(code)?.tr;
+    if (!tr) continue;
+    tr.insertAdjacentHTML('afterend', `<tr class="xp-row" data-xp-for="${esc(code)}"><td colspan="8">${threadsHtml(list)}</td></tr>`);
+  }
+}
+
+body('kpis').addEventListener('click', async e => {
+  const b = e.target.closest('button[data-action="explain-kpi"]');
+  if (!b) return;
+  const code = b.closest('tr[data-id]')?.dataset.id;
+  const k = kpiSub?.sub.data?.kpis?.find(x => x.code === code);
+  if (!k) return;
+  const r = await ask({ subject_kind: 'kpi', subject: code, unit: unitId, words: k.name });
+  if (r) await loadKpiExplanations();
+});
+wireAnswers(body('kpis'), () => loadKpiExplanations());
 
 function writeKpi(k) {
   const row = kpiRows.get(k.code);
@@ -357,6 +396,7 @@ async function main() {
   renderLinks();
   unitSub = live.watch('unit', unitId, onUnit);
   kpiSub = live.watch('kpis', unitId, onKpis);
+  loadKpiExplanations().catch(() => {});
   refreshHistory();
   refreshTasks();
   refreshPeople();

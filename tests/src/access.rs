@@ -146,6 +146,10 @@ pub enum Op {
     TaskHistory,
     AttachmentPost,
     AttachmentGet,
+    ExplainAsk,
+    ExplainList,
+    ExplainGet,
+    ExplainMessage,
     ImportPost,
     ImportTemplate,
     KpiEntry,
@@ -164,9 +168,16 @@ pub fn list_of(body: &Value) -> Option<&Vec<Value>> {
     if let Some(a) = body.as_array() {
         return Some(a);
     }
-    ["items", "entries", "alerts", "accounts", "tokens"]
-        .iter()
-        .find_map(|k| body[*k].as_array())
+    [
+        "items",
+        "entries",
+        "alerts",
+        "accounts",
+        "tokens",
+        "explanations",
+    ]
+    .iter()
+    .find_map(|k| body[*k].as_array())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,6 +349,10 @@ pub struct City {
     pub attachment_out: String,
 }
 
+/// The explanation requests the setup asks about t-in and t-out.
+pub const EXPLANATION_IN: &str = "xp-in";
+pub const EXPLANATION_OUT: &str = "xp-out";
+
 /// A file the server takes (its type is read from the bytes): a PDF header and a tag.
 pub fn small_pdf(tag: &str) -> String {
     format!("%PDF-1.4\n% {tag}\n%%EOF\n")
@@ -461,6 +476,16 @@ pub async fn city(app: &TestApp) -> City {
         )
         .await;
         shas.push(body["sha256"].as_str().expect("a file's hash").to_string());
+    }
+    for (id, task) in [(EXPLANATION_IN, "t-in"), (EXPLANATION_OUT, "t-out")] {
+        ok_as(
+            app,
+            &ops,
+            "POST",
+            "/api/v1/explanations",
+            Some(json!({"id": id, "subject_kind": "task", "subject": task, "question": "Vì sao chậm?", "due": "2026-12-31"})),
+        )
+        .await;
     }
     City {
         ops,
@@ -890,6 +915,31 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
                 }
             ),
             None,
+        ),
+        ExplainAsk => (
+            "POST",
+            "/api/v1/explanations".into(),
+            Some(
+                json!({"id": format!("xq-{n}"), "subject_kind": "task", "subject": pick("t-in", "t-out"),
+                       "question": format!("Câu hỏi {n}"), "due": "2026-12-31"}),
+            ),
+        ),
+        ExplainList => ("GET", "/api/v1/explanations".into(), None),
+        ExplainGet => (
+            "GET",
+            format!(
+                "/api/v1/explanations/{}",
+                pick(EXPLANATION_IN, EXPLANATION_OUT)
+            ),
+            None,
+        ),
+        ExplainMessage => (
+            "POST",
+            format!(
+                "/api/v1/explanations/{}/messages",
+                pick(EXPLANATION_IN, EXPLANATION_OUT)
+            ),
+            Some(json!({"id": format!("xm-{n}"), "text": format!("Hỏi thêm {n}")})),
         ),
         // A dry run: checked as the import would be (the catalog rules), nothing written.
         ImportPost => (

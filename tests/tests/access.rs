@@ -123,6 +123,9 @@ enum Kind {
     Leads,
     /// Task templates: a leader or an admin over the template's unit; never a token.
     TemplateManage,
+    /// Asking for an explanation, or following one up: a leader or an admin over the subject's
+    /// unit, as an account (the matrix's accounts answer nothing: they are linked to no person).
+    Explain,
 }
 
 struct Spec {
@@ -408,6 +411,16 @@ const SPECS: &[Spec] = &[
         Read,
         IO
     ),
+    spec!(ExplainAsk, "POST", "/api/v1/explanations", Explain, IO),
+    spec!(ExplainList, "GET", "/api/v1/explanations", List, ANY),
+    spec!(ExplainGet, "GET", "/api/v1/explanations/{id}", Read, IO),
+    spec!(
+        ExplainMessage,
+        "POST",
+        "/api/v1/explanations/{id}/messages",
+        Explain,
+        IO
+    ),
     spec!(AccountsGet, "GET", "/api/v1/accounts", AccountsList, ANY),
     spec!(
         AccountGet,
@@ -546,6 +559,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::AccountOnly => allow(matches!(who, Who::Role(..))),
         Kind::Leads => allow(role(Role::Leader)),
         Kind::TemplateManage => allow((role(Role::Leader) || role(Role::Admin)) && scope),
+        Kind::Explain => allow((role(Role::Leader) || role(Role::Admin)) && scope),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok

@@ -651,6 +651,14 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
         .as_str()
         .expect("the file's hash")
         .to_string();
+    // An explanation request about t1, for its routes.
+    let (status, body) = app
+        .post(
+            "/api/v1/explanations",
+            &json!({"id": "x1", "subject_kind": "task", "subject": "t1", "question": "Vì sao chậm?", "due": "2030-12-31"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     let (status, body) = app
         .send_as(
             Some(&leader),
@@ -676,6 +684,7 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
                 ("/api/v1/tokens", "no-such-token"),
                 ("/api/v1/evaluations/people", "w2"),
                 ("/api/v1/task-templates", "bc-thang"),
+                ("/api/v1/explanations", "x1"),
             ]
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))

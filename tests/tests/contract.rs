@@ -309,6 +309,14 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
     let leader = app
         .account("contract-leader", Some("w1"), &[("leader", "p-1")])
         .await;
+    // An explanation request with an answer, for the explanation reads.
+    let (status, body) = app
+        .post(
+            "/api/v1/explanations",
+            &json!({"id": "x1", "subject_kind": "task", "subject": "t1", "question": "Vì sao chậm?", "due": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     // A task template, made and then made due by the clock: its reads have something to show.
     let (status, body) = app
         .send_as(
@@ -337,6 +345,7 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
             ("/api/v1/key-results", "kr-1"),
             ("/api/v1/accounts", "admin"),
             ("/api/v1/task-templates", "bc-thang"),
+            ("/api/v1/explanations", "x1"),
         ]
         .iter()
         .find(|(prefix, _)| path.starts_with(prefix))

@@ -771,6 +771,181 @@ async fn cycle_conformance(store: Arc<dyn Store>) {
         .is_empty());
 }
 
+/// Explanations: a request and its thread written with their audit entries and notices (a
+/// second notice of the same cause for the same person dropped), read by subject, unit, state,
+/// person and period, due requests found and the earliest due date, a file linked to a request.
+async fn explain_conformance(store: Arc<dyn Store>) {
+    use ioc::domain::explanation::*;
+    use ioc::store::explain::{ExplainAttachment, ExplainQuery};
+    use ioc::store::{AttachmentFile, NoticeRow};
+    let ex = store.explain();
+    let mut head = store.audit_head().await.unwrap();
+    let mut entry = |action: &str| {
+        head.append(ioc::audit::Draft::new(
+            ioc::audit::Who {
+                actor: "account:lead".into(),
+                ip: "local".into(),
+            },
+            action,
+            "explanation:x1".into(),
+            Some("p1".into()),
+            None,
+            None,
+        ))
+    };
+    let notice = |person: &str, source: &str| NoticeRow {
+        source: source.into(),
+        history: None,
+        person: person.into(),
+        group_key: "p1|explanation_asked".into(),
+        severity: "info".into(),
+        kind: "explanation_asked".into(),
+        at: ts("2026-11-02T08:00:00+07:00"),
+        body: "{}".into(),
+    };
+    let mut e = Explanation {
+        id: "x1".into(),
+        subject_kind: SubjectKind::Task,
+        subject: "t1".into(),
+        title: "Báo cáo tháng".into(),
+        unit: "p1.d".into(),
+        addressee: "a".into(),
+        asked_by: "account:lead".into(),
+        asker_person: Some("b".into()),
+        question: "Vì sao chậm?".into(),
+        due_at: ts("2026-11-05T23:59:59+07:00"),
+        state: ExplainState::Open,
+        created_at: ts("2026-11-02T08:00:00+07:00"),
+        answered_at: None,
+        escalated_at: None,
+        escalated_to: None,
+    };
+    assert!(ex.thread("x1").await.unwrap().is_none());
+    assert_eq!(ex.next_explanation_due().await.unwrap(), None);
+    ex.save_explanation(
+        &e,
+        None,
+        &[entry("explanation.ask")],
+        &[
+            notice("a", "explanation:x1:asked"),
+            notice("a", "explanation:x1:asked"),
+        ],
+    )
+    .await
+    .unwrap();
+    let t = ex.thread("x1").await.unwrap().expect("kept");
+    assert_eq!(t.explanation, e);
+    assert!(t.messages.is_empty());
+    assert_eq!(ex.next_explanation_due().await.unwrap(), Some(e.due_at));
+    assert!(ex.due_explanations(e.due_at - 1).await.unwrap().is_empty());
+    assert_eq!(ex.due_explanations(e.due_at).await.unwrap().len(), 1);
+    let waiting = store.notify().waiting().await.unwrap();
+    assert_eq!(
+        waiting
+            .iter()
+            .filter(|w| w.person == "a")
+            .map(|w| w.count)
+            .sum::<i64>(),
+        1,
+        "one notice per cause and person: {waiting:?}"
+    );
+
+    // A file for its thread, and an answer naming it.
+    ex.save_explain_attachment(
+        &ExplainAttachment {
+            file: AttachmentFile {
+                sha256: "ab".repeat(32),
+                content_type: "application/pdf".into(),
+                size: 4,
+                body: b"%PDF".to_vec(),
+            },
+            explanation: "x1".into(),
+            name: "giải trình.pdf".into(),
+            uploaded_by: "account:a".into(),
+            at: ts("2026-11-03T08:00:00+07:00"),
+        },
+        &entry("attachment.upload"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ex.explain_attachment_links(&"ab".repeat(32)).await.unwrap(),
+        vec![(
+            "x1".to_string(),
+            "giải trình.pdf".to_string(),
+            "account:a".to_string()
+        )]
+    );
+    assert_eq!(
+        store
+            .attachment(&"ab".repeat(32))
+            .await
+            .unwrap()
+            .unwrap()
+            .body,
+        b"%PDF".to_vec()
+    );
+    let m = ExplainMessage {
+        id: "m1".into(),
+        explanation: "x1".into(),
+        author: "account:a".into(),
+        author_person: Some("a".into()),
+        role: MessageRole::Answer,
+        text: "Thiếu hồ sơ.".into(),
+        attachments: vec![FileRef {
+            sha256: "ab".repeat(32),
+            name: "giải trình.pdf".into(),
+        }],
+        at: ts("2026-11-03T09:00:00+07:00"),
+    };
+    e.state = ExplainState::Answered;
+    e.answered_at = Some(m.at);
+    ex.save_explanation(&e, Some(&m), &[entry("explanation.message")], &[])
+        .await
+        .unwrap();
+    let t = ex.thread("x1").await.unwrap().unwrap();
+    assert_eq!(t.explanation, e);
+    assert_eq!(t.messages, vec![m.clone()]);
+    assert_eq!(ex.explain_message("m1").await.unwrap(), Some(m));
+    assert_eq!(
+        ex.next_explanation_due().await.unwrap(),
+        None,
+        "answered: not due"
+    );
+    assert!(ex.due_explanations(e.due_at + 1).await.unwrap().is_empty());
+
+    // Reads by subject, unit, state, person and period.
+    let q = |f: fn(&mut ExplainQuery)| {
+        let mut q = ExplainQuery {
+            limit: 10,
+            ..Default::default()
+        };
+        f(&mut q);
+        q
+    };
+    let n = |q: ExplainQuery| {
+        let ex = store.explain();
+        async move { ex.threads(&q).await.unwrap().len() }
+    };
+    assert_eq!(n(q(|_| {})).await, 1);
+    assert_eq!(n(q(|q| q.subject = Some("t1".into()))).await, 1);
+    assert_eq!(n(q(|q| q.subject_kind = Some(SubjectKind::Kpi))).await, 0);
+    assert_eq!(n(q(|q| q.units = Some(vec!["p1.d".into()]))).await, 1);
+    assert_eq!(n(q(|q| q.units = Some(vec!["so".into()]))).await, 0);
+    assert_eq!(n(q(|q| q.units = Some(vec![]))).await, 0);
+    assert_eq!(n(q(|q| q.state = Some(ExplainState::Answered))).await, 1);
+    assert_eq!(n(q(|q| q.state = Some(ExplainState::Open))).await, 0);
+    assert_eq!(n(q(|q| q.person = Some("b".into()))).await, 1);
+    assert_eq!(n(q(|q| q.person = Some("c".into()))).await, 0);
+    assert_eq!(
+        n(q(|q| q.from = Some(ts("2026-11-03T00:00:00+07:00")))).await,
+        0
+    );
+    let all = store.explain().threads(&q(|_| {})).await.unwrap();
+    assert_eq!(all[0].messages.len(), 1);
+    assert_eq!(store.audit_head().await.unwrap(), head);
+}
+
 #[tokio::test]
 async fn the_sqlite_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
@@ -780,7 +955,8 @@ async fn the_sqlite_store_conforms() {
     assert_eq!(store.backend(), "sqlite");
     conformance(store.clone()).await;
     cycle_conformance(store.clone()).await;
-    security_conformance(store).await;
+    security_conformance(store.clone()).await;
+    explain_conformance(store).await;
 }
 
 #[tokio::test]
@@ -793,7 +969,8 @@ async fn the_postgres_store_conforms() {
     assert_eq!(store.backend(), "postgres");
     conformance(store.clone()).await;
     cycle_conformance(store.clone()).await;
-    security_conformance(store).await;
+    security_conformance(store.clone()).await;
+    explain_conformance(store).await;
 }
 
 #[tokio::test]

@@ -458,3 +458,75 @@ pub fn period_write(
         _ => Ok(PeriodWrite::Open),
     }
 }
+
+/// Asking for an explanation about something of `unit`: a leader (or an admin) over that unit,
+/// as a person (a token asks nobody anything).
+pub fn explain_ask(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), Denied> {
+    if matches!(who, Principal::System(_)) {
+        return Ok(());
+    }
+    if !matches!(who, Principal::Token(_)) && who.holds(rollup, unit, &[Role::Leader, Role::Admin])
+    {
+        Ok(())
+    } else {
+        Err(forbidden(msg!(
+            "explain_ask_by",
+            unit = unit_words(rollup, unit)
+        )))
+    }
+}
+
+/// Writing in an explanation's thread, and as what: an answer by its addressee or by the
+/// leader of the addressee's unit (the unit's named leader); else a follow-up by whoever may ask
+/// about its unit. Tokens neither answer nor ask.
+pub fn explain_message(
+    who: &Principal,
+    rollup: &Rollup,
+    e: &crate::domain::explanation::Explanation,
+) -> Result<crate::domain::explanation::MessageRole, Denied> {
+    use crate::domain::explanation::MessageRole;
+    let refused = || {
+        forbidden(msg!(
+            "explain_answer_by",
+            person = person_words(rollup, &e.addressee)
+        ))
+    };
+    match who {
+        Principal::System(_) => return Ok(MessageRole::Answer),
+        Principal::Token(_) => return Err(refused()),
+        _ => {}
+    }
+    let me = who.person().map(|p| &**p);
+    let addressee_leader = rollup
+        .person(&e.addressee)
+        .and_then(|p| rollup.unit(&p.unit))
+        .and_then(|u| u.leader);
+    if me == Some(e.addressee.as_str()) || (me.is_some() && addressee_leader.as_deref() == me) {
+        return Ok(MessageRole::Answer);
+    }
+    if explain_ask(who, rollup, &e.unit).is_ok() {
+        return Ok(MessageRole::Asker);
+    }
+    Err(refused())
+}
+
+/// Reading an explanation: whoever may see its unit, and the people it names (the addressee,
+/// the asker).
+pub fn explain_read(
+    who: &Principal,
+    rollup: &Rollup,
+    e: &crate::domain::explanation::Explanation,
+) -> Result<(), Denied> {
+    let named = who.person().is_some_and(|p| {
+        **p == *e.addressee || e.asker_person.as_deref().is_some_and(|a| **p == *a)
+    });
+    if named && who.may_read() {
+        return Ok(());
+    }
+    super::can_view(who, rollup, super::Target::Unit(&e.unit)).map_err(|_| {
+        forbidden(msg!(
+            "explain_not_yours",
+            unit = unit_words(rollup, &e.unit)
+        ))
+    })
+}

@@ -421,10 +421,16 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
             rss_idle as f64 / 1048576.0,
             (rss_idle.saturating_sub(rss_before)) as f64 / 1024.0 / n as f64
         );
+        super::figures::record(
+            format!("live.idle_kib_per_connection@{n}"),
+            (rss_idle.saturating_sub(rss_before)) as f64 / 1024.0 / n as f64,
+            "KiB",
+            super::figures::Better::Lower,
+        );
         let mut all_seen: Vec<Vec<Seen>> = Vec::new();
         let mut acks_all: Vec<Vec<(u64, usize, Instant)>> = Vec::new();
         for &rate in &args.rates {
-            let (acks, report) = stream(&server, &cat, rate, args.seconds, &counters).await?;
+            let (acks, report) = stream(&server, &cat, rate, args.seconds, &counters, n).await?;
             println!("  {rate} events/s: {report}");
             acks_all.push(acks);
         }
@@ -476,6 +482,12 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
                 n.div_ceil(every),
                 missing
             );
+            super::figures::record(
+                format!("live.ack_to_frame_p99_ms@{n}x{rate}"),
+                hist.value_at_quantile(0.99) as f64 / 1000.0,
+                "ms",
+                super::figures::Better::Lower,
+            );
         }
         println!(
             "  connections held at the end: {} of {n}",
@@ -494,6 +506,7 @@ async fn stream(
     rate: usize,
     seconds: u64,
     counters: &Counters,
+    screens: usize,
 ) -> anyhow::Result<(Vec<(u64, usize, Instant)>, String)> {
     let per_batch = (rate / 100).max(1);
     let targets: Vec<&String> = cat.wards.iter().chain(&cat.departments).collect();
@@ -588,6 +601,14 @@ async fn stream(
     ack_hist.add(&*ack_hist_shared.lock().expect("histogram"))?;
     let acks = std::mem::take(&mut *acks.lock().expect("acks"));
     let secs = elapsed.as_secs_f64() + 1.5;
+    if frames > 0 {
+        super::figures::record(
+            format!("live.frame_kb@{screens}x{rate}"),
+            bytes as f64 / frames as f64 / 1000.0,
+            "KB",
+            super::figures::Better::Lower,
+        );
+    }
     Ok((
         acks,
         format!(

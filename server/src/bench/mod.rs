@@ -5,6 +5,7 @@
 //! (`live`); with `--notify`, notifications (`notify`). Benchmarks print; they never assert.
 
 mod access;
+pub mod figures;
 mod live;
 mod notify;
 mod okr;
@@ -12,6 +13,7 @@ mod okr;
 use crate::clock::ClockMode;
 use crate::demo::DemoSize;
 use crate::domain::time::{format_ts, now_ms};
+use figures::Better;
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -62,6 +64,14 @@ pub struct BenchArgs {
     /// Task events for the audit comparison of `--access`.
     #[arg(long, default_value_t = 100_000)]
     pub access_events: usize,
+    /// Also write the figures as JSON into FILE, merged with the figures already there (one
+    /// file gathers the runs of several parts: `bench/reference.json`).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<std::path::PathBuf>,
+    /// Compare the figures with those of FILE (e.g. `bench/reference.json`): each figure's
+    /// change, flagged when more than 15 % worse.
+    #[arg(long, value_name = "FILE")]
+    pub compare: Option<std::path::PathBuf>,
 }
 
 fn rss_bytes() -> Option<u64> {
@@ -76,6 +86,23 @@ fn ms(d: Duration) -> f64 {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     crate::telemetry::init_tracing(crate::telemetry::LogFormat::Pretty);
+    // A reference that cannot be read is said before minutes of measuring, not after.
+    let reference = match &args.compare {
+        Some(path) => Some(figures::load(path)?),
+        None => None,
+    };
+    run_parts(&args).await?;
+    if let (Some(reference), Some(path)) = (&reference, &args.compare) {
+        figures::print_comparison(&figures::compare(&figures::recorded(), reference), path);
+    }
+    if let Some(path) = &args.json {
+        let n = figures::write(path, &format_ts(now_ms()))?;
+        println!("\n{n} figures written into {}", path.display());
+    }
+    Ok(())
+}
+
+async fn run_parts(args: &BenchArgs) -> anyhow::Result<()> {
     if args.live {
         return live::run(&args.live_args).await;
     }
@@ -89,10 +116,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         return notify::run(args.trials).await;
     }
     if !args.rules_only {
-        tasks_and_views(&args).await?;
+        tasks_and_views(args).await?;
     }
     if args.rule_events > 0 {
-        rules_comparison(&args).await?;
+        rules_comparison(args).await?;
     }
     Ok(())
 }
@@ -169,6 +196,23 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
         hist.value_at_quantile(0.99) as f64 / 1000.0,
         hist.max() as f64 / 1000.0
     );
+    let db = if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    figures::record(
+        format!("ingest.{db}.events_per_s"),
+        sent as f64 / elapsed.as_secs_f64(),
+        "events/s",
+        Better::Higher,
+    );
+    figures::record(
+        format!("ingest.{db}.request_p99_ms"),
+        hist.value_at_quantile(0.99) as f64 / 1000.0,
+        "ms",
+        Better::Lower,
+    );
 
     // Views: the rollup against the best SQL form of the same figures (with its index).
     node.store.add_view_index().await?;
@@ -198,6 +242,12 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
             h.value_at_quantile(0.99) as f64 / 1000.0,
             node.rollup.unit_view(&unit).map_or(0, |v| v.children.len())
         );
+        figures::record(
+            format!("view.{label}.mean_us@{}", args.tasks),
+            h.mean() / 1000.0,
+            "µs",
+            Better::Lower,
+        );
         let mut times = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
@@ -222,12 +272,27 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
     let n = node.rollup.task_count();
     println!("\n== rebuild at start (load from the store + apply; no alert rules)");
     println!("{n} tasks in {:.2} s", rebuild.as_secs_f64());
+    figures::record(
+        format!("rebuild.{db}.seconds@{n}"),
+        rebuild.as_secs_f64(),
+        "s",
+        Better::Lower,
+    );
     if let (Some(a), Some(b)) = (rss_before, rss_after) {
         println!(
             "resident memory: +{:.0} MiB for the rollup = {:.0} bytes per cached task (includes allocator slack left by the load)",
             (b.saturating_sub(a)) as f64 / 1_048_576.0,
             b.saturating_sub(a) as f64 / n.max(1) as f64
         );
+        // No growth at all is the allocator reusing freed pages on a small run, not a figure.
+        if b > a {
+            figures::record(
+                format!("rebuild.bytes_per_task@{n}"),
+                (b - a) as f64 / n.max(1) as f64,
+                "B",
+                Better::Lower,
+            );
+        }
     }
     let check = Instant::now();
     let equal = crate::rollup::check::recompute(&*node.store, node.rollup.now()).await?
@@ -507,6 +572,12 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if let [without, with] = figures[..] {
         println!("ratio with/without rules: {:.2}", with / without);
+        figures::record(
+            "rules.ingest_ratio_with_without",
+            with / without,
+            "ratio",
+            Better::Higher,
+        );
     }
     let rendered = crate::telemetry::prometheus().render();
     let quantiles: Vec<String> = rendered

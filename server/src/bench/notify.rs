@@ -305,6 +305,18 @@ pub async fn run(trials: usize) -> anyhow::Result<()> {
         hist.value_at_quantile(0.99) as f64 / 1000.0,
         hist.max() as f64 / 1000.0
     );
+    super::figures::record(
+        "notify.crossing_to_webhook_p50_ms",
+        hist.value_at_quantile(0.5) as f64 / 1000.0,
+        "ms",
+        super::figures::Better::Lower,
+    );
+    super::figures::record(
+        "notify.crossing_to_webhook_p99_ms",
+        hist.value_at_quantile(0.99) as f64 / 1000.0,
+        "ms",
+        super::figures::Better::Lower,
+    );
     println!(
         "slowest: trial {} of {trials} ({:.1} ms)",
         slowest.0 + 1,
@@ -326,6 +338,18 @@ pub async fn run(trials: usize) -> anyhow::Result<()> {
     off.settle().await?;
     let off_figures = burst(&mut off, None).await?;
     off.close().await?;
+    super::figures::record(
+        "notify.burst_ingest_ratio_on_off",
+        on_figures.0 / off_figures.0,
+        "ratio",
+        super::figures::Better::Higher,
+    );
+    super::figures::record(
+        "notify.delivery_ingest_ratio_on_off",
+        on_figures.1 / off_figures.1,
+        "ratio",
+        super::figures::Better::Higher,
+    );
     println!(
         "ingest with notifications on / off ([notify] enabled = false: notices still written, nothing sent): during the burst {:.2}, during its delivery {:.2}",
         on_figures.0 / off_figures.0,

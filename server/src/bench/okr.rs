@@ -11,8 +11,8 @@ use crate::evaluation::gather;
 use hdrhistogram::Histogram;
 use std::time::Instant;
 
-/// Times `f` `n` times; prints p50 and max in ms.
-async fn timed<F, Fut, T>(what: &str, n: usize, mut f: F) -> anyhow::Result<T>
+/// Times `f` `n` times; prints p50 and max in ms, and records the p50 as `key`.
+async fn timed<F, Fut, T>(key: &str, what: &str, n: usize, mut f: F) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<T>>,
@@ -28,6 +28,12 @@ where
         "{what}: p50 {:.1} ms, max {:.1} ms over {n}",
         h.value_at_quantile(0.5) as f64 / 1000.0,
         h.max() as f64 / 1000.0
+    );
+    super::figures::record(
+        format!("okr.{key}.p50_ms"),
+        h.value_at_quantile(0.5) as f64 / 1000.0,
+        "ms",
+        super::figures::Better::Lower,
     );
     last.ok_or_else(|| anyhow::anyhow!("nothing timed"))
 }
@@ -72,42 +78,52 @@ pub async fn run() -> anyhow::Result<()> {
         .unwrap_or_default();
     let store = node.store.clone();
     let rollup = node.rollup.clone();
-    let scores = timed(&format!("a ward's scores for {month} ({ward})"), 20, || {
-        let (store, rollup, cfg, ward, month) = (
-            store.clone(),
-            rollup.clone(),
-            cfg.clone(),
-            ward.clone(),
-            month.clone(),
-        );
-        async move {
-            Ok(
-                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, &ward)
-                    .await?
-                    .scores
-                    .len(),
-            )
-        }
-    })
+    let scores = timed(
+        "ward_scores",
+        &format!("a ward's scores for {month} ({ward})"),
+        20,
+        || {
+            let (store, rollup, cfg, ward, month) = (
+                store.clone(),
+                rollup.clone(),
+                cfg.clone(),
+                ward.clone(),
+                month.clone(),
+            );
+            async move {
+                Ok(
+                    gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, &ward)
+                        .await?
+                        .scores
+                        .len(),
+                )
+            }
+        },
+    )
     .await?;
     println!("  ({scores} people)");
-    let scores = timed(&format!("the whole city's scores for {month}"), 5, || {
-        let (store, rollup, cfg, root, month) = (
-            store.clone(),
-            rollup.clone(),
-            cfg.clone(),
-            root.clone(),
-            month.clone(),
-        );
-        async move {
-            Ok(
-                gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, &root)
-                    .await?
-                    .scores
-                    .len(),
-            )
-        }
-    })
+    let scores = timed(
+        "city_scores",
+        &format!("the whole city's scores for {month}"),
+        5,
+        || {
+            let (store, rollup, cfg, root, month) = (
+                store.clone(),
+                rollup.clone(),
+                cfg.clone(),
+                root.clone(),
+                month.clone(),
+            );
+            async move {
+                Ok(
+                    gather::unit_scores(store.as_ref(), &rollup, &cfg, &month, &root)
+                        .await?
+                        .scores
+                        .len(),
+                )
+            }
+        },
+    )
     .await?;
     println!("  ({scores} people)");
     let quarter = Period::parse(&crate::demo::period_label(
@@ -116,8 +132,11 @@ pub async fn run() -> anyhow::Result<()> {
         0,
     ))
     .map_err(anyhow::Error::msg)?;
-    let frozen =
-        timed(&format!("scores to freeze at closing {quarter}"), 3, || {
+    let frozen = timed(
+        "freeze_quarter",
+        &format!("scores to freeze at closing {quarter}"),
+        3,
+        || {
             let (store, rollup, cfg, quarter) =
                 (store.clone(), rollup.clone(), cfg.clone(), quarter.clone());
             async move {
@@ -130,13 +149,19 @@ pub async fn run() -> anyhow::Result<()> {
                 .await?
                 .len())
             }
-        })
-        .await?;
+        },
+    )
+    .await?;
     println!("  ({frozen} scores)");
-    timed("the city's KPI board with its roll-ups", 50, || {
-        let (rollup, root) = (rollup.clone(), root.clone());
-        async move { Ok(rollup.kpi_board(&root).map(|b| b.aggregates.len())) }
-    })
+    timed(
+        "city_kpi_board",
+        "the city's KPI board with its roll-ups",
+        50,
+        || {
+            let (rollup, root) = (rollup.clone(), root.clone());
+            async move { Ok(rollup.kpi_board(&root).map(|b| b.aggregates.len())) }
+        },
+    )
     .await?;
     let top = node
         .rollup
@@ -146,6 +171,7 @@ pub async fn run() -> anyhow::Result<()> {
         .map(|o| o.id.to_string())
         .unwrap_or_default();
     timed(
+        "alignment_tree",
         "a city objective's alignment tree (whole depth)",
         50,
         || {
@@ -160,6 +186,7 @@ pub async fn run() -> anyhow::Result<()> {
     ] {
         let p = crate::report::period::ReviewPeriod::containing(kind, now);
         timed(
+            &format!("city_review_{kind:?}").to_lowercase(),
             &format!("the city's review of {p} with its evaluation section"),
             3,
             || {

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod cycle;
+pub mod explanation;
 pub mod formula;
 pub mod security;
 pub mod template;

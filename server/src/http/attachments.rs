@@ -36,17 +36,18 @@ pub fn router() -> Router<Node> {
 pub const OPERATIONS: &[Operation] = &[
     Operation::post(
         "/api/v1/attachments",
-        "Upload a file for a task's submission (the raw bytes as the body, up to --max-body-bytes): its type is read from its bytes and must be PDF, PNG, JPEG, WebP, docx, xlsx, pptx or OpenDocument (422 naming `file` otherwise); kept once by SHA-256. By whoever may submit the task (its responsible person, the data entry of its unit, a token with `task`). Refer to it in the submission's `attachments`.",
+        "Upload a file for a task's submission or an explanation's thread (the raw bytes as the body, up to --max-body-bytes): its type is read from its bytes and must be PDF, PNG, JPEG, WebP, docx, xlsx, pptx or OpenDocument (422 naming `file` otherwise); kept once by SHA-256. By whoever may submit the task (its responsible person, the data entry of its unit, a token with `task`). Refer to it in the submission's `attachments`.",
         Body::Bytes,
         Answer::Created("AttachmentOut"),
     )
     .params(&[
-        Param::query("task", Kind::Text, "The task the file is for (required)"),
+        Param::query("task", Kind::Text, "The task the file is for (this or `explanation`)"),
+        Param::query("explanation", Kind::Text, "The explanation request whose thread the file is for (by whoever may write in it)"),
         Param::query("name", Kind::Text, "The file's name as shown (required, 200 characters)"),
     ]),
     Operation::get(
         "/api/v1/attachments/{sha256}",
-        "A file, as a download with its sniffed type: to people who may see a task it was uploaded for, and its uploader",
+        "A file, as a download with its sniffed type: to people who may see a task or an explanation request it was uploaded for, and its uploader",
         Answer::File,
     ),
 ];
@@ -70,6 +71,8 @@ pub struct AttachmentOut {
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     task: Option<String>,
+    /// An explanation request whose thread the file is for, instead of a task.
+    explanation: Option<String>,
     name: Option<String>,
 }
 
@@ -111,8 +114,11 @@ async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
     let body = body?;
+    let name = required("name", q.name.clone())?;
+    if let Some(explanation) = q.explanation.filter(|_| q.task.is_none()) {
+        return upload_for_explanation(node, actor, explanation, name, body).await;
+    }
     let task_id = required("task", q.task)?;
-    let name = required("name", q.name)?;
     if name.chars().count() > 200
         || name
             .chars()
@@ -200,6 +206,107 @@ async fn upload(
     Ok((StatusCode::CREATED, Json(out)))
 }
 
+/// A file for an explanation's thread: by whoever may write in it (its addressee, the leader
+/// of the addressee's unit, a leader over its unit), checked again by the writer when a message
+/// names it.
+async fn upload_for_explanation(
+    node: Node,
+    actor: Actor,
+    explanation: String,
+    name: String,
+    body: Bytes,
+) -> Result<(StatusCode, Json<AttachmentOut>), ApiError> {
+    check_name(&name)?;
+    let thread = node
+        .store
+        .explain()
+        .thread(&explanation)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(msg!("no_explanation", id = explanation.as_str())))?;
+    let e = thread.explanation;
+    access::explain_message(&actor.principal, &node.rollup, &e)
+        .map_err(|d| ApiError::Refused(ItemError::new("file", d.to_string())))?;
+    let (file, content_type) = checked_file(&node, &name, &body)?;
+    let out = AttachmentOut {
+        sha256: file.sha256.clone(),
+        name: name.clone(),
+        content_type: content_type.to_string(),
+        size: file.size,
+    };
+    let draft = Draft::new(
+        actor.who(),
+        "attachment.upload",
+        format!("explanation:{}", e.id),
+        Some(e.unit.clone()),
+        None,
+        Some(serde_json::json!({
+            "sha256": &file.sha256, "name": &name, "content_type": content_type, "size": file.size
+        })),
+    );
+    let record = crate::store::explain::ExplainAttachment {
+        file,
+        explanation: e.id.clone(),
+        name,
+        uploaded_by: actor.principal.actor_id(),
+        at: now_ms(),
+    };
+    node.writer.explain_attachment(record, draft).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.chars().count() > 200
+        || name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\')
+    {
+        return Err(ApiError::Invalid(ItemError::new(
+            "name",
+            "must be a file name of at most 200 characters, without slashes or control characters",
+        )));
+    }
+    Ok(())
+}
+
+/// A body checked as a file a person may attach: not empty, within the limit, of an allowed
+/// type read from its bytes.
+fn checked_file(
+    node: &Node,
+    name: &str,
+    body: &Bytes,
+) -> Result<(AttachmentFile, &'static str), ApiError> {
+    if body.is_empty() {
+        return Err(ApiError::Invalid(ItemError::new(
+            "file",
+            msg!("attachment_empty", name = name),
+        )));
+    }
+    let max = node.limits.max_body_bytes;
+    if body.len() > max {
+        return Err(ApiError::TooLarge(msg!(
+            "attachment_too_large",
+            name = name,
+            size = body.len(),
+            max = max
+        )));
+    }
+    let content_type = sniff(body).map_err(|kind| {
+        ApiError::Invalid(ItemError::new(
+            "file",
+            msg!("attachment_type", name = name, kind = kind),
+        ))
+    })?;
+    Ok((
+        AttachmentFile {
+            sha256: hex::encode(Sha256::digest(body)),
+            content_type: content_type.to_string(),
+            size: body.len() as i64,
+            body: body.to_vec(),
+        },
+        content_type,
+    ))
+}
+
 /// `filename*` of RFC 6266 / 5987: UTF-8, percent-encoded outside the attribute characters, so
 /// a Vietnamese name arrives whole and no name can break out of the header.
 fn disposition(name: &str) -> String {
@@ -230,7 +337,17 @@ async fn download(
     Path(sha256): Path<String>,
 ) -> Result<Response, ApiError> {
     let links = node.store.attachment_links(&sha256).await?;
-    if links.is_empty() {
+    let for_explanations = node
+        .store
+        .explain()
+        .explain_attachment_links(&sha256)
+        .await?;
+    if !for_explanations.is_empty() {
+        if let Some(name) = readable_explanation_link(&node, &who, &for_explanations).await? {
+            return serve(&node, &sha256, &name).await;
+        }
+    }
+    if links.is_empty() && for_explanations.is_empty() {
         return Err(ApiError::NotFound(msg!(
             "no_attachment",
             sha256 = sha256.as_str()
@@ -250,11 +367,36 @@ async fn download(
             sha256 = sha256.as_str()
         )));
     };
+    serve(&node, &sha256, &link.name).await
+}
+
+/// The name of the first explanation link the caller may read (or uploaded).
+async fn readable_explanation_link(
+    node: &Node,
+    who: &Principal,
+    links: &[(String, String, String)],
+) -> Result<Option<String>, ApiError> {
+    let me = who.actor_id();
+    for (explanation, name, uploaded_by) in links {
+        if *uploaded_by == me && who.may_read() {
+            return Ok(Some(name.clone()));
+        }
+        if let Some(t) = node.store.explain().thread(explanation).await? {
+            if access::explain_read(who, &node.rollup, &t.explanation).is_ok() {
+                return Ok(Some(name.clone()));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// A kept file as a download under `name`.
+async fn serve(node: &Node, sha256: &str, name: &str) -> Result<Response, ApiError> {
     let file = node
         .store
-        .attachment(&sha256)
+        .attachment(sha256)
         .await?
-        .ok_or_else(|| ApiError::NotFound(msg!("no_attachment", sha256 = sha256.as_str())))?;
+        .ok_or_else(|| ApiError::NotFound(msg!("no_attachment", sha256 = sha256)))?;
     let mut res = file.body.into_response();
     let h = res.headers_mut();
     let value = |s: &str| {
@@ -263,8 +405,7 @@ async fn download(
     h.insert(header::CONTENT_TYPE, value(&file.content_type));
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition(&link.name))
-            .unwrap_or(HeaderValue::from_static("attachment")),
+        HeaderValue::from_str(&disposition(name)).unwrap_or(HeaderValue::from_static("attachment")),
     );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,

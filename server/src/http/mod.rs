@@ -12,6 +12,7 @@ pub mod entry;
 pub mod error;
 pub mod evaluation;
 pub mod events;
+pub mod explanations;
 pub mod gate;
 pub mod import;
 pub mod live;
@@ -68,6 +69,7 @@ pub fn app(node: Node) -> Router {
         .merge(notify::router())
         .merge(work::router())
         .merge(attachments::router())
+        .merge(explanations::router())
         .merge(import::router())
         .merge(entry::router())
         .merge(templates::router())

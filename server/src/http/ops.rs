@@ -439,6 +439,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::notify::OPERATIONS)
         .chain(super::work::OPERATIONS)
         .chain(super::attachments::OPERATIONS)
+        .chain(super::explanations::OPERATIONS)
         .chain(super::import::OPERATIONS)
         .chain(super::entry::OPERATIONS)
         .chain(super::templates::OPERATIONS)
@@ -651,6 +652,7 @@ pub fn openapi_document() -> Value {
     api.merge(super::notify::Schemas::openapi());
     api.merge(super::work::Schemas::openapi());
     api.merge(super::attachments::Schemas::openapi());
+    api.merge(super::explanations::Schemas::openapi());
     api.merge(super::import::Schemas::openapi());
     api.merge(super::entry::Schemas::openapi());
     api.merge(super::templates::Schemas::openapi());

@@ -70,6 +70,7 @@ const LANG: Param = Param::query(
 #[openapi(components(schemas(
     Review,
     review::Span,
+    crate::report::explanations::ExplanationLine,
     review::FiguresPair,
     review::Figures,
     review::AlertCounts,

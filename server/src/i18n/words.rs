@@ -491,6 +491,92 @@ pub(super) const CATALOG: &[(&str, &str, &str)] = &[
         "\u{201c}{task}\u{201d} by {person}, submitted {at}, has waited {days} days for your acceptance",
         "\u{201c}{task}\u{201d} của {person}, nộp ngày {at}, đã chờ anh/chị nghiệm thu {days} ngày",
     ),
+    // Explanations (giải trình): refusals and notices.
+    (
+        "explain_ask_by",
+        "only a leader over {unit} may ask for an explanation about it",
+        "chỉ lãnh đạo phụ trách {unit} mới được yêu cầu giải trình về việc này",
+    ),
+    (
+        "explain_answer_by",
+        "only {person}, or a leader of their unit, may answer this request",
+        "chỉ {person} hoặc lãnh đạo đơn vị của người này mới được trả lời yêu cầu giải trình này",
+    ),
+    (
+        "explain_not_yours",
+        "this request is about {unit}, outside what you may see",
+        "yêu cầu giải trình này thuộc {unit}, ngoài phạm vi bạn được xem",
+    ),
+    (
+        "no_explanation",
+        "no explanation request '{id}'",
+        "không có yêu cầu giải trình '{id}'",
+    ),
+    (
+        "explain_no_kpi",
+        "no KPI '{kpi}' is measured for {unit}",
+        "{unit} không đo chỉ tiêu '{kpi}'",
+    ),
+    (
+        "explain_no_group",
+        "'{key}' is not an alert group (unit|rule) of a known unit and rule",
+        "'{key}' không phải là nhóm cảnh báo (đơn vị|quy tắc) của đơn vị và quy tắc đã biết",
+    ),
+    (
+        "explain_no_task",
+        "no task '{task}'",
+        "không có nhiệm vụ '{task}'",
+    ),
+    (
+        "explain_due_past",
+        "the due date {due} has passed: give a later one",
+        "hạn {due} đã qua: hãy chọn hạn muộn hơn",
+    ),
+    (
+        "explain_text_empty",
+        "is empty: write what you ask or answer",
+        "đang trống: hãy nhập nội dung",
+    ),
+    (
+        "explain_text_long",
+        "is longer than {max} characters",
+        "dài quá {max} ký tự",
+    ),
+    (
+        "explain_addressee_outside",
+        "{person} does not work in {unit}: name someone of the unit it is about",
+        "{person} không thuộc {unit}: hãy chọn người của đơn vị liên quan",
+    ),
+    (
+        "explain_nobody",
+        "{unit} has no leader to answer: name the person to answer",
+        "{unit} chưa có lãnh đạo để trả lời: hãy chọn người giải trình",
+    ),
+    (
+        "explain_id_reused",
+        "the id '{id}' was already used for another request or message",
+        "mã '{id}' đã được dùng cho một yêu cầu hoặc tin nhắn khác",
+    ),
+    (
+        "explain_file_not_here",
+        "file '{sha256}' was not uploaded for this request",
+        "tệp '{sha256}' không được tải lên cho yêu cầu này",
+    ),
+    (
+        "explain_asked_notice",
+        "{asker} asks you to explain \u{201c}{title}\u{201d} ({unit}) by {due}: {question}",
+        "{asker} yêu cầu giải trình \u{201c}{title}\u{201d} ({unit}) trước {due}: {question}",
+    ),
+    (
+        "explain_answered_notice",
+        "{person} answered about \u{201c}{title}\u{201d} ({unit}): {text}",
+        "{person} đã giải trình \u{201c}{title}\u{201d} ({unit}): {text}",
+    ),
+    (
+        "explain_overdue_notice",
+        "{person} has not explained \u{201c}{title}\u{201d} ({unit}) by {due}, as {asker} asked",
+        "{person} chưa giải trình \u{201c}{title}\u{201d} ({unit}) đúng hạn {due} theo yêu cầu của {asker}",
+    ),
     // Notification settings (contact points, policies, templates, the inbox).
     (
         "notify_url_invalid",

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod cycle;
 pub mod event;
+pub mod explain;
 pub mod formulas;
 pub mod merge;
 mod plan;

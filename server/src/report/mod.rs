@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod evaluation;
+pub mod explanations;
 pub mod export;
 pub mod figures;
 pub mod files;

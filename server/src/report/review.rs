@@ -77,6 +77,9 @@ pub struct Review {
     /// wall show it, when the reviewed period holds the clock; null for a period already over
     /// (the live alerts are not rebuilt as of a past instant: `alerts_fired` covers the past).
     pub alerts_active: Option<crate::rollup::view::AlertCount>,
+    /// Explanations (giải trình) asked in the reviewed period about the subtree, newest first,
+    /// with where each stands and its answers (at most 200).
+    pub explanations: Vec<super::explanations::ExplanationLine>,
 }
 
 /// How the officials of the subtree were classified for the period.
@@ -340,8 +343,10 @@ pub async fn review(
                 });
         }
     }
+    let explanations =
+        super::explanations::of_period(store.as_ref(), rollup, &unit_filter, &weeks).await?;
     let rollup = rollup.clone();
-    tokio::task::spawn_blocking(move || {
+    let mut review = tokio::task::spawn_blocking(move || {
         let tasks = rollup.task_dates_of(&in_subtree);
         build(Inputs {
             periods: weeks,
@@ -357,7 +362,9 @@ pub async fn review(
         })
     })
     .await
-    .map_err(|e| ReportError::Internal(format!("the review computation failed: {e}")))
+    .map_err(|e| ReportError::Internal(format!("the review computation failed: {e}")))?;
+    review.explanations = explanations;
+    Ok(review)
 }
 
 fn scored(tasks: &TaskTally, kpi: &[i64; 4]) -> Scored {
@@ -651,6 +658,7 @@ pub fn build(i: Inputs) -> Review {
             alerts: i.alerts_since.map(format_ts),
         },
         alerts_active: None,
+        explanations: Vec::new(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The store: the system of record. One `Store` interface, two implementations (SQLite, the
 //! zero-set-up default, and PostgreSQL), sharing their SQL through `sql.rs`.
 
+pub mod explain;
 pub mod notify;
 mod notify_sql;
 mod postgres;
@@ -200,6 +201,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// The notification tables (contact points, outbox, deliveries, inbox, health, keys).
     fn notify(&self) -> &dyn NotifyStore;
+
+    /// The explanation requests, their threads and files.
+    fn explain(&self) -> &dyn explain::ExplainStore;
 
     /// Everything the rollup is built from.
     async fn load(&self) -> Result<Snapshot, StoreError>;

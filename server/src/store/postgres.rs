@@ -1,5 +1,6 @@
 //! PostgreSQL, the production system of record, used when `DATABASE_URL` is a postgres URL.
 
+use super::explain::explain_store_impl;
 use super::notify_sql::notify_store_impl;
 use super::sql::sql_store_impl;
 use super::StoreError;
@@ -26,3 +27,4 @@ impl PgStore {
 
 sql_store_impl!(PgStore, Postgres, "postgres");
 notify_store_impl!(PgStore, Postgres);
+explain_store_impl!(PgStore, Postgres);

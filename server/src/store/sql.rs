@@ -474,6 +474,10 @@ macro_rules! sql_store_impl {
                 self
             }
 
+            fn explain(&self) -> &dyn $crate::store::explain::ExplainStore {
+                self
+            }
+
             #[tracing::instrument(skip_all, err)]
             async fn load(&self) -> Result<$crate::store::Snapshot, $crate::store::StoreError> {
                 use $crate::store::rows::*;

@@ -1,6 +1,7 @@
 //! SQLite, the zero-set-up default: one file (WAL), created with its folder when missing.
 //! `synchronous = FULL` so a commit, and so an acknowledgment, survives a crash and a power cut.
 
+use super::explain::explain_store_impl;
 use super::notify_sql::notify_store_impl;
 use super::sql::sql_store_impl;
 use super::StoreError;
@@ -46,3 +47,4 @@ impl SqliteStore {
 
 sql_store_impl!(SqliteStore, Sqlite, "sqlite");
 notify_store_impl!(SqliteStore, Sqlite);
+explain_store_impl!(SqliteStore, Sqlite);

@@ -9,6 +9,7 @@
 //! One writer keeps merges free of races without row locks. Requests queue on a bounded channel
 //! so a flood of ingest waits at the HTTP edge instead of growing memory.
 
+mod explain;
 mod task;
 
 use super::catalog::CatalogItem;
@@ -156,6 +157,19 @@ enum Command {
         actor: Actor,
         reply: oneshot::Sender<Result<crate::domain::template::TaskTemplate, WriteError>>,
     },
+    /// An explanation request or a message of its thread; answers the thread as it then stands
+    /// and whether the write was a retry of a kept one.
+    Explain {
+        write: Box<crate::ingest::explain::ExplainWrite>,
+        actor: Actor,
+        reply: oneshot::Sender<Result<(crate::domain::explanation::Thread, bool), WriteError>>,
+    },
+    /// A file uploaded for an explanation's thread, with its audit entry.
+    ExplainAttachment {
+        record: Box<crate::store::explain::ExplainAttachment>,
+        draft: Draft,
+        reply: oneshot::Sender<Result<(), WriteError>>,
+    },
 }
 
 /// A change of the notification settings, committed with its audit entry.
@@ -184,6 +198,8 @@ impl Command {
             | Command::Security { .. }
             | Command::Notify { .. }
             | Command::Template { .. }
+            | Command::Explain { .. }
+            | Command::ExplainAttachment { .. }
             | Command::Attachment { .. } => 1,
         }
     }
@@ -290,6 +306,7 @@ impl Writer {
         let task = tokio::spawn(
             task::WriterTask {
                 health: health.clone(),
+                next_explanation_due: None,
                 store,
                 rollup,
                 bus,
@@ -380,6 +397,37 @@ impl Writer {
         draft: Draft,
     ) -> Result<(), WriteError> {
         self.ask(|reply| Command::Attachment {
+            record: Box::new(record),
+            draft,
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Asks for an explanation or adds a message to a thread, audited, with its notices; a
+    /// retry with a kept id answers the thread as it stands and `true`.
+    pub async fn explain(
+        &self,
+        write: crate::ingest::explain::ExplainWrite,
+        actor: &Actor,
+    ) -> Result<(crate::domain::explanation::Thread, bool), WriteError> {
+        self.ask(|reply| Command::Explain {
+            write: Box::new(write),
+            actor: actor.clone(),
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// Keeps a file uploaded for an explanation's thread, with the upload's audit entry.
+    pub async fn explain_attachment(
+        &self,
+        record: crate::store::explain::ExplainAttachment,
+        draft: Draft,
+    ) -> Result<(), WriteError> {
+        self.ask(|reply| Command::ExplainAttachment {
             record: Box::new(record),
             draft,
             reply,

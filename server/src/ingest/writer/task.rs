@@ -49,6 +49,9 @@ pub(super) struct WriterTask {
     pub(super) template_failures: HashSet<String>,
     /// The hour (of the server's clock) of the last reminder pass.
     pub(super) reminded: Option<Ts>,
+    /// The earliest due date of an open explanation request (`None`: not read yet), so a tick
+    /// asks the store only once one may be due.
+    pub(super) next_explanation_due: Option<crate::domain::Ts>,
 }
 
 struct Pending {
@@ -158,6 +161,20 @@ impl WriterTask {
                 reply,
             } => {
                 let _ = reply.send(self.commit_template(write, &actor).await);
+            }
+            Command::Explain {
+                write,
+                actor,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_explain(*write, &actor).await);
+            }
+            Command::ExplainAttachment {
+                record,
+                draft,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_explain_attachment(*record, draft).await);
             }
             Command::Events { .. } | Command::Tick { .. } => {
                 unreachable!("events and ticks are grouped by process")
@@ -269,6 +286,8 @@ impl WriterTask {
                 | Command::Attachment { .. }
                 | Command::Import { .. }
                 | Command::Cycle { .. }
+                | Command::Explain { .. }
+                | Command::ExplainAttachment { .. }
                 | Command::Notify { .. } => {
                     unreachable!("split off in process")
                 }
@@ -314,6 +333,11 @@ impl WriterTask {
                 n.wake_for(&notices);
             }
         }
+        let ticked = !pending.tick_replies.is_empty()
+            || pending
+                .changes
+                .iter()
+                .any(|c| matches!(c, Change::Clock(_)));
         metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
         metrics::counter!("ioc_commits_total").increment(1);
         metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
@@ -331,6 +355,9 @@ impl WriterTask {
             report.commit = commit;
             metrics::counter!("ioc_events_duplicate_total").increment(report.duplicates as u64);
             let _ = reply.send(Ok(report));
+        }
+        if ticked {
+            self.escalate_explanations().await;
         }
         for r in pending.tick_replies {
             let _ = r.send(());
@@ -757,7 +784,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
             Command::Alert { reply, .. } => {
                 let _ = reply.send(Err(AlertError::Store(e.clone())));
             }
-            Command::Security { reply, .. } | Command::Attachment { reply, .. } => {
+            Command::Security { reply, .. }
+            | Command::Attachment { reply, .. }
+            | Command::ExplainAttachment { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Cycle { reply, .. } => {
@@ -770,6 +799,9 @@ fn fail_all(cmds: Vec<Command>, e: StoreError) {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Template { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Explain { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Tick { .. } => {}
