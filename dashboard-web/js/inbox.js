@@ -6,7 +6,7 @@
 // settings (their messages stay theirs).
 
 import { t, fmt, lang, onLangChange } from '/js/i18n.js';
-import { esc, params, setText, markFirstRender, perf, quietly } from '/js/dom.js';
+import { esc, params, setText, markFirstRender, perf, quietly, taskHref } from '/js/dom.js';
 import { api, errorText, showError } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
@@ -87,7 +87,22 @@ function digestHtml(d) {
     + sectionHtml(t('inbox.digest.awaiting'), d.awaiting, task);
 }
 
+/** Where a message's button leads: a reminder to the work it is about (the task; KPI entry for a
+ * series; My work for several), everything else to its groups in the alert center (the signed
+ * link). */
+function openTarget(m) {
+  const items = m.items || [];
+  if (m.kind === 'digest' || !items.length || !items.every(i => i.kind === 'reminder')) {
+    return { href: localLink(m.link), label: t('inbox.open') };
+  }
+  if (items.length > 1) return { href: '/me.html', label: t('inbox.open_work') };
+  const i = items[0];
+  if (i.subject_kind === 'task') return { href: taskHref(i.subject), label: t('inbox.open_task') };
+  return { href: '/entry.html', label: t('inbox.open_entry') };
+}
+
 function messageHtml(m) {
+  const open = openTarget(m);
   const sev = m.severity === 'info' ? 'no_data' : m.severity;
   const body = m.digest
     ? digestHtml(m.digest) + (m.items.length ? `<h4>${esc(t('inbox.digest.held'))} (${esc(fmt.int(m.items.length))})</h4>${itemsHtml(m.items)}` : '')
@@ -100,7 +115,7 @@ function messageHtml(m) {
     </div>
     <div class="inbox-body">${body}</div>
     <div class="inbox-actions">
-      <a class="button primary" href="${esc(localLink(m.link))}" data-action="open">${esc(t('inbox.open'))}</a>
+      <a class="button primary" href="${esc(open.href)}" data-action="open">${esc(open.label)}</a>
       ${m.read ? `<span class="asof" data-field="read">${esc(t('inbox.read'))}</span>` : `<button type="button" data-action="read">${esc(t('inbox.mark_read'))}</button>`}
     </div>
   </li>`;

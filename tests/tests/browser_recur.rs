@@ -234,4 +234,16 @@ async fn a_reminder_reads_in_vietnamese_in_the_officials_inbox() {
     page.screenshot("recur-inbox-official-390").await;
     size(&mut page, 1280, 720).await;
     page.screenshot("recur-inbox-official-1280").await;
+    // Its button leads to the task it is about, not to the alert center.
+    let open = page
+        .eval("(() => { const a = document.querySelector('#inbox-list [data-action=\"open\"]'); return [a.textContent, new URL(a.href).pathname + new URL(a.href).search]; })()")
+        .await;
+    assert_eq!(open, json!(["Mở nhiệm vụ", "/task.html?id=t-slow"]), "{open}");
+    page.eval("document.querySelector('#inbox-list [data-action=\"open\"]').click()")
+        .await;
+    page.wait_for(
+        "location.pathname === '/task.html' && document.querySelector('main').textContent.includes('Rà soát hồ sơ tồn đọng')",
+        "the task the reminder is about",
+    )
+    .await;
 }
