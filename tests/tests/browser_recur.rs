@@ -238,7 +238,11 @@ async fn a_reminder_reads_in_vietnamese_in_the_officials_inbox() {
     let open = page
         .eval("(() => { const a = document.querySelector('#inbox-list [data-action=\"open\"]'); return [a.textContent, new URL(a.href).pathname + new URL(a.href).search]; })()")
         .await;
-    assert_eq!(open, json!(["Mở nhiệm vụ", "/task.html?id=t-slow"]), "{open}");
+    assert_eq!(
+        open,
+        json!(["Mở nhiệm vụ", "/task.html?id=t-slow"]),
+        "{open}"
+    );
     page.eval("document.querySelector('#inbox-list [data-action=\"open\"]').click()")
         .await;
     page.wait_for(

@@ -29,7 +29,7 @@ use crate::domain::time::now_ms;
 use crate::domain::Ts;
 use crate::i18n::Lang;
 use crate::rollup::Rollup;
-use crate::store::notify::{DeliveryRow, InboxRow, MessageRow, Outcome, StoredNotice};
+use crate::store::notify::{DeliveryRow, InboxRow, MessageRow, NewMessage, Outcome, StoredNotice};
 use crate::store::{Store, StoreError};
 use backon::BackoffBuilder;
 use std::collections::{HashMap, HashSet};
@@ -42,10 +42,12 @@ use tokio::task::JoinSet;
 /// Deliveries read per pass.
 const DUE_PAGE: i64 = 256;
 
-/// A delivery task that ended (its slot is free).
+/// A delivery task that ended (its slot is free), with what to record: the worker writes the
+/// outcomes of a pass in one transaction.
 struct Done {
-    id: String,
-    contact_point: String,
+    delivery: DeliveryRow,
+    outcome: Outcome,
+    inbox: Option<InboxRow>,
 }
 
 pub(super) struct Worker {
@@ -75,6 +77,9 @@ pub(super) struct Worker {
     full: bool,
     /// The next pass must look for deliveries to start.
     dispatch_due: bool,
+    /// Attempts finished and not yet recorded (recorded first thing in a pass, before any
+    /// delivery is started again).
+    outcomes: Vec<(DeliveryRow, Outcome, Option<InboxRow>)>,
 }
 
 impl Worker {
@@ -105,6 +110,7 @@ impl Worker {
             policy_cache: HashMap::new(),
             full: true,
             dispatch_due: true,
+            outcomes: Vec::new(),
         }
     }
 
@@ -164,6 +170,10 @@ impl Worker {
             while self.tasks.join_next().await.is_some() {}
         })
         .await;
+        while let Ok(done) = self.done_rx.try_recv() {
+            self.finished(done);
+        }
+        self.record_outcomes().await;
         if drained.is_err() {
             tracing::info!(
                 in_flight = self.tasks.len(),
@@ -176,17 +186,41 @@ impl Worker {
 
     fn finished(&mut self, done: Done) {
         self.dispatch_due = true;
-        self.in_flight.remove(&done.id);
-        if let Some(n) = self.per_cp.get_mut(&done.contact_point) {
+        self.in_flight.remove(&done.delivery.id);
+        if let Some(n) = self.per_cp.get_mut(&done.delivery.contact_point) {
             *n = n.saturating_sub(1);
             if *n == 0 {
-                self.per_cp.remove(&done.contact_point);
+                self.per_cp.remove(&done.delivery.contact_point);
             }
         }
+        self.outcomes
+            .push((done.delivery, done.outcome, done.inbox));
         while self.tasks.try_join_next().is_some() {}
     }
 
+    /// Records the finished attempts in one transaction; inbox messages then reach the live
+    /// inbox. If the write fails they stay pending in the store and go again with the same ids.
+    async fn record_outcomes(&mut self) {
+        if self.outcomes.is_empty() {
+            return;
+        }
+        let done = std::mem::take(&mut self.outcomes);
+        match self.store.notify().finish_deliveries(&done).await {
+            Ok(added) => {
+                for ((_, _, inbox), id) in done.into_iter().zip(added) {
+                    if let (Some(row), Some(id)) = (inbox, id) {
+                        self.notifier.inbox.added(&InboxRow { id, ..row });
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, attempts = done.len(), "recording delivery outcomes failed; they stay pending and go again with the same ids")
+            }
+        }
+    }
+
     async fn pass(&mut self) -> Result<(), StoreError> {
+        self.record_outcomes().await;
         let now = self.rollup.now();
         let hints = self.notifier.take_hints();
         if now != self.last_clock {
@@ -200,7 +234,8 @@ impl Worker {
                 self.digests(before, now).await?;
             }
         }
-        let persons: Vec<String> = if self.full || hints.full {
+        let full = self.full || hints.full;
+        let persons: Vec<String> = if full {
             self.full = false;
             self.dispatch_due = true;
             self.policy_cache.clear();
@@ -228,7 +263,7 @@ impl Worker {
             persons.dedup();
             persons
         };
-        if self.batch(now, persons).await? {
+        if self.batch(now, persons, full).await? {
             self.dispatch_due = true;
         }
         if self.dispatch_due {
@@ -300,7 +335,14 @@ impl Worker {
     }
 
     /// Makes the messages whose time has come for these people; says whether it made any.
-    async fn batch(&mut self, now: Ts, persons: Vec<String>) -> Result<bool, StoreError> {
+    /// Notices routed nowhere (`off`) are dropped on a full look only: dropping is a write, and
+    /// between full looks the store's single writer belongs to ingest.
+    async fn batch(
+        &mut self,
+        now: Ts,
+        persons: Vec<String>,
+        full: bool,
+    ) -> Result<bool, StoreError> {
         let persons: Vec<String> = persons
             .into_iter()
             .filter(|p| self.waiting.contains_key(p))
@@ -317,7 +359,7 @@ impl Worker {
             let read = self.policies(&missing).await?;
             self.policy_cache.extend(read);
         }
-        let mut made = false;
+        let mut messages = Vec::new();
         for person in &persons {
             let Some(policy) = self.policy_cache.get(person).cloned() else {
                 continue;
@@ -329,18 +371,20 @@ impl Worker {
                         act |=
                             now >= first_at + policy.group_wait_ms && !policy.holds(severity, now)
                     }
-                    Route::Off => act = true,
+                    Route::Off => act |= full,
                     Route::Digest => {}
                 }
             }
             if act {
-                made |= self.make_message(person, &policy, now).await?;
+                messages.extend(self.make_message(person, &policy, now).await?);
                 // What stays waits for the clock (held, digest, a later group wait), and the
                 // clock moving brings a full look.
                 self.waiting.remove(person);
             }
         }
-        Ok(made)
+        // One write for the pass's messages.
+        let made = self.save_messages(messages).await?;
+        Ok(made.iter().any(Option::is_some))
     }
 
     async fn make_message(
@@ -348,7 +392,7 @@ impl Worker {
         person: &str,
         policy: &Policy,
         now: Ts,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<NewMessage>, StoreError> {
         let notices = self.store.notify().waiting_notices(person).await?;
         let mut take: Vec<(i64, Item)> = Vec::new();
         let mut drop: Vec<i64> = Vec::new();
@@ -368,7 +412,7 @@ impl Worker {
             if !drop.is_empty() {
                 self.store.notify().drop_notices(&drop).await?;
             }
-            return Ok(false);
+            return Ok(None);
         }
         let kind = if take.iter().all(|(_, i)| i.kind == "repeat") {
             "repeat"
@@ -385,10 +429,7 @@ impl Worker {
             self.common_unit(&items),
             items,
         );
-        Ok(self
-            .save_message(content, None, &ids, &drop)
-            .await?
-            .is_some())
+        Ok(Some(self.prepare_message(content, None, ids, drop).await?))
     }
 
     /// Stores a message with a delivery per contact point that takes it.
@@ -399,6 +440,43 @@ impl Worker {
         sent: &[i64],
         dropped: &[i64],
     ) -> Result<Option<i64>, StoreError> {
+        let m = self
+            .prepare_message(content, dedup, sent.to_vec(), dropped.to_vec())
+            .await?;
+        Ok(self.save_messages(vec![m]).await?.pop().flatten())
+    }
+
+    /// Stores messages in one transaction; per message, its id when it was made.
+    async fn save_messages(
+        &mut self,
+        messages: Vec<NewMessage>,
+    ) -> Result<Vec<Option<i64>>, StoreError> {
+        if messages.is_empty() {
+            return Ok(Vec::new());
+        }
+        let made = self
+            .store
+            .notify()
+            .create_messages(&messages, now_ms())
+            .await?;
+        for (m, id) in messages.iter().zip(&made) {
+            if id.is_some() {
+                metrics::counter!("ioc_notify_messages_total", "kind" => m.message.kind.clone())
+                    .increment(1);
+                metrics::counter!("ioc_notify_notices_sent_total").increment(m.sent.len() as u64);
+            }
+        }
+        Ok(made)
+    }
+
+    /// A message's row and its deliveries: one per contact point that takes it.
+    async fn prepare_message(
+        &mut self,
+        content: Content,
+        dedup: Option<String>,
+        sent: Vec<i64>,
+        dropped: Vec<i64>,
+    ) -> Result<NewMessage, StoreError> {
         let severities = content.severities();
         let points = self.contact_points(&content.person).await?;
         let digest = content.digest.is_some();
@@ -415,17 +493,12 @@ impl Worker {
             dedup,
             body: serde_json::to_string(&content).unwrap_or_default(),
         };
-        let made = self
-            .store
-            .notify()
-            .create_message(&message, sent, dropped, &deliveries, now_ms())
-            .await?;
-        if made.is_some() {
-            metrics::counter!("ioc_notify_messages_total", "kind" => content.kind.clone())
-                .increment(1);
-            metrics::counter!("ioc_notify_notices_sent_total").increment(sent.len() as u64);
-        }
-        Ok(made)
+        Ok(NewMessage {
+            message,
+            sent,
+            dropped,
+            deliveries,
+        })
     }
 
     /// Starts the deliveries that are due and have a free slot.
@@ -467,7 +540,6 @@ impl Worker {
             self.in_flight.insert(d.id.clone());
             *self.per_cp.entry(d.contact_point.clone()).or_default() += 1;
             let job = Job {
-                store: self.store.clone(),
                 notifier: self.notifier.clone(),
                 channels: self.channels.clone(),
                 done: self.done_tx.clone(),
@@ -497,7 +569,6 @@ fn item_of(n: &StoredNotice) -> Option<Item> {
 
 /// One attempt of one delivery, on its own task.
 struct Job {
-    store: Arc<dyn Store>,
     notifier: Notifier,
     channels: Arc<Channels>,
     done: mpsc::UnboundedSender<Done>,
@@ -570,25 +641,10 @@ impl Job {
                     .set(*at as f64 / 1000.0);
             }
         }
-        match self
-            .store
-            .notify()
-            .finish_delivery(d, &outcome, inbox.as_ref())
-            .await
-        {
-            Ok(Some(id)) => {
-                if let Some(row) = inbox {
-                    self.notifier.inbox.added(&InboxRow { id, ..row });
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(delivery = %d.id, error = %e, "recording a delivery failed; it stays pending and goes again with the same id")
-            }
-        }
         let _ = self.done.send(Done {
-            id: d.id.clone(),
-            contact_point: d.contact_point.clone(),
+            delivery: self.delivery,
+            outcome,
+            inbox,
         });
     }
 }

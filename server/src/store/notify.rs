@@ -54,6 +54,16 @@ pub struct WaitingRow {
     pub count: i64,
 }
 
+/// A message to make: its row, the notices it sends and drops, and its deliveries
+/// (contact point, kind).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    pub message: MessageRow,
+    pub sent: Vec<i64>,
+    pub dropped: Vec<i64>,
+    pub deliveries: Vec<(String, String)>,
+}
+
 /// A person's contact point as stored: its settings as JSON, secrets included.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactPointRow {
@@ -175,17 +185,15 @@ pub trait NotifyStore: Send + Sync {
     /// The waiting notices of one person, oldest first.
     async fn waiting_notices(&self, person: &str) -> Result<Vec<StoredNotice>, StoreError>;
 
-    /// Makes a message of `sent` notices (and marks `dropped` ones as going nowhere), with one
-    /// pending delivery per (contact point, kind), in one transaction. `None` when a message
-    /// with the same `dedup` exists (nothing changes then).
-    async fn create_message(
+    /// Makes messages, each of its `sent` notices (marking `dropped` ones as going nowhere) with
+    /// one pending delivery per (contact point, kind), all in one transaction: a pass's messages
+    /// cost one write. Each is in its own savepoint: a message with an existing `dedup`, or
+    /// whose notices another worker took, is `None` and leaves the others whole.
+    async fn create_messages(
         &self,
-        message: &MessageRow,
-        sent: &[i64],
-        dropped: &[i64],
-        deliveries: &[(String, String)],
+        messages: &[NewMessage],
         now_wall: Ts,
-    ) -> Result<Option<i64>, StoreError>;
+    ) -> Result<Vec<Option<i64>>, StoreError>;
 
     /// Marks notices as going nowhere (no channel takes them).
     async fn drop_notices(&self, ids: &[i64]) -> Result<(), StoreError>;
@@ -210,6 +218,15 @@ pub trait NotifyStore: Send + Sync {
         outcome: &Outcome,
         inbox: Option<&InboxRow>,
     ) -> Result<Option<i64>, StoreError>;
+
+    /// `finish_delivery` for several attempts in one transaction (the worker records what
+    /// finished since its last pass at once: one write instead of one per delivery, so a
+    /// month-end burst's messages do not queue behind ingest for SQLite's single writer).
+    /// Returns, per attempt, the inbox row's id when one was added.
+    async fn finish_deliveries(
+        &self,
+        done: &[(DeliveryRow, Outcome, Option<InboxRow>)],
+    ) -> Result<Vec<Option<i64>>, StoreError>;
 
     /// Deliveries by state (`pending`, `delivered`, `dead`) of these people (empty: everyone),
     /// newest first.

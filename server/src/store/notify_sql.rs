@@ -102,6 +102,135 @@ where
 macro_rules! notify_store_impl {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// Makes one message inside the caller's transaction (see `create_messages`); `None`
+            /// when it is not to be made (the caller then rolls back).
+            async fn create_one(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                message: &$crate::store::notify::MessageRow,
+                sent: &[i64],
+                dropped: &[i64],
+                deliveries: &[(String, String)],
+                now_wall: $crate::domain::Ts,
+            ) -> Result<Option<i64>, $crate::store::StoreError> {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO notify_messages (person_id, kind, created_at, dedup, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup) DO NOTHING RETURNING id",
+                )
+                .bind(message.person.clone())
+                .bind(message.kind.clone())
+                .bind(message.created_at)
+                .bind(message.dedup.clone())
+                .bind(message.body.clone())
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(id) = id else {
+                    return Ok(None);
+                };
+                for (state, ids) in [("sent", sent), ("dropped", dropped)] {
+                    for chunk in ids.chunks($crate::store::sql::CHUNK) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE notices SET state = ");
+                        qb.push_bind(state);
+                        if state == "sent" {
+                            qb.push(", message_id = ").push_bind(id);
+                        }
+                        qb.push(" WHERE state = 'waiting' AND id IN (");
+                        let mut sep = qb.separated(", ");
+                        for n in chunk {
+                            sep.push_bind(*n);
+                        }
+                        qb.push(")");
+                        let done = qb.build().execute(&mut **tx).await?.rows_affected();
+                        // Another worker took some of them first: this message is not to be made.
+                        if done != chunk.len() as u64 {
+                            return Ok(None);
+                        }
+                    }
+                }
+                for (contact_point, kind) in deliveries {
+                    sqlx::query("INSERT INTO notify_deliveries (id, message_id, person_id, contact_point_id, kind, state, attempts, next_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)")
+                        .bind(format!("ioc-{id}-{contact_point}"))
+                        .bind(id)
+                        .bind(message.person.clone())
+                        .bind(contact_point.clone())
+                        .bind(kind.clone())
+                        .bind(now_wall)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(Some(id))
+            }
+
+            /// Records one attempt's outcome inside the caller's transaction (see
+            /// `finish_delivery`).
+            async fn finish_one(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                d: &$crate::store::notify::DeliveryRow,
+                outcome: &$crate::store::notify::Outcome,
+                inbox: Option<&$crate::store::notify::InboxRow>,
+            ) -> Result<Option<i64>, $crate::store::StoreError> {
+                use $crate::store::notify::Outcome;
+                let (state, next_at, error, delivered_at) = match outcome {
+                    Outcome::Delivered { at } => ("delivered", d.next_at, None, Some(*at)),
+                    Outcome::Failed { error, next_at, .. } => ("pending", *next_at, Some(error.clone()), None),
+                    Outcome::Dead { error, .. } => ("dead", d.next_at, Some(error.clone()), None),
+                };
+                let changed = sqlx::query("UPDATE notify_deliveries SET state = $1, attempts = attempts + 1, next_at = $2, last_error = COALESCE($3, last_error), delivered_at = $4 WHERE id = $5 AND state = 'pending'")
+                    .bind(state)
+                    .bind(next_at)
+                    .bind(error.clone())
+                    .bind(delivered_at)
+                    .bind(d.id.clone())
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if changed == 0 {
+                    // Finished already (by another worker): nothing to record twice.
+                    return Ok(None);
+                }
+                let (delivered, failures, dead, error_at, success_at) = match outcome {
+                    Outcome::Delivered { at } => (1i64, 0i64, 0i64, None, Some(*at)),
+                    Outcome::Failed { at, .. } => (0, 1, 0, Some(*at), None),
+                    Outcome::Dead { at, .. } => (0, 1, 1, Some(*at), None),
+                };
+                sqlx::query(
+                    "INSERT INTO contact_point_health (contact_point_id, person_id, kind, delivered, failures, consecutive_failures, dead, last_error, last_error_at, last_success_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) \
+                     ON CONFLICT (person_id, contact_point_id) DO UPDATE SET \
+                     delivered = contact_point_health.delivered + excluded.delivered, \
+                     failures = contact_point_health.failures + excluded.failures, \
+                     consecutive_failures = CASE WHEN excluded.delivered > 0 THEN 0 ELSE contact_point_health.consecutive_failures + excluded.failures END, \
+                     dead = contact_point_health.dead + excluded.dead, \
+                     last_error = COALESCE(excluded.last_error, contact_point_health.last_error), \
+                     last_error_at = COALESCE(excluded.last_error_at, contact_point_health.last_error_at), \
+                     last_success_at = COALESCE(excluded.last_success_at, contact_point_health.last_success_at)",
+                )
+                .bind(d.contact_point.clone())
+                .bind(d.person.clone())
+                .bind(d.kind.clone())
+                .bind(delivered)
+                .bind(failures)
+                .bind(dead)
+                .bind(error)
+                .bind(error_at)
+                .bind(success_at)
+                .execute(&mut **tx)
+                .await?;
+                let mut added = None;
+                if let (Some(row), Outcome::Delivered { .. }) = (inbox, outcome) {
+                    added = sqlx::query_scalar(
+                        "INSERT INTO inbox (person_id, delivery_id, at, severity, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (delivery_id) DO NOTHING RETURNING id",
+                    )
+                    .bind(row.person.clone())
+                    .bind(row.delivery_id.clone())
+                    .bind(row.at)
+                    .bind(row.severity.clone())
+                    .bind(row.body.clone())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                }
+                Ok(added)
+            }
+
+
             /// Inserts notices inside the caller's transaction; a notice whose `history` names a
             /// history row of the same call gets that row's seq as its source.
             async fn insert_notices(
@@ -233,61 +362,26 @@ macro_rules! notify_store_impl {
                 Ok(rows.into_iter().map($crate::store::notify_sql::stored_notice).collect())
             }
 
-            async fn create_message(
+            async fn create_messages(
                 &self,
-                message: &$crate::store::notify::MessageRow,
-                sent: &[i64],
-                dropped: &[i64],
-                deliveries: &[(String, String)],
+                messages: &[$crate::store::notify::NewMessage],
                 now_wall: $crate::domain::Ts,
-            ) -> Result<Option<i64>, $crate::store::StoreError> {
+            ) -> Result<Vec<Option<i64>>, $crate::store::StoreError> {
+                use sqlx::Acquire;
                 let mut tx = self.pool.begin().await?;
-                let id: Option<i64> = sqlx::query_scalar(
-                    "INSERT INTO notify_messages (person_id, kind, created_at, dedup, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedup) DO NOTHING RETURNING id",
-                )
-                .bind(message.person.clone())
-                .bind(message.kind.clone())
-                .bind(message.created_at)
-                .bind(message.dedup.clone())
-                .bind(message.body.clone())
-                .fetch_optional(&mut *tx)
-                .await?;
-                let Some(id) = id else {
-                    return Ok(None);
-                };
-                for (state, ids) in [("sent", sent), ("dropped", dropped)] {
-                    for chunk in ids.chunks($crate::store::sql::CHUNK) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE notices SET state = ");
-                        qb.push_bind(state);
-                        if state == "sent" {
-                            qb.push(", message_id = ").push_bind(id);
-                        }
-                        qb.push(" WHERE state = 'waiting' AND id IN (");
-                        let mut sep = qb.separated(", ");
-                        for n in chunk {
-                            sep.push_bind(*n);
-                        }
-                        qb.push(")");
-                        let done = qb.build().execute(&mut *tx).await?.rows_affected();
-                        // Another worker took some of them first: this message is not to be made.
-                        if done != chunk.len() as u64 {
-                            return Ok(None);
-                        }
+                let mut out = Vec::with_capacity(messages.len());
+                for m in messages {
+                    // A savepoint each: a message refused (its dedup exists, its notices were
+                    // taken) leaves the others whole.
+                    let mut sp = tx.begin().await?;
+                    let id = Self::create_one(&mut sp, &m.message, &m.sent, &m.dropped, &m.deliveries, now_wall).await?;
+                    if id.is_some() {
+                        sp.commit().await?;
                     }
-                }
-                for (contact_point, kind) in deliveries {
-                    sqlx::query("INSERT INTO notify_deliveries (id, message_id, person_id, contact_point_id, kind, state, attempts, next_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $6)")
-                        .bind(format!("ioc-{id}-{contact_point}"))
-                        .bind(id)
-                        .bind(message.person.clone())
-                        .bind(contact_point.clone())
-                        .bind(kind.clone())
-                        .bind(now_wall)
-                        .execute(&mut *tx)
-                        .await?;
+                    out.push(id);
                 }
                 tx.commit().await?;
-                Ok(Some(id))
+                Ok(out)
             }
 
             async fn drop_notices(&self, ids: &[i64]) -> Result<(), $crate::store::StoreError> {
@@ -340,69 +434,23 @@ macro_rules! notify_store_impl {
                 outcome: &$crate::store::notify::Outcome,
                 inbox: Option<&$crate::store::notify::InboxRow>,
             ) -> Result<Option<i64>, $crate::store::StoreError> {
-                use $crate::store::notify::Outcome;
                 let mut tx = self.pool.begin().await?;
-                let (state, next_at, error, delivered_at) = match outcome {
-                    Outcome::Delivered { at } => ("delivered", d.next_at, None, Some(*at)),
-                    Outcome::Failed { error, next_at, .. } => ("pending", *next_at, Some(error.clone()), None),
-                    Outcome::Dead { error, .. } => ("dead", d.next_at, Some(error.clone()), None),
-                };
-                let changed = sqlx::query("UPDATE notify_deliveries SET state = $1, attempts = attempts + 1, next_at = $2, last_error = COALESCE($3, last_error), delivered_at = $4 WHERE id = $5 AND state = 'pending'")
-                    .bind(state)
-                    .bind(next_at)
-                    .bind(error.clone())
-                    .bind(delivered_at)
-                    .bind(d.id.clone())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if changed == 0 {
-                    // Finished already (by another worker): nothing to record twice.
-                    return Ok(None);
-                }
-                let (delivered, failures, dead, error_at, success_at) = match outcome {
-                    Outcome::Delivered { at } => (1i64, 0i64, 0i64, None, Some(*at)),
-                    Outcome::Failed { at, .. } => (0, 1, 0, Some(*at), None),
-                    Outcome::Dead { at, .. } => (0, 1, 1, Some(*at), None),
-                };
-                sqlx::query(
-                    "INSERT INTO contact_point_health (contact_point_id, person_id, kind, delivered, failures, consecutive_failures, dead, last_error, last_error_at, last_success_at) \
-                     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9) \
-                     ON CONFLICT (person_id, contact_point_id) DO UPDATE SET \
-                     delivered = contact_point_health.delivered + excluded.delivered, \
-                     failures = contact_point_health.failures + excluded.failures, \
-                     consecutive_failures = CASE WHEN excluded.delivered > 0 THEN 0 ELSE contact_point_health.consecutive_failures + excluded.failures END, \
-                     dead = contact_point_health.dead + excluded.dead, \
-                     last_error = COALESCE(excluded.last_error, contact_point_health.last_error), \
-                     last_error_at = COALESCE(excluded.last_error_at, contact_point_health.last_error_at), \
-                     last_success_at = COALESCE(excluded.last_success_at, contact_point_health.last_success_at)",
-                )
-                .bind(d.contact_point.clone())
-                .bind(d.person.clone())
-                .bind(d.kind.clone())
-                .bind(delivered)
-                .bind(failures)
-                .bind(dead)
-                .bind(error)
-                .bind(error_at)
-                .bind(success_at)
-                .execute(&mut *tx)
-                .await?;
-                let mut added = None;
-                if let (Some(row), Outcome::Delivered { .. }) = (inbox, outcome) {
-                    added = sqlx::query_scalar(
-                        "INSERT INTO inbox (person_id, delivery_id, at, severity, body) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (delivery_id) DO NOTHING RETURNING id",
-                    )
-                    .bind(row.person.clone())
-                    .bind(row.delivery_id.clone())
-                    .bind(row.at)
-                    .bind(row.severity.clone())
-                    .bind(row.body.clone())
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                }
+                let added = Self::finish_one(&mut tx, d, outcome, inbox).await?;
                 tx.commit().await?;
                 Ok(added)
+            }
+
+            async fn finish_deliveries(
+                &self,
+                done: &[($crate::store::notify::DeliveryRow, $crate::store::notify::Outcome, Option<$crate::store::notify::InboxRow>)],
+            ) -> Result<Vec<Option<i64>>, $crate::store::StoreError> {
+                let mut tx = self.pool.begin().await?;
+                let mut out = Vec::with_capacity(done.len());
+                for (d, outcome, inbox) in done {
+                    out.push(Self::finish_one(&mut tx, d, outcome, inbox.as_ref()).await?);
+                }
+                tx.commit().await?;
+                Ok(out)
             }
 
             async fn deliveries(
