@@ -1,5 +1,7 @@
 //! The delivery worker: a task fed from the store (not from memory, so another node or a
-//! restart finds the same work). Each pass it
+//! restart finds the same work). Between full looks at the store (at start, when the clock
+//! moves, when settings change, every 2 s) it follows the writer's hints: whose notices a
+//! commit added, so a commit costs it a look at those people only. Each pass it
 //!
 //! 1. on a move of the server's clock, adds repeats of unacknowledged reds and makes the daily
 //!    digests that came due (`digest.rs`);
@@ -13,8 +15,11 @@
 //! An attempt that fails is tried again after a backoff (`backon`'s exponential schedule with
 //! jitter, indexed by the attempts stored with the delivery, so a restart resumes it); after
 //! `max_attempts` the delivery is dead (the dead letter) and the contact point's health says
-//! so. A delivery is marked delivered only after it was; a crash in between sends it again
-//! with the same id, which receivers drop.
+//! so. A delivery is marked delivered only after it was (the outcomes of the attempts that
+//! ended since the last pass are written together, first thing in a pass, before anything is
+//! started again); a crash in between sends it again with the same id, which receivers drop.
+//! A pass's messages are written in one transaction too: on SQLite the store's single writer is
+//! ingest's.
 
 use super::compose::{Content, Link};
 use super::contact::{with_inbox, Channel, ContactPoint};

@@ -209,20 +209,10 @@ pub trait NotifyStore: Send + Sync {
     /// The newest message of this kind made for a person: when (server clock).
     async fn last_message_at(&self, person: &str, kind: &str) -> Result<Option<Ts>, StoreError>;
 
-    /// Records an attempt's outcome and the contact point's health; a delivered inbox message
-    /// lands in the inbox in the same transaction (once per delivery id). Returns the inbox
-    /// row's id when one was added.
-    async fn finish_delivery(
-        &self,
-        delivery: &DeliveryRow,
-        outcome: &Outcome,
-        inbox: Option<&InboxRow>,
-    ) -> Result<Option<i64>, StoreError>;
-
-    /// `finish_delivery` for several attempts in one transaction (the worker records what
-    /// finished since its last pass at once: one write instead of one per delivery, so a
-    /// month-end burst's messages do not queue behind ingest for SQLite's single writer).
-    /// Returns, per attempt, the inbox row's id when one was added.
+    /// Records attempts' outcomes and their contact points' health, in one transaction (the
+    /// worker records what finished since its last pass at once, not one write per delivery);
+    /// a delivered inbox message lands in the inbox in the same transaction (once per delivery
+    /// id). Returns, per attempt, the inbox row's id when one was added.
     async fn finish_deliveries(
         &self,
         done: &[(DeliveryRow, Outcome, Option<InboxRow>)],

@@ -160,7 +160,7 @@ macro_rules! notify_store_impl {
             }
 
             /// Records one attempt's outcome inside the caller's transaction (see
-            /// `finish_delivery`).
+            /// `finish_deliveries`).
             async fn finish_one(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 d: &$crate::store::notify::DeliveryRow,
@@ -426,18 +426,6 @@ macro_rules! notify_store_impl {
                     .bind(kind.to_string())
                     .fetch_one(&self.pool)
                     .await?)
-            }
-
-            async fn finish_delivery(
-                &self,
-                d: &$crate::store::notify::DeliveryRow,
-                outcome: &$crate::store::notify::Outcome,
-                inbox: Option<&$crate::store::notify::InboxRow>,
-            ) -> Result<Option<i64>, $crate::store::StoreError> {
-                let mut tx = self.pool.begin().await?;
-                let added = Self::finish_one(&mut tx, d, outcome, inbox).await?;
-                tx.commit().await?;
-                Ok(added)
             }
 
             async fn finish_deliveries(
