@@ -7,8 +7,8 @@
 import { t, fmt } from '/js/i18n.js';
 import { esc, personHref } from '/js/dom.js';
 import { api, ApiError, isNetwork, errorText } from '/js/api.js';
-import { session, sessionReady, csrfToken, refreshSession } from '/js/session.js';
-import { lang } from '/js/i18n.js';
+import { uploadAttachment } from '/js/work.js';
+import { session } from '/js/session.js';
 
 /** Whether the signed-in account may ask at all (a leader or an admin somewhere). */
 export function mayAsk() {
@@ -103,31 +103,14 @@ class Kept {
 const kept = new Map();
 const keptFor = k => { if (!kept.has(k)) kept.set(k, new Kept()); return kept.get(k); };
 
-/** Uploads a file for a request's thread; resolves to {sha256, name, ...}. */
+/** Uploads a file for a request's thread (a refusal shows next to the file input). */
 async function upload(explanation, file) {
-  await sessionReady();
-  if (!csrfToken()) await refreshSession();
-  const q = new URLSearchParams({ explanation, name: file.name });
-  let res;
   try {
-    res = await fetch(`/api/v1/attachments?${q}`, {
-      method: 'POST',
-      credentials: 'same-origin',
-      headers: { 'Accept-Language': lang, 'X-CSRF-Token': csrfToken() || '', 'content-type': 'application/octet-stream' },
-      body: file,
-    });
+    return await uploadAttachment({ explanation }, file);
   } catch (e) {
-    throw new ApiError(0, 'network', e?.message || 'network error');
+    if (e instanceof ApiError) e.field = 'file';
+    throw e;
   }
-  let data = null;
-  try { data = await res.json(); } catch { /* not JSON */ }
-  if (!res.ok) {
-    const err = data?.error || {};
-    throw new ApiError(res.status, err.code || `http_${res.status}`, err.message || res.statusText, {
-      field: 'file', index: null, reason: err.reason ?? null, params: err.params ?? null,
-    });
-  }
-  return data;
 }
 
 function showError(form, e) {

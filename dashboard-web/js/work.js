@@ -68,10 +68,16 @@ export async function sendTaskEvent(action, fields) {
 }
 
 /** Uploads one file for a task; resolves to {sha256, name, content_type, size}. */
-export async function uploadFile(taskId, file) {
+export const uploadFile = (taskId, file) => uploadAttachment({ task: taskId }, file);
+
+/**
+ * Uploads one file to the attachments route for what `to` names (`{task}` or `{explanation}`);
+ * resolves to {sha256, name, content_type, size}.
+ */
+export async function uploadAttachment(to, file) {
   await sessionReady();
   if (!csrfToken()) await refreshSession();
-  const q = new URLSearchParams({ task: taskId, name: file.name });
+  const q = new URLSearchParams({ ...to, name: file.name });
   let res;
   try {
     res = await fetch(`/api/v1/attachments?${q}`, {
