@@ -41,6 +41,10 @@ pub struct BenchArgs {
     /// Only the rules comparison.
     #[arg(long)]
     pub rules_only: bool,
+    /// Only the rebuild at start, from the existing database of `--database-url` (one a
+    /// previous run left, e.g. `--database-url sqlite://FILE`): no ingest, no views.
+    #[arg(long, requires = "database_url")]
+    pub rebuild_only: bool,
     /// Only the live-screens benchmark (WebSocket fan-out under load; see --screens, --rates).
     #[arg(long)]
     pub live: bool,
@@ -114,6 +118,10 @@ async fn run_parts(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.notify {
         return notify::run(args.trials).await;
+    }
+    if args.rebuild_only {
+        let url = args.database_url.as_deref().unwrap_or_default();
+        return rebuild_at_start(url, db_label(url)).await;
     }
     if !args.rules_only {
         tasks_and_views(args).await?;
@@ -196,11 +204,7 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
         hist.value_at_quantile(0.99) as f64 / 1000.0,
         hist.max() as f64 / 1000.0
     );
-    let db = if url.starts_with("postgres") {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let db = db_label(&url);
     figures::record(
         format!("ingest.{db}.events_per_s"),
         sent as f64 / elapsed.as_secs_f64(),
@@ -261,12 +265,24 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
     let _ = stop_tx.send(());
     server.await??;
     crate::close(node, tasks).await;
+    rebuild_at_start(&url, db).await
+}
 
-    // Rebuild at start.
+fn db_label(url: &str) -> &'static str {
+    if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// Opens the node again from the store the run left: the load and the rollup's rebuild, the
+/// memory it keeps, and the check against the SQL recomputation.
+async fn rebuild_at_start(url: &str, db: &str) -> anyhow::Result<()> {
     let rss_before = rss_bytes();
     let t = Instant::now();
     let (node, tasks) =
-        crate::open_without_rules(&url, ClockMode::Manual, crate::http::Limits::default()).await?;
+        crate::open_without_rules(url, ClockMode::Manual, crate::http::Limits::default()).await?;
     let rebuild = t.elapsed();
     let rss_after = rss_bytes();
     let n = node.rollup.task_count();

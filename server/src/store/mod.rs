@@ -206,7 +206,29 @@ pub trait Store: Send + Sync + 'static {
     fn explain(&self) -> &dyn explain::ExplainStore;
 
     /// Everything the rollup is built from.
-    async fn load(&self) -> Result<Snapshot, StoreError>;
+    async fn load(&self) -> Result<Snapshot, StoreError> {
+        let mut snapshot = self.load_catalog().await?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let (read, ()) = tokio::join!(self.load_tasks(tx), async {
+            while let Some(batch) = rx.recv().await {
+                snapshot.tasks.extend(batch);
+            }
+        });
+        read?;
+        Ok(snapshot)
+    }
+
+    /// As `load` without the tasks (`tasks` is left empty): what the rollup needs before the
+    /// first task can be applied.
+    async fn load_catalog(&self) -> Result<Snapshot, StoreError>;
+
+    /// Every task, sent into `into` in batches as the rows are read, so the caller applies one
+    /// batch while the next is read instead of holding every row at once. Stops early (without
+    /// an error) when the receiver is gone.
+    async fn load_tasks(
+        &self,
+        into: tokio::sync::mpsc::Sender<Vec<Task>>,
+    ) -> Result<(), StoreError>;
 
     /// The event `id` of `source`.
     async fn event(&self, source: &str, id: &str) -> Result<Option<EventRecord>, StoreError>;
