@@ -758,7 +758,10 @@ impl Rollup {
                 now,
                 ..State::default()
             }),
-            tasks: DashMap::with_capacity_and_hasher(snapshot.tasks.len(), FastHash::default()),
+            tasks: DashMap::with_capacity_and_hasher(
+                snapshot.tasks.len().max(snapshot.task_count),
+                FastHash::default(),
+            ),
         };
         {
             let mut st = rollup.write();

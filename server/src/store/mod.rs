@@ -143,6 +143,9 @@ pub struct Snapshot {
     pub objectives: Vec<Objective>,
     pub key_results: Vec<KeyResult>,
     pub tasks: Vec<Task>,
+    /// How many tasks the store held when the catalog was read: the rollup makes room for them
+    /// at once when they come apart from the snapshot (`load_catalog`, then `load_tasks`).
+    pub task_count: usize,
     /// The newest-period observation of each series.
     pub observations: Vec<Observation>,
     /// Per unit: number of ratings and the sum of their scores.
@@ -208,6 +211,7 @@ pub trait Store: Send + Sync + 'static {
     /// Everything the rollup is built from.
     async fn load(&self) -> Result<Snapshot, StoreError> {
         let mut snapshot = self.load_catalog().await?;
+        snapshot.tasks.reserve(snapshot.task_count);
         let (tx, mut rx) = tokio::sync::mpsc::channel(4);
         let (read, ()) = tokio::join!(self.load_tasks(tx), async {
             while let Some(batch) = rx.recv().await {
