@@ -146,12 +146,26 @@ async fn open_node(
     telemetry::prometheus();
     let store = store::connect(database_url).await?;
     let started = std::time::Instant::now();
-    let snapshot = store.load().await?;
-    let loaded = started.elapsed();
+    let snapshot = store.load_catalog().await?;
     let stored_clock = snapshot.clock;
     let now = clock.start_time(snapshot.clock);
-    let tasks = snapshot.tasks.len();
     let rollup = Arc::new(Rollup::rebuild(snapshot, now));
+    // The tasks (the bulk) stream in: a blocking thread applies each batch while the next is
+    // read and decoded, and no vector of every row is ever held.
+    let (batches, mut received) = tokio::sync::mpsc::channel(4);
+    let apply = tokio::task::spawn_blocking({
+        let rollup = rollup.clone();
+        move || {
+            while let Some(batch) = received.blocking_recv() {
+                rollup.add_loaded_tasks(batch);
+            }
+        }
+    });
+    let read = store.load_tasks(batches).await;
+    apply.await?;
+    read?;
+    let loaded = started.elapsed();
+    let tasks = rollup.task_count();
     tracing::info!(
         backend = store.backend(),
         tasks,

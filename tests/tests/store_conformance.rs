@@ -972,6 +972,74 @@ async fn explain_conformance(store: Arc<dyn Store>) {
     assert_eq!(store.audit_head().await.unwrap(), head);
 }
 
+/// Tasks are read in batches at start and applied as they come: every task arrives once and as
+/// written, the rollup built batch by batch is the one built from the whole snapshot, and a
+/// reader that stops early ends the read without an error.
+async fn many_tasks_conformance(store: Arc<dyn Store>) {
+    let before = store.load().await.unwrap().tasks.len();
+    let statuses = TaskStatus::ALL;
+    let written: Vec<Task> = (0..10_000)
+        .map(|i| {
+            let mut t = task(
+                &format!("m{i:05}"),
+                ["a", "b"][i % 2],
+                ["p1.d", "so"][i % 2],
+                statuses[i % statuses.len()],
+                ["2026-11-10T00:00:00+07:00", "2026-12-10T00:00:00+07:00"][i % 2],
+                (i % 10_001) as Progress,
+            );
+            t.consulted = (0..i % 3).map(|_| Id::from("a")).collect();
+            t.informed = (0..i % 2).map(|_| Id::from("b")).collect();
+            t.accountable = (i % 5 != 0).then(|| Id::from("b"));
+            t
+        })
+        .collect();
+    let changes: Vec<Change> = written.iter().cloned().map(Change::Task).collect();
+    store.commit(&[], &changes, &[]).await.unwrap();
+
+    let (tx, mut rx) = tokio::sync::mpsc::channel(2);
+    let (read, batches) = tokio::join!(store.load_tasks(tx), async {
+        let mut batches = Vec::new();
+        while let Some(b) = rx.recv().await {
+            batches.push(b);
+        }
+        batches
+    });
+    read.unwrap();
+    assert!(batches.len() > 1, "10,000 tasks came in one batch");
+    let mut read: Vec<Task> = batches.iter().flatten().cloned().collect();
+    assert_eq!(read.len(), before + written.len());
+    read.retain(|t| t.id.starts_with('m'));
+    read.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(read, written);
+
+    let now = ts("2026-11-20T00:00:00+07:00");
+    let streamed = Rollup::rebuild(store.load_catalog().await.unwrap(), now);
+    for b in batches {
+        streamed.add_loaded_tasks(b);
+    }
+    let whole = Rollup::rebuild(store.load().await.unwrap(), now);
+    assert_eq!(streamed.dump(), whole.dump());
+    assert_eq!(
+        streamed.dump(),
+        ioc::rollup::check::recompute(&*store, now).await.unwrap()
+    );
+    assert_eq!(streamed.task_count(), before + written.len());
+    for t in &written {
+        assert_eq!(streamed.task(&t.id).as_ref(), Some(t));
+    }
+
+    // A reader that goes away after the first batch stops the read, quietly.
+    let (tx, mut rx) = tokio::sync::mpsc::channel(1);
+    let (read, first) = tokio::join!(store.load_tasks(tx), async {
+        let first = rx.recv().await;
+        drop(rx);
+        first
+    });
+    read.unwrap();
+    assert!(first.is_some_and(|b| !b.is_empty()));
+}
+
 #[tokio::test]
 async fn the_sqlite_store_conforms() {
     let dir = tempfile::tempdir().unwrap();
@@ -982,7 +1050,8 @@ async fn the_sqlite_store_conforms() {
     conformance(store.clone()).await;
     cycle_conformance(store.clone()).await;
     security_conformance(store.clone()).await;
-    explain_conformance(store).await;
+    explain_conformance(store.clone()).await;
+    many_tasks_conformance(store).await;
 }
 
 #[tokio::test]
@@ -996,7 +1065,8 @@ async fn the_postgres_store_conforms() {
     conformance(store.clone()).await;
     cycle_conformance(store.clone()).await;
     security_conformance(store.clone()).await;
-    explain_conformance(store).await;
+    explain_conformance(store.clone()).await;
+    many_tasks_conformance(store).await;
 }
 
 #[tokio::test]

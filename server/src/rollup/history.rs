@@ -36,18 +36,15 @@ impl Rollup {
     pub fn task_dates_of(&self, units: &HashSet<Id>) -> Vec<TaskDates> {
         self.tasks
             .iter()
-            .filter(|e| units.contains(&e.task.unit))
-            .map(|e| {
-                let t = &e.task;
-                TaskDates {
-                    unit: t.unit.clone(),
-                    start: t.start,
-                    deadline: t.deadline,
-                    status: t.status,
-                    status_at: t.versions.status,
-                    submitted_at: t.submitted_at,
-                    done_at: t.done_at,
-                }
+            .filter(|e| units.contains(&e.unit))
+            .map(|t| TaskDates {
+                unit: t.unit.clone(),
+                start: t.start(),
+                deadline: t.deadline,
+                status: t.status,
+                status_at: t.versions.status,
+                submitted_at: t.submitted_at(),
+                done_at: t.done_at(),
             })
             .collect()
     }

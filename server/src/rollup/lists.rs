@@ -199,16 +199,14 @@ impl Rollup {
         let mut found: Vec<crate::domain::Task> = self
             .tasks
             .iter()
-            .filter(|e| units.contains(&e.task.unit))
+            .filter(|e| units.contains(&e.unit))
             .filter(|e| match due {
-                Due::Overdue => e.task.is_overdue(now),
+                Due::Overdue => e.is_overdue(now),
                 Due::Soon(within) => {
-                    e.task.status.can_be_overdue()
-                        && e.task.deadline >= now
-                        && e.task.deadline < now + within
+                    e.status.can_be_overdue() && e.deadline >= now && e.deadline < now + within
                 }
             })
-            .map(|e| e.task.clone())
+            .map(|e| e.task())
             .collect();
         found.sort_by(|a, b| (a.deadline, &a.id).cmp(&(b.deadline, &b.id)));
         let total = found.len();

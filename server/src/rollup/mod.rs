@@ -8,6 +8,7 @@
 //! mutates either; no lock is ever held across an `.await` (nothing here is async).
 
 mod agg;
+mod cached;
 pub mod check;
 pub mod history;
 pub mod kpi_agg;
@@ -24,20 +25,32 @@ pub use agg::{KrPeriodAgg, TaskAgg, UnitAgg};
 use crate::domain::{
     Change, Id, KeyResult, Kpi, KpiStatus, Objective, Observation, Person, Rating, Task, Ts, Unit,
 };
+use cached::CachedTask;
 use dashmap::DashMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 pub struct Rollup {
     state: RwLock<State>,
-    tasks: DashMap<Id, TaskEntry>,
+    /// Boxed: a map's table keeps room for up to twice its entries, so the tasks themselves sit
+    /// apart and the spare room costs a pointer each, not a task.
+    tasks: DashMap<Id, Box<CachedTask>, FastHash>,
 }
 
-#[derive(Debug, Clone)]
-pub struct TaskEntry {
-    pub task: Task,
-    /// What this task last added to its unit chain and its person: subtracted on the next change.
-    contribution: TaskAgg,
+/// The hasher of the maps a rebuild fills per task (millions of lookups at start): foldhash,
+/// seeded per map at random like std's SipHash (ids come from clients, so a fixed seed would
+/// let them pick colliding ids), at a fraction of SipHash's cost on short keys.
+pub(crate) type FastHash = foldhash::fast::RandomState;
+pub(crate) type FastMap<K, V> = HashMap<K, V, FastHash>;
+pub(crate) type FastSet<K> = HashSet<K, FastHash>;
+
+/// What `task` adds to its units and person, `overdue` or not: a cached task keeps the flag
+/// it was added with instead of the 88-byte `TaskAgg`.
+fn contribution(task: &Task, overdue: bool) -> TaskAgg {
+    // `TaskAgg::of` at the earliest time counts nothing overdue; the flag says the rest.
+    let mut agg = TaskAgg::of(task, Ts::MIN);
+    agg.overdue = i64::from(overdue);
+    agg
 }
 
 #[derive(Default, Clone)]
@@ -46,8 +59,8 @@ pub(crate) struct State {
     /// Batches applied since this process started: views carry it, so a client can tell that a
     /// view includes the write whose ingest report named the same number or a smaller one.
     pub commit: u64,
-    pub units: HashMap<Id, UnitNode>,
-    pub people: HashMap<Id, PersonNode>,
+    pub units: FastMap<Id, UnitNode>,
+    pub people: FastMap<Id, PersonNode>,
     pub kpis: HashMap<Id, Kpi>,
     /// Latest observation (the newest period) of each (KPI, unit) series.
     pub series: HashMap<(Id, Id), Observation>,
@@ -80,7 +93,7 @@ pub(crate) struct UnitNode {
 pub(crate) struct PersonNode {
     pub person: Person,
     pub agg: TaskAgg,
-    pub tasks: HashSet<Id>,
+    pub tasks: FastSet<Id>,
 }
 
 #[derive(Clone)]
@@ -102,7 +115,7 @@ impl Rollup {
                 now,
                 ..State::default()
             }),
-            tasks: DashMap::new(),
+            tasks: DashMap::with_hasher(FastHash::default()),
         }
     }
 
@@ -111,7 +124,7 @@ impl Rollup {
     /// copy of the whole state, so only imports that carry both catalog entries and events use it.
     pub fn scratch_copy(&self) -> Rollup {
         let state = self.read().clone();
-        let tasks = DashMap::new();
+        let tasks = DashMap::with_hasher(FastHash::default());
         for e in self.tasks.iter() {
             tasks.insert(e.key().clone(), e.value().clone());
         }
@@ -136,24 +149,24 @@ impl Rollup {
     }
 
     pub fn task(&self, id: &str) -> Option<Task> {
-        self.tasks.get(id).map(|e| e.task.clone())
+        self.tasks.get(id).map(|e| e.task())
     }
 
-    /// Reads a task in place (a task's lists and title need not be copied to read two fields).
+    /// Reads a task (a copy unpacked from the cache, dropped after `f`).
     pub fn with_task<R>(&self, id: &str, f: impl FnOnce(&Task) -> R) -> Option<R> {
-        self.tasks.get(id).map(|e| f(&e.task))
+        self.task(id).map(|t| f(&t))
     }
 
     /// The unit a task belongs to now.
     pub fn task_unit(&self, id: &str) -> Option<Id> {
-        self.tasks.get(id).map(|e| e.task.unit.clone())
+        self.tasks.get(id).map(|e| e.unit.clone())
     }
 
     /// The unit and the responsible person of a task now.
     pub fn task_owner(&self, id: &str) -> Option<(Id, Id)> {
         self.tasks
             .get(id)
-            .map(|e| (e.task.unit.clone(), e.task.responsible.clone()))
+            .map(|e| (e.unit.clone(), e.responsible.clone()))
     }
 
     /// Copies of the tasks `keep` accepts (a scan of every task: for reports and evaluations,
@@ -161,8 +174,8 @@ impl Rollup {
     pub fn tasks_matching(&self, keep: impl Fn(&Task) -> bool) -> Vec<Task> {
         self.tasks
             .iter()
-            .filter(|e| keep(&e.task))
-            .map(|e| e.task.clone())
+            .map(|e| e.task())
+            .filter(|t| keep(t))
             .collect()
     }
 
@@ -203,16 +216,18 @@ impl Rollup {
         }
     }
 
-    fn upsert_task(&self, st: &mut State, task: Task) {
+    fn upsert_task(&self, st: &mut State, mut task: Task) {
         let now = st.now;
-        let new_contribution = TaskAgg::of(&task, now);
+        st.share_ids(&mut task);
+        let overdue = task.is_overdue(now);
+        let new_contribution = contribution(&task, overdue);
         // Only what the old state contributed and where: no copy of the whole task.
         let old = self.tasks.get(&task.id).map(|e| {
             (
-                e.task.unit.clone(),
-                e.task.responsible.clone(),
-                e.task.deadline,
-                e.contribution,
+                e.unit.clone(),
+                e.responsible.clone(),
+                e.deadline,
+                e.contribution(),
             )
         });
         if let Some((unit, responsible, deadline, contribution)) = &old {
@@ -231,13 +246,8 @@ impl Rollup {
         if task.status.can_be_overdue() && task.deadline >= now {
             st.deadlines.insert((task.deadline, task.id.clone()));
         }
-        self.tasks.insert(
-            task.id.clone(),
-            TaskEntry {
-                task,
-                contribution: new_contribution,
-            },
-        );
+        self.tasks
+            .insert(task.id.clone(), Box::new(CachedTask::new(task, overdue)));
     }
 
     fn advance_clock(&self, st: &mut State, now: Ts) {
@@ -249,7 +259,7 @@ impl Rollup {
         let still_pending = st.deadlines.split_off(&(now, Id::from("")));
         let passed = std::mem::replace(&mut st.deadlines, still_pending);
         for (_, id) in passed {
-            if let Some(entry) = self.tasks.get(&id).map(|e| e.task.clone()) {
+            if let Some(entry) = self.tasks.get(&id).map(|e| e.task()) {
                 self.upsert_task(st, entry);
             }
         }
@@ -390,8 +400,8 @@ impl Rollup {
     pub fn open_tasks(&self) -> Vec<Task> {
         self.tasks
             .iter()
-            .filter(|e| e.task.status.is_open())
-            .map(|e| e.task.clone())
+            .filter(|e| e.status.is_open())
+            .map(|e| e.task())
             .collect()
     }
     /// Latest observation of a series, if any.
@@ -411,6 +421,29 @@ pub struct RollupDump {
 }
 
 impl State {
+    /// Points a task's unit, people and key result at the rollup's own copies of those ids, so
+    /// a million tasks share a few thousand strings instead of holding one each.
+    fn share_ids(&self, task: &mut Task) {
+        fn share<V, S: std::hash::BuildHasher>(map: &HashMap<Id, V, S>, id: &mut Id) {
+            if let Some((shared, _)) = map.get_key_value(&**id) {
+                *id = shared.clone();
+            }
+        }
+        share(&self.units, &mut task.unit);
+        share(&self.people, &mut task.responsible);
+        for id in task
+            .accountable
+            .iter_mut()
+            .chain(&mut task.consulted)
+            .chain(&mut task.informed)
+        {
+            share(&self.people, id);
+        }
+        if let Some(kr) = &mut task.key_result {
+            share(&self.key_results, kr);
+        }
+    }
+
     /// `id` and every unit below it, depth first, each before its children and siblings in id
     /// order (empty for an unknown unit).
     pub(crate) fn subtree(&self, id: &str) -> Vec<Id> {
@@ -518,7 +551,7 @@ impl State {
                     PersonNode {
                         person,
                         agg: TaskAgg::default(),
-                        tasks: HashSet::new(),
+                        tasks: FastSet::default(),
                     },
                 );
             }
@@ -725,7 +758,10 @@ impl Rollup {
                 now,
                 ..State::default()
             }),
-            tasks: DashMap::with_capacity(snapshot.tasks.len()),
+            tasks: DashMap::with_capacity_and_hasher(
+                snapshot.tasks.len().max(snapshot.task_count),
+                FastHash::default(),
+            ),
         };
         {
             let mut st = rollup.write();
@@ -761,6 +797,15 @@ impl Rollup {
             }
         }
         rollup
+    }
+
+    /// Rebuild only: adds tasks read from the store after the rest of the snapshot (`rebuild`
+    /// with the snapshot's tasks left out), one batch under one write lock.
+    pub fn add_loaded_tasks(&self, tasks: Vec<Task>) {
+        let mut st = self.write();
+        for t in tasks {
+            self.upsert_task(&mut st, t);
+        }
     }
 }
 

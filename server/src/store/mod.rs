@@ -143,6 +143,9 @@ pub struct Snapshot {
     pub objectives: Vec<Objective>,
     pub key_results: Vec<KeyResult>,
     pub tasks: Vec<Task>,
+    /// How many tasks the store held when the catalog was read: the rollup makes room for them
+    /// at once when they come apart from the snapshot (`load_catalog`, then `load_tasks`).
+    pub task_count: usize,
     /// The newest-period observation of each series.
     pub observations: Vec<Observation>,
     /// Per unit: number of ratings and the sum of their scores.
@@ -206,7 +209,30 @@ pub trait Store: Send + Sync + 'static {
     fn explain(&self) -> &dyn explain::ExplainStore;
 
     /// Everything the rollup is built from.
-    async fn load(&self) -> Result<Snapshot, StoreError>;
+    async fn load(&self) -> Result<Snapshot, StoreError> {
+        let mut snapshot = self.load_catalog().await?;
+        snapshot.tasks.reserve(snapshot.task_count);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        let (read, ()) = tokio::join!(self.load_tasks(tx), async {
+            while let Some(batch) = rx.recv().await {
+                snapshot.tasks.extend(batch);
+            }
+        });
+        read?;
+        Ok(snapshot)
+    }
+
+    /// As `load` without the tasks (`tasks` is left empty): what the rollup needs before the
+    /// first task can be applied.
+    async fn load_catalog(&self) -> Result<Snapshot, StoreError>;
+
+    /// Every task, sent into `into` in batches as the rows are read, so the caller applies one
+    /// batch while the next is read instead of holding every row at once. Stops early (without
+    /// an error) when the receiver is gone.
+    async fn load_tasks(
+        &self,
+        into: tokio::sync::mpsc::Sender<Vec<Task>>,
+    ) -> Result<(), StoreError>;
 
     /// The event `id` of `source`.
     async fn event(&self, source: &str, id: &str) -> Result<Option<EventRecord>, StoreError>;

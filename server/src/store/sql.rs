@@ -39,6 +39,9 @@ pub const LATEST_OBSERVATIONS: &str = "SELECT o.kpi_code, o.unit_id, o.period, o
         SELECT 1 FROM observations n WHERE n.kpi_code = o.kpi_code AND n.unit_id = o.unit_id
         AND (n.period_start > o.period_start OR (n.period_start = o.period_start AND n.at > o.at)))";
 
+/// Tasks per batch handed from the read to the rollup at start.
+pub const TASK_LOAD_BATCH: usize = 4096;
+
 pub const TASK_COLUMNS: &str = "id, title, unit_id, responsible_id, accountable_id, consulted, informed, key_result_id, start_at, deadline, expected_output, progress, status, quality, submitted_at, returned_at, done_at, plan_v, assignment_v, progress_v, status_v";
 
 /// ` {keyword} unit_id IN (...)` when `units` is not empty (empty means every unit).
@@ -479,7 +482,7 @@ macro_rules! sql_store_impl {
             }
 
             #[tracing::instrument(skip_all, err)]
-            async fn load(&self) -> Result<$crate::store::Snapshot, $crate::store::StoreError> {
+            async fn load_catalog(&self) -> Result<$crate::store::Snapshot, $crate::store::StoreError> {
                 use $crate::store::rows::*;
                 use $crate::store::sql::*;
                 let clock: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'clock'")
@@ -503,9 +506,8 @@ macro_rules! sql_store_impl {
                 let key_results = sqlx::query_as::<_, KeyResultRow>("SELECT id, objective_id, title, start_value, target_value, current_value, unit_of_measure, direction, weight, confidence, current_at FROM key_results")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
-                let tasks = sqlx::query_as::<_, TaskRow>(&format!("SELECT {TASK_COLUMNS} FROM tasks"))
-                    .fetch_all(&self.pool).await?
-                    .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let task_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks")
+                    .fetch_one(&self.pool).await?;
                 let observations = sqlx::query_as::<_, ObservationRow>(LATEST_OBSERVATIONS)
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
@@ -527,12 +529,41 @@ macro_rules! sql_store_impl {
                     kpis,
                     objectives,
                     key_results,
-                    tasks,
+                    tasks: Vec::new(),
+                    task_count: usize::try_from(task_count).unwrap_or_default(),
                     observations,
                     periods,
                     targets,
                     rating_totals: rating_totals.into_iter().map(|(u, n, s)| (u.into(), n, s)).collect(),
                 })
+            }
+
+            #[tracing::instrument(skip_all, err)]
+            async fn load_tasks(
+                &self,
+                into: tokio::sync::mpsc::Sender<Vec<$crate::domain::Task>>,
+            ) -> Result<(), $crate::store::StoreError> {
+                use futures_util::TryStreamExt;
+                use $crate::store::rows::TaskRow;
+                use $crate::store::sql::{TASK_COLUMNS, TASK_LOAD_BATCH};
+                // Rows are decoded as they arrive (no vector of every row first) and handed over
+                // a batch at a time: the receiver applies one while the next is read.
+                let sql = format!("SELECT {TASK_COLUMNS} FROM tasks");
+                let mut rows = sqlx::query_as::<_, TaskRow>(&sql).fetch(&self.pool);
+                let mut batch = Vec::with_capacity(TASK_LOAD_BATCH);
+                while let Some(row) = rows.try_next().await? {
+                    batch.push(row.try_into()?);
+                    if batch.len() == TASK_LOAD_BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(TASK_LOAD_BATCH));
+                        if into.send(full).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                }
+                if !batch.is_empty() {
+                    let _ = into.send(batch).await;
+                }
+                Ok(())
             }
 
             async fn event(&self, source: &str, id: &str) -> Result<Option<$crate::store::EventRecord>, $crate::store::StoreError> {
