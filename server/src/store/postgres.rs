@@ -23,6 +23,14 @@ impl PgStore {
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
         Ok(PgStore { pool })
     }
+
+    /// PostgreSQL's rows come through sqlx (the shared path in `sql.rs`).
+    async fn read_tasks_directly(
+        &self,
+        _into: &tokio::sync::mpsc::Sender<Vec<crate::domain::Task>>,
+    ) -> Option<Result<(), StoreError>> {
+        None
+    }
 }
 
 sql_store_impl!(PgStore, Postgres, "postgres");

@@ -548,6 +548,9 @@ macro_rules! sql_store_impl {
                 use $crate::store::sql::{TASK_COLUMNS, TASK_LOAD_BATCH};
                 // Rows are decoded as they arrive (no vector of every row first) and handed over
                 // a batch at a time: the receiver applies one while the next is read.
+                if let Some(read) = self.read_tasks_directly(&into).await {
+                    return read;
+                }
                 let sql = format!("SELECT {TASK_COLUMNS} FROM tasks");
                 let mut rows = sqlx::query_as::<_, TaskRow>(&sql).fetch(&self.pool);
                 let mut batch = Vec::with_capacity(TASK_LOAD_BATCH);
