@@ -27,7 +27,7 @@ use tokio_tungstenite::WebSocketStream;
 
 /// The largest WebSocket frame the server writes; longer messages go in fragments of this
 /// size. The socket's write buffer is flushed past this size too, so it stays near twice it.
-pub const FRAGMENT: usize = 8 * 1024;
+pub const FRAGMENT: usize = 4 * 1024;
 
 /// What a connection runs on: the upgraded HTTP connection (or, in tests, any stream).
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
