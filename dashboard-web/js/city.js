@@ -97,15 +97,15 @@ function onFrame(s, change) {
   }
   const d = change.data;
   if (d.children) dirty.all = true;
-  if (d.summary) {
+  if (d.summary || d.summary_fields) {
     dirty.summary = true;
-    const red = d.summary.kpis?.total?.red;
+    const red = s.data.summary?.kpis?.total?.red;
     if (red !== lastRed) { lastRed = red; refreshRedKpis(); }
   }
   if (d.unit || d.path) dirty.header = true;
   if (d.alerts) dirty.alerts = true;
   if (d.as_of) dirty.asof = true;
-  if ('own' in d) dirty.own = true;
+  if ('own' in d || d.own_fields) dirty.own = true;
   if (d.children_changed) {
     for (const line of d.children_changed) dirty.children.add(line.unit.id);
     dirty.worst = true;

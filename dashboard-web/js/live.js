@@ -381,7 +381,9 @@ export class Live {
 
 /**
  * Applies a patch's data to a view in place (LIVE.md): plain keys replace the field whole,
- * `<list>_changed` sets the given fields on the line with the same key. Whole fields first, so
+ * `<field>_fields` sets the given fields on that object (into nested objects),
+ * `<list>_changed` sets the given fields on the line with the same key (a child's `unit` is
+ * only its key). Whole fields first, so
  * a list replaced and then changed in one patch ends right. False when a line is unknown.
  */
 export function applyPatch(sub, data) {
@@ -389,7 +391,11 @@ export function applyPatch(sub, data) {
   const changed = [];
   for (const k of Object.keys(data)) {
     if (k.endsWith('_changed')) changed.push(k);
-    else {
+    else if (k.endsWith('_fields')) {
+      const field = k.slice(0, -'_fields'.length);
+      if (!isObject(view[field])) return false;
+      mergeFields(view[field], data[k]);
+    } else {
       view[k] = data[k];
       if (sub.index[k]) delete sub.index[k];
     }
@@ -406,10 +412,23 @@ export function applyPatch(sub, data) {
     for (const part of data[k]) {
       const line = idx.byKey.get(lineKey(part));
       if (!line) return false;
-      Object.assign(line, part);
+      // A child's line names its unit by id only: the name stays as the line has it.
+      for (const [f, v] of Object.entries(part)) if (!(f === 'unit' && list === 'children')) line[f] = v;
     }
   }
   return true;
+}
+
+function isObject(v) {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Sets `part`'s fields on `target`: nested objects field by field, anything else whole. */
+function mergeFields(target, part) {
+  for (const [k, v] of Object.entries(part)) {
+    if (isObject(v) && isObject(target[k])) mergeFields(target[k], v);
+    else target[k] = v;
+  }
 }
 
 /** The line of a view's keyed list (children by unit id, kpis by code). */

@@ -54,9 +54,9 @@ function onUnit(s, change) {
     const d = change.data;
     if (d.children) dirty.unit = true;
     if (d.unit || d.path || d.as_of) dirty.header = true;
-    if (d.summary) dirty.summary = true;
+    if (d.summary || d.summary_fields) dirty.summary = true;
     if (d.alerts) dirty.alerts = true;
-    if ('own' in d) dirty.own = true;
+    if ('own' in d || d.own_fields) dirty.own = true;
     for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
     pendingPatches.push(change.applyMs);
   }

@@ -58,10 +58,10 @@ function onFrame(id) {
     else {
       const d = change.data;
       if (d.children) dirty.all = true;
-      if (d.summary) dirty.summary = true;
+      if (d.summary || d.summary_fields) dirty.summary = true;
       if (d.alerts) dirty.alerts = true;
       if (d.unit) dirty.header = true;
-      if ('own' in d) dirty.own = true;
+      if ('own' in d || d.own_fields) dirty.own = true;
       for (const line of d.children_changed || []) dirty.children.add(line.unit.id);
       pendingPatches.push(change.applyMs);
     }

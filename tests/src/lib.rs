@@ -796,6 +796,10 @@ pub struct Ws {
     views: std::collections::HashMap<(String, String), (u64, Value)>,
     /// Patch frames applied so far.
     pub patches: usize,
+    /// Of those, the ones that carried a unit's summary whole rather than its changed fields.
+    pub whole_summaries: usize,
+    /// Changed child lines that named their unit with more than its id.
+    pub named_lines: usize,
 }
 
 /// How long a test waits for a message that must come; a failure, not a timing claim.
@@ -811,6 +815,8 @@ impl Ws {
             stream,
             views: Default::default(),
             patches: 0,
+            whole_summaries: 0,
+            named_lines: 0,
         }
     }
 
@@ -838,6 +844,7 @@ impl Ws {
             v["base"].as_u64(),
             "a patch whose base is not the state this client has: {v}"
         );
+        let mut named_lines = 0;
         for (k, new) in v["data"].as_object().expect("patch data").iter() {
             if let Some(list) = k.strip_suffix("_changed") {
                 let id_of = |line: &Value| match list {
@@ -853,17 +860,43 @@ impl Ws {
                         .unwrap_or_else(|| {
                             panic!("a changed line that is not in the view: {line}")
                         });
-                    // A changed line carries its key and the fields that changed.
+                    if list == "children" && line["unit"].as_object().is_some_and(|u| u.len() > 1) {
+                        named_lines += 1;
+                    }
+                    // A changed line carries its key and the fields that changed; a child's
+                    // unit is named by its id only, so the line keeps its name and level.
                     for (field, value) in line.as_object().expect("a line") {
-                        lines[at][field] = value.clone();
+                        if !(list == "children" && field == "unit") {
+                            lines[at][field] = value.clone();
+                        }
                     }
                 }
+            } else if let Some(field) = k.strip_suffix("_fields") {
+                // Only the changed fields of an object, nested objects likewise.
+                fn set_fields(target: &mut Value, part: &Value) {
+                    for (f, x) in part.as_object().expect("changed fields") {
+                        if x.is_object() && target[f].is_object() {
+                            set_fields(&mut target[f], x);
+                        } else {
+                            target[f] = x.clone();
+                        }
+                    }
+                }
+                assert!(
+                    data[field].is_object(),
+                    "changed fields of a field that is not an object: {v}"
+                );
+                set_fields(&mut data[field], new);
             } else {
                 data[k] = new.clone();
             }
         }
         *seq = v["seq"].as_u64().unwrap();
         self.patches += 1;
+        self.named_lines += named_lines;
+        if v["data"].get("summary").is_some() {
+            self.whole_summaries += 1;
+        }
         json!({"type": "view", "view": key.0, "id": key.1, "seq": *seq, "commit": v["commit"], "data": data.clone(), "patched": true})
     }
 

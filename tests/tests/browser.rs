@@ -126,6 +126,18 @@ async fn the_city_board_follows_an_ingest_on_the_right_tile_and_its_banner_follo
     .await;
     assert_eq!(page.eval(&tile_field("p-2", "open")).await, json!("0"));
     assert_eq!(page.eval(&tile_field("so-a", "open")).await, json!("0"));
+    // The patch carried only the summary's changed fields and p-1's line by its id: the city's
+    // own figure moves with it, and the tile keeps its name.
+    let name = page.eval(&tile_field("p-1", "name")).await;
+    page.wait_for(
+        "document.querySelector('#figures [data-field=\"unit-open\"]')?.textContent.trim() === '1'",
+        "the city's open tasks from the patch's summary fields",
+    )
+    .await;
+    assert!(
+        name.as_str().is_some_and(|n| n.contains("Hoàn Kiếm")),
+        "p-1's tile shows a name: {name}"
+    );
     // The deadline passes: the tile turns its overdue count without any task event.
     app.set_clock("2026-11-21T09:00:00+07:00").await;
     page.wait_for(

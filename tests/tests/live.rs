@@ -106,6 +106,10 @@ async fn every_level_sees_an_ingested_change_with_consistent_numbers() {
         // Exactly what REST serves for the same state, though it came as a patch: only what
         // changed since the snapshot.
         assert!(ws.patches >= 2, "the ward and the city came as patches");
+        // A task moves a few task figures: the summaries come as their changed fields only.
+        assert_eq!(ws.whole_summaries, 0, "a summary resent whole");
+        // A changed child line names its unit by id; the names above still match REST.
+        assert_eq!(ws.named_lines, 0, "a changed line resent its unit's name");
         assert_eq!(figures(ward["data"].clone()), figures(ward_rest.clone()));
         assert_eq!(figures(city["data"].clone()), figures(city_rest.clone()));
     }

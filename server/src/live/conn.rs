@@ -1,6 +1,8 @@
 //! One WebSocket connection: reads client messages (checked, scope-checked, passed to the hub)
 //! and drains its outbox to the socket, pinging on a heartbeat. The two halves run in one task;
-//! whichever ends first (client gone, idle, overflow, shutdown) ends the connection.
+//! whichever ends first (client gone, idle, overflow, shutdown) ends the connection. A frame
+//! larger than `FRAGMENT` goes out in fragments of that size, sliced from the one shared frame,
+//! so no connection's write buffer grows to the size of the largest snapshot it ever sent.
 
 use super::feed::FeedEntry;
 use super::hub::HubCmd;
@@ -11,12 +13,25 @@ use crate::auth::{self, Denied, Principal, Target};
 use crate::domain::Id;
 use crate::rollup::Rollup;
 use crate::store::Store;
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Bytes, Message, Utf8Bytes};
+use tokio_tungstenite::WebSocketStream;
+
+/// The largest WebSocket frame the server writes; longer messages go in fragments of this
+/// size. The socket's write buffer is flushed past this size too, so it stays near twice it.
+pub const FRAGMENT: usize = 4 * 1024;
+
+/// What a connection runs on: the upgraded HTTP connection (or, in tests, any stream).
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 
 /// What a connection needs besides its socket. No writer handle: a connection can never keep
 /// the node from shutting down.
@@ -31,12 +46,8 @@ pub struct ConnCtx {
 }
 
 /// Whether a read failed because the client's message was over the hard limit.
-fn too_big(e: axum::Error) -> bool {
-    matches!(
-        e.into_inner()
-            .downcast_ref::<tokio_tungstenite::tungstenite::Error>(),
-        Some(tokio_tungstenite::tungstenite::Error::Capacity(_))
-    )
+fn too_big(e: tokio_tungstenite::tungstenite::Error) -> bool {
+    matches!(e, tokio_tungstenite::tungstenite::Error::Capacity(_))
 }
 
 enum End {
@@ -53,7 +64,7 @@ enum End {
     CredentialsEnded,
 }
 
-pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
+pub async fn run<S: Io>(socket: WebSocketStream<S>, ctx: ConnCtx, slot: Slot) {
     let _slot = slot;
     let conn = ctx.live.next_conn();
     let outbox = Arc::new(Outbox::new(ctx.live.config.alert_queue));
@@ -132,7 +143,7 @@ pub async fn run(socket: WebSocket, ctx: ConnCtx, slot: Slot) {
         }
         let _ = sink
             .send(Message::Close(Some(CloseFrame {
-                code,
+                code: code.into(),
                 reason: Utf8Bytes::from_static(reason),
             })))
             .await;
@@ -160,8 +171,8 @@ fn own_inbox(who: &Principal, person: &str) -> Result<(), Denied> {
     }
 }
 
-async fn read_loop(
-    stream: &mut SplitStream<WebSocket>,
+async fn read_loop<S: Io>(
+    stream: &mut SplitStream<WebSocketStream<S>>,
     conn: u64,
     ctx: &ConnCtx,
     outbox: &Outbox,
@@ -192,7 +203,7 @@ async fn read_loop(
             }
             // Pings are answered by the WebSocket layer; any frame counts as a sign of life.
             Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Close(_) => return End::Gone,
+            Message::Close(_) | Message::Frame(_) => return End::Gone,
         };
         if text.len() > cfg.max_message_bytes {
             error(
@@ -361,9 +372,9 @@ fn error(
     });
 }
 
-type Sink = SplitSink<WebSocket, Message>;
+type Sink<S> = SplitSink<WebSocketStream<S>, Message>;
 
-async fn write_loop(sink: &mut Sink, ctx: &ConnCtx, outbox: &Outbox) -> End {
+async fn write_loop<S: Io>(sink: &mut Sink<S>, ctx: &ConnCtx, outbox: &Outbox) -> End {
     let mut heartbeat = tokio::time::interval(ctx.live.config.heartbeat);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     heartbeat.tick().await;
@@ -403,19 +414,56 @@ enum SendError {
     Store,
 }
 
-async fn send_drained(sink: &mut Sink, ctx: &ConnCtx, d: Drained) -> Result<(), SendError> {
-    let n = d.controls.len() + d.views.len() + d.alerts.len();
-    for text in d.controls.into_iter().chain(d.views) {
-        sink.feed(Message::Text(text))
+/// Queues one text message on the socket: whole up to `FRAGMENT` bytes, else as a text frame
+/// and continuation frames, each a slice of the shared bytes cut at a character boundary.
+async fn feed_text<S: Io>(sink: &mut Sink<S>, text: Utf8Bytes) -> Result<(), SendError> {
+    if text.len() <= FRAGMENT {
+        return sink
+            .feed(Message::Text(text))
+            .await
+            .map_err(|_| SendError::Socket);
+    }
+    let cuts = fragments(text.as_str(), FRAGMENT);
+    let bytes = Bytes::from(text);
+    let mut start = 0;
+    for (i, &end) in cuts.iter().enumerate() {
+        let opcode = OpCode::Data(if i == 0 { Data::Text } else { Data::Continue });
+        let frame = Frame::message(bytes.slice(start..end), opcode, i + 1 == cuts.len());
+        sink.feed(Message::Frame(frame))
             .await
             .map_err(|_| SendError::Socket)?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// Where each fragment of `text` ends: at most `size` bytes each, never inside a character.
+fn fragments(text: &str, size: usize) -> Vec<usize> {
+    let mut cuts = Vec::with_capacity(text.len() / size + 1);
+    let mut at = 0;
+    while at < text.len() {
+        let mut end = (at + size).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        cuts.push(end);
+        at = end;
+    }
+    cuts
+}
+
+async fn send_drained<S: Io>(
+    sink: &mut Sink<S>,
+    ctx: &ConnCtx,
+    d: Drained,
+) -> Result<(), SendError> {
+    let n = d.controls.len() + d.views.len() + d.alerts.len();
+    for text in d.controls.into_iter().chain(d.views) {
+        feed_text(sink, text).await?;
     }
     for a in d.alerts {
         match a {
-            AlertOut::Frame(text) => sink
-                .feed(Message::Text(text))
-                .await
-                .map_err(|_| SendError::Socket)?,
+            AlertOut::Frame(text) => feed_text(sink, text).await?,
             AlertOut::Replay { unit, after, upto } => replay(sink, ctx, &unit, after, upto).await?,
         }
     }
@@ -427,8 +475,8 @@ async fn send_drained(sink: &mut Sink, ctx: &ConnCtx, d: Drained) -> Result<(), 
 
 /// Sends the alert history of `unit`'s subtree in `(after, upto]`, from memory where it still
 /// is and from the store before that, then `caught_up`.
-async fn replay(
-    sink: &mut Sink,
+async fn replay<S: Io>(
+    sink: &mut Sink<S>,
     ctx: &ConnCtx,
     unit: &Id,
     after: i64,
@@ -483,9 +531,7 @@ async fn replay(
             }
         };
         for f in frames {
-            sink.feed(Message::Text(f))
-                .await
-                .map_err(|_| SendError::Socket)?;
+            feed_text(sink, f).await?;
         }
     }
     let done = ServerMsg::CaughtUp {
@@ -493,8 +539,22 @@ async fn replay(
         last_id: upto,
     }
     .to_text();
-    sink.feed(Message::Text(done.into()))
-        .await
-        .map_err(|_| SendError::Socket)?;
-    Ok(())
+    feed_text(sink, done.into()).await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fragments_cut_between_characters() {
+        let text = "Phường Hoàn Kiếm ".repeat(1000);
+        let cuts = super::fragments(&text, 1000);
+        assert_eq!(cuts.last(), Some(&text.len()));
+        let mut start = 0;
+        for &end in &cuts {
+            assert!(end - start <= 1000 && end > start);
+            assert!(text.is_char_boundary(end));
+            start = end;
+        }
+        assert_eq!(super::fragments("short", 1000), vec![5]);
+    }
 }

@@ -6,11 +6,11 @@
 use crate::domain::time::format_ts;
 use crate::domain::Id;
 use crate::store::AlertHistoryRow;
-use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use serde_json::value::RawValue;
 use std::collections::VecDeque;
 use std::sync::{Arc, RwLock};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// One alert-history entry as the live feed carries it.
 #[derive(Debug)]

@@ -18,13 +18,13 @@ use crate::notify::inbox::InboxView;
 use crate::notify::Inbox;
 use crate::rollup::view::{AlertCount, KpiBoard, PersonView, UnitView};
 use crate::rollup::Rollup;
-use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, watch};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 pub(crate) enum HubCmd {
     Join {
@@ -130,8 +130,8 @@ struct ViewFrame<'a> {
 /// What changed from one rendering to the next, for clients that have the previous one: the
 /// top-level fields that differ, replaced whole, and for the keyed lists (a unit's children, a
 /// board's KPIs) only the lines that differ, each with only its changed fields, as
-/// `<list>_changed`. None when a whole frame is
-/// simpler (a person view).
+/// `<list>_changed`; a unit's summary and own line as `<field>_fields`, only what changed in
+/// them. None when a whole frame is simpler (a person view).
 fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde_json::Value>> {
     use serde_json::{to_value, Map, Value};
     fn changed<T: Serialize + PartialEq>(
@@ -166,10 +166,22 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
             else {
                 return None;
             };
+            let line_key = y.get(key_field)?;
+            if x.get(key_field) != Some(line_key) {
+                // A child renamed: the whole list, since a changed line names its unit by id.
+                out.insert(key.into(), to_value(b).ok()?);
+                return Some(());
+            }
             let mut line = Map::new();
-            line.insert(key_field.into(), y.get(key_field)?.clone());
+            // The key alone, a child's unit by its id: the name and level are on the line the
+            // client has, and a city patch's dozen lines would otherwise resend a dozen names.
+            let line_key = match line_key.get("id") {
+                Some(id) => serde_json::json!({ "id": id }),
+                None => line_key.clone(),
+            };
+            line.insert(key_field.into(), line_key);
             for (k, v) in &y {
-                if x.get(k) != Some(v) {
+                if k != key_field && x.get(k) != Some(v) {
                     line.insert(k.clone(), v.clone());
                 }
             }
@@ -180,6 +192,25 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
         }
         Some(())
     }
+    /// An object field as `<key>_fields`, only its changed fields (nested objects likewise):
+    /// a task event moves a few task figures of a summary, not its KPI groups, key results
+    /// and score, which made up most of every patch when the summary was resent whole.
+    fn fields<T: Serialize + PartialEq>(
+        out: &mut Map<String, Value>,
+        key: &str,
+        a: &T,
+        b: &T,
+    ) -> Option<()> {
+        if a == b {
+            return Some(());
+        }
+        let (x, y) = (to_value(a).ok()?, to_value(b).ok()?);
+        match super::patch::diff_fields(&x, &y) {
+            Some(d) => out.insert(format!("{key}_fields"), d),
+            None => out.insert(key.into(), y),
+        };
+        Some(())
+    }
     let mut out = Map::new();
     match (old, new) {
         (Rendered::Unit(a), Rendered::Unit(b)) => {
@@ -187,10 +218,14 @@ fn patch(old: &Rendered, new: &Rendered) -> Option<serde_json::Map<String, serde
             out.insert("commit".into(), b.commit.into());
             changed(&mut out, "unit", &a.unit, &b.unit)?;
             changed(&mut out, "path", &a.path, &b.path)?;
-            changed(&mut out, "summary", &a.summary, &b.summary)?;
+            fields(&mut out, "summary", &a.summary, &b.summary)?;
             changed(&mut out, "alerts", &a.alerts, &b.alerts)?;
-            // The unit's own line (its own work), replaced whole: there is one.
-            changed(&mut out, "own", &a.own, &b.own)?;
+            // The unit's own line (its own work): its changed fields while it stays, whole
+            // when it comes or goes.
+            match (&a.own, &b.own) {
+                (Some(x), Some(y)) => fields(&mut out, "own", x, y)?,
+                _ => changed(&mut out, "own", &a.own, &b.own)?,
+            }
             lines(
                 &mut out,
                 "children",

@@ -7,10 +7,10 @@
 use super::patch::Patch;
 use super::protocol::{ServerMsg, ViewKind};
 use crate::domain::Id;
-use axum::extract::ws::Utf8Bytes;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// What the writer sends, in this order within one drain: control messages, view frames, alerts.
 #[derive(Debug)]

@@ -4,13 +4,15 @@
 //! A patch's `data` replaces top-level fields of the view whole, except keys ending in
 //! `_changed`, which list partial lines of a keyed list (`children` by `unit.id`, `kpis` by
 //! `code`): each carries its key and the fields that changed, to be set on the line with the
-//! same key (LIVE.md says the same to client authors).
+//! same key; and keys ending in `_fields` (`summary_fields`, `own_fields`), which hold only the
+//! changed fields of that object, nested objects likewise, to be set on it in place (LIVE.md
+//! says the same to client authors).
 
 use super::protocol::ViewKind;
 use crate::domain::Id;
-use axum::extract::ws::Utf8Bytes;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 #[derive(Debug)]
 pub struct Patch {
@@ -41,6 +43,53 @@ fn line_key(line: &Value) -> Option<&Value> {
     line.get("unit")
         .and_then(|u| u.get("id"))
         .or_else(|| line.get("code"))
+}
+
+/// The fields of `new` that differ from `old`, both objects: nested objects as their own
+/// changed fields, anything else (numbers, strings, lists, null) whole. None when `new` lacks a
+/// field `old` has (setting fields cannot remove one: the caller sends the whole value) or
+/// either is not an object.
+pub fn diff_fields(old: &Value, new: &Value) -> Option<Value> {
+    let (Value::Object(a), Value::Object(b)) = (old, new) else {
+        return None;
+    };
+    if a.keys().any(|k| !b.contains_key(k)) {
+        return None;
+    }
+    let mut out = Map::new();
+    for (k, y) in b {
+        match a.get(k) {
+            Some(x) if x == y => {}
+            Some(x @ Value::Object(_)) if y.is_object() => match diff_fields(x, y) {
+                Some(d) => {
+                    out.insert(k.clone(), d);
+                }
+                None => {
+                    out.insert(k.clone(), y.clone());
+                }
+            },
+            _ => {
+                out.insert(k.clone(), y.clone());
+            }
+        }
+    }
+    Some(Value::Object(out))
+}
+
+/// Sets the fields of `part` on `target` as a client does with a `_fields` key: into nested
+/// objects, anything else replaced whole.
+pub fn merge_fields(target: &mut Value, part: &Value) {
+    let (Value::Object(t), Value::Object(p)) = (target, part) else {
+        return;
+    };
+    for (k, v) in p {
+        match t.get_mut(k) {
+            Some(old @ Value::Object(_)) if v.is_object() => merge_fields(old, v),
+            _ => {
+                t.insert(k.clone(), v.clone());
+            }
+        }
+    }
 }
 
 impl Patch {
@@ -82,7 +131,17 @@ impl Patch {
         }
         let mut data = self.data.clone();
         for (key, value) in &next.data {
-            if let Some(list) = key.strip_suffix("_changed") {
+            if let Some(field) = key.strip_suffix("_fields") {
+                // Onto the whole field if this patch carries it, else onto its changed fields.
+                match data.get_mut(field) {
+                    Some(whole) => merge_fields(whole, value),
+                    None => merge_fields(
+                        data.entry(key.clone())
+                            .or_insert_with(|| Value::Object(Map::new())),
+                        value,
+                    ),
+                }
+            } else if let Some(list) = key.strip_suffix("_changed") {
                 if data.contains_key(list) {
                     return None;
                 }
@@ -102,6 +161,9 @@ impl Patch {
                         None => lines.push(line.clone()),
                     }
                 }
+            } else if data.remove(&format!("{key}_fields")).is_some() {
+                // The whole field after changed fields of it: the whole field says it all.
+                data.insert(key.clone(), value.clone());
             } else if next.data.contains_key(&format!("{key}_changed"))
                 || data.contains_key(&format!("{key}_changed"))
             {
@@ -139,13 +201,62 @@ mod tests {
                         .position(|l| line_key(l) == line_key(line))
                         .unwrap();
                     for (f, x) in line.as_object().unwrap() {
-                        lines[at][f] = x.clone();
+                        if !(list == "children" && f == "unit") {
+                            lines[at][f] = x.clone();
+                        }
                     }
                 }
+            } else if let Some(field) = k.strip_suffix("_fields") {
+                merge_fields(&mut view[field], v);
             } else {
                 view[k] = v.clone();
             }
         }
+    }
+
+    #[test]
+    fn changed_fields_of_a_summary_apply_and_compose() {
+        let start = json!({"summary": {"people": 4, "tasks": {"open": 3, "total": 9, "rate": null}, "krs": [1, 2]},
+                           "own": {"unit": {"id": "a"}, "n": 1}});
+        let newer = json!({"summary": {"people": 4, "tasks": {"open": 2, "total": 9, "rate": 0.5}, "krs": [1]},
+                           "own": {"unit": {"id": "a"}, "n": 1}});
+        let d = diff_fields(&start["summary"], &newer["summary"]).expect("objects");
+        // Only what moved: the task figures that changed and the list whole.
+        assert_eq!(d, json!({"tasks": {"open": 2, "rate": 0.5}, "krs": [1]}));
+        let p1 = p(1, 2, json!({"summary_fields": d}));
+        let mut stepwise = start.clone();
+        apply(&mut stepwise, &p1);
+        assert_eq!(stepwise, newer);
+        // A field gone cannot be said by setting fields: the whole value goes instead.
+        assert!(diff_fields(&json!({"a": 1, "b": 2}), &json!({"a": 1})).is_none());
+        // Two patches of fields compose into one; a whole summary after them wins.
+        let p2 = p(
+            2,
+            3,
+            json!({"summary_fields": {"tasks": {"total": 10}}, "own_fields": {"n": 2}}),
+        );
+        apply(&mut stepwise, &p2);
+        let both = p1.then(&p2).expect("they chain");
+        let mut at_once = start.clone();
+        apply(&mut at_once, &both);
+        assert_eq!(at_once, stepwise);
+        assert_eq!(
+            at_once["summary"]["tasks"],
+            json!({"open": 2, "total": 10, "rate": 0.5})
+        );
+        let whole = p(3, 4, json!({"summary": {"people": 5}}));
+        let all = both.then(&whole).expect("they chain");
+        assert!(!all.data.contains_key("summary_fields"));
+        apply(&mut stepwise, &whole);
+        let mut at_once = start.clone();
+        apply(&mut at_once, &all);
+        assert_eq!(at_once, stepwise);
+        // Fields after a whole summary land in it.
+        let after = whole
+            .then(&p(4, 5, json!({"summary_fields": {"people": 6}})))
+            .unwrap();
+        assert_eq!(after.data["summary"], json!({"people": 6}));
+        assert!(!after.data.contains_key("summary_fields"));
     }
 
     fn p(base: u64, seq: u64, data: Value) -> Patch {
