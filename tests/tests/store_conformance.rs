@@ -326,6 +326,32 @@ async fn conformance(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+    // More entities than one query binds (a city's review asks for every key result): the same
+    // answer, only the entities asked for, of the kind asked for, oldest first.
+    let many: Vec<EventRecord> = (0..1_200)
+        .map(|i| EventRecord {
+            id: format!("m{i}").into(),
+            entity: format!("krm{i}"),
+            at: 100 + (1_200 - i) as i64,
+            ..later_template()
+        })
+        .collect();
+    store.commit(&many, &[], &[]).await.unwrap();
+    let mut asked: Vec<String> = (0..1_100).map(|i| format!("krm{i}")).collect();
+    asked.push("kr1".into());
+    let got = store.events_of("kr_checkin", &asked).await.unwrap();
+    assert_eq!(got.len(), 1_100 + 2, "1,100 of the 1,200 and kr1's two");
+    assert!(got.windows(2).all(|w| w[0].at <= w[1].at), "oldest first");
+    assert!(got
+        .iter()
+        .all(|e| e.kind == "kr_checkin" && asked.contains(&e.entity)));
+    assert!(!got.iter().any(|e| e.entity == "krm1150"));
+    assert!(store
+        .events_of("task", &asked)
+        .await
+        .unwrap()
+        .iter()
+        .all(|e| e.kind == "task"));
 
     // The SQL aggregates agree with the rollup built from the same rows.
     let now = ts("2026-11-20T00:00:00+07:00");
@@ -1012,4 +1038,17 @@ async fn an_unknown_database_url_is_refused_with_a_clear_message() {
         .to_string();
     assert!(err.contains("sqlite: or postgres:"), "{err}");
     assert!(!err.contains("pw"), "the password leaked: {err}");
+}
+
+/// A key result's check-in as logged (the fields the many-entities read compares).
+fn later_template() -> EventRecord {
+    EventRecord {
+        source: "account:x".into(),
+        id: "t".into(),
+        kind: "kr_checkin".into(),
+        entity: "kr".into(),
+        at: 0,
+        received_at: 1,
+        body: "{\"value\":1}".into(),
+    }
 }

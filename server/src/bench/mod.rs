@@ -5,6 +5,7 @@
 //! (`live`); with `--notify`, notifications (`notify`). Benchmarks print; they never assert.
 
 mod access;
+mod alert;
 pub mod figures;
 mod live;
 mod notify;
@@ -58,7 +59,11 @@ pub struct BenchArgs {
     /// throughput with notifications on and off).
     #[arg(long)]
     pub notify: bool,
-    /// Crossings timed by `--notify`.
+    /// Only the alert-path benchmark: a KPI value posted across its red line, timed to the
+    /// `alert` frame on a WebSocket subscribed to the ward's alerts, over `--trials`.
+    #[arg(long)]
+    pub alert: bool,
+    /// Crossings timed by `--notify` and `--alert`.
     #[arg(long, default_value_t = 100)]
     pub trials: usize,
     /// Task events for the audit comparison of `--access`.
@@ -114,6 +119,9 @@ async fn run_parts(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.notify {
         return notify::run(args.trials).await;
+    }
+    if args.alert {
+        return alert::run(args.trials).await;
     }
     if !args.rules_only {
         tasks_and_views(args).await?;

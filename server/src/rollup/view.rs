@@ -3,7 +3,7 @@
 //! the store, so a city view costs as much as a ward view.
 
 use super::score::{ScoreInputs, Scored};
-use super::{Rollup, State, TaskAgg, UnitAgg};
+use super::{KrPeriodAgg, Rollup, State, TaskAgg, UnitAgg};
 use crate::domain::time::format_ts;
 use crate::domain::{
     Frequency, Id, IndexGroup, KpiStatus, Progress, TaskStatus, Thresholds, Ts, Unit, UnitLevel,
@@ -167,29 +167,18 @@ pub struct UnitSummary {
 
 fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
     let group = |g: IndexGroup| KpiCounts::from_row(&a.kpi[g.index()]);
-    let mut total = KpiCounts::default();
-    for g in IndexGroup::ALL {
-        total.add(&group(g));
-    }
+    let total = kpi_total(a);
     let tasks = TaskSummary::from(&a.tasks);
     UnitSummary {
-        score: Scored::of(&ScoreInputs {
-            kpi_green: total.green,
-            kpi_yellow: total.yellow,
-            kpi_red: total.red,
-            on_time_rate: tasks.on_time_rate,
-            overdue_ratio: tasks.overdue_ratio,
-        }),
+        score: score_of(&total, &tasks),
         people: a.people,
         tasks,
         key_results: a
             .kr
             .iter()
             .map(|k| {
-                let avg = k.progress_ppm_sum as f64 / k.count.max(1) as f64 / 1e6;
-                // To 0.01 %: finer than anyone reads, and it keeps a view from changing with
-                // every clock second, so live screens get a frame only when a figure moves.
-                let elapsed = round4(k.period.elapsed(now));
+                let avg = kr_average(k);
+                let elapsed = kr_elapsed(k, now);
                 KrPace {
                     period: k.period.label().to_string(),
                     count: k.count,
@@ -213,29 +202,60 @@ fn summarize(a: &UnitAgg, now: Ts) -> UnitSummary {
     }
 }
 
-/// One unit's line in a unit view: a child's whole subtree, or the unit's own work.
+fn kpi_total(a: &UnitAgg) -> KpiCounts {
+    let mut total = KpiCounts::default();
+    for g in IndexGroup::ALL {
+        total.add(&KpiCounts::from_row(&a.kpi[g.index()]));
+    }
+    total
+}
+
+fn score_of(kpis: &KpiCounts, tasks: &TaskSummary) -> Scored {
+    Scored::of(&ScoreInputs {
+        kpi_green: kpis.green,
+        kpi_yellow: kpis.yellow,
+        kpi_red: kpis.red,
+        on_time_rate: tasks.on_time_rate,
+        overdue_ratio: tasks.overdue_ratio,
+    })
+}
+
+fn kr_average(k: &KrPeriodAgg) -> f64 {
+    k.progress_ppm_sum as f64 / k.count.max(1) as f64 / 1e6
+}
+
+/// To 0.01 %: finer than anyone reads, and it keeps a view from changing with every clock
+/// second, so live screens get a frame only when a figure moves.
+fn kr_elapsed(k: &KrPeriodAgg, now: Ts) -> f64 {
+    round4(k.period.elapsed(now))
+}
+
+/// One unit's line in a unit view: a child's whole subtree, or the unit's own work. Built
+/// straight from the aggregate rather than through `summarize`: a city view has a line per
+/// child, and the summary's key-result labels are allocations no line shows.
 fn line(unit: UnitRef, agg: &UnitAgg, now: Ts) -> ChildLine {
-    let s = summarize(agg, now);
-    let kr_count: i64 = s.key_results.iter().map(|k| k.count).sum();
+    let tasks = TaskSummary::from(&agg.tasks);
+    let kpis = kpi_total(agg);
+    let kr_count: i64 = agg.kr.iter().map(|k| k.count).sum();
     let pace_gap = (kr_count > 0).then(|| {
-        s.key_results
+        agg.kr
             .iter()
-            .map(|k| k.pace_gap * k.count as f64)
+            .map(|k| (kr_average(k) - kr_elapsed(k, now)) * k.count as f64)
             .sum::<f64>()
             / kr_count as f64
     });
     ChildLine {
         unit,
-        score: s.score,
-        people: s.people,
-        tasks_total: s.tasks.total,
-        tasks_open: s.tasks.open,
-        overdue: s.tasks.overdue,
-        on_time_rate: s.tasks.on_time_rate,
-        avg_progress: s.tasks.avg_progress,
-        kpis: s.kpis.total,
+        score: score_of(&kpis, &tasks),
+        people: agg.people,
+        tasks_total: tasks.total,
+        tasks_open: tasks.open,
+        overdue: tasks.overdue,
+        on_time_rate: tasks.on_time_rate,
+        avg_progress: tasks.avg_progress,
+        kpis,
         pace_gap,
-        satisfaction: s.satisfaction.average,
+        satisfaction: agg.satisfaction(),
     }
 }
 
@@ -395,7 +415,8 @@ impl Rollup {
         let children: Vec<ChildLine> = node
             .children
             .iter()
-            .filter_map(|c| Some(line(st.unit_ref(c)?, &st.units.get(c)?.agg, st.now)))
+            .filter_map(|c| st.units.get(c))
+            .map(|n| line(UnitRef::from(&n.unit), &n.agg, st.now))
             .collect();
         // The subtree's figures less its children's: the work held at the unit itself, so the
         // lines of a view add up to its summary.

@@ -700,16 +700,30 @@ macro_rules! sql_store_impl {
 
             async fn events_of(&self, kind: &str, entities: &[String]) -> Result<Vec<$crate::store::EventRecord>, $crate::store::StoreError> {
                 let mut out = Vec::new();
-                for chunk in entities.chunks($crate::store::sql::CHUNK) {
+                // More entities than one query binds (a city's review asks for every key
+                // result): one pass over the kind, filtered here, rather than a pass per chunk.
+                let many = entities.len() > $crate::store::sql::CHUNK;
+                let wanted: std::collections::HashSet<&str> = if many {
+                    entities.iter().map(String::as_str).collect()
+                } else {
+                    Default::default()
+                };
+                let chunks: Vec<&[String]> = if many { vec![&[]] } else { entities.chunks($crate::store::sql::CHUNK).collect() };
+                for chunk in chunks {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT source, event_id, kind, entity_id, at, received_at, body FROM events WHERE kind = ");
-                    qb.push_bind(kind.to_string()).push(" AND entity_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for e in chunk {
-                        sep.push_bind(e.clone());
+                    qb.push_bind(kind.to_string());
+                    if !many {
+                        qb.push(" AND entity_id IN (");
+                        let mut sep = qb.separated(", ");
+                        for e in chunk {
+                            sep.push_bind(e.clone());
+                        }
+                        qb.push(")");
                     }
-                    qb.push(") ORDER BY at, seq");
+                    qb.push(" ORDER BY at, seq");
                     let rows: Vec<$crate::store::rows::EventRow> = qb.build_query_as().fetch_all(&self.pool).await?;
-                    out.extend(rows.into_iter().map(|r| $crate::store::EventRecord {
+                    let rows = rows.into_iter().filter(|r| !many || wanted.contains(r.entity_id.as_str()));
+                    out.extend(rows.map(|r| $crate::store::EventRecord {
                         source: r.source,
                         id: r.event_id.into(),
                         kind: r.kind,
