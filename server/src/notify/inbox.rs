@@ -17,14 +17,17 @@ use utoipa::ToSchema;
 /// Messages per person kept in memory (and sent in the live view).
 pub const RECENT: usize = 20;
 
-/// What an inbox row keeps of its message (JSON in the store).
+/// What an inbox row keeps of its message (JSON in the store). The message's content is not
+/// copied: the row's delivery names the message, read with the row. Rows written before that
+/// carry a copy, still read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxBody {
     pub kind: String,
     pub title_vi: String,
     pub title_en: String,
     pub link: String,
-    pub message: Content,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Content>,
 }
 
 /// A message in the inbox, as the API and the live view send it.
@@ -103,18 +106,39 @@ pub fn digest_out(d: &super::compose::Digest) -> DigestOut {
     }
 }
 
-/// An inbox row as sent.
+/// An inbox row as sent, its message read from the row (its own copy in an older row, else the
+/// message read with it).
 pub fn item(row: &InboxRow) -> InboxItem {
+    item_with(row, None)
+}
+
+/// An inbox row as sent, with its message's content when the caller has it already (the worker
+/// that just delivered it).
+pub fn item_with(row: &InboxRow, content: Option<&Content>) -> InboxItem {
     let body: Option<InboxBody> = serde_json::from_str(&row.body).ok();
     let (kind, title_vi, title_en, link, items, digest) = match body {
-        Some(b) => (
-            b.kind,
-            b.title_vi,
-            b.title_en,
-            b.link,
-            b.message.items.iter().map(|i| i.out()).collect(),
-            b.message.digest.as_ref().map(digest_out),
-        ),
+        Some(b) => {
+            let read;
+            let message = match (content, &b.message) {
+                (Some(c), _) => Some(c),
+                (None, Some(c)) => Some(c),
+                (None, None) => {
+                    read = row
+                        .message
+                        .as_deref()
+                        .and_then(|m| serde_json::from_str::<Content>(m).ok());
+                    read.as_ref()
+                }
+            };
+            (
+                b.kind,
+                b.title_vi,
+                b.title_en,
+                b.link,
+                message.map_or_else(Vec::new, |m| m.items.iter().map(|i| i.out()).collect()),
+                message.and_then(|m| m.digest.as_ref().map(digest_out)),
+            )
+        }
         None => Default::default(),
     };
     InboxItem {
@@ -186,8 +210,9 @@ impl Inbox {
             .insert(person.to_string());
     }
 
-    /// A message delivered to a person's inbox (once committed).
-    pub fn added(&self, row: &InboxRow) {
+    /// A message delivered to a person's inbox (once committed), with its content.
+    pub fn added(&self, row: &InboxRow, content: Option<&Content>) {
+        let item = item_with(row, content);
         self.with(|people| {
             let p = people.entry(row.person.clone()).or_default();
             if p.recent.iter().any(|i| i.id == row.id) {
@@ -196,7 +221,7 @@ impl Inbox {
             if row.read_at.is_none() {
                 p.unread += 1;
             }
-            p.recent.push_front(item(row));
+            p.recent.push_front(item);
             p.recent.truncate(RECENT);
         });
         self.mark(&row.person);

@@ -14,6 +14,7 @@
 //! will); the links in messages are signed (`link.rs`); where the server may send is guarded
 //! (`guard.rs`); template placeholders are in `template.rs`.
 
+mod cache;
 pub mod compose;
 pub mod contact;
 mod digest;
@@ -37,6 +38,7 @@ use crate::domain::Ts;
 use crate::rollup::Rollup;
 use crate::store::{Store, StoreError};
 use policy::{Policy, PolicyIn, Role};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
@@ -353,4 +355,25 @@ pub fn role_of(rollup: &Rollup, person: &str) -> Role {
     } else {
         Role::Official
     }
+}
+
+/// The roles of these people, the units read once (`role_of` reads them per person: a pass of
+/// a month-end burst asks for hundreds of people).
+pub fn roles_of(rollup: &Rollup, persons: &[String]) -> HashMap<String, Role> {
+    let leaders: HashSet<String> = rollup
+        .units()
+        .into_iter()
+        .filter_map(|u| u.leader.map(|l| l.to_string()))
+        .collect();
+    persons
+        .iter()
+        .map(|p| {
+            let role = if leaders.contains(p) {
+                Role::Leader
+            } else {
+                Role::Official
+            };
+            (p.clone(), role)
+        })
+        .collect()
 }

@@ -21,13 +21,14 @@
 //! A pass's messages are written in one transaction too: on SQLite the store's single writer is
 //! ingest's.
 
+use super::cache::{Composed, KEPT};
 use super::compose::{Content, Link};
 use super::contact::{with_inbox, Channel, ContactPoint};
 use super::inbox::InboxBody;
 use super::notice::Item;
 use super::policy::{Policy, PolicyIn, Route};
 use super::send::{Channels, Outgoing};
-use super::{role_of, Notifier};
+use super::{roles_of, Notifier};
 use crate::alerting::LiveAlerts;
 use crate::bus::Committed;
 use crate::domain::time::now_ms;
@@ -53,6 +54,8 @@ struct Done {
     delivery: DeliveryRow,
     outcome: Outcome,
     inbox: Option<InboxRow>,
+    /// The message's content, for the live inbox.
+    content: Option<Arc<Content>>,
 }
 
 pub(super) struct Worker {
@@ -83,8 +86,12 @@ pub(super) struct Worker {
     /// The next pass must look for deliveries to start.
     dispatch_due: bool,
     /// Attempts finished and not yet recorded (recorded first thing in a pass, before any
-    /// delivery is started again).
+    /// delivery is started again), and their messages' content (for the live inbox).
     outcomes: Vec<(DeliveryRow, Outcome, Option<InboxRow>)>,
+    contents: Vec<Option<Arc<Content>>>,
+    /// The messages made and not yet sent everywhere, as composed: a delivery reads its
+    /// message from the store only when it is not here (a restart, an eviction).
+    composed: Composed,
 }
 
 impl Worker {
@@ -116,6 +123,8 @@ impl Worker {
             full: true,
             dispatch_due: true,
             outcomes: Vec::new(),
+            contents: Vec::new(),
+            composed: Composed::new(KEPT),
         }
     }
 
@@ -198,8 +207,12 @@ impl Worker {
                 self.per_cp.remove(&done.delivery.contact_point);
             }
         }
+        if !matches!(done.outcome, Outcome::Failed { .. }) {
+            self.composed.finished(done.delivery.message_id);
+        }
         self.outcomes
             .push((done.delivery, done.outcome, done.inbox));
+        self.contents.push(done.content);
         while self.tasks.try_join_next().is_some() {}
     }
 
@@ -210,11 +223,14 @@ impl Worker {
             return;
         }
         let done = std::mem::take(&mut self.outcomes);
+        let contents = std::mem::take(&mut self.contents);
         match self.store.notify().finish_deliveries(&done).await {
             Ok(added) => {
-                for ((_, _, inbox), id) in done.into_iter().zip(added) {
+                for (((_, _, inbox), id), content) in done.into_iter().zip(added).zip(contents) {
                     if let (Some(row), Some(id)) = (inbox, id) {
-                        self.notifier.inbox.added(&InboxRow { id, ..row });
+                        self.notifier
+                            .inbox
+                            .added(&InboxRow { id, ..row }, content.as_deref());
                     }
                 }
             }
@@ -290,11 +306,11 @@ impl Worker {
             .into_iter()
             .filter_map(|(p, body)| Some((p, serde_json::from_str(&body).ok()?)))
             .collect();
-        Ok(persons
-            .iter()
-            .map(|p| {
-                let role = role_of(&self.rollup, p);
-                (p.clone(), self.notifier.policy(role, own.get(p)))
+        Ok(roles_of(&self.rollup, persons)
+            .into_iter()
+            .map(|(p, role)| {
+                let policy = self.notifier.policy(role, own.get(&p));
+                (p, policy)
             })
             .collect())
     }
@@ -397,7 +413,7 @@ impl Worker {
         person: &str,
         policy: &Policy,
         now: Ts,
-    ) -> Result<Option<NewMessage>, StoreError> {
+    ) -> Result<Option<(NewMessage, Arc<Content>)>, StoreError> {
         let notices = self.store.notify().waiting_notices(person).await?;
         let mut take: Vec<(i64, Item)> = Vec::new();
         let mut drop: Vec<i64> = Vec::new();
@@ -451,37 +467,36 @@ impl Worker {
         Ok(self.save_messages(vec![m]).await?.pop().flatten())
     }
 
-    /// Stores messages in one transaction; per message, its id when it was made.
+    /// Stores messages in one transaction; per message, its id when it was made. The content of
+    /// those made is kept for their deliveries.
     async fn save_messages(
         &mut self,
-        messages: Vec<NewMessage>,
+        messages: Vec<(NewMessage, Arc<Content>)>,
     ) -> Result<Vec<Option<i64>>, StoreError> {
         if messages.is_empty() {
             return Ok(Vec::new());
         }
-        let made = self
-            .store
-            .notify()
-            .create_messages(&messages, now_ms())
-            .await?;
-        for (m, id) in messages.iter().zip(&made) {
-            if id.is_some() {
+        let (rows, contents): (Vec<NewMessage>, Vec<Arc<Content>>) = messages.into_iter().unzip();
+        let made = self.store.notify().create_messages(&rows, now_ms()).await?;
+        for ((m, content), id) in rows.iter().zip(contents).zip(&made) {
+            if let Some(id) = id {
                 metrics::counter!("ioc_notify_messages_total", "kind" => m.message.kind.clone())
                     .increment(1);
                 metrics::counter!("ioc_notify_notices_sent_total").increment(m.sent.len() as u64);
+                self.composed.insert(*id, content, m.deliveries.len());
             }
         }
         Ok(made)
     }
 
-    /// A message's row and its deliveries: one per contact point that takes it.
+    /// A message's row and its deliveries: one per contact point that takes it; and its content.
     async fn prepare_message(
         &mut self,
         content: Content,
         dedup: Option<String>,
         sent: Vec<i64>,
         dropped: Vec<i64>,
-    ) -> Result<NewMessage, StoreError> {
+    ) -> Result<(NewMessage, Arc<Content>), StoreError> {
         let severities = content.severities();
         let points = self.contact_points(&content.person).await?;
         let digest = content.digest.is_some();
@@ -498,12 +513,15 @@ impl Worker {
             dedup,
             body: serde_json::to_string(&content).unwrap_or_default(),
         };
-        Ok(NewMessage {
-            message,
-            sent,
-            dropped,
-            deliveries,
-        })
+        Ok((
+            NewMessage {
+                message,
+                sent,
+                dropped,
+                deliveries,
+            },
+            Arc::new(content),
+        ))
     }
 
     /// Starts the deliveries that are due and have a free slot.
@@ -516,7 +534,8 @@ impl Worker {
         }
         let now = now_ms();
         let due = self.store.notify().due_deliveries(now, DUE_PAGE).await?;
-        let mut messages: HashMap<i64, Option<MessageRow>> = HashMap::new();
+        // Messages not kept in memory (a restart, an eviction), read once per pass.
+        let mut read: HashMap<i64, Option<Arc<Content>>> = HashMap::new();
         let mut points: HashMap<String, Vec<ContactPoint>> = HashMap::new();
         for d in due {
             if self.in_flight.len() >= cfg.concurrency {
@@ -527,17 +546,20 @@ impl Worker {
             {
                 continue;
             }
-            if let std::collections::hash_map::Entry::Vacant(e) = messages.entry(d.message_id) {
-                e.insert(self.store.notify().message(d.message_id).await?);
-            }
+            let content = match self.composed.get(d.message_id) {
+                Some(c) => Some(c),
+                None => {
+                    if let std::collections::hash_map::Entry::Vacant(e) = read.entry(d.message_id) {
+                        let row = self.store.notify().message(d.message_id).await?;
+                        e.insert(row.and_then(|m| content_of(&m)));
+                    }
+                    read.get(&d.message_id).cloned().flatten()
+                }
+            };
             if !points.contains_key(&d.person) {
                 let p = self.contact_points(&d.person).await?;
                 points.insert(d.person.clone(), p);
             }
-            let content = messages
-                .get(&d.message_id)
-                .and_then(|m| m.as_ref())
-                .and_then(|m| serde_json::from_str::<Content>(&m.body).ok());
             let point = points
                 .get(&d.person)
                 .and_then(|ps| ps.iter().find(|p| p.id == d.contact_point))
@@ -572,13 +594,17 @@ fn item_of(n: &StoredNotice) -> Option<Item> {
     serde_json::from_str(&n.body).ok()
 }
 
+fn content_of(m: &MessageRow) -> Option<Arc<Content>> {
+    serde_json::from_str::<Content>(&m.body).ok().map(Arc::new)
+}
+
 /// One attempt of one delivery, on its own task.
 struct Job {
     notifier: Notifier,
     channels: Arc<Channels>,
     done: mpsc::UnboundedSender<Done>,
     delivery: DeliveryRow,
-    content: Option<Content>,
+    content: Option<Arc<Content>>,
     point: Option<ContactPoint>,
 }
 
@@ -649,6 +675,7 @@ impl Job {
         let _ = self.done.send(Done {
             delivery: self.delivery,
             outcome,
+            content: inbox.as_ref().and(self.content),
             inbox,
         });
     }
@@ -669,12 +696,14 @@ fn backoff(cfg: &super::NotifyConfig, attempts: u32) -> Duration {
 }
 
 fn inbox_row(d: &DeliveryRow, c: &Content, link: &Link) -> InboxRow {
+    // The content stays with the message (the row's delivery names it): a burst's message of
+    // some hundred alerts is not written twice.
     let body = InboxBody {
         kind: c.kind.clone(),
         title_vi: c.title(Lang::Vi),
         title_en: c.title(Lang::En),
         link: link.url.clone(),
-        message: c.clone(),
+        message: None,
     };
     InboxRow {
         id: 0,
@@ -684,6 +713,7 @@ fn inbox_row(d: &DeliveryRow, c: &Content, link: &Link) -> InboxRow {
         severity: c.severity().to_string(),
         body: serde_json::to_string(&body).unwrap_or_default(),
         read_at: None,
+        message: None,
     }
 }
 

@@ -136,8 +136,13 @@ pub struct InboxRow {
     /// The server's clock when the message was made.
     pub at: Ts,
     pub severity: String,
+    /// What the inbox keeps of the message (titles, link); rows written before the inbox
+    /// referenced its messages carry the message's content too.
     pub body: String,
     pub read_at: Option<Ts>,
+    /// The message's content (its `MessageRow::body`), read with the row through its delivery;
+    /// not written (the row references its message instead of copying it).
+    pub message: Option<String>,
 }
 
 /// A contact point's delivery record.

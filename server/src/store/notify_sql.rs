@@ -48,12 +48,27 @@ pub fn delivery_row(t: DeliveryTuple) -> super::notify::DeliveryRow {
     }
 }
 
-pub const INBOX_COLUMNS: &str = "id, person_id, delivery_id, at, severity, body, read_at";
+/// Columns of `inbox` (as `i`) in `InboxRow` order, its message's body (as `m`) last.
+pub const INBOX_COLUMNS: &str =
+    "i.id, i.person_id, i.delivery_id, i.at, i.severity, i.body, i.read_at, m.body";
 
-pub type InboxTuple = (i64, String, String, i64, String, String, Option<i64>);
+/// An inbox row's message is its delivery's: the row names the delivery, the delivery the
+/// message (both keys are primary), so the message's content is stored once.
+pub const INBOX_MESSAGE_JOIN: &str = "LEFT JOIN notify_deliveries d ON d.id = i.delivery_id LEFT JOIN notify_messages m ON m.id = d.message_id";
+
+pub type InboxTuple = (
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    Option<i64>,
+    Option<String>,
+);
 
 pub fn inbox_row(t: InboxTuple) -> super::notify::InboxRow {
-    let (id, person, delivery_id, at, severity, body, read_at) = t;
+    let (id, person, delivery_id, at, severity, body, read_at, message) = t;
     super::notify::InboxRow {
         id,
         person,
@@ -62,6 +77,7 @@ pub fn inbox_row(t: InboxTuple) -> super::notify::InboxRow {
         severity,
         body,
         read_at,
+        message,
     }
 }
 
@@ -469,8 +485,9 @@ macro_rules! notify_store_impl {
                 limit: i64,
             ) -> Result<Vec<$crate::store::notify::InboxRow>, $crate::store::StoreError> {
                 let sql = format!(
-                    "SELECT {} FROM inbox WHERE person_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-                    $crate::store::notify_sql::INBOX_COLUMNS
+                    "SELECT {} FROM inbox i {} WHERE i.person_id = $1 AND i.id < $2 ORDER BY i.id DESC LIMIT $3",
+                    $crate::store::notify_sql::INBOX_COLUMNS,
+                    $crate::store::notify_sql::INBOX_MESSAGE_JOIN
                 );
                 let rows: Vec<$crate::store::notify_sql::InboxTuple> = sqlx::query_as(&sql)
                     .bind(person.to_string())
@@ -482,9 +499,11 @@ macro_rules! notify_store_impl {
             }
 
             async fn inbox_recent(&self, per_person: i64) -> Result<Vec<$crate::store::notify::InboxRow>, $crate::store::StoreError> {
+                // The newest rows first, then their messages.
                 let sql = format!(
-                    "SELECT {c} FROM (SELECT {c}, ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY id DESC) AS rn FROM inbox) x WHERE rn <= $1 ORDER BY person_id, id DESC",
-                    c = $crate::store::notify_sql::INBOX_COLUMNS
+                    "SELECT {c} FROM (SELECT id, person_id, delivery_id, at, severity, body, read_at, ROW_NUMBER() OVER (PARTITION BY person_id ORDER BY id DESC) AS rn FROM inbox) i {j} WHERE i.rn <= $1 ORDER BY i.person_id, i.id DESC",
+                    c = $crate::store::notify_sql::INBOX_COLUMNS,
+                    j = $crate::store::notify_sql::INBOX_MESSAGE_JOIN
                 );
                 let rows: Vec<$crate::store::notify_sql::InboxTuple> = sqlx::query_as(&sql).bind(per_person).fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map($crate::store::notify_sql::inbox_row).collect())
