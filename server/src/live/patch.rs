@@ -46,9 +46,9 @@ fn line_key(line: &Value) -> Option<&Value> {
 }
 
 /// The fields of `new` that differ from `old`, both objects: nested objects as their own
-/// changed fields, anything else (numbers, strings, lists, null) whole. None when `new` lacks a
-/// field `old` has (setting fields cannot remove one: the caller sends the whole value) or
-/// either is not an object.
+/// changed fields, anything else (numbers, strings, lists, null) whole. None when `new`, or an
+/// object nested in it, lacks a field `old` has (setting fields cannot remove one: the caller
+/// sends the whole value) or either is not an object.
 pub fn diff_fields(old: &Value, new: &Value) -> Option<Value> {
     let (Value::Object(a), Value::Object(b)) = (old, new) else {
         return None;
@@ -60,14 +60,11 @@ pub fn diff_fields(old: &Value, new: &Value) -> Option<Value> {
     for (k, y) in b {
         match a.get(k) {
             Some(x) if x == y => {}
-            Some(x @ Value::Object(_)) if y.is_object() => match diff_fields(x, y) {
-                Some(d) => {
-                    out.insert(k.clone(), d);
-                }
-                None => {
-                    out.insert(k.clone(), y.clone());
-                }
-            },
+            // A nested object that lost a field cannot be said by setting fields either (a
+            // client merges nested objects): the caller sends the whole value.
+            Some(x @ Value::Object(_)) if y.is_object() => {
+                out.insert(k.clone(), diff_fields(x, y)?);
+            }
             _ => {
                 out.insert(k.clone(), y.clone());
             }
@@ -227,8 +224,14 @@ mod tests {
         let mut stepwise = start.clone();
         apply(&mut stepwise, &p1);
         assert_eq!(stepwise, newer);
-        // A field gone cannot be said by setting fields: the whole value goes instead.
+        // A field gone cannot be said by setting fields: the whole value goes instead, also
+        // when it is gone from a nested object (a unit's short name removed).
         assert!(diff_fields(&json!({"a": 1, "b": 2}), &json!({"a": 1})).is_none());
+        assert!(diff_fields(
+            &json!({"unit": {"id": "a", "short_name": "A"}, "n": 1}),
+            &json!({"unit": {"id": "a"}, "n": 2})
+        )
+        .is_none());
         // Two patches of fields compose into one; a whole summary after them wins.
         let p2 = p(
             2,
