@@ -193,17 +193,15 @@ pub async fn run() -> anyhow::Result<()> {
                 let (store, rollup, cfg, root) =
                     (store.clone(), rollup.clone(), cfg.clone(), root.clone());
                 async move {
-                    let e = crate::report::evaluation::summary(
-                        store.as_ref(),
+                    crate::report::evaluation::review_with_evaluation(
+                        &store,
                         &rollup,
                         &cfg,
                         &root,
                         Some(p),
                     )
-                    .await?;
-                    crate::report::review::review(&store, &rollup, &root, Some(p), Some(e))
-                        .await
-                        .map_err(anyhow::Error::new)
+                    .await
+                    .map_err(anyhow::Error::new)
                 }
             },
         )

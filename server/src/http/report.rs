@@ -170,23 +170,19 @@ async fn review_for(
     asked: &Asked,
     with_evaluation: bool,
 ) -> Result<Review, ApiError> {
-    let evaluation = if with_evaluation {
-        Some(
-            crate::report::evaluation::summary(
-                node.store.as_ref(),
-                &node.rollup,
-                &node.evaluation,
-                id,
-                asked.period,
-            )
-            .await?,
+    let review = if with_evaluation {
+        crate::report::evaluation::review_with_evaluation(
+            &node.store,
+            &node.rollup,
+            &node.evaluation,
+            id,
+            asked.period,
         )
-    } else {
-        None
-    };
-    let mut review = review::review(&node.store, &node.rollup, id, asked.period, evaluation)
         .await
-        .map_err(|e| report_error(e, asked.field))?;
+    } else {
+        review::review(&node.store, &node.rollup, id, asked.period).await
+    };
+    let mut review = review.map_err(|e| report_error(e, asked.field))?;
     // The period runs up to the clock: the alerts active now belong to it.
     if review.this_period.to == review.as_of {
         review.alerts_active = Some(node.alerts.count(&node.rollup, id));

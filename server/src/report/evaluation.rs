@@ -75,3 +75,23 @@ pub async fn summary(
             .collect(),
     })
 }
+
+/// The review of `unit` with its evaluation section. The two are independent (the officials'
+/// scores; the subtree's tasks, series and history), so they are read and computed at once:
+/// the scores on the runtime and their reads, the review's reads and its walk over every task on
+/// a blocking thread, side by side on two cores instead of one after the other.
+pub async fn review_with_evaluation(
+    store: &std::sync::Arc<dyn Store>,
+    rollup: &std::sync::Arc<Rollup>,
+    cfg: &EvaluationConfig,
+    unit: &str,
+    period: Option<ReviewPeriod>,
+) -> Result<super::review::Review, super::ReportError> {
+    let (evaluation, review) = tokio::join!(
+        summary(store.as_ref(), rollup, cfg, unit, period),
+        super::review::review(store, rollup, unit, period)
+    );
+    let mut review = review?;
+    review.evaluation = Some(evaluation?);
+    Ok(review)
+}

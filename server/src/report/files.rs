@@ -78,20 +78,18 @@ pub async fn write_reports(req: ReportRequest) -> anyhow::Result<Written> {
     let mut written = Vec::new();
     for unit in &units {
         bar.set_message(unit.name.clone());
-        let evaluation = super::evaluation::summary(
-            store.as_ref(),
+        let r = super::evaluation::review_with_evaluation(
+            &store,
             &rollup,
             &req.evaluation,
             &unit.id,
             Some(period),
         )
-        .await?;
-        let r = review::review(&store, &rollup, &unit.id, Some(period), Some(evaluation))
-            .await
-            .map_err(|e| match e {
-                ReportError::Period(m) => anyhow::anyhow!("--period: {m}"),
-                e => anyhow::Error::new(e),
-            })?;
+        .await
+        .map_err(|e| match e {
+            ReportError::Period(m) => anyhow::anyhow!("--period: {m}"),
+            e => anyhow::Error::new(e),
+        })?;
         let kinds = req.kinds.clone();
         let (lang, out) = (req.lang, req.out.clone());
         let files = tokio::task::spawn_blocking(move || render(&r, &kinds, lang, &out))

@@ -265,7 +265,6 @@ pub struct Inputs {
     pub alerts: Vec<AlertHistoryRow>,
     /// When the alert history began (its first entry anywhere), if it has.
     pub alerts_since: Option<crate::domain::Ts>,
-    pub evaluation: Option<EvaluationSummary>,
 }
 
 /// The fields of a logged `kr_checkin` event the review reads (its time is the record's).
@@ -282,7 +281,6 @@ pub async fn review(
     rollup: &Arc<Rollup>,
     unit: &str,
     period: Option<ReviewPeriod>,
-    evaluation: Option<EvaluationSummary>,
 ) -> Result<Review, ReportError> {
     let now = rollup.now();
     let weeks = ReviewPeriods::new(period, now).map_err(ReportError::Period)?;
@@ -358,7 +356,6 @@ pub async fn review(
             checkins,
             alerts,
             alerts_since,
-            evaluation,
         })
     })
     .await
@@ -653,7 +650,8 @@ pub fn build(i: Inputs) -> Review {
         top: top_lines,
         bottom: bottom_lines,
         charts: chart_links(&root.id, w.period),
-        evaluation: i.evaluation.clone(),
+        // Set by the caller that computed it (`report::evaluation::review_with_evaluation`).
+        evaluation: None,
         data_began: DataBegan {
             alerts: i.alerts_since.map(format_ts),
         },
