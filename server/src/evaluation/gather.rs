@@ -156,12 +156,12 @@ pub async fn compute(
             .collect();
         (who, units)
     });
-    let tasks = rollup.tasks_matching(|t| {
+    let tasks = rollup.tasks_where(|t| {
         t.deadline >= period.start
             && t.deadline < period.end
             && wanted
                 .as_ref()
-                .is_none_or(|(who, units)| who.contains(&t.responsible) || units.contains(&t.unit))
+                .is_none_or(|(who, units)| who.contains(t.responsible) || units.contains(t.unit))
     });
     let mut by_person: HashMap<&Id, Vec<&Task>> = HashMap::new();
     let mut by_unit: HashMap<&Id, Vec<&Task>> = HashMap::new();

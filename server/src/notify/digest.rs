@@ -158,7 +158,7 @@ impl Worker {
         // One scan of the tasks for every digest of this pass.
         let submitted = self
             .rollup
-            .tasks_matching(|t| t.status == TaskStatus::Submitted);
+            .tasks_where(|t| t.status == TaskStatus::Submitted);
         for person in due {
             let policy = &policies[person];
             let roots = led.get(person).cloned().unwrap_or_default();

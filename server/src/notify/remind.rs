@@ -13,7 +13,7 @@
 use super::notice::{enqueue, Item, Notice};
 use crate::domain::template::vn_date;
 use crate::domain::time::{day_start, entry_due, period_label, Period, DAY};
-use crate::domain::{PeriodState, Task, TaskStatus, Ts, PROGRESS_FULL};
+use crate::domain::{PeriodState, TaskStatus, Ts, PROGRESS_FULL};
 use crate::msg;
 use crate::rollup::Rollup;
 use crate::store::NoticeRow;
@@ -223,7 +223,7 @@ fn tasks(rollup: &Rollup, cfg: &Reminders, now: Ts, out: &mut Vec<NoticeRow>) {
         .iter()
         .min()
         .map(|d| i64::from(*d) * DAY);
-    let wanted = |t: &Task| {
+    let wanted = |t: &crate::rollup::TaskFacts| {
         (t.status.can_be_overdue()
             && t.progress < below
             && t.deadline >= now
@@ -231,7 +231,7 @@ fn tasks(rollup: &Rollup, cfg: &Reminders, now: Ts, out: &mut Vec<NoticeRow>) {
             || (t.status == TaskStatus::Submitted
                 && waited.is_some_and(|w| t.submitted_at.is_some_and(|s| s + w <= now)))
     };
-    for t in rollup.tasks_matching(wanted) {
+    for t in rollup.tasks_where(wanted) {
         if t.status == TaskStatus::Submitted {
             let Some(s) = t.submitted_at else { continue };
             let steps = cfg

@@ -96,7 +96,7 @@ impl Rollup {
     /// Submitted tasks, oldest submission first: what waits on acceptors. (The caller filters
     /// them by who may accept, outside the scan: that asks the rollup again.)
     pub fn submitted_tasks(&self) -> Vec<Task> {
-        let mut out = self.tasks_matching(|t| t.status == TaskStatus::Submitted);
+        let mut out = self.tasks_where(|t| t.status == TaskStatus::Submitted);
         out.sort_by(|a, b| {
             a.submitted_at
                 .cmp(&b.submitted_at)

@@ -24,7 +24,8 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
-            // The rebuild reads every task at start: a larger page cache keeps that quick.
+            // The writer's index updates and the reports' scans: a larger page cache keeps them
+            // quick (the rebuild's task read has its own connection, `read_tasks`).
             .pragma("cache_size", "-65536")
             // Checkpoint the WAL every ~64 MiB instead of every 4 MiB: fewer, larger copies back
             // into the database file on the committing thread.
@@ -85,7 +86,9 @@ fn read_tasks(
     conn.busy_timeout(Duration::from_secs(10)).map_err(failed)?;
     conn.pragma_update(None, "query_only", true)
         .map_err(failed)?;
-    conn.pragma_update(None, "cache_size", -65536)
+    // One pass in rowid order reads each page once: a large page cache would only be memory
+    // held beside the rollup being built.
+    conn.pragma_update(None, "cache_size", -2048)
         .map_err(failed)?;
     let mut stmt = conn
         .prepare(&format!("SELECT {TASK_COLUMNS} FROM tasks"))
