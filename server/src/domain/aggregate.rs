@@ -21,18 +21,34 @@ pub struct TaskAgg {
 
 impl TaskAgg {
     pub fn of(t: &Task, now: Ts) -> TaskAgg {
+        TaskAgg::of_parts(
+            t.status,
+            t.progress,
+            t.deadline,
+            t.done_at,
+            t.is_overdue(now),
+        )
+    }
+
+    /// What one task with these fields adds, `overdue` or not (the rollup's cache keeps the
+    /// flag rather than the task's whole aggregate).
+    pub fn of_parts(
+        status: TaskStatus,
+        progress: i64,
+        deadline: Ts,
+        done_at: Option<Ts>,
+        overdue: bool,
+    ) -> TaskAgg {
         let mut a = TaskAgg::default();
-        a.by_status[t.status.index()] = 1;
-        if t.status != TaskStatus::Cancelled {
-            a.progress_sum = t.progress;
+        a.by_status[status.index()] = 1;
+        if status != TaskStatus::Cancelled {
+            a.progress_sum = progress;
             a.progress_n = 1;
         }
-        if t.is_overdue(now) {
-            a.overdue = 1;
-        }
-        if t.status == TaskStatus::Accepted {
-            match t.done_at {
-                Some(d) if d <= t.deadline => a.done_on_time = 1,
+        a.overdue = i64::from(overdue);
+        if status == TaskStatus::Accepted {
+            match done_at {
+                Some(d) if d <= deadline => a.done_on_time = 1,
                 _ => a.done_late = 1,
             }
         }

@@ -98,20 +98,13 @@ impl CachedTask {
     /// What the task added to its unit chain and its person (`TaskAgg::of` when it was added),
     /// read from the packed fields: an update subtracts it without unpacking the task.
     pub fn contribution(&self) -> TaskAgg {
-        let mut a = TaskAgg::default();
-        a.by_status[self.status.index()] = 1;
-        if self.status != TaskStatus::Cancelled {
-            a.progress_sum = self.progress;
-            a.progress_n = 1;
-        }
-        a.overdue = i64::from(self.overdue);
-        if self.status == TaskStatus::Accepted {
-            match self.done_at() {
-                Some(d) if d <= self.deadline => a.done_on_time = 1,
-                _ => a.done_late = 1,
-            }
-        }
-        a
+        TaskAgg::of_parts(
+            self.status,
+            self.progress,
+            self.deadline,
+            self.done_at(),
+            self.overdue,
+        )
     }
 
     /// The task as the rest of the server knows it.

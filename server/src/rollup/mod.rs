@@ -47,10 +47,13 @@ pub(crate) type FastSet<K> = HashSet<K, FastHash>;
 /// What `task` adds to its units and person, `overdue` or not: a cached task keeps the flag
 /// it was added with instead of the 88-byte `TaskAgg`.
 fn contribution(task: &Task, overdue: bool) -> TaskAgg {
-    // `TaskAgg::of` at the earliest time counts nothing overdue; the flag says the rest.
-    let mut agg = TaskAgg::of(task, Ts::MIN);
-    agg.overdue = i64::from(overdue);
-    agg
+    TaskAgg::of_parts(
+        task.status,
+        task.progress,
+        task.deadline,
+        task.done_at,
+        overdue,
+    )
 }
 
 /// What `tasks_where` asks about a task without unpacking it.
