@@ -126,22 +126,40 @@ async fn a_message_not_delivered_before_a_restart_goes_out_after_it_the_same_and
         "the delivery after the restart differs from the attempt before it"
     );
     let sent = accepted[0].json();
-    let stored: Value = serde_json::from_str(&message_body).unwrap();
     assert_eq!(sent["group"]["count"], 1, "{sent}");
-    assert_eq!(
-        stored["items"].as_array().map(Vec::len),
-        Some(1),
-        "{stored}"
-    );
+    assert_eq!(sent["alerts"][0]["subject"], "TTHC@p-1", "{sent}");
+    // The message does not copy its items: they are the notices it carries.
+    let stored: Value = serde_json::from_str(&message_body).unwrap();
+    assert_eq!(stored["items"], json!([]), "{stored}");
+    assert_eq!(stored["items_are_notices"], true, "{stored}");
+    let (message_id, notice): (i64, String) = sqlx::query_as(
+        "SELECT d.message_id, n.body FROM notify_deliveries d JOIN notices n ON n.message_id = d.message_id WHERE d.kind = 'webhook'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    // The content as it was stored before: the items in the message.
+    let mut whole = stored.clone();
+    whole["items"] = json!([serde_json::from_str::<Value>(&notice).unwrap()]);
+    whole.as_object_mut().unwrap().remove("items_are_notices");
 
     // The inbox after the restart (loaded from the store) shows the same message.
     let after = live_inbox(&app, &w1, 1).await;
     assert_eq!(after, live, "the live inbox after the restart");
     assert_eq!(inbox_page(&app, &w1).await["items"], live);
 
+    // A message stored with its items (before they were its notices) reads the same.
+    sqlx::query("UPDATE notify_messages SET body = $1 WHERE id = $2")
+        .bind(whole.to_string())
+        .bind(message_id)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(inbox_page(&app, &w1).await["items"], live);
+
     // A row written when the inbox kept its own copy of the message still reads the same.
     let mut old = row.clone();
-    old["message"] = stored;
+    old["message"] = whole;
     sqlx::query("INSERT INTO inbox (person_id, delivery_id, at, severity, body) SELECT person_id, 'ioc-before-the-reference', at, severity, $1 FROM inbox")
         .bind(old.to_string())
         .execute(&pool)

@@ -403,8 +403,12 @@ async fn open_link(
             LinkError::Expired => ApiError::Gone(e.to_string().into()),
             LinkError::BadSignature => bad(),
         })?;
-    let c: Content = serde_json::from_str(&m.body)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("message {} unreadable: {e}", m.id)))?;
+    let c: Content = Content::read(&m.body, &m.notices).ok_or_else(|| {
+        ApiError::Internal(anyhow::anyhow!(
+            "message {}: its stored content does not parse",
+            m.id
+        ))
+    })?;
     if who.person().is_none_or(|p| **p != *m.person) {
         can_view(&who, &node.rollup, Target::Unit(&c.unit))?;
     }

@@ -1,5 +1,6 @@
 //! What a message says. A message's `Content` (its items, or a digest's sections) is fixed when
-//! the message is made and stored with it; its wording (title, plain text, HTML, in Vietnamese
+//! the message is made and stored with it (its items as the notices it carries, which are stored
+//! already: a month-end burst's message lists hundreds); its wording (title, plain text, HTML, in Vietnamese
 //! and English, through the i18n catalog) and its signed link are rendered from it at every
 //! delivery, the same each time, so a delivery repeated after a restart says the same thing.
 
@@ -106,6 +107,59 @@ impl Content {
             items,
             digest: None,
         }
+    }
+
+    /// The JSON stored with the message: everything but its items, which are the notices the
+    /// message carries (stored already, marked with the message in the same transaction), so a
+    /// burst's messages do not write every alert a second time.
+    pub fn stored(&self) -> String {
+        #[derive(Serialize)]
+        struct Stored<'a> {
+            kind: &'a str,
+            person: &'a str,
+            person_name: &'a str,
+            created_at: Ts,
+            unit: &'a str,
+            items: [Item; 0],
+            items_are_notices: bool,
+            digest: &'a Option<Digest>,
+        }
+        serde_json::to_string(&Stored {
+            kind: &self.kind,
+            person: &self.person,
+            person_name: &self.person_name,
+            created_at: self.created_at,
+            unit: &self.unit,
+            items: [],
+            items_are_notices: true,
+            digest: &self.digest,
+        })
+        .unwrap_or_default()
+    }
+
+    /// A stored message's content: its body, and as its items the bodies of the notices it
+    /// carries (oldest first, arranged again as when it was made) when the body left them out;
+    /// older bodies carry their items. `None` when the body is unreadable.
+    pub fn read(body: &str, notices: &[String]) -> Option<Content> {
+        #[derive(Deserialize)]
+        struct Read {
+            #[serde(flatten)]
+            content: Content,
+            #[serde(default)]
+            items_are_notices: bool,
+        }
+        let Read {
+            mut content,
+            items_are_notices,
+        } = serde_json::from_str(body).ok()?;
+        if items_are_notices {
+            content.items = notices
+                .iter()
+                .filter_map(|n| serde_json::from_str(n).ok())
+                .collect();
+            arrange(&mut content.items);
+        }
+        Some(content)
     }
 
     /// The severities the message carries (which contact points take it).
@@ -660,5 +714,36 @@ mod tests {
             "{}",
             c.title(Lang::Vi)
         );
+    }
+
+    #[test]
+    fn a_message_stored_without_its_items_reads_back_the_same_from_its_notices() {
+        // The notices in the order they were written (as the outbox hands them over).
+        let notices = vec![
+            item("p-1", "Phường Hoàn Kiếm", "yellow", "fired"),
+            item("p-2", "Phường Ba Đình", "red", "fired"),
+            item("p-1", "Phường Hoàn Kiếm", "red", "severity_changed"),
+            item("p-2", "Phường Ba Đình", "yellow", "resolved"),
+        ];
+        let made = Content::new(
+            "alerts",
+            "w1",
+            "Lê Văn Cường",
+            1_793_581_200_000,
+            "hn".into(),
+            notices.clone(),
+        );
+        let body = made.stored();
+        let stored: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(stored["items"], serde_json::json!([]), "{body}");
+        let bodies: Vec<String> = notices
+            .iter()
+            .map(|n| serde_json::to_string(n).unwrap())
+            .collect();
+        assert_eq!(Content::read(&body, &bodies), Some(made.clone()));
+        // A body stored with its items (before) reads as it is, whatever notices name it.
+        let whole = serde_json::to_string(&made).unwrap();
+        assert_eq!(Content::read(&whole, &[]), Some(made));
+        assert_eq!(Content::read("{", &bodies), None);
     }
 }

@@ -126,7 +126,7 @@ pub fn item_with(row: &InboxRow, content: Option<&Content>) -> InboxItem {
                     read = row
                         .message
                         .as_deref()
-                        .and_then(|m| serde_json::from_str::<Content>(m).ok());
+                        .and_then(|m| Content::read(m, &row.notices));
                     read.as_ref()
                 }
             };

@@ -511,7 +511,8 @@ impl Worker {
             kind: content.kind.clone(),
             created_at: content.created_at,
             dedup,
-            body: serde_json::to_string(&content).unwrap_or_default(),
+            body: content.stored(),
+            notices: Vec::new(),
         };
         Ok((
             NewMessage {
@@ -595,7 +596,7 @@ fn item_of(n: &StoredNotice) -> Option<Item> {
 }
 
 fn content_of(m: &MessageRow) -> Option<Arc<Content>> {
-    serde_json::from_str::<Content>(&m.body).ok().map(Arc::new)
+    Content::read(&m.body, &m.notices).map(Arc::new)
 }
 
 /// One attempt of one delivery, on its own task.
@@ -714,6 +715,7 @@ fn inbox_row(d: &DeliveryRow, c: &Content, link: &Link) -> InboxRow {
         body: serde_json::to_string(&body).unwrap_or_default(),
         read_at: None,
         message: None,
+        notices: Vec::new(),
     }
 }
 

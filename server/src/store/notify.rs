@@ -85,8 +85,12 @@ pub struct MessageRow {
     pub created_at: Ts,
     /// Makes the message once (a day's digest); `None` for batches of notices.
     pub dedup: Option<String>,
-    /// The composed content, JSON.
+    /// The composed content, JSON. A message of notices leaves its items out (they are the
+    /// notices it carries, stored already) and says so; older rows carry them.
     pub body: String,
+    /// The bodies of the notices it carries, oldest first: read with the message, never
+    /// written (a message's notices name it).
+    pub notices: Vec<String>,
 }
 
 /// One message over one contact point.
@@ -143,6 +147,8 @@ pub struct InboxRow {
     /// The message's content (its `MessageRow::body`), read with the row through its delivery;
     /// not written (the row references its message instead of copying it).
     pub message: Option<String>,
+    /// The bodies of the notices that message carries, oldest first (see `MessageRow::notices`).
+    pub notices: Vec<String>,
 }
 
 /// A contact point's delivery record.

@@ -50,7 +50,7 @@ pub fn delivery_row(t: DeliveryTuple) -> super::notify::DeliveryRow {
 
 /// Columns of `inbox` (as `i`) in `InboxRow` order, its message's body (as `m`) last.
 pub const INBOX_COLUMNS: &str =
-    "i.id, i.person_id, i.delivery_id, i.at, i.severity, i.body, i.read_at, m.body";
+    "i.id, i.person_id, i.delivery_id, i.at, i.severity, i.body, i.read_at, m.body, m.id";
 
 /// An inbox row's message is its delivery's: the row names the delivery, the delivery the
 /// message (both keys are primary), so the message's content is stored once.
@@ -65,11 +65,13 @@ pub type InboxTuple = (
     String,
     Option<i64>,
     Option<String>,
+    Option<i64>,
 );
 
-pub fn inbox_row(t: InboxTuple) -> super::notify::InboxRow {
-    let (id, person, delivery_id, at, severity, body, read_at, message) = t;
-    super::notify::InboxRow {
+/// An inbox row and its message's id (to read the notices it carries).
+pub fn inbox_row(t: InboxTuple) -> (super::notify::InboxRow, Option<i64>) {
+    let (id, person, delivery_id, at, severity, body, read_at, message, message_id) = t;
+    let row = super::notify::InboxRow {
         id,
         person,
         delivery_id,
@@ -78,7 +80,9 @@ pub fn inbox_row(t: InboxTuple) -> super::notify::InboxRow {
         body,
         read_at,
         message,
-    }
+        notices: Vec::new(),
+    };
+    (row, message_id)
 }
 
 pub type NoticeTuple = (i64, String, String, String, String, String, i64, String);
@@ -118,6 +122,48 @@ where
 macro_rules! notify_store_impl {
     ($store:ty, $db:ty) => {
         impl $store {
+            /// The bodies of the notices each of these messages carries, oldest first.
+            async fn message_notices(
+                &self,
+                ids: &[i64],
+            ) -> Result<std::collections::HashMap<i64, Vec<String>>, $crate::store::StoreError> {
+                let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+                for chunk in ids.chunks($crate::store::sql::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT message_id, body FROM notices WHERE message_id IN (");
+                    let mut sep = qb.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    qb.push(") ORDER BY id");
+                    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    for (m, body) in rows {
+                        out.entry(m).or_default().push(body);
+                    }
+                }
+                Ok(out)
+            }
+
+            /// Inbox rows with the notices of their messages.
+            async fn with_notices(
+                &self,
+                rows: Vec<$crate::store::notify_sql::InboxTuple>,
+            ) -> Result<Vec<$crate::store::notify::InboxRow>, $crate::store::StoreError> {
+                let rows: Vec<_> = rows.into_iter().map($crate::store::notify_sql::inbox_row).collect();
+                let mut ids: Vec<i64> = rows.iter().filter_map(|(_, m)| *m).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let notices = self.message_notices(&ids).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(mut row, m)| {
+                        if let Some(n) = m.and_then(|m| notices.get(&m)) {
+                            row.notices = n.clone();
+                        }
+                        row
+                    })
+                    .collect())
+            }
+
             /// Makes one message inside the caller's transaction (see `create_messages`); `None`
             /// when it is not to be made (the caller then rolls back).
             async fn create_one(
@@ -433,7 +479,11 @@ macro_rules! notify_store_impl {
                 .bind(id)
                 .fetch_optional(&self.pool)
                 .await?;
-                Ok(row.map(|(id, person, kind, created_at, dedup, body)| $crate::store::notify::MessageRow { id, person, kind, created_at, dedup, body }))
+                let Some((id, person, kind, created_at, dedup, body)) = row else {
+                    return Ok(None);
+                };
+                let notices = self.message_notices(&[id]).await?.remove(&id).unwrap_or_default();
+                Ok(Some($crate::store::notify::MessageRow { id, person, kind, created_at, dedup, body, notices }))
             }
 
             async fn last_message_at(&self, person: &str, kind: &str) -> Result<Option<$crate::domain::Ts>, $crate::store::StoreError> {
@@ -495,7 +545,7 @@ macro_rules! notify_store_impl {
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?;
-                Ok(rows.into_iter().map($crate::store::notify_sql::inbox_row).collect())
+                self.with_notices(rows).await
             }
 
             async fn inbox_recent(&self, per_person: i64) -> Result<Vec<$crate::store::notify::InboxRow>, $crate::store::StoreError> {
@@ -506,7 +556,7 @@ macro_rules! notify_store_impl {
                     j = $crate::store::notify_sql::INBOX_MESSAGE_JOIN
                 );
                 let rows: Vec<$crate::store::notify_sql::InboxTuple> = sqlx::query_as(&sql).bind(per_person).fetch_all(&self.pool).await?;
-                Ok(rows.into_iter().map($crate::store::notify_sql::inbox_row).collect())
+                self.with_notices(rows).await
             }
 
             async fn inbox_unread(&self) -> Result<Vec<(String, i64)>, $crate::store::StoreError> {
