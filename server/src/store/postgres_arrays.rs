@@ -22,7 +22,7 @@ pub async fn existing_events(
     source: &str,
     ids: &[Id],
 ) -> Result<HashMap<Id, String>, StoreError> {
-    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let ids: Vec<&str> = ids.iter().map(|id| &**id).collect();
     let rows: Vec<(String, String)> = sqlx::query_as(
         "SELECT event_id, body FROM events WHERE source IN ('', $1) AND event_id = ANY($2)",
     )
@@ -56,7 +56,7 @@ pub async fn insert_events(
     let (mut at, mut received_at) = (Vec::with_capacity(n), Vec::with_capacity(n));
     for e in events {
         source.push(e.source.as_str());
-        id.push(e.id.to_string());
+        id.push(&*e.id);
         kind.push(e.kind.as_str());
         entity.push(e.entity.as_str());
         at.push(e.at);
@@ -115,14 +115,14 @@ pub async fn upsert_tasks(
     let mut progress_v = Vec::with_capacity(n);
     let mut status_v = Vec::with_capacity(n);
     for t in tasks {
-        id.push(t.id.to_string());
+        id.push(&*t.id);
         title.push(t.title.as_str());
-        unit.push(t.unit.to_string());
-        responsible.push(t.responsible.to_string());
-        accountable.push(t.accountable.as_ref().map(ToString::to_string));
+        unit.push(&*t.unit);
+        responsible.push(&*t.responsible);
+        accountable.push(t.accountable.as_deref());
         consulted.push(ids_json(&t.consulted));
         informed.push(ids_json(&t.informed));
-        key_result.push(t.key_result.as_ref().map(ToString::to_string));
+        key_result.push(t.key_result.as_deref());
         start.push(t.start);
         deadline.push(t.deadline);
         expected_output.push(t.expected_output.as_str());
