@@ -394,10 +394,7 @@ async fn bursts(
         v[v.len() / 2]
     };
     let [(on_b, on_d), (off_b, off_d)] = &mut rates;
-    Ok((
-        (median(on_b), median(on_d)),
-        (median(off_b), median(off_d)),
-    ))
+    Ok(((median(on_b), median(on_d)), (median(off_b), median(off_d))))
 }
 
 /// 10,000 red crossings, then the group wait passes on the clock while 10,000 more values
