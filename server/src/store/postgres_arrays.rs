@@ -4,10 +4,11 @@
 //! checks row by row. SQLite keeps the shared `VALUES` form (`sql.rs`): it has no arrays, and its
 //! statements cost it no round trip.
 //!
-//! The event-id check mattered most: `event_id IN ($2, …, $2001)` is planned once for the
-//! prepared statement and, from the sixth run on, PostgreSQL's generic plan scanned the whole
-//! log testing each row against the list (12 s per request at 300,000 events, `ioc bench`).
-//! `event_id = ANY($2)` is an index probe per id in every plan.
+//! The event-id check mattered most: `event_id IN ($2, …, $2001)` is a prepared statement, and
+//! once PostgreSQL switched it to a generic plan (after its fifth run) that plan could walk the
+//! source's whole log testing each row against the 2,000 parameters: 12 s per group at 300,000
+//! events in one `ioc bench` run, fine in another. `event_id = ANY($2)` is an index probe per id
+//! in the generic plan as in the custom one.
 
 use super::sql::{set_excluded, TASK_COLUMNS};
 use super::{EventRecord, StoreError};
