@@ -991,11 +991,38 @@ async fn many_tasks_conformance(store: Arc<dyn Store>) {
             t.consulted = (0..i % 3).map(|_| Id::from("a")).collect();
             t.informed = (0..i % 2).map(|_| Id::from("b")).collect();
             t.accountable = (i % 5 != 0).then(|| Id::from("b"));
+            // Every optional column both empty and set within one commit (PostgreSQL binds
+            // each column as one array, NULLs included).
+            t.key_result = (i % 7 != 0).then(|| Id::from("kr"));
+            t.start = (i % 4 != 0).then_some(i as Ts);
+            t.quality = (i % 3 == 0).then_some((i % 700) as f64 / 7.0);
+            t.submitted_at = (i % 6 == 1).then_some(1_000 + i as Ts);
+            t.returned_at = (i % 8 == 1).then_some(2_000 + i as Ts);
             t
         })
         .collect();
     let changes: Vec<Change> = written.iter().cloned().map(Change::Task).collect();
-    store.commit(&[], &changes, &[]).await.unwrap();
+    // More events than one `VALUES` statement carries, in the tasks' commit.
+    let events: Vec<EventRecord> = (0..2_500)
+        .map(|i| record_of("token:many", &format!("m{i:05}")))
+        .collect();
+    store.commit(&events, &changes, &[]).await.unwrap();
+    // The replay check, asked as often as a busy writer asks it (PostgreSQL plans a prepared
+    // statement anew after its fifth run): each time every logged id with its body, and no other.
+    let mut asked: Vec<Id> = events.iter().map(|e| e.id.clone()).collect();
+    asked.extend((0..500).map(|i| Id::from(format!("unlogged{i}"))));
+    for _ in 0..8 {
+        let found = store.existing_events("token:many", &asked).await.unwrap();
+        assert_eq!(found.len(), events.len());
+        for e in &events {
+            assert_eq!(found.get(&e.id), Some(&e.body));
+        }
+    }
+    assert!(store
+        .existing_events("token:other", &asked)
+        .await
+        .unwrap()
+        .is_empty());
 
     let (tx, mut rx) = tokio::sync::mpsc::channel(2);
     let (read, batches) = tokio::join!(store.load_tasks(tx), async {

@@ -5,6 +5,7 @@ pub mod explain;
 pub mod notify;
 mod notify_sql;
 mod postgres;
+mod postgres_arrays;
 mod rows;
 mod sql;
 mod sqlite;

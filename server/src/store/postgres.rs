@@ -2,10 +2,11 @@
 
 use super::explain::explain_store_impl;
 use super::notify_sql::notify_store_impl;
+use super::postgres_arrays;
 use super::sql::sql_store_impl;
 use super::StoreError;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{Pool, Postgres};
+use sqlx::{Pool, Postgres, Transaction};
 
 pub struct PgStore {
     pool: Pool<Postgres>,
@@ -30,6 +31,38 @@ impl PgStore {
         _into: &tokio::sync::mpsc::Sender<Vec<crate::domain::Task>>,
     ) -> Option<Result<(), StoreError>> {
         None
+    }
+
+    // The ingest's statements in PostgreSQL's array form (`postgres_arrays.rs`); `Some` means
+    // done here, so the shared `VALUES` form in `sql.rs` is skipped.
+
+    async fn existing_events_directly(
+        &self,
+        source: &str,
+        ids: &[crate::domain::Id],
+    ) -> Option<Result<std::collections::HashMap<crate::domain::Id, String>, StoreError>> {
+        Some(postgres_arrays::existing_events(&self.pool, source, ids).await)
+    }
+
+    async fn insert_events_directly(
+        tx: &mut Transaction<'_, Postgres>,
+        events: &[super::EventRecord],
+    ) -> Option<Result<(), StoreError>> {
+        Some(postgres_arrays::insert_events(tx, events).await)
+    }
+
+    async fn upsert_tasks_directly(
+        tx: &mut Transaction<'_, Postgres>,
+        tasks: &[&crate::domain::Task],
+    ) -> Option<Result<(), StoreError>> {
+        Some(postgres_arrays::upsert_tasks(tx, tasks).await)
+    }
+
+    async fn insert_audit_directly(
+        tx: &mut Transaction<'_, Postgres>,
+        entries: &[crate::audit::Entry],
+    ) -> Option<Result<(), StoreError>> {
+        Some(postgres_arrays::insert_audit(tx, entries).await)
     }
 }
 

@@ -188,6 +188,9 @@ macro_rules! sql_store_impl {
                 entries: &[$crate::audit::Entry],
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::store::sql::CHUNK;
+                if let Some(done) = Self::insert_audit_directly(tx, entries).await {
+                    return done;
+                }
                 for chunk in entries.chunks(CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO audit_log (seq, at, actor, ip, action, entity, unit_id, old_value, new_value, prev_hash, hash) ",
@@ -227,6 +230,9 @@ macro_rules! sql_store_impl {
                 source: &str,
                 ids: &[$crate::domain::Id],
             ) -> Result<std::collections::HashMap<$crate::domain::Id, String>, $crate::store::StoreError> {
+                if let Some(found) = self.existing_events_directly(source, ids).await {
+                    return found;
+                }
                 let mut found = std::collections::HashMap::new();
                 for chunk in ids.chunks(5000) {
                     // The source's own ids, and those logged before sources were kept ('').
@@ -256,7 +262,10 @@ macro_rules! sql_store_impl {
                 let g = Grouped::of(changes);
                 let mut tx = self.pool.begin().await?;
                 Self::insert_audit(&mut tx, audit).await?;
-                for chunk in events.chunks(CHUNK) {
+                // PostgreSQL writes events and tasks in its array form (`postgres_arrays.rs`);
+                // SQLite in the `VALUES` chunks below.
+                let events_done = Self::insert_events_directly(&mut tx, events).await.transpose()?.is_some();
+                for chunk in events.chunks(CHUNK).filter(|_| !events_done) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (source, event_id, kind, entity_id, at, received_at, body) ");
                     qb.push_values(chunk, |mut b, e| {
                         b.push_bind(e.source.clone())
@@ -351,8 +360,9 @@ macro_rules! sql_store_impl {
                     qb.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", set_excluded(COLS, &["id"])));
                     qb.build().execute(&mut *tx).await?;
                 }
-                let tasks: Vec<_> = g.tasks.values().collect();
-                for chunk in tasks.chunks(CHUNK) {
+                let tasks: Vec<_> = g.tasks.values().copied().collect();
+                let tasks_done = Self::upsert_tasks_directly(&mut tx, &tasks).await.transpose()?.is_some();
+                for chunk in tasks.chunks(CHUNK).filter(|_| !tasks_done) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO tasks ({TASK_COLUMNS}) "));
                     qb.push_values(chunk, |mut b, t| {
                         b.push_bind(t.id.to_string())

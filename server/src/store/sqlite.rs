@@ -68,6 +68,39 @@ impl SqliteStore {
     }
 }
 
+/// SQLite writes the ingest's statements in the shared `VALUES` form (`sql.rs`): it has no
+/// arrays to bind, and a statement costs it no round trip.
+impl SqliteStore {
+    async fn existing_events_directly(
+        &self,
+        _source: &str,
+        _ids: &[crate::domain::Id],
+    ) -> Option<Result<std::collections::HashMap<crate::domain::Id, String>, StoreError>> {
+        None
+    }
+
+    async fn insert_events_directly(
+        _tx: &mut sqlx::Transaction<'_, Sqlite>,
+        _events: &[super::EventRecord],
+    ) -> Option<Result<(), StoreError>> {
+        None
+    }
+
+    async fn upsert_tasks_directly(
+        _tx: &mut sqlx::Transaction<'_, Sqlite>,
+        _tasks: &[&crate::domain::Task],
+    ) -> Option<Result<(), StoreError>> {
+        None
+    }
+
+    async fn insert_audit_directly(
+        _tx: &mut sqlx::Transaction<'_, Sqlite>,
+        _entries: &[crate::audit::Entry],
+    ) -> Option<Result<(), StoreError>> {
+        None
+    }
+}
+
 fn read_tasks(
     file: &std::path::Path,
     into: &tokio::sync::mpsc::Sender<Vec<crate::domain::Task>>,
