@@ -77,6 +77,8 @@ async fn take(
     body: axum::body::Bytes,
 ) -> (axum::http::StatusCode, String) {
     state.active.fetch_add(1, Ordering::SeqCst);
+    // A request under way is something to wait for too (`until` looks again).
+    state.seen.notify_waiters();
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_string()))
