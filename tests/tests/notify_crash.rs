@@ -92,30 +92,20 @@ async fn a_kill_9_mid_delivery_loses_no_notification_and_repeats_only_by_the_sam
     // messages they make depends on how fast the worker keeps up (what waits together goes
     // together), so the kill waits for what it needs: deliveries accepted from the first ten,
     // then one of the later ones under way at the receiver.
+    let events = format!("{base}/api/v1/events");
+    let mut first = 0;
     let transition = |i: i64| {
         let unit = if i % 2 == 0 { "p-1" } else { "p-2" };
         let v = if (i / 2) % 2 == 0 { 80.0 } else { 97.0 };
         let at = ioc::domain::time::format_ts(1_793_581_200_000 + i * 1000);
         json!([{"type": "kpi_observation", "id": format!("f{i}"), "at": at, "kpi": "TTHC", "unit": unit, "period": "2026-10", "value": v}])
     };
-    for i in 0..10 {
-        call(
-            &feed,
-            reqwest::Method::POST,
-            format!("{base}/api/v1/events"),
-            &transition(i),
-        )
-        .await;
-    }
-    let first = hook.wait_accepted(10).await.len();
-    for i in 10..30 {
-        call(
-            &feed,
-            reqwest::Method::POST,
-            format!("{base}/api/v1/events"),
-            &transition(i),
-        )
-        .await;
+    for i in 0..30 {
+        call(&feed, reqwest::Method::POST, events.clone(), &transition(i)).await;
+        if i == 9 {
+            // The first ten's deliveries accepted before the rest come in.
+            first = hook.wait_accepted(10).await.len();
+        }
     }
     // Pull the plug while deliveries are under way.
     hook.until("deliveries under way", |r| {
