@@ -1,8 +1,9 @@
 //! What a message says. A message's `Content` (its items, or a digest's sections) is fixed when
 //! the message is made and stored with it (its items as the notices it carries, which are stored
-//! already: a month-end burst's message lists hundreds); its wording (title, plain text, HTML, in Vietnamese
-//! and English, through the i18n catalog) and its signed link are rendered from it at every
-//! delivery, the same each time, so a delivery repeated after a restart says the same thing.
+//! already: a month-end burst's message lists hundreds); its wording (title, plain text, HTML,
+//! in Vietnamese and English, through the i18n catalog) and its signed link are rendered from it
+//! at every delivery, the same each time, so a delivery repeated after a restart says the same
+//! thing.
 
 use super::notice::{arrange, Item};
 use crate::domain::time::vn;
