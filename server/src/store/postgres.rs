@@ -10,6 +10,9 @@ use sqlx::{Pool, Postgres, Transaction};
 
 pub struct PgStore {
     pool: Pool<Postgres>,
+    /// Write transactions' connections: the same pool (PostgreSQL locks rows, not the database,
+    /// so writers need no queue of their own; see `SqliteStore::writes`).
+    writes: Pool<Postgres>,
 }
 
 impl PgStore {
@@ -22,7 +25,10 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            writes: pool.clone(),
+            pool,
+        })
     }
 
     /// PostgreSQL's rows come through sqlx (the shared path in `sql.rs`).
