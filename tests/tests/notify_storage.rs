@@ -2,7 +2,8 @@
 //! content in memory, but nothing depends on that. A delivery still to be made after a restart
 //! (nothing in memory) goes out with the same content under the same id; the inbox keeps a
 //! reference to its message, not a copy, and shows the same message live, over REST and after
-//! the restart; an inbox row written with its own copy (before the reference) still reads.
+//! the restart; an inbox row written with its own copy (before the reference) still reads; a
+//! notice written before its content had a table of its own keeps its content.
 
 use ioc_tests::notify::{set_contact_points, value, Hook};
 use ioc_tests::{fixture_catalog, spawn_app_notify_with, with_leaders, TestApp, START};
@@ -133,7 +134,7 @@ async fn a_message_not_delivered_before_a_restart_goes_out_after_it_the_same_and
     assert_eq!(stored["items"], json!([]), "{stored}");
     assert_eq!(stored["items_are_notices"], true, "{stored}");
     let (message_id, notice): (i64, String) = sqlx::query_as(
-        "SELECT d.message_id, n.body FROM notify_deliveries d JOIN notices n ON n.message_id = d.message_id WHERE d.kind = 'webhook'",
+        "SELECT d.message_id, b.body FROM notify_deliveries d JOIN notices n ON n.message_id = d.message_id JOIN notice_bodies b ON b.id = n.id WHERE d.kind = 'webhook'",
     )
     .fetch_one(&pool)
     .await
@@ -182,4 +183,51 @@ async fn city_again(
     notify: ioc::notify::NotifyConfig,
 ) -> TestApp {
     spawn_app_notify_with(url, &[rules.to_path_buf()], notify).await
+}
+
+/// Migration 0019 moves each notice's content to `notice_bodies` under the notice's id: a
+/// database with a waiting notice from before it is opened by the server, and the notice still
+/// reads whole.
+#[tokio::test]
+async fn a_notice_stored_before_its_content_had_a_table_of_its_own_keeps_it() {
+    use sqlx::migrate::Migrator;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/ioc.db?mode=rwc", dir.path().display());
+    // The migrations before 0019, as a database of that time had them.
+    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/sqlite");
+    let before = dir.path().join("migrations");
+    std::fs::create_dir(&before).unwrap();
+    for f in std::fs::read_dir(&all).unwrap() {
+        let f = f.unwrap();
+        let name = f.file_name().into_string().unwrap();
+        if name.as_str() < "0019" {
+            std::fs::copy(f.path(), before.join(&name)).unwrap();
+        }
+    }
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    Migrator::new(before.as_path())
+        .await
+        .unwrap()
+        .run(&pool)
+        .await
+        .unwrap();
+    let body = json!({"rule": "kpi-red", "subject": "TTHC@p-1", "title": "Tỷ lệ hồ sơ đúng hạn"})
+        .to_string();
+    sqlx::query("INSERT INTO notices (source, person_id, group_key, severity, kind, at, body) VALUES ('alert:7', 'w1', 'p-1|kpi-red', 'red', 'fired', 1, $1)")
+        .bind(&body)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let store = ioc::store::connect(&url)
+        .await
+        .expect("the server opens the older database");
+    let waiting = store.notify().waiting_notices("w1").await.unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert_eq!(waiting[0].source, "alert:7");
+    assert_eq!(
+        waiting[0].body, body,
+        "the notice's content after the migration"
+    );
 }

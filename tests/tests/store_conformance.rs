@@ -854,7 +854,10 @@ async fn explain_conformance(store: Arc<dyn Store>) {
         &[entry("explanation.ask")],
         &[
             notice("a", "explanation:x1:asked"),
-            notice("a", "explanation:x1:asked"),
+            NoticeRow {
+                body: r#"{"second":true}"#.into(),
+                ..notice("a", "explanation:x1:asked")
+            },
         ],
     )
     .await
@@ -875,6 +878,10 @@ async fn explain_conformance(store: Arc<dyn Store>) {
         1,
         "one notice per cause and person: {waiting:?}"
     );
+    // The one kept is the first, with its content (stored apart from the notice row).
+    let kept = store.notify().waiting_notices("a").await.unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].body, "{}", "{kept:?}");
 
     // A file for its thread, and an answer naming it.
     ex.save_explain_attachment(

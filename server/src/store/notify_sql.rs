@@ -129,12 +129,12 @@ macro_rules! notify_store_impl {
             ) -> Result<std::collections::HashMap<i64, Vec<String>>, $crate::store::StoreError> {
                 let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
                 for chunk in ids.chunks($crate::store::sql::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT message_id, body FROM notices WHERE message_id IN (");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT n.message_id, b.body FROM notices n JOIN notice_bodies b ON b.id = n.id WHERE n.message_id IN (");
                     let mut sep = qb.separated(", ");
                     for id in chunk {
                         sep.push_bind(*id);
                     }
-                    qb.push(") ORDER BY id");
+                    qb.push(") ORDER BY n.id");
                     let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
                     for (m, body) in rows {
                         out.entry(m).or_default().push(body);
@@ -294,7 +294,9 @@ macro_rules! notify_store_impl {
 
 
             /// Inserts notices inside the caller's transaction; a notice whose `history` names a
-            /// history row of the same call gets that row's seq as its source.
+            /// history row of the same call gets that row's seq as its source. The content goes
+            /// to `notice_bodies` under the id the notice got (a notice already there, same
+            /// cause and person, gets neither).
             async fn insert_notices(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 notices: &[$crate::store::notify::NoticeRow],
@@ -302,24 +304,43 @@ macro_rules! notify_store_impl {
             ) -> Result<u64, $crate::store::StoreError> {
                 let mut added = 0;
                 for chunk in notices.chunks($crate::store::sql::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO notices (source, person_id, group_key, severity, kind, at, body) ",
-                    );
-                    qb.push_values(chunk, |mut b, n| {
-                        let source = match n.history.and_then(|i| history_seqs.get(i)) {
+                    let sources: Vec<String> = chunk
+                        .iter()
+                        .map(|n| match n.history.and_then(|i| history_seqs.get(i)) {
                             Some(seq) => format!("alert:{seq}"),
                             None => n.source.clone(),
-                        };
-                        b.push_bind(source)
+                        })
+                        .collect();
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO notices (source, person_id, group_key, severity, kind, at) ",
+                    );
+                    qb.push_values(chunk.iter().zip(&sources), |mut b, (n, source)| {
+                        b.push_bind(source.clone())
                             .push_bind(n.person.clone())
                             .push_bind(n.group_key.clone())
                             .push_bind(n.severity.clone())
                             .push_bind(n.kind.clone())
-                            .push_bind(n.at)
-                            .push_bind(n.body.clone());
+                            .push_bind(n.at);
                     });
-                    qb.push(" ON CONFLICT (source, person_id) DO NOTHING");
-                    added += qb.build().execute(&mut **tx).await?.rows_affected();
+                    // RETURNING's order is not the VALUES' order: each id is matched back to its
+                    // notice by (source, person), the key the conflict is on.
+                    qb.push(" ON CONFLICT (source, person_id) DO NOTHING RETURNING id, source, person_id");
+                    let ids: Vec<(i64, String, String)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                    if ids.is_empty() {
+                        continue;
+                    }
+                    added += ids.len() as u64;
+                    // The first of a cause repeated within the chunk is the one inserted.
+                    let mut body: std::collections::HashMap<(&str, &str), &str> = std::collections::HashMap::new();
+                    for (n, source) in chunk.iter().zip(&sources) {
+                        body.entry((source.as_str(), n.person.as_str())).or_insert(n.body.as_str());
+                    }
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO notice_bodies (id, body) ");
+                    qb.push_values(&ids, |mut b, (id, source, person)| {
+                        let text = body.get(&(source.as_str(), person.as_str())).copied().unwrap_or_default();
+                        b.push_bind(*id).push_bind(text.to_string());
+                    });
+                    qb.build().execute(&mut **tx).await?;
                 }
                 Ok(added)
             }
@@ -416,7 +437,7 @@ macro_rules! notify_store_impl {
 
             async fn waiting_notices(&self, person: &str) -> Result<Vec<$crate::store::notify::StoredNotice>, $crate::store::StoreError> {
                 let rows: Vec<$crate::store::notify_sql::NoticeTuple> = sqlx::query_as(
-                    "SELECT id, source, person_id, group_key, severity, kind, at, body FROM notices WHERE state = 'waiting' AND person_id = $1 ORDER BY id",
+                    "SELECT n.id, n.source, n.person_id, n.group_key, n.severity, n.kind, n.at, b.body FROM notices n JOIN notice_bodies b ON b.id = n.id WHERE n.state = 'waiting' AND n.person_id = $1 ORDER BY n.id",
                 )
                 .bind(person.to_string())
                 .fetch_all(&self.pool)
