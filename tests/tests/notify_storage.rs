@@ -223,7 +223,11 @@ async fn a_notice_stored_before_its_content_had_a_table_of_its_own_keeps_it() {
     let store = ioc::store::connect(&url)
         .await
         .expect("the server opens the older database");
-    let waiting = store.notify().waiting_notices("w1").await.unwrap();
+    let waiting = store
+        .notify()
+        .waiting_notices(&["w1".to_string()])
+        .await
+        .unwrap();
     assert_eq!(waiting.len(), 1, "{waiting:?}");
     assert_eq!(waiting[0].source, "alert:7");
     assert_eq!(

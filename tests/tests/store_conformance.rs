@@ -858,6 +858,7 @@ async fn explain_conformance(store: Arc<dyn Store>) {
                 body: r#"{"second":true}"#.into(),
                 ..notice("a", "explanation:x1:asked")
             },
+            notice("b", "explanation:x1:asked"),
         ],
     )
     .await
@@ -879,9 +880,21 @@ async fn explain_conformance(store: Arc<dyn Store>) {
         "one notice per cause and person: {waiting:?}"
     );
     // The one kept is the first, with its content (stored apart from the notice row).
-    let kept = store.notify().waiting_notices("a").await.unwrap();
+    let kept = store
+        .notify()
+        .waiting_notices(&["a".to_string()])
+        .await
+        .unwrap();
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(kept[0].body, "{}", "{kept:?}");
+    // Several people's in one read, by person.
+    let both = store
+        .notify()
+        .waiting_notices(&["b".to_string(), "a".to_string(), "nobody".to_string()])
+        .await
+        .unwrap();
+    let whose: Vec<&str> = both.iter().map(|n| n.person.as_str()).collect();
+    assert_eq!(whose, ["a", "b"], "{both:?}");
 
     // A file for its thread, and an answer naming it.
     ex.save_explain_attachment(

@@ -218,7 +218,12 @@ impl Worker {
             // What the person's policy kept for the digest.
             let mut held_ids = Vec::new();
             let mut held = Vec::new();
-            for n in self.store.notify().waiting_notices(person).await? {
+            for n in self
+                .store
+                .notify()
+                .waiting_notices(&[person.to_string()])
+                .await?
+            {
                 if policy.route(&n.severity) != Route::Digest {
                     continue;
                 }

@@ -320,16 +320,25 @@ impl Worker {
         &self,
         person: &str,
     ) -> Result<Vec<ContactPoint>, StoreError> {
-        let rows = self
-            .store
-            .notify()
-            .contact_points(&[person.to_string()])
-            .await?;
-        Ok(with_inbox(
-            rows.into_iter()
-                .filter_map(|r| serde_json::from_str(&r.body).ok())
-                .collect(),
-        ))
+        let mut of = self.contact_points_of(&[person.to_string()]).await?;
+        Ok(of.remove(person).unwrap_or_else(|| with_inbox(Vec::new())))
+    }
+
+    /// The contact points of these people, the inbox among each one's, in one read.
+    async fn contact_points_of(
+        &self,
+        persons: &[String],
+    ) -> Result<HashMap<String, Vec<ContactPoint>>, StoreError> {
+        let mut own: HashMap<String, Vec<ContactPoint>> = HashMap::new();
+        for r in self.store.notify().contact_points(persons).await? {
+            if let Ok(point) = serde_json::from_str(&r.body) {
+                own.entry(r.person).or_default().push(point);
+            }
+        }
+        Ok(persons
+            .iter()
+            .map(|p| (p.clone(), with_inbox(own.remove(p).unwrap_or_default())))
+            .collect())
     }
 
     pub(super) fn person_name(&self, person: &str) -> String {
@@ -380,7 +389,7 @@ impl Worker {
             let read = self.policies(&missing).await?;
             self.policy_cache.extend(read);
         }
-        let mut messages = Vec::new();
+        let mut acting: Vec<(String, Policy)> = Vec::new();
         for person in &persons {
             let Some(policy) = self.policy_cache.get(person).cloned() else {
                 continue;
@@ -397,24 +406,46 @@ impl Worker {
                 }
             }
             if act {
-                messages.extend(self.make_message(person, &policy, now).await?);
+                acting.push((person.clone(), policy));
                 // What stays waits for the clock (held, digest, a later group wait), and the
                 // clock moving brings a full look.
                 self.waiting.remove(person);
             }
+        }
+        if acting.is_empty() {
+            return Ok(false);
+        }
+        // One read of their notices and one of their contact points for the whole pass: a
+        // month-end burst acts for every ward's leader at once.
+        let names: Vec<String> = acting.iter().map(|(p, _)| p.clone()).collect();
+        let mut notices: HashMap<String, Vec<StoredNotice>> = HashMap::new();
+        for n in self.store.notify().waiting_notices(&names).await? {
+            notices.entry(n.person.clone()).or_default().push(n);
+        }
+        let mut points = self.contact_points_of(&names).await?;
+        let mut messages = Vec::new();
+        for (person, policy) in acting {
+            let notices = notices.remove(&person).unwrap_or_default();
+            let points = points.remove(&person).unwrap_or_default();
+            messages.extend(
+                self.make_message(&person, &policy, now, notices, points)
+                    .await?,
+            );
         }
         // One write for the pass's messages.
         let made = self.save_messages(messages).await?;
         Ok(made.iter().any(Option::is_some))
     }
 
+    /// A message of these waiting notices of a person, to these contact points.
     async fn make_message(
         &mut self,
         person: &str,
         policy: &Policy,
         now: Ts,
+        notices: Vec<StoredNotice>,
+        points: Vec<ContactPoint>,
     ) -> Result<Option<(NewMessage, Arc<Content>)>, StoreError> {
-        let notices = self.store.notify().waiting_notices(person).await?;
         let mut take: Vec<(i64, Item)> = Vec::new();
         let mut drop: Vec<i64> = Vec::new();
         for n in notices {
@@ -450,7 +481,7 @@ impl Worker {
             self.common_unit(&items),
             items,
         );
-        Ok(Some(self.prepare_message(content, None, ids, drop).await?))
+        Ok(Some(self.prepare_message(content, None, ids, drop, points)))
     }
 
     /// Stores a message with a delivery per contact point that takes it.
@@ -461,9 +492,8 @@ impl Worker {
         sent: &[i64],
         dropped: &[i64],
     ) -> Result<Option<i64>, StoreError> {
-        let m = self
-            .prepare_message(content, dedup, sent.to_vec(), dropped.to_vec())
-            .await?;
+        let points = self.contact_points(&content.person).await?;
+        let m = self.prepare_message(content, dedup, sent.to_vec(), dropped.to_vec(), points);
         Ok(self.save_messages(vec![m]).await?.pop().flatten())
     }
 
@@ -490,15 +520,15 @@ impl Worker {
     }
 
     /// A message's row and its deliveries: one per contact point that takes it; and its content.
-    async fn prepare_message(
-        &mut self,
+    fn prepare_message(
+        &self,
         content: Content,
         dedup: Option<String>,
         sent: Vec<i64>,
         dropped: Vec<i64>,
-    ) -> Result<(NewMessage, Arc<Content>), StoreError> {
+        points: Vec<ContactPoint>,
+    ) -> (NewMessage, Arc<Content>) {
         let severities = content.severities();
-        let points = self.contact_points(&content.person).await?;
         let digest = content.digest.is_some();
         let deliveries: Vec<(String, String)> = points
             .iter()
@@ -514,7 +544,7 @@ impl Worker {
             body: content.stored(),
             notices: Vec::new(),
         };
-        Ok((
+        (
             NewMessage {
                 message,
                 sent,
@@ -522,7 +552,7 @@ impl Worker {
                 deliveries,
             },
             Arc::new(content),
-        ))
+        )
     }
 
     /// Starts the deliveries that are due and have a free slot.

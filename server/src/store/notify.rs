@@ -193,8 +193,9 @@ pub trait NotifyStore: Send + Sync {
     /// What waits, per person and severity.
     async fn waiting(&self) -> Result<Vec<WaitingRow>, StoreError>;
 
-    /// The waiting notices of one person, oldest first.
-    async fn waiting_notices(&self, person: &str) -> Result<Vec<StoredNotice>, StoreError>;
+    /// The waiting notices of these people, by person, each person's oldest first (one read
+    /// for all the people a pass acts for).
+    async fn waiting_notices(&self, persons: &[String]) -> Result<Vec<StoredNotice>, StoreError>;
 
     /// Makes messages, each of its `sent` notices (marking `dropped` ones as going nowhere) with
     /// one pending delivery per (contact point, kind), all in one transaction: a pass's messages

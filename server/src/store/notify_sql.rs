@@ -435,14 +435,18 @@ macro_rules! notify_store_impl {
                     .collect())
             }
 
-            async fn waiting_notices(&self, person: &str) -> Result<Vec<$crate::store::notify::StoredNotice>, $crate::store::StoreError> {
-                let rows: Vec<$crate::store::notify_sql::NoticeTuple> = sqlx::query_as(
-                    "SELECT n.id, n.source, n.person_id, n.group_key, n.severity, n.kind, n.at, b.body FROM notices n JOIN notice_bodies b ON b.id = n.id WHERE n.state = 'waiting' AND n.person_id = $1 ORDER BY n.id",
-                )
-                .bind(person.to_string())
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map($crate::store::notify_sql::stored_notice).collect())
+            async fn waiting_notices(&self, persons: &[String]) -> Result<Vec<$crate::store::notify::StoredNotice>, $crate::store::StoreError> {
+                let mut out = Vec::new();
+                for chunk in persons.chunks($crate::store::sql::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT n.id, n.source, n.person_id, n.group_key, n.severity, n.kind, n.at, b.body FROM notices n JOIN notice_bodies b ON b.id = n.id WHERE n.state = 'waiting' AND n.person_id",
+                    );
+                    $crate::store::notify_sql::push_in(&mut qb, chunk);
+                    qb.push(" ORDER BY n.person_id, n.id");
+                    let rows: Vec<$crate::store::notify_sql::NoticeTuple> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    out.extend(rows.into_iter().map($crate::store::notify_sql::stored_notice));
+                }
+                Ok(out)
             }
 
             async fn create_messages(
