@@ -10,9 +10,6 @@ use sqlx::{Pool, Postgres, Transaction};
 
 pub struct PgStore {
     pool: Pool<Postgres>,
-    /// Write transactions' connections: the same pool (PostgreSQL locks rows, not the database,
-    /// so writers need no queue of their own; see `SqliteStore::writes`).
-    writes: Pool<Postgres>,
 }
 
 impl PgStore {
@@ -25,10 +22,7 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PgStore {
-            writes: pool.clone(),
-            pool,
-        })
+        Ok(PgStore { pool })
     }
 
     /// PostgreSQL's rows come through sqlx (the shared path in `sql.rs`).

@@ -12,11 +12,6 @@ use std::time::Duration;
 
 pub struct SqliteStore {
     pool: Pool<Sqlite>,
-    /// Every write transaction's connection: one, so writers queue in this process in order
-    /// (sqlx's pool hands its connection out first come, first served) instead of meeting in
-    /// SQLite's lock, whose busy handler sleeps in steps of up to 100 ms and so wakes a waiting
-    /// writer (the ingest's) long after the lock was released. Reads use `pool`.
-    writes: Pool<Sqlite>,
     /// The database file, when there is one (not for an in-memory database): the rebuild's task
     /// read opens it directly (`read_tasks_directly`).
     file: Option<std::path::PathBuf>,
@@ -49,18 +44,11 @@ impl SqliteStore {
             .max_connections(4)
             // A read that cannot get a connection answers 503 soon, not after sqlx's 30 s.
             .acquire_timeout(Duration::from_secs(3))
-            .connect_with(opts.clone())
-            .await?;
-        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
-        // A write waits its turn as long as it waited for SQLite's lock before (busy_timeout).
-        let writes = SqlitePoolOptions::new()
-            .max_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
             .connect_with(opts)
             .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
         Ok(SqliteStore {
             pool,
-            writes,
             file: (!in_memory).then_some(file),
         })
     }
