@@ -407,9 +407,6 @@ impl Worker {
             }
             if act {
                 acting.push((person.clone(), policy));
-                // What stays waits for the clock (held, digest, a later group wait), and the
-                // clock moving brings a full look.
-                self.waiting.remove(person);
             }
         }
         if acting.is_empty() {
@@ -431,6 +428,9 @@ impl Worker {
                 self.make_message(&person, &policy, now, notices, points)
                     .await?,
             );
+            // What stays waits for the clock (held, digest, a later group wait), and the clock
+            // moving brings a full look.
+            self.waiting.remove(&person);
         }
         // One write for the pass's messages.
         let made = self.save_messages(messages).await?;

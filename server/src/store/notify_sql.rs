@@ -102,10 +102,10 @@ pub fn stored_notice(t: NoticeTuple) -> super::notify::StoredNotice {
 }
 
 /// ` IN (...)` of these values (an empty list matches nothing).
-pub fn push_in<DB>(qb: &mut sqlx::QueryBuilder<'_, DB>, values: &[String])
+pub fn push_in<DB, T>(qb: &mut sqlx::QueryBuilder<'_, DB>, values: &[T])
 where
     DB: sqlx::Database,
-    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    T: Clone + Send + for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB> + 'static,
 {
     qb.push(" IN (");
     if values.is_empty() {
@@ -129,12 +129,9 @@ macro_rules! notify_store_impl {
             ) -> Result<std::collections::HashMap<i64, Vec<String>>, $crate::store::StoreError> {
                 let mut out: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
                 for chunk in ids.chunks($crate::store::sql::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT n.message_id, b.body FROM notices n JOIN notice_bodies b ON b.id = n.id WHERE n.message_id IN (");
-                    let mut sep = qb.separated(", ");
-                    for id in chunk {
-                        sep.push_bind(*id);
-                    }
-                    qb.push(") ORDER BY n.id");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT n.message_id, b.body FROM notices n JOIN notice_bodies b ON b.id = n.id WHERE n.message_id");
+                    $crate::store::notify_sql::push_in(&mut qb, chunk);
+                    qb.push(" ORDER BY n.id");
                     let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
                     for (m, body) in rows {
                         out.entry(m).or_default().push(body);
@@ -194,12 +191,8 @@ macro_rules! notify_store_impl {
                         if state == "sent" {
                             qb.push(", message_id = ").push_bind(id);
                         }
-                        qb.push(" WHERE state = 'waiting' AND id IN (");
-                        let mut sep = qb.separated(", ");
-                        for n in chunk {
-                            sep.push_bind(*n);
-                        }
-                        qb.push(")");
+                        qb.push(" WHERE state = 'waiting' AND id");
+                        $crate::store::notify_sql::push_in(&mut qb, chunk);
                         let done = qb.build().execute(&mut **tx).await?.rows_affected();
                         // Another worker took some of them first: this message is not to be made.
                         if done != chunk.len() as u64 {
@@ -473,12 +466,8 @@ macro_rules! notify_store_impl {
 
             async fn drop_notices(&self, ids: &[i64]) -> Result<(), $crate::store::StoreError> {
                 for chunk in ids.chunks($crate::store::sql::CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE notices SET state = 'dropped' WHERE state = 'waiting' AND id IN (");
-                    let mut sep = qb.separated(", ");
-                    for n in chunk {
-                        sep.push_bind(*n);
-                    }
-                    qb.push(")");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE notices SET state = 'dropped' WHERE state = 'waiting' AND id");
+                    $crate::store::notify_sql::push_in(&mut qb, chunk);
                     qb.build().execute(&self.pool).await?;
                 }
                 Ok(())
@@ -600,12 +589,8 @@ macro_rules! notify_store_impl {
                     if ids.is_empty() {
                         return Ok(Vec::new());
                     }
-                    qb.push(" AND id IN (");
-                    let mut sep = qb.separated(", ");
-                    for i in ids {
-                        sep.push_bind(*i);
-                    }
-                    qb.push(")");
+                    qb.push(" AND id");
+                    $crate::store::notify_sql::push_in(&mut qb, ids);
                 }
                 qb.push(" RETURNING id");
                 let mut marked: Vec<i64> = qb.build_query_scalar().fetch_all(&self.pool).await?;
