@@ -34,18 +34,21 @@ impl Rollup {
     /// The dates of every task owned by one of `units`. One pass over the task map: a city
     /// holds most tasks anyway, and a ward's scan costs milliseconds.
     pub fn task_dates_of(&self, units: &HashSet<Id>) -> Vec<TaskDates> {
-        self.tasks
-            .iter()
-            .filter(|e| units.contains(&e.unit))
-            .map(|t| TaskDates {
-                unit: t.unit.clone(),
-                start: t.start(),
-                deadline: t.deadline,
-                status: t.status,
-                status_at: t.versions.status,
-                submitted_at: t.submitted_at(),
-                done_at: t.done_at(),
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.tasks.each(|t, names| {
+            let unit = t.unit(names);
+            if units.contains(unit) {
+                out.push(TaskDates {
+                    unit: unit.clone(),
+                    start: t.start(),
+                    deadline: t.deadline,
+                    status: t.status,
+                    status_at: t.versions.status,
+                    submitted_at: t.submitted_at(),
+                    done_at: t.done_at(),
+                });
+            }
+        });
+        out
     }
 }

@@ -196,18 +196,18 @@ impl Rollup {
             (st.unit_ref(&Id::from(id))?, st.subtree_set(id), st.now)
         };
         // The task map is apart from the tree lock: collect under neither, then name people.
-        let mut found: Vec<crate::domain::Task> = self
-            .tasks
-            .iter()
-            .filter(|e| units.contains(&e.unit))
-            .filter(|e| match due {
-                Due::Overdue => e.is_overdue(now),
+        let mut found: Vec<crate::domain::Task> = Vec::new();
+        self.tasks.each(|t, names| {
+            let due = match due {
+                Due::Overdue => t.is_overdue(now),
                 Due::Soon(within) => {
-                    e.status.can_be_overdue() && e.deadline >= now && e.deadline < now + within
+                    t.status.can_be_overdue() && t.deadline >= now && t.deadline < now + within
                 }
-            })
-            .map(|e| e.task())
-            .collect();
+            };
+            if due && units.contains(t.unit(names)) {
+                found.push(t.task(names));
+            }
+        });
         found.sort_by(|a, b| (a.deadline, &a.id).cmp(&(b.deadline, &b.id)));
         let total = found.len();
         found.truncate(limit);

@@ -4,8 +4,9 @@
 //! Concurrency: the org tree, people, KPI series and key results sit under one `RwLock`, taken
 //! for writing once per committed batch, so a reader never sees a batch applied at the ward but
 //! not yet at the city: every view is consistent across levels. Tasks, the bulk (millions), sit
-//! in a `DashMap` beside it so a task lookup never waits on the tree. Only the writer task
-//! mutates either; no lock is ever held across an `.await` (nothing here is async).
+//! in a table of their own beside it (`tasks.rs`) so a task lookup never waits on the tree.
+//! Only the writer task mutates either; no lock is ever held across an `.await` (nothing here is
+//! async).
 
 mod agg;
 mod cached;
@@ -15,6 +16,7 @@ pub mod kpi_agg;
 pub mod lists;
 pub mod okr;
 pub mod score;
+mod tasks;
 pub mod view;
 pub mod work;
 
@@ -26,15 +28,15 @@ use crate::domain::{
     Change, Id, KeyResult, Kpi, KpiStatus, Objective, Observation, Person, Rating, Task, Ts, Unit,
 };
 use cached::CachedTask;
-use dashmap::DashMap;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use tasks::TaskTable;
 
 pub struct Rollup {
     state: RwLock<State>,
-    /// Boxed: a map's table keeps room for up to twice its entries, so the tasks themselves sit
-    /// apart and the spare room costs a pointer each, not a task.
-    tasks: DashMap<Id, Box<CachedTask>, FastHash>,
+    /// Apart from the tree's lock (`tasks.rs`): a task lookup never waits on a batch applied to
+    /// the tree.
+    tasks: TaskTable,
 }
 
 /// The hasher of the maps a rebuild fills per task (millions of lookups at start): foldhash,
@@ -128,7 +130,7 @@ impl Rollup {
                 now,
                 ..State::default()
             }),
-            tasks: DashMap::with_hasher(FastHash::default()),
+            tasks: TaskTable::with_capacity(0),
         }
     }
 
@@ -137,13 +139,9 @@ impl Rollup {
     /// copy of the whole state, so only imports that carry both catalog entries and events use it.
     pub fn scratch_copy(&self) -> Rollup {
         let state = self.read().clone();
-        let tasks = DashMap::with_hasher(FastHash::default());
-        for e in self.tasks.iter() {
-            tasks.insert(e.key().clone(), e.value().clone());
-        }
         Rollup {
             state: RwLock::new(state),
-            tasks,
+            tasks: self.tasks.copy(),
         }
     }
 
@@ -162,7 +160,7 @@ impl Rollup {
     }
 
     pub fn task(&self, id: &str) -> Option<Task> {
-        self.tasks.get(id).map(|e| e.task())
+        self.tasks.get(id, |t, names| t.task(names))
     }
 
     /// Reads a task (a copy unpacked from the cache, dropped after `f`).
@@ -172,44 +170,48 @@ impl Rollup {
 
     /// The unit a task belongs to now.
     pub fn task_unit(&self, id: &str) -> Option<Id> {
-        self.tasks.get(id).map(|e| e.unit.clone())
+        self.tasks.get(id, |t, names| t.unit(names).clone())
     }
 
     /// The unit and the responsible person of a task now.
     pub fn task_owner(&self, id: &str) -> Option<(Id, Id)> {
-        self.tasks
-            .get(id)
-            .map(|e| (e.unit.clone(), e.responsible.clone()))
+        self.tasks.get(id, |t, names| {
+            (t.unit(names).clone(), t.responsible(names).clone())
+        })
     }
 
     /// Copies of the tasks `keep` accepts (a scan of every task: for reports and evaluations,
     /// not for hot paths).
     pub fn tasks_matching(&self, keep: impl Fn(&Task) -> bool) -> Vec<Task> {
-        self.tasks
-            .iter()
-            .map(|e| e.task())
-            .filter(|t| keep(t))
-            .collect()
+        let mut out = Vec::new();
+        self.tasks.each(|t, names| {
+            let t = t.task(names);
+            if keep(&t) {
+                out.push(t);
+            }
+        });
+        out
     }
 
     /// Copies of the tasks whose facts `keep` accepts. The facts are read from the packed cache
     /// as they are; only the tasks kept are unpacked (`tasks_matching` unpacks every task to
     /// ask, which a scan of a million tasks pays in allocations).
     pub fn tasks_where(&self, keep: impl Fn(&TaskFacts) -> bool) -> Vec<Task> {
-        self.tasks
-            .iter()
-            .filter(|e| {
-                keep(&TaskFacts {
-                    unit: &e.unit,
-                    responsible: &e.responsible,
-                    deadline: e.deadline,
-                    status: e.status,
-                    progress: e.progress,
-                    submitted_at: e.submitted_at(),
-                })
-            })
-            .map(|e| e.task())
-            .collect()
+        let mut out = Vec::new();
+        self.tasks.each(|t, names| {
+            let facts = TaskFacts {
+                unit: t.unit(names),
+                responsible: t.responsible(names),
+                deadline: t.deadline,
+                status: t.status,
+                progress: t.progress,
+                submitted_at: t.submitted_at(),
+            };
+            if keep(&facts) {
+                out.push(t.task(names));
+            }
+        });
+        out
     }
 
     pub fn task_count(&self) -> usize {
@@ -255,12 +257,12 @@ impl Rollup {
         let overdue = task.is_overdue(now);
         let new_contribution = contribution(&task, overdue);
         // Only what the old state contributed and where: no copy of the whole task.
-        let old = self.tasks.get(&task.id).map(|e| {
+        let old = self.tasks.get(&task.id, |t, names| {
             (
-                e.unit.clone(),
-                e.responsible.clone(),
-                e.deadline,
-                e.contribution(),
+                t.unit(names).clone(),
+                t.responsible(names).clone(),
+                t.deadline,
+                t.contribution(),
             )
         });
         if let Some((unit, responsible, deadline, contribution)) = &old {
@@ -280,7 +282,7 @@ impl Rollup {
             st.deadlines.insert((task.deadline, task.id.clone()));
         }
         self.tasks
-            .insert(task.id.clone(), Box::new(CachedTask::new(task, overdue)));
+            .insert(CachedTask::new(task, overdue, self.tasks.names()));
     }
 
     fn advance_clock(&self, st: &mut State, now: Ts) {
@@ -292,7 +294,7 @@ impl Rollup {
         let still_pending = st.deadlines.split_off(&(now, Id::from("")));
         let passed = std::mem::replace(&mut st.deadlines, still_pending);
         for (_, id) in passed {
-            if let Some(entry) = self.tasks.get(&id).map(|e| e.task()) {
+            if let Some(entry) = self.task(&id) {
                 self.upsert_task(st, entry);
             }
         }
@@ -431,11 +433,13 @@ impl Rollup {
     }
     /// Tasks still open (not accepted or cancelled).
     pub fn open_tasks(&self) -> Vec<Task> {
-        self.tasks
-            .iter()
-            .filter(|e| e.status.is_open())
-            .map(|e| e.task())
-            .collect()
+        let mut out = Vec::new();
+        self.tasks.each(|t, names| {
+            if t.status.is_open() {
+                out.push(t.task(names));
+            }
+        });
+        out
     }
     /// Latest observation of a series, if any.
     pub fn latest_observation(&self, kpi: &str, unit: &str) -> Option<Observation> {
@@ -791,10 +795,7 @@ impl Rollup {
                 now,
                 ..State::default()
             }),
-            tasks: DashMap::with_capacity_and_hasher(
-                snapshot.tasks.len().max(snapshot.task_count),
-                FastHash::default(),
-            ),
+            tasks: TaskTable::with_capacity(snapshot.tasks.len().max(snapshot.task_count)),
         };
         {
             let mut st = rollup.write();

@@ -33,6 +33,10 @@ impl PgStore {
         None
     }
 
+    async fn count_tasks_directly(&self) -> Option<Result<i64, StoreError>> {
+        None
+    }
+
     // The ingest's statements in PostgreSQL's array form (`postgres_arrays.rs`); `Some` means
     // done here, so the shared `VALUES` form in `sql.rs` is skipped.
 

@@ -516,8 +516,10 @@ macro_rules! sql_store_impl {
                 let key_results = sqlx::query_as::<_, KeyResultRow>("SELECT id, objective_id, title, start_value, target_value, current_value, unit_of_measure, direction, weight, confidence, current_at FROM key_results")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
-                let task_count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tasks")
-                    .fetch_one(&self.pool).await?;
+                let task_count: i64 = match self.count_tasks_directly().await {
+                    Some(count) => count?,
+                    None => sqlx::query_scalar("SELECT COUNT(*) FROM tasks").fetch_one(&self.pool).await?,
+                };
                 let observations = sqlx::query_as::<_, ObservationRow>(LATEST_OBSERVATIONS)
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;

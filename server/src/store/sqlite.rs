@@ -68,6 +68,25 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The count of tasks, for the size of the rollup's task table, on a connection of its own
+    /// with a small page cache: `COUNT(*)` reads every page of an index, and through the pool
+    /// it filled a connection's 64 MiB cache at start with pages nothing reads again.
+    async fn count_tasks_directly(&self) -> Option<Result<i64, StoreError>> {
+        let file = self.file.clone()?;
+        let count = tokio::task::spawn_blocking(move || {
+            let conn = small_cache_reader(&file)?;
+            conn.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
+                .map_err(|e| read_failed(&file, e))
+        })
+        .await;
+        Some(
+            count
+                .unwrap_or_else(|e| Err(StoreError::Config(format!("the task count failed: {e}")))),
+        )
+    }
+}
+
 /// SQLite writes the ingest's statements in the shared `VALUES` form (`sql.rs`): it has no
 /// arrays to bind, and a statement costs it no round trip.
 impl SqliteStore {
@@ -101,16 +120,15 @@ impl SqliteStore {
     }
 }
 
-fn read_tasks(
-    file: &std::path::Path,
-    into: &tokio::sync::mpsc::Sender<Vec<crate::domain::Task>>,
-) -> Result<(), StoreError> {
-    use super::rows::TaskRow;
-    use super::sql::{TASK_COLUMNS, TASK_LOAD_BATCH};
+fn read_failed(file: &std::path::Path, e: rusqlite::Error) -> StoreError {
+    StoreError::Config(format!("reading the tasks of {}: {e}", file.display()))
+}
+
+/// A read-only connection for one pass over the tasks: each page is read once, so a large page
+/// cache would only be memory held beside the rollup being built.
+fn small_cache_reader(file: &std::path::Path) -> Result<rusqlite::Connection, StoreError> {
     use rusqlite::OpenFlags;
-    let failed = |e: rusqlite::Error| {
-        StoreError::Config(format!("reading the tasks of {}: {e}", file.display()))
-    };
+    let failed = |e: rusqlite::Error| read_failed(file, e);
     let conn = rusqlite::Connection::open_with_flags(
         file,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -119,10 +137,19 @@ fn read_tasks(
     conn.busy_timeout(Duration::from_secs(10)).map_err(failed)?;
     conn.pragma_update(None, "query_only", true)
         .map_err(failed)?;
-    // One pass in rowid order reads each page once: a large page cache would only be memory
-    // held beside the rollup being built.
     conn.pragma_update(None, "cache_size", -2048)
         .map_err(failed)?;
+    Ok(conn)
+}
+
+fn read_tasks(
+    file: &std::path::Path,
+    into: &tokio::sync::mpsc::Sender<Vec<crate::domain::Task>>,
+) -> Result<(), StoreError> {
+    use super::rows::TaskRow;
+    use super::sql::{TASK_COLUMNS, TASK_LOAD_BATCH};
+    let failed = |e: rusqlite::Error| read_failed(file, e);
+    let conn = small_cache_reader(file)?;
     let mut stmt = conn
         .prepare(&format!("SELECT {TASK_COLUMNS} FROM tasks"))
         .map_err(failed)?;
