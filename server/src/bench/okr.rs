@@ -48,9 +48,17 @@ pub async fn run() -> anyhow::Result<()> {
     let size = DemoSize::full();
     let t = Instant::now();
     crate::demo::seed(&node.writer, &node.rollup, &size, now, 1).await?;
+    let seeded = t.elapsed().as_secs_f64();
     println!(
-        "\n== okr: the full demo city seeded in {:.1} s",
-        t.elapsed().as_secs_f64()
+        "\n== okr: the full demo city seeded in {seeded:.1} s ({} tasks, {} people)",
+        node.rollup.task_count(),
+        node.rollup.person_ids().len()
+    );
+    super::figures::record(
+        "okr.demo_seed_seconds",
+        seeded,
+        "s",
+        super::figures::Better::Lower,
     );
     let cfg = node.evaluation.clone();
     let t = Instant::now();

@@ -614,25 +614,4 @@ mod tests {
             .collect();
         assert!(statuses.len() >= 5);
     }
-
-    /// Seeds the full city into a temporary SQLite database and prints how long it took:
-    /// `cargo test -p ioc --release --lib demo:: -- --ignored --nocapture`.
-    #[tokio::test(flavor = "multi_thread")]
-    #[ignore]
-    async fn full_seed_timing() {
-        let dir = tempfile::tempdir().unwrap();
-        let n = crate::domain::time::now_ms();
-        let (writer, rollup) = store_and_writer(&dir, n).await;
-        let t = std::time::Instant::now();
-        let report = seed(&writer, &rollup, &DemoSize::full(), n, 1)
-            .await
-            .unwrap();
-        let elapsed = t.elapsed();
-        let view = rollup.unit_view("hn").unwrap();
-        println!("seeded {report:?} in {elapsed:?}");
-        println!("city tasks {:?}", view.summary.tasks);
-        println!("city KPIs {:?}", view.summary.kpis.total);
-        println!("city satisfaction {:?}", view.summary.satisfaction);
-        assert_eq!(rollup.task_count(), 100_000);
-    }
 }
