@@ -127,6 +127,44 @@ fn proc_rss(pid: u32) -> u64 {
         * 1024
 }
 
+/// Files a process of this bench holds besides its screens' sockets: the database, the
+/// listener, the load's connections, the runtime's own (a generous margin).
+const OWN_FILES: usize = 200;
+
+/// The soft and hard limits on open files of this process (`/proc/self/limits`); the server it
+/// starts inherits them.
+fn open_files_limit() -> Option<(u64, u64)> {
+    parse_open_files(&std::fs::read_to_string("/proc/self/limits").ok()?)
+}
+
+fn parse_open_files(limits: &str) -> Option<(u64, u64)> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut values = line["Max open files".len()..]
+        .split_whitespace()
+        .map(|v| match v {
+            "unlimited" => Some(u64::MAX),
+            v => v.parse().ok(),
+        });
+    Some((values.next()??, values.next()??))
+}
+
+/// Why `n` screens cannot be held here, if they cannot: every screen is a socket in the server
+/// and one in this process, and a process may not open more files than its limit.
+fn too_many_for_the_limit(n: usize, (soft, hard): (u64, u64)) -> Option<String> {
+    let needed = n.saturating_add(OWN_FILES) as u64;
+    if needed <= soft {
+        return None;
+    }
+    let how = if needed <= hard {
+        format!("raise the soft limit first (`ulimit -n {hard}`)")
+    } else {
+        "only root with CAP_SYS_RESOURCE, or the service manager (e.g. systemd's LimitNOFILE), raises the hard limit".to_string()
+    };
+    Some(format!(
+        "not measured: the server and this process each need about {needed} open files (one per screen and their own), and a process here may open {soft} (hard limit {hard}); {how}"
+    ))
+}
+
 /// User plus system CPU seconds of a process (clock ticks of 1/100 s, Linux's USER_HZ).
 fn proc_cpu(pid: &str) -> f64 {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -368,6 +406,10 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
     );
     let dir = tempfile::tempdir()?;
     for &n in &args.screens {
+        if let Some(why) = open_files_limit().and_then(|l| too_many_for_the_limit(n, l)) {
+            println!("\n{n} screens: {why}");
+            continue;
+        }
         let server = start_server(dir.path(), args.tick_ms).await?;
         let cat = catalog(&server.base, &server.token).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -630,6 +672,24 @@ async fn stream(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn screens_beyond_the_open_files_limit_are_refused_with_the_reason() {
+        let text = "Limit                     Soft Limit           Hard Limit           Units\n\
+                    Max processes             unlimited            unlimited            processes\n\
+                    Max open files            20000                20000                files\n";
+        assert_eq!(super::parse_open_files(text), Some((20_000, 20_000)));
+        assert!(
+            super::open_files_limit().is_some(),
+            "this process's limits are readable"
+        );
+        assert!(super::too_many_for_the_limit(10_000, (20_000, 20_000)).is_none());
+        let refused = super::too_many_for_the_limit(20_000, (20_000, 20_000)).unwrap();
+        assert!(refused.contains("20200 open files") && refused.contains("CAP_SYS_RESOURCE"));
+        let soft = super::too_many_for_the_limit(20_000, (1024, 65_536)).unwrap();
+        assert!(soft.contains("ulimit -n 65536"), "{soft}");
+        assert!(super::too_many_for_the_limit(usize::MAX, (u64::MAX, u64::MAX)).is_none());
+    }
+
     #[test]
     fn reads_the_head_of_a_view_frame() {
         let f =
