@@ -1,5 +1,6 @@
-//! The form a task takes in the rollup's cache: the domain `Task` packed into 128 bytes (from
-//! 280), since a city keeps a million of them in memory. Readers get a `Task` back.
+//! The form a task takes in the rollup's cache: the domain `Task` packed into 128 bytes (less
+//! than half its size), since a city keeps a million of them in memory. Readers get a `Task`
+//! back.
 
 use super::tasks::Names;
 use crate::domain::aggregate::TaskAgg;

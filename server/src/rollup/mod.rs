@@ -181,7 +181,8 @@ impl Rollup {
     }
 
     /// Copies of the tasks `keep` accepts (a scan of every task: for reports and evaluations,
-    /// not for hot paths).
+    /// not for hot paths). `keep` runs under the task table's locks and must not read the
+    /// rollup (`tasks.rs`).
     pub fn tasks_matching(&self, keep: impl Fn(&Task) -> bool) -> Vec<Task> {
         let mut out = Vec::new();
         self.tasks.each(|t, names| {
@@ -195,7 +196,8 @@ impl Rollup {
 
     /// Copies of the tasks whose facts `keep` accepts. The facts are read from the packed cache
     /// as they are; only the tasks kept are unpacked (`tasks_matching` unpacks every task to
-    /// ask, which a scan of a million tasks pays in allocations).
+    /// ask, which a scan of a million tasks pays in allocations). `keep` must not read the
+    /// rollup either.
     pub fn tasks_where(&self, keep: impl Fn(&TaskFacts) -> bool) -> Vec<Task> {
         let mut out = Vec::new();
         self.tasks.each(|t, names| {

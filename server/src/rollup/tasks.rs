@@ -9,7 +9,9 @@
 //!
 //! Locks: a reader takes the names, then one shard, both for reading; the writer numbers new
 //! names (taking the names for writing) before it takes a shard, never while it holds one, and
-//! no caller of `each` or `get` reaches back into the table from its closure.
+//! no closure given to `each` or `get` reads the table or the rollup's tree again: the writer
+//! holds the tree's lock while it numbers names, so a closure waiting on the tree under the
+//! names' read lock would wait for ever.
 
 use super::cached::CachedTask;
 use super::{FastHash, FastMap};
