@@ -2,7 +2,7 @@
 // session check, writes carry the session's CSRF token, a 401 goes to sign-in, a refusal is an
 // ApiError the page shows (`showError`); the dashboard settings, and names looked up by id.
 
-import { t, lang } from '/js/i18n.js';
+import { t, lang, actorName } from '/js/i18n.js';
 import { esc } from '/js/dom.js';
 import { sessionReady, refreshSession, csrfToken, goToLogin, isLeaving } from '/js/session.js';
 
@@ -103,7 +103,7 @@ export function personName(id) {
   if (!id) return Promise.resolve(null);
   // An actor that is not a person ("account:hn-leader", "token:…", "system:…", SECURITY.md):
   // there is no /people entry to ask for; our own account is named by the session.
-  if (id.includes(':')) return sessionReady().then(s => ({ id, name: s && id === `account:${s.account.id}` ? (s.account.name || id) : id, actor: true }));
+  if (id.includes(':')) return sessionReady().then(s => ({ id, name: s && id === `account:${s.account.id}` ? (s.account.name || id) : actorName(id), actor: true }));
   if (!personCache.has(id)) {
     personCache.set(id, api(`/people/${encodeURIComponent(id)}`).catch(() => ({ id, name: id })));
   }

@@ -25,6 +25,18 @@ export let lang = resolveLang();
 document.documentElement.lang = lang;
 const listeners = new Set();
 
+/**
+ * An actor the server names by its source id, being no person or account it knows (SECURITY.md):
+ * the server's own ("system:demo-seed", "system:clock") in words, an integration
+ * ("source:NAME@UNITS") by its name; anything else as given.
+ */
+export function actorName(name) {
+  if (typeof name !== 'string') return name;
+  if (name.startsWith('system:')) return t('actor.system');
+  if (name.startsWith('source:')) return name.slice('source:'.length).split('@')[0];
+  return name;
+}
+
 /** The string for `key` in the current language, with `{name}` placeholders filled in. */
 export function t(key, vars) {
   let s = DICT[lang][key] ?? DICT.vi[key] ?? key;

@@ -4,7 +4,7 @@
 // integrations use); a returned task shows the reason; a task's history on demand. The page
 // follows the person's live view and reads the list again when it moves.
 
-import { t, fmt, onLangChange, statusName, levelName } from '/js/i18n.js';
+import { t, fmt, onLangChange, statusName, levelName, actorName } from '/js/i18n.js';
 import { esc, taskHref, markFirstRender, throttle, quietly } from '/js/dom.js';
 import { api, showError } from '/js/api.js';
 import { initPage } from '/js/nav.js';
@@ -120,7 +120,7 @@ function card(x) {
   const open = ['todo', 'in_progress', 'returned'].includes(x.status);
   const deadline = `<span class="${x.overdue ? 'overdue-text' : ''}">${esc(t('work.deadline', { date: fmt.date(x.deadline) }))}</span>`;
   const returned = x.returned ? `<div class="returned-box" data-field="returned">
-      <div class="said-head"><b>${esc(t('work.returned_by', { name: x.returned.by }))}</b> <small>${esc(fmt.dateTime(x.returned.at))}</small></div>
+      <div class="said-head"><b>${esc(t('work.returned_by', { name: actorName(x.returned.by) }))}</b> <small>${esc(fmt.dateTime(x.returned.at))}</small></div>
       ${saidLines({ reason: x.returned.reason, comment: x.returned.comment })}
     </div>` : '';
   const forms = mine && open ? `${progressForm(x)}${submitForm(x)}` : '';

@@ -577,6 +577,15 @@ async fn a_leader_assigns_work_to_a_person_picked_from_the_ward_and_the_screens_
                     "English on {screen} as {who} at {w}: {english:?}"
                 );
                 p.screenshot(&format!("work-{screen}-{who}-{w}")).await;
+                if screen == "me" && w == 1920 {
+                    // Who returned a task is named by the server; one that is no person (the
+                    // demo's seed, an integration) reaches the page as its source id, and the
+                    // page words it instead of showing the id.
+                    let named = p
+                        .eval("import('/js/i18n.js').then(m => [m.actorName('system:demo-seed'), m.actorName('source:hcc@hn,hn-bm'), m.actorName('Lê Văn An')])")
+                        .await;
+                    assert_eq!(named, json!(["Hệ thống", "hcc", "Lê Văn An"]));
+                }
             }
             assert!(
                 p.unexpected_console_errors(&[403]).is_empty(),

@@ -609,6 +609,7 @@ export default {
   'work.role.I': 'Informed (I)',
   'work.deadline': 'Due {date}',
   'work.returned_by': 'Returned by {name}',
+  'actor.system': 'The system',
   'work.acceptor': 'Acceptor: {name}',
   'work.quality': 'Quality {q}/100',
   'work.progress': 'Progress {p}',

@@ -613,6 +613,7 @@ export default {
   'work.role.I': 'Được thông báo (I)',
   'work.deadline': 'Hạn {date}',
   'work.returned_by': 'Trả lại bởi {name}',
+  'actor.system': 'Hệ thống',
   'work.acceptor': 'Người nghiệm thu: {name}',
   'work.quality': 'Chất lượng {q}/100',
   'work.progress': 'Tiến độ {p}',
