@@ -61,28 +61,36 @@ impl SqliteStore {
         &self,
         into: &tokio::sync::mpsc::Sender<Vec<crate::domain::Task>>,
     ) -> Option<Result<(), StoreError>> {
-        let file = self.file.clone()?;
         let into = into.clone();
-        let read = tokio::task::spawn_blocking(move || read_tasks(&file, &into)).await;
-        Some(read.unwrap_or_else(|e| Err(StoreError::Config(format!("the task read failed: {e}")))))
+        self.on_own_connection("read", move |file| read_tasks(file, &into))
+            .await
     }
-}
 
-impl SqliteStore {
     /// The count of tasks, for the size of the rollup's task table, on a connection of its own
     /// with a small page cache: `COUNT(*)` reads every page of an index, and through the pool
     /// it left ~28 MiB of them (at a million tasks) in a connection's cache, never read again.
     async fn count_tasks_directly(&self) -> Option<Result<i64, StoreError>> {
-        let file = self.file.clone()?;
-        let count = tokio::task::spawn_blocking(move || {
-            let conn = small_cache_reader(&file)?;
-            conn.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
-                .map_err(|e| read_failed(&file, e))
+        self.on_own_connection("count", |file| {
+            small_cache_reader(file)?
+                .query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))
+                .map_err(|e| read_failed(file, e))
         })
-        .await;
+        .await
+    }
+
+    /// `work` on a blocking thread with the database file (`None` for an in-memory database,
+    /// which only the pool can reach).
+    async fn on_own_connection<T: Send + 'static>(
+        &self,
+        what: &str,
+        work: impl FnOnce(&std::path::Path) -> Result<T, StoreError> + Send + 'static,
+    ) -> Option<Result<T, StoreError>> {
+        let file = self.file.clone()?;
+        let done = tokio::task::spawn_blocking(move || work(&file)).await;
         Some(
-            count
-                .unwrap_or_else(|e| Err(StoreError::Config(format!("the task count failed: {e}")))),
+            done.unwrap_or_else(|e| {
+                Err(StoreError::Config(format!("the task {what} failed: {e}")))
+            }),
         )
     }
 }
