@@ -184,7 +184,7 @@ async fn open_node(
                 alerts.clone(),
             );
             // Transitions of the start itself are told like any other.
-            let notices = notify::alert_notices(&writes.notify, &rollup);
+            let (notices, _) = notify::alert_notices(&writes.notify, &rollup);
             store
                 .save_alerts_with(
                     &writes.upserts,

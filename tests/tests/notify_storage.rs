@@ -176,6 +176,70 @@ async fn a_message_not_delivered_before_a_restart_goes_out_after_it_the_same_and
     app.stop().await;
 }
 
+/// The worker takes the content of a notice committed since it started from memory, and of one
+/// committed before a restart from the store: one message carrying one of each has both whole,
+/// and says what the store says.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_of_notices_from_before_and_after_a_restart_carries_both_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("builtin-only.toml");
+    std::fs::write(&rules, "# Only the built-in rules.\n").unwrap();
+    let url = format!("sqlite://{}/ioc.db", dir.path().display());
+    let notify = ioc::notify::NotifyConfig {
+        public_url: Some("https://ioc.hanoi.gov.vn".into()),
+        ..ioc_tests::test_notify()
+    };
+    let app = city(&url, &rules, notify.clone()).await;
+    let hook = Hook::start(Some("s3cret")).await;
+    set_contact_points(
+        &app,
+        "w1",
+        json!({"contact_points": [{"id": "hook", "kind": "webhook", "url": hook.url("/w1"), "secret": "s3cret"}],
+               "policy": {"group_wait_seconds": 60, "quiet_hours": "off"}}),
+    )
+    .await;
+    // Red before the restart: it waits for its group (a minute on the server's clock).
+    app.ingest(json!([value("o1", "TTHC", "p-1", 80.0)])).await;
+    let dir_kept = app.stop().await;
+    let mut app = city_again(&url, &rules, notify).await;
+    if let Some(d) = dir_kept {
+        app.set_dir(d);
+    }
+    let w1 = app.account("w1", Some("w1"), &[("leader", "p-1")]).await;
+    // Red after it, in the same group wait.
+    app.ingest(json!([value("o2", "KN", "p-1", 9.0)])).await;
+    assert!(hook.received().is_empty(), "sent before its group wait");
+    let t0 = ioc::domain::time::parse_ts(ioc_tests::START, false).unwrap();
+    app.set_clock(&ioc::domain::time::format_ts(t0 + 61_000))
+        .await;
+    let got = hook.wait_accepted(1).await;
+    let sent = got[0].json();
+    let mut alerts: Vec<Value> = sent["alerts"].as_array().unwrap().clone();
+    alerts.sort_by_key(|a| a["subject"].as_str().unwrap_or_default().to_string());
+    assert_eq!(alerts.len(), 2, "{sent}");
+    for (a, (subject, value, threshold)) in alerts
+        .iter()
+        .zip([("KN@p-1", 9.0, 5.0), ("TTHC@p-1", 80.0, 85.0)])
+    {
+        assert_eq!(a["subject"], subject, "{sent}");
+        assert_eq!(a["severity"], "red", "{a}");
+        assert_eq!(a["value"], value, "{a}");
+        assert_eq!(a["threshold"], threshold, "{a}");
+        assert_eq!(a["unit"], "p-1", "{a}");
+        assert_eq!(a["unit_name"], "Phường Hoàn Kiếm", "{a}");
+        assert!(a["started_at"].is_string(), "{a}");
+        assert!(
+            a["summary_vi"].as_str().is_some_and(|t| !t.is_empty()),
+            "{a}"
+        );
+    }
+    // The live inbox shows the worker's content; REST reads the message's notices from the store.
+    let live = live_inbox(&app, &w1, 1).await;
+    assert_eq!(live[0]["items"].as_array().unwrap().len(), 2, "{live}");
+    assert_eq!(inbox_page(&app, &w1).await["items"], live);
+    app.stop().await;
+}
+
 /// The same server started again on its database (the catalog is there already).
 async fn city_again(
     url: &str,
@@ -229,9 +293,14 @@ async fn a_notice_stored_before_its_content_had_a_table_of_its_own_keeps_it() {
         .await
         .unwrap();
     assert_eq!(waiting.len(), 1, "{waiting:?}");
-    assert_eq!(waiting[0].source, "alert:7");
+    let content = store
+        .notify()
+        .notice_bodies(&[waiting[0].id])
+        .await
+        .unwrap();
     assert_eq!(
-        waiting[0].body, body,
+        content,
+        [(waiting[0].id, body.to_string())],
         "the notice's content after the migration"
     );
 }

@@ -886,7 +886,11 @@ async fn explain_conformance(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(kept.len(), 1, "{kept:?}");
-    assert_eq!(kept[0].body, "{}", "{kept:?}");
+    assert_eq!(
+        store.notify().notice_bodies(&[kept[0].id]).await.unwrap(),
+        [(kept[0].id, "{}".to_string())],
+        "{kept:?}"
+    );
     // Several people's in one read, by person.
     let both = store
         .notify()
@@ -1074,6 +1078,46 @@ async fn many_tasks_conformance(store: Arc<dyn Store>) {
     assert_eq!(streamed.task_count(), before + written.len());
     for t in &written {
         assert_eq!(streamed.task(&t.id).as_ref(), Some(t));
+    }
+
+    // Notices beyond one statement's rows, causes repeated within a chunk and across chunks:
+    // the commit names each notice it added by its place in the rows given, and that place's
+    // content is the one stored under the id (the worker keeps it in memory by that id).
+    let rows: Vec<ioc::store::NoticeRow> = (0..2_500)
+        .map(|i| {
+            let cause = match i {
+                1_500 => 1_499,
+                i if i >= 2_300 => i - 2_300,
+                i => i,
+            };
+            ioc::store::NoticeRow {
+                source: format!("many:{cause}"),
+                history: None,
+                person: "a".into(),
+                group_key: "p1|many".into(),
+                severity: "yellow".into(),
+                kind: "fired".into(),
+                at: now,
+                body: format!("{{\"n\":{i}}}"),
+            }
+        })
+        .collect();
+    let added = store.commit_with(&[], &[], &[], &rows).await.unwrap();
+    let mut places: Vec<usize> = added.iter().map(|a| a.index).collect();
+    places.sort_unstable();
+    let expected: Vec<usize> = (0..2_300).filter(|i| *i != 1_500).collect();
+    assert_eq!(places, expected, "the first of each cause, once");
+    let ids: Vec<i64> = added.iter().map(|a| a.id).collect();
+    let stored: std::collections::HashMap<i64, String> = store
+        .notify()
+        .notice_bodies(&ids)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(stored.len(), added.len());
+    for a in &added {
+        assert_eq!(stored[&a.id], rows[a.index].body, "{a:?}");
     }
 
     // A reader that goes away after the first batch stops the read, quietly.

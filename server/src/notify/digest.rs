@@ -218,16 +218,16 @@ impl Worker {
             // What the person's policy kept for the digest.
             let mut held_ids = Vec::new();
             let mut held = Vec::new();
-            for n in self
+            let waiting: Vec<_> = self
                 .store
                 .notify()
                 .waiting_notices(&[person.to_string()])
                 .await?
-            {
-                if policy.route(&n.severity) != Route::Digest {
-                    continue;
-                }
-                if let Ok(item) = serde_json::from_str::<Item>(&n.body) {
+                .into_iter()
+                .filter(|n| policy.route(&n.severity) == Route::Digest)
+                .collect();
+            for (n, item) in self.with_items(waiting).await? {
+                if let Some(item) = item {
                     if item.is_end() && !policy.send_resolved {
                         continue;
                     }

@@ -14,6 +14,7 @@
 //! will); the links in messages are signed (`link.rs`); where the server may send is guarded
 //! (`guard.rs`); template placeholders are in `template.rs`.
 
+mod bodies;
 mod cache;
 pub mod compose;
 pub mod contact;
@@ -208,6 +209,8 @@ pub struct Notifier {
     public_url: Arc<RwLock<String>>,
     wake: Arc<tokio::sync::Notify>,
     hints: Arc<Mutex<Hints>>,
+    /// The items of committed notices not yet sent, for the worker.
+    bodies: Arc<Mutex<bodies::Bodies>>,
 }
 
 /// What the worker was woken for since its last pass. A commit of notices says whose and how
@@ -246,6 +249,7 @@ impl Notifier {
             keys,
             wake: Arc::default(),
             hints: Arc::default(),
+            bodies: Arc::new(Mutex::new(bodies::Bodies::new(bodies::KEPT))),
         })
     }
 
@@ -260,8 +264,20 @@ impl Notifier {
     }
 
     /// Tells the worker that these notices were committed: its next pass looks at their
-    /// people only.
-    pub fn wake_for(&self, notices: &[crate::store::notify::NoticeRow]) {
+    /// people only. `items`, when given, are the notices' items in order; the worker keeps
+    /// those of the notices the store added (`added`) instead of reading them back.
+    pub fn wake_for(
+        &self,
+        notices: &[crate::store::notify::NoticeRow],
+        items: Vec<Item>,
+        added: &[crate::store::notify::AddedNotice],
+    ) {
+        if items.len() == notices.len() && !added.is_empty() && self.config.enabled {
+            self.bodies
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .add(items, added);
+        }
         {
             let mut h = self.hints.lock().unwrap_or_else(PoisonError::into_inner);
             h.notices.extend(
@@ -271,6 +287,25 @@ impl Notifier {
             );
         }
         self.wake.notify_one();
+    }
+
+    /// Takes the items kept of these notices (`None`: read it from the store).
+    pub(crate) fn take_items(&self, ids: impl Iterator<Item = i64>) -> Vec<(i64, Option<Item>)> {
+        self.bodies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(ids)
+    }
+
+    /// Keeps again the items of notices that still wait.
+    pub(crate) fn put_back_items(&self, items: Vec<(i64, Item)>) {
+        if items.is_empty() {
+            return;
+        }
+        self.bodies
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .put_back(items);
     }
 
     /// The hints gathered since the last call.

@@ -151,9 +151,11 @@ fn row(source: String, history: Option<usize>, person: String, item: &Item) -> N
 }
 
 /// The notices of the writer's alert transitions: one per (transition, person to tell), each
-/// naming its history row so its source is `alert:<seq>`.
-pub fn alert_notices(transitions: &[Notifiable], rollup: &Rollup) -> Vec<NoticeRow> {
+/// naming its history row so its source is `alert:<seq>`; and their items, in the same order
+/// (the worker keeps them, see `Notifier::wake_for`).
+pub fn alert_notices(transitions: &[Notifiable], rollup: &Rollup) -> (Vec<NoticeRow>, Vec<Item>) {
     let mut out = Vec::new();
+    let mut items = Vec::new();
     for n in transitions {
         let t = &n.transition;
         let unit_name = rollup
@@ -181,9 +183,10 @@ pub fn alert_notices(transitions: &[Notifiable], rollup: &Rollup) -> Vec<NoticeR
                 ..item.clone()
             };
             out.push(row(String::new(), Some(n.history), r.person.clone(), &item));
+            items.push(item);
         }
     }
-    out
+    (out, items)
 }
 
 #[cfg(test)]

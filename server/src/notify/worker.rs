@@ -350,8 +350,10 @@ impl Worker {
     /// The unit a link opens on: the deepest unit holding every item's unit.
     pub(super) fn common_unit(&self, items: &[Item]) -> String {
         let mut common: Option<Vec<crate::domain::Id>> = None;
-        for i in items {
-            let chain = self.rollup.ancestors(&i.unit);
+        // A burst's message has hundreds of items of a few units: each unit's chain once.
+        let units: HashSet<&str> = items.iter().map(|i| i.unit.as_str()).collect();
+        for unit in units {
+            let chain = self.rollup.ancestors(unit);
             common = Some(match common {
                 None => chain,
                 Some(c) => c.into_iter().filter(|u| chain.contains(u)).collect(),
@@ -415,9 +417,10 @@ impl Worker {
         // One read of their notices and one of their contact points for the whole pass: a
         // month-end burst acts for every ward's leader at once.
         let names: Vec<String> = acting.iter().map(|(p, _)| p.clone()).collect();
-        let mut notices: HashMap<String, Vec<StoredNotice>> = HashMap::new();
-        for n in self.store.notify().waiting_notices(&names).await? {
-            notices.entry(n.person.clone()).or_default().push(n);
+        let mut notices: HashMap<String, Vec<(StoredNotice, Option<Item>)>> = HashMap::new();
+        let waiting = self.store.notify().waiting_notices(&names).await?;
+        for n in self.with_items(waiting).await? {
+            notices.entry(n.0.person.clone()).or_default().push(n);
         }
         let mut points = self.contact_points_of(&names).await?;
         let mut messages = Vec::new();
@@ -437,19 +440,28 @@ impl Worker {
         Ok(made.iter().any(Option::is_some))
     }
 
+    /// Waiting notices with their items (`bodies::items_of`).
+    pub(super) async fn with_items(
+        &self,
+        notices: Vec<StoredNotice>,
+    ) -> Result<Vec<(StoredNotice, Option<Item>)>, StoreError> {
+        super::bodies::items_of(&*self.store, &self.notifier, notices).await
+    }
+
     /// A message of these waiting notices of a person, to these contact points.
     async fn make_message(
         &mut self,
         person: &str,
         policy: &Policy,
         now: Ts,
-        notices: Vec<StoredNotice>,
+        notices: Vec<(StoredNotice, Option<Item>)>,
         points: Vec<ContactPoint>,
     ) -> Result<Option<(NewMessage, Arc<Content>)>, StoreError> {
         let mut take: Vec<(i64, Item)> = Vec::new();
         let mut drop: Vec<i64> = Vec::new();
-        for n in notices {
-            let Some(item) = item_of(&n) else {
+        let mut held: Vec<(i64, Item)> = Vec::new();
+        for (n, item) in notices {
+            let Some(item) = item else {
                 drop.push(n.id);
                 continue;
             };
@@ -457,9 +469,10 @@ impl Worker {
                 Route::Off => drop.push(n.id),
                 Route::Immediate if item.is_end() && !policy.send_resolved => drop.push(n.id),
                 Route::Immediate if !policy.holds(&n.severity, now) => take.push((n.id, item)),
-                _ => {}
+                _ => held.push((n.id, item)),
             }
         }
+        self.notifier.put_back_items(held);
         if take.is_empty() {
             if !drop.is_empty() {
                 self.store.notify().drop_notices(&drop).await?;
@@ -567,7 +580,12 @@ impl Worker {
         let due = self.store.notify().due_deliveries(now, DUE_PAGE).await?;
         // Messages not kept in memory (a restart, an eviction), read once per pass.
         let mut read: HashMap<i64, Option<Arc<Content>>> = HashMap::new();
-        let mut points: HashMap<String, Vec<ContactPoint>> = HashMap::new();
+        // The contact points of everyone due, in one read (a burst's page is ~250 deliveries of
+        // ~125 people).
+        let mut persons: Vec<String> = due.iter().map(|d| d.person.clone()).collect();
+        persons.sort_unstable();
+        persons.dedup();
+        let points = self.contact_points_of(&persons).await?;
         for d in due {
             if self.in_flight.len() >= cfg.concurrency {
                 break;
@@ -587,10 +605,6 @@ impl Worker {
                     read.get(&d.message_id).cloned().flatten()
                 }
             };
-            if !points.contains_key(&d.person) {
-                let p = self.contact_points(&d.person).await?;
-                points.insert(d.person.clone(), p);
-            }
             let point = points
                 .get(&d.person)
                 .and_then(|ps| ps.iter().find(|p| p.id == d.contact_point))
@@ -619,10 +633,6 @@ impl Worker {
         metrics::gauge!("ioc_notify_in_flight").set(self.in_flight.len() as f64);
         Ok(())
     }
-}
-
-fn item_of(n: &StoredNotice) -> Option<Item> {
-    serde_json::from_str(&n.body).ok()
 }
 
 fn content_of(m: &MessageRow) -> Option<Arc<Content>> {

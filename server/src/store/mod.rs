@@ -190,18 +190,19 @@ pub trait Store: Send + Sync + 'static {
         changes: &[crate::domain::Change],
         audit: &[crate::audit::Entry],
     ) -> Result<(), StoreError> {
-        self.commit_with(events, changes, audit, &[]).await
+        self.commit_with(events, changes, audit, &[]).await?;
+        Ok(())
     }
 
     /// As `commit`, with the notices the changes cause (the notification outbox) in the same
-    /// transaction: committed together or not at all.
+    /// transaction: committed together or not at all. Returns the notices added.
     async fn commit_with(
         &self,
         events: &[EventRecord],
         changes: &[crate::domain::Change],
         audit: &[crate::audit::Entry],
         notices: &[NoticeRow],
-    ) -> Result<(), StoreError>;
+    ) -> Result<Vec<notify::AddedNotice>, StoreError>;
 
     /// The notification tables (contact points, outbox, deliveries, inbox, health, keys).
     fn notify(&self) -> &dyn NotifyStore;
@@ -255,12 +256,15 @@ pub trait Store: Send + Sync + 'static {
         history: &[AlertHistoryRow],
         audit: &[crate::audit::Entry],
     ) -> Result<Vec<i64>, StoreError> {
-        self.save_alerts_with(upserts, deletes, history, audit, &[])
-            .await
+        Ok(self
+            .save_alerts_with(upserts, deletes, history, audit, &[])
+            .await?
+            .0)
     }
 
     /// As `save_alerts`, with the notices the transitions cause in the same transaction (a
-    /// notice naming a history row by index gets that row's seq in its source).
+    /// notice naming a history row by index gets that row's seq in its source); also returns
+    /// the notices added.
     async fn save_alerts_with(
         &self,
         upserts: &[AlertRow],
@@ -268,7 +272,7 @@ pub trait Store: Send + Sync + 'static {
         history: &[AlertHistoryRow],
         audit: &[crate::audit::Entry],
         notices: &[NoticeRow],
-    ) -> Result<Vec<i64>, StoreError>;
+    ) -> Result<(Vec<i64>, Vec<notify::AddedNotice>), StoreError>;
 
     /// History entries after `after` (exclusive), oldest first, of these units (empty: any):
     /// how a live alert feed resumes from the last id a screen saw.

@@ -32,17 +32,22 @@ pub struct NoticeRow {
     pub body: String,
 }
 
-/// A notice in the outbox, with its id.
+/// A notice the store added: its id and its place in the rows it was given (a notice of a
+/// cause the person was told already is not added).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AddedNotice {
+    pub id: i64,
+    pub index: usize,
+}
+
+/// A waiting notice as the worker selects it, without its content (read by id from
+/// `notice_bodies`, or kept in memory since its commit).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredNotice {
     pub id: i64,
-    pub source: String,
     pub person: String,
-    pub group_key: String,
     pub severity: String,
-    pub kind: String,
     pub at: Ts,
-    pub body: String,
 }
 
 /// What waits for one person at one severity: the oldest notice's time and how many.
@@ -196,6 +201,9 @@ pub trait NotifyStore: Send + Sync {
     /// The waiting notices of these people, by person, each person's oldest first (one read
     /// for all the people a pass acts for).
     async fn waiting_notices(&self, persons: &[String]) -> Result<Vec<StoredNotice>, StoreError>;
+
+    /// The content of these notices, by id (ids not found are left out).
+    async fn notice_bodies(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, StoreError>;
 
     /// Makes messages, each of its `sent` notices (marking `dropped` ones as going nowhere) with
     /// one pending delivery per (contact point, kind), all in one transaction: a pass's messages

@@ -85,19 +85,15 @@ pub fn inbox_row(t: InboxTuple) -> (super::notify::InboxRow, Option<i64>) {
     (row, message_id)
 }
 
-pub type NoticeTuple = (i64, String, String, String, String, String, i64, String);
+pub type NoticeTuple = (i64, String, String, i64);
 
 pub fn stored_notice(t: NoticeTuple) -> super::notify::StoredNotice {
-    let (id, source, person, group_key, severity, kind, at, body) = t;
+    let (id, person, severity, at) = t;
     super::notify::StoredNotice {
         id,
-        source,
         person,
-        group_key,
         severity,
-        kind,
         at,
-        body,
     }
 }
 
@@ -294,9 +290,9 @@ macro_rules! notify_store_impl {
                 tx: &mut sqlx::Transaction<'_, $db>,
                 notices: &[$crate::store::notify::NoticeRow],
                 history_seqs: &[i64],
-            ) -> Result<u64, $crate::store::StoreError> {
-                let mut added = 0;
-                for chunk in notices.chunks($crate::store::sql::CHUNK) {
+            ) -> Result<Vec<$crate::store::notify::AddedNotice>, $crate::store::StoreError> {
+                let mut added = Vec::new();
+                for (c, chunk) in notices.chunks($crate::store::sql::CHUNK).enumerate() {
                     let sources: Vec<String> = chunk
                         .iter()
                         .map(|n| match n.history.and_then(|i| history_seqs.get(i)) {
@@ -322,16 +318,23 @@ macro_rules! notify_store_impl {
                     if ids.is_empty() {
                         continue;
                     }
-                    added += ids.len() as u64;
                     // The first of a cause repeated within the chunk is the one inserted.
-                    let mut body: std::collections::HashMap<(&str, &str), &str> = std::collections::HashMap::new();
-                    for (n, source) in chunk.iter().zip(&sources) {
-                        body.entry((source.as_str(), n.person.as_str())).or_insert(n.body.as_str());
+                    let mut first: std::collections::HashMap<(&str, &str), usize> = std::collections::HashMap::new();
+                    for (i, (n, source)) in chunk.iter().zip(&sources).enumerate() {
+                        first.entry((source.as_str(), n.person.as_str())).or_insert(i);
+                    }
+                    let start = added.len();
+                    for (id, source, person) in &ids {
+                        if let Some(i) = first.get(&(source.as_str(), person.as_str())) {
+                            added.push($crate::store::notify::AddedNotice { id: *id, index: c * $crate::store::sql::CHUNK + i });
+                        }
+                    }
+                    if added.len() == start {
+                        continue;
                     }
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO notice_bodies (id, body) ");
-                    qb.push_values(&ids, |mut b, (id, source, person)| {
-                        let text = body.get(&(source.as_str(), person.as_str())).copied().unwrap_or_default();
-                        b.push_bind(*id).push_bind(text.to_string());
+                    qb.push_values(&added[start..], |mut b, a| {
+                        b.push_bind(a.id).push_bind(notices[a.index].body.clone());
                     });
                     qb.build().execute(&mut **tx).await?;
                 }
@@ -413,7 +416,7 @@ macro_rules! notify_store_impl {
                 let mut tx = self.pool.begin().await?;
                 let added = Self::insert_notices(&mut tx, notices, &[]).await?;
                 tx.commit().await?;
-                Ok(added)
+                Ok(added.len() as u64)
             }
 
             async fn waiting(&self) -> Result<Vec<$crate::store::notify::WaitingRow>, $crate::store::StoreError> {
@@ -431,13 +434,25 @@ macro_rules! notify_store_impl {
             async fn waiting_notices(&self, persons: &[String]) -> Result<Vec<$crate::store::notify::StoredNotice>, $crate::store::StoreError> {
                 let mut out = Vec::new();
                 for chunk in persons.chunks($crate::store::sql::CHUNK) {
+                    // Only what the waiting index holds: a month-end burst is ~21,000 rows.
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "SELECT n.id, n.source, n.person_id, n.group_key, n.severity, n.kind, n.at, b.body FROM notices n JOIN notice_bodies b ON b.id = n.id WHERE n.state = 'waiting' AND n.person_id",
+                        "SELECT id, person_id, severity, at FROM notices WHERE state = 'waiting' AND person_id",
                     );
                     $crate::store::notify_sql::push_in(&mut qb, chunk);
-                    qb.push(" ORDER BY n.person_id, n.id");
+                    qb.push(" ORDER BY person_id, id");
                     let rows: Vec<$crate::store::notify_sql::NoticeTuple> = qb.build_query_as().fetch_all(&self.pool).await?;
                     out.extend(rows.into_iter().map($crate::store::notify_sql::stored_notice));
+                }
+                Ok(out)
+            }
+
+            async fn notice_bodies(&self, ids: &[i64]) -> Result<Vec<(i64, String)>, $crate::store::StoreError> {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::store::sql::CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("SELECT id, body FROM notice_bodies WHERE id");
+                    $crate::store::notify_sql::push_in(&mut qb, chunk);
+                    let rows: Vec<(i64, String)> = qb.build_query_as().fetch_all(&self.pool).await?;
+                    out.extend(rows);
                 }
                 Ok(out)
             }

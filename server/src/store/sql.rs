@@ -256,7 +256,7 @@ macro_rules! sql_store_impl {
                 changes: &[$crate::domain::Change],
                 audit: &[$crate::audit::Entry],
                 notices: &[$crate::store::NoticeRow],
-            ) -> Result<(), $crate::store::StoreError> {
+            ) -> Result<Vec<$crate::store::notify::AddedNotice>, $crate::store::StoreError> {
                 use $crate::store::rows::*;
                 use $crate::store::sql::*;
                 let g = Grouped::of(changes);
@@ -478,9 +478,9 @@ macro_rules! sql_store_impl {
                         .execute(&mut *tx)
                         .await?;
                 }
-                Self::insert_notices(&mut tx, notices, &[]).await?;
+                let added = Self::insert_notices(&mut tx, notices, &[]).await?;
                 tx.commit().await?;
-                Ok(())
+                Ok(added)
             }
 
             fn notify(&self) -> &dyn $crate::store::NotifyStore {
@@ -627,7 +627,7 @@ macro_rules! sql_store_impl {
                 history: &[$crate::store::AlertHistoryRow],
                 audit: &[$crate::audit::Entry],
                 notices: &[$crate::store::NoticeRow],
-            ) -> Result<Vec<i64>, $crate::store::StoreError> {
+            ) -> Result<(Vec<i64>, Vec<$crate::store::notify::AddedNotice>), $crate::store::StoreError> {
                 use $crate::store::sql::CHUNK;
                 let mut tx = self.pool.begin().await?;
                 Self::insert_audit(&mut tx, audit).await?;
@@ -672,9 +672,9 @@ macro_rules! sql_store_impl {
                     chunk_seqs.sort_unstable();
                     seqs.extend(chunk_seqs);
                 }
-                Self::insert_notices(&mut tx, notices, &seqs).await?;
+                let added = Self::insert_notices(&mut tx, notices, &seqs).await?;
                 tx.commit().await?;
-                Ok(seqs)
+                Ok((seqs, added))
             }
 
             async fn alert_history_after(

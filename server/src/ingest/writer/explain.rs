@@ -86,7 +86,7 @@ impl WriterTask {
         if !p.notices.is_empty() {
             metrics::counter!("ioc_notify_notices_total").increment(p.notices.len() as u64);
             if let Some(n) = &self.notifier {
-                n.wake_for(&p.notices);
+                n.wake_for(&p.notices, Vec::new(), &[]);
             }
         }
         Ok(())

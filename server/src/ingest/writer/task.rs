@@ -315,13 +315,16 @@ impl WriterTask {
             .commit_with(&pending.records, &pending.changes, &pending.audit, &notices)
             .await;
         self.health.end(&committed);
-        if let Err(e) = committed {
-            tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
-            for (reply, _) in pending.replies {
-                let _ = reply.send(Err(WriteError::Store(e.clone())));
+        let added = match committed {
+            Ok(added) => added,
+            Err(e) => {
+                tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
+                for (reply, _) in pending.replies {
+                    let _ = reply.send(Err(WriteError::Store(e.clone())));
+                }
+                return;
             }
-            return;
-        }
+        };
         let commit_time = committing.elapsed();
         self.audit = next;
         if hour.is_some() {
@@ -330,7 +333,7 @@ impl WriterTask {
         if !notices.is_empty() {
             metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
             if let Some(n) = &self.notifier {
-                n.wake_for(&notices);
+                n.wake_for(&notices, Vec::new(), &added);
             }
         }
         let ticked = !pending.tick_replies.is_empty()
@@ -404,18 +407,18 @@ impl WriterTask {
         if w.is_empty() {
             return;
         }
-        let notices = crate::notify::alert_notices(&w.notify, &self.rollup);
+        let (notices, items) = crate::notify::alert_notices(&w.notify, &self.rollup);
         match self
             .store
             .save_alerts_with(&w.upserts, &w.deletes, &w.history, &[], &notices)
             .await
         {
-            Ok(seqs) => {
+            Ok((seqs, added)) => {
                 self.feed.append(&w.history, &seqs);
                 if !notices.is_empty() {
                     metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
                     if let Some(n) = &self.notifier {
-                        n.wake_for(&notices);
+                        n.wake_for(&notices, items, &added);
                     }
                 }
             }
