@@ -14,13 +14,13 @@
 //! will); the links in messages are signed (`link.rs`); where the server may send is guarded
 //! (`guard.rs`); template placeholders are in `template.rs`.
 
-mod bodies;
 mod cache;
 pub mod compose;
 pub mod contact;
 mod digest;
 pub mod guard;
 pub mod inbox;
+mod items;
 pub mod link;
 pub mod notice;
 pub mod policy;
@@ -210,7 +210,7 @@ pub struct Notifier {
     wake: Arc<tokio::sync::Notify>,
     hints: Arc<Mutex<Hints>>,
     /// The items of committed notices not yet sent, for the worker.
-    bodies: Arc<Mutex<bodies::Bodies>>,
+    items: Arc<Mutex<items::KeptItems>>,
 }
 
 /// What the worker was woken for since its last pass. A commit of notices says whose and how
@@ -249,7 +249,7 @@ impl Notifier {
             keys,
             wake: Arc::default(),
             hints: Arc::default(),
-            bodies: Arc::new(Mutex::new(bodies::Bodies::new(bodies::KEPT))),
+            items: Arc::new(Mutex::new(items::KeptItems::new(items::ITEMS_KEPT))),
         })
     }
 
@@ -273,7 +273,7 @@ impl Notifier {
         added: &[crate::store::notify::AddedNotice],
     ) {
         if items.len() == notices.len() && !added.is_empty() && self.config.enabled {
-            self.bodies
+            self.items
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .add(items, added);
@@ -291,7 +291,7 @@ impl Notifier {
 
     /// Takes the items kept of these notices (`None`: read it from the store).
     pub(crate) fn take_items(&self, ids: impl Iterator<Item = i64>) -> Vec<(i64, Option<Item>)> {
-        self.bodies
+        self.items
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take(ids)
@@ -302,7 +302,7 @@ impl Notifier {
         if items.is_empty() {
             return;
         }
-        self.bodies
+        self.items
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .put_back(items);

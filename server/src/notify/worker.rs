@@ -440,12 +440,12 @@ impl Worker {
         Ok(made.iter().any(Option::is_some))
     }
 
-    /// Waiting notices with their items (`bodies::items_of`).
+    /// Waiting notices with their items (`items::of`).
     pub(super) async fn with_items(
         &self,
         notices: Vec<StoredNotice>,
     ) -> Result<Vec<(StoredNotice, Option<Item>)>, StoreError> {
-        super::bodies::items_of(&*self.store, &self.notifier, notices).await
+        super::items::of(&*self.store, &self.notifier, notices).await
     }
 
     /// A message of these waiting notices of a person, to these contact points.

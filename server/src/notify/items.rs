@@ -15,17 +15,17 @@ use std::collections::{BTreeMap, HashMap};
 /// Items kept at most (each some hundred bytes): twice a month-end burst of the demo city.
 /// Past it the oldest notice (lowest id) goes: one held for a digest, or one the worker read
 /// from the store in the moment between its commit and the writer handing it here.
-pub const KEPT: usize = 50_000;
+pub const ITEMS_KEPT: usize = 50_000;
 
 /// Notices' items by id.
-pub struct Bodies {
+pub struct KeptItems {
     by_id: BTreeMap<i64, Item>,
     cap: usize,
 }
 
-impl Bodies {
-    pub fn new(cap: usize) -> Bodies {
-        Bodies {
+impl KeptItems {
+    pub fn new(cap: usize) -> KeptItems {
+        KeptItems {
             by_id: BTreeMap::new(),
             cap,
         }
@@ -73,7 +73,7 @@ impl Bodies {
 /// Waiting notices with their items: taken from those kept since their commit, or read from
 /// the store (a restart, another path); `None` when the stored content does not parse. The
 /// caller puts back the items of notices that still wait (`Notifier::put_back_items`).
-pub async fn items_of(
+pub async fn of(
     store: &dyn Store,
     notifier: &Notifier,
     notices: Vec<StoredNotice>,
@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn keeps_what_the_store_added_until_taken_the_oldest_going_past_its_cap() {
-        let mut b = Bodies::new(2);
+        let mut b = KeptItems::new(2);
         // The second row was a cause already told: the store did not add it.
         b.add(
             vec![item("a"), item("b"), item("c")],
