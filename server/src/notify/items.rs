@@ -3,8 +3,9 @@
 //! from here. A month-end burst is ~21,000 notices; reading their content back from the store
 //! (~600 bytes each) and parsing it, on the same two cores ingest runs on, was the largest part
 //! of the worker's pass. The writer made each item to store it, so keeping it costs the writer
-//! no work. Only a shortcut: every notice's content is in the store (`notice_bodies`), and what
-//! is not here (a restart, a notice of another path, the cap reached) is read from there.
+//! only the hand-over (a map insert per notice, after its commit). Only a shortcut: every
+//! notice's content is in the store (`notice_bodies`), and what is not here (a restart, an
+//! explanation's or a reminder's notice, the cap reached) is read from there.
 
 use super::notice::Item;
 use super::Notifier;
