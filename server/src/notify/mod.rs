@@ -12,7 +12,9 @@
 //!
 //! Any commit can add notices for a person with `enqueue` (explanation requests and reminders
 //! will); the links in messages are signed (`link.rs`); where the server may send is guarded
-//! (`guard.rs`); template placeholders are in `template.rs`.
+//! (`guard.rs`); template placeholders are in `template.rs`. What the worker keeps in memory
+//! between steps is a shortcut over the store: the items of committed alert notices
+//! (`items.rs`) and the messages it composed (`cache.rs`).
 
 mod cache;
 pub mod compose;
