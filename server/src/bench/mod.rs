@@ -89,6 +89,18 @@ fn rss_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
+/// CPU time this process has used so far (user and system, `/proc/self/stat`, in clock ticks of
+/// 10 ms): over a window of a second, how many of the machine's cores the window kept busy.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name may hold spaces; the fields after it are plain.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

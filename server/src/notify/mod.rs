@@ -20,6 +20,7 @@ mod cache;
 pub mod compose;
 pub mod contact;
 mod digest;
+mod dispatch;
 pub mod guard;
 pub mod inbox;
 mod items;
