@@ -297,14 +297,15 @@ fn db_label(url: &str) -> &'static str {
     }
 }
 
-/// Opens the node again from the store the run left: the load and the rollup's rebuild, the
-/// memory it keeps, and the check against the SQL recomputation. The memory figure is recorded
-/// only after a run's own ingest (`same_process`): in a fresh process the resident growth also
-/// counts SQLite's page cache, which the reference figure does not.
-/// The memory per cached task, from a rebuild in a process of its own (this binary with
-/// `--rebuild-only`): the resident growth of the open, which a process that held the tasks
-/// before cannot measure.
-async fn memory_in_a_fresh_process(url: &str) -> anyhow::Result<()> {
+/// What an open in a process of its own (this binary with `--rebuild-only`) printed: its line
+/// on memory, the tasks it cached and the growth of its resident memory.
+struct FreshOpen {
+    line: String,
+    tasks: usize,
+    growth: u64,
+}
+
+async fn open_in_a_fresh_process(url: &str) -> anyhow::Result<FreshOpen> {
     let out = tokio::process::Command::new(std::env::current_exe()?)
         .args(["bench", "--rebuild-only", "--database-url", url])
         .env("RUST_LOG", "warn")
@@ -312,31 +313,95 @@ async fn memory_in_a_fresh_process(url: &str) -> anyhow::Result<()> {
         .await?;
     let text = String::from_utf8_lossy(&out.stdout);
     let line = text.lines().find(|l| l.contains("bytes per cached task"));
-    let figure = line.and_then(|l| {
-        let (_, rest) = l.split_once(" = ")?;
-        rest.split_whitespace().next()?.parse::<f64>().ok()
+    let growth = text.lines().find_map(|l| {
+        l.strip_prefix("resident growth: ")?
+            .split_whitespace()
+            .next()?
+            .parse::<u64>()
+            .ok()
     });
     let tasks = text.lines().find_map(|l| {
         let (n, rest) = l.split_once(' ')?;
         rest.starts_with("tasks in ")
             .then(|| n.parse::<usize>().ok())?
     });
-    match (line, figure, tasks) {
-        (Some(line), Some(b), Some(n)) => {
-            println!("in a fresh process: {line}");
-            figures::record(format!("rebuild.bytes_per_task@{n}"), b, "B", Better::Lower);
-        }
-        _ => println!(
-            "(the fresh process measuring memory printed no figure: {})",
+    match (line, growth, tasks) {
+        (Some(line), Some(growth), Some(tasks)) => Ok(FreshOpen {
+            line: line.to_string(),
+            tasks,
+            growth,
+        }),
+        _ => anyhow::bail!(
+            "the fresh process measuring memory printed no figure: {}",
             String::from_utf8_lossy(&out.stderr)
                 .lines()
                 .last()
                 .unwrap_or("")
         ),
     }
+}
+
+/// The memory of the cached tasks, from opens in processes of their own (a process that held
+/// the tasks before reuses the pages it freed and cannot measure it). Two figures: the whole
+/// resident growth of the open divided by the tasks (`rebuild.bytes_per_task`), and what a
+/// cached task adds (`rebuild.task_bytes`): that growth less the growth of an open of the same
+/// catalog without tasks (a copy of the SQLite file with its tasks deleted), so what an open
+/// costs whatever the tasks (the catalog, the connection pool, the threads) is not charged to
+/// them. The second on SQLite only.
+async fn memory_in_a_fresh_process(url: &str) -> anyhow::Result<()> {
+    let full = match open_in_a_fresh_process(url).await {
+        Ok(open) => open,
+        Err(e) => {
+            println!("({e})");
+            return Ok(());
+        }
+    };
+    let n = full.tasks.max(1);
+    println!("in a fresh process: {}", full.line);
+    figures::record(
+        format!("rebuild.bytes_per_task@{}", full.tasks),
+        full.growth as f64 / n as f64,
+        "B",
+        Better::Lower,
+    );
+    let Some(file) = url
+        .strip_prefix("sqlite://")
+        .map(|f| f.split('?').next().unwrap_or(f).to_string())
+    else {
+        println!("(what a cached task adds, apart from the open's fixed cost, is measured on SQLite only)");
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let copy = dir.path().join("catalog.db");
+    let without_tasks = copy.clone();
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        std::fs::copy(&file, &without_tasks)?;
+        let wal = format!("{file}-wal");
+        if std::path::Path::new(&wal).exists() {
+            std::fs::copy(&wal, format!("{}-wal", without_tasks.display()))?;
+        }
+        rusqlite::Connection::open(&without_tasks)?.execute("DELETE FROM tasks", [])?;
+        Ok(())
+    })
+    .await??;
+    let base = open_in_a_fresh_process(&format!("sqlite://{}", copy.display())).await?;
+    let adds = full.growth.saturating_sub(base.growth) as f64 / n as f64;
+    println!(
+        "what a cached task adds: {adds:.0} bytes (the same open without its tasks grew {:.0} MiB: the catalog, the connection pool, the threads)",
+        base.growth as f64 / 1_048_576.0
+    );
+    figures::record(
+        format!("rebuild.task_bytes@{}", full.tasks),
+        adds,
+        "B",
+        Better::Lower,
+    );
     Ok(())
 }
 
+/// Opens the node again from the store the run left: the load and the rollup's rebuild, the
+/// memory it keeps (a fresh process's only: `same_process` says the ingest ran here before), and
+/// the check against the SQL recomputation.
 async fn rebuild_at_start(url: &str, db: &str, same_process: bool) -> anyhow::Result<()> {
     let rss_before = rss_bytes();
     let t = Instant::now();
@@ -368,6 +433,7 @@ async fn rebuild_at_start(url: &str, db: &str, same_process: bool) -> anyhow::Re
                 "resident memory: +{:.0} MiB for the rollup = {per_task:.0} bytes per cached task (a fresh process: includes the catalog, the connection pool and SQLite's caches)",
                 b.saturating_sub(a) as f64 / 1_048_576.0
             );
+            println!("resident growth: {} bytes", b.saturating_sub(a));
             figures::record(
                 format!("rebuild.bytes_per_task@{n}"),
                 per_task,
