@@ -3,7 +3,7 @@
 // glibc's malloc was a third of the ingest and rebuild profile (many small, short-lived
 // allocations across threads); mimalloc halves that. Built without asking for transparent huge
 // pages (`no_thp`): with them, every 2 MiB region it touched at all stayed resident, about 17 MiB
-// more at start and 20 B more per cached task at 1,000,000 tasks (README, "Rebuild at start").
+// more at every start whatever the tasks (README, "Rebuild at start").
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
