@@ -315,16 +315,13 @@ impl WriterTask {
             .commit_with(&pending.records, &pending.changes, &pending.audit, &notices)
             .await;
         self.health.end(&committed);
-        let added = match committed {
-            Ok(added) => added,
-            Err(e) => {
-                tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
-                for (reply, _) in pending.replies {
-                    let _ = reply.send(Err(WriteError::Store(e.clone())));
-                }
-                return;
+        if let Err(e) = committed {
+            tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
+            for (reply, _) in pending.replies {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
-        };
+            return;
+        }
         let commit_time = committing.elapsed();
         self.audit = next;
         if hour.is_some() {
@@ -332,8 +329,9 @@ impl WriterTask {
         }
         if !notices.is_empty() {
             metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
+            // Reminders: their items are read from the store when their message is made.
             if let Some(n) = &self.notifier {
-                n.wake_for(&notices, Vec::new(), &added);
+                n.wake_for(&notices, Vec::new(), &[]);
             }
         }
         let ticked = !pending.tick_replies.is_empty()
