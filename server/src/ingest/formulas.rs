@@ -22,6 +22,7 @@ pub fn derive(
     rollup: &Rollup,
     local: &mut HashMap<SeriesKey, (Ts, f64)>,
     group: &HashMap<SeriesKey, (Ts, f64)>,
+    behind: Option<&HashMap<SeriesKey, (Ts, f64)>>,
 ) -> Vec<Observation> {
     // Most values feed no formula: answer those without building anything.
     let first_dependents = rollup.computed_from(&first.kpi);
@@ -51,6 +52,7 @@ pub fn derive(
                 let (at, v) = local
                     .get(&key)
                     .or_else(|| group.get(&key))
+                    .or_else(|| behind.and_then(|b| b.get(&key)))
                     .copied()
                     .or_else(|| {
                         rollup

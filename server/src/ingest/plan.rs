@@ -60,10 +60,13 @@ fn reused_id(i: usize, id: &Id) -> WriteError {
 }
 
 /// Checks one request against the catalog and merges it; on error nothing of it is kept.
+/// `behind` is the overlay of the group still committing when this one is planned (the writer
+/// plans the next group meanwhile): what it changed is not in the rollup yet.
 pub(super) fn plan_events(
     events: &[Event],
     rollup: &Rollup,
     overlay: &mut Overlay,
+    behind: Option<&Overlay>,
     existing: &HashMap<Id, String>,
     actor: &Actor,
     detail: AuditDetail,
@@ -90,9 +93,11 @@ pub(super) fn plan_events(
         // A repeated id of this source is a duplicate when it says what it said before (a retry
         // after a lost answer), and refused when it says something else: never silently dropped.
         let print = fingerprint(&e.raw);
+        let key = (source.clone(), e.id.clone());
         let earlier = seen
             .get(&e.id)
-            .or_else(|| overlay.seen.get(&(source.clone(), e.id.clone())));
+            .or_else(|| overlay.seen.get(&key))
+            .or_else(|| behind.and_then(|b| b.seen.get(&key)));
         let dup = match (existing.get(&e.id), earlier) {
             (Some(logged), _) if !same_event(logged, e) => return Err(reused_id(i, &e.id)),
             (_, Some(p)) if *p != print => return Err(reused_id(i, &e.id)),
@@ -109,6 +114,7 @@ pub(super) fn plan_events(
                     .get(&patch.task_id)
                     .cloned()
                     .or_else(|| overlay.tasks.get(&patch.task_id).cloned())
+                    .or_else(|| behind.and_then(|b| b.tasks.get(&patch.task_id).cloned()))
                     .or_else(|| rollup.task(&patch.task_id));
                 let merged =
                     merge_task(current.as_ref(), patch, e.at, rollup).map_err(|err| err.at(i))?;
@@ -163,6 +169,7 @@ pub(super) fn plan_events(
                     .get(key_result)
                     .cloned()
                     .or_else(|| overlay.key_results.get(key_result).cloned())
+                    .or_else(|| behind.and_then(|b| b.key_results.get(key_result).cloned()))
                     .or_else(|| rollup.key_result(key_result))
                     .ok_or_else(|| {
                         ItemError::new("key_result", format!("unknown key result '{key_result}'"))
@@ -300,11 +307,25 @@ pub(super) fn plan_events(
                     access::kpi_value(who, rollup, kpi, &leading, unit)
                         .map_err(|d| WriteError::Forbidden(denied(d, "kpi").at(i)))?;
                 }
+                // Within the group the newest entry of a period wins; the store applies the same
+                // rule against what it holds, and the rollup against the series' current value.
+                let key = (kpi.clone(), unit.clone(), period.label().to_string());
+                let newest = obs
+                    .get(&key)
+                    .or_else(|| overlay.observations.get(&key))
+                    .or_else(|| behind.and_then(|b| b.observations.get(&key)))
+                    .copied();
                 if each && !dup {
-                    let old = rollup
-                        .latest_observation(kpi, unit)
-                        .filter(|o| o.period == *period)
-                        .map(|o| serde_json::json!({"value": o.value}));
+                    // The value it replaces: an earlier request's not yet applied, else the rollup's.
+                    let old = newest
+                        .map(|(_, v)| v)
+                        .or_else(|| {
+                            rollup
+                                .latest_observation(kpi, unit)
+                                .filter(|o| o.period == *period)
+                                .map(|o| o.value)
+                        })
+                        .map(|v| serde_json::json!({ "value": v }));
                     drafts.push(Draft::new(
                         actor.who(),
                         "kpi.value",
@@ -314,13 +335,6 @@ pub(super) fn plan_events(
                         Some(serde_json::json!({"value": value, "source": source, "entered_by": entered_by.as_deref(), "comment": comment.as_deref()})),
                     ));
                 }
-                // Within the group the newest entry of a period wins; the store applies the same
-                // rule against what it holds, and the rollup against the series' current value.
-                let key = (kpi.clone(), unit.clone(), period.label().to_string());
-                let newest = obs
-                    .get(&key)
-                    .or_else(|| overlay.observations.get(&key))
-                    .copied();
                 if newest.is_some_and(|(t, _)| e.at < t) {
                     None
                 } else {
@@ -335,8 +349,13 @@ pub(super) fn plan_events(
                     };
                     if !dup {
                         obs.insert(key, (e.at, *value));
-                        let computed =
-                            super::formulas::derive(&o, rollup, &mut obs, &overlay.observations);
+                        let computed = super::formulas::derive(
+                            &o,
+                            rollup,
+                            &mut obs,
+                            &overlay.observations,
+                            behind.map(|b| &b.observations),
+                        );
                         for c in &computed {
                             if each {
                                 drafts.push(Draft::new(
@@ -466,4 +485,112 @@ fn task_json(t: &Task) -> serde_json::Value {
         "status": t.status.as_str(),
         "quality": t.quality,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! A request planned while the group before it commits sees that group's changes through
+    //! `behind`: the writer's pipeline (`writer/events.rs`) depends on it.
+    use super::*;
+    use crate::domain::{Person, Unit, UnitLevel};
+    use crate::ingest::event::parse_event;
+    use crate::rollup::Snapshot;
+    use serde_json::json;
+
+    fn rollup() -> Rollup {
+        Rollup::rebuild(
+            Snapshot {
+                units: vec![Unit {
+                    id: "p-1".into(),
+                    name: "Phường 1".into(),
+                    level: UnitLevel::Ward,
+                    parent: None,
+                    leader: None,
+                    short_name: None,
+                }],
+                people: vec![Person {
+                    id: "an".into(),
+                    name: "An".into(),
+                    unit: "p-1".into(),
+                    position: String::new(),
+                }],
+                ..Snapshot::default()
+            },
+            0,
+        )
+    }
+
+    type Planned = Result<(Vec<Change>, IngestReport, Vec<Draft>), WriteError>;
+
+    fn plan(
+        events: serde_json::Value,
+        rollup: &Rollup,
+        behind: Option<&Overlay>,
+    ) -> (Overlay, Planned) {
+        let events: Vec<Event> = events
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|e| parse_event(e.clone()).expect("a valid event"))
+            .collect();
+        let mut overlay = Overlay::default();
+        let planned = plan_events(
+            &events,
+            rollup,
+            &mut overlay,
+            behind,
+            &HashMap::new(),
+            &Actor::system("test"),
+            AuditDetail::Each,
+        );
+        (overlay, planned)
+    }
+
+    const AT: &str = "2026-11-20T08:00:00+07:00";
+
+    #[test]
+    fn a_group_planned_behind_one_still_committing_builds_on_its_changes() {
+        let rollup = rollup();
+        let create = json!([{"type": "task", "id": "e1", "at": AT, "task_id": "t-1",
+            "title": "Báo cáo", "responsible": "an", "deadline": "2026-11-30"}]);
+        let (first, planned) = plan(create, &rollup, None);
+        planned.expect("the task is created");
+        assert!(rollup.task("t-1").is_none(), "not applied yet");
+
+        // The task created by the group in flight is found, and its creation is not repeated.
+        let progress =
+            json!([{"type": "task", "id": "e2", "at": AT, "task_id": "t-1", "progress": 40}]);
+        let (_, planned) = plan(progress.clone(), &rollup, Some(&first));
+        let (changes, report, drafts) = planned.expect("the update finds the task");
+        assert_eq!(report.accepted, 1);
+        match &changes[..] {
+            [Change::Task(t)] => {
+                assert_eq!(t.title, "Báo cáo");
+                assert_eq!(t.progress, 4_000);
+            }
+            other => panic!("one task change expected, got {other:?}"),
+        }
+        assert_eq!(
+            drafts[0].action, "task.change",
+            "a change of the task, not its creation"
+        );
+        // Without the group in flight the same request names a task nobody created.
+        let (_, alone) = plan(progress, &rollup, None);
+        assert!(alone.is_err(), "an update of an unknown task is refused");
+
+        // An id the group in flight carried: the same text again is a duplicate, other text
+        // under that id is refused.
+        let repeat = json!([{"type": "task", "id": "e1", "at": AT, "task_id": "t-1",
+            "title": "Báo cáo", "responsible": "an", "deadline": "2026-11-30"}]);
+        let (_, planned) = plan(repeat, &rollup, Some(&first));
+        let (_, report, _) = planned.expect("a replay is answered");
+        assert_eq!((report.accepted, report.duplicates), (0, 1));
+        let reused =
+            json!([{"type": "task", "id": "e1", "at": AT, "task_id": "t-1", "progress": 90}]);
+        let (_, planned) = plan(reused, &rollup, Some(&first));
+        assert!(
+            matches!(planned, Err(WriteError::ConflictItem(_))),
+            "{planned:?}"
+        );
+    }
 }

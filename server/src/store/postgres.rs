@@ -68,6 +68,13 @@ impl PgStore {
     ) -> Option<Result<(), StoreError>> {
         Some(postgres_arrays::insert_audit(tx, entries).await)
     }
+
+    /// A write transaction: PostgreSQL's row locks need nothing more than `BEGIN`.
+    async fn begin_write(
+        pool: &sqlx::Pool<sqlx::Postgres>,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        pool.begin().await
+    }
 }
 
 sql_store_impl!(PgStore, Postgres, "postgres");

@@ -95,8 +95,8 @@ impl SqliteStore {
     }
 }
 
-/// SQLite writes the ingest's statements in the shared `VALUES` form (`sql.rs`): it has no
-/// arrays to bind, and a statement costs it no round trip.
+/// SQLite writes the ingest's rows through the connection's own handle (`sqlite_direct.rs`);
+/// the id check stays in the shared form (one statement per group).
 impl SqliteStore {
     async fn existing_events_directly(
         &self,
@@ -107,24 +107,35 @@ impl SqliteStore {
     }
 
     async fn insert_events_directly(
-        _tx: &mut sqlx::Transaction<'_, Sqlite>,
-        _events: &[super::EventRecord],
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        events: &[super::EventRecord],
     ) -> Option<Result<(), StoreError>> {
-        None
+        Some(super::sqlite_direct::insert_events(tx, events).await)
     }
 
     async fn upsert_tasks_directly(
-        _tx: &mut sqlx::Transaction<'_, Sqlite>,
-        _tasks: &[&crate::domain::Task],
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        tasks: &[&crate::domain::Task],
     ) -> Option<Result<(), StoreError>> {
-        None
+        Some(super::sqlite_direct::upsert_tasks(tx, tasks).await)
     }
 
     async fn insert_audit_directly(
-        _tx: &mut sqlx::Transaction<'_, Sqlite>,
-        _entries: &[crate::audit::Entry],
+        tx: &mut sqlx::Transaction<'_, Sqlite>,
+        entries: &[crate::audit::Entry],
     ) -> Option<Result<(), StoreError>> {
-        None
+        Some(super::sqlite_direct::insert_audit(tx, entries).await)
+    }
+
+    /// A write transaction holds SQLite's write lock from its start (`BEGIN IMMEDIATE`): the
+    /// wait for it happens in `BEGIN`, on sqlx's thread, bounded by the busy timeout. The rows
+    /// written through the handle (`sqlite_direct.rs`) then never wait for a lock on the
+    /// calling thread, which may be one of the runtime's; and a transaction that reads before
+    /// it writes cannot fail on a snapshot another commit made stale meanwhile.
+    async fn begin_write(
+        pool: &Pool<Sqlite>,
+    ) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
+        pool.begin_with("BEGIN IMMEDIATE").await
     }
 }
 

@@ -9,6 +9,7 @@
 //! One writer keeps merges free of races without row locks. Requests queue on a bounded channel
 //! so a flood of ingest waits at the HTTP edge instead of growing memory.
 
+mod events;
 mod explain;
 mod task;
 

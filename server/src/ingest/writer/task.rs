@@ -1,27 +1,28 @@
-//! The writer task: it takes what waits in the queue as one group (up to 20,000 events), finds
-//! the replays with one query, has each request planned, commits the group in one transaction,
-//! applies it to the rollup with the rule engine, publishes it on the bus and answers each
-//! request. Catalog, cycle, security and alert commands commit on their own, in queue order.
+//! The writer task: it takes what waits in the queue as one group (up to 20,000 events), and
+//! commits it in queue order: event requests and clock ticks together in one transaction, planned
+//! while the group before commits (`events.rs`); catalog, cycle, security and alert commands on
+//! their own, after the group before them has landed.
 
-use super::{Command, ImportCounts, IngestReport, NotifyWrite, WriteError};
+use super::events::{InFlight, Next, Pending};
+use super::{Command, ImportCounts, NotifyWrite, WriteError};
 use crate::alerting::actions::{Acted, AlertAction, AlertError};
-use crate::alerting::{AlertWrites, Alerting};
+use crate::alerting::Alerting;
 use crate::audit::{Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{Actor, Auth};
 use crate::bus::{Committed, Touched};
 use crate::domain::template::TaskTemplate;
-use crate::domain::{time::now_ms, Change, Id, Ts};
+use crate::domain::{time::now_ms, Id, Ts};
 use crate::ingest::catalog::CatalogItem;
 use crate::ingest::event::Event;
-use crate::ingest::plan::{batch_draft, plan_events, AuditDetail, Overlay};
+use crate::ingest::plan::{plan_events, AuditDetail, Overlay};
 use crate::live::AlertFeed;
 use crate::notify::Notifier;
 use crate::rollup::Rollup;
-use crate::store::{EventRecord, NoticeRow, Store, StoreError};
+use crate::store::{EventRecord, Store, StoreError};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 
 /// Most events committed in one transaction; more waiting requests go in the next group.
 const GROUP_MAX_EVENTS: usize = 20_000;
@@ -54,20 +55,28 @@ pub(super) struct WriterTask {
     pub(super) next_explanation_due: Option<crate::domain::Ts>,
 }
 
-struct Pending {
-    changes: Vec<Change>,
-    records: Vec<EventRecord>,
-    audit: Vec<crate::audit::Entry>,
-    replies: Vec<(
-        oneshot::Sender<Result<IngestReport, WriteError>>,
-        IngestReport,
-    )>,
-    tick_replies: Vec<oneshot::Sender<()>>,
-}
-
 impl WriterTask {
     pub(super) async fn run(mut self) {
-        while let Some(first) = self.rx.recv().await {
+        let mut flight: Option<InFlight> = None;
+        loop {
+            // While a group commits, the next requests are taken in to be planned meanwhile.
+            let next = match flight.as_mut() {
+                None => Next::Command(self.rx.recv().await),
+                Some(f) => tokio::select! {
+                    biased;
+                    joined = f.committed() => Next::Landed(joined),
+                    c = self.rx.recv() => Next::Command(c),
+                },
+            };
+            let first = match next {
+                Next::Landed(joined) => {
+                    let f = flight.take().expect("a group in flight");
+                    let _ = self.landed(f, joined).await;
+                    continue;
+                }
+                Next::Command(None) => break,
+                Next::Command(Some(c)) => c,
+            };
             let mut n = first.events();
             let mut group = vec![first];
             while n < GROUP_MAX_EVENTS {
@@ -79,12 +88,18 @@ impl WriterTask {
                     Err(_) => break,
                 }
             }
-            self.process(group).await;
+            flight = self.process(group, flight.take()).await;
         }
+        let _ = self.land(flight).await;
         tracing::info!("writer stopped: queue drained");
     }
 
-    async fn process(&mut self, group: Vec<Command>) {
+    /// Commits a group of commands in queue order; returns the event group left committing.
+    async fn process(
+        &mut self,
+        group: Vec<Command>,
+        mut flight: Option<InFlight>,
+    ) -> Option<InFlight> {
         let mut batch: Vec<Command> = Vec::new();
         for cmd in group {
             if matches!(cmd, Command::Events { .. } | Command::Tick { .. }) {
@@ -93,10 +108,11 @@ impl WriterTask {
             }
             // Everything else is rare and may reshape what events are checked against (the
             // catalog, accounts, the cycle): commit what came before, then it on its own.
-            self.commit_events(std::mem::take(&mut batch)).await;
+            flight = self.commit_events(std::mem::take(&mut batch), flight).await;
+            let _ = self.land(flight.take()).await;
             self.commit_alone(cmd).await;
         }
-        self.commit_events(batch).await;
+        self.commit_events(batch, flight).await
     }
 
     /// A command that is committed on its own, not grouped with events.
@@ -178,250 +194,6 @@ impl WriterTask {
             }
             Command::Events { .. } | Command::Tick { .. } => {
                 unreachable!("events and ticks are grouped by process")
-            }
-        }
-    }
-
-    async fn commit_events(&mut self, cmds: Vec<Command>) {
-        if cmds.is_empty() {
-            return;
-        }
-        // Ids are their source's: one query per source in the group (usually one or two).
-        let mut ids: HashMap<String, Vec<Id>> = HashMap::new();
-        for c in &cmds {
-            if let Command::Events { events, actor, .. } = c {
-                ids.entry(actor.principal.event_source())
-                    .or_default()
-                    .extend(events.iter().map(|e| e.id.clone()));
-            }
-        }
-        let checking = std::time::Instant::now();
-        let mut existing: HashMap<String, HashMap<Id, String>> = HashMap::new();
-        for (source, ids) in ids {
-            match self.store.existing_events(&source, &ids).await {
-                Ok(found) => {
-                    existing.insert(source, found);
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "checking event ids failed; group refused");
-                    fail_all(cmds, e);
-                    return;
-                }
-            }
-        }
-        let none = HashMap::new();
-        let dedup_time = checking.elapsed();
-        let received_at = now_ms();
-        let planning = std::time::Instant::now();
-        let mut overlay = Overlay::default();
-        let mut pending = Pending {
-            changes: Vec::new(),
-            records: Vec::new(),
-            audit: Vec::new(),
-            replies: Vec::new(),
-            tick_replies: Vec::new(),
-        };
-        // The group's entries chain after the head; it moves only if the group commits.
-        let mut next = self.audit.clone();
-        let mut tick: Option<Ts> = None;
-        for cmd in cmds {
-            match cmd {
-                Command::Events {
-                    events,
-                    actor,
-                    detail,
-                    reply,
-                } => {
-                    let source = actor.principal.event_source();
-                    let planned = plan_events(
-                        &events,
-                        &self.rollup,
-                        &mut overlay,
-                        existing.get(&source).unwrap_or(&none),
-                        &actor,
-                        detail,
-                    );
-                    match planned {
-                        Ok((changes, report, drafts)) => {
-                            pending
-                                .audit
-                                .extend(drafts.into_iter().map(|d| next.append(d)));
-                            if detail == AuditDetail::Batch && report.accepted > 0 {
-                                let draft = batch_draft(&actor, &events, &report);
-                                pending.audit.push(next.append(draft));
-                            }
-                            let dup: HashSet<&str> =
-                                report.duplicate_ids.iter().map(|s| s.as_str()).collect();
-                            // The request is done with its events: move their text into the log.
-                            for e in events {
-                                if !dup.contains(&*e.id) {
-                                    pending.records.push(EventRecord {
-                                        source: source.clone(),
-                                        kind: e.body.kind().to_string(),
-                                        entity: e.body.entity(),
-                                        id: e.id,
-                                        at: e.at,
-                                        received_at,
-                                        body: e.raw,
-                                    });
-                                }
-                            }
-                            pending.changes.extend(changes);
-                            pending.replies.push((reply, report));
-                        }
-                        Err(e) => {
-                            let _ = reply.send(Err(e));
-                        }
-                    }
-                }
-                Command::Tick { now, reply } => {
-                    pending.changes.push(Change::Clock(now));
-                    pending.tick_replies.extend(reply);
-                    tick = Some(tick.map_or(now, |t: Ts| t.max(now)));
-                }
-                Command::Catalog { .. }
-                | Command::Template { .. }
-                | Command::Alert { .. }
-                | Command::Security { .. }
-                | Command::Attachment { .. }
-                | Command::Import { .. }
-                | Command::Cycle { .. }
-                | Command::Explain { .. }
-                | Command::ExplainAttachment { .. }
-                | Command::Notify { .. } => {
-                    unreachable!("split off in process")
-                }
-            }
-        }
-        // The clock moved: the templates' instances now due and the reminders, in this commit.
-        let mut notices: Vec<NoticeRow> = Vec::new();
-        let mut hour = None;
-        if let Some(now) = tick.filter(|now| *now >= self.rollup.now()) {
-            self.make_instances(now, &mut overlay, &mut pending, &mut next, received_at)
-                .await;
-            if let Some(n) = &self.notifier {
-                let h = now.div_euclid(3_600_000);
-                if self.reminded != Some(h) {
-                    notices = crate::notify::remind::due(&self.rollup, &n.config.reminders, now);
-                    hour = Some(h);
-                }
-            }
-        }
-        let plan_time = planning.elapsed();
-        let committing = std::time::Instant::now();
-        self.health.begin();
-        let committed = self
-            .store
-            .commit_with(&pending.records, &pending.changes, &pending.audit, &notices)
-            .await;
-        self.health.end(&committed);
-        if let Err(e) = committed {
-            tracing::error!(error = %e, events = pending.records.len(), "commit failed; nothing applied");
-            for (reply, _) in pending.replies {
-                let _ = reply.send(Err(WriteError::Store(e.clone())));
-            }
-            return;
-        }
-        let commit_time = committing.elapsed();
-        self.audit = next;
-        if hour.is_some() {
-            self.reminded = hour;
-        }
-        if !notices.is_empty() {
-            metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
-            // Reminders: their items are read from the store when their message is made.
-            if let Some(n) = &self.notifier {
-                n.wake_for(&notices, Vec::new(), &[]);
-            }
-        }
-        let ticked = !pending.tick_replies.is_empty()
-            || pending
-                .changes
-                .iter()
-                .any(|c| matches!(c, Change::Clock(_)));
-        metrics::counter!("ioc_events_committed_total").increment(pending.records.len() as u64);
-        metrics::counter!("ioc_commits_total").increment(1);
-        metrics::histogram!("ioc_commit_seconds").record(commit_time.as_secs_f64());
-        let applying = std::time::Instant::now();
-        let commit = self.publish(pending.changes).await;
-        tracing::debug!(
-            events = pending.records.len(),
-            dedup_us = dedup_time.as_micros() as u64,
-            plan_us = plan_time.as_micros() as u64,
-            commit_us = commit_time.as_micros() as u64,
-            apply_us = applying.elapsed().as_micros() as u64,
-            "group committed"
-        );
-        for (reply, mut report) in pending.replies {
-            report.commit = commit;
-            metrics::counter!("ioc_events_duplicate_total").increment(report.duplicates as u64);
-            let _ = reply.send(Ok(report));
-        }
-        if ticked {
-            self.escalate_explanations().await;
-        }
-        for r in pending.tick_replies {
-            let _ = r.send(());
-        }
-    }
-
-    /// Applies committed changes, evaluates the rules on what they changed (the same step, so an
-    /// alert fires with the event that crossed its threshold), then publishes them.
-    async fn publish(&mut self, changes: Vec<Change>) -> u64 {
-        if changes.is_empty() {
-            return self.rollup.commit();
-        }
-        let applying = std::time::Instant::now();
-        let touched = Touched::of(&changes, &self.rollup);
-        if let Some(a) = &mut self.alerting {
-            a.before_apply(&touched);
-        }
-        let commit = self.rollup.apply(&changes);
-        if let Some(a) = &mut self.alerting {
-            let writes = a.after_apply(&changes, &self.rollup);
-            let transitions = writes.history.len();
-            self.save_alerts(writes).await;
-            if transitions > 0 {
-                // From the apply of the batch to its alerts being recorded in the store.
-                metrics::histogram!("ioc_alert_apply_to_record_seconds")
-                    .record(applying.elapsed().as_secs_f64());
-            }
-        }
-        // No subscriber yet is fine: the bus is for live views and other nodes.
-        let _ = self.bus.send(Arc::new(Committed {
-            changes,
-            commit,
-            touched,
-        }));
-        commit
-    }
-
-    /// Alert rows are written after the events they follow from, with the notices of their
-    /// transitions (the notification outbox) in the same transaction; if this write fails the
-    /// alerts are derived again from the committed data at the next start, and their notices
-    /// with them, so nothing is lost. Only committed history reaches the live feed, so every id
-    /// a screen sees is in the store.
-    async fn save_alerts(&self, w: AlertWrites) {
-        if w.is_empty() {
-            return;
-        }
-        let (notices, items) = crate::notify::alert_notices(&w.notify, &self.rollup);
-        match self
-            .store
-            .save_alerts_with(&w.upserts, &w.deletes, &w.history, &[], &notices)
-            .await
-        {
-            Ok((seqs, added)) => {
-                self.feed.append(&w.history, &seqs);
-                if !notices.is_empty() {
-                    metrics::counter!("ioc_notify_notices_total").increment(notices.len() as u64);
-                    if let Some(n) = &self.notifier {
-                        n.wake_for(&notices, items, &added);
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "saving alert transitions failed; they will be derived again at start")
             }
         }
     }
@@ -582,6 +354,7 @@ impl WriterTask {
             &events,
             scratch.as_ref().unwrap_or(self.rollup.as_ref()),
             &mut overlay,
+            None,
             &existing,
             actor,
             AuditDetail::Each,
@@ -701,7 +474,7 @@ impl WriterTask {
     /// event of the server's own source (`system:task-template`) with an audit entry naming the
     /// template, its period and the periods missed before it. An instance refused (its
     /// responsible person removed, say) is logged once and left out: the group goes on.
-    async fn make_instances(
+    pub(super) async fn make_instances(
         &mut self,
         now: Ts,
         overlay: &mut Overlay,
@@ -731,6 +504,7 @@ impl WriterTask {
                         std::slice::from_ref(&event),
                         &self.rollup,
                         overlay,
+                        None,
                         &HashMap::new(),
                         &actor,
                         AuditDetail::Each,
@@ -773,7 +547,7 @@ impl WriterTask {
     }
 }
 
-fn fail_all(cmds: Vec<Command>, e: StoreError) {
+pub(super) fn fail_all(cmds: Vec<Command>, e: StoreError) {
     for c in cmds {
         match c {
             Command::Events { reply, .. } => {
