@@ -262,8 +262,9 @@ macro_rules! sql_store_impl {
                 let g = Grouped::of(changes);
                 let mut tx = Self::begin_write(&self.pool).await?;
                 Self::insert_audit(&mut tx, audit).await?;
-                // PostgreSQL writes events and tasks in its array form (`postgres_arrays.rs`);
-                // SQLite in the `VALUES` chunks below.
+                // PostgreSQL writes events and tasks in its array form (`postgres_arrays.rs`),
+                // SQLite through its handle (`sqlite_direct.rs`); the `VALUES` chunks below are
+                // for a backend that does neither.
                 let events_done = Self::insert_events_directly(&mut tx, events).await.transpose()?.is_some();
                 for chunk in events.chunks(CHUNK).filter(|_| !events_done) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (source, event_id, kind, entity_id, at, received_at, body) ");

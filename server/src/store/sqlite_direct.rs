@@ -8,8 +8,10 @@
 //! thread; that cost about as much as SQLite's own inserts (`perf` on `ioc bench`). Here the
 //! statement is parsed once per commit and each value is bound from where it lies. The handle is
 //! borrowed from sqlx (`lock_handle`) inside its transaction, so these rows commit or roll back
-//! with everything else the transaction writes. The rows run on the calling thread: a few
-//! milliseconds of SQLite work, on the commit's own task.
+//! with everything else the transaction writes. The rows run on the calling thread (an event
+//! group's commit runs on a thread of the blocking pool; other commits on the writer's task):
+//! every write transaction of this store begins `IMMEDIATE` (`sqlite.rs`, `begin_write`), so
+//! they never wait here for SQLite's lock, only for its work, a few milliseconds.
 
 // The one place the workspace's `deny(unsafe_code)` is lifted: see `with_handle`.
 #![allow(unsafe_code)]
