@@ -37,8 +37,8 @@ impl PgStore {
         None
     }
 
-    // The ingest's statements in PostgreSQL's array form (`postgres_arrays.rs`); `Some` means
-    // done here, so the shared `VALUES` form in `sql.rs` is skipped.
+    // The ingest's statements in PostgreSQL's array form (`postgres_arrays.rs`): the id check
+    // (`Some`: the shared form in `sql.rs` is skipped) and the event, task and audit rows.
 
     async fn existing_events_directly(
         &self,
@@ -48,25 +48,25 @@ impl PgStore {
         Some(postgres_arrays::existing_events(&self.pool, source, ids).await)
     }
 
-    async fn insert_events_directly(
+    async fn insert_event_rows(
         tx: &mut Transaction<'_, Postgres>,
         events: &[super::EventRecord],
-    ) -> Option<Result<(), StoreError>> {
-        Some(postgres_arrays::insert_events(tx, events).await)
+    ) -> Result<(), StoreError> {
+        postgres_arrays::insert_events(tx, events).await
     }
 
-    async fn upsert_tasks_directly(
+    async fn upsert_task_rows(
         tx: &mut Transaction<'_, Postgres>,
         tasks: &[&crate::domain::Task],
-    ) -> Option<Result<(), StoreError>> {
-        Some(postgres_arrays::upsert_tasks(tx, tasks).await)
+    ) -> Result<(), StoreError> {
+        postgres_arrays::upsert_tasks(tx, tasks).await
     }
 
-    async fn insert_audit_directly(
+    async fn insert_audit(
         tx: &mut Transaction<'_, Postgres>,
         entries: &[crate::audit::Entry],
-    ) -> Option<Result<(), StoreError>> {
-        Some(postgres_arrays::insert_audit(tx, entries).await)
+    ) -> Result<(), StoreError> {
+        postgres_arrays::insert_audit(tx, entries).await
     }
 
     /// A write transaction: PostgreSQL's row locks need nothing more than `BEGIN`.

@@ -180,40 +180,10 @@ impl<'a> Grouped<'a> {
 /// The `Store` implementation, written once for any sqlx database whose pool is `self.pool`.
 macro_rules! sql_store_impl {
     ($store:ty, $db:ty, $backend:literal) => {
-        impl $store {
-            /// Appends audit entries inside the caller's transaction, so they land with the
-            /// change they record or not at all.
-            async fn insert_audit(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                entries: &[$crate::audit::Entry],
-            ) -> Result<(), $crate::store::StoreError> {
-                use $crate::store::sql::CHUNK;
-                if let Some(done) = Self::insert_audit_directly(tx, entries).await {
-                    return done;
-                }
-                for chunk in entries.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_log (seq, at, actor, ip, action, entity, unit_id, old_value, new_value, prev_hash, hash) ",
-                    );
-                    qb.push_values(chunk, |mut b, e| {
-                        b.push_bind(e.seq)
-                            .push_bind(e.at)
-                            .push_bind(e.actor.clone())
-                            .push_bind(e.ip.clone())
-                            .push_bind(e.action.clone())
-                            .push_bind(e.entity.clone())
-                            .push_bind(e.unit.clone())
-                            .push_bind(e.old.clone())
-                            .push_bind(e.new.clone())
-                            .push_bind(e.prev_hash.clone())
-                            .push_bind(e.hash.clone());
-                    });
-                    qb.build().execute(&mut **tx).await?;
-                }
-                Ok(())
-            }
-        }
-
+        // Each backend writes the ingest's rows (events, tasks, audit entries) in its own form,
+        // beside this: `insert_event_rows`, `upsert_task_rows` and `insert_audit`, the last
+        // inside the caller's transaction, so an entry lands with the change it records or not
+        // at all.
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -263,23 +233,8 @@ macro_rules! sql_store_impl {
                 let mut tx = Self::begin_write(&self.pool).await?;
                 Self::insert_audit(&mut tx, audit).await?;
                 // PostgreSQL writes events and tasks in its array form (`postgres_arrays.rs`),
-                // SQLite through its handle (`sqlite_direct.rs`); the `VALUES` chunks below are
-                // for a backend that does neither.
-                let events_done = Self::insert_events_directly(&mut tx, events).await.transpose()?.is_some();
-                for chunk in events.chunks(CHUNK).filter(|_| !events_done) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO events (source, event_id, kind, entity_id, at, received_at, body) ");
-                    qb.push_values(chunk, |mut b, e| {
-                        b.push_bind(e.source.clone())
-                            .push_bind(e.id.to_string())
-                            .push_bind(e.kind.clone())
-                            .push_bind(e.entity.clone())
-                            .push_bind(e.at)
-                            .push_bind(e.received_at)
-                            .push_bind(e.body.clone());
-                    });
-                    qb.push(" ON CONFLICT (source, event_id) DO NOTHING");
-                    qb.build().execute(&mut *tx).await?;
-                }
+                // SQLite through its handle (`sqlite_direct.rs`).
+                Self::insert_event_rows(&mut tx, events).await?;
                 let units: Vec<_> = g.units.values().collect();
                 for chunk in units.chunks(CHUNK) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO units (id, name, level, parent_id, leader_id, short_name) ");
@@ -362,35 +317,7 @@ macro_rules! sql_store_impl {
                     qb.build().execute(&mut *tx).await?;
                 }
                 let tasks: Vec<_> = g.tasks.values().copied().collect();
-                let tasks_done = Self::upsert_tasks_directly(&mut tx, &tasks).await.transpose()?.is_some();
-                for chunk in tasks.chunks(CHUNK).filter(|_| !tasks_done) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO tasks ({TASK_COLUMNS}) "));
-                    qb.push_values(chunk, |mut b, t| {
-                        b.push_bind(t.id.to_string())
-                            .push_bind(t.title.clone())
-                            .push_bind(t.unit.to_string())
-                            .push_bind(t.responsible.to_string())
-                            .push_bind(t.accountable.as_ref().map(|p| p.to_string()))
-                            .push_bind(ids_json(&t.consulted))
-                            .push_bind(ids_json(&t.informed))
-                            .push_bind(t.key_result.as_ref().map(|p| p.to_string()))
-                            .push_bind(t.start)
-                            .push_bind(t.deadline)
-                            .push_bind(t.expected_output.clone())
-                            .push_bind(t.progress)
-                            .push_bind(t.status.as_str())
-                            .push_bind(t.quality)
-                            .push_bind(t.submitted_at)
-                            .push_bind(t.returned_at)
-                            .push_bind(t.done_at)
-                            .push_bind(t.versions.plan)
-                            .push_bind(t.versions.assignment)
-                            .push_bind(t.versions.progress)
-                            .push_bind(t.versions.status);
-                    });
-                    qb.push(format!(" ON CONFLICT (id) DO UPDATE SET {}", set_excluded(TASK_COLUMNS, &["id"])));
-                    qb.build().execute(&mut *tx).await?;
-                }
+                Self::upsert_task_rows(&mut tx, &tasks).await?;
                 let observations: Vec<_> = g.observations.values().collect();
                 for chunk in observations.chunks(CHUNK) {
                     const COLS: &str = "kpi_code, unit_id, period, period_start, value, source, entered_by, at";

@@ -106,25 +106,25 @@ impl SqliteStore {
         None
     }
 
-    async fn insert_events_directly(
+    async fn insert_event_rows(
         tx: &mut sqlx::Transaction<'_, Sqlite>,
         events: &[super::EventRecord],
-    ) -> Option<Result<(), StoreError>> {
-        Some(super::sqlite_direct::insert_events(tx, events).await)
+    ) -> Result<(), StoreError> {
+        super::sqlite_direct::insert_events(tx, events).await
     }
 
-    async fn upsert_tasks_directly(
+    async fn upsert_task_rows(
         tx: &mut sqlx::Transaction<'_, Sqlite>,
         tasks: &[&crate::domain::Task],
-    ) -> Option<Result<(), StoreError>> {
-        Some(super::sqlite_direct::upsert_tasks(tx, tasks).await)
+    ) -> Result<(), StoreError> {
+        super::sqlite_direct::upsert_tasks(tx, tasks).await
     }
 
-    async fn insert_audit_directly(
+    async fn insert_audit(
         tx: &mut sqlx::Transaction<'_, Sqlite>,
         entries: &[crate::audit::Entry],
-    ) -> Option<Result<(), StoreError>> {
-        Some(super::sqlite_direct::insert_audit(tx, entries).await)
+    ) -> Result<(), StoreError> {
+        super::sqlite_direct::insert_audit(tx, entries).await
     }
 
     /// A write transaction holds SQLite's write lock from its start (`BEGIN IMMEDIATE`): the

@@ -13,7 +13,7 @@
 //! every write transaction of this store begins `IMMEDIATE` (`sqlite.rs`, `begin_write`), so
 //! they never wait here for SQLite's lock, only for its work, a few milliseconds.
 
-// The one place the workspace's `deny(unsafe_code)` is lifted: see `with_handle`.
+// The one place the workspace's `deny(unsafe_code)` is lifted: see `each_row`.
 #![allow(unsafe_code)]
 
 use super::sql::{set_excluded, TASK_COLUMNS};
@@ -38,19 +38,28 @@ fn failed(what: &str, e: rusqlite::Error) -> StoreError {
     StoreError::Database(Arc::new(inner))
 }
 
-/// Runs `work` with a `rusqlite` view of the connection's handle, inside its open transaction.
-async fn with_handle<T>(
+/// Runs `sql`, prepared once, for each of `rows`, with a `rusqlite` view of the connection's
+/// handle inside its open transaction.
+async fn each_row<T>(
     conn: &mut SqliteConnection,
-    work: impl FnOnce(&rusqlite::Connection) -> Result<T, rusqlite::Error>,
+    sql: &str,
+    rows: &[T],
     what: &str,
-) -> Result<T, StoreError> {
+    run: impl Fn(&mut rusqlite::Statement<'_>, &T) -> Result<usize, rusqlite::Error>,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
     let mut locked = conn.lock_handle().await?;
     // SAFETY: the handle stays locked away from sqlx's worker until `locked` is dropped, after
     // `view`; `from_handle` neither closes the handle nor changes its settings, and `view` is
-    // dropped (its statements finalized) before the lock is released.
+    // dropped (its statement finalized) before the lock is released.
     let view = unsafe { rusqlite::Connection::from_handle(locked.as_raw_handle().as_ptr()) }
         .map_err(|e| failed(what, e))?;
-    let out = work(&view).map_err(|e| failed(what, e));
+    let out = view
+        .prepare(sql)
+        .and_then(|mut stmt| rows.iter().try_for_each(|r| run(&mut stmt, r).map(|_| ())))
+        .map_err(|e| failed(what, e));
     drop(view);
     drop(locked);
     out
@@ -60,31 +69,20 @@ pub(super) async fn insert_events(
     conn: &mut SqliteConnection,
     events: &[EventRecord],
 ) -> Result<(), StoreError> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    with_handle(
-        conn,
-        |db| {
-            let mut stmt = db.prepare(
-                "INSERT INTO events (source, event_id, kind, entity_id, at, received_at, body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (source, event_id) DO NOTHING",
-            )?;
-            for e in events {
-                stmt.execute(rusqlite::params![
-                    e.source,
-                    &*e.id,
-                    e.kind,
-                    e.entity,
-                    e.at,
-                    e.received_at,
-                    e.body
-                ])?;
-            }
-            Ok(())
-        },
-        "writing the events",
-    )
+    const SQL: &str =
+        "INSERT INTO events (source, event_id, kind, entity_id, at, received_at, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (source, event_id) DO NOTHING";
+    each_row(conn, SQL, events, "writing the events", |stmt, e| {
+        stmt.execute(rusqlite::params![
+            e.source,
+            &*e.id,
+            e.kind,
+            e.entity,
+            e.at,
+            e.received_at,
+            e.body
+        ])
+    })
     .await
 }
 
@@ -93,9 +91,6 @@ pub(super) async fn upsert_tasks(
     tasks: &[&Task],
 ) -> Result<(), StoreError> {
     use super::rows::ids_json;
-    if tasks.is_empty() {
-        return Ok(());
-    }
     let places: Vec<String> = (1..=TASK_COLUMNS.split(',').count())
         .map(|i| format!("?{i}"))
         .collect();
@@ -104,39 +99,31 @@ pub(super) async fn upsert_tasks(
         places.join(", "),
         set_excluded(TASK_COLUMNS, &["id"])
     );
-    with_handle(
-        conn,
-        |db| {
-            let mut stmt = db.prepare(&sql)?;
-            for t in tasks {
-                stmt.execute(rusqlite::params![
-                    &*t.id,
-                    t.title,
-                    &*t.unit,
-                    &*t.responsible,
-                    t.accountable.as_deref(),
-                    ids_json(&t.consulted),
-                    ids_json(&t.informed),
-                    t.key_result.as_deref(),
-                    t.start,
-                    t.deadline,
-                    t.expected_output,
-                    t.progress,
-                    t.status.as_str(),
-                    t.quality,
-                    t.submitted_at,
-                    t.returned_at,
-                    t.done_at,
-                    t.versions.plan,
-                    t.versions.assignment,
-                    t.versions.progress,
-                    t.versions.status
-                ])?;
-            }
-            Ok(())
-        },
-        "writing the tasks",
-    )
+    each_row(conn, &sql, tasks, "writing the tasks", |stmt, t| {
+        stmt.execute(rusqlite::params![
+            &*t.id,
+            t.title,
+            &*t.unit,
+            &*t.responsible,
+            t.accountable.as_deref(),
+            ids_json(&t.consulted),
+            ids_json(&t.informed),
+            t.key_result.as_deref(),
+            t.start,
+            t.deadline,
+            t.expected_output,
+            t.progress,
+            t.status.as_str(),
+            t.quality,
+            t.submitted_at,
+            t.returned_at,
+            t.done_at,
+            t.versions.plan,
+            t.versions.assignment,
+            t.versions.progress,
+            t.versions.status
+        ])
+    })
     .await
 }
 
@@ -144,34 +131,29 @@ pub(super) async fn insert_audit(
     conn: &mut SqliteConnection,
     entries: &[crate::audit::Entry],
 ) -> Result<(), StoreError> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    with_handle(
+    const SQL: &str = "INSERT INTO audit_log (seq, at, actor, ip, action, entity, unit_id, \
+         old_value, new_value, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    each_row(
         conn,
-        |db| {
-            let mut stmt = db.prepare(
-                "INSERT INTO audit_log (seq, at, actor, ip, action, entity, unit_id, old_value, \
-                 new_value, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?;
-            for e in entries {
-                stmt.execute(rusqlite::params![
-                    e.seq,
-                    e.at,
-                    e.actor,
-                    e.ip,
-                    e.action,
-                    e.entity,
-                    e.unit,
-                    e.old,
-                    e.new,
-                    e.prev_hash,
-                    e.hash
-                ])?;
-            }
-            Ok(())
-        },
+        SQL,
+        entries,
         "writing the audit entries",
+        |stmt, e| {
+            stmt.execute(rusqlite::params![
+                e.seq,
+                e.at,
+                e.actor,
+                e.ip,
+                e.action,
+                e.entity,
+                e.unit,
+                e.old,
+                e.new,
+                e.prev_hash,
+                e.hash
+            ])
+        },
     )
     .await
 }
