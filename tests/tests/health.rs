@@ -25,6 +25,30 @@ fn reasons(body: &Value) -> String {
         .unwrap_or_default()
 }
 
+/// Another process (here: another connection) takes SQLite's write lock and keeps it until
+/// the connection rolls back.
+async fn hold_write_lock(app: &ioc_tests::TestApp) -> sqlx::SqliteConnection {
+    let mut holder = sqlx::SqliteConnection::connect(&app.database_url)
+        .await
+        .expect("a second connection");
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .expect("the write lock");
+    holder
+}
+
+/// POST /api/v1/events without waiting for the answer.
+fn post_events(app: &ioc_tests::TestApp, events: Value) -> tokio::task::JoinHandle<(u16, Value)> {
+    let feed = app.feed.clone();
+    let url = app.url("/api/v1/events");
+    tokio::spawn(async move {
+        let r = feed.post(url).json(&events).send().await.expect("POST");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().await.unwrap_or(Value::Null))
+    })
+}
+
 #[tokio::test]
 async fn while_another_process_holds_sqlites_write_lock_readiness_says_the_writer_cannot_commit() {
     let app = spawn_app().await;
@@ -38,28 +62,11 @@ async fn while_another_process_holds_sqlites_write_lock_readiness_says_the_write
     let (status, _) = app.get("/livez").await;
     assert_eq!(status, 200);
 
-    // Another process (here: another connection) takes SQLite's write lock and keeps it.
-    let mut holder = sqlx::SqliteConnection::connect(&app.database_url)
-        .await
-        .expect("a second connection");
-    sqlx::query("BEGIN IMMEDIATE")
-        .execute(&mut holder)
-        .await
-        .expect("the write lock");
-    let writing = {
-        let feed = app.feed.clone();
-        let url = app.url("/api/v1/events");
-        tokio::spawn(async move {
-            let r = feed
-                .post(url)
-                .json(&json!([task_event("e1", "t1", "w2", "2026-12-01", START)]))
-                .send()
-                .await
-                .expect("POST");
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        })
-    };
+    let mut holder = hold_write_lock(&app).await;
+    let writing = post_events(
+        &app,
+        json!([task_event("e1", "t1", "w2", "2026-12-01", START)]),
+    );
     // Readiness answers while the lock is held (it never waits on it), and turns degraded.
     let mut degraded = None;
     for _ in 0..300 {
@@ -95,6 +102,77 @@ async fn while_another_process_holds_sqlites_write_lock_readiness_says_the_write
     let (status, body) = readyz(&app).await;
     assert_eq!(status, 200, "a commit went through: {body}");
     assert!(body["last_commit"].is_string(), "{body}");
+}
+
+/// The writer plans the next requests while a group commits (ARCHITECTURE.md, "Why two groups at
+/// a time"). A request planned on a group whose commit then fails was planned on changes that
+/// never happened: it is refused too, nothing of either is left in memory, and both go through
+/// when sent again.
+#[tokio::test]
+async fn a_request_planned_behind_a_commit_that_fails_is_refused_with_it_and_leaves_nothing() {
+    let app = spawn_app().await;
+    app.load_fixture().await;
+    let before = app.get_ok("/api/v1/units/hn/view").await;
+
+    let mut holder = hold_write_lock(&app).await;
+    let post = |events: Value| post_events(&app, events);
+    // A creates t1; its commit waits for the lock.
+    let creating = post(json!([task_event("e1", "t1", "w2", "2026-12-01", START)]));
+    let mut stuck = false;
+    for _ in 0..300 {
+        if readyz(&app).await.0 == 503 {
+            stuck = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        stuck,
+        "readiness says the writer is stuck on the first commit"
+    );
+    assert!(!creating.is_finished(), "the first commit is still waiting");
+    // B only makes sense on top of A: t1 exists nowhere but in A's uncommitted group.
+    let updating = post(json!([
+        {"type": "task", "id": "e2", "at": START, "task_id": "t1", "progress": 40, "status": "in_progress"}
+    ]));
+    let (status, body) = creating.await.unwrap();
+    assert_eq!(status, 503, "the first request's commit failed: {body}");
+    let (status, body) = updating.await.unwrap();
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (503, Some("unavailable")),
+        "the request planned on the failed group is refused with it (a 422 here would mean it was planned alone): {body}"
+    );
+    sqlx::query("ROLLBACK").execute(&mut holder).await.unwrap();
+    drop(holder);
+
+    // Nothing of either request is in memory or in the store.
+    assert_eq!(app.get("/api/v1/tasks/t1").await.0, 404);
+    let after = app.get_ok("/api/v1/units/hn/view").await;
+    assert_eq!(
+        after["summary"]["tasks"], before["summary"]["tasks"],
+        "the city's task figures are as before"
+    );
+    // Sent again, both are new (their ids were not kept as seen) and both land, in order.
+    let again = app
+        .ingest(json!([task_event("e1", "t1", "w2", "2026-12-01", START)]))
+        .await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
+        (Some(1), Some(0)),
+        "{again}"
+    );
+    let again = app
+        .ingest(json!([{"type": "task", "id": "e2", "at": START, "task_id": "t1", "progress": 40, "status": "in_progress"}]))
+        .await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
+        (Some(1), Some(0)),
+        "{again}"
+    );
+    let task = app.get_ok("/api/v1/tasks/t1").await;
+    assert_eq!(task["progress"], 40.0, "{task}");
+    assert_eq!(task["status"], "in_progress", "{task}");
 }
 
 #[tokio::test]

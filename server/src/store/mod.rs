@@ -9,6 +9,7 @@ mod postgres_arrays;
 mod rows;
 mod sql;
 mod sqlite;
+mod sqlite_checkpoint;
 mod sqlite_direct;
 
 pub use notify::{NoticeRow, NotifyStore};

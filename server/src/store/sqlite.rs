@@ -15,6 +15,8 @@ pub struct SqliteStore {
     /// The database file, when there is one (not for an in-memory database): the rebuild's task
     /// read opens it directly (`read_tasks_directly`).
     file: Option<std::path::PathBuf>,
+    /// Copies the WAL back into the file off the committing connection (`sqlite_checkpoint`).
+    _checkpoint: Option<super::sqlite_checkpoint::Checkpointer>,
 }
 
 impl SqliteStore {
@@ -27,8 +29,8 @@ impl SqliteStore {
             // The writer's index updates and the reports' scans: a larger page cache keeps them
             // quick (the rebuild's task read has its own connection, `read_tasks`).
             .pragma("cache_size", "-65536")
-            // Checkpoint the WAL every ~64 MiB instead of every 4 MiB: fewer, larger copies back
-            // into the database file on the committing thread.
+            // The WAL is copied back on a thread of its own (`sqlite_checkpoint`); the commit's
+            // own checkpoint at ~64 MiB is only the backstop should that thread fall behind.
             .pragma("wal_autocheckpoint", "16384");
         let file = opts.get_filename().to_path_buf();
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -47,9 +49,11 @@ impl SqliteStore {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&pool).await?;
+        let file = (!in_memory).then_some(file);
         Ok(SqliteStore {
+            _checkpoint: file.clone().map(super::sqlite_checkpoint::start),
             pool,
-            file: (!in_memory).then_some(file),
+            file,
         })
     }
 
