@@ -56,6 +56,8 @@ pub struct Node {
     pub evaluation: Arc<evaluation::EvaluationConfig>,
     /// Notifications: the settings, the live inboxes, the link keys, the worker's wake-up.
     pub notifier: notify::Notifier,
+    /// This node's hold on the writer's lease (PostgreSQL only; `None` on SQLite).
+    pub lease: Option<store::lease::Lease>,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -63,6 +65,9 @@ pub struct NodeTasks {
     writer: tokio::task::JoinHandle<()>,
     shutdown: watch::Sender<bool>,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// The task that keeps the writer's lease (PostgreSQL), and its own stop: it lets the lease
+    /// go only after the writer has committed everything queued.
+    lease: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
 }
 
 impl NodeTasks {
@@ -145,6 +150,16 @@ async fn open_node(
     // Install the metrics recorder before anything counts.
     telemetry::prometheus();
     let store = store::connect(database_url).await?;
+    // Before anything is written or even read: a second node on the same PostgreSQL stops here,
+    // naming the writer, instead of rebuilding a rollup it would then fork.
+    let (lease, lease_task) = if store.backend() == "postgres" {
+        let (stop, stopped) = watch::channel(false);
+        let (lease, keeper) =
+            store::lease::claim(database_url, store::lease::node_name(), stopped).await?;
+        (Some(lease), Some((stop, keeper)))
+    } else {
+        (None, None)
+    };
     let started = std::time::Instant::now();
     let snapshot = store.load_catalog().await?;
     let stored_clock = snapshot.clock;
@@ -231,6 +246,7 @@ async fn open_node(
         writer: writer_task,
         shutdown,
         background: Vec::new(),
+        lease: lease_task,
     };
     let (live, hub) = live::Live::start(
         limits.live,
@@ -270,6 +286,7 @@ async fn open_node(
             auth,
             evaluation: Arc::default(),
             notifier,
+            lease,
         },
         node_tasks,
     ))
@@ -318,4 +335,8 @@ pub async fn close(node: Node, tasks: NodeTasks) {
     }
     drop(node);
     let _ = tasks.writer.await;
+    if let Some((stop, keeper)) = tasks.lease {
+        let _ = stop.send(true);
+        let _ = keeper.await;
+    }
 }

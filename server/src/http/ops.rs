@@ -93,6 +93,9 @@ async fn readyz(State(node): State<Node>) -> (StatusCode, Json<Health>) {
             format_ts(at)
         ));
     }
+    if let Some(lost) = node.lease.as_ref().and_then(|l| l.lost()) {
+        reasons.push(lost);
+    }
     let clock_lag_ms = (node.clock == ClockMode::System).then(|| now - node.rollup.now());
     if let Some(lag) = clock_lag_ms.filter(|l| *l > STUCK_AFTER_MS) {
         reasons.push(format!("the clock is behind by {} s", lag / 1000));

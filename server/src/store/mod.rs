@@ -2,6 +2,7 @@
 //! zero-set-up default, and PostgreSQL), sharing their SQL through `sql.rs`.
 
 pub mod explain;
+pub mod lease;
 pub mod notify;
 mod notify_sql;
 mod postgres;

@@ -1,0 +1,246 @@
+//! The writer's lease on a PostgreSQL database: at most one node writes to it at a time.
+//!
+//! The lock is a session advisory lock taken on a connection of its own, held for as long as the
+//! node runs: PostgreSQL frees it the moment that connection ends, whether the node stopped, was
+//! killed or lost the network, so a dead writer never keeps the database. The `writer_lease` row
+//! (migration 0020) says who holds it and since when, for the message a second node gives, and
+//! counts the takings (`epoch`). SQLite needs none of this: its file is one node's.
+//!
+//! A node that loses its lock connection (the database restarted, its connections were cut)
+//! takes the lock again as soon as it can; until then its readiness says it is not the writer.
+//! Should another node have taken it meanwhile, two nodes would be writing: the audit chain's
+//! `seq` key then refuses the second one's commits (a fork is never stored), and this node's
+//! readiness names the other.
+
+use super::StoreError;
+use sqlx::{Connection, PgConnection};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// The advisory lock's key: the same for every node of every version, so they exclude each
+/// other ("ioc!writ" as eight bytes). Advisory locks are per database, so other databases on
+/// the same server (each test's own) do not collide.
+const KEY: i64 = 0x696f_6321_7772_6974;
+/// How often the held connection is checked, and a lost lock tried again.
+const EVERY: Duration = Duration::from_secs(1);
+/// How long a check or a connect may take before it counts as failed.
+const WITHIN: Duration = Duration::from_secs(3);
+
+/// This node's hold on the writer's lease, shared with readiness and `/metrics`.
+#[derive(Clone)]
+pub struct Lease {
+    state: Arc<State>,
+}
+
+struct State {
+    node: String,
+    held: AtomicBool,
+    epoch: AtomicI64,
+    /// Why the lease is not held, when it is not (who holds it, or what failed).
+    lost: Mutex<Option<String>>,
+}
+
+/// Who holds the lease, as the row says.
+struct Holder {
+    node: String,
+    since_ms: i64,
+    epoch: i64,
+}
+
+impl Lease {
+    pub fn node(&self) -> &str {
+        &self.state.node
+    }
+
+    pub fn held(&self) -> bool {
+        self.state.held.load(Ordering::Acquire)
+    }
+
+    /// The epoch of this node's latest taking.
+    pub fn epoch(&self) -> i64 {
+        self.state.epoch.load(Ordering::Acquire)
+    }
+
+    /// Why this node does not hold the lease now (`None` while it does).
+    pub fn lost(&self) -> Option<String> {
+        if self.held() {
+            return None;
+        }
+        Some(
+            self.state
+                .lost
+                .lock()
+                .expect("lease state")
+                .clone()
+                .unwrap_or_else(|| "the writer's lease is not held".into()),
+        )
+    }
+
+    fn set(&self, held: bool, epoch: Option<i64>, lost: Option<String>) {
+        if let Some(e) = epoch {
+            self.state.epoch.store(e, Ordering::Release);
+        }
+        *self.state.lost.lock().expect("lease state") = lost;
+        self.state.held.store(held, Ordering::Release);
+        metrics::gauge!("ioc_writer_lease_held").set(if held { 1.0 } else { 0.0 });
+        metrics::gauge!("ioc_writer_lease_epoch").set(self.epoch() as f64);
+    }
+}
+
+/// The name a node gives itself in the lease row: its host and process id.
+pub fn node_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown host".into());
+    format!("{host} (pid {})", std::process::id())
+}
+
+/// Takes the writer's lease of the PostgreSQL database at `url` for `node`, or refuses with a
+/// message naming the node that holds it. The returned task keeps it (checks the connection,
+/// takes the lock again after a loss) until `shutdown`, then lets it go.
+pub async fn claim(
+    url: &str,
+    node: String,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(Lease, tokio::task::JoinHandle<()>), StoreError> {
+    let mut conn = PgConnection::connect(url).await?;
+    let epoch = match take(&mut conn, &node).await? {
+        Ok(epoch) => epoch,
+        Err(holder) => {
+            let _ = conn.close().await;
+            return Err(StoreError::Config(refusal(&holder)));
+        }
+    };
+    let lease = Lease {
+        state: Arc::new(State {
+            node,
+            held: AtomicBool::new(false),
+            epoch: AtomicI64::new(0),
+            lost: Mutex::new(None),
+        }),
+    };
+    lease.set(true, Some(epoch), None);
+    tracing::info!(
+        node = lease.node(),
+        epoch,
+        "this node is the writer (lease taken)"
+    );
+    let keeper = tokio::spawn(keep(lease.clone(), url.to_string(), conn, shutdown));
+    Ok((lease, keeper))
+}
+
+fn refusal(holder: &Holder) -> String {
+    format!(
+        "another ioc node is already the writer of this PostgreSQL database: {}, since {} (lease {}). \
+         One node writes to a database; several nodes on one database will need Redis (REDIS_URL), \
+         which this version does not support yet. Stop that node, or give this one a database of its own.",
+        holder.node,
+        crate::domain::time::format_ts(holder.since_ms),
+        holder.epoch
+    )
+}
+
+/// The lock and the row on `conn`: `Ok(epoch)` when taken, `Err(holder)` when another node has it.
+async fn take(conn: &mut PgConnection, node: &str) -> Result<Result<i64, Holder>, StoreError> {
+    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(KEY)
+        .fetch_one(&mut *conn)
+        .await?;
+    if !got {
+        let row: Option<(String, i64, i64)> =
+            sqlx::query_as("SELECT node, since_ms, epoch FROM writer_lease WHERE id = 1")
+                .fetch_optional(&mut *conn)
+                .await?;
+        let (node, since_ms, epoch) = row.unwrap_or_else(|| {
+            (
+                "a node starting up".into(),
+                crate::domain::time::now_ms(),
+                0,
+            )
+        });
+        return Ok(Err(Holder {
+            node,
+            since_ms,
+            epoch,
+        }));
+    }
+    let epoch: i64 = sqlx::query_scalar(
+        "INSERT INTO writer_lease (id, epoch, node, since_ms) VALUES (1, 1, $1, $2) \
+         ON CONFLICT (id) DO UPDATE SET epoch = writer_lease.epoch + 1, node = EXCLUDED.node, \
+         since_ms = EXCLUDED.since_ms RETURNING epoch",
+    )
+    .bind(node)
+    .bind(crate::domain::time::now_ms())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Ok(epoch))
+}
+
+async fn keep(lease: Lease, url: String, conn: PgConnection, mut shutdown: watch::Receiver<bool>) {
+    let mut conn = Some(conn);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => break,
+            _ = tokio::time::sleep(EVERY) => {}
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+        if let Some(c) = conn.as_mut() {
+            let alive =
+                tokio::time::timeout(WITHIN, sqlx::query("SELECT 1").execute(&mut *c)).await;
+            if matches!(alive, Ok(Ok(_))) {
+                continue;
+            }
+            tracing::warn!(
+                node = lease.node(),
+                "lost the connection that holds the writer's lease; taking it again"
+            );
+            lease.set(false, None, Some("this node lost its hold on the writer's lease (its connection to the database ended) and is taking it again".into()));
+            conn = None;
+        }
+        match retake(&url, lease.node()).await {
+            Ok((c, Ok(epoch))) => {
+                tracing::info!(node = lease.node(), epoch, "the writer's lease taken again");
+                lease.set(true, Some(epoch), None);
+                conn = Some(c);
+            }
+            Ok((c, Err(holder))) => {
+                let why = if holder.node == lease.node() {
+                    // The database has not yet noticed that the old connection is gone.
+                    "the database still counts this node's previous connection as the writer; waiting for it to end".to_string()
+                } else {
+                    tracing::error!(node = lease.node(), holder = %holder.node, "another node took the writer's lease");
+                    format!(
+                        "this node is not the writer: {} took the writer's lease (lease {})",
+                        holder.node, holder.epoch
+                    )
+                };
+                lease.set(false, None, Some(why));
+                let _ = c.close().await;
+            }
+            Err(e) => {
+                lease.set(false, None, Some(format!("this node lost its hold on the writer's lease and cannot take it again: {e}")));
+            }
+        }
+    }
+    if let Some(c) = conn {
+        // Closing ends the session, which frees the lock at once for the next node.
+        let _ = c.close().await;
+    }
+}
+
+async fn retake(url: &str, node: &str) -> Result<(PgConnection, Result<i64, Holder>), StoreError> {
+    let mut conn = tokio::time::timeout(WITHIN, PgConnection::connect(url))
+        .await
+        .map_err(|_| {
+            StoreError::Config(format!("no connection within {} s", WITHIN.as_secs()))
+        })??;
+    let taken = take(&mut conn, node).await?;
+    Ok((conn, taken))
+}

@@ -1,0 +1,189 @@
+//! Several nodes on one PostgreSQL (issue 20), first part: one writer at a time, chosen through
+//! PostgreSQL. A second node on the same database refuses to start and names the writer; the
+//! database is free again the moment the writer stops or is killed; a node whose lock connection
+//! was cut takes the lease again. Real PostgreSQL (`IOC_TEST_POSTGRES_URL`), real processes.
+
+use ioc::clock::ClockMode;
+use ioc_tests::{
+    fresh_postgres_db, postgres_admin_url, spawn_app_on, start_process, task_event, test_limits,
+    START,
+};
+use serde_json::{json, Value};
+use sqlx::Connection;
+use std::time::{Duration, Instant};
+
+async fn lease_row(url: &str) -> (i64, String) {
+    let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
+    sqlx::query_as("SELECT epoch, node FROM writer_lease WHERE id = 1")
+        .fetch_one(&mut conn)
+        .await
+        .expect("the lease row")
+}
+
+#[tokio::test]
+async fn a_second_node_on_the_same_postgresql_refuses_naming_the_writer_and_starts_once_it_stopped()
+{
+    let Some(admin) = postgres_admin_url("many nodes: a second node refused") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin).await;
+    let first = spawn_app_on(&url).await;
+    first.load_fixture().await;
+    first
+        .ingest(json!([task_event("e1", "t1", "w2", "2026-12-01", START)]))
+        .await;
+    let (epoch, holder) = lease_row(&url).await;
+    assert_eq!(epoch, 1, "the first taking");
+    assert!(
+        holder.contains(&format!("pid {}", std::process::id())),
+        "{holder}"
+    );
+
+    let refused = match ioc::open(&url, ClockMode::Manual, test_limits()).await {
+        Ok(_) => panic!("a second node opened on a database that has a writer"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused.contains("already the writer"), "{refused}");
+    assert!(refused.contains(&holder), "names the writer: {refused}");
+    assert!(refused.contains("lease 1"), "{refused}");
+
+    // The refusal changed nothing: the first node is still the writer and still takes writes.
+    assert_eq!(lease_row(&url).await.0, 1);
+    first
+        .ingest(json!([task_event("e2", "t2", "w2", "2026-12-01", START)]))
+        .await;
+    let (status, ready) = first.get("/readyz").await;
+    assert_eq!(status, 200, "{ready}");
+    let tasks = ready["tasks_cached"].as_u64().expect("tasks_cached");
+
+    // Stopped, it lets the lease go (after its writer committed everything): the next node
+    // starts, takes the lease (epoch 2) and has every task.
+    first.stop().await;
+    let (node, node_tasks) = ioc::open(&url, ClockMode::Manual, test_limits())
+        .await
+        .expect("a node starts once the writer stopped");
+    let lease = node
+        .lease
+        .clone()
+        .expect("a PostgreSQL node holds the lease");
+    assert!(lease.held());
+    assert_eq!(lease.epoch(), 2);
+    assert_eq!(lease_row(&url).await.0, 2);
+    assert_eq!(node.rollup.task_count() as u64, tasks);
+    ioc::close(node, node_tasks).await;
+}
+
+/// Waits for a child to exit on its own; kills it and fails if it is still running after `wait`.
+fn exits_within(child: &mut std::process::Child, wait: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if start.elapsed() > wait {
+            let _ = child.kill();
+            panic!("the second node kept running: it should have refused to start");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn the_binary_refuses_a_second_node_and_a_killed_writer_frees_the_database_at_once() {
+    let Some(admin) = postgres_admin_url("many nodes: kill -9 of the writer") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin).await;
+    let bin = env!("CARGO_BIN_EXE_ioc-e2e");
+    let (mut first, base) = start_process(bin, &url, &[]);
+    let client = reqwest::Client::new();
+    let ready = |base: String| {
+        let client = client.clone();
+        async move {
+            let r = client
+                .get(format!("{base}/readyz"))
+                .send()
+                .await
+                .expect("GET");
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    assert_eq!(ready(base.clone()).await.0, 200);
+    let holder = lease_row(&url).await.1;
+    assert!(holder.contains(&format!("pid {}", first.id())), "{holder}");
+
+    // A second process on the same database: it exits with an error naming the writer.
+    let mut second = std::process::Command::new(bin)
+        .args(["serve", "--clock", "manual"])
+        .env("IOC_BIND", "127.0.0.1:0")
+        .env("DATABASE_URL", &url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start a second node");
+    let status = exits_within(&mut second, Duration::from_secs(60));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "refused with a failure status: {stderr}");
+    assert!(stderr.contains("already the writer"), "{stderr}");
+    assert!(stderr.contains(&holder), "names the writer: {stderr}");
+
+    // kill -9 of the writer: PostgreSQL ends its session, and with it the lock. A new node
+    // starts on the same database without waiting for any timeout.
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    let (mut third, base) = start_process(bin, &url, &[]);
+    let (status, body) = ready(base.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let (epoch, holder) = lease_row(&url).await;
+    assert_eq!(epoch, 2, "taken a second time");
+    assert!(holder.contains(&format!("pid {}", third.id())), "{holder}");
+    let _ = third.kill();
+    let _ = third.wait();
+}
+
+#[tokio::test]
+async fn a_node_whose_lock_connection_was_cut_takes_the_lease_again() {
+    let Some(admin) = postgres_admin_url("many nodes: the lock connection cut") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin).await;
+    let app = spawn_app_on(&url).await;
+    app.load_fixture().await;
+    // End the lease's own session from outside (as a database restart or a cut network would).
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_all(&mut sqlx::PgConnection::connect(&url).await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(
+        cut,
+        vec![true],
+        "the one session holding the lock was ended"
+    );
+    // The node notices within its check interval and takes the lease again: epoch 2, held by
+    // the same node, and readiness 200 again.
+    let mut back = false;
+    for _ in 0..200 {
+        let (status, _) = app.get("/readyz").await;
+        if status == 200 && lease_row(&url).await.0 == 2 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(back, "the node took the lease again");
+    assert!(lease_row(&url)
+        .await
+        .1
+        .contains(&format!("pid {}", std::process::id())));
+    app.ingest(json!([task_event("e9", "t9", "w2", "2026-12-01", START)]))
+        .await;
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+}
