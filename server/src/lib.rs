@@ -156,6 +156,7 @@ async fn open_node(
         let (stop, stopped) = watch::channel(false);
         let (lease, keeper) =
             store::lease::claim(database_url, store::lease::node_name(), stopped).await?;
+        store.fence_writes(lease.epoch_cell());
         (Some(lease), Some((stop, keeper)))
     } else {
         (None, None)

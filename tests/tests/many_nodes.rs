@@ -1,7 +1,9 @@
 //! Several nodes on one PostgreSQL (issue 20), first part: one writer at a time, chosen through
 //! PostgreSQL. A second node on the same database refuses to start and names the writer; the
 //! database is free again the moment the writer stops or is killed; a node whose lock connection
-//! was cut takes the lease again. Real PostgreSQL (`IOC_TEST_POSTGRES_URL`), real processes.
+//! was cut takes the lease again; a writer whose lease another node took has its writes refused
+//! (the fence) until it takes the lease back. Real PostgreSQL (`IOC_TEST_POSTGRES_URL`), real
+//! processes.
 
 use ioc::clock::ClockMode;
 use ioc_tests::{
@@ -18,6 +20,20 @@ async fn lease_row(url: &str) -> (i64, String) {
         .fetch_one(&mut conn)
         .await
         .expect("the lease row")
+}
+
+/// Ends the session that holds the writer's advisory lock on this database.
+const END_THE_LOCK_SESSION: &str =
+    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
+/// A node with the fixture on a fresh PostgreSQL database (`None`: no PostgreSQL, said loudly).
+async fn node_on_postgres(test: &str) -> Option<(String, ioc_tests::TestApp)> {
+    let admin = postgres_admin_url(test)?;
+    let url = fresh_postgres_db(&admin).await;
+    let app = spawn_app_on(&url).await;
+    app.load_fixture().await;
+    Some((url, app))
 }
 
 #[tokio::test]
@@ -147,20 +163,14 @@ async fn the_binary_refuses_a_second_node_and_a_killed_writer_frees_the_database
 
 #[tokio::test]
 async fn a_node_whose_lock_connection_was_cut_takes_the_lease_again() {
-    let Some(admin) = postgres_admin_url("many nodes: the lock connection cut") else {
+    let Some((url, app)) = node_on_postgres("many nodes: the lock connection cut").await else {
         return;
     };
-    let url = fresh_postgres_db(&admin).await;
-    let app = spawn_app_on(&url).await;
-    app.load_fixture().await;
     // End the lease's own session from outside (as a database restart or a cut network would).
-    let cut: Vec<bool> = sqlx::query_scalar(
-        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted \
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-    )
-    .fetch_all(&mut sqlx::PgConnection::connect(&url).await.unwrap())
-    .await
-    .unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(END_THE_LOCK_SESSION)
+        .fetch_all(&mut sqlx::PgConnection::connect(&url).await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         cut,
         vec![true],
@@ -184,6 +194,106 @@ async fn a_node_whose_lock_connection_was_cut_takes_the_lease_again() {
         .contains(&format!("pid {}", std::process::id())));
     app.ingest(json!([task_event("e9", "t9", "w2", "2026-12-01", START)]))
         .await;
+    let (status, body) = app.get("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Ends the session holding the writer's lock and takes the lock on `intruder` before the node
+/// takes it back (it checks once a second; if it wins a round, the test tries again).
+async fn take_the_lock_from_the_node(url: &str, intruder: &mut sqlx::PgConnection) {
+    sqlx::query("SET lock_timeout = '3s'")
+        .execute(&mut *intruder)
+        .await
+        .unwrap();
+    for _ in 0..5 {
+        let mut other = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(END_THE_LOCK_SESSION)
+            .execute(&mut other)
+            .await
+            .unwrap();
+        let taken = sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(ioc::store::lease::KEY)
+            .execute(&mut *intruder)
+            .await;
+        if taken.is_ok() {
+            return;
+        }
+    }
+    panic!("the node took its lock back first five times in a row");
+}
+
+#[tokio::test]
+async fn a_node_whose_lease_another_node_took_refuses_writes_until_it_takes_it_back() {
+    let Some((url, app)) = node_on_postgres("many nodes: the fence").await else {
+        return;
+    };
+    let events = |url: String| async move {
+        let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM events")
+            .fetch_one(&mut c)
+            .await
+            .unwrap()
+    };
+    let before = events(url.clone()).await;
+
+    // Another node takes the lease over while this one still runs (its lock connection was cut,
+    // as a network partition would): it holds the lock and bumps the epoch.
+    let mut other_node = sqlx::PgConnection::connect(&url).await.unwrap();
+    take_the_lock_from_the_node(&url, &mut other_node).await;
+    let epoch: i64 = sqlx::query_scalar(
+        "UPDATE writer_lease SET epoch = epoch + 1, node = 'node-b (pid 1)' WHERE id = 1 RETURNING epoch",
+    )
+    .fetch_one(&mut other_node)
+    .await
+    .unwrap();
+    assert_eq!(epoch, 2);
+
+    // The old writer's next write is refused as unavailable (a client retries; the reason is in
+    // the node's log and on its readiness, below) and stores nothing.
+    let (status, body) = app
+        .post(
+            "/api/v1/events",
+            &json!([task_event("e1", "t1", "w2", "2026-12-01", START)]),
+        )
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable", "{body}");
+    assert_eq!(events(url.clone()).await, before, "nothing was stored");
+    assert_eq!(app.get("/api/v1/tasks/t1").await.0, 404, "nor applied");
+    // Its readiness says who the writer is.
+    let mut named = false;
+    for _ in 0..100 {
+        let (status, body) = app.get("/readyz").await;
+        if status == 503 && body["reasons"].to_string().contains("node-b") {
+            named = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(named, "readiness names the node that holds the lease");
+
+    // The other node goes away: this one takes the lease back (epoch 3) and writes again; the
+    // refused event is new to it.
+    other_node.close().await.unwrap();
+    let mut back = false;
+    for _ in 0..200 {
+        if lease_row(&url).await.0 == 3 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(back, "the node took the lease back");
+    let again = app
+        .ingest(json!([task_event("e1", "t1", "w2", "2026-12-01", START)]))
+        .await;
+    assert_eq!(
+        (again["accepted"].as_u64(), again["duplicates"].as_u64()),
+        (Some(1), Some(0)),
+        "{again}"
+    );
+    assert_eq!(events(url.clone()).await, before + 1);
+    // Readiness is clear again once a commit went through.
     let (status, body) = app.get("/readyz").await;
     assert_eq!(status, 200, "{body}");
 }

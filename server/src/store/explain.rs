@@ -302,7 +302,7 @@ macro_rules! explain_store_impl {
                 audit: &[$crate::audit::Entry],
                 notices: &[$crate::store::notify::NoticeRow],
             ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO explanations (id, subject_kind, subject, title, unit_id, addressee, asked_by, asker_person, question, due_at, state, created_at, answered_at, escalated_at, escalated_to) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
@@ -376,7 +376,7 @@ macro_rules! explain_store_impl {
                 a: &$crate::store::explain::ExplainAttachment,
                 audit: &$crate::audit::Entry,
             ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO attachments (sha256, content_type, size, body, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
                     .bind(a.file.sha256.clone())
                     .bind(a.file.content_type.clone())

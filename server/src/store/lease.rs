@@ -8,9 +8,9 @@
 //!
 //! A node that loses its lock connection (the database restarted, its connections were cut)
 //! takes the lock again as soon as it can; until then its readiness says it is not the writer.
-//! Should another node have taken it meanwhile, two nodes would be writing: the audit chain's
-//! `seq` key then refuses the second one's commits (a fork is never stored), and this node's
-//! readiness names the other.
+//! Should another node have taken it meanwhile, this node's writes are refused: every write
+//! transaction first checks the row's epoch under a share lock (`PgStore::begin_write`, the
+//! fence), and a taking bumps it. The audit chain's `seq` key stays the last fence behind that.
 
 use super::StoreError;
 use sqlx::{Connection, PgConnection};
@@ -22,7 +22,7 @@ use tokio::sync::watch;
 /// The advisory lock's key: the same for every node of every version, so they exclude each
 /// other ("ioc!writ" as eight bytes). Advisory locks are per database, so other databases on
 /// the same server (each test's own) do not collide.
-const KEY: i64 = 0x696f_6321_7772_6974;
+pub const KEY: i64 = 0x696f_6321_7772_6974;
 /// How often the held connection is checked, and a lost lock tried again.
 const EVERY: Duration = Duration::from_secs(1);
 /// How long a check or a connect may take before it counts as failed.
@@ -37,7 +37,8 @@ pub struct Lease {
 struct State {
     node: String,
     held: AtomicBool,
-    epoch: AtomicI64,
+    /// Shared with the store, whose write transactions check it against the row (the fence).
+    epoch: Arc<AtomicI64>,
     /// Why the lease is not held, when it is not (who holds it, or what failed).
     lost: Mutex<Option<String>>,
 }
@@ -61,6 +62,11 @@ impl Lease {
     /// The epoch of this node's latest taking.
     pub fn epoch(&self) -> i64 {
         self.state.epoch.load(Ordering::Acquire)
+    }
+
+    /// The epoch as the store's write transactions read it (`Store::fence_writes`).
+    pub fn epoch_cell(&self) -> Arc<AtomicI64> {
+        self.state.epoch.clone()
     }
 
     /// Why this node does not hold the lease now (`None` while it does).
@@ -120,7 +126,7 @@ pub async fn claim(
         state: Arc::new(State {
             node,
             held: AtomicBool::new(false),
-            epoch: AtomicI64::new(0),
+            epoch: Arc::new(AtomicI64::new(0)),
             lost: Mutex::new(None),
         }),
     };
@@ -192,17 +198,33 @@ async fn keep(lease: Lease, url: String, conn: PgConnection, mut shutdown: watch
             break;
         }
         if let Some(c) = conn.as_mut() {
-            let alive =
-                tokio::time::timeout(WITHIN, sqlx::query("SELECT 1").execute(&mut *c)).await;
-            if matches!(alive, Ok(Ok(_))) {
-                continue;
+            let row = tokio::time::timeout(
+                WITHIN,
+                sqlx::query_as::<_, (i64, String)>(
+                    "SELECT epoch, node FROM writer_lease WHERE id = 1",
+                )
+                .fetch_one(&mut *c),
+            )
+            .await;
+            match row {
+                Ok(Ok((epoch, _))) if epoch == lease.epoch() => continue,
+                Ok(Ok((epoch, node))) => {
+                    // Only a node without the lock could have written this; the lock decides,
+                    // so this node lets it go and takes it again (its writes are refused until).
+                    tracing::error!(node = lease.node(), holder = %node, epoch, "the lease row names another node while this one holds the lock");
+                    lease.set(false, None, Some(format!("this node is not the writer: {node} holds the writer's lease (lease {epoch})")));
+                }
+                _ => {
+                    tracing::warn!(
+                        node = lease.node(),
+                        "lost the connection that holds the writer's lease; taking it again"
+                    );
+                    lease.set(false, None, Some("this node lost its hold on the writer's lease (its connection to the database ended) and is taking it again".into()));
+                }
             }
-            tracing::warn!(
-                node = lease.node(),
-                "lost the connection that holds the writer's lease; taking it again"
-            );
-            lease.set(false, None, Some("this node lost its hold on the writer's lease (its connection to the database ended) and is taking it again".into()));
-            conn = None;
+            if let Some(c) = conn.take() {
+                let _ = c.close().await;
+            }
         }
         match retake(&url, lease.node()).await {
             Ok((c, Ok(epoch))) => {

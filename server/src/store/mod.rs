@@ -34,6 +34,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Config(String),
+    /// Another node holds the writer's lease: this one must not write (`lease.rs`).
+    #[error("{0}")]
+    NotWriter(String),
 }
 
 impl StoreError {
@@ -41,6 +44,7 @@ impl StoreError {
     /// connection broke, SQLite locked by another process): worth a retry, not a bug.
     pub fn is_unavailable(&self) -> bool {
         match self {
+            StoreError::NotWriter(_) => true,
             StoreError::Database(e) => match &**e {
                 sqlx::Error::PoolTimedOut
                 | sqlx::Error::PoolClosed
@@ -174,6 +178,10 @@ pub type GroupedTaskAggs = Vec<(String, TaskAgg)>;
 pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// From now on every write transaction checks that the writer's lease still has this
+    /// epoch (`lease.rs`; PostgreSQL only) and refuses with `NotWriter` otherwise.
+    fn fence_writes(&self, epoch: Arc<std::sync::atomic::AtomicI64>);
 
     /// The database answers.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -378,7 +378,7 @@ macro_rules! notify_store_impl {
                 at: $crate::domain::Ts,
                 audit: &$crate::audit::Entry,
             ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("DELETE FROM contact_points WHERE person_id = $1").bind(person.to_string()).execute(&mut *tx).await?;
                 for (i, p) in points.iter().enumerate() {
                     sqlx::query("INSERT INTO contact_points (id, person_id, kind, position, body, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -413,7 +413,7 @@ macro_rules! notify_store_impl {
                 if notices.is_empty() {
                     return Ok(0);
                 }
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 let added = Self::insert_notices(&mut tx, notices, &[]).await?;
                 tx.commit().await?;
                 Ok(added.len() as u64)
@@ -463,7 +463,7 @@ macro_rules! notify_store_impl {
                 now_wall: $crate::domain::Ts,
             ) -> Result<Vec<Option<i64>>, $crate::store::StoreError> {
                 use sqlx::Acquire;
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 let mut out = Vec::with_capacity(messages.len());
                 for m in messages {
                     // A savepoint each: a message refused (its dedup exists, its notices were
@@ -527,7 +527,7 @@ macro_rules! notify_store_impl {
                 &self,
                 done: &[($crate::store::notify::DeliveryRow, $crate::store::notify::Outcome, Option<$crate::store::notify::InboxRow>)],
             ) -> Result<Vec<Option<i64>>, $crate::store::StoreError> {
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 let mut out = Vec::with_capacity(done.len());
                 for (d, outcome, inbox) in done {
                     out.push(Self::finish_one(&mut tx, d, outcome, inbox.as_ref()).await?);
@@ -675,7 +675,7 @@ macro_rules! notify_store_impl {
                 at: $crate::domain::Ts,
                 audit: &$crate::audit::Entry,
             ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("DELETE FROM server_keys WHERE name = 'link_previous'").execute(&mut *tx).await?;
                 sqlx::query("UPDATE server_keys SET name = 'link_previous' WHERE name = 'link'").execute(&mut *tx).await?;
                 sqlx::query("INSERT INTO server_keys (name, secret, created_at) VALUES ('link', $1, $2)")

@@ -10,6 +10,9 @@ use sqlx::{Pool, Postgres, Transaction};
 
 pub struct PgStore {
     pool: Pool<Postgres>,
+    /// The writer's lease epoch this node holds (`lease.rs`), checked by every write
+    /// transaction; unset (a tool that only reads) checks nothing.
+    fence: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicI64>>,
 }
 
 impl PgStore {
@@ -22,7 +25,10 @@ impl PgStore {
             .connect(url)
             .await?;
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool,
+            fence: std::sync::OnceLock::new(),
+        })
     }
 
     /// PostgreSQL's rows come through sqlx (the shared path in `sql.rs`).
@@ -69,11 +75,29 @@ impl PgStore {
         postgres_arrays::insert_audit(tx, entries).await
     }
 
-    /// A write transaction: PostgreSQL's row locks need nothing more than `BEGIN`.
-    async fn begin_write(
-        pool: &sqlx::Pool<sqlx::Postgres>,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        pool.begin().await
+    /// A write transaction, fenced: it first reads the lease row with a share lock and goes on
+    /// only if the epoch is still this node's. A node that takes the lease over bumps the epoch
+    /// with an update that waits for that lock, so a commit of the old writer either lands
+    /// before the takeover (and the new writer's rebuild reads it) or is refused after it.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if let Some(fence) = self.fence.get() {
+            let mine = fence.load(std::sync::atomic::Ordering::Acquire);
+            let (epoch, node): (i64, String) =
+                sqlx::query_as("SELECT epoch, node FROM writer_lease WHERE id = 1 FOR SHARE")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if epoch != mine {
+                return Err(StoreError::NotWriter(format!(
+                    "this node is not the writer: {node} holds the writer's lease (lease {epoch}, this node's was {mine})"
+                )));
+            }
+        }
+        Ok(tx)
+    }
+
+    fn fence_with(&self, epoch: std::sync::Arc<std::sync::atomic::AtomicI64>) {
+        let _ = self.fence.set(epoch);
     }
 }
 

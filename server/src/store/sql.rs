@@ -190,6 +190,10 @@ macro_rules! sql_store_impl {
                 $backend
             }
 
+            fn fence_writes(&self, epoch: std::sync::Arc<std::sync::atomic::AtomicI64>) {
+                self.fence_with(epoch)
+            }
+
             async fn ping(&self) -> Result<(), $crate::store::StoreError> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
@@ -230,7 +234,7 @@ macro_rules! sql_store_impl {
                 use $crate::store::rows::*;
                 use $crate::store::sql::*;
                 let g = Grouped::of(changes);
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 Self::insert_audit(&mut tx, audit).await?;
                 // PostgreSQL writes events and tasks in its array form (`postgres_arrays.rs`),
                 // SQLite through its handle (`sqlite_direct.rs`).
@@ -557,7 +561,7 @@ macro_rules! sql_store_impl {
                 notices: &[$crate::store::NoticeRow],
             ) -> Result<(Vec<i64>, Vec<$crate::store::notify::AddedNotice>), $crate::store::StoreError> {
                 use $crate::store::sql::CHUNK;
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 Self::insert_audit(&mut tx, audit).await?;
                 let mut seqs = Vec::with_capacity(history.len());
                 // One statement per chunk: a batch can end thousands of alerts at once.
@@ -746,7 +750,7 @@ macro_rules! sql_store_impl {
             }
 
             async fn add_silence(&self, s: &$crate::store::SilenceRow, audit: &[$crate::audit::Entry]) -> Result<i64, $crate::store::StoreError> {
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO silences (rule, unit_id, until, reason, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                 )
@@ -769,7 +773,7 @@ macro_rules! sql_store_impl {
                 audit: &$crate::audit::Entry,
             ) -> Result<(), $crate::store::StoreError> {
                 use $crate::domain::security::SecurityWrite as W;
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 let (account, end_sessions) = match write {
                     W::PutAccount(a) => (Some(a), None),
                     W::PutAccountEndingSessions { account, keep } => (Some(account), Some(keep)),
@@ -983,7 +987,7 @@ macro_rules! sql_store_impl {
                 a: &$crate::store::AttachmentRecord,
                 audit: &$crate::audit::Entry,
             ) -> Result<(), $crate::store::StoreError> {
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO attachments (sha256, content_type, size, body, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING")
                     .bind(a.file.sha256.clone())
                     .bind(a.file.content_type.clone())
@@ -1033,7 +1037,7 @@ macro_rules! sql_store_impl {
                 audit: &$crate::audit::Entry,
             ) -> Result<(), $crate::store::StoreError> {
                 let body = serde_json::to_string(t).map_err(|e| $crate::store::StoreError::Corrupt(e.to_string()))?;
-                let mut tx = Self::begin_write(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query("INSERT INTO task_templates (id, unit_id, body, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE SET unit_id = excluded.unit_id, body = excluded.body, updated_at = excluded.updated_at")
                     .bind(t.id.to_string())
                     .bind(t.unit.to_string())

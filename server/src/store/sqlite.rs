@@ -136,11 +136,12 @@ impl SqliteStore {
     /// written through the handle (`sqlite_direct.rs`) then never wait for a lock on the
     /// calling thread, which may be one of the runtime's; and a transaction that reads before
     /// it writes cannot fail on a snapshot another commit made stale meanwhile.
-    async fn begin_write(
-        pool: &Pool<Sqlite>,
-    ) -> Result<sqlx::Transaction<'static, Sqlite>, sqlx::Error> {
-        pool.begin_with("BEGIN IMMEDIATE").await
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
+
+    /// SQLite's file is one node's: no lease, so nothing to fence.
+    fn fence_with(&self, _epoch: std::sync::Arc<std::sync::atomic::AtomicI64>) {}
 }
 
 fn read_failed(file: &std::path::Path, e: rusqlite::Error) -> StoreError {
