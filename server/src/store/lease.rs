@@ -210,7 +210,7 @@ async fn keep(lease: Lease, url: String, conn: PgConnection, mut shutdown: watch
                 Ok(Ok((epoch, _))) if epoch == lease.epoch() => continue,
                 Ok(Ok((epoch, node))) => {
                     // Only a node without the lock could have written this; the lock decides,
-                    // so this node lets it go and takes it again (its writes are refused until).
+                    // so this node lets it go and takes it again (its writes are refused meanwhile).
                     tracing::error!(node = lease.node(), holder = %node, epoch, "the lease row names another node while this one holds the lock");
                     lease.set(false, None, Some(format!("this node is not the writer: {node} holds the writer's lease (lease {epoch})")));
                 }
