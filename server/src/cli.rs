@@ -250,6 +250,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             (true, DemoSizeArg::Small) => "small city",
         }
     );
+    // Before the node opens: a Redis URL that does not answer stops the start here.
+    let shared = match &settings.redis_url {
+        Some(url) => Some(
+            crate::auth::shared::SharedCounters::connect(url.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("REDIS_URL {url} does not answer: {e}"))?,
+        ),
+        None => None,
+    };
     let (mut node, mut tasks) = crate::open_with(
         settings.database_url.expose(),
         settings.clock,
@@ -258,6 +267,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         settings.notify.clone(),
     )
     .await?;
+    if let Some(shared) = shared {
+        node.auth.share_counters(shared);
+    }
     let mut dashboard = settings.dashboard.clone();
     node.dashboard = std::sync::Arc::new(dashboard.clone());
     node.evaluation = std::sync::Arc::new(settings.evaluation.clone());

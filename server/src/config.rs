@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// sqlite://path/to/file.db or postgres://user:pass@host/db.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
+    /// redis://host:6379: the Redis the nodes share. Request rates and sign-in throttles are
+    /// then counted there, across nodes (default: none, each node counts its own).
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
     /// Seed a demo city on an empty database and stream simulated updates.
     #[arg(long, env = "IOC_DEMO")]
     pub demo: bool,
@@ -443,6 +447,7 @@ pub fn evaluation_table(
 struct FileConfig {
     bind: Option<String>,
     database_url: Option<String>,
+    redis_url: Option<String>,
     demo: Option<bool>,
     demo_size: Option<DemoSizeArg>,
     simulate_rate: Option<u32>,
@@ -483,6 +488,8 @@ impl fmt::Display for DatabaseUrl {
 pub struct Settings {
     pub bind: String,
     pub database_url: DatabaseUrl,
+    /// The Redis the nodes share (`None`: each node counts its own throttles).
+    pub redis_url: Option<crate::auth::shared::RedisUrl>,
     pub demo: bool,
     pub demo_size: DemoSizeArg,
     pub simulate_rate: u32,
@@ -538,6 +545,12 @@ impl Settings {
                     .or(file.database_url)
                     .unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             ),
+            redis_url: args
+                .redis_url
+                .clone()
+                .or(file.redis_url)
+                .filter(|u| !u.is_empty())
+                .map(crate::auth::shared::RedisUrl::new),
             demo: args.demo || file.demo.unwrap_or(false),
             demo_size: args
                 .demo_size
@@ -577,6 +590,7 @@ mod tests {
             config,
             bind: None,
             database_url: None,
+            redis_url: None,
             demo: false,
             demo_size: None,
             simulate_rate: None,
@@ -600,24 +614,34 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("ioc.toml");
-        std::fs::write(&file, "bind = \"127.0.0.1:0\"\ndatabase_url = \"postgres://ioc:pw@db/ioc\"\nclock = \"manual\"\nsimulate_rate = 5\n[live]\ntick_ms = 200\nmax_subscriptions = 8\n").unwrap();
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\ndatabase_url = \"postgres://ioc:pw@db/ioc\"\nredis_url = \"redis://:rpw@cache:6379/\"\nclock = \"manual\"\nsimulate_rate = 5\n[live]\ntick_ms = 200\nmax_subscriptions = 8\n").unwrap();
         let s = Settings::resolve(&args(Some(file.clone()))).unwrap();
         assert_eq!(s.limits.live.tick, std::time::Duration::from_millis(200));
         assert_eq!(s.limits.live.max_subscriptions, 8);
         assert_eq!(s.bind, "127.0.0.1:0");
         assert_eq!(s.clock, ClockMode::Manual);
         assert_eq!(s.simulate_rate, 5);
+        assert_eq!(
+            s.redis_url.as_ref().map(|u| u.expose()),
+            Some("redis://:rpw@cache:6379/")
+        );
         assert!(
             !format!("{s:?}").contains("pw"),
-            "the password reached Debug output"
+            "a password reached Debug output"
         );
+        assert!(!s.redis_url.as_ref().unwrap().to_string().contains("rpw"));
 
         // Flags (and the environment, which clap folds into them) win over the file.
         let mut a = args(Some(file));
         a.bind = Some("127.0.0.1:9999".into());
         a.clock = Some(ClockMode::System);
         a.live.tick_ms = Some(100);
+        a.redis_url = Some("redis://127.0.0.1:6390/".into());
         let s = Settings::resolve(&a).unwrap();
+        assert_eq!(
+            s.redis_url.as_ref().map(|u| u.expose()),
+            Some("redis://127.0.0.1:6390/")
+        );
         assert_eq!(s.limits.live.tick, std::time::Duration::from_millis(100));
         assert_eq!(s.limits.live.max_subscriptions, 8, "the file's value stays");
         assert_eq!(s.bind, "127.0.0.1:9999");

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod browser;
 pub mod notify;
+pub mod redis;
 
 use ioc::clock::ClockMode;
 use serde_json::{json, Value};
@@ -785,6 +786,25 @@ pub fn start_server_process(
     });
     let addr = rx.recv_timeout(wait).expect("the server logs its address");
     (child, format!("http://{addr}"))
+}
+
+/// Waits for a server process that must refuse to start to exit; kills it and fails the test if
+/// it is still running after `wait`.
+pub fn exits_within(
+    child: &mut std::process::Child,
+    wait: std::time::Duration,
+) -> std::process::ExitStatus {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if start.elapsed() > wait {
+            let _ = child.kill();
+            panic!("the server kept running: it should have refused to start");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }
 
 /// A live WebSocket client for tests: JSON in, JSON out, pings answered by tungstenite.

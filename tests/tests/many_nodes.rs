@@ -12,7 +12,7 @@ use ioc_tests::{
 };
 use serde_json::{json, Value};
 use sqlx::Connection;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 async fn lease_row(url: &str) -> (i64, String) {
     let mut conn = sqlx::PgConnection::connect(url).await.expect("connect");
@@ -89,21 +89,6 @@ async fn a_second_node_on_the_same_postgresql_refuses_naming_the_writer_and_star
     ioc::close(node, node_tasks).await;
 }
 
-/// Waits for a child to exit on its own; kills it and fails if it is still running after `wait`.
-fn exits_within(child: &mut std::process::Child, wait: Duration) -> std::process::ExitStatus {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return status;
-        }
-        if start.elapsed() > wait {
-            let _ = child.kill();
-            panic!("the second node kept running: it should have refused to start");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test]
 async fn the_binary_refuses_a_second_node_and_a_killed_writer_frees_the_database_at_once() {
     let Some(admin) = postgres_admin_url("many nodes: kill -9 of the writer") else {
@@ -140,7 +125,7 @@ async fn the_binary_refuses_a_second_node_and_a_killed_writer_frees_the_database
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("start a second node");
-    let status = exits_within(&mut second, Duration::from_secs(60));
+    let status = ioc_tests::exits_within(&mut second, Duration::from_secs(60));
     let mut stderr = String::new();
     std::io::Read::read_to_string(&mut second.stderr.take().unwrap(), &mut stderr).unwrap();
     assert!(!status.success(), "refused with a failure status: {stderr}");

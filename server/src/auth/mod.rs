@@ -6,6 +6,7 @@
 pub mod access;
 pub mod registry;
 pub mod secret;
+pub mod shared;
 
 use crate::domain::Id;
 use crate::i18n::Msg;

@@ -1,8 +1,10 @@
 //! The node's memory of accounts, sessions and API tokens (loaded from the store at start,
 //! changed only after the writer committed a change), and the throttles: a per-credential
-//! request rate and sign-in failures per login and per address.
+//! request rate and sign-in failures per login and per address, counted in Redis when the nodes
+//! share one (`shared.rs`), else (and while Redis does not answer) by this node.
 
 use super::secret::{same, sha256_hex};
+use super::shared::{SharedCounters, ANSWER_WITHIN};
 use super::{Account, ApiToken, Principal, Session};
 pub use crate::domain::security::{SecuritySnapshot, SecurityWrite};
 use crate::domain::time::Ts;
@@ -11,8 +13,8 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +65,10 @@ struct Inner {
     limiter: Option<DefaultKeyedRateLimiter<String>>,
     checks: AtomicU64,
     failures: DashMap<String, VecDeque<Instant>>,
+    /// The counters in Redis, when the nodes share one (`share_counters`).
+    shared: OnceLock<SharedCounters>,
+    /// When a Redis failure was last logged (ms), so an outage logs every 10 s, not per request.
+    shared_warned: AtomicI64,
 }
 
 pub const SESSION_PREFIX: &str = "iocs_";
@@ -83,6 +89,8 @@ impl Auth {
                 limiter,
                 checks: AtomicU64::new(0),
                 failures: DashMap::new(),
+                shared: OnceLock::new(),
+                shared_warned: AtomicI64::new(0),
             }),
         };
         for a in snapshot.accounts {
@@ -251,8 +259,55 @@ impl Auth {
         }
     }
 
+    /// From now on the throttles count in Redis, shared with every node that uses it.
+    pub fn share_counters(&self, shared: SharedCounters) {
+        tracing::info!(redis = %shared.url(), "request rates and sign-in throttles are counted in Redis, across nodes");
+        let _ = self.inner.shared.set(shared);
+    }
+
+    /// Redis did not answer a throttle: this request is counted here instead.
+    fn shared_failed(&self, why: &str) {
+        metrics::counter!("ioc_shared_counters_fallbacks_total").increment(1);
+        let now = crate::domain::time::now_ms();
+        let last = self.inner.shared_warned.load(Ordering::Relaxed);
+        if now - last >= 10_000
+            && self
+                .inner
+                .shared_warned
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            tracing::warn!(
+                error = why,
+                "Redis does not answer: throttles count on this node until it does"
+            );
+        }
+    }
+
     /// Takes one request from `key`'s allowance; `Err(wait)` when it is spent.
-    pub fn check_rate(&self, key: &str) -> Result<(), Duration> {
+    pub async fn check_rate(&self, key: &str) -> Result<(), Duration> {
+        let c = &self.inner.config;
+        if self.inner.limiter.is_none() {
+            return Ok(());
+        }
+        if let Some(shared) = self.inner.shared.get() {
+            let burst = if c.rate_burst == 0 {
+                c.rate_per_minute
+            } else {
+                c.rate_burst
+            };
+            match tokio::time::timeout(ANSWER_WITHIN, shared.take(key, c.rate_per_minute, burst))
+                .await
+            {
+                Ok(Ok(taken)) => return taken,
+                Ok(Err(e)) => self.shared_failed(&e.to_string()),
+                Err(_) => self.shared_failed("no answer in time"),
+            }
+        }
+        self.check_rate_here(key)
+    }
+
+    fn check_rate_here(&self, key: &str) -> Result<(), Duration> {
         let Some(limiter) = &self.inner.limiter else {
             return Ok(());
         };
@@ -265,16 +320,28 @@ impl Auth {
             .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
-    /// How long sign-ins for `login` from `ip` are refused, if they are.
-    pub fn login_blocked(&self, login: &str, ip: &str) -> Option<Duration> {
+    fn failure_keys(&self, login: &str, ip: &str) -> [(String, u32); 2] {
         let c = &self.inner.config;
         [
             (format!("login:{login}"), c.login_failures_per_login),
             (format!("addr:{ip}"), c.login_failures_per_address),
         ]
-        .into_iter()
-        .filter_map(|(key, max)| self.blocked_for(&key, max))
-        .max()
+    }
+
+    /// How long sign-ins for `login` from `ip` are refused, if they are.
+    pub async fn login_blocked(&self, login: &str, ip: &str) -> Option<Duration> {
+        let keys = self.failure_keys(login, ip);
+        if let Some(shared) = self.inner.shared.get() {
+            let window = self.inner.config.login_window;
+            match tokio::time::timeout(ANSWER_WITHIN, shared.blocked(&keys, window)).await {
+                Ok(Ok(blocked)) => return blocked,
+                Ok(Err(e)) => self.shared_failed(&e.to_string()),
+                Err(_) => self.shared_failed("no answer in time"),
+            }
+        }
+        keys.into_iter()
+            .filter_map(|(key, max)| self.blocked_for(&key, max))
+            .max()
     }
 
     fn blocked_for(&self, key: &str, max: u32) -> Option<Duration> {
@@ -295,7 +362,17 @@ impl Auth {
         }
     }
 
-    pub fn login_failed(&self, login: &str, ip: &str) {
+    /// Counts a failed sign-in here (the fallback's memory) and, when shared, in Redis.
+    pub async fn login_failed(&self, login: &str, ip: &str) {
+        if let Some(shared) = self.inner.shared.get() {
+            let keys = self.failure_keys(login, ip).map(|(k, _)| k);
+            let window = self.inner.config.login_window;
+            match tokio::time::timeout(ANSWER_WITHIN, shared.failed(&keys, window)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => self.shared_failed(&e.to_string()),
+                Err(_) => self.shared_failed("no answer in time"),
+            }
+        }
         // Forget old failures now and then, so made-up logins do not accumulate.
         if self.inner.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
             let window = self.inner.config.login_window;
@@ -312,7 +389,15 @@ impl Auth {
         }
     }
 
-    pub fn login_succeeded(&self, login: &str) {
-        self.inner.failures.remove(&format!("login:{login}"));
+    pub async fn login_succeeded(&self, login: &str) {
+        let key = format!("login:{login}");
+        if let Some(shared) = self.inner.shared.get() {
+            match tokio::time::timeout(ANSWER_WITHIN, shared.clear(&key)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => self.shared_failed(&e.to_string()),
+                Err(_) => self.shared_failed("no answer in time"),
+            }
+        }
+        self.inner.failures.remove(&key);
     }
 }

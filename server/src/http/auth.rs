@@ -167,7 +167,7 @@ async fn sign_in(
     JsonBody(body): JsonBody<SignIn>,
 ) -> Result<Response, ApiError> {
     let ip = actor.ip.clone();
-    if let Some(wait) = node.auth.login_blocked(&body.login, &ip) {
+    if let Some(wait) = node.auth.login_blocked(&body.login, &ip).await {
         return Err(ApiError::RateLimited {
             message: crate::msg!("signin_throttled", seconds = wait.as_secs().max(1) as i64),
             retry_after: wait.as_secs().max(1),
@@ -183,11 +183,11 @@ async fn sign_in(
     let account = match account {
         Some(a) if matches && !a.disabled => a,
         _ => {
-            node.auth.login_failed(&body.login, &ip);
+            node.auth.login_failed(&body.login, &ip).await;
             return Err(ApiError::Unauthenticated("wrong login or password".into()));
         }
     };
-    node.auth.login_succeeded(&body.login);
+    node.auth.login_succeeded(&body.login).await;
     let token = format!("{SESSION_PREFIX}{}", random_secret());
     let now = now_ms();
     let ttl = node.auth.config().session_ttl;

@@ -92,13 +92,13 @@ fn same_origin(req: &Request) -> bool {
 }
 
 pub async fn authenticate(State(node): State<Node>, mut req: Request, next: Next) -> Response {
-    match check(&node, &mut req) {
+    match check(&node, &mut req).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
     }
 }
 
-fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
+async fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -129,6 +129,7 @@ fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
     }
     node.auth
         .check_rate(&principal.actor_id())
+        .await
         .map_err(|wait| ApiError::RateLimited {
             message: crate::msg!("rate_limited", seconds = wait.as_secs().max(1) as i64),
             retry_after: wait.as_secs().max(1),
