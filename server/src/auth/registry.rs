@@ -265,6 +265,25 @@ impl Auth {
         let _ = self.inner.shared.set(shared);
     }
 
+    /// One Redis check, given `ANSWER_WITHIN`; `None` (logged, counted) when Redis did not
+    /// answer, and the caller counts on this node instead.
+    async fn in_redis<T>(
+        &self,
+        check: impl std::future::Future<Output = Result<T, redis::RedisError>>,
+    ) -> Option<T> {
+        match tokio::time::timeout(ANSWER_WITHIN, check).await {
+            Ok(Ok(v)) => Some(v),
+            Ok(Err(e)) => {
+                self.shared_failed(&e.to_string());
+                None
+            }
+            Err(_) => {
+                self.shared_failed("no answer in time");
+                None
+            }
+        }
+    }
+
     /// Redis did not answer a throttle: this request is counted here instead.
     fn shared_failed(&self, why: &str) {
         metrics::counter!("ioc_shared_counters_fallbacks_total").increment(1);
@@ -296,12 +315,11 @@ impl Auth {
             } else {
                 c.rate_burst
             };
-            match tokio::time::timeout(ANSWER_WITHIN, shared.take(key, c.rate_per_minute, burst))
+            if let Some(taken) = self
+                .in_redis(shared.take(key, c.rate_per_minute, burst))
                 .await
             {
-                Ok(Ok(taken)) => return taken,
-                Ok(Err(e)) => self.shared_failed(&e.to_string()),
-                Err(_) => self.shared_failed("no answer in time"),
+                return taken;
             }
         }
         self.check_rate_here(key)
@@ -333,10 +351,8 @@ impl Auth {
         let keys = self.failure_keys(login, ip);
         if let Some(shared) = self.inner.shared.get() {
             let window = self.inner.config.login_window;
-            match tokio::time::timeout(ANSWER_WITHIN, shared.blocked(&keys, window)).await {
-                Ok(Ok(blocked)) => return blocked,
-                Ok(Err(e)) => self.shared_failed(&e.to_string()),
-                Err(_) => self.shared_failed("no answer in time"),
+            if let Some(blocked) = self.in_redis(shared.blocked(&keys, window)).await {
+                return blocked;
             }
         }
         keys.into_iter()
@@ -367,11 +383,7 @@ impl Auth {
         if let Some(shared) = self.inner.shared.get() {
             let keys = self.failure_keys(login, ip).map(|(k, _)| k);
             let window = self.inner.config.login_window;
-            match tokio::time::timeout(ANSWER_WITHIN, shared.failed(&keys, window)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => self.shared_failed(&e.to_string()),
-                Err(_) => self.shared_failed("no answer in time"),
-            }
+            self.in_redis(shared.failed(&keys, window)).await;
         }
         // Forget old failures now and then, so made-up logins do not accumulate.
         if self.inner.checks.fetch_add(1, Ordering::Relaxed) % 1024 == 1023 {
@@ -392,11 +404,7 @@ impl Auth {
     pub async fn login_succeeded(&self, login: &str) {
         let key = format!("login:{login}");
         if let Some(shared) = self.inner.shared.get() {
-            match tokio::time::timeout(ANSWER_WITHIN, shared.clear(&key)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => self.shared_failed(&e.to_string()),
-                Err(_) => self.shared_failed("no answer in time"),
-            }
+            self.in_redis(shared.clear(&key)).await;
         }
         self.inner.failures.remove(&key);
     }

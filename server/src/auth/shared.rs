@@ -51,20 +51,21 @@ impl fmt::Debug for RedisUrl {
     }
 }
 
-/// Takes one request from a key's allowance: `KEYS[1]` holds the theoretical arrival time (ms);
-/// `ARGV[1]` is the time one request costs, `ARGV[2]` the burst tolerance (both ms). Returns 0
-/// when taken, else how many ms until it would be.
+/// Takes one request from a key's allowance: `KEYS[1]` holds the theoretical arrival time (µs,
+/// so a pace of thousands a minute stays exact); `ARGV[1]` is the time one request costs,
+/// `ARGV[2]` the burst tolerance (both µs). Returns 0 when taken, else how many ms until it would
+/// be (at least 1).
 const GCRA: &str = r"
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local cost = tonumber(ARGV[1])
 local tolerance = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
 local next_tat = tat + cost
 local wait = next_tat - tolerance - now
-if wait > 0 then return wait end
-redis.call('SET', KEYS[1], next_tat, 'PX', math.max(1, next_tat - now))
+if wait > 0 then return math.max(1, math.ceil(wait / 1000)) end
+redis.call('SET', KEYS[1], next_tat, 'PX', math.max(1, math.ceil((next_tat - now) / 1000)))
 return 0
 ";
 
@@ -135,7 +136,7 @@ impl SharedCounters {
         per_minute: u32,
         burst: u32,
     ) -> Result<Result<(), Duration>, redis::RedisError> {
-        let cost = 60_000 / u64::from(per_minute.max(1));
+        let cost = 60_000_000 / u64::from(per_minute.max(1));
         let tolerance = cost * u64::from(burst.max(1));
         let wait: u64 = self
             .gcra
