@@ -37,7 +37,8 @@ pub struct Health {
     /// `ok`, or `degraded` (answered 503) with `reasons`.
     pub status: &'static str,
     /// Why the node cannot take writes now, in words: the database does not answer, the writer
-    /// cannot commit, the clock is behind.
+    /// cannot commit, this node does not hold the writer's lease (PostgreSQL), the clock is
+    /// behind.
     pub reasons: Vec<String>,
     pub backend: &'static str,
     /// The rollup's clock.
