@@ -253,7 +253,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Before the node opens: a Redis URL that does not answer stops the start here.
     let shared = match &settings.redis_url {
         Some(url) => Some(
-            crate::auth::shared::SharedCounters::connect(url.clone())
+            crate::auth::shared::SharedCounters::connect(url.expose(), url.to_string())
                 .await
                 .map_err(|e| anyhow::anyhow!("REDIS_URL {url} does not answer: {e}"))?,
         ),

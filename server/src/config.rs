@@ -462,23 +462,24 @@ struct FileConfig {
     notify: Option<NotifyTable>,
 }
 
-/// A value that must not reach logs: `Debug` and `Display` show it redacted.
+/// A URL that may carry a password (the database's, Redis's): `Debug` and `Display` show it
+/// redacted.
 #[derive(Clone)]
-pub struct DatabaseUrl(String);
+pub struct SecretUrl(String);
 
-impl DatabaseUrl {
+impl SecretUrl {
     pub fn expose(&self) -> &str {
         &self.0
     }
 }
 
-impl fmt::Debug for DatabaseUrl {
+impl fmt::Debug for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:?}", crate::store::redact_url(&self.0))
     }
 }
 
-impl fmt::Display for DatabaseUrl {
+impl fmt::Display for SecretUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&crate::store::redact_url(&self.0))
     }
@@ -487,9 +488,9 @@ impl fmt::Display for DatabaseUrl {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub bind: String,
-    pub database_url: DatabaseUrl,
+    pub database_url: SecretUrl,
     /// The Redis the nodes share (`None`: each node counts its own throttles).
-    pub redis_url: Option<crate::auth::shared::RedisUrl>,
+    pub redis_url: Option<SecretUrl>,
     pub demo: bool,
     pub demo_size: DemoSizeArg,
     pub simulate_rate: u32,
@@ -539,7 +540,7 @@ impl Settings {
                 .clone()
                 .or(file.bind)
                 .unwrap_or_else(|| DEFAULT_BIND.into()),
-            database_url: DatabaseUrl(
+            database_url: SecretUrl(
                 args.database_url
                     .clone()
                     .or(file.database_url)
@@ -550,7 +551,7 @@ impl Settings {
                 .clone()
                 .or(file.redis_url)
                 .filter(|u| !u.is_empty())
-                .map(crate::auth::shared::RedisUrl::new),
+                .map(SecretUrl),
             demo: args.demo || file.demo.unwrap_or(false),
             demo_size: args
                 .demo_size

@@ -382,6 +382,18 @@ impl TestApp {
     /// the decisions only a person takes (acceptance, return, quality, cancelling), which the
     /// acceptor sends; runs of each go in order, one request per run. Answers the last request's
     /// report with `accepted` and `duplicates` summed over the runs.
+    /// Ingests `events` (one request) and checks each was new: all accepted, none a duplicate.
+    pub async fn ingest_new(&self, events: Value) -> Value {
+        let n = events.as_array().map_or(1, Vec::len) as u64;
+        let report = self.ingest(events).await;
+        assert_eq!(
+            (report["accepted"].as_u64(), report["duplicates"].as_u64()),
+            (Some(n), Some(0)),
+            "every event new: {report}"
+        );
+        report
+    }
+
     pub async fn ingest(&self, events: Value) -> Value {
         let decides = |e: &Value| {
             matches!(

@@ -90,7 +90,7 @@ async fn the_first_start_says_what_is_happening_and_where_to_go() {
         assert!(out.contains(login), "{login} listed: {out}");
     }
     assert!(out.contains("demo-password-2026"), "{out}");
-    for dump in ["Settings {", "SeedReport", "ImportReport", "DatabaseUrl("] {
+    for dump in ["Settings {", "SeedReport", "ImportReport", "SecretUrl("] {
         assert!(
             !out.contains(dump),
             "no debug dump on the first screen: {out}"

@@ -261,7 +261,10 @@ impl Auth {
 
     /// From now on the throttles count in Redis, shared with every node that uses it.
     pub fn share_counters(&self, shared: SharedCounters) {
-        tracing::info!(redis = %shared.url(), "request rates and sign-in throttles are counted in Redis, across nodes");
+        tracing::info!(
+            redis = shared.shown(),
+            "request rates and sign-in throttles are counted in Redis, across nodes"
+        );
         let _ = self.inner.shared.set(shared);
     }
 

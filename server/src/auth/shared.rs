@@ -12,44 +12,10 @@
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
-use std::fmt;
 use std::time::Duration;
 
 /// How long a throttle waits for Redis before it uses this node's counters instead.
 pub const ANSWER_WITHIN: Duration = Duration::from_millis(250);
-
-/// A Redis URL; `Debug` and `Display` hide its password.
-#[derive(Clone)]
-pub struct RedisUrl(String);
-
-impl RedisUrl {
-    pub fn new(url: String) -> RedisUrl {
-        RedisUrl(url)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for RedisUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match url::Url::parse(&self.0) {
-            Ok(mut u) if u.password().is_some() => {
-                let _ = u.set_password(Some("***"));
-                f.write_str(u.as_str())
-            }
-            Ok(u) => f.write_str(u.as_str()),
-            Err(_) => f.write_str("(not a URL)"),
-        }
-    }
-}
-
-impl fmt::Debug for RedisUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "\"{self}\"")
-    }
-}
 
 /// Takes one request from a key's allowance: `KEYS[1]` holds the theoretical arrival time (µs,
 /// so a pace of thousands a minute stays exact); `ARGV[1]` is the time one request costs,
@@ -97,17 +63,19 @@ return 0
 #[derive(Clone)]
 pub struct SharedCounters {
     conn: ConnectionManager,
-    url: RedisUrl,
+    /// The URL as logs may show it (no password).
+    shown: String,
     gcra: Script,
     blocked: Script,
     failed: Script,
 }
 
 impl SharedCounters {
-    /// Connects (and fails if Redis does not answer now: a misspelt URL should stop the start,
-    /// not show up as limits that quietly stay per node). Later outages reconnect by themselves.
-    pub async fn connect(url: RedisUrl) -> Result<SharedCounters, redis::RedisError> {
-        let client = redis::Client::open(url.expose())?;
+    /// Connects to `url` (`shown`: the same without its password, for the logs), and fails if
+    /// Redis does not answer now: a misspelt URL should stop the start, not show up as limits
+    /// that quietly stay per node. Later outages reconnect by themselves.
+    pub async fn connect(url: &str, shown: String) -> Result<SharedCounters, redis::RedisError> {
+        let client = redis::Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(ANSWER_WITHIN))
@@ -117,15 +85,15 @@ impl SharedCounters {
         let _: () = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(SharedCounters {
             conn,
-            url,
+            shown,
             gcra: Script::new(GCRA),
             blocked: Script::new(BLOCKED),
             failed: Script::new(FAILED),
         })
     }
 
-    pub fn url(&self) -> &RedisUrl {
-        &self.url
+    pub fn shown(&self) -> &str {
+        &self.shown
     }
 
     /// GCRA over `key`: `per_minute` requests a minute, `burst` at once. `Ok(Err(wait))` when
