@@ -1,6 +1,7 @@
 // banner.js — owns the connection banners of a live page: #banner while the link is down (with
-// since when), #stale-banner while the data is stale (nothing from the server, or the server's
-// own data clock lagging), and the live/offline dot of the nav bar.
+// since when), #stale-banner while the data is stale (nothing from the server, the server's
+// own data clock lagging, or, with several servers, this one behind the writer), and the
+// live/offline dot of the nav bar.
 
 import { t, fmt } from '/js/i18n.js';
 import { quietly } from '/js/dom.js';
@@ -38,11 +39,15 @@ export function wireBanners(live) {
       // Pongs come once per ping period, so silence only counts beyond one period on top.
       const silent = lastData > 0 && Date.now() - lastData > staleMs + PING_EVERY_MS;
       const lagging = s.open && s.dataLagMs != null && s.dataLagMs > staleMs;
-      const isStale = silent || lagging;
+      // Several servers: the one this screen talks to says it is behind the writer.
+      const behind = s.open && !!s.dataBehind;
+      const isStale = silent || lagging || behind;
       if (stale.hidden !== !isStale) stale.hidden = !isStale;
       if (isStale) {
         // The server's own word on its data is the more precise one.
-        const text = lagging
+        const text = behind
+          ? t('conn.behind', { time: fmt.timeSec(Date.parse(s.dataAsOf)) })
+          : lagging
           ? t('conn.lagging', { time: fmt.timeSec(Date.parse(s.dataAsOf)) })
           : t('conn.stale', { time: fmt.timeSec(lastData) });
         if (stale.textContent !== text) stale.textContent = text;

@@ -73,6 +73,8 @@ export class Live {
       // behind the server's wall clock: a stalled writer or store, while the link is fine.
       dataAsOf: this.dataAsOf,
       dataLagMs: this.dataLagMs,
+      // With several servers: this one has fallen behind the one that writes (its reason).
+      dataBehind: this.dataBehind,
     };
   }
 
@@ -251,6 +253,7 @@ export class Live {
         this.lastPongAt = Date.now();
         this.dataAsOf = m.as_of ?? null;
         this.dataLagMs = m.lag_ms ?? null;
+        this.dataBehind = m.behind ?? null;
         break;
       case 'view':
         this.onView(m);

@@ -17,6 +17,21 @@ pub struct Committed {
     pub touched: Touched,
 }
 
+impl Committed {
+    /// No figure changed, but the alerts, the silences or the rules did: the views that show
+    /// alerts are read again (`commit`: the rollup's, unchanged).
+    pub fn alerts_changed(commit: u64) -> Committed {
+        Committed {
+            changes: Vec::new(),
+            commit,
+            touched: Touched {
+                alerts: true,
+                ..Touched::default()
+            },
+        }
+    }
+}
+
 /// What an applied batch changed, as the views see it: read before the apply, so a task or a
 /// person that moved marks the old unit as well as the new one.
 #[derive(Debug, Default, Clone)]

@@ -259,16 +259,55 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let (mut node, mut tasks) = crate::open_with(
-        settings.database_url.expose(),
-        settings.clock,
-        settings.limits,
-        &settings.rules,
-        settings.notify.clone(),
-    )
-    .await?;
+    // With Redis, several nodes may share the database: the listener is bound first, so the
+    // address the others forward writes to is known when this node takes the writer's lease.
+    let early = match &settings.redis_url {
+        Some(_) => Some(
+            tokio::net::TcpListener::bind(&settings.bind)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?,
+        ),
+        None => None,
+    };
+    let (mut node, mut tasks) = match (&settings.redis_url, &early) {
+        (Some(redis), Some(listener)) => {
+            let address = node_address(settings.node_address.as_deref(), listener)?;
+            crate::open_cluster(
+                settings.database_url.expose(),
+                settings.clock,
+                settings.limits,
+                &settings.rules,
+                settings.notify.clone(),
+                crate::ClusterOptions {
+                    redis_url: redis.expose().to_string(),
+                    address,
+                },
+            )
+            .await?
+        }
+        _ => {
+            crate::open_with(
+                settings.database_url.expose(),
+                settings.clock,
+                settings.limits,
+                &settings.rules,
+                settings.notify.clone(),
+            )
+            .await?
+        }
+    };
     if let Some(shared) = shared {
         node.auth.share_counters(shared);
+    }
+    let role = node.cluster.role();
+    if role == crate::cluster::Role::Follower {
+        say(&format!(
+            "Nút này theo nút ghi / this node follows the writer ({}); writes sent here are forwarded to it",
+            node.lease
+                .as_ref()
+                .and_then(|l| l.lost())
+                .unwrap_or_default()
+        ));
     }
     let mut dashboard = settings.dashboard.clone();
     node.dashboard = std::sync::Arc::new(dashboard.clone());
@@ -282,9 +321,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .filter(|p| !p.is_empty());
     // Standard output, once, never into the logs; printed after the start-up lines so it is
     // the last thing on screen with the address.
-    let one_time =
-        crate::ingest::accounts::first_run(&node.writer, &node.auth, admin_password).await?;
-    if settings.demo {
+    // A follower's writer is another node, which made the first accounts and the demo.
+    let writes_here = node.cluster.writes_here();
+    let one_time = if writes_here {
+        crate::ingest::accounts::first_run(&node.writer, &node.auth, admin_password).await?
+    } else {
+        None
+    };
+    if settings.demo && writes_here {
         let size = match settings.demo_size {
             DemoSizeArg::Full => DemoSize::full(),
             DemoSizeArg::Small => DemoSize::small(),
@@ -341,9 +385,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             tasks.add_background(sim);
         }
     }
-    let listener = tokio::net::TcpListener::bind(&settings.bind)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+    let listener = match early {
+        Some(l) => l,
+        None => tokio::net::TcpListener::bind(&settings.bind)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?,
+    };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening on http://{addr}");
     println!("{}", welcome(addr, &dashboard, one_time.as_deref()));
@@ -352,6 +399,29 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::close(node, tasks).await;
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// Where the other nodes reach this one: the setting, or http:// and the bound address.
+fn node_address(
+    setting: Option<&str>,
+    listener: &tokio::net::TcpListener,
+) -> anyhow::Result<String> {
+    if let Some(a) = setting {
+        let url = reqwest::Url::parse(a)
+            .map_err(|e| anyhow::anyhow!("IOC_NODE_ADDRESS '{a}' is not a URL ({e})"))?;
+        if url.scheme() != "http" && url.scheme() != "https" {
+            anyhow::bail!("IOC_NODE_ADDRESS '{a}' must be http or https");
+        }
+        return Ok(a.trim_end_matches('/').to_string());
+    }
+    let addr = listener.local_addr()?;
+    if addr.ip().is_unspecified() {
+        anyhow::bail!(
+            "this node listens on {addr}, which other nodes cannot reach it at: set IOC_NODE_ADDRESS \
+             (--node-address) to the http://host:port they should forward writes to"
+        );
+    }
+    Ok(format!("http://{addr}"))
 }
 
 fn role_words(role: crate::auth::Role) -> &'static str {
@@ -492,6 +562,7 @@ fn spawn_reload_on_sighup(
             loop {
                 tokio::select! {
                     _ = hup.recv() => match crate::alerting::files::load(&node.rule_files) {
+                        Ok(_) if !node.cluster.writes_here() => tracing::warn!("SIGHUP on a follower: rules are reloaded by the writer (send it SIGHUP or POST /api/v1/rules/reload), and every node then reads its own copies"),
                         Ok(set) => {
                             let n = set.len();
                             match node.writer.alert(crate::alerting::actions::AlertAction::ReloadRules(set), &crate::auth::Actor::system("rules-reload")).await {

@@ -35,6 +35,11 @@ pub struct ServeArgs {
     /// then counted there, across nodes (default: none, each node counts its own).
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
+    /// With several nodes (PostgreSQL and REDIS_URL): the http://host:port the other nodes reach
+    /// this one at, when it is the writer, to forward writes (default: http:// and the address
+    /// it listens on, which must then not be 0.0.0.0).
+    #[arg(long, env = "IOC_NODE_ADDRESS")]
+    pub node_address: Option<String>,
     /// Seed a demo city on an empty database and stream simulated updates.
     #[arg(long, env = "IOC_DEMO")]
     pub demo: bool,
@@ -448,6 +453,7 @@ struct FileConfig {
     bind: Option<String>,
     database_url: Option<String>,
     redis_url: Option<String>,
+    node_address: Option<String>,
     demo: Option<bool>,
     demo_size: Option<DemoSizeArg>,
     simulate_rate: Option<u32>,
@@ -491,6 +497,8 @@ pub struct Settings {
     pub database_url: SecretUrl,
     /// The Redis the nodes share (`None`: each node counts its own throttles).
     pub redis_url: Option<SecretUrl>,
+    /// Where the other nodes reach this one (`None`: from the bound address).
+    pub node_address: Option<String>,
     pub demo: bool,
     pub demo_size: DemoSizeArg,
     pub simulate_rate: u32,
@@ -552,6 +560,11 @@ impl Settings {
                 .or(file.redis_url)
                 .filter(|u| !u.is_empty())
                 .map(SecretUrl),
+            node_address: args
+                .node_address
+                .clone()
+                .or(file.node_address)
+                .filter(|u| !u.is_empty()),
             demo: args.demo || file.demo.unwrap_or(false),
             demo_size: args
                 .demo_size
@@ -592,6 +605,7 @@ mod tests {
             bind: None,
             database_url: None,
             redis_url: None,
+            node_address: None,
             demo: false,
             demo_size: None,
             simulate_rate: None,

@@ -9,6 +9,7 @@ pub mod bench;
 pub mod bus;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod domain;
@@ -58,11 +59,14 @@ pub struct Node {
     pub notifier: notify::Notifier,
     /// This node's hold on the writer's lease (PostgreSQL only; `None` on SQLite).
     pub lease: Option<store::lease::Lease>,
+    /// Its role among several nodes, and how far it follows the writer.
+    pub cluster: cluster::Cluster,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
 pub struct NodeTasks {
-    writer: tokio::task::JoinHandle<()>,
+    /// The writer's task once it runs (a follower's starts when it takes over).
+    writer: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
     shutdown: watch::Sender<bool>,
     background: Vec<tokio::task::JoinHandle<()>>,
     /// The task that keeps the writer's lease (PostgreSQL), and its own stop: it lets the lease
@@ -116,10 +120,31 @@ pub async fn open_with(
     rule_files: &[std::path::PathBuf],
     notify: notify::NotifyConfig,
 ) -> anyhow::Result<(Node, NodeTasks)> {
+    open_checked(database_url, clock, limits, rule_files, notify, None).await
+}
+
+/// Reads and checks the rule files, then opens the node.
+async fn open_checked(
+    database_url: &str,
+    clock: ClockMode,
+    limits: http::Limits,
+    rule_files: &[std::path::PathBuf],
+    notify: notify::NotifyConfig,
+    cluster: Option<ClusterOptions>,
+) -> anyhow::Result<(Node, NodeTasks)> {
     let rules = alerting::files::load(rule_files).map_err(|errors| {
         anyhow::anyhow!("the rule files are not valid:\n{}", errors.join("\n"))
     })?;
-    open_node(database_url, clock, limits, Some(rules), rule_files, notify).await
+    open_node(
+        database_url,
+        clock,
+        limits,
+        Some(rules),
+        rule_files,
+        notify,
+        cluster,
+    )
+    .await
 }
 
 /// As `open`, with no alerting at all (benchmarks compare against it).
@@ -135,6 +160,38 @@ pub async fn open_without_rules(
         None,
         &[],
         notify::NotifyConfig::default(),
+        None,
+    )
+    .await
+}
+
+/// Several nodes on one PostgreSQL: the Redis they share and where this node answers the
+/// writes the others forward to it when it is the writer.
+#[derive(Debug, Clone)]
+pub struct ClusterOptions {
+    pub redis_url: String,
+    /// `http://host:port` the other nodes reach this one at.
+    pub address: String,
+}
+
+/// As `open_with`, as one of several nodes on one PostgreSQL and one Redis: the writer if no
+/// node holds the writer's lease, else a follower that applies the writer's commits, forwards
+/// writes to it and takes over when it goes. On SQLite this is `open_with`.
+pub async fn open_cluster(
+    database_url: &str,
+    clock: ClockMode,
+    limits: http::Limits,
+    rule_files: &[std::path::PathBuf],
+    notify: notify::NotifyConfig,
+    cluster: ClusterOptions,
+) -> anyhow::Result<(Node, NodeTasks)> {
+    open_checked(
+        database_url,
+        clock,
+        limits,
+        rule_files,
+        notify,
+        Some(cluster),
     )
     .await
 }
@@ -146,20 +203,73 @@ async fn open_node(
     rules: Option<alert_rules::RuleSet>,
     rule_files: &[std::path::PathBuf],
     notify_config: notify::NotifyConfig,
+    options: Option<ClusterOptions>,
 ) -> anyhow::Result<(Node, NodeTasks)> {
     // Install the metrics recorder before anything counts.
     telemetry::prometheus();
     let store = store::connect(database_url).await?;
+    let options = options.filter(|_| store.backend() == "postgres");
+    if options.is_some() {
+        store.log_changes();
+    }
     // Before anything is written or even read: a second node on the same PostgreSQL stops here,
-    // naming the writer, instead of rebuilding a rollup it would then fork.
+    // naming the writer, instead of rebuilding a rollup it would then fork; with Redis it
+    // becomes a follower.
+    let (shutdown, _) = watch::channel(false);
     let (lease, lease_task) = if store.backend() == "postgres" {
         let (stop, stopped) = watch::channel(false);
-        let (lease, keeper) =
-            store::lease::claim(database_url, store::lease::node_name(), stopped).await?;
+        let seat = match &options {
+            Some(o) => store::lease::Seat {
+                address: o.address.clone(),
+                key: auth::secret::random_secret(),
+            },
+            None => store::lease::Seat::default(),
+        };
+        let (lease, keeper) = store::lease::claim_with(
+            database_url,
+            store::lease::node_name(),
+            seat,
+            options.is_some(),
+            stopped,
+        )
+        .await?;
         store.fence_writes(lease.epoch_cell());
         (Some(lease), Some((stop, keeper)))
     } else {
         (None, None)
+    };
+    let role = match (&options, &lease) {
+        (Some(_), Some(l)) if !l.held() => cluster::Role::Follower,
+        (Some(_), _) => cluster::Role::Writer,
+        (None, _) => cluster::Role::Alone,
+    };
+    let cluster = cluster::Cluster::new(
+        role,
+        options.as_ref().map(|o| o.redis_url.clone()),
+        lease
+            .as_ref()
+            .map(|l| l.node().to_string())
+            .unwrap_or_default(),
+    );
+    if role == cluster::Role::Follower {
+        // A writer started without Redis writes no change log: following it would show a city
+        // that never moves.
+        if let Some((writer, address, _)) = store.writer_seat().await? {
+            if address.is_empty() {
+                anyhow::bail!(
+                    "the writer of this PostgreSQL database, {writer}, runs without REDIS_URL: it \
+                     publishes no changes for other nodes to follow. Restart it with the same \
+                     REDIS_URL as this node, then start this one again."
+                );
+            }
+        }
+    }
+    // A follower reads the store while the writer's commits wait (`hold_commits`), so what it
+    // reads is exactly what one change log number includes, and it follows from there.
+    let hold = if role == cluster::Role::Follower {
+        store.hold_commits().await?
+    } else {
+        None
     };
     let started = std::time::Instant::now();
     let snapshot = store.load_catalog().await?;
@@ -190,61 +300,29 @@ async fn open_node(
         "rollup rebuilt from the store"
     );
     let alerts = alerting::LiveAlerts::default();
-    let alerting = match rules {
-        Some(rules) => {
-            let (alerting, writes) = alerting::Alerting::start(
-                rules,
-                store.load_alerts().await?,
-                store.silences(now).await?,
-                &rollup,
-                alerts.clone(),
-            );
-            // Transitions of the start itself are told like any other.
-            let (notices, _) = notify::alert_notices(&writes.notify, &rollup);
-            store
-                .save_alerts_with(
-                    &writes.upserts,
-                    &writes.deletes,
-                    &writes.history,
-                    &[],
-                    &notices,
-                )
-                .await?;
-            tracing::info!(
-                rules = alerting.engine().rules().count(),
-                alerts = alerts.len(),
-                "alert rules running"
-            );
-            Some(alerting)
-        }
-        None => None,
-    };
     let auth = auth::Auth::new(
         limits.auth,
         store.load_security(domain::time::now_ms()).await?,
     );
-    let audit_head = store.audit_head().await?;
-    let (bus, _) = broadcast::channel(1024);
     let feed = Arc::new(live::AlertFeed::new(
         store.last_alert_seq().await?,
         limits.live.alert_memory,
     ));
+    if role != cluster::Role::Alone {
+        let head = match &hold {
+            Some((_, at)) => *at,
+            None => store.log_head().await?,
+        };
+        rollup.set_commit(head);
+        cluster.applied_to(head);
+    }
+    let (bus, _) = broadcast::channel(1024);
     let hub_bus = bus.subscribe();
-    let notify_bus = bus.subscribe();
     let notifier = notify::Notifier::open(store.as_ref(), notify_config).await?;
-    let (writer, writer_task) = Writer::spawn_with_alerting(
-        store.clone(),
-        rollup.clone(),
-        bus.clone(),
-        alerting,
-        feed.clone(),
-        auth.clone(),
-        audit_head,
-        Some(notifier.clone()),
-    );
-    let (shutdown, _) = watch::channel(false);
+    let (writer, queue) = Writer::queue();
+    let writer_slot = Arc::new(std::sync::Mutex::new(None));
     let mut node_tasks = NodeTasks {
-        writer: writer_task,
+        writer: writer_slot.clone(),
         shutdown,
         background: Vec::new(),
         lease: lease_task,
@@ -253,25 +331,64 @@ async fn open_node(
         limits.live,
         rollup.clone(),
         alerts.clone(),
-        feed,
+        feed.clone(),
         notifier.inbox.clone(),
         hub_bus,
         node_tasks.shutdown_signal(),
     );
     node_tasks.add_background(hub);
-    node_tasks.add_background(notifier.spawn_worker(
-        store.clone(),
-        rollup.clone(),
-        alerts.clone(),
-        notify_bus,
-        node_tasks.shutdown_signal(),
-        stored_clock,
-    )?);
-    if clock == ClockMode::System {
-        let ticker = ingest::ticker::spawn(writer.clone(), node_tasks.shutdown_signal());
-        node_tasks.add_background(ticker);
-    }
     let rule_files = Arc::new(rule_files.to_vec());
+    let writing = Writing {
+        store: store.clone(),
+        rollup: rollup.clone(),
+        bus: bus.clone(),
+        alerts: alerts.clone(),
+        feed: feed.clone(),
+        auth: auth.clone(),
+        notifier: notifier.clone(),
+        writer: writer.clone(),
+        clock,
+        stored_clock,
+        cluster: cluster.clone(),
+        shutdown: node_tasks.shutdown_signal(),
+    };
+    if role == cluster::Role::Follower {
+        let rules = rules.unwrap_or_default();
+        alerting::board_from_store(
+            &alerts,
+            store.load_alerts().await?,
+            store.silences(now).await?,
+            rules.clone(),
+        );
+        drop(hold);
+        let follower = cluster::follow::Follower {
+            store: store.clone(),
+            rollup: rollup.clone(),
+            alerts: alerts.clone(),
+            feed: feed.clone(),
+            auth: auth.clone(),
+            inbox: notifier.inbox.clone(),
+            bus: bus.clone(),
+            rule_files: rule_files.clone(),
+            cluster: cluster.clone(),
+            live: live.clone(),
+        };
+        let lease = lease.clone().expect("a follower has a lease to wait for");
+        node_tasks.add_background(tokio::spawn(follow_then_take_over(
+            follower,
+            lease,
+            writing,
+            queue,
+            rules,
+            writer_slot,
+        )));
+    } else {
+        let (handle, background) = writing.start(queue, rules).await?;
+        *writer_slot.lock().expect("writer slot") = Some(handle);
+        for task in background {
+            node_tasks.add_background(task);
+        }
+    }
     Ok((
         Node {
             store,
@@ -288,9 +405,178 @@ async fn open_node(
             evaluation: Arc::default(),
             notifier,
             lease,
+            cluster,
         },
         node_tasks,
     ))
+}
+
+/// What a node needs to become the writer: at its start, or when it takes over.
+struct Writing {
+    store: Arc<dyn Store>,
+    rollup: Arc<Rollup>,
+    bus: broadcast::Sender<Arc<Committed>>,
+    alerts: alerting::LiveAlerts,
+    feed: Arc<live::AlertFeed>,
+    auth: auth::Auth,
+    notifier: notify::Notifier,
+    writer: Writer,
+    clock: ClockMode,
+    stored_clock: Option<domain::Ts>,
+    cluster: cluster::Cluster,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Writing {
+    /// Restores the rule engine from the stored alerts against the rollup, reads the audit
+    /// chain's head, and starts the writer on its queue, the notification worker, the clock's
+    /// ticker and (several nodes) the relay. Returns the writer's task and the others.
+    async fn start(
+        self,
+        queue: ingest::writer::Queue,
+        rules: Option<alert_rules::RuleSet>,
+    ) -> anyhow::Result<(
+        tokio::task::JoinHandle<()>,
+        Vec<tokio::task::JoinHandle<()>>,
+    )> {
+        let store = self.store;
+        let now = self.rollup.now();
+        let alerting = match rules {
+            Some(rules) => {
+                let (alerting, writes) = alerting::Alerting::start(
+                    rules,
+                    store.load_alerts().await?,
+                    store.silences(now).await?,
+                    &self.rollup,
+                    self.alerts.clone(),
+                );
+                // Transitions of the start itself are told like any other.
+                let (notices, _) = notify::alert_notices(&writes.notify, &self.rollup);
+                let (seqs, _) = store
+                    .save_alerts_with(
+                        &writes.upserts,
+                        &writes.deletes,
+                        &writes.history,
+                        &[],
+                        &notices,
+                    )
+                    .await?;
+                self.feed.append(&writes.history, &seqs);
+                tracing::info!(
+                    rules = alerting.engine().rules().count(),
+                    alerts = self.alerts.len(),
+                    "alert rules running"
+                );
+                Some(alerting)
+            }
+            None => None,
+        };
+        let audit_head = store.audit_head().await?;
+        let mut background = Vec::new();
+        // Subscribed before the writer runs, so no commit is missed by either.
+        let notify_bus = self.bus.subscribe();
+        let relay_bus = self.bus.subscribe();
+        let writer_task = queue.start(
+            store.clone(),
+            self.rollup.clone(),
+            self.bus.clone(),
+            alerting,
+            self.feed.clone(),
+            self.auth.clone(),
+            audit_head,
+            Some(self.notifier.clone()),
+        );
+        background.push(self.notifier.spawn_worker(
+            store.clone(),
+            self.rollup.clone(),
+            self.alerts.clone(),
+            notify_bus,
+            self.shutdown.clone(),
+            self.stored_clock,
+        )?);
+        if self.clock == ClockMode::System {
+            background.push(ingest::ticker::spawn(
+                self.writer.clone(),
+                self.shutdown.clone(),
+            ));
+        }
+        if self.cluster.role() != cluster::Role::Alone {
+            background.push(cluster::relay::spawn(
+                store,
+                self.cluster.clone(),
+                relay_bus,
+                self.shutdown.clone(),
+            ));
+            self.cluster.set_role(cluster::Role::Writer);
+        }
+        Ok((writer_task, background))
+    }
+}
+
+/// A follower's life: it applies the writer's commits until it takes the lease over (the
+/// writer went) or the node shuts down; taking over, it applies what the change log holds
+/// beyond, then starts writing on the queue that requests were waiting in.
+async fn follow_then_take_over(
+    follower: cluster::follow::Follower,
+    lease: store::lease::Lease,
+    writing: Writing,
+    queue: ingest::writer::Queue,
+    rules: alert_rules::RuleSet,
+    writer_slot: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
+) {
+    let mut shutdown = writing.shutdown.clone();
+    let (stop, stopped) = watch::channel(false);
+    let following = cluster::follow::spawn(follower.clone(), stopped);
+    let mut held = lease.watch_held();
+    let took = loop {
+        if *held.borrow() {
+            break true;
+        }
+        tokio::select! {
+            _ = shutdown.changed() => if *shutdown.borrow() { break false },
+            changed = held.changed() => if changed.is_err() { break false },
+        }
+    };
+    let _ = stop.send(true);
+    let _ = following.await;
+    if !took {
+        return;
+    }
+    let cluster = writing.cluster.clone();
+    let started = std::time::Instant::now();
+    cluster.set_role(cluster::Role::TakingOver);
+    tracing::warn!("the writer is gone; this node takes over");
+    // The lease is this node's: nothing commits any more but what this node will write, so
+    // the log's end is the end.
+    let mut caught = follower.from_log(None).await;
+    while let Err(e) = caught {
+        tracing::error!(error = %e, "reading the change log to take over failed; trying again");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if *shutdown.borrow() {
+            return;
+        }
+        caught = follower.from_log(None).await;
+    }
+    match writing.start(queue, Some(rules)).await {
+        Ok((handle, background)) => {
+            *writer_slot.lock().expect("writer slot") = Some(handle);
+            follower.live.set_behind(None);
+            metrics::histogram!("ioc_takeover_seconds").record(started.elapsed().as_secs_f64());
+            tracing::warn!(
+                took_ms = started.elapsed().as_millis() as u64,
+                commit = cluster.applied(),
+                "this node is the writer now"
+            );
+            for task in background {
+                let _ = task.await;
+            }
+        }
+        Err(e) => {
+            cluster.break_with(format!(
+                "this node took the writer's lease but could not start writing: {e}"
+            ));
+        }
+    }
 }
 
 /// Serves HTTP on `listener` until `shutdown` resolves, then lets in-flight requests finish.
@@ -335,7 +621,10 @@ pub async fn close(node: Node, tasks: NodeTasks) {
         let _ = t.await;
     }
     drop(node);
-    let _ = tasks.writer.await;
+    let writer = tasks.writer.lock().expect("writer slot").take();
+    if let Some(writer) = writer {
+        let _ = writer.await;
+    }
     if let Some((stop, keeper)) = tasks.lease {
         let _ = stop.send(true);
         let _ = keeper.await;

@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod browser;
+pub mod cluster;
 pub mod notify;
 pub mod redis;
 
@@ -460,20 +461,7 @@ impl TestApp {
 
     /// Loads `fixture_catalog()` through the REST API.
     pub async fn load_fixture(&self) {
-        self.set_clock(START).await;
-        let c = fixture_catalog();
-        for (path, key) in [
-            ("/api/v1/units", "units"),
-            ("/api/v1/people", "people"),
-            ("/api/v1/kpis", "kpis"),
-            ("/api/v1/objectives", "objectives"),
-            ("/api/v1/key-results", "key_results"),
-        ] {
-            for item in c[key].as_array().expect("array") {
-                let (status, body) = self.post(path, item).await;
-                assert_eq!(status, 201, "POST {path} {item}: {body}");
-            }
-        }
+        cluster::load_fixture_through(&self.base, &self.token).await;
     }
 }
 
@@ -992,6 +980,56 @@ impl Ws {
                 return v;
             }
         }
+    }
+
+    /// Reads `n` more alert frames into `ids`, checking each id is above the one before (no
+    /// alert out of order or twice).
+    pub async fn read_alerts(&mut self, ids: &mut Vec<i64>, n: usize) {
+        let mut read = 0;
+        while read < n {
+            let v = self.next().await;
+            if v["type"] == "alert" {
+                let id = v["id"].as_i64().expect("an alert's id");
+                if let Some(prev) = ids.last() {
+                    assert!(id > *prev, "alert {id} after {prev}: out of order or twice");
+                }
+                ids.push(id);
+                read += 1;
+            }
+        }
+    }
+
+    /// Reads alert frames until the newest of `history` (`GET /api/v1/alerts/history`) after
+    /// `start` has come, and checks that `ids` then holds exactly those entries, in order: the
+    /// feed lost none and sent none twice. At least `at_least` are expected.
+    pub async fn read_alerts_to_history(
+        &mut self,
+        ids: &mut Vec<i64>,
+        history: &Value,
+        start: i64,
+        at_least: usize,
+    ) {
+        let mut expected: Vec<i64> = history
+            .as_array()
+            .expect("the history")
+            .iter()
+            .map(|h| h["seq"].as_i64().expect("seq"))
+            .filter(|s| *s > start)
+            .collect();
+        expected.sort();
+        assert!(
+            expected.len() >= at_least,
+            "every flip is a transition: {}",
+            expected.len()
+        );
+        let newest = *expected.last().expect("a transition");
+        while ids.last() != Some(&newest) {
+            self.read_alerts(ids, 1).await;
+        }
+        assert_eq!(
+            *ids, expected,
+            "the feed delivered exactly the history, in order"
+        );
     }
 
     /// The view (view, id) as of `commit` or later: from what this client already received, or

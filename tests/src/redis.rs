@@ -47,22 +47,45 @@ pub fn redis_server(test: &str) -> Option<RedisServer> {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let child = Command::new("redis-server")
+    let server = RedisServer {
+        child: spawn(port),
+        port,
+    };
+    server.wait_answering(test);
+    Some(server)
+}
+
+fn spawn(port: u16) -> Child {
+    Command::new("redis-server")
         .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
         .args(["--save", "", "--appendonly", "no", "--protected-mode", "no"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start redis-server");
-    let server = RedisServer { child, port };
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
-        if answers(port) {
-            return Some(server);
-        }
-        std::thread::sleep(Duration::from_millis(20));
+        .expect("start redis-server")
+}
+
+impl RedisServer {
+    /// Starts it again on the same port, empty (it keeps nothing on disk).
+    pub fn restart(&mut self) {
+        self.kill();
+        self.child = spawn(self.port);
+        self.wait_answering("a restarted redis-server");
     }
-    panic!("{test}: redis-server did not answer on port {port} within 20 s");
+
+    fn wait_answering(&self, test: &str) {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if answers(self.port) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "{test}: redis-server did not answer on port {} within 20 s",
+            self.port
+        );
+    }
 }
 
 fn answers(port: u16) -> bool {

@@ -37,6 +37,12 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "cluster",
+        &[
+            "i18n", "domain", "store", "rollup", "bus", "auth", "alerting", "notify", "live",
+        ],
+    ),
+    (
         "ingest",
         &[
             "i18n", "domain", "audit", "store", "rollup", "bus", "auth", "alerting", "notify",

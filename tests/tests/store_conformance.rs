@@ -1102,7 +1102,7 @@ async fn many_tasks_conformance(store: Arc<dyn Store>) {
             }
         })
         .collect();
-    let added = store.commit_with(&[], &[], &[], &rows).await.unwrap();
+    let (added, _) = store.commit_with(&[], &[], &[], &rows).await.unwrap();
     let mut places: Vec<usize> = added.iter().map(|a| a.index).collect();
     places.sort_unstable();
     let expected: Vec<usize> = (0..2_300).filter(|i| *i != 1_500).collect();

@@ -16,6 +16,7 @@ export default {
   'conn.down.since': 'Connection to the server lost since {time} — reconnecting…',
   'conn.stale': 'Data may be stale: no update received since {time}',
   'conn.lagging': 'Data is behind: the server has not updated its figures since {time}',
+  'conn.behind': 'Data is behind: this server has fallen behind the server that records changes; figures as of {time}',
   'conn.live': 'Live',
   'conn.offline': 'Offline',
 

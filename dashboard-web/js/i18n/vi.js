@@ -17,6 +17,7 @@ export default {
   'conn.down.since': 'Mất kết nối tới máy chủ từ {time} — đang kết nối lại…',
   'conn.stale': 'Dữ liệu có thể đã cũ: không nhận được cập nhật từ {time}',
   'conn.lagging': 'Dữ liệu đang chậm: máy chủ chưa cập nhật số liệu từ {time}',
+  'conn.behind': 'Dữ liệu đang chậm: máy chủ này chưa theo kịp máy chủ ghi nhận thay đổi; số liệu tính đến {time}',
   'conn.live': 'Trực tuyến',
   'conn.offline': 'Mất kết nối',
 

@@ -155,20 +155,7 @@ impl Alerting {
     }
 
     fn publish_rules(&self) {
-        let ruleset = self.engine.rule_set();
-        let rules = self
-            .engine
-            .rules()
-            .map(|r| RuleInfo {
-                name: r.name().to_string(),
-                metric: wire_name(&r.metric()),
-                origin: r.origin().to_string(),
-            })
-            .collect();
-        self.live.write(|board| {
-            board.rules = rules;
-            board.ruleset = ruleset;
-        });
+        show_rules(&self.live, self.engine.rule_set());
     }
 
     pub fn live(&self) -> &LiveAlerts {
@@ -556,6 +543,58 @@ impl Alerting {
 
 /// A KPI as the engine reads it. The thresholds, frequency and group are the same types on both
 /// sides (`vocabulary`), so every KPI reaches the engine: none can drop out of alerting.
+/// Puts the rules a board is read with (grouping, inhibition, the alert center's list).
+pub fn show_rules(live: &LiveAlerts, ruleset: RuleSet) {
+    let rules = ruleset
+        .rules()
+        .map(|r| RuleInfo {
+            name: r.name().to_string(),
+            metric: wire_name(&r.metric()),
+            origin: r.origin().to_string(),
+        })
+        .collect();
+    live.write(|board| {
+        board.rules = rules;
+        board.ruleset = ruleset;
+    });
+}
+
+/// A board as the store holds it, for a node that follows the writer's alerts instead of
+/// running the engine: the stored alerts, the silences and the rules.
+pub fn board_from_store(
+    live: &LiveAlerts,
+    stored: Vec<AlertRow>,
+    silences: Vec<SilenceRow>,
+    ruleset: RuleSet,
+) {
+    live.write(|board| {
+        board.alerts.clear();
+        board.silences = silences;
+    });
+    apply_alert_rows(live, stored, Vec::new());
+    show_rules(live, ruleset);
+}
+
+/// Applies a commit's alert rows to a board kept by a follower: ended alerts leave, changed
+/// ones are replaced whole (each row carries the alert's full record).
+pub fn apply_alert_rows(live: &LiveAlerts, upserts: Vec<AlertRow>, deletes: Vec<(String, String)>) {
+    live.write(|board| {
+        for key in deletes {
+            board.alerts.remove(&key);
+        }
+        for row in upserts {
+            match serde_json::from_str::<StoredAlert>(&row.body) {
+                Ok(a) => {
+                    board.alerts.insert((row.rule, row.subject), Arc::new(a));
+                }
+                Err(e) => {
+                    tracing::warn!(rule = row.rule, subject = row.subject, error = %e, "stored alert unreadable; dropped")
+                }
+            }
+        }
+    });
+}
+
 pub fn engine_kpi(k: &crate::domain::Kpi) -> alert_rules::Kpi {
     alert_rules::Kpi {
         code: k.code.to_string(),

@@ -107,6 +107,34 @@ impl Auth {
         auth
     }
 
+    /// Replaces the accounts, sessions and tokens with the store's (a node that follows the
+    /// writer, after a record says they changed): what is gone is gone here too, so a revoked
+    /// token's sockets close at their next heartbeat on this node as on the writer's.
+    pub fn reload(&self, snapshot: SecuritySnapshot) {
+        let i = &self.inner;
+        let accounts: std::collections::HashSet<String> =
+            snapshot.accounts.iter().map(|a| a.id.clone()).collect();
+        let sessions: std::collections::HashSet<String> = snapshot
+            .sessions
+            .iter()
+            .map(|s| s.token_hash.clone())
+            .collect();
+        let tokens: std::collections::HashSet<String> =
+            snapshot.tokens.iter().map(|t| t.id.clone()).collect();
+        i.accounts.retain(|k, _| accounts.contains(k));
+        i.sessions.retain(|k, _| sessions.contains(k));
+        i.tokens.retain(|k, _| tokens.contains(k));
+        for a in snapshot.accounts {
+            i.accounts.insert(a.id.clone(), Arc::new(a));
+        }
+        for s in snapshot.sessions {
+            i.sessions.insert(s.token_hash.clone(), Arc::new(s));
+        }
+        for t in snapshot.tokens {
+            i.tokens.insert(t.id.clone(), Arc::new(t));
+        }
+    }
+
     pub fn config(&self) -> &AuthConfig {
         &self.inner.config
     }

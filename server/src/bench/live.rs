@@ -4,6 +4,7 @@
 //! per idle connection, frames delivered per second, the latency from the ingest acknowledgment
 //! to the frame at the client, and CPU. Prints; never asserts.
 
+use super::server::{Server, Shared};
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -57,45 +58,6 @@ struct Counters {
     dropped: AtomicUsize,
 }
 
-struct Server {
-    child: std::process::Child,
-    pid: u32,
-    base: String,
-    ws: String,
-    /// An API token with read and every event kind over the whole tree.
-    token: String,
-}
-
-/// The first-run admin's password in the benchmark's own server.
-const BENCH_ADMIN_PASSWORD: &str = "bench-admin-password";
-
-/// Signs the admin in and issues the benchmark's token.
-async fn bench_token(base: &str) -> anyhow::Result<String> {
-    let client = reqwest::Client::new();
-    let session: Value = client
-        .post(format!("{base}/api/v1/session"))
-        .json(&json!({"login": "admin", "password": BENCH_ADMIN_PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let admin = session["token"]
-        .as_str()
-        .ok_or_else(|| anyhow::anyhow!("the admin could not sign in: {session}"))?;
-    let token: Value = client
-        .post(format!("{base}/api/v1/tokens"))
-        .bearer_auth(admin)
-        .json(&json!({"name": "live bench", "units": ["*"], "permissions": crate::auth::ALL_PERMISSIONS}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    token["token"]
-        .as_str()
-        .map(String::from)
-        .ok_or_else(|| anyhow::anyhow!("no token issued: {token}"))
-}
-
 /// A client that sends the benchmark's token.
 fn authed(token: &str) -> anyhow::Result<reqwest::Client> {
     let mut headers = reqwest::header::HeaderMap::new();
@@ -106,13 +68,6 @@ fn authed(token: &str) -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .default_headers(headers)
         .build()?)
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn proc_rss(pid: u32) -> u64 {
@@ -175,61 +130,6 @@ fn proc_cpu(pid: &str) -> f64 {
             Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
         })
         .unwrap_or(0.0)
-}
-
-async fn start_server(dir: &std::path::Path, tick_ms: u64) -> anyhow::Result<Server> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let log = std::fs::File::create(dir.join("server.log"))?;
-    let child = std::process::Command::new(std::env::current_exe()?)
-        .args([
-            "serve",
-            "--demo",
-            "--simulate-rate",
-            "0",
-            "--log-format",
-            "json",
-        ])
-        .args(["--bind", &format!("127.0.0.1:{port}")])
-        .args([
-            "--database-url",
-            &format!("sqlite://{}/live.db", dir.display()),
-        ])
-        .args(["--ws-tick-ms", &tick_ms.to_string()])
-        .args(["--ws-max-connections-per-client", "30000"])
-        .args(["--ws-max-connections", "30000"])
-        .args(["--rate-limit-per-minute", "0"])
-        .env("IOC_ADMIN_PASSWORD", BENCH_ADMIN_PASSWORD)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(log)
-        .spawn()?;
-    let pid = child.id();
-    let mut server = Server {
-        child,
-        pid,
-        base: format!("http://127.0.0.1:{port}"),
-        ws: format!("ws://127.0.0.1:{port}/ws"),
-        token: String::new(),
-    };
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        if let Ok(r) = client.get(format!("{}/healthz", server.base)).send().await {
-            if r.status().is_success() {
-                server.token = bench_token(&server.base).await?;
-                return Ok(server);
-            }
-        }
-        if Instant::now() > deadline {
-            anyhow::bail!(
-                "the server did not come up; see {}",
-                dir.join("server.log").display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn catalog(base: &str, token: &str) -> anyhow::Result<Catalog> {
@@ -396,9 +296,20 @@ async fn screen(
 }
 
 pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
+    run_on(args, None, 1, "").await
+}
+
+/// As `run`, on `nodes` servers sharing `shared` (several nodes; the screens spread over them
+/// in turn, the events sent to the writer); `label` prefixes the figures' names.
+pub(super) async fn run_on(
+    args: &LiveArgs,
+    shared: Option<&Shared>,
+    nodes: usize,
+    label: &str,
+) -> anyhow::Result<()> {
     println!(
-        "ioc bench --live: screens {:?} x 3 views (a ward, a department, the city), rates {:?} events/s, {} s each, tick {} ms",
-        args.screens, args.rates, args.seconds, args.tick_ms
+        "ioc bench --live: screens {:?} x 3 views (a ward, a department, the city), rates {:?} events/s, {} s each, tick {} ms, {} node(s)",
+        args.screens, args.rates, args.seconds, args.tick_ms, nodes
     );
     println!(
         "machine: {} cores; the server runs as its own process, the screens and the load in this one",
@@ -410,10 +321,25 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
             println!("\n{n} screens: {why}");
             continue;
         }
-        let server = start_server(dir.path(), args.tick_ms).await?;
+        let tick = args.tick_ms.to_string();
+        let servers = super::server::start_all(
+            dir.path(),
+            shared,
+            nodes,
+            &[
+                "--ws-tick-ms",
+                &tick,
+                "--ws-max-connections-per-client",
+                "30000",
+                "--ws-max-connections",
+                "30000",
+            ],
+        )
+        .await?;
+        let server = &servers[0];
         let cat = catalog(&server.base, &server.token).await?;
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let rss_before = proc_rss(server.pid);
+        let rss_before: u64 = servers.iter().map(|s| proc_rss(s.pid)).sum();
         let counters = Arc::new(Counters::default());
         let (stop_tx, stop_rx) = watch::channel(false);
         let started = Instant::now();
@@ -433,7 +359,11 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
                 cat.city.clone(),
             ];
             let permit = gate.clone().acquire_owned().await?;
-            let (url, counters, stop) = (server.ws.clone(), counters.clone(), stop_rx.clone());
+            let (url, counters, stop) = (
+                servers[i % servers.len()].ws.clone(),
+                counters.clone(),
+                stop_rx.clone(),
+            );
             handles.push(tokio::spawn(screen(
                 url,
                 server.token.clone(),
@@ -453,7 +383,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
         }
         let connect_time = started.elapsed();
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let rss_idle = proc_rss(server.pid);
+        let rss_idle: u64 = servers.iter().map(|s| proc_rss(s.pid)).sum();
         println!(
             "\n{n} screens: {} subscribed with snapshots in {:.1} s, {} failed; server RSS {:.0} MiB before, {:.0} MiB with them idle: {:.1} KiB per connection",
             counters.ready.load(Ordering::Relaxed),
@@ -464,7 +394,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
             (rss_idle.saturating_sub(rss_before)) as f64 / 1024.0 / n as f64
         );
         super::figures::record(
-            format!("live.idle_kib_per_connection@{n}"),
+            format!("{label}live.idle_kib_per_connection@{n}"),
             (rss_idle.saturating_sub(rss_before)) as f64 / 1024.0 / n as f64,
             "KiB",
             super::figures::Better::Lower,
@@ -472,7 +402,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
         let mut all_seen: Vec<Vec<Seen>> = Vec::new();
         let mut acks_all: Vec<Vec<(u64, usize, Instant)>> = Vec::new();
         for &rate in &args.rates {
-            let (acks, report) = stream(&server, &cat, rate, args.seconds, &counters, n).await?;
+            let (acks, report) = stream(server, &cat, rate, args.seconds, &counters, n).await?;
             println!("  {rate} events/s: {report}");
             acks_all.push(acks);
         }
@@ -525,7 +455,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
                 missing
             );
             super::figures::record(
-                format!("live.ack_to_frame_p99_ms@{n}x{rate}"),
+                format!("{label}live.ack_to_frame_p99_ms@{n}x{rate}"),
                 hist.value_at_quantile(0.99) as f64 / 1000.0,
                 "ms",
                 super::figures::Better::Lower,
@@ -535,7 +465,7 @@ pub async fn run(args: &LiveArgs) -> anyhow::Result<()> {
             "  connections held at the end: {} of {n}",
             n - counters.dropped.load(Ordering::Relaxed)
         );
-        drop(server);
+        drop(servers);
     }
     Ok(())
 }

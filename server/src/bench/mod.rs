@@ -8,8 +8,10 @@ mod access;
 mod alert;
 pub mod figures;
 mod live;
+mod nodes;
 mod notify;
 mod okr;
+mod server;
 
 use crate::clock::ClockMode;
 use crate::demo::DemoSize;
@@ -67,6 +69,17 @@ pub struct BenchArgs {
     /// `alert` frame on a WebSocket subscribed to the ward's alerts, over `--trials`.
     #[arg(long)]
     pub alert: bool,
+    /// Only the several-nodes benchmark: this many `ioc serve` processes on `--database-url`
+    /// (an empty PostgreSQL database) and `--redis-url`; failover over `--trials` (at least 10)
+    /// and a follower's catch-up of `--backlog` commits from the stream and from the change log.
+    #[arg(long)]
+    pub nodes: Option<usize>,
+    /// The Redis the nodes of `--nodes` share.
+    #[arg(long)]
+    pub redis_url: Option<String>,
+    /// Commits a stopped follower has to catch up with (`--nodes`).
+    #[arg(long, default_value_t = 100_000)]
+    pub backlog: usize,
     /// Crossings timed by `--notify` and `--alert`.
     #[arg(long, default_value_t = 100)]
     pub trials: usize,
@@ -126,6 +139,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 async fn run_parts(args: &BenchArgs) -> anyhow::Result<()> {
     if args.live {
         return live::run(&args.live_args).await;
+    }
+    if let Some(n) = args.nodes {
+        let (Some(db), Some(redis)) = (&args.database_url, &args.redis_url) else {
+            anyhow::bail!("--nodes needs --database-url postgres://… (an empty database) and --redis-url redis://…");
+        };
+        return nodes::run(n, args, db, redis).await;
     }
     if args.access {
         return access::run(args.access_events).await;

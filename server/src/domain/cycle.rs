@@ -42,7 +42,7 @@ impl PeriodState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OkrPeriod {
     /// A quarter or a year.
     pub period: Period,
@@ -52,7 +52,7 @@ pub struct OkrPeriod {
     pub changed_by: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     pub kpi: Id,
     pub unit: Id,
@@ -64,7 +64,7 @@ pub struct Target {
 }
 
 /// A leader's general-criteria scores for one person and evaluation period.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriteriaRecord {
     pub person: Id,
     pub period: Period,
@@ -75,7 +75,7 @@ pub struct CriteriaRecord {
 }
 
 /// A person's score for an evaluation period, frozen when its OKR period closed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrozenScore {
     pub person: Id,
     pub unit: Id,

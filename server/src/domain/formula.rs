@@ -121,6 +121,21 @@ impl fmt::Display for NoData {
 
 impl std::error::Error for NoData {}
 
+// A formula travels (between nodes, in the change log) as the text its author wrote and is
+// parsed again on arrival, so the parsed tree never needs a wire form of its own.
+impl Serialize for Formula {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for Formula {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        Formula::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Formula {
     /// Parses and checks a formula; the error says what is wrong in a sentence for the user.
     pub fn parse(text: &str) -> Result<Formula, String> {

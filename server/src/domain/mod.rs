@@ -28,7 +28,7 @@ pub type Id = Arc<str>;
 /// At most this many key results per objective (the city's method, step 2).
 pub const MAX_KEY_RESULTS: usize = 5;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unit {
     pub id: Id,
     pub name: String,
@@ -42,7 +42,7 @@ pub struct Unit {
     pub short_name: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Person {
     pub id: Id,
     pub name: String,
@@ -50,7 +50,7 @@ pub struct Person {
     pub position: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Objective {
     pub id: Id,
     pub unit: Id,
@@ -70,7 +70,7 @@ pub enum KrDirection {
     Decrease,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyResult {
     pub id: Id,
     pub objective: Id,
@@ -100,7 +100,7 @@ impl KeyResult {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kpi {
     pub code: Id,
     pub name: String,
@@ -156,7 +156,7 @@ pub const PROGRESS_FULL: Progress = 10_000;
 
 /// The time of the event that last set each group of a task's fields. An event older than the
 /// group's time leaves that group alone, so late and out-of-order updates never win.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TaskVersions {
     pub plan: Ts,
     pub assignment: Ts,
@@ -164,7 +164,7 @@ pub struct TaskVersions {
     pub status: Ts,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub id: Id,
     pub title: String,
@@ -198,7 +198,7 @@ impl Task {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Observation {
     pub kpi: Id,
     pub unit: Id,
@@ -209,7 +209,7 @@ pub struct Observation {
     pub at: Ts,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rating {
     pub event_id: Id,
     pub unit: Id,
@@ -249,7 +249,7 @@ mod tests {
 /// A committed change to one entity, carrying its whole new state. This is what travels on the
 /// bus and what the rollup applies: the same value whether it came from this node's writer, from
 /// another node, or from a rebuild, so there is one apply path.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Change {
     Unit(Unit),
     Person(Person),

@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluation;
 pub mod events;
 pub mod explanations;
+pub mod forward;
 pub mod gate;
 pub mod import;
 pub mod live;
@@ -103,6 +104,10 @@ pub fn app(node: Node) -> Router {
                 .to_string();
             tracing::info_span!("http", method = %req.method(), route, uri = %req.uri())
         }))
+        .layer(middleware::from_fn_with_state(
+            node.clone(),
+            forward::forward,
+        ))
         .layer(middleware::from_fn(in_request_language))
         .with_state(node)
 }

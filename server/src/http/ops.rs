@@ -50,6 +50,11 @@ pub struct Health {
     pub tasks_cached: usize,
     /// The last commit that succeeded.
     pub last_commit: Option<String>,
+    /// Among several nodes: `writer`, `follower` (applies the writer's commits and forwards
+    /// writes to it) or `taking_over`; `alone` on a database of its own.
+    pub role: &'static str,
+    /// A follower's commits not applied yet (0 on the writer and alone).
+    pub lag: u64,
 }
 
 /// How long the database may take to answer a readiness check: the whole check answers within
@@ -66,7 +71,8 @@ async fn livez() -> Json<serde_json::Value> {
 }
 
 /// Readiness (`/readyz`, and `/healthz` as before): 200 when the database answers and the writer
-/// commits; 503 with the reasons otherwise, within a second.
+/// commits (a follower: keeps up with the writer); 503 with the reasons otherwise, within a
+/// second.
 async fn readyz(State(node): State<Node>) -> (StatusCode, Json<Health>) {
     let now = crate::domain::time::now_ms();
     let mut reasons = Vec::new();
@@ -94,8 +100,19 @@ async fn readyz(State(node): State<Node>) -> (StatusCode, Json<Health>) {
             format_ts(at)
         ));
     }
-    if let Some(lost) = node.lease.as_ref().and_then(|l| l.lost()) {
-        reasons.push(lost);
+    use crate::cluster::Role;
+    match node.cluster.role() {
+        // A follower forwards writes; it is ready while it keeps up with the writer.
+        Role::Follower => {}
+        Role::TakingOver => reasons.push("this node is taking over as the writer".into()),
+        Role::Alone | Role::Writer => {
+            if let Some(lost) = node.lease.as_ref().and_then(|l| l.lost()) {
+                reasons.push(lost);
+            }
+        }
+    }
+    if let Some(behind) = node.cluster.behind(now) {
+        reasons.push(behind);
     }
     let clock_lag_ms = (node.clock == ClockMode::System).then(|| now - node.rollup.now());
     if let Some(lag) = clock_lag_ms.filter(|l| *l > STUCK_AFTER_MS) {
@@ -117,6 +134,8 @@ async fn readyz(State(node): State<Node>) -> (StatusCode, Json<Health>) {
             commit: node.rollup.commit(),
             tasks_cached: node.rollup.task_count(),
             last_commit: writer.last_success().map(format_ts),
+            role: node.cluster.role().name(),
+            lag: node.cluster.lag(),
         }),
     )
 }

@@ -243,6 +243,7 @@ async fn read_loop<S: Io>(
                     // nothing about the data.
                     lag_ms: (ctx.clock == crate::clock::ClockMode::System)
                         .then(|| (crate::domain::time::now_ms() - as_of).max(0)),
+                    behind: ctx.live.behind(),
                 });
                 continue;
             }

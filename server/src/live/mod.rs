@@ -83,6 +83,9 @@ pub struct Live {
     clients: Arc<DashMap<IpAddr, usize>>,
     open: Arc<AtomicUsize>,
     next_conn: Arc<AtomicU64>,
+    /// Why this node's data is behind the writer's (a follower of several nodes), told to
+    /// screens in every pong so they show it.
+    behind: Arc<std::sync::RwLock<Option<String>>>,
 }
 
 /// Why a new connection was refused before the upgrade.
@@ -135,9 +138,22 @@ impl Live {
                 clients: Arc::new(DashMap::new()),
                 open: Arc::new(AtomicUsize::new(0)),
                 next_conn: Arc::new(AtomicU64::new(1)),
+                behind: Arc::default(),
             },
             task,
         )
+    }
+
+    /// Sets (or clears) why this node's data is behind the writer's.
+    pub fn set_behind(&self, why: Option<String>) {
+        *self.behind.write().unwrap_or_else(|p| p.into_inner()) = why;
+    }
+
+    pub fn behind(&self) -> Option<String> {
+        self.behind
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Takes a connection slot for a client, or says which limit refuses it.

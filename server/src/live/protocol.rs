@@ -95,6 +95,9 @@ pub enum ServerMsg<'a> {
         commit: u64,
         #[serde(skip_serializing_if = "Option::is_none")]
         lag_ms: Option<i64>,
+        /// Why this node's data is behind the writer's (several nodes), when it is.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        behind: Option<String>,
     },
     Error {
         code: ErrorCode,

@@ -244,6 +244,17 @@ impl Inbox {
         self.mark(person);
     }
 
+    /// A person's inbox as the store holds it now (a node following the writer, told that it
+    /// changed): the newest rows and the unread count.
+    pub fn replace(&self, person: &str, newest: Vec<InboxRow>, unread: i64) {
+        self.with(|people| {
+            let p = people.entry(person.to_string()).or_default();
+            p.recent = newest.iter().take(RECENT).map(item).collect();
+            p.unread = unread;
+        });
+        self.mark(person);
+    }
+
     pub fn unread(&self, person: &str) -> i64 {
         self.with(|people| people.get(person).map_or(0, |p| p.unread))
     }

@@ -223,12 +223,24 @@ impl Rollup {
     /// Applies committed changes in order, all under one write lock: readers see all or none.
     /// Returns the batch's commit number.
     pub fn apply(&self, changes: &[Change]) -> u64 {
+        self.apply_numbered(changes, None)
+    }
+
+    /// As `apply`, with the batch's number given: with several nodes it is the change log's
+    /// (`store/bus_log.rs`), the same on every node, so it may jump over records that changed
+    /// nothing here. `None` counts one up, as a lone node does.
+    pub fn apply_numbered(&self, changes: &[Change], number: Option<u64>) -> u64 {
         let mut st = self.write();
         for change in changes {
             self.apply_one(&mut st, change);
         }
-        st.commit += 1;
+        st.commit = number.unwrap_or(st.commit + 1).max(st.commit);
         st.commit
+    }
+
+    /// Starts the count at the change log's number the rollup was read at (several nodes).
+    pub fn set_commit(&self, number: u64) {
+        self.write().commit = number;
     }
 
     /// The number of the last batch applied.

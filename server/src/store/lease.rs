@@ -25,6 +25,9 @@ use tokio::sync::watch;
 pub const KEY: i64 = 0x696f_6321_7772_6974;
 /// How often the held connection is checked, and a lost lock tried again.
 const EVERY: Duration = Duration::from_secs(1);
+/// How often a follower asks for the lock (on a connection it keeps for that): a dead writer is
+/// replaced within about this long.
+const FOLLOWER_ASKS_EVERY: Duration = Duration::from_millis(200);
 /// How long a check or a connect may take before it counts as failed.
 const WITHIN: Duration = Duration::from_secs(3);
 
@@ -36,11 +39,24 @@ pub struct Lease {
 
 struct State {
     node: String,
+    /// Where this node answers the writes other nodes forward, and the key they prove they are
+    /// nodes with: written to the row when it takes the lease.
+    seat: Seat,
     held: AtomicBool,
+    /// Follows `held`, for a node waiting to become the writer.
+    held_tx: watch::Sender<bool>,
     /// Shared with the store, whose write transactions check it against the row (the fence).
     epoch: Arc<AtomicI64>,
     /// Why the lease is not held, when it is not (who holds it, or what failed).
     lost: Mutex<Option<String>>,
+}
+
+/// Where the writer answers forwarded writes (`http://host:port`) and the key forwarded
+/// requests carry; both empty for a node alone on its database.
+#[derive(Debug, Clone, Default)]
+pub struct Seat {
+    pub address: String,
+    pub key: String,
 }
 
 /// Who holds the lease, as the row says.
@@ -57,6 +73,16 @@ impl Lease {
 
     pub fn held(&self) -> bool {
         self.state.held.load(Ordering::Acquire)
+    }
+
+    /// The key forwarded requests must carry to this node while it is the writer.
+    pub fn seat_key(&self) -> &str {
+        &self.state.seat.key
+    }
+
+    /// Turns true when this node takes the lease (and false when it loses it).
+    pub fn watch_held(&self) -> watch::Receiver<bool> {
+        self.state.held_tx.subscribe()
     }
 
     /// The epoch of this node's latest taking.
@@ -90,6 +116,7 @@ impl Lease {
         }
         *self.state.lost.lock().expect("lease state") = lost;
         self.state.held.store(held, Ordering::Release);
+        self.state.held_tx.send_replace(held);
         metrics::gauge!("ioc_writer_lease_held").set(if held { 1.0 } else { 0.0 });
         metrics::gauge!("ioc_writer_lease_epoch").set(self.epoch() as f64);
     }
@@ -114,37 +141,70 @@ pub async fn claim(
     node: String,
     shutdown: watch::Receiver<bool>,
 ) -> Result<(Lease, tokio::task::JoinHandle<()>), StoreError> {
+    claim_with(url, node, Seat::default(), false, shutdown).await
+}
+
+/// As `claim`; with `wait` (several nodes), a lease held by another node is not a refusal: the
+/// returned lease is not held and its task tries to take it every second, so this node becomes
+/// the writer when the writer goes (`Lease::watch_held`).
+pub async fn claim_with(
+    url: &str,
+    node: String,
+    seat: Seat,
+    wait: bool,
+    shutdown: watch::Receiver<bool>,
+) -> Result<(Lease, tokio::task::JoinHandle<()>), StoreError> {
     let mut conn = PgConnection::connect(url).await?;
-    let epoch = match take(&mut conn, &node).await? {
-        Ok(epoch) => epoch,
+    let taken = take(&mut conn, &node, &seat).await?;
+    let (held_tx, _) = watch::channel(false);
+    let lease = Lease {
+        state: Arc::new(State {
+            node,
+            seat,
+            held: AtomicBool::new(false),
+            held_tx,
+            epoch: Arc::new(AtomicI64::new(0)),
+            lost: Mutex::new(None),
+        }),
+    };
+    let conn = match taken {
+        Ok(epoch) => {
+            lease.set(true, Some(epoch), None);
+            tracing::info!(
+                node = lease.node(),
+                epoch,
+                "this node is the writer (lease taken)"
+            );
+            Some(conn)
+        }
+        Err(holder) if wait => {
+            let _ = conn.close().await;
+            tracing::info!(node = lease.node(), writer = %holder.node, "this node follows the writer");
+            lease.set(false, None, Some(following(&holder)));
+            None
+        }
         Err(holder) => {
             let _ = conn.close().await;
             return Err(StoreError::Config(refusal(&holder)));
         }
     };
-    let lease = Lease {
-        state: Arc::new(State {
-            node,
-            held: AtomicBool::new(false),
-            epoch: Arc::new(AtomicI64::new(0)),
-            lost: Mutex::new(None),
-        }),
-    };
-    lease.set(true, Some(epoch), None);
-    tracing::info!(
-        node = lease.node(),
-        epoch,
-        "this node is the writer (lease taken)"
-    );
     let keeper = tokio::spawn(keep(lease.clone(), url.to_string(), conn, shutdown));
     Ok((lease, keeper))
+}
+
+fn following(holder: &Holder) -> String {
+    format!(
+        "this node follows the writer, {} (lease {})",
+        holder.node, holder.epoch
+    )
 }
 
 fn refusal(holder: &Holder) -> String {
     format!(
         "another ioc node is already the writer of this PostgreSQL database: {}, since {} (lease {}). \
-         One node writes to a database; several nodes on one database will need Redis (REDIS_URL), \
-         which this version does not support yet. Stop that node, or give this one a database of its own.",
+         One node writes to a database; several nodes on one database share a Redis (REDIS_URL) \
+         and follow the writer. Give this node the same REDIS_URL, stop that node, or give this one \
+         a database of its own.",
         holder.node,
         crate::domain::time::format_ts(holder.since_ms),
         holder.epoch
@@ -152,7 +212,11 @@ fn refusal(holder: &Holder) -> String {
 }
 
 /// The lock and the row on `conn`: `Ok(epoch)` when taken, `Err(holder)` when another node has it.
-async fn take(conn: &mut PgConnection, node: &str) -> Result<Result<i64, Holder>, StoreError> {
+async fn take(
+    conn: &mut PgConnection,
+    node: &str,
+    seat: &Seat,
+) -> Result<Result<i64, Holder>, StoreError> {
     let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(KEY)
         .fetch_one(&mut *conn)
@@ -176,23 +240,39 @@ async fn take(conn: &mut PgConnection, node: &str) -> Result<Result<i64, Holder>
         }));
     }
     let epoch: i64 = sqlx::query_scalar(
-        "INSERT INTO writer_lease (id, epoch, node, since_ms) VALUES (1, 1, $1, $2) \
+        "INSERT INTO writer_lease (id, epoch, node, since_ms, address, forward_key) \
+         VALUES (1, 1, $1, $2, $3, $4) \
          ON CONFLICT (id) DO UPDATE SET epoch = writer_lease.epoch + 1, node = EXCLUDED.node, \
-         since_ms = EXCLUDED.since_ms RETURNING epoch",
+         since_ms = EXCLUDED.since_ms, address = EXCLUDED.address, \
+         forward_key = EXCLUDED.forward_key RETURNING epoch",
     )
     .bind(node)
     .bind(crate::domain::time::now_ms())
+    .bind(&seat.address)
+    .bind(&seat.key)
     .fetch_one(&mut *conn)
     .await?;
     Ok(Ok(epoch))
 }
 
-async fn keep(lease: Lease, url: String, conn: PgConnection, mut shutdown: watch::Receiver<bool>) {
-    let mut conn = Some(conn);
+async fn keep(
+    lease: Lease,
+    url: String,
+    mut conn: Option<PgConnection>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    // A follower's connection for asking, kept between asks.
+    let mut asking: Option<PgConnection> = None;
     loop {
+        let following = following_now(&lease);
+        let pause = if following {
+            FOLLOWER_ASKS_EVERY
+        } else {
+            EVERY
+        };
         tokio::select! {
             _ = shutdown.changed() => break,
-            _ = tokio::time::sleep(EVERY) => {}
+            _ = tokio::time::sleep(pause) => {}
         }
         if *shutdown.borrow() {
             break;
@@ -226,13 +306,43 @@ async fn keep(lease: Lease, url: String, conn: PgConnection, mut shutdown: watch
                 let _ = c.close().await;
             }
         }
-        match retake(&url, lease.node()).await {
+        let taken = match asking.take() {
+            Some(mut c) => {
+                match tokio::time::timeout(WITHIN, take(&mut c, lease.node(), &lease.state.seat))
+                    .await
+                {
+                    Ok(Ok(t)) => Ok((c, t)),
+                    Ok(Err(e)) => Err(e),
+                    Err(_) => Err(StoreError::Config(format!(
+                        "no answer within {} s",
+                        WITHIN.as_secs()
+                    ))),
+                }
+            }
+            None => retake(&url, lease.node(), &lease.state.seat).await,
+        };
+        match taken {
             Ok((c, Ok(epoch))) => {
-                tracing::info!(node = lease.node(), epoch, "the writer's lease taken again");
+                if following {
+                    tracing::info!(
+                        node = lease.node(),
+                        epoch,
+                        "this node takes over as the writer"
+                    );
+                } else {
+                    tracing::info!(node = lease.node(), epoch, "the writer's lease taken again");
+                }
                 lease.set(true, Some(epoch), None);
                 conn = Some(c);
             }
             Ok((c, Err(holder))) => {
+                if following {
+                    // A follower waiting its turn: nothing to tell each time; it asks again on
+                    // the same connection.
+                    lease.set(false, None, Some(self::following(&holder)));
+                    asking = Some(c);
+                    continue;
+                }
                 let why = if holder.node == lease.node() {
                     // The database has not yet noticed that the old connection is gone.
                     "the database still counts this node's previous connection as the writer; waiting for it to end".to_string()
@@ -246,23 +356,39 @@ async fn keep(lease: Lease, url: String, conn: PgConnection, mut shutdown: watch
                 lease.set(false, None, Some(why));
                 let _ = c.close().await;
             }
+            Err(e) if following => {
+                // The database is away; the next ask connects again.
+                tracing::debug!(error = %e, "asking for the writer's lease failed");
+            }
             Err(e) => {
                 lease.set(false, None, Some(format!("this node lost its hold on the writer's lease and cannot take it again: {e}")));
             }
         }
     }
-    if let Some(c) = conn {
+    for c in [conn, asking].into_iter().flatten() {
         // Closing ends the session, which frees the lock at once for the next node.
         let _ = c.close().await;
     }
 }
 
-async fn retake(url: &str, node: &str) -> Result<(PgConnection, Result<i64, Holder>), StoreError> {
+/// Whether this node waits its turn as a follower (several nodes) rather than having lost a
+/// lease it held.
+fn following_now(lease: &Lease) -> bool {
+    lease
+        .lost()
+        .is_some_and(|l| l.starts_with("this node follows"))
+}
+
+async fn retake(
+    url: &str,
+    node: &str,
+    seat: &Seat,
+) -> Result<(PgConnection, Result<i64, Holder>), StoreError> {
     let mut conn = tokio::time::timeout(WITHIN, PgConnection::connect(url))
         .await
         .map_err(|_| {
             StoreError::Config(format!("no connection within {} s", WITHIN.as_secs()))
         })??;
-    let taken = take(&mut conn, node).await?;
+    let taken = take(&mut conn, node, seat).await?;
     Ok((conn, taken))
 }

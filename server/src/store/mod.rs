@@ -1,6 +1,7 @@
 //! The store: the system of record. One `Store` interface, two implementations (SQLite, the
 //! zero-set-up default, and PostgreSQL), sharing their SQL through `sql.rs`.
 
+pub mod bus_log;
 pub mod explain;
 pub mod lease;
 pub mod notify;
@@ -79,6 +80,15 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     }
 }
 
+/// Commits held for a node reading the store (`Store::hold_commits`): they go on when dropped.
+pub struct CommitHold(#[allow(dead_code)] Box<dyn std::any::Any + Send>);
+
+impl CommitHold {
+    pub(crate) fn new(inner: impl std::any::Any + Send) -> CommitHold {
+        CommitHold(Box::new(inner))
+    }
+}
+
 /// One accepted event as kept in the append-only log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventRecord {
@@ -95,7 +105,7 @@ pub struct EventRecord {
 }
 
 /// One live alert as stored: its key and unit, and the server's JSON of it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlertRow {
     pub rule: String,
     pub subject: String,
@@ -104,7 +114,7 @@ pub struct AlertRow {
 }
 
 /// One entry of the alert history.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlertHistoryRow {
     /// Assigned by the store, in commit order; 0 when writing.
     pub seq: i64,
@@ -200,9 +210,8 @@ pub trait Store: Send + Sync + 'static {
         events: &[EventRecord],
         changes: &[crate::domain::Change],
         audit: &[crate::audit::Entry],
-    ) -> Result<(), StoreError> {
-        self.commit_with(events, changes, audit, &[]).await?;
-        Ok(())
+    ) -> Result<Option<u64>, StoreError> {
+        Ok(self.commit_with(events, changes, audit, &[]).await?.1)
     }
 
     /// As `commit`, with the notices the changes cause (the notification outbox) in the same
@@ -213,7 +222,43 @@ pub trait Store: Send + Sync + 'static {
         changes: &[crate::domain::Change],
         audit: &[crate::audit::Entry],
         notices: &[NoticeRow],
-    ) -> Result<Vec<notify::AddedNotice>, StoreError>;
+    ) -> Result<(Vec<notify::AddedNotice>, Option<u64>), StoreError>;
+
+    /// From now on, every write transaction that changes what nodes hold in memory also appends
+    /// a record to the change log (`bus_log.rs`), whose number it returns. PostgreSQL only: a
+    /// SQLite file is one node's, and this does nothing there.
+    fn log_changes(&self);
+
+    /// The last change log number this node appended (0: none); its transaction may still be
+    /// committing. A write answered by the writer is at or below it.
+    fn log_written(&self) -> u64;
+
+    /// Appends a record in a transaction of its own (a rules reload: nothing else is written).
+    async fn log_record(&self, record: &bus_log::Outgoing<'_>) -> Result<Option<u64>, StoreError>;
+
+    /// The change log's last number (0: none yet).
+    async fn log_head(&self) -> Result<u64, StoreError>;
+
+    /// Up to `limit` records after `after`, in order: (number, when, body).
+    async fn log_after(&self, after: u64, limit: i64)
+        -> Result<Vec<(u64, Ts, String)>, StoreError>;
+
+    /// Says how far `node` has applied the change log (a follower, every few seconds).
+    async fn report_applied(&self, node: &str, applied: u64) -> Result<(), StoreError>;
+
+    /// The applied points of the nodes that reported since `since`.
+    async fn log_readers(&self, since: Ts) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Deletes the records numbered `below` and older that are also older than `before`.
+    async fn prune_log(&self, below: u64, before: Ts) -> Result<u64, StoreError>;
+
+    /// The writer as the lease row names it: (node, address, forward key), for forwarding.
+    async fn writer_seat(&self) -> Result<Option<(String, String, String)>, StoreError>;
+
+    /// Holds every commit that appends to the change log until the returned guard is dropped,
+    /// and says the number they stopped at: a node reading the store meanwhile reads exactly
+    /// what that number includes. `None` where there is no change log (SQLite).
+    async fn hold_commits(&self) -> Result<Option<(CommitHold, u64)>, StoreError>;
 
     /// The notification tables (contact points, outbox, deliveries, inbox, health, keys).
     fn notify(&self) -> &dyn NotifyStore;

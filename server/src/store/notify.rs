@@ -264,6 +264,9 @@ pub trait NotifyStore: Send + Sync {
     /// Unread messages per person.
     async fn inbox_unread(&self) -> Result<Vec<(String, i64)>, StoreError>;
 
+    /// One person's unread count.
+    async fn inbox_unread_of(&self, person: &str) -> Result<i64, StoreError>;
+
     /// Marks a person's messages read (`None`: all); returns the ids marked now.
     async fn inbox_mark_read(
         &self,

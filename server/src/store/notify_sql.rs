@@ -529,8 +529,19 @@ macro_rules! notify_store_impl {
             ) -> Result<Vec<Option<i64>>, $crate::store::StoreError> {
                 let mut tx = self.begin_write().await?;
                 let mut out = Vec::with_capacity(done.len());
+                let mut people = Vec::new();
                 for (d, outcome, inbox) in done {
-                    out.push(Self::finish_one(&mut tx, d, outcome, inbox.as_ref()).await?);
+                    let added = Self::finish_one(&mut tx, d, outcome, inbox.as_ref()).await?;
+                    if let (Some(_), Some(row)) = (added, inbox) {
+                        if !people.contains(&row.person) {
+                            people.push(row.person.clone());
+                        }
+                    }
+                    out.push(added);
+                }
+                if !people.is_empty() {
+                    let reload = [$crate::store::bus_log::Reload::Inbox(people)];
+                    self.append_log(&mut tx, &$crate::store::bus_log::Outgoing::reload(&reload)).await?;
                 }
                 tx.commit().await?;
                 Ok(out)
@@ -592,6 +603,13 @@ macro_rules! notify_store_impl {
                 Ok(sqlx::query_as("SELECT person_id, COUNT(*) FROM inbox WHERE read_at IS NULL GROUP BY person_id").fetch_all(&self.pool).await?)
             }
 
+            async fn inbox_unread_of(&self, person: &str) -> Result<i64, $crate::store::StoreError> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox WHERE read_at IS NULL AND person_id = $1")
+                    .bind(person.to_string())
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
             async fn inbox_mark_read(
                 &self,
                 person: &str,
@@ -608,7 +626,13 @@ macro_rules! notify_store_impl {
                     $crate::store::notify_sql::push_in(&mut qb, ids);
                 }
                 qb.push(" RETURNING id");
-                let mut marked: Vec<i64> = qb.build_query_scalar().fetch_all(&self.pool).await?;
+                let mut tx = self.begin_write().await?;
+                let mut marked: Vec<i64> = qb.build_query_scalar().fetch_all(&mut *tx).await?;
+                if !marked.is_empty() {
+                    let reload = [$crate::store::bus_log::Reload::Inbox(vec![person.to_string()])];
+                    self.append_log(&mut tx, &$crate::store::bus_log::Outgoing::reload(&reload)).await?;
+                }
+                tx.commit().await?;
                 marked.sort_unstable();
                 Ok(marked)
             }

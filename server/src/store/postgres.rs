@@ -13,6 +13,10 @@ pub struct PgStore {
     /// The writer's lease epoch this node holds (`lease.rs`), checked by every write
     /// transaction; unset (a tool that only reads) checks nothing.
     fence: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicI64>>,
+    /// Whether write transactions append to the change log (`bus_log.rs`): several nodes.
+    log: std::sync::atomic::AtomicBool,
+    /// The last number appended to it by this node.
+    logged: std::sync::atomic::AtomicU64,
 }
 
 impl PgStore {
@@ -28,6 +32,8 @@ impl PgStore {
         Ok(PgStore {
             pool,
             fence: std::sync::OnceLock::new(),
+            log: std::sync::atomic::AtomicBool::new(false),
+            logged: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -98,6 +104,39 @@ impl PgStore {
 
     fn fence_with(&self, epoch: std::sync::Arc<std::sync::atomic::AtomicI64>) {
         let _ = self.fence.set(epoch);
+    }
+
+    fn last_logged(&self) -> u64 {
+        self.logged.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn enable_log(&self) {
+        self.log.store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Appends `record` to the change log when it is kept (several nodes), in `tx`.
+    async fn append_log(
+        &self,
+        tx: &mut sqlx::Transaction<'static, Postgres>,
+        record: &super::bus_log::Outgoing<'_>,
+    ) -> Result<Option<u64>, StoreError> {
+        if !self.log.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(None);
+        }
+        let n = super::bus_log::append(tx, record).await?;
+        self.logged
+            .fetch_max(n, std::sync::atomic::Ordering::AcqRel);
+        Ok(Some(n))
+    }
+
+    /// Locks the change log's head in a transaction kept open by the guard: every commit that
+    /// would append waits at its `bus_head` update until the guard is dropped.
+    async fn hold_log(&self) -> Result<Option<(super::CommitHold, u64)>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let seq: i64 = sqlx::query_scalar("SELECT seq FROM bus_head WHERE id = 1 FOR UPDATE")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(Some((super::CommitHold::new(tx), seq as u64)))
     }
 }
 

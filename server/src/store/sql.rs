@@ -230,7 +230,7 @@ macro_rules! sql_store_impl {
                 changes: &[$crate::domain::Change],
                 audit: &[$crate::audit::Entry],
                 notices: &[$crate::store::NoticeRow],
-            ) -> Result<Vec<$crate::store::notify::AddedNotice>, $crate::store::StoreError> {
+            ) -> Result<(Vec<$crate::store::notify::AddedNotice>, Option<u64>), $crate::store::StoreError> {
                 use $crate::store::rows::*;
                 use $crate::store::sql::*;
                 let g = Grouped::of(changes);
@@ -411,8 +411,81 @@ macro_rules! sql_store_impl {
                         .await?;
                 }
                 let added = Self::insert_notices(&mut tx, notices, &[]).await?;
+                let logged = if changes.is_empty() {
+                    None
+                } else {
+                    self.append_log(&mut tx, &$crate::store::bus_log::Outgoing::changes(changes)).await?
+                };
                 tx.commit().await?;
-                Ok(added)
+                Ok((added, logged))
+            }
+
+            fn log_changes(&self) {
+                self.enable_log()
+            }
+
+            fn log_written(&self) -> u64 {
+                self.last_logged()
+            }
+
+            async fn log_record(&self, record: &$crate::store::bus_log::Outgoing<'_>) -> Result<Option<u64>, $crate::store::StoreError> {
+                let mut tx = self.begin_write().await?;
+                let logged = self.append_log(&mut tx, record).await?;
+                tx.commit().await?;
+                Ok(logged)
+            }
+
+            async fn log_head(&self) -> Result<u64, $crate::store::StoreError> {
+                let seq: i64 = sqlx::query_scalar("SELECT seq FROM bus_head WHERE id = 1")
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(seq as u64)
+            }
+
+            async fn log_after(&self, after: u64, limit: i64) -> Result<Vec<(u64, $crate::domain::Ts, String)>, $crate::store::StoreError> {
+                let rows: Vec<(i64, i64, String)> = sqlx::query_as("SELECT seq, at_ms, body FROM bus_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after as i64)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(seq, at, body)| (seq as u64, at, body)).collect())
+            }
+
+            async fn report_applied(&self, node: &str, applied: u64) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("INSERT INTO bus_readers (node, applied, seen_ms) VALUES ($1, $2, $3) ON CONFLICT (node) DO UPDATE SET applied = excluded.applied, seen_ms = excluded.seen_ms")
+                    .bind(node.to_string())
+                    .bind(applied as i64)
+                    .bind($crate::domain::time::now_ms())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn log_readers(&self, since: $crate::domain::Ts) -> Result<Vec<(String, u64)>, $crate::store::StoreError> {
+                let rows: Vec<(String, i64)> = sqlx::query_as("SELECT node, applied FROM bus_readers WHERE seen_ms >= $1")
+                    .bind(since)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(|(n, a)| (n, a as u64)).collect())
+            }
+
+            async fn prune_log(&self, below: u64, before: $crate::domain::Ts) -> Result<u64, $crate::store::StoreError> {
+                let done = sqlx::query("DELETE FROM bus_log WHERE seq <= $1 AND at_ms < $2")
+                    .bind(below as i64)
+                    .bind(before)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn writer_seat(&self) -> Result<Option<(String, String, String)>, $crate::store::StoreError> {
+                Ok(sqlx::query_as("SELECT node, address, forward_key FROM writer_lease WHERE id = 1")
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+
+            async fn hold_commits(&self) -> Result<Option<($crate::store::CommitHold, u64)>, $crate::store::StoreError> {
+                self.hold_log().await
             }
 
             fn notify(&self) -> &dyn $crate::store::NotifyStore {
@@ -605,6 +678,19 @@ macro_rules! sql_store_impl {
                     seqs.extend(chunk_seqs);
                 }
                 let added = Self::insert_notices(&mut tx, notices, &seqs).await?;
+                if !(upserts.is_empty() && deletes.is_empty() && history.is_empty()) {
+                    let numbered: Vec<_> = history
+                        .iter()
+                        .zip(&seqs)
+                        .map(|(h, seq)| $crate::store::AlertHistoryRow { seq: *seq, ..h.clone() })
+                        .collect();
+                    let record = $crate::store::bus_log::Outgoing {
+                        changes: &[],
+                        alerts: Some($crate::store::bus_log::AlertDeltaRef { upserts, deletes, history: &numbered }),
+                        reload: &[],
+                    };
+                    self.append_log(&mut tx, &record).await?;
+                }
                 tx.commit().await?;
                 Ok((seqs, added))
             }
@@ -763,6 +849,7 @@ macro_rules! sql_store_impl {
                 .fetch_one(&mut *tx)
                 .await?;
                 Self::insert_audit(&mut tx, audit).await?;
+                self.append_log(&mut tx, &$crate::store::bus_log::Outgoing::reload(&[$crate::store::bus_log::Reload::Silences])).await?;
                 tx.commit().await?;
                 Ok(id)
             }
@@ -853,6 +940,7 @@ macro_rules! sql_store_impl {
                     }
                 }
                 Self::insert_audit(&mut tx, std::slice::from_ref(audit)).await?;
+                self.append_log(&mut tx, &$crate::store::bus_log::Outgoing::reload(&[$crate::store::bus_log::Reload::Security])).await?;
                 tx.commit().await?;
                 Ok(())
             }

@@ -142,6 +142,25 @@ impl SqliteStore {
 
     /// SQLite's file is one node's: no lease, so nothing to fence.
     fn fence_with(&self, _epoch: std::sync::Arc<std::sync::atomic::AtomicI64>) {}
+
+    // No change log: a SQLite file is one node's (`bus_log.rs`).
+    fn enable_log(&self) {}
+
+    fn last_logged(&self) -> u64 {
+        0
+    }
+
+    async fn append_log(
+        &self,
+        _tx: &mut sqlx::Transaction<'static, Sqlite>,
+        _record: &super::bus_log::Outgoing<'_>,
+    ) -> Result<Option<u64>, StoreError> {
+        Ok(None)
+    }
+
+    async fn hold_log(&self) -> Result<Option<(super::CommitHold, u64)>, StoreError> {
+        Ok(None)
+    }
 }
 
 fn read_failed(file: &std::path::Path, e: rusqlite::Error) -> StoreError {

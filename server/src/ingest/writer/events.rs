@@ -96,7 +96,8 @@ fn outcome_of(joined: Result<Outcome, JoinError>) -> Outcome {
 
 /// What a commit task hands back: its result, and the changes and notices it committed.
 pub(super) struct Outcome {
-    result: Result<(), StoreError>,
+    /// The change log's number of the commit, with several nodes.
+    result: Result<Option<u64>, StoreError>,
     changes: Vec<Change>,
     notices: Vec<NoticeRow>,
     took: Duration,
@@ -128,7 +129,7 @@ impl WriterTask {
         let next = match (&outcome.result, planned) {
             // Started before the landed group is applied: its apply runs while this one commits.
             // (Applying first, then starting it, measured slower with rules and without.)
-            (Ok(()), Some(p)) => Some(self.launch(p)),
+            (Ok(_), Some(p)) => Some(self.launch(p)),
             // Planned on what the failed group would have changed: refused, nothing kept.
             (Err(e), Some(p)) => {
                 refuse(p.pending, e);
@@ -327,7 +328,7 @@ impl WriterTask {
                 let result = store
                     .commit_with(&records, &changes, &audit, &notices)
                     .await
-                    .map(|_| ());
+                    .map(|(_, logged)| logged);
                 Outcome {
                     result,
                     changes,
@@ -366,16 +367,19 @@ impl WriterTask {
     /// After a group's commit: on success the audit head moves, the group is applied and
     /// published and its requests answered; on failure they are answered with the error.
     async fn finish(&mut self, f: InFlight, outcome: Outcome) -> Result<(), StoreError> {
-        if let Err(e) = outcome.result {
-            tracing::error!(error = %e, events = f.group.events, "commit failed; nothing applied");
-            for (reply, _) in f.replies {
-                let _ = reply.send(Err(WriteError::Store(e.clone())));
+        let logged = match outcome.result {
+            Ok(logged) => logged,
+            Err(e) => {
+                tracing::error!(error = %e, events = f.group.events, "commit failed; nothing applied");
+                for (reply, _) in f.replies {
+                    let _ = reply.send(Err(WriteError::Store(e.clone())));
+                }
+                for r in f.tick_replies {
+                    let _ = r.send(());
+                }
+                return Err(e);
             }
-            for r in f.tick_replies {
-                let _ = r.send(());
-            }
-            return Err(e);
-        }
+        };
         self.audit = f.group.next;
         if f.group.hour.is_some() {
             self.reminded = f.group.hour;
@@ -391,7 +395,7 @@ impl WriterTask {
         metrics::counter!("ioc_commits_total").increment(1);
         metrics::histogram!("ioc_commit_seconds").record(outcome.took.as_secs_f64());
         let applying = Instant::now();
-        let commit = self.publish(outcome.changes).await;
+        let commit = self.publish(outcome.changes, logged).await;
         tracing::debug!(
             events = f.group.events,
             dedup_us = f.group.dedup.as_micros() as u64,
@@ -416,7 +420,9 @@ impl WriterTask {
 
     /// Applies committed changes, evaluates the rules on what they changed (the same step, so an
     /// alert fires with the event that crossed its threshold), then publishes them.
-    pub(super) async fn publish(&mut self, changes: Vec<Change>) -> u64 {
+    /// `logged` is the change log's number of their commit (several nodes), which the rollup
+    /// takes as its own.
+    pub(super) async fn publish(&mut self, changes: Vec<Change>, logged: Option<u64>) -> u64 {
         if changes.is_empty() {
             return self.rollup.commit();
         }
@@ -425,7 +431,7 @@ impl WriterTask {
         if let Some(a) = &mut self.alerting {
             a.before_apply(&touched);
         }
-        let commit = self.rollup.apply(&changes);
+        let commit = self.rollup.apply_numbered(&changes, logged);
         if let Some(a) = &mut self.alerting {
             let writes = a.after_apply(&changes, &self.rollup);
             let transitions = writes.history.len();

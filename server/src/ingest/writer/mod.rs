@@ -268,6 +268,51 @@ impl WriterHealth {
     }
 }
 
+/// The writer's queue before its task runs (`Writer::queue`).
+pub struct Queue {
+    rx: mpsc::Receiver<Command>,
+    health: Arc<WriterHealth>,
+}
+
+impl Queue {
+    /// Starts the writer task on this queue. It stops when every `Writer` handle is dropped,
+    /// after finishing what is queued.
+    #[allow(clippy::too_many_arguments)]
+    pub fn start(
+        self,
+        store: Arc<dyn Store>,
+        rollup: Arc<Rollup>,
+        bus: broadcast::Sender<Arc<Committed>>,
+        alerting: Option<Alerting>,
+        feed: Arc<AlertFeed>,
+        auth: Auth,
+        audit: Head,
+        notifier: Option<Notifier>,
+    ) -> tokio::task::JoinHandle<()> {
+        let Queue { rx, health } = self;
+        tokio::spawn(
+            task::WriterTask {
+                health: health.clone(),
+                next_explanation_due: None,
+                store,
+                rollup,
+                bus,
+                rx,
+                alerting,
+                feed,
+                auth,
+                audit,
+                notifier,
+                templates: Default::default(),
+                templates_loaded: false,
+                template_failures: Default::default(),
+                reminded: None,
+            }
+            .run(),
+        )
+    }
+}
+
 impl Writer {
     /// Starts the writer task. It stops when every `Writer` handle is dropped, after finishing
     /// what is queued: nothing acknowledged is lost on shutdown.
@@ -302,29 +347,23 @@ impl Writer {
         audit: Head,
         notifier: Option<Notifier>,
     ) -> (Writer, tokio::task::JoinHandle<()>) {
+        let (writer, queue) = Writer::queue();
+        let task = queue.start(store, rollup, bus, alerting, feed, auth, audit, notifier);
+        (writer, task)
+    }
+
+    /// The handle and its queue, without the task: a node that follows another writer takes
+    /// requests into nothing until it becomes the writer and starts the queue (`Queue::start`).
+    pub fn queue() -> (Writer, Queue) {
         let (tx, rx) = mpsc::channel(QUEUE);
         let health = Arc::new(WriterHealth::default());
-        let task = tokio::spawn(
-            task::WriterTask {
+        (
+            Writer {
+                tx,
                 health: health.clone(),
-                next_explanation_due: None,
-                store,
-                rollup,
-                bus,
-                rx,
-                alerting,
-                feed,
-                auth,
-                audit,
-                notifier,
-                templates: Default::default(),
-                templates_loaded: false,
-                template_failures: Default::default(),
-                reminded: None,
-            }
-            .run(),
-        );
-        (Writer { tx, health }, task)
+            },
+            Queue { rx, health },
+        )
     }
 
     /// How the writer's commits are going (the readiness check reads it).

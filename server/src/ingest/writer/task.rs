@@ -10,7 +10,7 @@ use crate::alerting::Alerting;
 use crate::audit::{Draft, Head};
 use crate::auth::registry::SecurityWrite;
 use crate::auth::{Actor, Auth};
-use crate::bus::{Committed, Touched};
+use crate::bus::Committed;
 use crate::domain::template::TaskTemplate;
 use crate::domain::{time::now_ms, Id, Ts};
 use crate::ingest::catalog::CatalogItem;
@@ -237,6 +237,7 @@ impl WriterTask {
         let Some(alerting) = &mut self.alerting else {
             return Err(AlertError::Disabled);
         };
+        let reload = matches!(action, AlertAction::ReloadRules(_));
         match alerting.act(action, actor.who(), &self.rollup)? {
             Acted::Silence(mut s, draft) => {
                 let (next, entries) = self.audit.chain([draft]);
@@ -245,14 +246,9 @@ impl WriterTask {
                 let id = s.id;
                 alerting.add_silence(s);
                 // No transition, but counts and groups leave out what it mutes now.
-                let _ = self.bus.send(Arc::new(Committed {
-                    changes: Vec::new(),
-                    commit: self.rollup.commit(),
-                    touched: Touched {
-                        alerts: true,
-                        ..Touched::default()
-                    },
-                }));
+                let _ = self
+                    .bus
+                    .send(Arc::new(Committed::alerts_changed(self.rollup.commit())));
                 Ok(Some(id))
             }
             Acted::Writes(writes, draft) => {
@@ -263,16 +259,22 @@ impl WriterTask {
                     .await?;
                 self.audit = next;
                 self.feed.append(&writes.history, &seqs);
+                if reload {
+                    // The other nodes read their copies of the rule files again.
+                    use crate::store::bus_log::{Outgoing, Reload};
+                    if let Err(e) = self
+                        .store
+                        .log_record(&Outgoing::reload(&[Reload::Rules]))
+                        .await
+                    {
+                        tracing::error!(error = %e, "the rules reload could not be told to the other nodes");
+                    }
+                }
                 // Nothing was applied, but the live feed has news (and a reload may regroup
                 // alerts without a transition): wake the hub.
-                let _ = self.bus.send(Arc::new(Committed {
-                    changes: Vec::new(),
-                    commit: self.rollup.commit(),
-                    touched: Touched {
-                        alerts: true,
-                        ..Touched::default()
-                    },
-                }));
+                let _ = self
+                    .bus
+                    .send(Arc::new(Committed::alerts_changed(self.rollup.commit())));
                 Ok(None)
             }
         }
@@ -290,10 +292,10 @@ impl WriterTask {
         self.health.begin();
         let committed = self.store.commit(&[], &changes, &entries).await;
         self.health.end(&committed);
-        committed?;
+        let logged = committed?;
         self.audit = next;
         let n = changes.len();
-        self.publish(changes).await;
+        self.publish(changes, logged).await;
         Ok(n)
     }
 
@@ -386,9 +388,9 @@ impl WriterTask {
         self.health.begin();
         let committed = self.store.commit(&records, &changes, &entries).await;
         self.health.end(&committed);
-        committed?;
+        let logged = committed?;
         self.audit = next;
-        counts.commit = self.publish(changes).await;
+        counts.commit = self.publish(changes, logged).await;
         Ok(counts)
     }
 
@@ -403,10 +405,10 @@ impl WriterTask {
         self.health.begin();
         let committed = self.store.commit(&[], &changes, &entries).await;
         self.health.end(&committed);
-        committed?;
+        let logged = committed?;
         self.audit = next;
         let n = changes.len();
-        self.publish(changes).await;
+        self.publish(changes, logged).await;
         Ok(n)
     }
 

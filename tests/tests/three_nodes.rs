@@ -1,0 +1,601 @@
+//! Several nodes on one PostgreSQL and one Redis (issue 20): any node serves any screen, a write
+//! sent to any node lands once on every node, a writer killed with -9 is replaced within
+//! seconds with nothing acknowledged lost, and Redis restarted empty costs nothing but a read of
+//! the change log. Real PostgreSQL (`IOC_TEST_POSTGRES_URL`), a real `redis-server`, real
+//! sockets and, for the kill, real processes.
+
+use ioc_tests::cluster::{cluster_node, get_as, load_fixture_through, post_as, ClusterNode};
+use ioc_tests::redis::redis_server;
+use ioc_tests::{
+    credentials, fresh_postgres_db, postgres_admin_url, task_event, ws_connect, START,
+};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// The three nodes agree on `unit`'s view at commit `commit` or later.
+async fn views_agree(nodes: &[&ClusterNode], cred: &str, unit: &str, commit: u64) -> Value {
+    let mut seen: Vec<Value> = Vec::new();
+    for n in nodes {
+        n.wait_for_commit(commit).await;
+    }
+    let top = nodes
+        .iter()
+        .map(|n| n.node.rollup.commit())
+        .max()
+        .unwrap_or(0);
+    for n in nodes {
+        n.wait_for_commit(top).await;
+        let (status, body) = get_as(&n.base, cred, &format!("/api/v1/units/{unit}/view")).await;
+        assert_eq!(status, 200, "{}: {body}", n.base);
+        // Whole: with the manual clock even `as_of` is the same on every node.
+        seen.push(body);
+    }
+    for (i, v) in seen.iter().enumerate().skip(1) {
+        assert_eq!(
+            v, &seen[0],
+            "node {} and node {} disagree on {unit} at commit {top}",
+            nodes[i].base, nodes[0].base
+        );
+    }
+    seen.remove(0)
+}
+
+/// A fresh PostgreSQL database and a Redis of the test's own, with `n` nodes on them (the first
+/// the writer), or `None` when either is missing here (said loudly).
+async fn cluster_of(
+    test: &str,
+    n: usize,
+) -> Option<(String, ioc_tests::redis::RedisServer, Vec<ClusterNode>)> {
+    let admin_url = postgres_admin_url(test)?;
+    let redis = redis_server(test)?;
+    let url = fresh_postgres_db(&admin_url).await;
+    let mut nodes = Vec::new();
+    for _ in 0..n {
+        nodes.push(cluster_node(&url, &redis.url()).await);
+    }
+    Some((url, redis, nodes))
+}
+
+/// Each node's rollup is exactly what the store recomputes.
+async fn each_equals_the_store(nodes: &[&ClusterNode]) {
+    for n in nodes {
+        let recomputed = ioc::rollup::check::recompute(&*n.node.store, n.node.rollup.now())
+            .await
+            .expect("recompute");
+        assert_eq!(
+            n.node.rollup.dump(),
+            recomputed,
+            "{} differs from the store",
+            n.base
+        );
+    }
+}
+
+#[tokio::test]
+async fn three_nodes_follow_one_writer_and_a_write_on_any_node_reaches_every_screen() {
+    let Some((_, _redis, nodes)) = cluster_of("three nodes: follow and forward", 3).await else {
+        return;
+    };
+    let [a, b, c]: [ClusterNode; 3] = nodes.try_into().ok().expect("the nodes");
+    assert_eq!(a.role().await, "writer");
+    assert_eq!(b.role().await, "follower");
+    assert_eq!(c.role().await, "follower");
+
+    // Everything through a follower: the sign-in, the token, the clock, the catalog are writes
+    // it forwards, answered as the writer answers them.
+    let (admin, feed) = credentials(&b.base).await;
+    load_fixture_through(&b.base, &admin).await;
+    let (status, refused) = post_as(&c.base, &admin, "/api/v1/units", &json!({"id": "hn"})).await;
+    assert_eq!(
+        status, 422,
+        "a bad write through a follower keeps its answer: {refused}"
+    );
+
+    // A screen on C watches the ward; the event goes to B.
+    let mut ws = ws_connect(
+        &c.addr.to_string(),
+        &[("authorization", format!("Bearer {admin}"))],
+    )
+    .await
+    .expect("a WebSocket on a follower");
+    ws.subscribe("unit", "p-1").await;
+    let before = ws.view_at("unit", "p-1", 0).await;
+    let tasks_before = before["data"]["summary"]["tasks"]["total"]
+        .as_u64()
+        .expect("task total");
+
+    let (status, ack) = post_as(
+        &b.base,
+        &feed,
+        "/api/v1/events",
+        &json!([task_event("e1", "t1", "w2", "2026-12-01", START)]),
+    )
+    .await;
+    assert_eq!(status, 200, "{ack}");
+    assert_eq!(ack["accepted"], 1, "{ack}");
+    let commit = ack["commit"].as_u64().expect("the ack's commit");
+    // B answered only once it had the write itself: a read there includes it at once.
+    assert!(
+        b.node.rollup.commit() >= commit,
+        "B answered before applying its own write"
+    );
+    let (_, on_b) = get_as(&b.base, &feed, "/api/v1/units/p-1/view").await;
+    assert_eq!(
+        on_b["summary"]["tasks"]["total"].as_u64(),
+        Some(tasks_before + 1),
+        "{on_b}"
+    );
+
+    let frame = ws.view_at("unit", "p-1", commit).await;
+    assert_eq!(
+        frame["data"]["summary"]["tasks"]["total"].as_u64(),
+        Some(tasks_before + 1),
+        "the screen on C shows the event sent to B: {frame}"
+    );
+    let agreed = views_agree(&[&a, &b, &c], &feed, "p-1", commit).await;
+    assert_eq!(
+        agreed["summary"]["tasks"]["total"].as_u64(),
+        Some(tasks_before + 1)
+    );
+
+    // A replay through another node is a duplicate, not a second task.
+    let (status, again) = post_as(
+        &c.base,
+        &feed,
+        "/api/v1/events",
+        &json!([task_event("e1", "t1", "w2", "2026-12-01", START)]),
+    )
+    .await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["duplicates"], 1, "{again}");
+
+    // A revoked token stops working on every node, not only the one that revoked it.
+    let (status, token) = post_as(
+        &a.base,
+        &admin,
+        "/api/v1/tokens",
+        &json!({"name": "short-lived", "units": ["p-1"], "permissions": ["read"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{token}");
+    let secret = token["token"].as_str().expect("token").to_string();
+    let id = token["id"].as_str().expect("id").to_string();
+    // Made on A, used on C: C has it once it applied A's record of it.
+    c.wait_for_log(a.node.store.log_written()).await;
+    let mut watched = ws_connect(
+        &c.addr.to_string(),
+        &[("authorization", format!("Bearer {secret}"))],
+    )
+    .await
+    .expect("the token opens a socket on C");
+    watched.subscribe("unit", "p-1").await;
+    watched.view_at("unit", "p-1", 0).await;
+    let revoked = ioc_tests::bearer_client(&admin)
+        .delete(format!("{}/api/v1/tokens/{id}", b.base))
+        .send()
+        .await
+        .expect("DELETE");
+    assert!(revoked.status().is_success(), "revoke through B");
+    let start = Instant::now();
+    loop {
+        let (status, _) = get_as(&c.base, &secret, "/api/v1/units/p-1/view").await;
+        if status == 401 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "C still takes a token revoked on B"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    match watched.next_message().await {
+        ioc_tests::WsEvent::Closed(code) => assert_eq!(code, Some(4001), "closed as revoked"),
+        ioc_tests::WsEvent::Json(v) => {
+            // Frames already under way may come first; the close follows at the heartbeat.
+            let _ = v;
+            loop {
+                if let ioc_tests::WsEvent::Closed(code) = watched.next_message().await {
+                    assert_eq!(code, Some(4001), "closed as revoked");
+                    break;
+                }
+            }
+        }
+    }
+
+    // Each follower's rollup is exactly what the store recomputes.
+    each_equals_the_store(&[&a, &b, &c]).await;
+    c.stop().await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn redis_restarted_empty_mid_load_costs_the_followers_nothing() {
+    let Some((_, mut redis, nodes)) = cluster_of("three nodes: redis restarted", 2).await else {
+        return;
+    };
+    let [a, b]: [ClusterNode; 2] = nodes.try_into().ok().expect("the nodes");
+    let (admin, feed) = credentials(&a.base).await;
+    load_fixture_through(&a.base, &admin).await;
+    let mut last = 0;
+    for i in 0..60 {
+        if i == 20 {
+            redis.kill();
+        }
+        if i == 39 {
+            // Redis has been down for 19 events: B has each of them all the same, read from
+            // the change log.
+            b.wait_for_commit(last).await;
+            assert_eq!(b.node.cluster.source(), ioc::cluster::Source::Log);
+        }
+        if i == 40 {
+            redis.restart();
+        }
+        let id = format!("r{i}");
+        let (status, ack) = post_as(
+            &b.base,
+            &feed,
+            "/api/v1/events",
+            &json!([task_event(
+                &id,
+                &format!("rt{i}"),
+                "w2",
+                "2026-12-01",
+                START
+            )]),
+        )
+        .await;
+        assert_eq!(status, 200, "event {i}: {ack}");
+        last = ack["commit"].as_u64().expect("commit");
+    }
+    views_agree(&[&a, &b], &feed, "hn", last).await;
+    each_equals_the_store(&[&a, &b]).await;
+    // After the restart the stream carries commits again.
+    let (status, ack) = post_as(
+        &b.base,
+        &feed,
+        "/api/v1/events",
+        &json!([task_event("after", "rt-after", "w2", "2026-12-01", START)]),
+    )
+    .await;
+    assert_eq!(status, 200, "{ack}");
+    b.wait_for_commit(ack["commit"].as_u64().unwrap()).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+/// Posts `events` to `bases` in turn until one acknowledges them, sending the same ids again
+/// after a 503 or a broken connection, as a client of a load balancer does.
+async fn post_until_acknowledged(bases: &[String], feed: &str, events: &Value) -> Value {
+    let client = ioc_tests::bearer_client(feed);
+    let start = Instant::now();
+    let mut turn = 0;
+    loop {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no node took {events}"
+        );
+        let base = &bases[turn % bases.len()];
+        turn += 1;
+        match client
+            .post(format!("{base}/api/v1/events"))
+            .json(events)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+        {
+            Ok(r) if r.status().as_u16() == 200 => return r.json().await.expect("JSON"),
+            Ok(r) if r.status().as_u16() == 503 => {
+                assert!(
+                    r.headers().contains_key("retry-after"),
+                    "a 503 says when to retry"
+                );
+            }
+            Ok(r) => {
+                let status = r.status();
+                panic!("{status}: {}", r.text().await.unwrap_or_default())
+            }
+            Err(_) => {}
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_writer_killed_under_load_is_replaced_and_nothing_acknowledged_is_lost() {
+    let Some(admin_url) = postgres_admin_url("three nodes: kill -9 of the writer") else {
+        return;
+    };
+    let Some(redis) = redis_server("three nodes: kill -9 of the writer") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin_url).await;
+    let bin = env!("CARGO_BIN_EXE_ioc-e2e");
+    let args = ["--redis-url", &redis.url()];
+    let (mut writer, wa) = ioc_tests::start_process(bin, &url, &args);
+    let (mut f1, fb) = ioc_tests::start_process(bin, &url, &args);
+    let (mut f2, fc) = ioc_tests::start_process(bin, &url, &args);
+    let (admin, feed) = credentials(&fb).await;
+    load_fixture_through(&fc, &admin).await;
+    let role = |base: String| async move {
+        let v: Value = reqwest::get(format!("{base}/readyz"))
+            .await
+            .expect("readyz")
+            .json()
+            .await
+            .unwrap_or(Value::Null);
+        v["role"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(role(wa.clone()).await, "writer");
+
+    // A screen on each follower, kept through the kill.
+    let mut screens = Vec::new();
+    for base in [&fb, &fc] {
+        let addr = base.trim_start_matches("http://").to_string();
+        let mut ws = ws_connect(&addr, &[("authorization", format!("Bearer {admin}"))])
+            .await
+            .expect("a socket");
+        ws.subscribe("unit", "hn").await;
+        ws.view_at("unit", "hn", 0).await;
+        screens.push(ws);
+    }
+
+    let followers = vec![fb.clone(), fc.clone()];
+    let mut acked = Vec::new();
+    let mut killed_at = None;
+    let mut took_over_in = None;
+    for i in 0..120 {
+        if i == 40 {
+            writer.kill().expect("kill -9 the writer");
+            let _ = writer.wait();
+            killed_at = Some(Instant::now());
+        }
+        let events = json!([task_event(
+            &format!("k{i}"),
+            &format!("kt{i}"),
+            "w2",
+            "2026-12-01",
+            START
+        )]);
+        let ack = post_until_acknowledged(&followers, &feed, &events).await;
+        assert_eq!(
+            ack["accepted"].as_u64().unwrap_or(0) + ack["duplicates"].as_u64().unwrap_or(0),
+            1,
+            "{ack}"
+        );
+        if let (Some(k), None) = (killed_at, took_over_in) {
+            took_over_in = Some(k.elapsed());
+        }
+        acked.push(ack["commit"].as_u64().expect("commit"));
+    }
+    let took = took_over_in.expect("writes went on after the kill");
+    assert!(
+        took < Duration::from_secs(5),
+        "the first write after the kill was acknowledged {took:?} later"
+    );
+    let roles = [role(fb.clone()).await, role(fc.clone()).await];
+    assert!(
+        roles.contains(&"writer".to_string()),
+        "a follower took over: {roles:?}"
+    );
+    assert!(
+        roles.contains(&"follower".to_string()),
+        "the other follows it: {roles:?}"
+    );
+
+    // Every acknowledged task is on both surviving nodes, and the screens kept receiving.
+    let last = *acked.iter().max().unwrap();
+    let mut totals = Vec::new();
+    for (ws, base) in screens.iter_mut().zip([&fb, &fc]) {
+        let frame = ws.view_at("unit", "hn", last).await;
+        totals.push(
+            frame["data"]["summary"]["tasks"]["total"]
+                .as_u64()
+                .expect("total"),
+        );
+        for i in [0, 39, 40, 41, 119] {
+            let (status, body) = get_as(base, &feed, &format!("/api/v1/tasks/kt{i}")).await;
+            assert_eq!(status, 200, "task kt{i} on {base}: {body}");
+        }
+    }
+    assert_eq!(totals[0], totals[1], "the two screens agree");
+    assert_eq!(totals[0], 120, "every acknowledged task, once");
+
+    // The audit chain verifies: no fork across the takeover.
+    let (status, verdict) = get_as(&fb, &admin, "/api/v1/audit/verify").await;
+    assert_eq!(status, 200, "{verdict}");
+    assert_eq!(verdict["ok"], true, "{verdict}");
+    let _ = f1.kill();
+    let _ = f2.kill();
+    let _ = f1.wait();
+    let _ = f2.wait();
+}
+
+#[tokio::test]
+async fn a_follower_that_cannot_follow_says_so_on_readiness_and_to_its_screens() {
+    let Some((_, _redis, nodes)) = cluster_of("three nodes: a follower behind", 2).await else {
+        return;
+    };
+    let [a, b]: [ClusterNode; 2] = nodes.try_into().ok().expect("the nodes");
+    let (admin, _) = credentials(&a.base).await;
+    b.wait_for_log(a.node.store.log_written()).await;
+    let (status, ready) = b.ready().await;
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(ready["role"], "follower");
+    let mut ws = ws_connect(
+        &b.addr.to_string(),
+        &[("authorization", format!("Bearer {admin}"))],
+    )
+    .await
+    .expect("a socket on the follower");
+    ws.send_json(&json!({"op": "ping"})).await;
+    let pong = ws.until("a pong", |v| v["type"] == "pong").await;
+    assert!(
+        pong.get("behind").is_none(),
+        "a follower in step says nothing: {pong}"
+    );
+
+    b.node
+        .cluster
+        .break_with("the change log no longer holds the commits after 7 (test)".into());
+    let (status, ready) = b.ready().await;
+    assert_eq!(status, 503, "{ready}");
+    let reasons = ready["reasons"].to_string();
+    assert!(
+        reasons.contains("no longer holds the commits after 7"),
+        "{reasons}"
+    );
+    // The screens hear it with their next pong, once the follower's loop passed it on (≤ 1 s).
+    let start = Instant::now();
+    loop {
+        ws.send_json(&json!({"op": "ping"})).await;
+        let pong = ws.until("a pong", |v| v["type"] == "pong").await;
+        if let Some(why) = pong["behind"].as_str() {
+            assert!(
+                why.contains("no longer holds the commits after 7"),
+                "{pong}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no pong said the node is behind"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    b.stop().await;
+    a.stop().await;
+}
+
+/// A KPI value of p-2 that turns its alert red (even `i`) or clears it (odd): one transition each.
+fn flip(i: u64) -> Value {
+    let value = if i % 2 == 0 { 80.0 } else { 99.0 };
+    let at = format!("2026-11-02T09:{:02}:{:02}+07:00", i / 60, i % 60);
+    json!({"type": "kpi_observation", "id": format!("flip-{i}"), "at": at, "kpi": "TTHC", "unit": "p-2", "period": "2026-10", "value": value})
+}
+
+#[tokio::test]
+async fn an_alert_feed_resumes_on_another_node_and_a_restarted_follower_rejoins() {
+    let Some((url, redis, nodes)) = cluster_of("three nodes: alert feed across nodes", 3).await
+    else {
+        return;
+    };
+    let [a, b, c]: [ClusterNode; 3] = nodes.try_into().ok().expect("the nodes");
+    let (admin, feed) = credentials(&a.base).await;
+    load_fixture_through(&a.base, &admin).await;
+    b.wait_for_log(a.node.store.log_written()).await;
+
+    let mut ws = ws_connect(
+        &b.addr.to_string(),
+        &[("authorization", format!("Bearer {admin}"))],
+    )
+    .await
+    .expect("a socket on B");
+    ws.send_json(&json!({"op": "subscribe", "view": "alerts", "id": "hn"}))
+        .await;
+    let ok = ws
+        .until("subscribed_alerts", |v| v["type"] == "subscribed_alerts")
+        .await;
+    let start = ok["last_id"].as_i64().expect("last_id");
+
+    // Values stream in through C while the screen moves from B to C.
+    let stream = {
+        let (feed, base) = (feed.clone(), c.base.clone());
+        tokio::spawn(async move {
+            for i in 0..40 {
+                let (status, ack) =
+                    post_as(&base, &feed, "/api/v1/events", &json!([flip(i)])).await;
+                assert_eq!(status, 200, "{ack}");
+                tokio::time::sleep(Duration::from_millis(15)).await;
+            }
+        })
+    };
+    let mut ids = Vec::new();
+    ws.read_alerts(&mut ids, 8).await;
+    drop(ws);
+    let mut ws = ws_connect(
+        &c.addr.to_string(),
+        &[("authorization", format!("Bearer {admin}"))],
+    )
+    .await
+    .expect("a socket on C");
+    let after = *ids.last().expect("alerts read on B");
+    ws.send_json(&json!({"op": "subscribe", "view": "alerts", "id": "hn", "after": after}))
+        .await;
+    ws.until("subscribed_alerts", |v| v["type"] == "subscribed_alerts")
+        .await;
+    stream.await.expect("the stream");
+
+    let (status, history) =
+        get_as(&a.base, &admin, "/api/v1/alerts/history?unit=hn&limit=5000").await;
+    assert_eq!(status, 200, "{history}");
+    // B then C delivered exactly the history, in order.
+    ws.read_alerts_to_history(&mut ids, &history, start, 40)
+        .await;
+
+    // B stops; the city goes on; B's successor on the same database rejoins as a follower and
+    // agrees with the writer, live alerts included.
+    b.stop().await;
+    let (status, ack) = post_as(
+        &c.base,
+        &feed,
+        "/api/v1/events",
+        &json!([
+            task_event("late", "t-late", "w2", "2026-12-01", START),
+            flip(41)
+        ]),
+    )
+    .await;
+    assert_eq!(status, 200, "{ack}");
+    let b2 = cluster_node(&url, &redis.url()).await;
+    assert_eq!(b2.role().await, "follower");
+    let commit = ack["commit"].as_u64().expect("commit");
+    views_agree(&[&a, &b2, &c], &feed, "hn", commit).await;
+    b2.wait_for_log(a.node.store.log_written()).await;
+    let alerts = |n: &ClusterNode| {
+        n.node
+            .alerts
+            .read(|board| board.alerts.keys().cloned().collect::<Vec<_>>())
+    };
+    assert_eq!(
+        alerts(&b2),
+        alerts(&a),
+        "the rejoined follower shows the writer's alerts"
+    );
+    assert_eq!(alerts(&c), alerts(&a));
+    b2.stop().await;
+    c.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_node_with_redis_refuses_to_follow_a_writer_that_runs_without_it() {
+    let Some((url, redis, nodes)) = cluster_of("three nodes: a writer without redis", 0).await
+    else {
+        return;
+    };
+    assert!(nodes.is_empty());
+    let alone = ioc_tests::spawn_app_on(&url).await;
+    let refused = match ioc::open_cluster(
+        &url,
+        ioc::clock::ClockMode::Manual,
+        ioc_tests::test_limits(),
+        &[],
+        ioc_tests::test_notify(),
+        ioc::ClusterOptions {
+            redis_url: redis.url(),
+            address: "http://127.0.0.1:9".into(),
+        },
+    )
+    .await
+    {
+        Ok(_) => panic!("a node followed a writer that publishes nothing"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused.contains("runs without REDIS_URL"), "{refused}");
+    alone.stop().await;
+    // Once that writer is gone, the same node starts, as the writer.
+    let node = cluster_node(&url, &redis.url()).await;
+    assert_eq!(node.role().await, "writer");
+    node.stop().await;
+}
