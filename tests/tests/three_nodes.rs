@@ -599,3 +599,131 @@ async fn a_node_with_redis_refuses_to_follow_a_writer_that_runs_without_it() {
     assert_eq!(node.role().await, "writer");
     node.stop().await;
 }
+
+/// A loopback TCP proxy to `to` that can cut every connection through it and refuse new ones
+/// for a while: a network partition between one node and Redis.
+struct Cuttable {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Cuttable {
+    async fn to(to: u16) -> Cuttable {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (c, k) = (cut.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if c.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: refused while cut
+                }
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) =
+                        tokio::net::TcpStream::connect(("127.0.0.1", to)).await
+                    {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                k.lock().unwrap().push(task);
+            }
+        });
+        Cuttable { port, cut, conns }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn cut(&self, on: bool) {
+        self.cut.store(on, std::sync::atomic::Ordering::SeqCst);
+        if on {
+            for t in self.conns.lock().unwrap().drain(..) {
+                t.abort();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_follower_cut_off_from_redis_for_30_s_follows_from_the_log_and_recovers_alone() {
+    let Some((url, redis, nodes)) = cluster_of("three nodes: a partition from redis", 1).await
+    else {
+        return;
+    };
+    let [a]: [ClusterNode; 1] = nodes.try_into().ok().expect("the writer");
+    // B reaches Redis only through a link the test can cut.
+    let link = Cuttable::to(redis.port).await;
+    let b = cluster_node(&url, &link.url()).await;
+    assert_eq!(b.role().await, "follower");
+    let (admin, feed) = credentials(&a.base).await;
+    load_fixture_through(&a.base, &admin).await;
+    b.wait_for_log(a.node.store.log_written()).await;
+
+    link.cut(true);
+    let cut_at = Instant::now();
+    let mut i = 0;
+    let mut last;
+    while cut_at.elapsed() < Duration::from_secs(30) {
+        let (status, ack) = post_as(
+            &a.base,
+            &feed,
+            "/api/v1/events",
+            &json!([task_event(
+                &format!("p{i}"),
+                &format!("pt{i}"),
+                "w2",
+                "2026-12-01",
+                START
+            )]),
+        )
+        .await;
+        assert_eq!(status, 200, "{ack}");
+        last = ack["commit"].as_u64().expect("commit");
+        i += 1;
+        // B keeps up through the log all along, and stays ready.
+        b.wait_for_commit(last).await;
+        assert_eq!(b.node.cluster.source(), ioc::cluster::Source::Log);
+        let (status, ready) = b.ready().await;
+        assert_eq!(status, 200, "cut off from Redis, B still serves: {ready}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    link.cut(false);
+    // Healed: B goes back to the stream by itself.
+    let healed = Instant::now();
+    loop {
+        let (status, ack) = post_as(
+            &a.base,
+            &feed,
+            "/api/v1/events",
+            &json!([task_event(
+                &format!("h{i}"),
+                &format!("ht{i}"),
+                "w2",
+                "2026-12-01",
+                START
+            )]),
+        )
+        .await;
+        assert_eq!(status, 200, "{ack}");
+        i += 1;
+        last = ack["commit"].as_u64().expect("commit");
+        b.wait_for_commit(last).await;
+        if b.node.cluster.source() == ioc::cluster::Source::Stream {
+            break;
+        }
+        assert!(
+            healed.elapsed() < Duration::from_secs(15),
+            "B never went back to the stream"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    views_agree(&[&a, &b], &feed, "hn", last).await;
+    each_equals_the_store(&[&a, &b]).await;
+    b.stop().await;
+    a.stop().await;
+}
