@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod live;
 pub mod notify;
 pub mod report;
+mod roles;
 pub mod rollup;
 pub mod store;
 pub mod telemetry;
@@ -28,6 +29,7 @@ pub mod telemetry;
 use bus::Committed;
 use clock::ClockMode;
 use ingest::writer::Writer;
+use roles::Writing;
 use rollup::Rollup;
 use std::future::Future;
 use std::sync::Arc;
@@ -264,6 +266,9 @@ async fn open_node(
             }
         }
     }
+    if let Some(l) = &lease {
+        cluster.set_lease(l.clone());
+    }
     // A follower reads the store while the writer's commits wait (`hold_commits`), so what it
     // reads is exactly what one change log number includes, and it follows from there.
     let hold = if role == cluster::Role::Follower {
@@ -374,7 +379,7 @@ async fn open_node(
             live: live.clone(),
         };
         let lease = lease.clone().expect("a follower has a lease to wait for");
-        node_tasks.add_background(tokio::spawn(follow_then_take_over(
+        node_tasks.add_background(tokio::spawn(roles::follow_then_take_over(
             follower,
             lease,
             writing,
@@ -409,174 +414,6 @@ async fn open_node(
         },
         node_tasks,
     ))
-}
-
-/// What a node needs to become the writer: at its start, or when it takes over.
-struct Writing {
-    store: Arc<dyn Store>,
-    rollup: Arc<Rollup>,
-    bus: broadcast::Sender<Arc<Committed>>,
-    alerts: alerting::LiveAlerts,
-    feed: Arc<live::AlertFeed>,
-    auth: auth::Auth,
-    notifier: notify::Notifier,
-    writer: Writer,
-    clock: ClockMode,
-    stored_clock: Option<domain::Ts>,
-    cluster: cluster::Cluster,
-    shutdown: watch::Receiver<bool>,
-}
-
-impl Writing {
-    /// Restores the rule engine from the stored alerts against the rollup, reads the audit
-    /// chain's head, and starts the writer on its queue, the notification worker, the clock's
-    /// ticker and (several nodes) the relay. Returns the writer's task and the others.
-    async fn start(
-        self,
-        queue: ingest::writer::Queue,
-        rules: Option<alert_rules::RuleSet>,
-    ) -> anyhow::Result<(
-        tokio::task::JoinHandle<()>,
-        Vec<tokio::task::JoinHandle<()>>,
-    )> {
-        let store = self.store;
-        let now = self.rollup.now();
-        let alerting = match rules {
-            Some(rules) => {
-                let (alerting, writes) = alerting::Alerting::start(
-                    rules,
-                    store.load_alerts().await?,
-                    store.silences(now).await?,
-                    &self.rollup,
-                    self.alerts.clone(),
-                );
-                // Transitions of the start itself are told like any other.
-                let (notices, _) = notify::alert_notices(&writes.notify, &self.rollup);
-                let (seqs, _) = store
-                    .save_alerts_with(
-                        &writes.upserts,
-                        &writes.deletes,
-                        &writes.history,
-                        &[],
-                        &notices,
-                    )
-                    .await?;
-                self.feed.append(&writes.history, &seqs);
-                tracing::info!(
-                    rules = alerting.engine().rules().count(),
-                    alerts = self.alerts.len(),
-                    "alert rules running"
-                );
-                Some(alerting)
-            }
-            None => None,
-        };
-        let audit_head = store.audit_head().await?;
-        let mut background = Vec::new();
-        // Subscribed before the writer runs, so no commit is missed by either.
-        let notify_bus = self.bus.subscribe();
-        let relay_bus = self.bus.subscribe();
-        let writer_task = queue.start(
-            store.clone(),
-            self.rollup.clone(),
-            self.bus.clone(),
-            alerting,
-            self.feed.clone(),
-            self.auth.clone(),
-            audit_head,
-            Some(self.notifier.clone()),
-        );
-        background.push(self.notifier.spawn_worker(
-            store.clone(),
-            self.rollup.clone(),
-            self.alerts.clone(),
-            notify_bus,
-            self.shutdown.clone(),
-            self.stored_clock,
-        )?);
-        if self.clock == ClockMode::System {
-            background.push(ingest::ticker::spawn(
-                self.writer.clone(),
-                self.shutdown.clone(),
-            ));
-        }
-        if self.cluster.role() != cluster::Role::Alone {
-            background.push(cluster::relay::spawn(
-                store,
-                self.cluster.clone(),
-                relay_bus,
-                self.shutdown.clone(),
-            ));
-            self.cluster.set_role(cluster::Role::Writer);
-        }
-        Ok((writer_task, background))
-    }
-}
-
-/// A follower's life: it applies the writer's commits until it takes the lease over (the
-/// writer went) or the node shuts down; taking over, it applies what the change log holds
-/// beyond, then starts writing on the queue that requests were waiting in.
-async fn follow_then_take_over(
-    follower: cluster::follow::Follower,
-    lease: store::lease::Lease,
-    writing: Writing,
-    queue: ingest::writer::Queue,
-    rules: alert_rules::RuleSet,
-    writer_slot: Arc<std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>>,
-) {
-    let mut shutdown = writing.shutdown.clone();
-    let (stop, stopped) = watch::channel(false);
-    let following = cluster::follow::spawn(follower.clone(), stopped);
-    let mut held = lease.watch_held();
-    let took = loop {
-        if *held.borrow() {
-            break true;
-        }
-        tokio::select! {
-            _ = shutdown.changed() => if *shutdown.borrow() { break false },
-            changed = held.changed() => if changed.is_err() { break false },
-        }
-    };
-    let _ = stop.send(true);
-    let _ = following.await;
-    if !took {
-        return;
-    }
-    let cluster = writing.cluster.clone();
-    let started = std::time::Instant::now();
-    cluster.set_role(cluster::Role::TakingOver);
-    tracing::warn!("the writer is gone; this node takes over");
-    // The lease is this node's: nothing commits any more but what this node will write, so
-    // the log's end is the end.
-    let mut caught = follower.from_log(None).await;
-    while let Err(e) = caught {
-        tracing::error!(error = %e, "reading the change log to take over failed; trying again");
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        if *shutdown.borrow() {
-            return;
-        }
-        caught = follower.from_log(None).await;
-    }
-    match writing.start(queue, Some(rules)).await {
-        Ok((handle, background)) => {
-            *writer_slot.lock().expect("writer slot") = Some(handle);
-            follower.live.set_behind(None);
-            metrics::histogram!("ioc_takeover_seconds").record(started.elapsed().as_secs_f64());
-            tracing::warn!(
-                took_ms = started.elapsed().as_millis() as u64,
-                commit = cluster.applied(),
-                "this node is the writer now"
-            );
-            for task in background {
-                let _ = task.await;
-            }
-        }
-        Err(e) => {
-            cluster.break_with(format!(
-                "this node took the writer's lease but could not start writing: {e}"
-            ));
-        }
-    }
 }
 
 /// Serves HTTP on `listener` until `shutdown` resolves, then lets in-flight requests finish.

@@ -77,6 +77,10 @@ pub struct BenchArgs {
     /// The Redis the nodes of `--nodes` share.
     #[arg(long)]
     pub redis_url: Option<String>,
+    /// The ingest with the change log on, as the writer of several nodes writes it
+    /// (PostgreSQL), for its cost against a run without.
+    #[arg(long)]
+    pub change_log: bool,
     /// Commits a stopped follower has to catch up with (`--nodes`).
     #[arg(long, default_value_t = 100_000)]
     pub backlog: usize,
@@ -192,6 +196,12 @@ async fn tasks_and_views(args: &BenchArgs) -> anyhow::Result<()> {
     // A city catalog without tasks, then tasks through the real HTTP ingest path. No alert
     // rules here: this is the ingest path itself; `rules_comparison` measures what rules add.
     let (node, tasks) = crate::open_without_rules(&url, ClockMode::Manual, bench_limits()).await?;
+    if args.change_log {
+        // As the writer of several nodes: each commit also appends its change log record
+        // (PostgreSQL; SQLite keeps none). Nothing follows here; it is the commit's cost.
+        node.store.log_changes();
+        println!("change log: on (each commit also appends its record, as with several nodes)");
+    }
     let now = now_ms();
     node.writer.tick(now).await?;
     let size = DemoSize {

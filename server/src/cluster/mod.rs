@@ -99,6 +99,8 @@ struct State {
     progressed_at: AtomicI64,
     source: AtomicU8,
     redis_url: Option<String>,
+    /// This node's hold on the writer's lease, to let it go when the node cannot follow.
+    lease: std::sync::OnceLock<crate::store::lease::Lease>,
     /// The writer's address and forward key as last read from the lease row, and when.
     seat: std::sync::Mutex<Option<(String, String, std::time::Instant)>>,
     /// Why this node cannot follow any more (a record it cannot read, a gap the log no longer
@@ -124,6 +126,7 @@ impl Cluster {
                 redis_url,
                 broken: std::sync::Mutex::new(None),
                 seat: std::sync::Mutex::new(None),
+                lease: std::sync::OnceLock::new(),
             }),
         };
         c.set_role(role);
@@ -225,8 +228,17 @@ impl Cluster {
             Some((address, key, std::time::Instant::now()));
     }
 
+    pub fn set_lease(&self, lease: crate::store::lease::Lease) {
+        let _ = self.state.lease.set(lease);
+    }
+
+    /// This node cannot follow any more: it says so (readiness, screens) and lets the writer's
+    /// lease go, so it never becomes a writer that lacks commits.
     pub fn break_with(&self, why: String) {
         tracing::error!(reason = %why, "this node stopped following the writer; restart it");
+        if let Some(l) = self.state.lease.get() {
+            l.stand_down();
+        }
         *self.state.broken.lock().unwrap_or_else(|p| p.into_inner()) = Some(why);
     }
 

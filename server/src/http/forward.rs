@@ -23,8 +23,8 @@ pub const FORWARDED_FOR: &str = "x-ioc-forwarded-for";
 pub const FORWARD_KEY: &str = "x-ioc-forward-key";
 /// On a forwarded write's answer: the change log number the writer had reached.
 pub const COMMIT: &str = "x-ioc-commit";
-/// How long a forwarded write may take at the writer.
-const WITHIN: Duration = Duration::from_secs(30);
+/// How long a forwarded write may take at the writer (an import of a large workbook included).
+const WITHIN: Duration = Duration::from_secs(120);
 /// How long this node waits to have applied the write before answering anyway.
 const READ_YOUR_WRITE: Duration = Duration::from_secs(2);
 

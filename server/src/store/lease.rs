@@ -43,6 +43,9 @@ struct State {
     /// nodes with: written to the row when it takes the lease.
     seat: Seat,
     held: AtomicBool,
+    /// Set when this node must not write or become the writer any more (it cannot follow):
+    /// the keeper lets the lock go and stops asking.
+    stood_down: AtomicBool,
     /// Follows `held`, for a node waiting to become the writer.
     held_tx: watch::Sender<bool>,
     /// Shared with the store, whose write transactions check it against the row (the fence).
@@ -73,6 +76,12 @@ impl Lease {
 
     pub fn held(&self) -> bool {
         self.state.held.load(Ordering::Acquire)
+    }
+
+    /// Lets the lock go (within a second) and never asks for it again: a node that can neither
+    /// follow nor catch up must leave the writer's role to another.
+    pub fn stand_down(&self) {
+        self.state.stood_down.store(true, Ordering::Release);
     }
 
     /// The key forwarded requests must carry to this node while it is the writer.
@@ -162,6 +171,7 @@ pub async fn claim_with(
             node,
             seat,
             held: AtomicBool::new(false),
+            stood_down: AtomicBool::new(false),
             held_tx,
             epoch: Arc::new(AtomicI64::new(0)),
             lost: Mutex::new(None),
@@ -275,6 +285,14 @@ async fn keep(
             _ = tokio::time::sleep(pause) => {}
         }
         if *shutdown.borrow() {
+            break;
+        }
+        if lease.state.stood_down.load(Ordering::Acquire) {
+            for c in [conn.take(), asking.take()].into_iter().flatten() {
+                let _ = c.close().await;
+            }
+            lease.set(false, None, Some("this node stood down: it cannot follow the writer and does not take its place; restart it".into()));
+            let _ = shutdown.changed().await;
             break;
         }
         if let Some(c) = conn.as_mut() {
