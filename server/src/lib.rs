@@ -245,6 +245,11 @@ async fn open_node(
         (Some(_), _) => cluster::Role::Writer,
         (None, _) => cluster::Role::Alone,
     };
+    // The stream is named after this database, so databases sharing a Redis stay apart.
+    let database_id = match role {
+        cluster::Role::Alone => String::new(),
+        _ => store.cluster_id(&auth::secret::random_id()).await?,
+    };
     let cluster = cluster::Cluster::new(
         role,
         options.as_ref().map(|o| o.redis_url.clone()),
@@ -252,6 +257,7 @@ async fn open_node(
             .as_ref()
             .map(|l| l.node().to_string())
             .unwrap_or_default(),
+        &database_id,
     );
     if role == cluster::Role::Follower {
         // A writer started without Redis writes no change log: following it would show a city

@@ -753,7 +753,11 @@ async fn a_follower_cut_off_from_redis_for_30_s_follows_from_the_log_and_recover
         // B keeps up through the log all along, and stays ready.
         b.wait_for_commit(last).await;
         if i > 1 {
-            assert_eq!(b.node.cluster.source(), ioc::cluster::Source::Log, "event {i}");
+            assert_eq!(
+                b.node.cluster.source(),
+                ioc::cluster::Source::Log,
+                "event {i}"
+            );
         }
         let (status, ready) = b.ready().await;
         assert_eq!(status, 200, "cut off from Redis, B still serves: {ready}");
@@ -791,6 +795,64 @@ async fn a_follower_cut_off_from_redis_for_30_s_follows_from_the_log_and_recover
     }
     views_agree(&[&a, &b], &feed, "hn", last).await;
     each_equals_the_store(&[&a, &b]).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn two_cities_sharing_one_redis_never_read_each_others_changes() {
+    let Some((url, redis, nodes)) = cluster_of("three nodes: two cities on one redis", 2).await
+    else {
+        return;
+    };
+    let [a, b]: [ClusterNode; 2] = nodes.try_into().ok().expect("two nodes");
+    let admin_url = postgres_admin_url("three nodes: two cities on one redis").expect("postgres");
+    let other_url = fresh_postgres_db(&admin_url).await;
+    assert_ne!(url, other_url);
+    let other = cluster_node(&other_url, &redis.url()).await;
+    assert_eq!(
+        other.role().await,
+        "writer",
+        "the other city's node writes its own database"
+    );
+    let (admin, feed) = credentials(&a.base).await;
+    load_fixture_through(&a.base, &admin).await;
+    let (other_admin, other_feed) = credentials(&other.base).await;
+    load_fixture_through(&other.base, &other_admin).await;
+    // The other city runs far ahead of this one on the same Redis.
+    for i in 0..30 {
+        let (status, ack) = post_as(
+            &other.base,
+            &other_feed,
+            "/api/v1/events",
+            &json!([task_event(
+                &format!("o{i}"),
+                &format!("ot{i}"),
+                "w2",
+                "2026-12-01",
+                START
+            )]),
+        )
+        .await;
+        assert_eq!(status, 200, "{ack}");
+    }
+    let (status, ack) = post_as(
+        &a.base,
+        &feed,
+        "/api/v1/events",
+        &json!([task_event("mine", "t-mine", "w2", "2026-12-01", START)]),
+    )
+    .await;
+    assert_eq!(status, 200, "{ack}");
+    let commit = ack["commit"].as_u64().expect("commit");
+    let agreed = views_agree(&[&a, &b], &feed, "hn", commit).await;
+    assert_eq!(
+        agreed["summary"]["tasks"]["total"].as_u64(),
+        Some(1),
+        "{agreed}"
+    );
+    each_equals_the_store(&[&a, &b]).await;
+    other.stop().await;
     b.stop().await;
     a.stop().await;
 }

@@ -170,10 +170,14 @@ pub async fn run(
         if from_log {
             let client = redis::Client::open(redis_url)?;
             let mut conn = client.get_multiplexed_async_connection().await?;
-            let _: () = redis::cmd("DEL")
-                .arg(crate::cluster::STREAM)
+            // The stream's name carries the database's id: delete whatever this Redis holds.
+            let streams: Vec<String> = redis::cmd("KEYS")
+                .arg(format!("{}:*", crate::cluster::STREAM))
                 .query_async(&mut conn)
                 .await?;
+            for stream in streams {
+                let _: () = redis::cmd("DEL").arg(stream).query_async(&mut conn).await?;
+            }
         }
         std::process::Command::new("kill")
             .args(["-CONT", &pid])

@@ -4,7 +4,7 @@
 //! the relay has not published yet) is filled from the change log, and while Redis does not
 //! answer the change log is read every half second instead.
 
-use super::{Cluster, Source, STREAM};
+use super::{Cluster, Source};
 use crate::alerting::LiveAlerts;
 use crate::auth::Auth;
 use crate::bus::{Committed, Touched};
@@ -189,7 +189,7 @@ async fn run(f: Follower, mut stop: watch::Receiver<bool>) {
         let read = match conn.as_mut() {
             Some(c) => tokio::select! {
                 _ = stop.changed() => return,
-                r = read_stream(c, f.cluster.applied()) => Some(r),
+                r = read_stream(c, f.cluster.stream(), f.cluster.applied()) => Some(r),
             },
             None => None,
         };
@@ -254,6 +254,7 @@ async fn apply_entries(f: &Follower, entries: Vec<(u64, String)>) -> Result<(), 
 /// Reads the stream after `applied`, waiting up to `BLOCK`: (number, body) in order.
 async fn read_stream(
     conn: &mut MultiplexedConnection,
+    stream: &str,
     applied: u64,
 ) -> Result<Vec<(u64, String)>, redis::RedisError> {
     // A block that times out answers nil.
@@ -263,7 +264,7 @@ async fn read_stream(
         .arg("BLOCK")
         .arg(BLOCK.as_millis() as u64)
         .arg("STREAMS")
-        .arg(STREAM)
+        .arg(stream)
         .arg(format!("{applied}-0"))
         .query_async(conn)
         .await?;

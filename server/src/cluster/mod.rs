@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The Redis stream the writer publishes the change log to; entry ids are `<number>-0`.
+/// The Redis streams the writers publish change logs to are named this and the database's own
+/// id (`Store::cluster_id`), so two databases sharing a Redis (two cities, or a database reset
+/// while Redis kept its stream) never read each other's records; entry ids are `<number>-0`.
 pub const STREAM: &str = "ioc:changes";
 /// Entries the stream keeps (about; Redis trims by whole nodes): older ones are read from the
 /// change log by a node that needs them.
@@ -90,6 +92,8 @@ pub struct Cluster {
 struct State {
     /// This node's name (host and process), as in the lease row.
     name: String,
+    /// The stream of this database's change log.
+    stream: String,
     role: AtomicU8,
     /// The last change log number applied here (a follower) or committed (the writer).
     applied: AtomicU64,
@@ -111,13 +115,15 @@ struct State {
 impl Cluster {
     /// A node alone on its database: no bus.
     pub fn alone() -> Cluster {
-        Cluster::new(Role::Alone, None, String::new())
+        Cluster::new(Role::Alone, None, String::new(), "")
     }
 
-    pub fn new(role: Role, redis_url: Option<String>, name: String) -> Cluster {
+    /// `database_id`: the store's `cluster_id`, which names the stream.
+    pub fn new(role: Role, redis_url: Option<String>, name: String, database_id: &str) -> Cluster {
         let c = Cluster {
             state: Arc::new(State {
                 name,
+                stream: format!("{STREAM}:{database_id}"),
                 role: AtomicU8::new(role.as_u8()),
                 applied: AtomicU64::new(0),
                 head: AtomicU64::new(0),
@@ -135,6 +141,11 @@ impl Cluster {
 
     pub fn name(&self) -> &str {
         &self.state.name
+    }
+
+    /// The Redis stream of this database's change log.
+    pub fn stream(&self) -> &str {
+        &self.state.stream
     }
 
     pub fn role(&self) -> Role {

@@ -5,7 +5,7 @@
 //! here: accounts, silences). Publishing the same number twice (after a restart or a
 //! takeover) is refused by Redis as an id not above the last, and is skipped.
 
-use super::{Cluster, LOG_KEEP, READER_GONE_AFTER, STREAM, STREAM_KEEP};
+use super::{Cluster, LOG_KEEP, READER_GONE_AFTER, STREAM_KEEP};
 use crate::bus::Committed;
 use crate::store::Store;
 use redis::aio::MultiplexedConnection;
@@ -93,7 +93,7 @@ async fn publish(
         Some(n) => n,
         None => {
             let top: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
-                .arg(STREAM)
+                .arg(cluster.stream())
                 .arg("+")
                 .arg("-")
                 .arg("COUNT")
@@ -122,7 +122,8 @@ async fn publish(
         }
         let mut pipe = redis::pipe();
         for (seq, _, body) in &rows {
-            pipe.add_command(xadd(*seq, body)).ignore();
+            pipe.add_command(xadd(cluster.stream(), *seq, body))
+                .ignore();
         }
         if let Err(e) = pipe.query_async::<()>(conn).await {
             if !e.to_string().contains("equal or smaller") {
@@ -130,7 +131,8 @@ async fn publish(
             }
             // Some were there already (published before a restart): add the rest one by one.
             for (seq, _, body) in &rows {
-                let added: Result<String, _> = xadd(*seq, body).query_async(conn).await;
+                let added: Result<String, _> =
+                    xadd(cluster.stream(), *seq, body).query_async(conn).await;
                 if let Err(e) = added {
                     if !e.to_string().contains("equal or smaller") {
                         return Err(e.into());
@@ -146,9 +148,9 @@ async fn publish(
 
 /// The record numbered `seq` as a stream entry `<seq>-0`, the stream trimmed to about
 /// `STREAM_KEEP` entries.
-fn xadd(seq: u64, body: &str) -> redis::Cmd {
+fn xadd(stream: &str, seq: u64, body: &str) -> redis::Cmd {
     let mut cmd = redis::cmd("XADD");
-    cmd.arg(STREAM)
+    cmd.arg(stream)
         .arg("MAXLEN")
         .arg("~")
         .arg(STREAM_KEEP)

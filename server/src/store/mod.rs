@@ -252,6 +252,10 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the records numbered `below` and older that are also older than `before`.
     async fn prune_log(&self, below: u64, before: Ts) -> Result<u64, StoreError>;
 
+    /// This database's own id, kept in `meta` from its first use with several nodes (`proposed`
+    /// then becomes it): it names the Redis stream of its change log.
+    async fn cluster_id(&self, proposed: &str) -> Result<String, StoreError>;
+
     /// The writer as the lease row names it: (node, address, forward key), for forwarding.
     async fn writer_seat(&self) -> Result<Option<(String, String, String)>, StoreError>;
 

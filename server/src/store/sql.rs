@@ -478,6 +478,16 @@ macro_rules! sql_store_impl {
                 Ok(done.rows_affected())
             }
 
+            async fn cluster_id(&self, proposed: &str) -> Result<String, $crate::store::StoreError> {
+                sqlx::query("INSERT INTO meta (key, value) VALUES ('cluster_id', $1) ON CONFLICT (key) DO NOTHING")
+                    .bind(proposed.to_string())
+                    .execute(&self.pool)
+                    .await?;
+                Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = 'cluster_id'")
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
             async fn writer_seat(&self) -> Result<Option<(String, String, String)>, $crate::store::StoreError> {
                 Ok(sqlx::query_as("SELECT node, address, forward_key FROM writer_lease WHERE id = 1")
                     .fetch_optional(&self.pool)
