@@ -167,6 +167,14 @@ async fn run(f: Follower, mut stop: watch::Receiver<bool>) {
         }
         f.live
             .set_behind(f.cluster.behind(crate::domain::time::now_ms()));
+        if f.cluster.is_broken() {
+            // It cannot follow (the log lacks what it needs): it waits for its restart.
+            tokio::select! {
+                _ = stop.changed() => return,
+                _ = tokio::time::sleep(POLL) => {}
+            }
+            continue;
+        }
         if reported.elapsed() >= super::REPORT_EVERY {
             reported = std::time::Instant::now();
             // Not worth a warning each time: the writer then keeps the log longer, that is all.
@@ -213,7 +221,13 @@ async fn run(f: Follower, mut stop: watch::Receiver<bool>) {
             Ok(true) => continue,
             Ok(false) => {}
             Err(e) => {
+                // A record that reads something back (accounts, silences, inboxes) while the
+                // database does not answer: the same record again after a pause, not at once.
                 tracing::error!(error = %e, "applying the writer's commits failed; trying again");
+                tokio::select! {
+                    _ = stop.changed() => return,
+                    _ = tokio::time::sleep(POLL) => {}
+                }
             }
         }
         // Nothing new from the stream (or no stream): whatever the log holds beyond what is

@@ -239,6 +239,15 @@ impl Cluster {
             Some((address, key, std::time::Instant::now()));
     }
 
+    /// Whether this node has found it cannot follow (`break_with`).
+    pub fn is_broken(&self) -> bool {
+        self.state
+            .broken
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     pub fn set_lease(&self, lease: crate::store::lease::Lease) {
         let _ = self.state.lease.set(lease);
     }
