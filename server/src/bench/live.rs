@@ -4,7 +4,7 @@
 //! per idle connection, frames delivered per second, the latency from the ingest acknowledgment
 //! to the frame at the client, and CPU. Prints; never asserts.
 
-use super::server::{Server, Shared};
+use super::server::{authed, Server, Shared};
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -56,18 +56,6 @@ struct Counters {
     bytes: AtomicU64,
     ready: AtomicUsize,
     dropped: AtomicUsize,
-}
-
-/// A client that sends the benchmark's token.
-fn authed(token: &str) -> anyhow::Result<reqwest::Client> {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert(
-        reqwest::header::AUTHORIZATION,
-        format!("Bearer {token}").parse()?,
-    );
-    Ok(reqwest::Client::builder()
-        .default_headers(headers)
-        .build()?)
 }
 
 fn proc_rss(pid: u32) -> u64 {

@@ -64,17 +64,7 @@ pub async fn run(
     let extra = ["--demo-size", "small"];
     let mut running = super::server::start_all(dir.path(), Some(&shared), nodes, &extra).await?;
     let token = running[0].token.clone();
-    let feed = reqwest::Client::builder()
-        .default_headers({
-            let mut h = reqwest::header::HeaderMap::new();
-            h.insert(
-                reqwest::header::AUTHORIZATION,
-                format!("Bearer {token}").parse()?,
-            );
-            h
-        })
-        .timeout(Duration::from_secs(5))
-        .build()?;
+    let feed = super::server::authed(&token)?;
     let unit = {
         let units: Value = feed
             .get(format!("{}/api/v1/units", running[0].base))
@@ -105,6 +95,8 @@ pub async fn run(
             let sent = feed
                 .post(format!("{base}/api/v1/events"))
                 .json(&rating(&format!("failover-{trial}"), &unit))
+                // A write sent to a node as it dies is sent again elsewhere, not waited for.
+                .timeout(Duration::from_secs(5))
                 .send()
                 .await;
             if sent.is_ok_and(|r| r.status().is_success()) {
@@ -161,6 +153,7 @@ pub async fn run(
             let r = feed
                 .post(format!("{writer}/api/v1/events"))
                 .json(&rating(&format!("backlog-{from_log}-{i}"), &unit))
+                .timeout(Duration::from_secs(5))
                 .send()
                 .await?;
             let ack: Value = r.json().await?;

@@ -144,3 +144,15 @@ pub(super) async fn admin_token(base: &str, name: &str) -> anyhow::Result<String
         .map(String::from)
         .ok_or_else(|| anyhow::anyhow!("no token issued: {token}"))
 }
+
+/// A client that sends the benchmark's token.
+pub(super) fn authed(token: &str) -> anyhow::Result<reqwest::Client> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
+    Ok(reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?)
+}

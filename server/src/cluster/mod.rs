@@ -113,11 +113,6 @@ struct State {
 }
 
 impl Cluster {
-    /// A node alone on its database: no bus.
-    pub fn alone() -> Cluster {
-        Cluster::new(Role::Alone, None, String::new(), "")
-    }
-
     /// `database_id`: the store's `cluster_id`, which names the stream.
     pub fn new(role: Role, redis_url: Option<String>, name: String, database_id: &str) -> Cluster {
         let c = Cluster {

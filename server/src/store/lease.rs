@@ -46,6 +46,9 @@ struct State {
     /// Set when this node must not write or become the writer any more (it cannot follow):
     /// the keeper lets the lock go and stops asking.
     stood_down: AtomicBool,
+    /// Waiting its turn behind another node's lease (several nodes), as opposed to having lost
+    /// a lease it held: the keeper then asks quietly and often, on a connection it keeps.
+    following: AtomicBool,
     /// Follows `held`, for a node waiting to become the writer.
     held_tx: watch::Sender<bool>,
     /// Shared with the store, whose write transactions check it against the row (the fence).
@@ -124,10 +127,17 @@ impl Lease {
             self.state.epoch.store(e, Ordering::Release);
         }
         *self.state.lost.lock().expect("lease state") = lost;
+        self.state.following.store(false, Ordering::Release);
         self.state.held.store(held, Ordering::Release);
         self.state.held_tx.send_replace(held);
         metrics::gauge!("ioc_writer_lease_held").set(if held { 1.0 } else { 0.0 });
         metrics::gauge!("ioc_writer_lease_epoch").set(self.epoch() as f64);
+    }
+
+    /// Not held: `holder` has it, and this node waits its turn.
+    fn set_following(&self, holder: &Holder) {
+        self.set(false, None, Some(following(holder)));
+        self.state.following.store(true, Ordering::Release);
     }
 }
 
@@ -172,6 +182,7 @@ pub async fn claim_with(
             seat,
             held: AtomicBool::new(false),
             stood_down: AtomicBool::new(false),
+            following: AtomicBool::new(false),
             held_tx,
             epoch: Arc::new(AtomicI64::new(0)),
             lost: Mutex::new(None),
@@ -190,7 +201,7 @@ pub async fn claim_with(
         Err(holder) if wait => {
             let _ = conn.close().await;
             tracing::info!(node = lease.node(), writer = %holder.node, "this node follows the writer");
-            lease.set(false, None, Some(following(&holder)));
+            lease.set_following(&holder);
             None
         }
         Err(holder) => {
@@ -274,7 +285,7 @@ async fn keep(
     // A follower's connection for asking, kept between asks.
     let mut asking: Option<PgConnection> = None;
     loop {
-        let following = following_now(&lease);
+        let following = lease.state.following.load(Ordering::Acquire);
         let pause = if following {
             FOLLOWER_ASKS_EVERY
         } else {
@@ -357,7 +368,7 @@ async fn keep(
                 if following {
                     // A follower waiting its turn: nothing to tell each time; it asks again on
                     // the same connection.
-                    lease.set(false, None, Some(self::following(&holder)));
+                    lease.set_following(&holder);
                     asking = Some(c);
                     continue;
                 }
@@ -387,14 +398,6 @@ async fn keep(
         // Closing ends the session, which frees the lock at once for the next node.
         let _ = c.close().await;
     }
-}
-
-/// Whether this node waits its turn as a follower (several nodes) rather than having lost a
-/// lease it held.
-fn following_now(lease: &Lease) -> bool {
-    lease
-        .lost()
-        .is_some_and(|l| l.starts_with("this node follows"))
 }
 
 async fn retake(

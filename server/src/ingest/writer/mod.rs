@@ -292,7 +292,7 @@ impl Queue {
         let Queue { rx, health } = self;
         tokio::spawn(
             task::WriterTask {
-                health: health.clone(),
+                health,
                 next_explanation_due: None,
                 store,
                 rollup,
