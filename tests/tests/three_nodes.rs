@@ -1,7 +1,8 @@
 //! Several nodes on one PostgreSQL and one Redis (issue 20): any node serves any screen, a write
 //! sent to any node lands once on every node, a writer killed with -9 is replaced within
-//! seconds with nothing acknowledged lost, and Redis restarted empty costs nothing but a read of
-//! the change log. Real PostgreSQL (`IOC_TEST_POSTGRES_URL`), a real `redis-server`, real
+//! seconds with nothing acknowledged lost (an alert feed moving off it included), Redis
+//! restarted empty costs nothing but a read of the change log, and a node cut off from Redis or
+//! from PostgreSQL recovers alone. Real PostgreSQL (`IOC_TEST_POSTGRES_URL`), a real `redis-server`, real
 //! sockets and, for the kill, real processes.
 
 use ioc_tests::cluster::{cluster_node, get_as, load_fixture_through, post_as, ClusterNode};
@@ -38,6 +39,21 @@ async fn views_agree(nodes: &[&ClusterNode], cred: &str, unit: &str, commit: u64
         );
     }
     seen.remove(0)
+}
+
+/// The nodes agree on the city's view at `commit` or later, and each holds what the store does.
+async fn settled(nodes: &[&ClusterNode], feed: &str, commit: u64) {
+    views_agree(nodes, feed, "hn", commit).await;
+    each_equals_the_store(nodes).await;
+}
+
+/// The first admin's and the feed's credentials, signed in on the writer `a`, with the fixture
+/// loaded through it and applied on the follower `b`.
+async fn loaded(a: &ClusterNode, b: &ClusterNode) -> (String, String) {
+    let (admin, feed) = credentials(&a.base).await;
+    load_fixture_through(&a.base, &admin).await;
+    b.wait_for_log(a.node.store.log_written()).await;
+    (admin, feed)
 }
 
 /// A fresh PostgreSQL database and a Redis of the test's own, with `n` nodes on them (the first
@@ -302,8 +318,7 @@ async fn redis_restarted_empty_mid_load_costs_the_followers_nothing() {
         assert_eq!(status, 200, "event {i}: {ack}");
         last = ack["commit"].as_u64().expect("commit");
     }
-    views_agree(&[&a, &b], &feed, "hn", last).await;
-    each_equals_the_store(&[&a, &b]).await;
+    settled(&[&a, &b], &feed, last).await;
     // After the restart the stream carries commits again.
     let (status, ack) = post_as(
         &b.base,
@@ -394,27 +409,48 @@ async fn the_writer_killed_under_load_is_replaced_and_nothing_acknowledged_is_lo
         screens.push(ws);
     }
 
+    // An alert feed on the writer, which will move to a survivor when the writer dies.
+    let mut alerts_ws = ws_connect(
+        wa.trim_start_matches("http://"),
+        &[("authorization", format!("Bearer {admin}"))],
+    )
+    .await
+    .expect("an alert socket on the writer");
+    alerts_ws
+        .send_json(&json!({"op": "subscribe", "view": "alerts", "id": "hn"}))
+        .await;
+    let ok = alerts_ws
+        .until("subscribed_alerts", |v| v["type"] == "subscribed_alerts")
+        .await;
+    let start = ok["last_id"].as_i64().expect("last_id");
+    let mut ids = Vec::new();
+
     let followers = vec![fb.clone(), fc.clone()];
     let mut acked = Vec::new();
     let mut killed_at = None;
     let mut took_over_in = None;
     for i in 0..120 {
         if i == 40 {
+            // Forty flips are in: the feed on the writer has its first alerts.
+            alerts_ws.read_alerts(&mut ids, 10).await;
             writer.kill().expect("kill -9 the writer");
             let _ = writer.wait();
             killed_at = Some(Instant::now());
         }
-        let events = json!([task_event(
-            &format!("k{i}"),
-            &format!("kt{i}"),
-            "w2",
-            "2026-12-01",
-            START
-        )]);
+        let events = json!([
+            task_event(
+                &format!("k{i}"),
+                &format!("kt{i}"),
+                "w2",
+                "2026-12-01",
+                START
+            ),
+            flip(i)
+        ]);
         let ack = post_until_acknowledged(&followers, &feed, &events).await;
         assert_eq!(
             ack["accepted"].as_u64().unwrap_or(0) + ack["duplicates"].as_u64().unwrap_or(0),
-            1,
+            2,
             "{ack}"
         );
         if let (Some(k), None) = (killed_at, took_over_in) {
@@ -454,6 +490,28 @@ async fn the_writer_killed_under_load_is_replaced_and_nothing_acknowledged_is_lo
     }
     assert_eq!(totals[0], totals[1], "the two screens agree");
     assert_eq!(totals[0], 120, "every acknowledged task, once");
+
+    // The alert feed moves to a survivor with the last id it had: it then delivers exactly the
+    // history after its start, the old writer's transitions and the new one's, none twice.
+    drop(alerts_ws);
+    let mut moved = ws_connect(
+        fc.trim_start_matches("http://"),
+        &[("authorization", format!("Bearer {admin}"))],
+    )
+    .await
+    .expect("an alert socket on a survivor");
+    let after = *ids.last().expect("alerts read on the writer");
+    moved
+        .send_json(&json!({"op": "subscribe", "view": "alerts", "id": "hn", "after": after}))
+        .await;
+    moved
+        .until("subscribed_alerts", |v| v["type"] == "subscribed_alerts")
+        .await;
+    let (status, history) = get_as(&fb, &admin, "/api/v1/alerts/history?unit=hn&limit=5000").await;
+    assert_eq!(status, 200, "{history}");
+    moved
+        .read_alerts_to_history(&mut ids, &history, start, 100)
+        .await;
 
     // The audit chain verifies: no fork across the takeover.
     let (status, verdict) = get_as(&fb, &admin, "/api/v1/audit/verify").await;
@@ -543,9 +601,7 @@ async fn an_alert_feed_resumes_on_another_node_and_a_restarted_follower_rejoins(
         return;
     };
     let [a, b, c]: [ClusterNode; 3] = nodes.try_into().ok().expect("the nodes");
-    let (admin, feed) = credentials(&a.base).await;
-    load_fixture_through(&a.base, &admin).await;
-    b.wait_for_log(a.node.store.log_written()).await;
+    let (admin, feed) = loaded(&a, &b).await;
 
     let mut ws = ws_connect(
         &b.addr.to_string(),
@@ -701,6 +757,13 @@ impl Cuttable {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
+    /// `url` (a PostgreSQL URL on loopback) through this link.
+    fn postgres_url(&self, url: &str) -> String {
+        let (scheme, rest) = url.split_once("@").expect("user@host");
+        let (_, path) = rest.split_once('/').expect("host/database");
+        format!("{scheme}@127.0.0.1:{}/{path}", self.port)
+    }
+
     fn cut(&self, on: bool) {
         self.cut.store(on, std::sync::atomic::Ordering::SeqCst);
         if on {
@@ -722,9 +785,7 @@ async fn a_follower_cut_off_from_redis_for_30_s_follows_from_the_log_and_recover
     let link = Cuttable::to(redis.port).await;
     let b = cluster_node(&url, &link.url()).await;
     assert_eq!(b.role().await, "follower");
-    let (admin, feed) = credentials(&a.base).await;
-    load_fixture_through(&a.base, &admin).await;
-    b.wait_for_log(a.node.store.log_written()).await;
+    let (_, feed) = loaded(&a, &b).await;
 
     link.cut(true);
     // The cut takes effect once the proxy's tasks are cancelled: a record already on its way
@@ -734,21 +795,8 @@ async fn a_follower_cut_off_from_redis_for_30_s_follows_from_the_log_and_recover
     let mut i = 0;
     let mut last;
     while cut_at.elapsed() < Duration::from_secs(30) {
-        let (status, ack) = post_as(
-            &a.base,
-            &feed,
-            "/api/v1/events",
-            &json!([task_event(
-                &format!("p{i}"),
-                &format!("pt{i}"),
-                "w2",
-                "2026-12-01",
-                START
-            )]),
-        )
-        .await;
-        assert_eq!(status, 200, "{ack}");
-        last = ack["commit"].as_u64().expect("commit");
+        let commit = one_event(&a.base, &feed, &format!("p{i}")).await;
+        last = commit;
         i += 1;
         // B keeps up through the log all along, and stays ready.
         b.wait_for_commit(last).await;
@@ -767,22 +815,9 @@ async fn a_follower_cut_off_from_redis_for_30_s_follows_from_the_log_and_recover
     // Healed: B goes back to the stream by itself.
     let healed = Instant::now();
     loop {
-        let (status, ack) = post_as(
-            &a.base,
-            &feed,
-            "/api/v1/events",
-            &json!([task_event(
-                &format!("h{i}"),
-                &format!("ht{i}"),
-                "w2",
-                "2026-12-01",
-                START
-            )]),
-        )
-        .await;
-        assert_eq!(status, 200, "{ack}");
+        let commit = one_event(&a.base, &feed, &format!("h{i}")).await;
         i += 1;
-        last = ack["commit"].as_u64().expect("commit");
+        last = commit;
         b.wait_for_commit(last).await;
         if b.node.cluster.source() == ioc::cluster::Source::Stream {
             break;
@@ -793,8 +828,7 @@ async fn a_follower_cut_off_from_redis_for_30_s_follows_from_the_log_and_recover
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    views_agree(&[&a, &b], &feed, "hn", last).await;
-    each_equals_the_store(&[&a, &b]).await;
+    settled(&[&a, &b], &feed, last).await;
     b.stop().await;
     a.stop().await;
 }
@@ -853,6 +887,206 @@ async fn two_cities_sharing_one_redis_never_read_each_others_changes() {
     );
     each_equals_the_store(&[&a, &b]).await;
     other.stop().await;
+    b.stop().await;
+    a.stop().await;
+}
+
+/// Posts one task event to `base` and returns its commit.
+async fn one_event(base: &str, feed: &str, id: &str) -> u64 {
+    let (status, ack) = post_as(
+        base,
+        feed,
+        "/api/v1/events",
+        &json!([task_event(
+            id,
+            &format!("t-{id}"),
+            "w2",
+            "2026-12-01",
+            START
+        )]),
+    )
+    .await;
+    assert_eq!(status, 200, "{id}: {ack}");
+    ack["commit"].as_u64().expect("commit")
+}
+
+#[tokio::test]
+async fn a_writer_cut_off_from_redis_keeps_writing_and_its_followers_read_the_log() {
+    let Some(admin_url) = postgres_admin_url("three nodes: the writer cut off from redis") else {
+        return;
+    };
+    let Some(redis) = redis_server("three nodes: the writer cut off from redis") else {
+        return;
+    };
+    let url = fresh_postgres_db(&admin_url).await;
+    // The writer reaches Redis only through a link the test can cut; its follower directly.
+    let link = Cuttable::to(redis.port).await;
+    let a = cluster_node(&url, &link.url()).await;
+    assert_eq!(a.role().await, "writer");
+    let b = cluster_node(&url, &redis.url()).await;
+    assert_eq!(b.role().await, "follower");
+    let (_, feed) = loaded(&a, &b).await;
+
+    link.cut(true);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut last = 0;
+    for i in 0..20 {
+        // Writes keep being acknowledged, on the writer and through the follower; its throttles
+        // fall back to its own counters while Redis is away.
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        last = one_event(base, &feed, &format!("wc{i}")).await;
+        b.wait_for_commit(last).await;
+        if i > 1 {
+            assert_eq!(
+                b.node.cluster.source(),
+                ioc::cluster::Source::Log,
+                "event {i}"
+            );
+        }
+        let (status, ready) = a.ready().await;
+        assert_eq!(
+            status, 200,
+            "cut off from Redis, the writer still serves: {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert_eq!(a.role().await, "writer", "still the writer");
+    link.cut(false);
+    // Healed: the writer publishes again and B goes back to the stream by itself.
+    let healed = Instant::now();
+    let mut i = 0;
+    while b.node.cluster.source() != ioc::cluster::Source::Stream {
+        assert!(
+            healed.elapsed() < Duration::from_secs(15),
+            "B never went back to the stream"
+        );
+        last = one_event(&a.base, &feed, &format!("wh{i}")).await;
+        b.wait_for_commit(last).await;
+        i += 1;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    settled(&[&a, &b], &feed, last).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_follower_cut_off_from_postgresql_keeps_following_and_is_taken_out_of_rotation() {
+    let Some((url, redis, nodes)) =
+        cluster_of("three nodes: a follower cut off from postgresql", 1).await
+    else {
+        return;
+    };
+    let [a]: [ClusterNode; 1] = nodes.try_into().ok().expect("the writer");
+    let port: u16 = url
+        .split_once('@')
+        .and_then(|(_, r)| r.split_once('/'))
+        .and_then(|(h, _)| h.rsplit_once(':'))
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("the PostgreSQL port");
+    let link = Cuttable::to(port).await;
+    let b = cluster_node(&link.postgres_url(&url), &redis.url()).await;
+    assert_eq!(b.role().await, "follower");
+    let (_, feed) = loaded(&a, &b).await;
+
+    link.cut(true);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut last = 0;
+    let cut_at = Instant::now();
+    let mut i = 0;
+    while cut_at.elapsed() < Duration::from_secs(10) {
+        last = one_event(&a.base, &feed, &format!("pc{i}")).await;
+        i += 1;
+        // The stream still reaches B: its screens stay current.
+        b.wait_for_commit(last).await;
+        assert_eq!(b.node.cluster.source(), ioc::cluster::Source::Stream);
+        let (status, view) = get_as(&b.base, &feed, "/api/v1/units/hn/view").await;
+        assert_eq!(status, 200, "{view}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Still cut off, B shows what the writer shows.
+    views_agree(&[&a, &b], &feed, "hn", last).await;
+    // Without its database B is not ready, so a load balancer sends it nothing new; it neither
+    // took the lease nor gave up following.
+    let (status, ready) = b.ready().await;
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(a.role().await, "writer");
+    assert_eq!(b.node.cluster.role(), ioc::cluster::Role::Follower);
+    assert!(!b.node.cluster.is_broken(), "B still follows");
+
+    link.cut(false);
+    let healed = Instant::now();
+    loop {
+        let (status, ready) = b.ready().await;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            healed.elapsed() < Duration::from_secs(15),
+            "B never became ready again: {ready}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Writes through B are forwarded again, and both nodes hold what the store holds.
+    last = one_event(&b.base, &feed, "after-the-cut").await;
+    settled(&[&a, &b], &feed, last).await;
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_burst_of_token_writes_through_a_follower_holds_there_the_moment_each_is_answered() {
+    let Some((_, _redis, nodes)) = cluster_of("three nodes: a burst of token writes", 2).await
+    else {
+        return;
+    };
+    let [a, b]: [ClusterNode; 2] = nodes.try_into().ok().expect("the nodes");
+    let (admin, _) = loaded(&a, &b).await;
+
+    // Twenty tokens made at once through the follower: each works there as soon as its answer
+    // came, though B applies their records in batches and reads the accounts once per batch.
+    let made = futures_util::future::join_all((0..20).map(|i| {
+        let (base, admin) = (b.base.clone(), admin.clone());
+        async move {
+            let (status, token) = post_as(
+                &base,
+                &admin,
+                "/api/v1/tokens",
+                &json!({"name": format!("burst-{i}"), "units": ["p-1"], "permissions": ["read"]}),
+            )
+            .await;
+            assert_eq!(status, 201, "{token}");
+            let secret = token["token"].as_str().expect("token").to_string();
+            let (status, view) = get_as(&base, &secret, "/api/v1/units/p-1/view").await;
+            assert_eq!(status, 200, "token {i} on B right after its answer: {view}");
+            (token["id"].as_str().expect("id").to_string(), secret)
+        }
+    }))
+    .await;
+
+    // Half of them revoked at once through B: each is refused there as soon as its revocation
+    // is answered, and the others still work.
+    let (gone, kept) = made.split_at(10);
+    futures_util::future::join_all(gone.iter().map(|(id, secret)| {
+        let (base, admin) = (b.base.clone(), admin.clone());
+        async move {
+            let revoked = ioc_tests::bearer_client(&admin)
+                .delete(format!("{base}/api/v1/tokens/{id}"))
+                .send()
+                .await
+                .expect("DELETE");
+            assert!(revoked.status().is_success(), "revoke {id} through B");
+            let (status, body) = get_as(&base, secret, "/api/v1/units/p-1/view").await;
+            assert_eq!(status, 401, "{id} on B right after its revocation: {body}");
+        }
+    }))
+    .await;
+    for (id, secret) in kept {
+        for base in [&a.base, &b.base] {
+            let (status, body) = get_as(base, secret, "/api/v1/units/p-1/view").await;
+            assert_eq!(status, 200, "{id} on {base}: {body}");
+        }
+    }
     b.stop().await;
     a.stop().await;
 }

@@ -48,6 +48,13 @@ impl Follower {
     /// unapplied (it is tried again); everything else cannot fail.
     pub async fn apply(&self, seq: u64, record: BusRecord) -> Result<(), StoreError> {
         for r in &record.reload {
+            let what = match r {
+                Reload::Security => "security",
+                Reload::Silences => "silences",
+                Reload::Inbox(_) => "inbox",
+                Reload::Rules => "rules",
+            };
+            metrics::counter!("ioc_bus_reloads_total", "what" => what).increment(1);
             match r {
                 Reload::Security => {
                     let snapshot = self
@@ -127,20 +134,27 @@ impl Follower {
                 }
                 return Ok(done);
             }
-            for (seq, _, body) in rows {
+            let mut records = Vec::with_capacity(rows.len());
+            for (expected, (seq, _, body)) in (after + 1..).zip(rows) {
                 if upto.is_some_and(|u| seq > u) {
-                    return Ok(done);
+                    break;
                 }
-                if seq != self.cluster.applied() + 1 {
+                if seq != expected {
                     let why = format!(
                         "the change log jumps from {} to {seq}: the commits between were pruned",
-                        self.cluster.applied()
+                        expected - 1
                     );
                     self.cluster.break_with(why.clone());
                     return Err(StoreError::Corrupt(why));
                 }
+                records.push((seq, bus_log::decode(seq, &body)?));
+            }
+            if records.is_empty() {
+                return Ok(done);
+            }
+            bus_log::coalesce(&mut records);
+            for (seq, record) in records {
                 self.cluster.saw_head(seq);
-                let record = bus_log::decode(seq, &body)?;
                 self.apply(seq, record).await?;
                 done += 1;
             }
@@ -247,22 +261,33 @@ async fn run(f: Follower, mut stop: watch::Receiver<bool>) {
 }
 
 async fn apply_entries(f: &Follower, entries: Vec<(u64, String)>) -> Result<(), StoreError> {
-    for (seq, body) in entries {
-        f.cluster.saw_head(seq);
-        let applied = f.cluster.applied();
-        if seq <= applied {
-            continue;
+    if let Some((top, _)) = entries.last() {
+        f.cluster.saw_head(*top);
+    }
+    let applied = f.cluster.applied();
+    let mut records = Vec::with_capacity(entries.len());
+    let mut bad = None;
+    for (seq, body) in entries.into_iter().filter(|(seq, _)| *seq > applied) {
+        match bus_log::decode(seq, &body) {
+            Ok(record) => records.push((seq, record)),
+            Err(e) => {
+                bad = Some(e);
+                break;
+            }
         }
+    }
+    bus_log::coalesce(&mut records);
+    for (seq, record) in records {
+        let applied = f.cluster.applied();
         if seq > applied + 1 {
             // A gap: the stream was trimmed or restarted, or a commit took over on another
             // node. The log has every committed record.
             f.from_log(Some(seq - 1)).await?;
         }
-        let record = bus_log::decode(seq, &body)?;
         f.apply(seq, record).await?;
         f.cluster.set_source(Source::Stream);
     }
-    Ok(())
+    bad.map_or(Ok(()), Err)
 }
 
 /// Reads the stream after `applied`, waiting up to `BLOCK`: (number, body) in order.
