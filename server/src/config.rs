@@ -40,6 +40,15 @@ pub struct ServeArgs {
     /// it listens on, which must then not be 0.0.0.0).
     #[arg(long, env = "IOC_NODE_ADDRESS")]
     pub node_address: Option<String>,
+    /// A load balancer's address or network (`10.0.0.5`, `10.0.0.0/24`; repeat, or commas in
+    /// the variable): a request from it is taken to come from the client its
+    /// `X-Forwarded-For` names, read from the right (default: none, the peer is the client).
+    #[arg(
+        long = "trusted-proxy",
+        env = "IOC_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
     /// Seed a demo city on an empty database and stream simulated updates.
     #[arg(long, env = "IOC_DEMO")]
     pub demo: bool,
@@ -454,6 +463,7 @@ struct FileConfig {
     database_url: Option<String>,
     redis_url: Option<String>,
     node_address: Option<String>,
+    trusted_proxies: Option<Vec<String>>,
     demo: Option<bool>,
     demo_size: Option<DemoSizeArg>,
     simulate_rate: Option<u32>,
@@ -580,6 +590,11 @@ impl Settings {
                 max_body_bytes,
                 live: args.live.resolve(&file.live.unwrap_or_default())?,
                 auth: args.auth.resolve(&file.auth.unwrap_or_default())?,
+                trusted_proxies: trusted_proxies(if args.trusted_proxies.is_empty() {
+                    file.trusted_proxies.unwrap_or_default()
+                } else {
+                    args.trusted_proxies.clone()
+                })?,
             },
             rules: if args.rules.is_empty() {
                 file.rules.unwrap_or_default()
@@ -595,6 +610,23 @@ impl Settings {
     }
 }
 
+/// `--trusted-proxy` values as networks; a bare address is a network of one.
+fn trusted_proxies(list: Vec<String>) -> anyhow::Result<std::sync::Arc<[ipnet::IpNet]>> {
+    list.iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    anyhow::anyhow!(
+                        "--trusted-proxy '{s}': not an address or a network (10.0.0.5, 10.0.0.0/24, 2001:db8::/32)"
+                    )
+                })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -606,6 +638,7 @@ mod tests {
             database_url: None,
             redis_url: None,
             node_address: None,
+            trusted_proxies: Vec::new(),
             demo: false,
             demo_size: None,
             simulate_rate: None,
@@ -662,6 +695,27 @@ mod tests {
         assert_eq!(s.bind, "127.0.0.1:9999");
         assert_eq!(s.clock, ClockMode::System);
         assert_eq!(s.database_url.expose(), "postgres://ioc:pw@db/ioc");
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks_and_a_bad_one_is_named() {
+        let mut a = args(None);
+        a.trusted_proxies = vec![
+            "10.0.0.5".into(),
+            "10.1.0.0/16".into(),
+            "2001:db8::/32".into(),
+        ];
+        let s = Settings::resolve(&a).unwrap();
+        let nets: Vec<String> = s
+            .limits
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(nets, ["10.0.0.5/32", "10.1.0.0/16", "2001:db8::/32"]);
+        a.trusted_proxies = vec!["10.0.0.0/8".into(), "the-balancer".into()];
+        let e = Settings::resolve(&a).unwrap_err().to_string();
+        assert!(e.contains("--trusted-proxy 'the-balancer'"), "{e}");
     }
 
     #[test]

@@ -610,3 +610,77 @@ async fn the_thirty_third_subscription_is_refused_and_the_connection_stays_usabl
     assert_eq!(v["type"], "view", "{v}");
     app.stop().await;
 }
+
+async fn sign_in_from(app: &TestApp, login: &str, password: &str, forwarded_for: &str) -> Answer {
+    answer(
+        plain()
+            .post(app.url("/api/v1/session"))
+            .header("x-forwarded-for", forwarded_for)
+            .json(&json!({"login": login, "password": password})),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_as_itself() {
+    // The test's own connections come from 127.0.0.1: the "load balancer".
+    let app = spawn_app_with_limits(ioc::http::Limits {
+        trusted_proxies: std::sync::Arc::from(vec!["127.0.0.1/32".parse().unwrap()]),
+        ..ioc_tests::test_limits()
+    })
+    .await;
+    app.account("bystander", None, &[("viewer", "*")]).await;
+    // Twenty failures from one client, each with another forged address at the left of the
+    // header: what the balancer appended (the right) is what counts.
+    for (n, login) in ["u0", "u1", "u2", "u3"].iter().enumerate() {
+        for i in 0..5 {
+            let forged = format!("198.51.100.{}, 203.0.113.7", n * 5 + i);
+            let a = sign_in_from(&app, login, &format!("wrong-password-{i}"), &forged).await;
+            assert_eq!(a.status, 401, "{login} attempt {i}: {}", a.body);
+        }
+    }
+    let a = sign_in_from(&app, "bystander", "bystander-password-1", "203.0.113.7").await;
+    assert_eq!(
+        a.status, 429,
+        "the 21st attempt from 203.0.113.7: {}",
+        a.body
+    );
+    // Another client behind the same balancer is not that one, and neither is the balancer.
+    let b = sign_in_from(&app, "bystander", "bystander-password-1", "203.0.113.8").await;
+    assert_eq!(b.status, 200, "another client: {}", b.body);
+    let c = sign_in(&app, "bystander", "bystander-password-1").await;
+    assert_eq!(c.status, 200, "the balancer's own address: {}", c.body);
+    // The audit trail names the client, not the balancer.
+    let (status, trail) = app.get("/api/v1/audit?limit=1000").await;
+    assert_eq!(status, 200, "{trail}");
+    let addresses: Vec<&str> = trail["entries"]
+        .as_array()
+        .or_else(|| trail.as_array())
+        .expect("the entries")
+        .iter()
+        .filter(|e| e["action"] == "session.create")
+        .filter_map(|e| e["ip"].as_str())
+        .collect();
+    assert!(
+        addresses.contains(&"203.0.113.8"),
+        "the sign-in through the balancer is the client's: {addresses:?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_trusted_proxy_x_forwarded_for_changes_nothing() {
+    let app = spawn_app().await;
+    app.account("bystander", None, &[("viewer", "*")]).await;
+    // Twenty failures, each claiming another address: they are all the peer's.
+    for (n, login) in ["u0", "u1", "u2", "u3"].iter().enumerate() {
+        for i in 0..5 {
+            let claimed = format!("203.0.113.{}", n * 5 + i);
+            let a = sign_in_from(&app, login, &format!("wrong-password-{i}"), &claimed).await;
+            assert_eq!(a.status, 401, "{login} attempt {i}: {}", a.body);
+        }
+    }
+    let a = sign_in_from(&app, "bystander", "bystander-password-1", "203.0.113.99").await;
+    assert_eq!(a.status, 429, "the 21st attempt from the peer: {}", a.body);
+    app.stop().await;
+}

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod board;
 mod body;
 pub mod catalog;
+pub mod client_addr;
 pub mod entry;
 pub mod error;
 pub mod evaluation;
@@ -34,7 +35,7 @@ use axum::Router;
 use std::time::Instant;
 use tower_http::trace::TraceLayer;
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// Largest request body accepted, in bytes; larger ones get 413.
     pub max_body_bytes: usize,
@@ -42,6 +43,8 @@ pub struct Limits {
     pub live: crate::live::LiveConfig,
     /// Sessions, request rates and sign-in throttling.
     pub auth: crate::auth::AuthConfig,
+    /// The load balancers whose `X-Forwarded-For` names the client (`client_addr.rs`).
+    pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
 }
 
 impl Default for Limits {
@@ -50,12 +53,13 @@ impl Default for Limits {
             max_body_bytes: 8 * 1024 * 1024,
             live: crate::live::LiveConfig::default(),
             auth: crate::auth::AuthConfig::default(),
+            trusted_proxies: std::sync::Arc::new([]),
         }
     }
 }
 
 pub fn app(node: Node) -> Router {
-    let limits = node.limits;
+    let limits = node.limits.clone();
     let api = Router::new()
         .merge(events::router())
         .merge(catalog::router())
@@ -109,6 +113,10 @@ pub fn app(node: Node) -> Router {
             forward::forward,
         ))
         .layer(middleware::from_fn(in_request_language))
+        .layer(middleware::from_fn_with_state(
+            limits.trusted_proxies.clone(),
+            client_addr::from_trusted_proxies,
+        ))
         .with_state(node)
 }
 
