@@ -51,11 +51,11 @@ struct Catalog {
 type Seen = (u8, u64, Instant);
 
 #[derive(Default)]
-struct Counters {
-    frames: AtomicU64,
-    bytes: AtomicU64,
-    ready: AtomicUsize,
-    dropped: AtomicUsize,
+pub(super) struct Counters {
+    pub(super) frames: AtomicU64,
+    pub(super) bytes: AtomicU64,
+    pub(super) ready: AtomicUsize,
+    pub(super) dropped: AtomicUsize,
 }
 
 fn proc_rss(pid: u32) -> u64 {
@@ -68,44 +68,6 @@ fn proc_rss(pid: u32) -> u64 {
         })
         .unwrap_or(0)
         * 1024
-}
-
-/// Files a process of this bench holds besides its screens' sockets: the database, the
-/// listener, the load's connections, the runtime's own (a generous margin).
-const OWN_FILES: usize = 200;
-
-/// The soft and hard limits on open files of this process (`/proc/self/limits`); the server it
-/// starts inherits them.
-fn open_files_limit() -> Option<(u64, u64)> {
-    parse_open_files(&std::fs::read_to_string("/proc/self/limits").ok()?)
-}
-
-fn parse_open_files(limits: &str) -> Option<(u64, u64)> {
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    let mut values = line["Max open files".len()..]
-        .split_whitespace()
-        .map(|v| match v {
-            "unlimited" => Some(u64::MAX),
-            v => v.parse().ok(),
-        });
-    Some((values.next()??, values.next()??))
-}
-
-/// Why `n` screens cannot be held here, if they cannot: every screen is a socket in the server
-/// and one in this process, and a process may not open more files than its limit.
-fn too_many_for_the_limit(n: usize, (soft, hard): (u64, u64)) -> Option<String> {
-    let needed = n.saturating_add(OWN_FILES) as u64;
-    if needed <= soft {
-        return None;
-    }
-    let how = if needed <= hard {
-        format!("raise the soft limit first (`ulimit -n {hard}`)")
-    } else {
-        "only root with CAP_SYS_RESOURCE, or the service manager (e.g. systemd's LimitNOFILE), raises the hard limit".to_string()
-    };
-    Some(format!(
-        "not measured: the server and this process each need about {needed} open files (one per screen and their own), and a process here may open {soft} (hard limit {hard}); {how}"
-    ))
 }
 
 /// User plus system CPU seconds of a process (clock ticks of 1/100 s, Linux's USER_HZ).
@@ -203,7 +165,7 @@ fn frame_head(text: &str) -> Option<(&str, u64)> {
     Some((&text[id_at..id_end], digits.parse().ok()?))
 }
 
-async fn screen(
+pub(super) async fn screen(
     url: String,
     token: String,
     ids: [String; 3],
@@ -300,12 +262,19 @@ pub(super) async fn run_on(
         args.screens, args.rates, args.seconds, args.tick_ms, nodes
     );
     println!(
-        "machine: {} cores; the server runs as its own process, the screens and the load in this one",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "machine: {} cores; the server runs as its own process, the load and up to {} screens in this one (more in helper processes, whose CPU is not counted below)",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        super::holders::PER_PROCESS
     );
     let dir = tempfile::tempdir()?;
     for &n in &args.screens {
-        if let Some(why) = open_files_limit().and_then(|l| too_many_for_the_limit(n, l)) {
+        // Screens beyond what one process holds go to helper processes (`holders.rs`); each
+        // server holds its share.
+        let local = n.min(super::holders::PER_PROCESS);
+        let most = local.max(n.div_ceil(nodes));
+        if let Some(why) = super::holders::open_files_limit()
+            .and_then(|l| super::holders::too_many_for_the_limit(most, l))
+        {
             println!("\n{n} screens: {why}");
             continue;
         }
@@ -331,11 +300,24 @@ pub(super) async fn run_on(
         let counters = Arc::new(Counters::default());
         let (stop_tx, stop_rx) = watch::channel(false);
         let started = Instant::now();
-        let every = (n / args.sampled.max(1)).max(1);
+        let every = (local / args.sampled.max(1)).max(1);
         let gate = Arc::new(Semaphore::new(256));
-        let mut handles = Vec::with_capacity(n);
-        let mut screens = Vec::with_capacity(n);
-        for i in 0..n {
+        let mut handles = Vec::with_capacity(local);
+        let mut screens = Vec::with_capacity(local);
+        let mut holders = Vec::new();
+        for from in (local..n).step_by(super::holders::PER_PROCESS) {
+            let plan = super::holders::Plan {
+                urls: servers.iter().map(|s| s.ws.clone()).collect(),
+                token: server.token.clone(),
+                wards: cat.wards.clone(),
+                departments: cat.departments.clone(),
+                city: cat.city.clone(),
+                from,
+                to: (from + super::holders::PER_PROCESS).min(n),
+            };
+            holders.push(super::holders::spawn(dir.path(), &plan, counters.clone())?);
+        }
+        for i in 0..local {
             let s = Screen {
                 ward: i % cat.wards.len(),
                 department: i % cat.departments.len(),
@@ -390,13 +372,17 @@ pub(super) async fn run_on(
         let mut all_seen: Vec<Vec<Seen>> = Vec::new();
         let mut acks_all: Vec<Vec<(u64, usize, Instant)>> = Vec::new();
         for &rate in &args.rates {
-            let (acks, report) = stream(server, &cat, rate, args.seconds, &counters, n).await?;
+            let (acks, report) =
+                stream(server, &cat, rate, args.seconds, &counters, (label, n)).await?;
             println!("  {rate} events/s: {report}");
             acks_all.push(acks);
         }
         let _ = stop_tx.send(true);
         for h in handles {
             all_seen.push(h.await.unwrap_or_default());
+        }
+        for h in holders {
+            tokio::task::spawn_blocking(move || h.stop()).await?;
         }
         // Latency, per rate window: the first frame of each affected view on each sampled
         // screen whose commit covers the acknowledged batch.
@@ -439,7 +425,7 @@ pub(super) async fn run_on(
                 hist.value_at_quantile(0.99) as f64 / 1000.0,
                 hist.max() as f64 / 1000.0,
                 hist.len(),
-                n.div_ceil(every),
+                local.div_ceil(every),
                 missing
             );
             super::figures::record(
@@ -466,7 +452,7 @@ async fn stream(
     rate: usize,
     seconds: u64,
     counters: &Counters,
-    screens: usize,
+    (label, screens): (&str, usize),
 ) -> anyhow::Result<(Vec<(u64, usize, Instant)>, String)> {
     let per_batch = (rate / 100).max(1);
     let targets: Vec<&String> = cat.wards.iter().chain(&cat.departments).collect();
@@ -563,7 +549,7 @@ async fn stream(
     let secs = elapsed.as_secs_f64() + 1.5;
     if frames > 0 {
         super::figures::record(
-            format!("live.frame_kb@{screens}x{rate}"),
+            format!("{label}live.frame_kb@{screens}x{rate}"),
             bytes as f64 / frames as f64 / 1000.0,
             "KB",
             super::figures::Better::Lower,
@@ -590,24 +576,6 @@ async fn stream(
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn screens_beyond_the_open_files_limit_are_refused_with_the_reason() {
-        let text = "Limit                     Soft Limit           Hard Limit           Units\n\
-                    Max processes             unlimited            unlimited            processes\n\
-                    Max open files            20000                20000                files\n";
-        assert_eq!(super::parse_open_files(text), Some((20_000, 20_000)));
-        assert!(
-            super::open_files_limit().is_some(),
-            "this process's limits are readable"
-        );
-        assert!(super::too_many_for_the_limit(10_000, (20_000, 20_000)).is_none());
-        let refused = super::too_many_for_the_limit(20_000, (20_000, 20_000)).unwrap();
-        assert!(refused.contains("20200 open files") && refused.contains("CAP_SYS_RESOURCE"));
-        let soft = super::too_many_for_the_limit(20_000, (1024, 65_536)).unwrap();
-        assert!(soft.contains("ulimit -n 65536"), "{soft}");
-        assert!(super::too_many_for_the_limit(usize::MAX, (u64::MAX, u64::MAX)).is_none());
-    }
-
     #[test]
     fn reads_the_head_of_a_view_frame() {
         let f =

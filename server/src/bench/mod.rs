@@ -7,6 +7,7 @@
 mod access;
 mod alert;
 pub mod figures;
+mod holders;
 mod live;
 mod nodes;
 mod notify;
@@ -70,8 +71,9 @@ pub struct BenchArgs {
     #[arg(long)]
     pub alert: bool,
     /// Only the several-nodes benchmark: this many `ioc serve` processes on `--database-url`
-    /// (an empty PostgreSQL database) and `--redis-url`; failover over `--trials` (at least 10)
-    /// and a follower's catch-up of `--backlog` commits from the stream and from the change log.
+    /// (an empty PostgreSQL database) and `--redis-url`; the live screens spread over them,
+    /// failover over `--trials` (at least 10) and a follower's catch-up of `--backlog` commits
+    /// from the stream and from the change log. With `--live`, the live screens only.
     #[arg(long)]
     pub nodes: Option<usize>,
     /// The Redis the nodes of `--nodes` share.
@@ -94,6 +96,10 @@ pub struct BenchArgs {
     /// file gathers the runs of several parts: `bench/reference.json`).
     #[arg(long, value_name = "FILE")]
     pub json: Option<std::path::PathBuf>,
+    /// A helper of `--live` and `--nodes`: holds the screens the plan in FILE names until its
+    /// standard input closes (`holders.rs`).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub hold_screens: Option<std::path::PathBuf>,
     /// Compare the figures with those of FILE (e.g. `bench/reference.json`): each figure's
     /// change, flagged when more than 15 % worse.
     #[arg(long, value_name = "FILE")]
@@ -123,6 +129,10 @@ fn ms(d: Duration) -> f64 {
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(plan) = &args.hold_screens {
+        // Its standard output is the bench's channel: no log lines there.
+        return holders::hold(plan).await;
+    }
     crate::telemetry::init_tracing(crate::telemetry::LogFormat::Pretty);
     // A reference that cannot be read is said before minutes of measuring, not after.
     let reference = match &args.compare {
@@ -141,14 +151,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 }
 
 async fn run_parts(args: &BenchArgs) -> anyhow::Result<()> {
-    if args.live {
-        return live::run(&args.live_args).await;
-    }
     if let Some(n) = args.nodes {
         let (Some(db), Some(redis)) = (&args.database_url, &args.redis_url) else {
             anyhow::bail!("--nodes needs --database-url postgres://… (an empty database) and --redis-url redis://…");
         };
         return nodes::run(n, args, db, redis).await;
+    }
+    if args.live {
+        return live::run(&args.live_args).await;
     }
     if args.access {
         return access::run(args.access_events).await;

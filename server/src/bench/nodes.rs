@@ -59,6 +59,9 @@ pub async fn run(
     // Live screens spread over the nodes, the full demo city (the same run as `--live` makes
     // on one node, for the figures side by side).
     super::live::run_on(&args.live_args, Some(&shared), nodes, "nodes.").await?;
+    if args.live {
+        return Ok(());
+    }
 
     let client = reqwest::Client::new();
     let extra = ["--demo-size", "small"];
