@@ -718,6 +718,15 @@ async fn a_node_with_redis_refuses_to_follow_a_writer_that_runs_without_it() {
     node.stop().await;
 }
 
+/// The port of a PostgreSQL URL on loopback.
+fn postgres_port(url: &str) -> u16 {
+    url.split_once('@')
+        .and_then(|(_, r)| r.split_once('/'))
+        .and_then(|(h, _)| h.rsplit_once(':'))
+        .and_then(|(_, p)| p.parse().ok())
+        .expect("the PostgreSQL port")
+}
+
 /// A loopback TCP proxy to `to` that can cut every connection through it and refuse new ones
 /// for a while: a network partition between one node and Redis.
 struct Cuttable {
@@ -978,12 +987,7 @@ async fn a_follower_cut_off_from_postgresql_keeps_following_and_is_taken_out_of_
         return;
     };
     let [a]: [ClusterNode; 1] = nodes.try_into().ok().expect("the writer");
-    let port: u16 = url
-        .split_once('@')
-        .and_then(|(_, r)| r.split_once('/'))
-        .and_then(|(h, _)| h.rsplit_once(':'))
-        .and_then(|(_, p)| p.parse().ok())
-        .expect("the PostgreSQL port");
+    let port = postgres_port(&url);
     let link = Cuttable::to(port).await;
     let b = cluster_node(&link.postgres_url(&url), &redis.url()).await;
     assert_eq!(b.role().await, "follower");
@@ -1087,6 +1091,79 @@ async fn a_burst_of_token_writes_through_a_follower_holds_there_the_moment_each_
             assert_eq!(status, 200, "{id} on {base}: {body}");
         }
     }
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn a_follower_whose_missed_commits_are_gone_from_stream_and_log_stops_instead_of_skipping() {
+    let Some((url, redis, nodes)) =
+        cluster_of("three nodes: commits gone from stream and log", 1).await
+    else {
+        return;
+    };
+    let [a]: [ClusterNode; 1] = nodes.try_into().ok().expect("the writer");
+    let port = postgres_port(&url);
+    let (to_pg, to_redis) = (Cuttable::to(port).await, Cuttable::to(redis.port).await);
+    let b = cluster_node(&to_pg.postgres_url(&url), &to_redis.url()).await;
+    let (_, feed) = loaded(&a, &b).await;
+
+    // B is cut off from both while the writer goes on.
+    to_pg.cut(true);
+    to_redis.cut(true);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let stuck = b.node.cluster.applied();
+    let mut last = 0;
+    for i in 0..10 {
+        last = one_event(&a.base, &feed, &format!("gone{i}")).await;
+    }
+    // Meanwhile the stream is trimmed to its last 3 entries and the log pruned below them, as
+    // retention would after long enough: the commits between B's point and those are nowhere.
+    let trimmed = std::process::Command::new("redis-cli")
+        .args([
+            "-p",
+            &redis.port.to_string(),
+            "XTRIM",
+            a.node.cluster.stream(),
+            "MAXLEN",
+            "3",
+        ])
+        .output()
+        .expect("redis-cli");
+    assert!(trimmed.status.success(), "{trimmed:?}");
+    {
+        use sqlx::Connection;
+        let mut db = sqlx::PgConnection::connect(&url)
+            .await
+            .expect("the database");
+        sqlx::query("DELETE FROM bus_log WHERE seq > $1 AND seq <= $2")
+            .bind(stuck as i64)
+            .bind(last as i64 - 3)
+            .execute(&mut db)
+            .await
+            .expect("pruned");
+    }
+    assert_eq!(b.node.cluster.applied(), stuck, "B was cut off all along");
+    to_pg.cut(false);
+    to_redis.cut(false);
+    // B reads the stream's 3 entries, finds the gap, and the log cannot fill it: it says so and
+    // stops, rather than applying the 3 over a hole.
+    let start = Instant::now();
+    while !b.node.cluster.is_broken() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "B never said it cannot follow (applied {} of {last})",
+            b.node.cluster.applied()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        b.node.cluster.applied() <= last - 3,
+        "B applied past the hole: {} of {last}",
+        b.node.cluster.applied()
+    );
+    let (status, ready) = b.ready().await;
+    assert_eq!(status, 503, "{ready}");
     b.stop().await;
     a.stop().await;
 }

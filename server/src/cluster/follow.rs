@@ -136,7 +136,10 @@ impl Follower {
             }
             let mut records = Vec::with_capacity(rows.len());
             for (expected, (seq, _, body)) in (after + 1..).zip(rows) {
-                if upto.is_some_and(|u| seq > u) {
+                // Up to `upto`, every number must be there: a log whose first record is past
+                // it was pruned below it, and applying the stream's records over that hole
+                // would leave this node wrong without a word.
+                if upto.is_some_and(|u| expected > u) {
                     break;
                 }
                 if seq != expected {
