@@ -713,6 +713,12 @@ mod tests {
             .map(|n| n.to_string())
             .collect();
         assert_eq!(nets, ["10.0.0.5/32", "10.1.0.0/16", "2001:db8::/32"]);
+        // The file's list, when no flag gives one.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("ioc.toml");
+        std::fs::write(&file, "trusted_proxies = [\"192.0.2.0/24\"]\n").unwrap();
+        let s = Settings::resolve(&args(Some(file))).unwrap();
+        assert_eq!(s.limits.trusted_proxies[0].to_string(), "192.0.2.0/24");
         a.trusted_proxies = vec!["10.0.0.0/8".into(), "the-balancer".into()];
         let e = Settings::resolve(&a).unwrap_err().to_string();
         assert!(e.contains("--trusted-proxy 'the-balancer'"), "{e}");
