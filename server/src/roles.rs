@@ -40,6 +40,7 @@ impl Writing {
         Vec<tokio::task::JoinHandle<()>>,
     )> {
         let store = self.store;
+        let restoring = std::time::Instant::now();
         let now = self.rollup.now();
         let alerting = match rules {
             Some(rules) => {
@@ -62,9 +63,12 @@ impl Writing {
                     )
                     .await?;
                 self.feed.append(&writes.history, &seqs);
+                // Most of a takeover's time (the stored alerts read, every rule evaluated
+                // over the rollup): said so an operator can tell.
                 tracing::info!(
                     rules = alerting.engine().rules().count(),
                     alerts = self.alerts.len(),
+                    restore_ms = restoring.elapsed().as_millis() as u64,
                     "alert rules running"
                 );
                 Some(alerting)
