@@ -649,6 +649,9 @@ impl Engine {
                     Metric::TasksAvgProgress => m.tasks_avg_progress,
                     Metric::KrPaceGap => m.kr_pace_gap,
                     Metric::SatisfactionAverage => m.satisfaction_average,
+                    Metric::SatisfactionDissatisfied => {
+                        Some(f64::from(m.satisfaction_dissatisfied_24h))
+                    }
                     Metric::KpiRed => Some(f64::from(m.kpi_red)),
                     Metric::KpiYellow => Some(f64::from(m.kpi_yellow)),
                     Metric::KpiNoData => Some(f64::from(m.kpi_no_data)),

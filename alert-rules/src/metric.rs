@@ -21,6 +21,9 @@ pub enum Metric {
     KrPaceGap,
     #[serde(rename = "satisfaction.average")]
     SatisfactionAverage,
+    /// Ratings of 1 or 2 stars the unit itself received in the last 24 hours.
+    #[serde(rename = "satisfaction.dissatisfied_24h")]
+    SatisfactionDissatisfied,
     #[serde(rename = "kpi.red")]
     KpiRed,
     #[serde(rename = "kpi.yellow")]
@@ -77,13 +80,14 @@ pub(crate) const NEVER: f64 = f64::MAX;
 
 impl Metric {
     /// Every metric.
-    pub const ALL: [Metric; 14] = [
+    pub const ALL: [Metric; 15] = [
         Metric::TasksOverdue,
         Metric::TasksOverdueRatio,
         Metric::TasksOnTimeRate,
         Metric::TasksAvgProgress,
         Metric::KrPaceGap,
         Metric::SatisfactionAverage,
+        Metric::SatisfactionDissatisfied,
         Metric::KpiRed,
         Metric::KpiYellow,
         Metric::KpiNoData,
@@ -103,6 +107,7 @@ impl Metric {
             Metric::TasksAvgProgress => "tasks.avg_progress",
             Metric::KrPaceGap => "kr.pace_gap",
             Metric::SatisfactionAverage => "satisfaction.average",
+            Metric::SatisfactionDissatisfied => "satisfaction.dissatisfied_24h",
             Metric::KpiRed => "kpi.red",
             Metric::KpiYellow => "kpi.yellow",
             Metric::KpiNoData => "kpi.no_data",
@@ -142,9 +147,11 @@ impl Metric {
             Metric::TasksOverdueRatio | Metric::TasksOnTimeRate => Scale::Ratio,
             Metric::KrPaceGap | Metric::KeyResultPaceGap => Scale::Gap,
             Metric::TasksAvgProgress | Metric::TaskDueSoon => Scale::Percent,
-            Metric::TasksOverdue | Metric::KpiRed | Metric::KpiYellow | Metric::KpiNoData => {
-                Scale::Count
-            }
+            Metric::TasksOverdue
+            | Metric::KpiRed
+            | Metric::KpiYellow
+            | Metric::KpiNoData
+            | Metric::SatisfactionDissatisfied => Scale::Count,
             Metric::SatisfactionAverage => Scale::Score,
             Metric::KpiValue => Scale::Number,
             Metric::KpiStaleness | Metric::TaskOverdue => Scale::Duration,

@@ -36,6 +36,9 @@ pub struct UnitMetrics {
     pub kr_pace_gap: Option<f64>,
     /// `satisfaction.average`: citizens' mean rating, 1..5.
     pub satisfaction_average: Option<f64>,
+    /// `satisfaction.dissatisfied_24h`: ratings of 1 or 2 stars the unit itself received in
+    /// the last 24 hours (not its subtree's: each ward answers for its own counter).
+    pub satisfaction_dissatisfied_24h: u32,
     /// `kpi.red`: KPI series of the subtree that are red.
     pub kpi_red: u32,
     /// `kpi.yellow`: KPI series of the subtree that are yellow.

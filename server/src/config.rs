@@ -476,6 +476,7 @@ struct FileConfig {
     auth: Option<AuthArgs>,
     evaluation: Option<crate::evaluation::EvaluationConfig>,
     notify: Option<NotifyTable>,
+    public: Option<crate::public::PublicConfig>,
 }
 
 /// A URL that may carry a password (the database's, Redis's): `Debug` and `Display` show it
@@ -546,6 +547,13 @@ impl Settings {
         evaluation
             .validate()
             .map_err(|e| anyhow::anyhow!("config file: {e}"))?;
+        let mut public = file.public.unwrap_or_default();
+        public
+            .check()
+            .map_err(|e| anyhow::anyhow!("config file: {e}"))?;
+        if public.base_url.is_none() {
+            public.base_url = args.public_url.clone();
+        }
         let notify = file.notify.unwrap_or_default().resolve(
             args.public_url.as_deref(),
             std::env::var("IOC_SMTP_PASSWORD")
@@ -595,6 +603,7 @@ impl Settings {
                 } else {
                     args.trusted_proxies.clone()
                 })?,
+                public: std::sync::Arc::new(public),
             },
             rules: if args.rules.is_empty() {
                 file.rules.unwrap_or_default()

@@ -20,6 +20,7 @@ pub mod import;
 pub mod ingest;
 pub mod live;
 pub mod notify;
+pub mod public;
 pub mod report;
 mod roles;
 pub mod rollup;
@@ -63,6 +64,8 @@ pub struct Node {
     pub lease: Option<store::lease::Lease>,
     /// Its role among several nodes, and how far it follows the writer.
     pub cluster: cluster::Cluster,
+    /// The public boards citizens read, cached (`public/`).
+    pub public: public::PublicBoards,
 }
 
 /// The parts of a node that outlive its handlers: the writer task and the shutdown signal.
@@ -348,6 +351,8 @@ async fn open_node(
         node_tasks.shutdown_signal(),
     );
     node_tasks.add_background(hub);
+    let public = public::PublicBoards::new(rollup.clone(), store.clone(), limits.public.clone());
+    node_tasks.add_background(public.spawn(bus.subscribe(), node_tasks.shutdown_signal()));
     let rule_files = Arc::new(rule_files.to_vec());
     let writing = Writing {
         store: store.clone(),
@@ -417,6 +422,7 @@ async fn open_node(
             notifier,
             lease,
             cluster,
+            public,
         },
         node_tasks,
     ))
@@ -435,8 +441,10 @@ pub async fn serve(
     let send_buffer = node.limits.live.tcp_send_buffer;
     // Graceful shutdown waits for every connection, live ones included: tell screens first.
     let live = node.live.clone();
+    let public = node.public.clone();
     let shutdown = async move {
         shutdown.await;
+        public.close_streams();
         live.close_all().await;
     };
     let app = http::app(node);

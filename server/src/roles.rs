@@ -48,6 +48,10 @@ impl Writing {
                     rules,
                     store.load_alerts().await?,
                     store.silences(now).await?,
+                    store
+                        .public()
+                        .low_ratings_since(now - alerting::DISSATISFIED_WINDOW)
+                        .await?,
                     &self.rollup,
                     self.alerts.clone(),
                 );

@@ -55,6 +55,13 @@ pub enum Op {
     Review,
     ReviewChart,
     Report,
+    PublicCard,
+    PublicQr,
+    PublicUnits,
+    PublicBoard,
+    PublicEvents,
+    PublicMonth,
+    PublicRate,
     PeopleList,
     PersonGet,
     PersonView,
@@ -228,6 +235,14 @@ pub async fn call(base: &str, cred: Option<&str>, p: &Probe) -> (u16, Value) {
     }
     let r = r.send().await.expect("request");
     let status = r.status().as_u16();
+    let stream = r
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+    if stream {
+        // A live stream never ends: its status is the answer.
+        return (status, Value::Null);
+    }
     let text = r.text().await.unwrap_or_default();
     (
         status,
@@ -533,6 +548,30 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
             None,
         ),
         Report => ("GET", format!("/api/v1/units/{ward}/report"), None),
+        PublicCard => (
+            "GET",
+            format!("/api/v1/units/{ward}/public-card?service=khai-sinh"),
+            None,
+        ),
+        PublicQr => (
+            "GET",
+            format!("/api/v1/units/{ward}/public-qr.svg?service=khai-sinh"),
+            None,
+        ),
+        PublicUnits => ("GET", "/public/v1/units".into(), None),
+        PublicBoard => ("GET", "/public/v1/units/p-1".into(), None),
+        PublicEvents => ("GET", "/public/v1/units/p-1/events".into(), None),
+        // October has closed by the matrix's clock (early November).
+        PublicMonth => (
+            "GET",
+            "/public/v1/units/p-1/months/2026-10.json".into(),
+            None,
+        ),
+        PublicRate => (
+            "POST",
+            "/public/v1/units/p-1/ratings".into(),
+            Some(json!({"service": "khai-sinh", "score": 4})),
+        ),
         PeopleList => ("GET", "/api/v1/people".into(), None),
         PersonGet => ("GET", format!("/api/v1/people/{}", pick("w1", "w3")), None),
         PersonView => (

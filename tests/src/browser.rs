@@ -87,6 +87,30 @@ impl Browser {
             .and_then(|t| t["webSocketDebuggerUrl"].as_str())
             .expect("a page target")
             .to_string();
+        Self::attach(url).await
+    }
+
+    /// A second tab of its own (two people's screens side by side: a board and a form).
+    pub async fn new_page(&self) -> Page {
+        let target: Value = reqwest::Client::new()
+            .put(format!(
+                "http://127.0.0.1:{}/json/new?about:blank",
+                self.port
+            ))
+            .send()
+            .await
+            .expect("DevTools new target")
+            .json()
+            .await
+            .expect("JSON");
+        let url = target["webSocketDebuggerUrl"]
+            .as_str()
+            .expect("the new tab's address")
+            .to_string();
+        Self::attach(url).await
+    }
+
+    async fn attach(url: String) -> Page {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("DevTools WebSocket");

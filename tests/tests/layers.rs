@@ -49,6 +49,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "live",
         ],
     ),
+    ("public", &["i18n", "domain", "store", "rollup", "bus"]),
     (
         "report",
         &["i18n", "domain", "store", "rollup", "evaluation", "clock"],

@@ -61,6 +61,7 @@ fn catalog() -> Vec<Change> {
             measured_units: vec!["p1".into(), "so".into()],
             expression: None,
             rollup: Default::default(),
+            public: true,
         }),
         Change::Objective(Objective {
             id: "o".into(),
@@ -191,6 +192,8 @@ async fn conformance(store: Arc<dyn Store>) {
             service: "Khai sinh".into(),
             score: 4,
             at: 7,
+            comment: Some("Tận tình".into()),
+            comment_shown: true,
         }),
         Change::Rating(Rating {
             event_id: "r2".into(),
@@ -198,6 +201,8 @@ async fn conformance(store: Arc<dyn Store>) {
             service: "Khai sinh".into(),
             score: 2,
             at: 8,
+            comment: Some("Gọi 0912 345 678".into()),
+            comment_shown: false,
         }),
         Change::Clock(ts("2026-11-20T00:00:00+07:00")),
     ];
@@ -231,6 +236,27 @@ async fn conformance(store: Arc<dyn Store>) {
         ratings,
         vec![(Id::from("p1"), 1, 2), (Id::from("p1.d"), 1, 4)]
     );
+    // What the public boards read: comments only once screened, counts by time bucket, the
+    // day's dissatisfied ratings.
+    let shown = store.public().shown_comments("p1.d", 10).await.unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].comment, "Tận tình");
+    assert!(store
+        .public()
+        .shown_comments("p1", 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let buckets = store.public().rating_buckets("p1", &[5, 8]).await.unwrap();
+    assert_eq!(buckets.len(), 1);
+    assert_eq!(
+        (buckets[0].score, buckets[0].bucket, buckets[0].n),
+        (2, 1, 1)
+    );
+    let buckets = store.public().rating_buckets("p1.d", &[8]).await.unwrap();
+    assert_eq!(buckets[0].bucket, -1, "before the first start");
+    let low = store.public().low_ratings_since(0).await.unwrap();
+    assert_eq!(low, vec![("p1".to_string(), 8)]);
 
     // Replayed ids of a source: found with the body they were logged with, and a second insert
     // keeps one row; another source's id is its own.

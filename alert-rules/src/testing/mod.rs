@@ -1186,6 +1186,9 @@ fn set_metric(m: &mut UnitMetrics, metric: Metric, sample: Sample) {
         Metric::TasksAvgProgress => m.tasks_avg_progress = v,
         Metric::KrPaceGap => m.kr_pace_gap = v,
         Metric::SatisfactionAverage => m.satisfaction_average = v,
+        Metric::SatisfactionDissatisfied => {
+            m.satisfaction_dissatisfied_24h = u32::try_from(count).unwrap_or(u32::MAX)
+        }
         Metric::KpiRed => m.kpi_red = u32::try_from(count).unwrap_or(u32::MAX),
         Metric::KpiYellow => m.kpi_yellow = u32::try_from(count).unwrap_or(u32::MAX),
         Metric::KpiNoData => m.kpi_no_data = u32::try_from(count).unwrap_or(u32::MAX),

@@ -27,7 +27,7 @@ use crate::rollup::view::TaskSummary;
 use crate::rollup::{Rollup, UnitAgg};
 use crate::store::{AlertHistoryRow, AlertRow, SilenceRow};
 use alert_rules::{Engine, EngineState, RuleSet, Transition, TransitionKind};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 /// The writer's rows for one evaluation: live alerts to replace or delete, history to append,
@@ -62,7 +62,13 @@ pub struct Alerting {
     /// Units the batch being applied touched, before their chains are expanded (collected
     /// before the apply too, so a task that moved units marks its old unit).
     dirty_units: BTreeSet<Id>,
+    /// When each unit received its ratings of 1 or 2 stars, the last day's only: the
+    /// `satisfaction.dissatisfied_24h` metric (a ward sees each dissatisfied citizen as an alert).
+    dissatisfied: HashMap<Id, VecDeque<Ts>>,
 }
+
+/// How far back `satisfaction.dissatisfied_24h` counts.
+pub const DISSATISFIED_WINDOW: Ts = 24 * 3_600_000;
 
 impl Alerting {
     /// Restores the engine from the stored alerts and describes the whole rollup to it, as at
@@ -72,6 +78,7 @@ impl Alerting {
         rules: RuleSet,
         stored: Vec<AlertRow>,
         silences: Vec<SilenceRow>,
+        dissatisfied: Vec<(String, Ts)>,
         rollup: &Rollup,
         live: LiveAlerts,
     ) -> (Alerting, AlertWrites) {
@@ -102,7 +109,14 @@ impl Alerting {
             engine,
             live,
             dirty_units: BTreeSet::new(),
+            dissatisfied: HashMap::new(),
         };
+        for (unit, at) in dissatisfied {
+            me.dissatisfied
+                .entry(unit.into())
+                .or_default()
+                .push_back(at);
+        }
         me.publish_rules();
         transitions.extend(me.describe_everything(rollup, now));
         let writes = me.record(transitions, rollup);
@@ -213,6 +227,12 @@ impl Alerting {
                     self.dirty_units.insert(o.unit.clone());
                 }
                 Change::Rating(r) => {
+                    if r.score <= 2 {
+                        self.dissatisfied
+                            .entry(r.unit.clone())
+                            .or_default()
+                            .push_back(r.at);
+                    }
                     self.dirty_units.insert(r.unit.clone());
                 }
                 Change::Person(p) => self.feed_person(p),
@@ -276,9 +296,27 @@ impl Alerting {
 
     fn feed_unit_metrics(&mut self, rollup: &Rollup, id: &str, now: Ts) -> Vec<Transition> {
         match rollup.unit_agg(id) {
-            Some(agg) => self.engine.unit_metrics(id, unit_metrics(&agg, now), now),
+            Some(agg) => {
+                let mut m = unit_metrics(&agg, now);
+                m.satisfaction_dissatisfied_24h = self.dissatisfied_in_window(id, now);
+                self.engine.unit_metrics(id, m, now)
+            }
             None => Vec::new(),
         }
+    }
+
+    /// Ratings of 1 or 2 stars `id` received in the window ending `now`; older ones are let go.
+    fn dissatisfied_in_window(&mut self, id: &str, now: Ts) -> u32 {
+        let Some(times) = self.dissatisfied.get_mut(id) else {
+            return 0;
+        };
+        let from = now - DISSATISFIED_WINDOW;
+        times.retain(|&t| t > from);
+        let n = times.iter().filter(|&&t| t <= now).count();
+        if times.is_empty() {
+            self.dissatisfied.remove(id);
+        }
+        u32::try_from(n).unwrap_or(u32::MAX)
     }
 
     fn feed_kpi(&mut self, rollup: &Rollup, k: &crate::domain::Kpi, now: Ts) -> Vec<Transition> {
@@ -625,6 +663,8 @@ pub fn unit_metrics(a: &UnitAgg, now: Ts) -> alert_rules::UnitMetrics {
         tasks_avg_progress: t.avg_progress,
         kr_pace_gap,
         satisfaction_average: a.satisfaction(),
+        // Counted by `Alerting` itself (a window in time, not a total the rollup keeps).
+        satisfaction_dissatisfied_24h: 0,
         kpi_red: count(KpiStatus::Red),
         kpi_yellow: count(KpiStatus::Yellow),
         kpi_no_data: count(KpiStatus::NoData),
@@ -686,6 +726,7 @@ mod tests {
                         measured_units: Vec::new(),
                         expression: None,
                         rollup: RollupRule::default(),
+                        public: false,
                     };
                     let seen = engine_kpi(&kpi);
                     let case = format!("{thresholds:?} {} {}", frequency.as_str(), group.as_str());

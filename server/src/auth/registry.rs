@@ -63,6 +63,8 @@ struct Inner {
     sessions: DashMap<String, Arc<Session>>,
     tokens: DashMap<String, Arc<ApiToken>>,
     limiter: Option<DefaultKeyedRateLimiter<String>>,
+    /// The public routes' allowances, one limiter per (period in ms, burst) they ask for.
+    quotas: DashMap<(u64, u32), Arc<DefaultKeyedRateLimiter<String>>>,
     checks: AtomicU64,
     failures: DashMap<String, VecDeque<Instant>>,
     /// The counters in Redis, when the nodes share one (`share_counters`).
@@ -87,6 +89,7 @@ impl Auth {
                 sessions: DashMap::new(),
                 tokens: DashMap::new(),
                 limiter,
+                quotas: DashMap::new(),
                 checks: AtomicU64::new(0),
                 failures: DashMap::new(),
                 shared: OnceLock::new(),
@@ -354,6 +357,39 @@ impl Auth {
             }
         }
         self.check_rate_here(key)
+    }
+
+    /// Takes one from `key`'s allowance of one every `every`, `burst` at once (the public
+    /// routes' limits per address and per device); in Redis when the nodes share one.
+    pub async fn check_quota(
+        &self,
+        key: &str,
+        every: Duration,
+        burst: u32,
+    ) -> Result<(), Duration> {
+        if let Some(shared) = self.inner.shared.get() {
+            if let Some(taken) = self.in_redis(shared.take_every(key, every, burst)).await {
+                return taken;
+            }
+        }
+        let class = (every.as_millis() as u64, burst);
+        let limiter = self
+            .inner
+            .quotas
+            .entry(class)
+            .or_insert_with(|| {
+                let quota = Quota::with_period(every.max(Duration::from_millis(1)))
+                    .expect("a period above zero")
+                    .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
+                Arc::new(RateLimiter::keyed(quota))
+            })
+            .clone();
+        if self.inner.checks.fetch_add(1, Ordering::Relaxed) % 4096 == 4095 {
+            limiter.retain_recent();
+        }
+        limiter
+            .check_key(&key.to_string())
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
     }
 
     fn check_rate_here(&self, key: &str) -> Result<(), Duration> {

@@ -104,7 +104,22 @@ impl SharedCounters {
         per_minute: u32,
         burst: u32,
     ) -> Result<Result<(), Duration>, redis::RedisError> {
-        let cost = 60_000_000 / u64::from(per_minute.max(1));
+        self.take_every(
+            key,
+            Duration::from_micros(60_000_000 / u64::from(per_minute.max(1))),
+            burst,
+        )
+        .await
+    }
+
+    /// GCRA over `key`: one every `every`, `burst` at once.
+    pub async fn take_every(
+        &self,
+        key: &str,
+        every: Duration,
+        burst: u32,
+    ) -> Result<Result<(), Duration>, redis::RedisError> {
+        let cost = (every.as_micros() as u64).max(1);
         let tolerance = cost * u64::from(burst.max(1));
         let wait: u64 = self
             .gcra

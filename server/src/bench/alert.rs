@@ -62,6 +62,7 @@ pub async fn run(trials: usize) -> anyhow::Result<()> {
         measured_units: vec![ward.as_str().into()],
         expression: None,
         rollup: None,
+        public: false,
     }
     .validate()
     .map_err(|e| anyhow::anyhow!("bench KPI: {e}"))?;

@@ -12,6 +12,7 @@ mod live;
 mod nodes;
 mod notify;
 mod okr;
+mod public;
 mod server;
 
 use crate::clock::ClockMode;
@@ -57,6 +58,10 @@ pub struct BenchArgs {
     /// Only the access benchmark: sign-in, the gate per request, the audit trail on ingest.
     #[arg(long)]
     pub access: bool,
+    /// The public boards: 1,000 concurrent citizens reading ward boards while ratings stream
+    /// in; their requests a second and latency, and what they cost ingest.
+    #[arg(long)]
+    pub public: bool,
     /// Only the OKR-cycle benchmark: evaluations, freezing a quarter, KPI roll-ups, the
     /// alignment tree and the reviews with their evaluation section, on the full demo city.
     #[arg(long)]
@@ -159,6 +164,9 @@ async fn run_parts(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.live {
         return live::run(&args.live_args).await;
+    }
+    if args.public {
+        return public::run().await;
     }
     if args.access {
         return access::run(args.access_events).await;
@@ -694,6 +702,7 @@ async fn rules_comparison(args: &BenchArgs) -> anyhow::Result<()> {
                     measured_units: wards.clone(),
                     expression: None,
                     rollup: None,
+                    public: false,
                 }
                 .validate()
                 .map_err(|e| anyhow::anyhow!("bench KPI: {e}"))

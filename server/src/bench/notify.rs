@@ -132,6 +132,7 @@ async fn setup(enabled: bool) -> anyhow::Result<Setup> {
                 measured_units: wards.iter().map(|(w, _)| w.as_str().into()).collect(),
                 expression: None,
                 rollup: None,
+                public: false,
             }
             .validate()
             .map_err(|e| anyhow::anyhow!("bench KPI: {e}"))

@@ -269,9 +269,20 @@ fn make(
             measured_units: measured,
             expression: None,
             rollup: None,
+            public: public_in_demo(t),
         },
         template: t,
     }
+}
+
+/// The demo city publishes what citizens judge a ward or department by: dossiers on time and
+/// online, satisfaction, and the public administration indexes; internal figures stay inside.
+fn public_in_demo(t: &Template) -> bool {
+    t.group == Service
+        && matches!(
+            t.key,
+            "TTHC" | "HAILONG" | "TRUCTUYEN" | "DVCTT" | "SIPAS" | "PAR"
+        )
 }
 
 /// The colour a series should show: green 60 %, yellow 25 %, red 15 %.

@@ -380,12 +380,18 @@ impl Simulator {
             return None;
         }
         let unit = c.wards[self.rng.gen_range(0..c.wards.len())].to_string();
-        let score = match self.rng.gen_range(0..100) {
-            0..=44 => 5,
-            45..=76 => 4,
-            77..=88 => 3,
-            89..=94 => 2,
-            _ => 1,
+        // The simulator rates a ward every few seconds, hundreds of times a real ward's pace;
+        // at the seed's share of 1 and 2 stars every ward would hold a red `citizen_dissatisfied`
+        // alert all day. Live, one rating in 2,500 is dissatisfied: about one or two a ward a
+        // day, as the seeded month has.
+        let score = if self.rng.gen_range(0..2_500) == 0 {
+            self.rng.gen_range(1..=2)
+        } else {
+            match self.rng.gen_range(0..100) {
+                0..=49 => 5,
+                50..=85 => 4,
+                _ => 3,
+            }
         };
         Some(json!({
             "type": "satisfaction_rating",

@@ -118,6 +118,9 @@ pub struct Kpi {
     pub expression: Option<formula::Formula>,
     /// How a parent unit aggregates its units' series of this KPI.
     pub rollup: aggregate::RollupRule,
+    /// An admin's choice: the KPI's values appear on the public board of each unit measured.
+    #[serde(default)]
+    pub public: bool,
 }
 
 impl Kpi {
@@ -217,6 +220,12 @@ pub struct Rating {
     /// 1 (very dissatisfied) to 5 (very satisfied).
     pub score: u8,
     pub at: Ts,
+    /// What a citizen wrote with the rating (the public form); none from integrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The comment passed screening and may be shown on the public board.
+    #[serde(default)]
+    pub comment_shown: bool,
 }
 
 #[cfg(test)]

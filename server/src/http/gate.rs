@@ -106,6 +106,12 @@ async fn check(node: &Node, req: &mut Request) -> Result<(), ApiError> {
     req.extensions_mut().insert(ClientIp(ip));
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // The public tree never reads a session or a token: citizens have none, and a signed-in
+    // official's cookie must not change what a public page shows (`http/public.rs`).
+    if path == "/cong-khai" || path.starts_with("/cong-khai/") || path.starts_with("/public/") {
+        req.extensions_mut().insert(Principal::Anonymous);
+        return Ok(());
+    }
     let class = classify(&method, &path);
     // A bearer header wins; the cookie is parsed only without one.
     let attempt = match bearer(req) {

@@ -21,6 +21,7 @@ pub mod live;
 pub mod notify;
 pub mod okr;
 pub mod ops;
+pub mod public;
 pub mod report;
 pub mod templates;
 pub mod views;
@@ -45,6 +46,8 @@ pub struct Limits {
     pub auth: crate::auth::AuthConfig,
     /// The load balancers whose `X-Forwarded-For` names the client (`client_addr.rs`).
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
+    /// The public boards' services and limits (`[public]`).
+    pub public: std::sync::Arc<crate::public::PublicConfig>,
 }
 
 impl Default for Limits {
@@ -54,6 +57,7 @@ impl Default for Limits {
             live: crate::live::LiveConfig::default(),
             auth: crate::auth::AuthConfig::default(),
             trusted_proxies: std::sync::Arc::new([]),
+            public: std::sync::Arc::default(),
         }
     }
 }
@@ -78,12 +82,14 @@ pub fn app(node: Node) -> Router {
         .merge(import::router())
         .merge(entry::router())
         .merge(templates::router())
+        .merge(public::card_router())
         .merge(web::api_router())
         .merge(ops::clock_router());
     Router::new()
         .nest("/api/v1", api)
         .merge(ops::router())
         .merge(live::router())
+        .merge(public::router(node.clone()))
         .fallback(web::fallback)
         .route_layer(middleware::from_fn(record_request))
         .layer(middleware::from_fn(error::json_refusals))

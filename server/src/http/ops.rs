@@ -286,6 +286,11 @@ pub enum Answer {
     AnyObject,
     /// 101: a WebSocket.
     Upgrade,
+    /// 200 with server-sent events, each one's data an object of this schema.
+    EventStream(&'static str),
+    /// 200 with a published summary: HTML, CSV, XLSX, or JSON of this schema, by the path's
+    /// extension.
+    Summary(&'static str),
     /// 200 or 503, both with this schema (the readiness check says why it is not ready).
     Readiness(&'static str),
 }
@@ -466,6 +471,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::import::OPERATIONS)
         .chain(super::entry::OPERATIONS)
         .chain(super::templates::OPERATIONS)
+        .chain(super::public::OPERATIONS)
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -535,6 +541,19 @@ fn responses(answer: Answer) -> Value {
         Answer::Metrics => ok("200", json!({"text/plain": {"schema": {"type": "string"}}})),
         Answer::AnyObject => ok("200", json_content(json!({"type": "object"}))),
         Answer::Upgrade => json!({"101": {"description": "Switching to the WebSocket protocol"}}),
+        Answer::EventStream(s) => ok(
+            "200",
+            json!({"text/event-stream": {"schema": {"type": "string", "description": format!("Server-sent events `board`, each one's data a {s} as JSON; the first at once, then one per change (at most one a second); a comment every 15 s keeps the stream open")}}}),
+        ),
+        Answer::Summary(s) => ok(
+            "200",
+            json!({
+                "text/html": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": schema_ref(s)}
+            }),
+        ),
         Answer::Readiness(s) => json!({
             "200": {"description": "Ready", "content": json_content(schema_ref(s))},
             "503": {"description": "Not ready: the reasons are listed", "content": json_content(schema_ref(s))}
@@ -666,6 +685,7 @@ fn operation_id(op: &Operation) -> String {
 pub fn openapi_document() -> Value {
     let mut api = ApiDoc::openapi();
     api.merge(super::board::Schemas::openapi());
+    api.merge(super::public::Schemas::openapi());
     api.merge(super::report::Schemas::openapi());
     api.merge(super::alerts::Schemas::openapi());
     api.merge(super::auth::Schemas::openapi());

@@ -124,25 +124,32 @@ pub async fn fallback(State(node): State<Node>, req: Request) -> Response {
     }
     let name = match path.trim_start_matches('/') {
         "" => "index.html".to_string(),
+        // The public pages (`http/public.rs`): one board page for every unit, one form.
+        p if p == "cong-khai" || p.starts_with("cong-khai/") => {
+            if p.trim_end_matches('/').ends_with("/danh-gia") {
+                "rate.html".to_string()
+            } else {
+                "public.html".to_string()
+            }
+        }
         p if p.ends_with('/') => format!("{p}index.html"),
         p => p.to_string(),
     };
     let found = match &node.dashboard.web_dir {
         Some(dir) => from_disk(dir, &name).await,
-        None => Assets::get(&name).map(|f| {
-            let etag = f
-                .metadata
-                .sha256_hash()
-                .iter()
-                .fold(String::from("\""), |s, b| s + &format!("{b:02x}"))
-                + "\"";
-            (f.data.into_owned(), Some(etag))
-        }),
+        None => Assets::get(&name).map(|f| (f.data.into_owned(), Some(etag_of(&f.metadata)))),
     };
     match found {
         Some((body, etag)) => file_response(&name, body, etag, req.headers()),
         None => super::ops::not_found().await.into_response(),
     }
+}
+
+fn etag_of(m: &rust_embed::Metadata) -> String {
+    m.sha256_hash()
+        .iter()
+        .fold(String::from("\""), |s, b| s + &format!("{b:02x}"))
+        + "\""
 }
 
 async fn from_disk(dir: &std::path::Path, name: &str) -> Option<(Vec<u8>, Option<String>)> {

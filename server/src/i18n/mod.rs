@@ -291,6 +291,23 @@ fn wording(key: &str, lang: Lang) -> Option<&'static str> {
 mod words;
 use words::CATALOG;
 
+/// Words put into an HTML element or a quoted attribute: `&`, `<`, `>`, `"` and `'` as
+/// entities (the printable report, the messages' HTML, the public cards and summaries).
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

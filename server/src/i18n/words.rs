@@ -5,6 +5,77 @@
 pub(super) const CATALOG: &[(&str, &str, &str)] = &[
     // References a record makes to what the catalog does not hold.
     ("unknown_unit", "unknown unit '{id}'", "không có đơn vị '{id}'"),
+    // The public pages and their rating form (said to citizens: Vietnamese first).
+    (
+        "public_no_board",
+        "there is no public board for '{id}'",
+        "Không tìm thấy trang công khai của đơn vị '{id}'",
+    ),
+    (
+        "public_unknown_service",
+        "'{code}' is not a service offered here: choose one from the list",
+        "Không có dịch vụ '{code}' tại đơn vị này: hãy chọn dịch vụ trong danh sách",
+    ),
+    (
+        "public_score_range",
+        "choose 1 to 5 stars",
+        "Hãy chọn từ 1 đến 5 sao",
+    ),
+    (
+        "public_comment_long",
+        "the comment has {chars} characters; at most {max} are taken",
+        "Ý kiến dài {chars} ký tự; tối đa {max} ký tự",
+    ),
+    (
+        "public_receipt_form",
+        "a receipt code has 3 to 40 letters, digits or the signs - . / _",
+        "Mã biên nhận gồm 3 đến 40 chữ cái, chữ số hoặc các dấu - . / _",
+    ),
+    (
+        "public_receipt_used",
+        "this receipt code has already been used to rate: each dossier is rated once",
+        "Mã biên nhận này đã được dùng để đánh giá: mỗi hồ sơ chỉ được đánh giá một lần",
+    ),
+    (
+        "public_device_long",
+        "the device id is over 64 characters",
+        "Mã thiết bị dài quá 64 ký tự",
+    ),
+    (
+        "public_form_unreadable",
+        "the form could not be read: send service, score and, if you like, comment and receipt",
+        "Không đọc được phiếu đánh giá: cần có dịch vụ, số sao và (nếu muốn) ý kiến, mã biên nhận",
+    ),
+    (
+        "public_too_many_ratings",
+        "too many ratings from this connection or device: try again in {minutes} minutes",
+        "Đã gửi quá nhiều đánh giá từ kết nối hoặc thiết bị này. Vui lòng thử lại sau {minutes} phút",
+    ),
+    (
+        "public_slow_down",
+        "too many requests: try again in {seconds} seconds",
+        "Quá nhiều yêu cầu. Vui lòng thử lại sau {seconds} giây",
+    ),
+    (
+        "public_thanks",
+        "Thank you: your rating has been recorded",
+        "Cảm ơn bạn! Đánh giá của bạn đã được ghi nhận",
+    ),
+    (
+        "public_month_not_closed",
+        "there is no summary for '{month}': a month is published once it has closed, for the last 12 months",
+        "Chưa có báo cáo tháng '{month}': báo cáo được công bố khi tháng kết thúc, trong 12 tháng gần nhất",
+    ),
+    (
+        "public_month_format",
+        "no summary as '.{ext}': use .html, .csv, .xlsx or .json",
+        "Không có báo cáo dạng '.{ext}': dùng .html, .csv, .xlsx hoặc .json",
+    ),
+    (
+        "public_card_service",
+        "name the service: ?service=CODE",
+        "Hãy chọn dịch vụ: ?service=MÃ",
+    ),
     ("unknown_person", "unknown person '{id}'", "không có cán bộ '{id}'"),
     (
         "unknown_objective",

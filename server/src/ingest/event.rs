@@ -258,6 +258,9 @@ pub enum EventBody {
         unit: Id,
         service: String,
         score: u8,
+        /// A citizen's words from the public form, and whether they passed screening.
+        comment: Option<String>,
+        comment_shown: bool,
     },
 }
 
@@ -486,7 +489,7 @@ pub fn parse_event_str(raw: &str) -> Result<Event, ItemError> {
             if !(1..=5).contains(&r.score) {
                 return Err(ItemError::new("score", "must be between 1 and 5"));
             }
-            (r.id, r.at, EventBody::Rating { unit: r.unit.into(), service: r.service, score: r.score })
+            (r.id, r.at, EventBody::Rating { unit: r.unit.into(), service: r.service, score: r.score, comment: None, comment_shown: false })
         }
         other => {
             return Err(ItemError::new(

@@ -377,6 +377,8 @@ pub(super) fn plan_events(
                 unit,
                 service,
                 score,
+                comment,
+                comment_shown,
             } => {
                 if rollup.unit(unit).is_none() {
                     return Err(ItemError::new(
@@ -404,6 +406,8 @@ pub(super) fn plan_events(
                     service: service.clone(),
                     score: *score,
                     at: e.at,
+                    comment: comment.clone(),
+                    comment_shown: *comment_shown,
                 }))
             }
         };

@@ -22,21 +22,7 @@ pub enum Styles {
     Embedded,
 }
 
-/// `&`, `<`, `>`, `"` and `'` as entities.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::i18n::escape_html as escape;
 
 /// The page. `charts` are the review's SVG charts (drawn by `charts::render`), in order.
 pub fn page(r: &Review, charts: &[(Chart, String)], lang: Lang, styles: Styles) -> String {

@@ -8,6 +8,7 @@ pub mod notify;
 mod notify_sql;
 mod postgres;
 mod postgres_arrays;
+pub mod public;
 mod rows;
 mod sql;
 mod sqlite;
@@ -269,6 +270,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// The explanation requests, their threads and files.
     fn explain(&self) -> &dyn explain::ExplainStore;
+
+    /// What the public board reads of ratings.
+    fn public(&self) -> &dyn public::PublicStore;
 
     /// Everything the rollup is built from.
     async fn load(&self) -> Result<Snapshot, StoreError> {

@@ -3,6 +3,7 @@
 use super::explain::explain_store_impl;
 use super::notify_sql::notify_store_impl;
 use super::postgres_arrays;
+use super::public::public_store_impl;
 use super::sql::sql_store_impl;
 use super::StoreError;
 use sqlx::postgres::PgPoolOptions;
@@ -142,4 +143,5 @@ impl PgStore {
 
 sql_store_impl!(PgStore, Postgres, "postgres");
 notify_store_impl!(PgStore, Postgres);
+public_store_impl!(PgStore);
 explain_store_impl!(PgStore, Postgres);

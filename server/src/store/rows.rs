@@ -81,6 +81,7 @@ pub struct KpiRow {
     pub measured_units: String,
     pub expression: Option<String>,
     pub rollup_rule: String,
+    pub public: bool,
 }
 
 impl TryFrom<KpiRow> for Kpi {
@@ -112,6 +113,7 @@ impl TryFrom<KpiRow> for Kpi {
             expression,
             rollup,
             leading_unit: r.leading_unit.into(),
+            public: r.public,
         })
     }
 }

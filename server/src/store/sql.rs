@@ -264,7 +264,7 @@ macro_rules! sql_store_impl {
                 }
                 let kpis: Vec<_> = g.kpis.values().collect();
                 for chunk in kpis.chunks(CHUNK) {
-                    const COLS: &str = "code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units, expression, rollup_rule";
+                    const COLS: &str = "code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units, expression, rollup_rule, public";
                     let mut qb = sqlx::QueryBuilder::<$db>::new(format!("INSERT INTO kpis ({COLS}) "));
                     qb.push_values(chunk, |mut b, k| {
                         b.push_bind(k.code.to_string())
@@ -279,7 +279,8 @@ macro_rules! sql_store_impl {
                             .push_bind(ids_json(&k.coordinating_units))
                             .push_bind(ids_json(&k.measured_units))
                             .push_bind(k.expression.as_ref().map(|f| f.text().to_string()))
-                            .push_bind(serde_json::to_string(&k.rollup).expect("a roll-up rule serializes"));
+                            .push_bind(serde_json::to_string(&k.rollup).expect("a roll-up rule serializes"))
+                            .push_bind(k.public);
                     });
                     qb.push(format!(" ON CONFLICT (code) DO UPDATE SET {}", set_excluded(COLS, &["code"])));
                     qb.build().execute(&mut *tx).await?;
@@ -344,13 +345,15 @@ macro_rules! sql_store_impl {
                     qb.build().execute(&mut *tx).await?;
                 }
                 for chunk in g.ratings.chunks(CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ratings (event_id, unit_id, service, score, at) ");
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO ratings (event_id, unit_id, service, score, at, comment, comment_shown) ");
                     qb.push_values(chunk, |mut b, r| {
                         b.push_bind(r.event_id.to_string())
                             .push_bind(r.unit.to_string())
                             .push_bind(r.service.clone())
                             .push_bind(i64::from(r.score))
-                            .push_bind(r.at);
+                            .push_bind(r.at)
+                            .push_bind(r.comment.clone())
+                            .push_bind(r.comment_shown);
                     });
                     qb.build().execute(&mut *tx).await?;
                 }
@@ -506,6 +509,10 @@ macro_rules! sql_store_impl {
                 self
             }
 
+            fn public(&self) -> &dyn $crate::store::public::PublicStore {
+                self
+            }
+
             #[tracing::instrument(skip_all, err)]
             async fn load_catalog(&self) -> Result<$crate::store::Snapshot, $crate::store::StoreError> {
                 use $crate::store::rows::*;
@@ -522,7 +529,7 @@ macro_rules! sql_store_impl {
                 let people = sqlx::query_as::<_, PersonRow>("SELECT id, name, unit_id, position FROM people")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(Into::into).collect();
-                let kpis = sqlx::query_as::<_, KpiRow>("SELECT code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units, expression, rollup_rule FROM kpis")
+                let kpis = sqlx::query_as::<_, KpiRow>("SELECT code, name, formula, data_source, unit_of_measure, thresholds, frequency, index_group, leading_unit, coordinating_units, measured_units, expression, rollup_rule, public FROM kpis")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
                 let objectives = sqlx::query_as::<_, ObjectiveRow>("SELECT id, unit_id, title, period, parent_id, owner_id, weight FROM objectives")

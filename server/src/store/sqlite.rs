@@ -3,6 +3,7 @@
 
 use super::explain::explain_store_impl;
 use super::notify_sql::notify_store_impl;
+use super::public::public_store_impl;
 use super::sql::sql_store_impl;
 use super::StoreError;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -238,4 +239,5 @@ fn read_tasks(
 
 sql_store_impl!(SqliteStore, Sqlite, "sqlite");
 notify_store_impl!(SqliteStore, Sqlite);
+public_store_impl!(SqliteStore);
 explain_store_impl!(SqliteStore, Sqlite);

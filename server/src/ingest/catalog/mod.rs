@@ -72,6 +72,10 @@ pub struct KpiIn {
     /// worst_status).
     #[serde(default)]
     pub rollup: Option<crate::domain::aggregate::RollupRule>,
+    /// Shown on the public board of each unit it is measured for (results published to
+    /// citizens); an admin's choice, audited like every catalog change. Default false.
+    #[serde(default)]
+    pub public: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -256,6 +260,7 @@ impl KpiIn {
             measured_units: ids("measured_units", &self.measured_units)?,
             expression,
             rollup,
+            public: self.public,
         }))
     }
 }
@@ -276,6 +281,7 @@ impl From<&Kpi> for KpiIn {
             measured_units: k.measured_units.iter().map(|u| u.to_string()).collect(),
             expression: k.expression.as_ref().map(|f| f.text().to_string()),
             rollup: Some(k.rollup.clone()),
+            public: k.public,
         }
     }
 }
