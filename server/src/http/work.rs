@@ -335,19 +335,6 @@ pub struct PeopleQuery {
     q: String,
 }
 
-/// Lowercase, without diacritics (đ as d): how Vietnamese names are typed on a phone.
-fn folded(s: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            c => c,
-        })
-        .collect::<String>()
-        .to_lowercase()
-}
-
 async fn my_people(
     State(node): State<Node>,
     who: Principal,
@@ -357,13 +344,16 @@ async fn my_people(
         return Err(ApiError::Forbidden(crate::msg!("assign_by_leaders")));
     }
     let rollup = &node.rollup;
-    let words: Vec<String> = folded(&q.q).split_whitespace().map(String::from).collect();
+    let words: Vec<String> = crate::i18n::folded(&q.q)
+        .split_whitespace()
+        .map(String::from)
+        .collect();
     let mut found: Vec<PersonPick> = rollup
         .people()
         .into_iter()
         .filter(|p| who.holds(rollup, &p.unit, &[Role::Leader]))
         .filter(|p| {
-            let hay = folded(&format!("{} {} {}", p.name, p.id, p.position));
+            let hay = crate::i18n::folded(&format!("{} {} {}", p.name, p.id, p.position));
             words.iter().all(|w| hay.contains(w.as_str()))
         })
         .map(|p| PersonPick {

@@ -291,6 +291,20 @@ fn wording(key: &str, lang: Lang) -> Option<&'static str> {
 mod words;
 use words::CATALOG;
 
+/// Lowercase, without diacritics (đ as d): how Vietnamese names are typed on a phone, and a
+/// sort key that puts "Phường Ô Chợ Dừa" among the O's rather than after the Z's.
+pub fn folded(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase()
+}
+
 /// Words put into an HTML element or a quoted attribute: `&`, `<`, `>`, `"` and `'` as
 /// entities (the printable report, the messages' HTML, the public cards and summaries).
 pub fn escape_html(s: &str) -> String {

@@ -9,7 +9,7 @@ use super::wire::{
 };
 use super::{has_board, PublicConfig};
 use crate::domain::time::{format_ts, Period};
-use crate::domain::{Kpi, KpiStatus, Observation, Thresholds, Ts, Unit};
+use crate::domain::{Kpi, KpiStatus, Observation, Thresholds, Ts, Unit, UnitLevel};
 use crate::i18n::Lang;
 use crate::rollup::Rollup;
 use crate::store::public::RatingCount;
@@ -38,12 +38,29 @@ pub fn public_unit(rollup: &Rollup, id: &str) -> Option<(Unit, PublicUnit)> {
     Some((unit, wire))
 }
 
-/// Every unit with a public board, in the org tree's order.
+/// Every unit with a public board: under each parent (in the org tree's order) the wards and
+/// communes, then the departments and agencies, each alphabetically, since a citizen scans the
+/// list for a name.
 pub fn public_units(rollup: &Rollup) -> Vec<PublicUnit> {
-    crate::rollup::order_units(rollup.units())
-        .into_iter()
-        .filter_map(|u| public_unit(rollup, &u.id).map(|(_, w)| w))
-        .collect()
+    let mut units: Vec<(usize, bool, String, PublicUnit)> = Vec::new();
+    let mut parents: Vec<String> = Vec::new();
+    for u in crate::rollup::order_units(rollup.units()) {
+        let Some((unit, wire)) = public_unit(rollup, &u.id) else {
+            continue;
+        };
+        let parent = wire.parent_name.clone().unwrap_or_default();
+        let rank = parents
+            .iter()
+            .position(|p| *p == parent)
+            .unwrap_or_else(|| {
+                parents.push(parent);
+                parents.len() - 1
+            });
+        let office = matches!(unit.level, UnitLevel::Department | UnitLevel::Agency);
+        units.push((rank, office, crate::i18n::folded(&wire.name), wire));
+    }
+    units.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    units.into_iter().map(|(_, _, _, w)| w).collect()
 }
 
 /// The board of `id`; `None` when it has none (unknown, or a level without a public board).
