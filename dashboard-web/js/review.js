@@ -1,16 +1,22 @@
 // review.js — owns review meeting mode (review.html?unit=&week=2026-W47): one week against the
 // last from GET /api/v1/units/{id}/review, with the server's charts (SVG shown, PNG to download),
-// a week picker and a print layout.
+// a week picker and a print layout; the period's meeting (giao ban): a way in, or for a leader
+// the form that opens it (POST /api/v1/meetings), and the last meeting's conclusions with their
+// status now ("Kết luận kỳ trước", printed).
 
 import { t, fmt, lang, onLangChange, groupName, periodLabel } from '/js/i18n.js';
 import {
   esc, params, unitHref, href, quietly, markFirstRender, perf, renderCrumbs,
 } from '/js/dom.js';
-import { api, dashboardConfig, showError, isMissing } from '/js/api.js';
+import { api, dashboardConfig, showError, isMissing, personName } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { progressBar } from '/js/charts.js';
 import { alertCountHtml } from '/js/alertview.js';
-import { defaultUnit } from '/js/session.js';
+import { defaultUnit, session } from '/js/session.js';
+import {
+  conclusionHtml, stateBadge, meetingHref, isLeader, selectPickerHtml, multiPickerHtml, wirePeople,
+  showFieldError, clearErrors, localError,
+} from '/js/meetingparts.js';
 
 let unitId = params.get('unit');
 let week = params.get('week');
@@ -183,6 +189,95 @@ function renderReportLinks(w) {
   set('xlsx', 'xlsx');
 }
 
+// ---- the meeting of the period (giao ban) --------------------------------------------------------
+
+/**
+ * "Kết luận kỳ trước": the conclusions of the last meeting of an earlier period, each with its
+ * action, who answers for it by when, and its status now as a chip with a word. Printed.
+ */
+function followUp(r) {
+  const f = r.follow_up;
+  if (!f) return '';
+  const list = f.conclusions || [];
+  const n = s => list.filter(c => c.status === s).length;
+  const of = f.meeting ? ` <a href="${esc(meetingHref(f.meeting.id))}" data-field="follow-up-meeting">${esc(t('meeting.follow_up.of', { period: periodLabel(f.meeting.period) }))}</a>` : '';
+  const counts = list.length ? `<p class="mt-counts" data-field="follow-up-counts">${esc(t('meeting.follow_up.counts', { done: fmt.int(n('done')), late: fmt.int(n('late')), open: fmt.int(n('open')) }))}</p>` : '';
+  return `<section class="block" id="follow-up" data-field="follow-up"><h2>${esc(t('meeting.follow_up'))} <small>(${esc(fmt.int(list.length))})</small>${of}</h2>${counts}
+    ${list.length ? `<ul class="conclusions">${list.map(c => conclusionHtml(c, { time: false })).join('')}</ul>` : `<p class="quiet">${esc(t('meeting.follow_up.none'))}</p>`}</section>`;
+}
+
+/** The people picked in the open-meeting form (attendees by id, their names). */
+const meetingPick = { picked: { attendees: [] }, names: new Map() };
+
+/**
+ * Above the review: the period's meeting ("Vào cuộc họp", or "Xem biên bản" once closed), or
+ * for a leader "Mở cuộc họp giao ban" and its form (chair, attendees). Not printed.
+ */
+function renderMeetingBar(r) {
+  const bar = $('#meeting-bar');
+  const m = r.meeting;
+  const period = periodLabel(r.period || r.week);
+  if (m) {
+    const closed = m.state === 'closed';
+    bar.innerHTML = `<div class="meeting-line" data-field="meeting">${stateBadge(m.state)}
+      <span>${esc(t('meeting.of_period', { period }))}</span>
+      <a class="button primary" id="meeting-link" href="${esc(meetingHref(m.id))}">${esc(t(closed ? 'meeting.record' : 'meeting.enter'))}</a></div>`;
+    bar.hidden = false;
+    return;
+  }
+  if (!isLeader()) {
+    bar.innerHTML = '';
+    bar.hidden = true;
+    return;
+  }
+  bar.hidden = false;
+  bar.innerHTML = `<button type="button" id="open-meeting" class="primary">${esc(t('meeting.open_button'))}</button>
+    <form id="meeting-form" class="work-form mt-form" novalidate hidden>
+      <h3>${esc(t('meeting.form.title', { period }))}</h3>
+      ${selectPickerHtml('chair', t('meeting.form.chair'))}
+      ${multiPickerHtml('attendees', t('meeting.form.attendees'))}
+      <p class="field-error" data-error-for="period" role="alert" hidden></p>
+      <p class="field-error" data-error-for="unit" role="alert" hidden></p>
+      <p class="field-error" data-error-for="" role="alert" hidden></p>
+      <div class="buttons"><button type="button" data-act="cancel-meeting">${esc(t('common.cancel'))}</button>
+        <button type="submit" class="primary">${esc(t('meeting.form.submit'))}</button></div>
+    </form>`;
+}
+
+/** Shows the form; the chair is the account's own person to begin with. */
+async function showMeetingForm() {
+  const form = $('#meeting-form');
+  if (!form) return;
+  form.hidden = false;
+  $('#open-meeting').hidden = true;
+  if (form.dataset.wired) return;
+  form.dataset.wired = '1';
+  const me = session()?.account?.person;
+  const chair = me ? await personName(me) : null;
+  wirePeople(form, { ...meetingPick, initial: chair ? { chair: { id: me, name: chair.name || me } } : {} });
+  form.elements.chair.focus();
+}
+
+/** POST /meetings; on success (a new meeting, or this review's existing one) to its page. */
+async function openMeeting(form) {
+  clearErrors(form);
+  const chair = form.elements.chair.value;
+  if (!chair) return localError(form, 'chair', 'meeting.err.chair');
+  const button = form.querySelector('button[type="submit"]');
+  button.disabled = true;
+  try {
+    const m = await api('/meetings', {
+      method: 'POST',
+      body: { unit: review.unit.id, period: review.period || review.week, chair, attendees: meetingPick.picked.attendees },
+    });
+    location.href = meetingHref(m.id);
+  } catch (e) {
+    showFieldError(form, e);
+    button.disabled = false;
+  }
+  return true;
+}
+
 function render() {
   const r = review;
   if (!r) return;
@@ -196,8 +291,10 @@ function render() {
   renderReportLinks(r.week);
   $('#next').disabled = r.week >= currentWeek();
   const c = r.charts || {};
+  renderMeetingBar(r);
   $('#review-body').innerHTML = [
     headline(r),
+    followUp(r),
     `<div class="two-col">${seriesTable('turned-red', 'review.turned_red', r.turned_red)}${seriesTable('recovered', 'review.recovered', r.recovered)}</div>`,
     keyResults(r),
     `<section class="block" id="overdue-trend"><h2>${esc(t('review.overdue_trend'))}</h2>${chart('overdue', c.overdue)}${trendTable(r)}</section>`,
@@ -233,6 +330,17 @@ $('#review-body').addEventListener('click', e => {
   if (!b) return;
   b.closest('.collapsible').classList.add('expanded');
   b.remove();
+});
+$('#meeting-bar').addEventListener('click', e => {
+  if (e.target.closest('#open-meeting')) quietly(showMeetingForm());
+  else if (e.target.closest('[data-act="cancel-meeting"]')) {
+    $('#meeting-form').hidden = true;
+    $('#open-meeting').hidden = false;
+  }
+});
+$('#meeting-bar').addEventListener('submit', e => {
+  e.preventDefault();
+  if (e.target.id === 'meeting-form') quietly(openMeeting(e.target));
 });
 onLangChange(render);
 

@@ -1,7 +1,8 @@
 // wall.js — owns wall display mode (wall.html?boards=a,b&rotate=20): a kiosk screen that
 // rotates through unit boards, all followed live on one WebSocket so rotation is instant; the
 // clock, each board's "updated N s ago", banners when the link is down or silent, the one alert
-// count, and a strip of the board's newest red alert groups, rotating in large type.
+// count, and a strip of the board's newest red alert groups, rotating in large type. With
+// `?meeting=<id>` the screen follows a review meeting instead (js/wallmeeting.js, on this socket).
 
 import { t, fmt, TIME_ZONE, lang, onLangChange, applyStaticText } from '/js/i18n.js';
 import {
@@ -28,6 +29,9 @@ const live = new Live().start();
 wireBanners(live);
 applyStaticText();
 const $ = sel => document.querySelector(sel);
+/** A review meeting to follow instead of the boards (wall.html?meeting=<id>). */
+const MEETING = params.get('meeting');
+if (MEETING) document.body.classList.add('wall-meeting');
 
 const figures = new Figures($('#figures'));
 const groups = new GroupCards($('#groups'));
@@ -360,7 +364,11 @@ async function main() {
   addEventListener('resize', () => { dirty.all = true; batch.schedule(); });
 }
 
-onLangChange(() => { clockFmt = null; figures.build(); groups.build(); if (shownId) { showRedKpis(shownId); showStrip(shownId); } dirty.all = true; batch.schedule(); });
-tick();
-setInterval(tick, 1000);
-quietly(main());
+if (MEETING) {
+  quietly(import('/js/wallmeeting.js').then(m => m.start(live, MEETING)));
+} else {
+  onLangChange(() => { clockFmt = null; figures.build(); groups.build(); if (shownId) { showRedKpis(shownId); showStrip(shownId); } dirty.all = true; batch.schedule(); });
+  tick();
+  setInterval(tick, 1000);
+  quietly(main());
+}

@@ -46,6 +46,8 @@ pub struct Touched {
     /// The live alerts, the silences or the rules changed other than by a transition on the
     /// alert feed (a silence, a rule reload): every view that shows alerts may differ.
     pub alerts: bool,
+    /// Review meetings that changed (their live view: the wall following the presenter).
+    pub meetings: HashSet<String>,
 }
 
 impl Touched {
@@ -111,6 +113,9 @@ impl Touched {
                 // A period's state shows on every OKR line of every unit; periods change rarely.
                 Change::Clock(_) | Change::Period(_) => t.everything = true,
                 Change::Criteria(_) | Change::Frozen(_) => {}
+                Change::Meeting(m) => {
+                    t.meetings.insert(m.id.clone());
+                }
             }
         }
         t

@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod import;
 pub mod ingest;
 pub mod live;
+pub mod meeting;
 pub mod notify;
 pub mod public;
 pub mod report;

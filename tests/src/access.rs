@@ -157,6 +157,14 @@ pub enum Op {
     ExplainList,
     ExplainGet,
     ExplainMessage,
+    MeetingOpen,
+    MeetingList,
+    MeetingGet,
+    MeetingNote,
+    MeetingConclude,
+    MeetingPresent,
+    MeetingClose,
+    MeetingCorrect,
     ImportPost,
     ImportTemplate,
     KpiEntry,
@@ -367,6 +375,14 @@ pub struct City {
 /// The explanation requests the setup asks about t-in and t-out.
 pub const EXPLANATION_IN: &str = "xp-in";
 pub const EXPLANATION_OUT: &str = "xp-out";
+/// Review meetings of each ward: open (notes, conclusions, presenting), open until a row closes
+/// it (closing again changes nothing), and closed with a conclusion (corrections).
+pub const MEETING_IN: &str = "gb-p-1-2026-W45";
+pub const MEETING_OUT: &str = "gb-p-2-2026-W45";
+pub const MEETING_CLOSE_IN: &str = "gb-p-1-2026-W44";
+pub const MEETING_CLOSE_OUT: &str = "gb-p-2-2026-W44";
+pub const MEETING_CLOSED_IN: &str = "gb-p-1-2026-W43";
+pub const MEETING_CLOSED_OUT: &str = "gb-p-2-2026-W43";
 
 /// A file the server takes (its type is read from the bytes): a PDF header and a tag.
 pub fn small_pdf(tag: &str) -> String {
@@ -499,6 +515,35 @@ pub async fn city(app: &TestApp) -> City {
             "POST",
             "/api/v1/explanations",
             Some(json!({"id": id, "subject_kind": "task", "subject": task, "question": "Vì sao chậm?", "due": "2026-12-31"})),
+        )
+        .await;
+    }
+    for (ward, chair) in [("p-1", "w1"), ("p-2", "w3")] {
+        for week in ["2026-W45", "2026-W44", "2026-W43"] {
+            ok_as(
+                app,
+                &ops,
+                "POST",
+                "/api/v1/meetings",
+                Some(json!({"unit": ward, "period": week, "chair": chair})),
+            )
+            .await;
+        }
+        let closed = format!("gb-{ward}-2026-W43");
+        ok_as(
+            app,
+            &ops,
+            "POST",
+            &format!("/api/v1/meetings/{closed}/conclusions"),
+            Some(json!({"id": "c0", "text": "Giữ nguyên kế hoạch", "action": "silence", "reason": "Đúng tiến độ"})),
+        )
+        .await;
+        ok_as(
+            app,
+            &ops,
+            "POST",
+            &format!("/api/v1/meetings/{closed}/close"),
+            None,
         )
         .await;
     }
@@ -979,6 +1024,58 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
                 pick(EXPLANATION_IN, EXPLANATION_OUT)
             ),
             Some(json!({"id": format!("xm-{n}"), "text": format!("Hỏi thêm {n}")})),
+        ),
+        MeetingOpen => (
+            "POST",
+            "/api/v1/meetings".into(),
+            Some(json!({"unit": ward, "period": "2026-W42", "chair": pick("w1", "w3")})),
+        ),
+        MeetingList => ("GET", "/api/v1/meetings".into(), None),
+        MeetingGet => (
+            "GET",
+            format!("/api/v1/meetings/{}", pick(MEETING_IN, MEETING_OUT)),
+            None,
+        ),
+        MeetingNote => (
+            "PUT",
+            format!(
+                "/api/v1/meetings/{}/items/other/note",
+                pick(MEETING_IN, MEETING_OUT)
+            ),
+            Some(json!({"note": format!("Ghi chú {n}")})),
+        ),
+        MeetingConclude => (
+            "POST",
+            format!(
+                "/api/v1/meetings/{}/conclusions",
+                pick(MEETING_IN, MEETING_OUT)
+            ),
+            Some(
+                json!({"id": format!("kl-{n}"), "text": format!("Kết luận {n}"), "action": "silence", "reason": "Theo dõi thêm"}),
+            ),
+        ),
+        MeetingPresent => (
+            "POST",
+            format!("/api/v1/meetings/{}/present", pick(MEETING_IN, MEETING_OUT)),
+            Some(json!({"item": 0})),
+        ),
+        MeetingClose => (
+            "POST",
+            format!(
+                "/api/v1/meetings/{}/close",
+                pick(MEETING_CLOSE_IN, MEETING_CLOSE_OUT)
+            ),
+            None,
+        ),
+        MeetingCorrect => (
+            "POST",
+            format!(
+                "/api/v1/meetings/{}/corrections",
+                pick(MEETING_CLOSED_IN, MEETING_CLOSED_OUT)
+            ),
+            Some(
+                json!({"conclusion": "c0", "text": format!("Giữ nguyên kế hoạch ({n})"), "reason": "Đính chính"}),
+            ),
         ),
         // A dry run: checked as the import would be (the catalog rules), nothing written.
         ImportPost => (

@@ -459,6 +459,45 @@ const SPECS: &[Spec] = &[
         Explain,
         IO
     ),
+    // Review meetings: held by a leader (or an admin) over the unit; read by whoever sees it.
+    spec!(MeetingOpen, "POST", "/api/v1/meetings", Explain, IO),
+    spec!(MeetingList, "GET", "/api/v1/meetings", List, ANY),
+    spec!(MeetingGet, "GET", "/api/v1/meetings/{id}", Read, IO),
+    spec!(
+        MeetingNote,
+        "PUT",
+        "/api/v1/meetings/{id}/items/{key}/note",
+        Explain,
+        IO
+    ),
+    spec!(
+        MeetingConclude,
+        "POST",
+        "/api/v1/meetings/{id}/conclusions",
+        Explain,
+        IO
+    ),
+    spec!(
+        MeetingPresent,
+        "POST",
+        "/api/v1/meetings/{id}/present",
+        Explain,
+        IO
+    ),
+    spec!(
+        MeetingClose,
+        "POST",
+        "/api/v1/meetings/{id}/close",
+        Explain,
+        IO
+    ),
+    spec!(
+        MeetingCorrect,
+        "POST",
+        "/api/v1/meetings/{id}/corrections",
+        Explain,
+        IO
+    ),
     spec!(AccountsGet, "GET", "/api/v1/accounts", AccountsList, ANY),
     spec!(
         AccountGet,
@@ -1033,6 +1072,7 @@ async fn every_route_and_subscription_answers_each_caller_as_security_md_says() 
             ("person", "w2", "w3"),
             ("alerts", "p-1", "p-2"),
             ("alert_groups", "p-1", "p-2"),
+            ("meeting", MEETING_IN, MEETING_OUT),
         ]
         .into_iter()
         .enumerate()

@@ -34,6 +34,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         "live",
         &[
             "i18n", "domain", "store", "rollup", "bus", "auth", "alerting", "notify", "clock",
+            "meeting",
         ],
     ),
     (
@@ -50,9 +51,18 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
         ],
     ),
     ("public", &["i18n", "domain", "store", "rollup", "bus"]),
+    ("meeting", &["i18n", "domain", "store", "rollup"]),
     (
         "report",
-        &["i18n", "domain", "store", "rollup", "evaluation", "clock"],
+        &[
+            "i18n",
+            "domain",
+            "store",
+            "rollup",
+            "evaluation",
+            "clock",
+            "meeting",
+        ],
     ),
 ];
 

@@ -821,6 +821,41 @@ async fn cycle_conformance(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+
+    // A review meeting is kept whole; the newest version wins, whatever order writes land in.
+    use ioc::domain::meeting::{Meeting, MeetingState};
+    let meeting = |version: u64, state: MeetingState| {
+        Change::Meeting(Box::new(Meeting {
+            id: "gb-p1-2026-W46".into(),
+            unit: "p1".into(),
+            period: "2026-W46".into(),
+            chair: "a".into(),
+            attendees: vec!["b".into()],
+            state,
+            opened_at: 10,
+            opened_by: "account:lead".into(),
+            closed_at: (state == MeetingState::Closed).then_some(20),
+            current: version as usize,
+            items: Vec::new(),
+            conclusions: Vec::new(),
+            version,
+        }))
+    };
+    for (version, state) in [
+        (1, MeetingState::Open),
+        (3, MeetingState::Closed),
+        (2, MeetingState::Open),
+    ] {
+        store
+            .commit(&[], &[meeting(version, state)], &[])
+            .await
+            .unwrap();
+    }
+    let snap = store.load().await.unwrap();
+    assert_eq!(snap.meetings.len(), 1);
+    assert_eq!(snap.meetings[0].version, 3, "an older write does not win");
+    assert_eq!(snap.meetings[0].state, MeetingState::Closed);
+    assert_eq!(snap.meetings[0].attendees, vec![ioc::domain::Id::from("b")]);
 }
 
 /// Explanations: a request and its thread written with their audit entries and notices (a

@@ -1167,3 +1167,72 @@ async fn a_follower_whose_missed_commits_are_gone_from_stream_and_log_stops_inst
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test]
+async fn a_meeting_opened_through_a_follower_moves_the_wall_watching_another_node() {
+    let Some((_, _redis, nodes)) = cluster_of("three nodes: a meeting across nodes", 2).await
+    else {
+        return;
+    };
+    let [a, b]: [ClusterNode; 2] = nodes.try_into().ok().expect("the nodes");
+    let (admin, _) = loaded(&a, &b).await;
+
+    // Opened and concluded through the follower B (forwarded to the writer A).
+    let (status, m) = post_as(
+        &b.base,
+        &admin,
+        "/api/v1/meetings",
+        &json!({"unit": "p-1", "period": "2026-W45", "chair": "w1", "attendees": ["w2"]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{m}");
+    let id = m["id"].as_str().expect("the meeting's id").to_string();
+    let items = m["items"].as_array().expect("agenda").len();
+    assert!(items >= 1, "{m}");
+
+    // A wall on B follows what the presenter does on A.
+    let mut wall = ws_connect(
+        &b.addr.to_string(),
+        &[("authorization", format!("Bearer {admin}"))],
+    )
+    .await
+    .expect("a WebSocket on the follower");
+    wall.subscribe("meeting", &id).await;
+    let first = wall
+        .until("the meeting's frame on B", |f| {
+            f["type"] == "view" && f["view"] == "meeting"
+        })
+        .await;
+    assert_eq!(first["data"]["current"], 0, "{first}");
+    let (status, c) = post_as(
+        &a.base,
+        &admin,
+        &format!("/api/v1/meetings/{id}/conclusions"),
+        &json!({"id": "c1", "item": "other", "text": "Giữ nguyên kế hoạch", "action": "silence", "reason": "Đúng tiến độ"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{c}");
+    let last = items - 1;
+    let (status, body) = post_as(
+        &a.base,
+        &admin,
+        &format!("/api/v1/meetings/{id}/present"),
+        &json!({"item": last}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let moved = wall
+        .until("B's wall to move", |f| {
+            f["type"] == "view" && f["data"]["current"] == last
+        })
+        .await;
+    assert_eq!(moved["data"]["item"]["key"], "other");
+    assert_eq!(moved["data"]["conclusions"][0]["id"], "c1", "{moved}");
+    // Both nodes read the same record, and each rollup equals what the store rebuilds.
+    let (_, on_a) = get_as(&a.base, &admin, &format!("/api/v1/meetings/{id}")).await;
+    let (_, on_b) = get_as(&b.base, &admin, &format!("/api/v1/meetings/{id}")).await;
+    assert_eq!(on_a, on_b);
+    each_equals_the_store(&[&a, &b]).await;
+    b.stop().await;
+    a.stop().await;
+}

@@ -236,8 +236,11 @@ impl Alerting {
                     self.dirty_units.insert(r.unit.clone());
                 }
                 Change::Person(p) => self.feed_person(p),
-                Change::Period(_) | Change::Target(_) | Change::Criteria(_) | Change::Frozen(_) => {
-                }
+                Change::Period(_)
+                | Change::Target(_)
+                | Change::Criteria(_)
+                | Change::Frozen(_)
+                | Change::Meeting(_) => {}
                 Change::Clock(_) => clock = true,
             }
         }

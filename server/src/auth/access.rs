@@ -459,18 +459,36 @@ pub fn period_write(
     }
 }
 
+/// The server itself, or an account (never a token) holding leader or admin over `unit`.
+fn leads_as_a_person(who: &Principal, rollup: &Rollup, unit: &str) -> bool {
+    match who {
+        Principal::System(_) => true,
+        Principal::Token(_) => false,
+        _ => who.holds(rollup, unit, &[Role::Leader, Role::Admin]),
+    }
+}
+
 /// Asking for an explanation about something of `unit`: a leader (or an admin) over that unit,
 /// as a person (a token asks nobody anything).
 pub fn explain_ask(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), Denied> {
-    if matches!(who, Principal::System(_)) {
-        return Ok(());
-    }
-    if !matches!(who, Principal::Token(_)) && who.holds(rollup, unit, &[Role::Leader, Role::Admin])
-    {
+    if leads_as_a_person(who, rollup, unit) {
         Ok(())
     } else {
         Err(forbidden(msg!(
             "explain_ask_by",
+            unit = unit_words(rollup, unit)
+        )))
+    }
+}
+
+/// Holding a unit's review meeting (opening it, its notes and conclusions, presenting, closing,
+/// correcting the closed record): a leader (or an admin) over the unit, as a person.
+pub fn meeting_lead(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), Denied> {
+    if leads_as_a_person(who, rollup, unit) {
+        Ok(())
+    } else {
+        Err(forbidden(msg!(
+            "meeting_by",
             unit = unit_words(rollup, unit)
         )))
     }

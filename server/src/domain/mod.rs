@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod cycle;
 pub mod explanation;
 pub mod formula;
+pub mod meeting;
 pub mod security;
 pub mod template;
 pub mod time;
@@ -275,6 +276,8 @@ pub enum Change {
     Criteria(CriteriaRecord),
     /// Stored only, like `Criteria`.
     Frozen(Vec<FrozenScore>),
+    /// A review meeting as it now stands (kept whole by the rollup: meetings are few).
+    Meeting(Box<meeting::Meeting>),
     /// The clock moved forward: deadlines that passed make their tasks overdue.
     Clock(Ts),
 }

@@ -38,7 +38,7 @@ pub fn parse_ts(s: &str, end_of_day: bool) -> Result<Ts, String> {
     // `-2026-01-01` (a deadline 4,000 years ago, overdue for ever) and `+2026-…`.
     if !starts_with_year(s) {
         return Err(format!(
-            "'{s}' is not an RFC 3339 time (2026-11-22T08:00:00+07:00) or a date (2026-11-22): the year is four digits, with no sign"
+            "'{s}' is not an RFC 3339 time (2026-11-22T08:00:00+07:00) or a date (2026-11-22): the year is four digits from 1900 to 2999, with no sign"
         ));
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {

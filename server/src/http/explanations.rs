@@ -236,7 +236,9 @@ fn invalid(field: &str, m: impl Into<crate::i18n::Msg>) -> ApiError {
     ApiError::Invalid(ItemError::new(field, m))
 }
 
-fn client_id(field: &str, id: &str) -> Result<(), ApiError> {
+/// A client's id for what it writes (a retry sends it again): 1 to 100 letters, digits, `.`,
+/// `_`, `:` or `-`.
+pub(super) fn client_id(field: &str, id: &str) -> Result<(), ApiError> {
     let ok = !id.is_empty()
         && id.len() <= 100
         && id

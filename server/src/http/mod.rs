@@ -18,6 +18,7 @@ pub mod forward;
 pub mod gate;
 pub mod import;
 pub mod live;
+pub mod meetings;
 pub mod notify;
 pub mod okr;
 pub mod ops;
@@ -79,6 +80,7 @@ pub fn app(node: Node) -> Router {
         .merge(work::router())
         .merge(attachments::router())
         .merge(explanations::router())
+        .merge(meetings::router())
         .merge(import::router())
         .merge(entry::router())
         .merge(templates::router())

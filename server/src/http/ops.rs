@@ -268,6 +268,8 @@ pub enum Answer {
     Json(&'static str),
     /// 201 with the created object, of this schema.
     Created(&'static str),
+    /// 201 with the created object, or 200 with the one kept when the request was a retry.
+    CreatedOrKept(&'static str),
     /// 200 with `{"total", "items": [this schema]}`.
     Page(&'static str),
     /// 200 with an array of this schema.
@@ -468,6 +470,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::work::OPERATIONS)
         .chain(super::attachments::OPERATIONS)
         .chain(super::explanations::OPERATIONS)
+        .chain(super::meetings::OPERATIONS)
         .chain(super::import::OPERATIONS)
         .chain(super::entry::OPERATIONS)
         .chain(super::templates::OPERATIONS)
@@ -503,6 +506,10 @@ fn responses(answer: Answer) -> Value {
         Answer::Created(s) => {
             json!({"201": {"description": "Created", "content": json_content(schema_ref(s))}})
         }
+        Answer::CreatedOrKept(s) => json!({
+            "201": {"description": "Created", "content": json_content(schema_ref(s))},
+            "200": {"description": "A retry: the one kept", "content": json_content(schema_ref(s))}
+        }),
         Answer::Page(s) => ok("200", json_content(schema_ref(&format!("{s}Page")))),
         Answer::Array(s) => ok(
             "200",
@@ -687,6 +694,7 @@ pub fn openapi_document() -> Value {
     api.merge(super::board::Schemas::openapi());
     api.merge(super::public::Schemas::openapi());
     api.merge(super::report::Schemas::openapi());
+    api.merge(super::meetings::Schemas::openapi());
     api.merge(super::alerts::Schemas::openapi());
     api.merge(super::auth::Schemas::openapi());
     api.merge(super::audit::Schemas::openapi());

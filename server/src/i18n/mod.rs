@@ -291,6 +291,33 @@ fn wording(key: &str, lang: Lang) -> Option<&'static str> {
 mod words;
 use words::CATALOG;
 
+/// A number as people read it: Vietnamese `1.234,5`, English `1,234.5`; at most `decimals`
+/// decimals, trailing zeros dropped.
+pub fn number(x: f64, decimals: usize, lang: Lang) -> String {
+    let (group, point) = match lang {
+        Lang::Vi => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let fixed = format!("{:.*}", decimals, x.abs());
+    let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let frac = frac.trim_end_matches('0');
+    let mut out = String::new();
+    if x < 0.0 && fixed.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        out.push('-');
+    }
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
 /// Lowercase, without diacritics (đ as d): how Vietnamese names are typed on a phone, and a
 /// sort key that puts "Phường Ô Chợ Dừa" among the O's rather than after the Z's.
 pub fn folded(s: &str) -> String {

@@ -3,6 +3,82 @@
 
 /// (key, English, Vietnamese).
 pub(super) const CATALOG: &[(&str, &str, &str)] = &[
+    // Review meetings (giao ban).
+    (
+        "meeting_by",
+        "only a leader of {unit} (or above it) holds its review meeting",
+        "chỉ lãnh đạo {unit} (hoặc cấp trên) mới chủ trì cuộc họp giao ban của đơn vị",
+    ),
+    ("no_meeting", "no review meeting '{id}'", "không có cuộc họp giao ban '{id}'"),
+    (
+        "meeting_closed",
+        "the meeting is closed: its record is read-only (a leader may correct a conclusion, with a reason)",
+        "cuộc họp đã kết thúc: biên bản chỉ đọc (lãnh đạo có thể đính chính kết luận, kèm lý do)",
+    ),
+    (
+        "meeting_open_correct",
+        "the meeting is still open: change the conclusion in the meeting, corrections are for closed records",
+        "cuộc họp chưa kết thúc: sửa kết luận ngay trong cuộc họp; đính chính chỉ dành cho biên bản đã đóng",
+    ),
+    ("meeting_no_item", "the agenda has no item '{item}'", "chương trình họp không có mục '{item}'"),
+    (
+        "meeting_item_range",
+        "must be an item of the agenda: 0 to {last}",
+        "phải là một mục của chương trình họp: từ 0 đến {last}",
+    ),
+    ("meeting_no_conclusion", "the meeting has no conclusion '{id}'", "cuộc họp không có kết luận '{id}'"),
+    (
+        "meeting_conclusion_taken",
+        "the conclusion id '{id}' is already used for another conclusion",
+        "mã kết luận '{id}' đã được dùng cho một kết luận khác",
+    ),
+    ("meeting_person", "no person '{id}'", "không có cán bộ '{id}'"),
+    (
+        "meeting_part",
+        "is required with action {action}",
+        "là bắt buộc với hình thức kết luận này ({action})",
+    ),
+    (
+        "meeting_date",
+        "must be a date (2026-11-22) or an RFC 3339 time, the year from 1900 to 2999",
+        "phải là một ngày (2026-11-22) hoặc thời điểm RFC 3339, năm từ 1900 đến 2999",
+    ),
+    ("meeting_target", "must be a number", "phải là một số"),
+    (
+        "meeting_target_period",
+        "must be a year (2026) or a quarter (2026-Q4)",
+        "phải là một năm (2026) hoặc một quý (2026-Q4)",
+    ),
+    (
+        "meeting_adjust_which",
+        "give key_result, or kpi with unit and period",
+        "hãy chọn kết quả then chốt, hoặc chỉ tiêu KPI cùng đơn vị và kỳ",
+    ),
+    (
+        "meeting_subject_kind",
+        "must be kpi, alert_group or task",
+        "phải là kpi, alert_group hoặc task",
+    ),
+    (
+        "meeting_action",
+        "must be task, adjust, explain or silence",
+        "phải là task, adjust, explain hoặc silence",
+    ),
+    (
+        "meeting_key_result",
+        "no key result '{id}' of {unit} or below",
+        "không có kết quả then chốt '{id}' của {unit} hoặc cấp dưới",
+    ),
+    (
+        "meeting_text",
+        "must be 1 to {max} characters",
+        "phải có từ 1 đến {max} ký tự",
+    ),
+    (
+        "meeting_period",
+        "must be a week (2026-W49), a month (2026-12) or a quarter (2026-Q4) that has begun",
+        "phải là một tuần (2026-W49), tháng (2026-12) hoặc quý (2026-Q4) đã bắt đầu",
+    ),
     // References a record makes to what the catalog does not hold.
     ("unknown_unit", "unknown unit '{id}'", "không có đơn vị '{id}'"),
     // The public pages and their rating form (said to citizens: Vietnamese first).

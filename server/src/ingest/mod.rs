@@ -8,6 +8,7 @@ pub mod cycle;
 pub mod event;
 pub mod explain;
 pub mod formulas;
+pub mod meeting;
 pub mod merge;
 mod plan;
 pub mod templates;

@@ -274,6 +274,14 @@ async fn read_loop<S: Io>(
                 };
                 let allowed = if view == ViewKind::Inbox {
                     own_inbox(&ctx.principal, &id)
+                } else if view == ViewKind::Meeting {
+                    // A meeting is read by whoever may see its unit.
+                    match ctx.rollup.meeting(&id) {
+                        Some(m) => {
+                            auth::can_view(&ctx.principal, &ctx.rollup, Target::Unit(&m.unit))
+                        }
+                        None => Err(Denied::NotFound(crate::msg!("no_meeting", id = &*id))),
+                    }
                 } else {
                     auth::can_view(&ctx.principal, &ctx.rollup, target)
                 };

@@ -72,6 +72,7 @@ enum Rendered {
     Person(PersonView),
     AlertGroups(AlertGroupsOut),
     Inbox(InboxView),
+    Meeting(Box<crate::meeting::now::MeetingNow>),
 }
 
 impl Rendered {
@@ -82,6 +83,7 @@ impl Rendered {
             Rendered::Person(v) => v.commit,
             Rendered::AlertGroups(v) => v.commit,
             Rendered::Inbox(v) => v.commit,
+            Rendered::Meeting(v) => v.commit,
         }
     }
 
@@ -92,6 +94,7 @@ impl Rendered {
             Rendered::Person(v) => (&mut v.as_of, &mut v.commit),
             Rendered::AlertGroups(v) => (&mut v.as_of, &mut v.commit),
             Rendered::Inbox(v) => (&mut v.as_of, &mut v.commit),
+            Rendered::Meeting(v) => (&mut v.as_of, &mut v.commit),
         }
     }
 
@@ -112,6 +115,7 @@ impl Rendered {
             Rendered::Person(v) => &v.as_of,
             Rendered::AlertGroups(v) => &v.as_of,
             Rendered::Inbox(v) => &v.as_of,
+            Rendered::Meeting(v) => &v.as_of,
         }
     }
 }
@@ -507,6 +511,16 @@ impl Hub {
                 crate::alerting::groups_out(self.reading(), &rollup, id, false)
                     .map(Rendered::AlertGroups)
             }
+            ViewKind::Meeting => {
+                if self.counts.is_none() {
+                    self.counts = Some(self.reading().counts());
+                }
+                let counts = self.counts.as_ref();
+                crate::meeting::now::now_view(&self.rollup, id, |u| {
+                    Some(counts.and_then(|c| c.get(u).copied()).unwrap_or_default())
+                })
+                .map(|v| Rendered::Meeting(Box::new(v)))
+            }
             ViewKind::Alerts => None,
         }
     }
@@ -579,6 +593,19 @@ impl Hub {
             self.all_dirty = true;
             self.alerts_changed();
             return;
+        }
+        // A meeting's frame shows its item and the live figures of the item's unit: the few
+        // followed meetings are rendered again on any change (the same figures send nothing).
+        let meetings_touched = !touched.meetings.is_empty()
+            || !touched.units.is_empty()
+            || !touched.kpi_units.is_empty()
+            || touched.alerts;
+        if meetings_touched {
+            for (k, t) in self.topics.iter_mut() {
+                if k.0 == ViewKind::Meeting {
+                    t.dirty = true;
+                }
+            }
         }
         if touched.alerts {
             self.alerts_changed();

@@ -20,6 +20,9 @@ pub enum ViewKind {
     AlertGroups,
     /// The signed-in person's inbox (their own only): unread count and newest messages.
     Inbox,
+    /// A review meeting as its wall shows it: the agenda item the presenter is on, with the
+    /// live figures of its unit (`report::meeting::MeetingNow`).
+    Meeting,
 }
 
 /// A client message. `deny_unknown_fields` so a misspelt field is named, not ignored.

@@ -12,7 +12,7 @@ use crate::domain::time::{format_ts, Period};
 use crate::domain::{Kpi, KpiStatus, Observation, Thresholds, Ts, Unit, UnitLevel};
 use crate::i18n::Lang;
 use crate::rollup::Rollup;
-use crate::store::public::RatingCount;
+use crate::store::public::{BucketCount, RatingCount};
 use crate::store::{Store, StoreError};
 use chrono::{Datelike, TimeZone};
 use std::collections::HashMap;
@@ -99,13 +99,7 @@ pub async fn board(
         .iter()
         .find(|k| config.is_on_time_kpi(&k.code) && k.value.is_some())
         .cloned();
-    let services: Vec<PublicService> = config
-        .services_at(unit.level)
-        .map(|s| PublicService {
-            code: s.code.clone(),
-            name: s.name.clone(),
-        })
-        .collect();
+    let services = services_of(config, unit.level);
     let this_month = month_of(now);
     let periods: Vec<Period> = (0..TREND_MONTHS)
         .rev()
@@ -113,29 +107,12 @@ pub async fn board(
         .collect();
     let starts: Vec<Ts> = periods.iter().map(|p| p.start).collect();
     let buckets = store.public().rating_buckets(id, &starts).await?;
-    let all: Vec<RatingCount> = buckets
-        .iter()
-        .map(|b| RatingCount {
-            service: b.service.clone(),
-            score: b.score,
-            n: b.n,
-        })
-        .collect();
+    let all = counts_in(&buckets, None);
     let months = periods
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let t = Totals::of(
-                &buckets
-                    .iter()
-                    .filter(|b| b.bucket == i as i64)
-                    .map(|b| RatingCount {
-                        service: String::new(),
-                        score: b.score,
-                        n: b.n,
-                    })
-                    .collect::<Vec<_>>(),
-            );
+            let t = Totals::of(&counts_in(&buckets, Some(i as i64)));
             PublicMonth {
                 month: p.label().to_string(),
                 count: t.count,
@@ -215,25 +192,16 @@ pub async fn month_summary(
         };
         kpis.push(kpi_in_month(&kpi, &history, month, lang));
     }
-    let services: Vec<PublicService> = config
-        .services_at(unit.level)
-        .map(|s| PublicService {
-            code: s.code.clone(),
-            name: s.name.clone(),
-        })
-        .collect();
-    let counts = store
-        .public()
-        .rating_counts(id, month.start, month.end)
-        .await?;
-    let totals = Totals::of(&counts);
+    let services = services_of(config, unit.level);
     let before = month_period(month_back(month_of(month.start), 1));
-    let previous = Totals::of(
-        &store
-            .public()
-            .rating_counts(id, before.start, before.end)
-            .await?,
-    );
+    // Bucket 0 the month before, 1 the month, 2 after it: both months in one read.
+    let buckets = store
+        .public()
+        .rating_buckets(id, &[before.start, month.start, month.end])
+        .await?;
+    let counts = counts_in(&buckets, Some(1));
+    let totals = Totals::of(&counts);
+    let previous = Totals::of(&counts_in(&buckets, Some(0)));
     Ok(Some(PublicMonthSummary {
         unit: wire_unit,
         month: month.label().to_string(),
@@ -281,6 +249,30 @@ fn trend(history: &[Observation], code: &str, n: usize) -> Vec<PublicPeriodValue
         .map(|o| PublicPeriodValue {
             period: o.period.label().to_string(),
             value: o.value,
+        })
+        .collect()
+}
+
+/// The services a unit of `level` offers, as the public routes name them.
+fn services_of(config: &PublicConfig, level: crate::domain::UnitLevel) -> Vec<PublicService> {
+    config
+        .services_at(level)
+        .map(|s| PublicService {
+            code: s.code.clone(),
+            name: s.name.clone(),
+        })
+        .collect()
+}
+
+/// The counts of one bucket (`None`: all of them) of a `rating_buckets` read.
+fn counts_in(buckets: &[BucketCount], bucket: Option<i64>) -> Vec<RatingCount> {
+    buckets
+        .iter()
+        .filter(|b| bucket.is_none_or(|i| b.bucket == i))
+        .map(|b| RatingCount {
+            service: b.service.clone(),
+            score: b.score,
+            n: b.n,
         })
         .collect()
 }

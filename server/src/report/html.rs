@@ -115,6 +115,7 @@ pub fn page(r: &Review, charts: &[(Chart, String)], lang: Lang, styles: Styles) 
     }
     h.push_str("</section>\n");
     super::explanations::html(&mut h, &r.explanations, lang);
+    super::meeting::html(&mut h, r, lang);
     let _ = write!(
         h,
         "<footer class=\"report-foot\">{} · {}</footer>\n</body>\n</html>\n",

@@ -14,6 +14,7 @@ pub mod figures;
 pub mod files;
 pub mod html;
 pub mod lang;
+pub mod meeting;
 pub mod period;
 pub mod review;
 pub mod tables;

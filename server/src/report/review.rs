@@ -80,6 +80,11 @@ pub struct Review {
     /// Explanations (giải trình) asked in the reviewed period about the subtree, newest first,
     /// with where each stands and its answers (at most 200).
     pub explanations: Vec<super::explanations::ExplanationLine>,
+    /// This period's review meeting (giao ban), once opened.
+    pub meeting: Option<crate::meeting::MeetingRecord>,
+    /// The last meeting of an earlier period of the same kind, with where each of its
+    /// conclusions stands now: what this review opens with.
+    pub follow_up: Option<crate::meeting::FollowUp>,
 }
 
 /// How the officials of the subtree were classified for the period.
@@ -343,9 +348,9 @@ pub async fn review(
     }
     let explanations =
         super::explanations::of_period(store.as_ref(), rollup, &unit_filter, &weeks).await?;
-    let rollup = rollup.clone();
+    let held = rollup.clone();
     let mut review = tokio::task::spawn_blocking(move || {
-        let tasks = rollup.task_dates_of(&in_subtree);
+        let tasks = held.task_dates_of(&in_subtree);
         build(Inputs {
             periods: weeks,
             units,
@@ -361,6 +366,10 @@ pub async fn review(
     .await
     .map_err(|e| ReportError::Internal(format!("the review computation failed: {e}")))?;
     review.explanations = explanations;
+    let (meeting, follow_up) =
+        crate::meeting::for_review(rollup, store.as_ref(), unit, &review.period).await?;
+    review.meeting = meeting;
+    review.follow_up = follow_up;
     Ok(review)
 }
 
@@ -657,6 +666,8 @@ pub fn build(i: Inputs) -> Review {
         },
         alerts_active: None,
         explanations: Vec::new(),
+        meeting: None,
+        follow_up: None,
     }
 }
 

@@ -426,31 +426,13 @@ fn provisional(text: &str, running: bool, lang: Lang) -> String {
     }
 }
 
-/// A number as people read it: Vietnamese `1.234,5`, English `1,234.5`; at most `decimals`
-/// decimals, trailing zeros dropped.
+/// A number as people read it (`i18n::number`) in the report's language.
 pub fn format_number(x: f64, decimals: usize, lang: Lang) -> String {
-    let (group, point) = match lang {
-        Lang::Vi => ('.', ','),
-        Lang::En => (',', '.'),
+    let lang = match lang {
+        Lang::Vi => crate::i18n::Lang::Vi,
+        Lang::En => crate::i18n::Lang::En,
     };
-    let fixed = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, ""));
-    let frac = frac.trim_end_matches('0');
-    let mut out = String::new();
-    if x < 0.0 && fixed.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
-        out.push('-');
-    }
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    if !frac.is_empty() {
-        out.push(point);
-        out.push_str(frac);
-    }
-    out
+    crate::i18n::number(x, decimals, lang)
 }
 
 /// A cell as text for people (the page): numbers in the language's style, shares as percents.

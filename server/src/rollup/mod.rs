@@ -14,6 +14,7 @@ pub mod check;
 pub mod history;
 pub mod kpi_agg;
 pub mod lists;
+mod meetings;
 pub mod okr;
 pub mod score;
 mod tasks;
@@ -87,6 +88,8 @@ pub(crate) struct State {
     pub periods: std::collections::BTreeMap<String, crate::domain::OkrPeriod>,
     /// KPI targets per (KPI, unit) series, one per period.
     pub targets: HashMap<(Id, Id), Vec<crate::domain::Target>>,
+    /// Review meetings by id.
+    pub meetings: HashMap<String, std::sync::Arc<crate::domain::meeting::Meeting>>,
     /// Tasks that can still become overdue, by deadline: a clock tick takes the passed ones.
     deadlines: BTreeSet<(Ts, Id)>,
     /// KPI series whose value is still current, by the time it goes stale ("no data").
@@ -261,6 +264,7 @@ impl Rollup {
             Change::Period(p) => st.set_period(p.clone()),
             Change::Target(t) => st.set_target(t.clone()),
             Change::Criteria(_) | Change::Frozen(_) => {}
+            Change::Meeting(m) => st.set_meeting(m),
             Change::Clock(now) => self.advance_clock(st, *now),
         }
     }
@@ -836,6 +840,9 @@ impl Rollup {
             }
             for t in snapshot.targets {
                 st.set_target(t);
+            }
+            for m in snapshot.meetings {
+                st.set_meeting(&m);
             }
             for (unit, count, sum) in snapshot.rating_totals {
                 st.add_rating_totals(&unit, count, sum);

@@ -171,6 +171,7 @@ pub struct Snapshot {
     pub rating_totals: Vec<(Id, i64, i64)>,
     pub periods: Vec<crate::domain::OkrPeriod>,
     pub targets: Vec<crate::domain::Target>,
+    pub meetings: Vec<crate::domain::meeting::Meeting>,
 }
 
 /// Which evaluation records `Store::person_records` reads.

@@ -37,20 +37,13 @@ pub struct BucketCount {
 #[async_trait]
 pub trait PublicStore: Send + Sync {
     /// Every rating of `unit`, counted by service, score and bucket of `starts` (ascending, at
-    /// most 12): the board's months and its totals in one read.
+    /// most 12; bucket `i` from `starts[i]` to the next start, -1 before the first): the board's
+    /// months and its totals, or a month and the one before, in one read.
     async fn rating_buckets(
         &self,
         unit: &str,
         starts: &[Ts],
     ) -> Result<Vec<BucketCount>, StoreError>;
-
-    /// Ratings of `unit` with `from <= at < to`, counted by service and score.
-    async fn rating_counts(
-        &self,
-        unit: &str,
-        from: Ts,
-        to: Ts,
-    ) -> Result<Vec<RatingCount>, StoreError>;
 
     /// Every rating of 1 or 2 stars at or after `from`, as (unit, at): what the rule engine
     /// counts as dissatisfied in the last 24 hours when it starts.
@@ -66,23 +59,6 @@ macro_rules! public_store_impl {
     ($store:ty) => {
         #[async_trait::async_trait]
         impl $crate::store::public::PublicStore for $store {
-            async fn rating_counts(
-                &self,
-                unit: &str,
-                from: $crate::domain::Ts,
-                to: $crate::domain::Ts,
-            ) -> Result<Vec<$crate::store::public::RatingCount>, $crate::store::StoreError> {
-                Ok(sqlx::query_as(
-                    "SELECT service, CAST(score AS BIGINT) AS score, COUNT(*) AS n FROM ratings \
-                     WHERE unit_id = $1 AND at >= $2 AND at < $3 GROUP BY service, score",
-                )
-                .bind(unit)
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-                .await?)
-            }
-
             async fn low_ratings_since(
                 &self,
                 from: $crate::domain::Ts,

@@ -167,9 +167,11 @@ impl<'a> Grouped<'a> {
                     }
                 }
                 Change::Rating(r) => g.ratings.push(r),
-                Change::Period(_) | Change::Target(_) | Change::Criteria(_) | Change::Frozen(_) => {
-                    g.cycle.push(c)
-                }
+                Change::Period(_)
+                | Change::Target(_)
+                | Change::Criteria(_)
+                | Change::Frozen(_)
+                | Change::Meeting(_) => g.cycle.push(c),
                 Change::Clock(t) => g.clock = Some(g.clock.map_or(*t, |c| c.max(*t))),
             }
         }
@@ -404,6 +406,18 @@ macro_rules! sql_store_impl {
                                     qb.build().execute(&mut *tx).await?;
                                 }
                             }
+                            $crate::domain::Change::Meeting(m) => {
+                                let body = serde_json::to_string(m).map_err(|e| $crate::store::StoreError::Corrupt(format!("meeting {}: {e}", m.id)))?;
+                                sqlx::query("INSERT INTO meetings (id, unit_id, period, state, version, body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET state = excluded.state, version = excluded.version, body = excluded.body WHERE excluded.version >= meetings.version")
+                                    .bind(m.id.clone())
+                                    .bind(m.unit.to_string())
+                                    .bind(m.period.clone())
+                                    .bind(m.state.as_str())
+                                    .bind(i64::try_from(m.version).unwrap_or(i64::MAX))
+                                    .bind(body)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
                             _ => unreachable!("only cycle changes are grouped here"),
                         }
                 }
@@ -551,6 +565,13 @@ macro_rules! sql_store_impl {
                 let targets = sqlx::query_as::<_, TargetRow>("SELECT kpi_code, unit_id, period, target, set_at, set_by FROM kpi_targets")
                     .fetch_all(&self.pool).await?
                     .into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                let meetings: Vec<String> = sqlx::query_scalar("SELECT body FROM meetings")
+                    .fetch_all(&self.pool)
+                    .await?;
+                let meetings = meetings
+                    .iter()
+                    .map(|b| serde_json::from_str(b).map_err(|e| $crate::store::StoreError::Corrupt(format!("a meeting's record: {e}"))))
+                    .collect::<Result<Vec<_>, _>>()?;
                 let rating_totals: Vec<(String, i64, i64)> = sqlx::query_as(
                     "SELECT unit_id, COUNT(*) AS n, CAST(SUM(score) AS BIGINT) AS s FROM ratings GROUP BY unit_id",
                 )
@@ -568,6 +589,7 @@ macro_rules! sql_store_impl {
                     observations,
                     periods,
                     targets,
+                    meetings,
                     rating_totals: rating_totals.into_iter().map(|(u, n, s)| (u.into(), n, s)).collect(),
                 })
             }

@@ -11,6 +11,7 @@
 
 mod events;
 mod explain;
+mod meeting;
 mod task;
 
 use super::catalog::CatalogItem;
@@ -165,6 +166,16 @@ enum Command {
         actor: Actor,
         reply: oneshot::Sender<Result<(crate::domain::explanation::Thread, bool), WriteError>>,
     },
+    /// A review meeting's write on meeting `id`, with the work a conclusion sets in motion;
+    /// answers the meeting as it then stands and whether the write was a retry.
+    Meeting {
+        id: String,
+        write: Box<crate::ingest::meeting::MeetingWrite>,
+        actor: Actor,
+        reply: oneshot::Sender<
+            Result<(std::sync::Arc<crate::domain::meeting::Meeting>, bool), WriteError>,
+        >,
+    },
     /// A file uploaded for an explanation's thread, with its audit entry.
     ExplainAttachment {
         record: Box<crate::store::explain::ExplainAttachment>,
@@ -200,6 +211,7 @@ impl Command {
             | Command::Notify { .. }
             | Command::Template { .. }
             | Command::Explain { .. }
+            | Command::Meeting { .. }
             | Command::ExplainAttachment { .. }
             | Command::Attachment { .. } => 1,
         }
@@ -453,6 +465,24 @@ impl Writer {
         actor: &Actor,
     ) -> Result<(crate::domain::explanation::Thread, bool), WriteError> {
         self.ask(|reply| Command::Explain {
+            write: Box::new(write),
+            actor: actor.clone(),
+            reply,
+        })
+        .await
+        .unwrap_or(Err(WriteError::Closed))
+    }
+
+    /// A review meeting's write (`ingest::meeting`): the meeting as it then stands, and whether
+    /// the write was a retry of a kept one.
+    pub async fn meeting(
+        &self,
+        id: String,
+        write: crate::ingest::meeting::MeetingWrite,
+        actor: &Actor,
+    ) -> Result<(std::sync::Arc<crate::domain::meeting::Meeting>, bool), WriteError> {
+        self.ask(|reply| Command::Meeting {
+            id,
             write: Box::new(write),
             actor: actor.clone(),
             reply,

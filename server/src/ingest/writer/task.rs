@@ -185,6 +185,14 @@ impl WriterTask {
             } => {
                 let _ = reply.send(self.commit_explain(*write, &actor).await);
             }
+            Command::Meeting {
+                id,
+                write,
+                actor,
+                reply,
+            } => {
+                let _ = reply.send(self.commit_meeting(&id, *write, &actor).await);
+            }
             Command::ExplainAttachment {
                 record,
                 draft,
@@ -579,6 +587,9 @@ pub(super) fn fail_all(cmds: Vec<Command>, e: StoreError) {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Explain { reply, .. } => {
+                let _ = reply.send(Err(WriteError::Store(e.clone())));
+            }
+            Command::Meeting { reply, .. } => {
                 let _ = reply.send(Err(WriteError::Store(e.clone())));
             }
             Command::Tick { .. } => {}
