@@ -668,6 +668,14 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    // A review meeting of p-1, for its routes.
+    let (status, body) = app
+        .post(
+            "/api/v1/meetings",
+            &json!({"unit": "p-1", "period": "2026-W45", "chair": "w1"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
     let doc = app.get_ok("/api/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     assert!(doc["components"]["schemas"]["UnitView"].is_object());
@@ -685,6 +693,7 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
                 ("/api/v1/evaluations/people", "w2"),
                 ("/api/v1/task-templates", "bc-thang"),
                 ("/api/v1/explanations", "x1"),
+                ("/api/v1/meetings", "gb-p-1-2026-W45"),
             ]
             .iter()
             .find(|(prefix, _)| path.starts_with(prefix))
@@ -698,6 +707,7 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
                 .replace("{unit}", "p-1")
                 .replace("{file}", "overdue.svg")
                 .replace("{label}", "2026")
+                .replace("{key}", "other")
                 .replace("{sha256}", &sha);
             if path.contains("/public-") {
                 concrete.push_str("?service=khai-sinh");
@@ -739,6 +749,11 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
             } else if concrete == "/api/v1/rules/reload" {
                 let (status, body) = app.post(&concrete, &json!({})).await;
                 assert_eq!(status, 200, "POST {concrete}: {body}");
+            } else if concrete == "/api/v1/meetings/gb-p-1-2026-W45/close" {
+                // Takes no body: the meeting closes (the other meeting routes refuse `{}`).
+                let (status, body) = app.post(&concrete, &json!({})).await;
+                assert_eq!(status, 200, "POST {concrete}: {body}");
+                assert_eq!(body["state"], "closed");
             } else if concrete == "/api/v1/notify/link-key/rotate" {
                 // Takes no body: it rotates (links already sent stay valid until the next).
                 let (status, body) = app.post(&concrete, &json!({})).await;
