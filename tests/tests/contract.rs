@@ -327,6 +327,29 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    // A closed review meeting of the city with two conclusions: its reads, and the review's
+    // follow-up once the clock has moved on.
+    let (status, body) = app
+        .post(
+            "/api/v1/meetings",
+            &json!({"unit": "hn", "period": "2026-W45", "chair": "a1", "attendees": ["w1"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    for conclusion in [
+        json!({"id": "k1", "text": "Giữ nguyên kế hoạch", "action": "silence", "reason": "Đúng tiến độ"}),
+        json!({"id": "k2", "text": "Giải trình việc chậm", "action": "explain",
+               "explain": {"subject_kind": "task", "subject": "t1", "due": "2026-12-31"}}),
+    ] {
+        let (status, body) = app
+            .post("/api/v1/meetings/gb-hn-2026-W45/conclusions", &conclusion)
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = app
+        .post("/api/v1/meetings/gb-hn-2026-W45/close", &json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
     app.set_clock("2026-12-21T08:00:00+07:00").await;
     let doc = app.get_ok("/api/openapi.json").await;
     let mut checked = 0;
@@ -348,6 +371,7 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
             ("/api/v1/accounts", "admin"),
             ("/api/v1/task-templates", "bc-thang"),
             ("/api/v1/explanations", "x1"),
+            ("/api/v1/meetings", "gb-hn-2026-W45"),
         ]
         .iter()
         .find(|(prefix, _)| path.starts_with(prefix))
@@ -356,6 +380,10 @@ async fn every_read_over_the_fixture_city_answers_what_the_document_says() {
             .replace("{id}", id)
             .replace("{label}", "2026")
             .replace("{unit}", "p-1");
+        if path == "/api/v1/units/{id}/review" {
+            // A week after the meeting's: the review opens with its conclusions.
+            concrete.push_str("?week=2026-W46");
+        }
         if path == "/api/v1/events/{id}" {
             // Ids are their source's: e1 came through the integration feed.
             concrete.push_str(&format!("?source={}", app.feed_source()));
