@@ -301,6 +301,9 @@ pub(crate) struct Hub {
     /// silences, rules or the tree may have changed, read again when a view needs them.
     reading: Option<Reading>,
     counts: Option<HashMap<Id, AlertCount>>,
+    /// The meetings some wall follows: their views are marked on a commit without walking
+    /// every topic.
+    meetings: HashSet<Id>,
 }
 
 impl Hub {
@@ -330,6 +333,7 @@ impl Hub {
             woken: Vec::new(),
             reading: None,
             counts: None,
+            meetings: HashSet::new(),
         }
     }
 
@@ -428,6 +432,9 @@ impl Hub {
             t.subscribers.remove(&conn);
             if t.subscribers.is_empty() {
                 self.topics.remove(key);
+                if key.0 == ViewKind::Meeting {
+                    self.meetings.remove(&key.1);
+                }
             }
         }
     }
@@ -447,6 +454,9 @@ impl Hub {
         let Some(outbox) = self.conns.get(&conn).cloned() else {
             return;
         };
+        if kind == ViewKind::Meeting {
+            self.meetings.insert(id.clone());
+        }
         let key = (kind, id);
         self.conn_views.entry(conn).or_default().insert(key.clone());
         let fresh = {
@@ -601,8 +611,8 @@ impl Hub {
             || !touched.kpi_units.is_empty()
             || touched.alerts;
         if meetings_touched {
-            for (k, t) in self.topics.iter_mut() {
-                if k.0 == ViewKind::Meeting {
+            for id in &self.meetings {
+                if let Some(t) = self.topics.get_mut(&(ViewKind::Meeting, id.clone())) {
                     t.dirty = true;
                 }
             }
