@@ -2,7 +2,8 @@
 // the `alert_groups` view (LIVE.md): the one alert count, the groups (one unit one level down,
 // one rule) ranked red first and clustered under their unit, a group opening to its alerts
 // (REST, paged, refreshed when the group's line moves), a group of one shown as its alert;
-// acknowledge / assign / silence through the REST endpoints; the paged alert history. Actions
+// acknowledge / assign / silence through the REST endpoints; the paged alert history; the tab of
+// rules, whose "Thử thay đổi" is backtest.js's. Actions
 // are taken as the signed-in account: the server records who from the session.
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
@@ -21,6 +22,7 @@ import {
 } from '/js/alertview.js';
 import { rankGroups, byUnit, groupMatches, groupHtml, alertHtml, unitHeadHtml, ruleWords, ruleSummaries, SUMMARY_ABOVE } from '/js/alertgroups.js';
 import { loadThreads, threadsHtml, wireAnswers, ask, mayAsk } from '/js/explain.js';
+import { showRules } from '/js/backtest.js';
 
 const UNITS_PAGE = 20;
 const GROUP_PAGE = 20;
@@ -514,7 +516,10 @@ for (const b of document.querySelectorAll('.tabs [data-tab]')) {
     for (const x of document.querySelectorAll('.tabs [data-tab]')) x.classList.toggle('on', x === b);
     $('#tab-live').hidden = b.dataset.tab !== 'live';
     $('#tab-history').hidden = b.dataset.tab !== 'history';
+    $('#tab-rules').hidden = b.dataset.tab !== 'rules';
     if (b.dataset.tab === 'history' && !hist.loaded) quietly(loadHistory(null));
+    // The rules and "Thử thay đổi" (backtest.js) are read when first shown.
+    if (b.dataset.tab === 'rules') quietly(showRules(unitId));
   });
 }
 

@@ -24,15 +24,18 @@ const SECTIONS = ['own', 'departments', 'wards', 'divisions', 'others'];
  * when `alertsUnit` is given (not on the wall, which has no links).
  */
 export class Figures {
-  constructor(el, { alertsUnit = null } = {}) {
+  constructor(el, { alertsUnit = null, past = false } = {}) {
     this.el = el;
     this.alertsUnit = alertsUnit;
+    // A past view (past.js): the alert card is no link (the alert center is live) and a view
+    // without an alert count says so rather than waiting for one.
+    this.past = past;
     this.build();
   }
 
   build() {
     const card = (field, label, extra = '') => `<div class="fig" data-fig="${field}"><span class="fig-label">${esc(label)}</span><b data-field="${field}">—</b>${extra}</div>`;
-    const alerts = this.alertsUnit == null
+    const alerts = this.alertsUnit == null || this.past
       ? `<div class="fig fig-alerts" data-fig="alerts"></div>`
       : `<a class="fig fig-alerts" data-fig="alerts" href="${esc(href('/alerts.html', { unit: this.alertsUnit }))}"></a>`;
     this.el.innerHTML = [
@@ -73,13 +76,21 @@ export class Figures {
     setText(r['unit-people'], fmt.int(summary.people));
   }
 
-  /** The one alert count (a unit view's `alerts`), null before it is known. */
+  /**
+   * The one alert count (a unit view's `alerts`), null before it is known; on a past view null
+   * means the view has none (the alerts of a past moment may not be kept): a dash that says so.
+   */
   setAlerts(count) {
     this.lastAlerts = count;
-    const html = alertCountHtml(count);
+    const html = this.past && count == null ? pastAlertsHtml() : alertCountHtml(count);
     if (html !== this.alertHtml) { this.alertCard.innerHTML = html; this.alertHtml = html; }
   }
 }
+
+/** The alert card of a past view without an alert count: a dash, and why in words. */
+const pastAlertsHtml = () => `<span class="fig-label">${esc(t('alerts.count.label'))}</span>
+  <b title="${esc(t('past.alerts.title'))}" data-field="alerts-past" aria-label="${esc(t('past.alerts.title'))}">—</b>
+  <small>${esc(t('past.alerts.note'))}</small>`;
 
 // ---- index groups ------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 // city.js — owns the city board (index.html?unit=): every child unit as a live tile, the four
 // index groups, the one alert count (from the unit view), the red KPIs and the worst units of one
-// unit's subtree.
+// unit's subtree; with `&at=` the same board as it stood at a past moment (past.js), fetched
+// once over REST and drawn by the same code as the live frames.
 
 import { t, fmt, onLangChange } from '/js/i18n.js';
 import {
@@ -14,16 +15,19 @@ import { defaultUnit } from '/js/session.js';
 import { Live, lineOf } from '/js/live.js';
 import { keptList } from '/js/kept.js';
 import { Figures, GroupCards, TileGrid, renderWorst } from '/js/board.js';
+import { isPast, withAt, initPast, showPastError } from '/js/past.js';
 
 const REVIEW_EVERY_MS = 5 * 60_000;
 const WORST_N = 8;
 
 let unitId = params.get('unit');
-const live = new Live().start();
+// A past view opens no socket: nothing on it changes (past.js).
+const live = isPast ? null : new Live().start();
 const nav = initPage({ active: 'city', unit: () => unitId });
-wireBanners(live);
+if (live) wireBanners(live);
+initPast({ what: 'board', query: () => ({ unit: unitId }) });
 
-const figures = new Figures(document.getElementById('figures'), { alertsUnit: unitId });
+const figures = new Figures(document.getElementById('figures'), { alertsUnit: unitId, past: isPast });
 const groups = new GroupCards(document.getElementById('groups'));
 const grid = new TileGrid(document.getElementById('tiles'), { sections: true, sort: 'name' });
 const worstEl = document.getElementById('worst');
@@ -71,7 +75,7 @@ function renderHeader(v) {
 }
 
 function renderAsOf(v) {
-  setText(document.getElementById('asof'), t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
+  setText(document.getElementById('asof'), isPast ? t('past.asof', { time: fmt.dateTime(v.as_of) }) : t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
 }
 
 function renderAll(v) {
@@ -122,7 +126,8 @@ function afterFirstView() {
   lastRed = sub.sub.data.summary?.kpis?.total?.red ?? null;
   refreshRedKpis();
   quietly(loadTrend());
-  setInterval(() => quietly(loadTrend()), REVIEW_EVERY_MS);
+  // A past board's trend is that of its moment: asked once.
+  if (!isPast) setInterval(() => quietly(loadTrend()), REVIEW_EVERY_MS);
 }
 
 // ---- REST side lists ----------------------------------------------------------------------------
@@ -131,7 +136,7 @@ const redEl = document.getElementById('red-kpis');
 // Kept through an outage (greyed, "as of"), asked again when the link is back.
 const refreshRedKpis = keptList(redEl, {
   live,
-  load: () => api(`/units/${encodeURIComponent(unitId)}/kpis/red?limit=50`),
+  load: () => api(withAt(`/units/${encodeURIComponent(unitId)}/kpis/red?limit=50`)),
   draw: r => {
     document.getElementById('red-total').textContent = r.total ? `(${fmt.int(r.total)})` : '';
     redEl.innerHTML = r.kpis.length === 0
@@ -146,7 +151,9 @@ const refreshRedKpis = keptList(redEl, {
 
 async function loadTrend() {
   try {
-    const r = await api(`/units/${encodeURIComponent(unitId)}/review`);
+    // On a past board, the review as it stood then (a server that does not take `at` there
+    // refuses, and the tiles show no trend).
+    const r = await api(withAt(`/units/${encodeURIComponent(unitId)}/review`));
     const m = new Map();
     for (const u of r.units || []) if (typeof u.score_last_week?.value === 'number') m.set(u.unit.id, u.score_last_week.value);
     grid.setLastWeek(m);
@@ -190,6 +197,25 @@ async function main() {
     figures.build();
     nav?.redraw();
   }
-  sub = live.watch('unit', unitId, onFrame);
+  if (isPast) await loadPast();
+  else sub = live.watch('unit', unitId, onFrame);
+}
+
+/**
+ * The board at the page's moment: the unit view (the live `unit` frame's JSON) once, drawn as
+ * a first frame would be; the lists follow only when the moment can be shown (a refused
+ * moment is said once, in the banner, not in every list).
+ */
+async function loadPast() {
+  try {
+    const data = await api(withAt(`/units/${encodeURIComponent(unitId)}/view`));
+    sub = { sub: { data, index: {} } };
+    onFrame(sub.sub, { type: 'view' });
+  } catch (e) {
+    showPastError(e);
+    const title = document.getElementById('title');
+    title.textContent = e?.status === 403 || e?.status === 404 ? viewErrorText(e, unitId) : t('past.unavailable');
+    for (const id of ['red-kpis', 'worst']) document.getElementById(id).innerHTML = '';
+  }
 }
 quietly(main());

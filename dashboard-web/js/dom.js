@@ -1,7 +1,7 @@
 // dom.js — owns what every page does to its document: HTML escaping, the page's query and the
-// links between pages (keeping a ?lang= override), the breadcrumb, text and band writes that
-// touch the DOM only when something changed, DOM-write batching into animation frames,
-// throttles for REST lists, and the performance record (window.__ioc).
+// links between pages (keeping a ?lang= override, and a past board's ?at=), the breadcrumb,
+// text and band writes that touch the DOM only when something changed, DOM-write batching into
+// animation frames, throttles for REST lists, and the performance record (window.__ioc).
 //
 // Content-Security-Policy (SECURITY.md) forbids inline style attributes: HTML built here and
 // in the pages carries classes and SVG presentation attributes, never style="…".
@@ -14,10 +14,27 @@ export const esc = s => (s == null ? '' : String(s).replace(/[&<>"']/g, c => ESC
 
 export const params = new URLSearchParams(location.search);
 
-/** Builds a page URL keeping the language override if the page was opened with one. */
+/**
+ * The past moment the page shows instead of live figures (`?at=`, past mode: past.js), or
+ * null on a live page. Read here because links carry it: a `+07:00` typed into an address
+ * bar unencoded arrives as a space, which is put back.
+ */
+export const pageAt = (() => {
+  const at = params.get('at')?.trim();
+  return at ? at.replace(/ (\d\d:?\d\d)$/, '+$1') : null;
+})();
+/** The pages that show a past moment: a link from a past board to one of them stays there. */
+const AT_PAGES = new Set(['/', '/index.html', '/unit.html', '/person.html']);
+
+/**
+ * Builds a page URL keeping the language override if the page was opened with one, and the
+ * past moment for the board pages (a child's board, a person, the breadcrumb); `at: null` in
+ * `query` leaves it out.
+ */
 export function href(path, query = {}) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v != null && v !== '') q.set(k, v);
+  if (pageAt && AT_PAGES.has(path) && !('at' in query)) q.set('at', pageAt);
   if (params.has('lang')) q.set('lang', lang);
   const s = q.toString();
   return s ? `${path}?${s}` : path;

@@ -33,9 +33,14 @@ let watching = null;
 
 const NEEDS = ['returned', 'overdue', 'due_soon', 'open', 'waiting', 'done'];
 
-async function load() {
+/** `asked`: a reading a live change asked for, which gives way to a form in use (see `busy`). */
+async function load(asked = false) {
   try {
-    work = await api('/me/tasks');
+    const read = await api('/me/tasks');
+    // The reader may have started on a form while the list was being read: rendering now
+    // would replace it under their hands (a chosen file, an error just shown).
+    if (asked && busy()) { deferred = true; return; }
+    work = read;
   } catch (e) {
     $('#title').textContent = t('work.me.title');
     // An account linked to nobody (the city's, an administrator's) has no work of its own:
@@ -61,8 +66,8 @@ async function load() {
 }
 /**
  * A live change reads the list again, but never under the reader's hands: while a form has the
- * focus, holds chosen files, or waits for a retry after a lost answer, the reading waits until
- * the form is left or sent.
+ * focus, holds chosen files, shows a refusal, or waits for a retry after a lost answer, the
+ * reading waits until the form is left or sent.
  */
 let deferred = false;
 const retrying = new Set();
@@ -70,12 +75,14 @@ function busy() {
   const a = document.activeElement;
   if (a && a.closest?.('form.work-form')) return true;
   if (retrying.size) return true;
+  // A refusal shown next to a field is read before the list moves (a re-render would drop it).
+  if (document.querySelector('form.work-form [data-error-for]:not([hidden])')) return true;
   return [...document.querySelectorAll('form.work-form input[type="file"]')].some(i => i.files?.length);
 }
 const refresh = throttle(() => {
   if (busy()) { deferred = true; return; }
   deferred = false;
-  quietly(load());
+  quietly(load(true));
 }, 1000);
 document.addEventListener('focusout', () => setTimeout(() => { if (deferred) refresh(); }, 0));
 
@@ -265,7 +272,7 @@ function toast(text) {
 }
 
 onLangChange(render);
-quietly(syncClock().then(load).catch(e => showError($('#work'), e)));
+quietly(syncClock().then(() => load()).catch(e => showError($('#work'), e)));
 
 // Explanations asked of me (and by me): the open ones first, each with its thread and, for what
 // I am to answer, the answer form. Read at start, after an answer, and every 30 s.

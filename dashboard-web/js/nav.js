@@ -1,9 +1,9 @@
 // nav.js — owns the nav bar of every page but the wall and the sign-in page: the links (with
-// the unit on screen), the live/offline dot, the signed-in account with "Sign out", and the
-// language toggle; and `initPage`, the start every such page makes.
+// the unit on screen), the live/offline dot ("not live" on a past view), the signed-in account
+// with "Sign out", and the language toggle; and `initPage`, the start every such page makes.
 
 import { t, fmt, lang, setLang, applyStaticText, onLangChange } from '/js/i18n.js';
-import { esc, href, quietly } from '/js/dom.js';
+import { esc, href, quietly, pageAt } from '/js/dom.js';
 import { sessionReady, onSession, signOut } from '/js/session.js';
 import { api } from '/js/api.js';
 import { pageLive } from '/js/live.js';
@@ -44,7 +44,10 @@ export function renderNav({ active, unit } = {}) {
     nav.innerHTML = `<a class="brand" href="${esc(href('/'))}">IOC <span>${esc(t('app.name'))}</span></a>
       <div class="links">${items.map(([k, h]) => `<a href="${esc(h)}"${k === active ? ' class="active" aria-current="page"' : ''}${k === 'inbox' ? ' data-link="inbox"' : ''}>${esc(t(`nav.${k}`))}${k === 'inbox' ? badge(unread) : ''}</a>`).join('')}</div>
       <span class="spacer"></span>
-      <span class="conn" id="conn-state" hidden></span>
+      ${pageAt
+    // A past view (past.js) has no link to be up or down: the dot says it is not live.
+    ? `<span class="conn past" id="conn-state" data-state="past" title="${esc(t('past.dot.title'))}">${esc(t('past.dot'))}</span>`
+    : '<span class="conn" id="conn-state" hidden></span>'}
       ${who}
       <button type="button" class="lang" data-action="lang" title="${esc(t('nav.lang.title'))}">${esc(t('nav.lang'))}</button>`;
     nav.querySelector('[data-action="lang"]').addEventListener('click', () => setLang(lang === 'vi' ? 'en' : 'vi'));

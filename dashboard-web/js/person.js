@@ -1,21 +1,25 @@
 // person.js — owns the person view (person.html?id=): an official's live workload, on-time
-// rate, overdue count and task list (the `person` live view, which always comes whole).
+// rate, overdue count and task list (the `person` live view, which always comes whole); with
+// `&at=` as they stood at a past moment (past.js), fetched once from GET /people/{id}/view.
 
 import { t, fmt, onLangChange, statusName, levelName } from '/js/i18n.js';
 import {
   esc, params, frameBatcher, unitHref, taskHref, markFirstRender, recordPatchMs, perf, setText,
   renderCrumbs,
 } from '/js/dom.js';
-import { viewErrorText } from '/js/api.js';
+import { api, viewErrorText } from '/js/api.js';
 import { initPage } from '/js/nav.js';
 import { wireBanners } from '/js/banner.js';
 import { Live } from '/js/live.js';
+import { isPast, withAt, initPast, showPastError } from '/js/past.js';
 
 const personId = params.get('id');
-const live = new Live().start();
+// A past view opens no socket: nothing on it changes (past.js).
+const live = isPast ? null : new Live().start();
 let unitOfPerson = null;
 const nav = initPage({ active: null, unit: () => unitOfPerson });
-wireBanners(live);
+if (live) wireBanners(live);
+initPast({ what: 'person' });
 
 const $ = sel => document.querySelector(sel);
 let lastListKey = '';
@@ -54,7 +58,7 @@ function render() {
   renderCrumbs($('#crumbs'), v.unit ? [v.unit] : [], { name: v.name });
   const sub = `${esc(v.position || '')}${v.unit ? ` · <a href="${esc(unitHref(v.unit.id))}" data-action="back">${esc(t('person.back', { name: `${v.unit.name} (${levelName(v.unit.level)})` }))}</a>` : ''}`;
   if (sub !== lastSub) { lastSub = sub; $('#subtitle').innerHTML = sub; }
-  setText($('#asof'), t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
+  setText($('#asof'), isPast ? t('past.asof', { time: fmt.dateTime(v.as_of) }) : t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
   for (const [f, , get] of FIELDS) setText($(`#figures [data-field="${f}"]`), get(v));
   $('#figures [data-field="overdue"]').classList.toggle('c-red', (v.tasks?.overdue ?? 0) > 0);
   const list = v.task_list || [];
@@ -89,5 +93,17 @@ function onPerson(s, change) {
 
 onLangChange(() => { buildFigures(); batch.schedule(); });
 
-if (personId) live.watch('person', personId, onPerson);
-else $('#title').textContent = t('common.not_found', { what: 'id' });
+/** The person at the page's moment, once; a refused moment is said in the banner. */
+async function loadPast() {
+  try {
+    const data = await api(withAt(`/people/${encodeURIComponent(personId)}/view`));
+    onPerson({ data }, { type: 'view' });
+  } catch (e) {
+    showPastError(e);
+    $('#title').textContent = e?.status === 403 || e?.status === 404 ? viewErrorText(e, personId, 'person') : t('past.unavailable');
+  }
+}
+
+if (!personId) $('#title').textContent = t('common.not_found', { what: 'id' });
+else if (isPast) loadPast();
+else live.watch('person', personId, onPerson);

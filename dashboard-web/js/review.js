@@ -2,7 +2,8 @@
 // last from GET /api/v1/units/{id}/review, with the server's charts (SVG shown, PNG to download),
 // a week picker and a print layout; the period's meeting (giao ban): a way in, or for a leader
 // the form that opens it (POST /api/v1/meetings), and the last meeting's conclusions with their
-// status now ("Kết luận kỳ trước", printed).
+// status now ("Kết luận kỳ trước", printed). With `&at=` the review as it stood at a past moment
+// (past.js): read only, no meeting opened from it.
 
 import { t, fmt, lang, onLangChange, groupName, periodLabel } from '/js/i18n.js';
 import {
@@ -17,10 +18,12 @@ import {
   conclusionHtml, stateBadge, meetingHref, isLeader, selectPickerHtml, multiPickerHtml, wirePeople,
   showFieldError, clearErrors, localError,
 } from '/js/meetingparts.js';
+import { isPast, pastAt, withAt, momentMs, initPast, showPastError } from '/js/past.js';
 
 let unitId = params.get('unit');
 let week = params.get('week');
 const nav = initPage({ active: 'review', unit: () => unitId, theme: 'light' });
+initPast({ what: 'review', query: () => ({ unit: unitId, week }) });
 const $ = sel => document.querySelector(sel);
 let review = null;
 // Long lists (a city has hundreds of series changing colour in a week) start short.
@@ -43,8 +46,14 @@ function isoWeekOf(date) {
   return `${thursday.getUTCFullYear()}-W${String(n).padStart(2, '0')}`;
 }
 const addWeeks = (w, n) => { const m = mondayOf(w); return m ? isoWeekOf(new Date(m.getTime() + n * 7 * 86400_000)) : null; };
-/** This week in Vietnam, whatever the browser's own time zone. */
-const currentWeek = () => isoWeekOf(new Date(Date.now() + 7 * 3600_000));
+/**
+ * This week in Vietnam, whatever the browser's own time zone; on a past review the week of its
+ * moment (the weeks after it had not come then).
+ */
+const currentWeek = () => {
+  const then = isPast ? momentMs(pastAt) : NaN;
+  return isoWeekOf(new Date((Number.isFinite(then) ? then : Date.now()) + 7 * 3600_000));
+};
 
 /**
  * The week picker: the last 52 weeks up to this one, newest first, each in words with its
@@ -65,7 +74,8 @@ function drawWeekPick(shown) {
 }
 
 function go(w) {
-  location.href = href('/review.html', { unit: unitId, week: w });
+  // Another week of a past review stays at the same moment.
+  location.href = href('/review.html', { unit: unitId, week: w, at: pastAt });
 }
 
 // ---- drawing ----------------------------------------------------------------------------------------
@@ -104,7 +114,13 @@ function headline(r) {
   ];
   // The one alert count, as the boards show it: only for a period that runs up to now.
   const active = r.alerts_active ? `<div class="hl" data-field="alerts_active">${alertCountHtml(r.alerts_active)}</div>` : '';
-  return `<section class="block" id="headline"><h2>${esc(t('review.headline'))}</h2><div class="headline">${active}${cards.map(([k, field, now, before, f, opts, band]) => `
+  // Where the period ends' task figures come from: the board as it stood then, or (before the
+  // board's history began) rebuilt from the tasks' dates; said so a reader weighs them.
+  const ends = r.ends_exact || {};
+  const since = r.data_began?.history ? fmt.dateTime(r.data_began.history) : '—';
+  const endsKey = ends.last && ends.this ? 'review.ends.exact' : ends.this ? 'review.ends.last_rebuilt' : 'review.ends.rebuilt';
+  const source = `<p class="quiet ends-source" data-field="ends-source">${esc(t(endsKey, { since }))}</p>`;
+  return `<section class="block" id="headline"><h2>${esc(t('review.headline'))}</h2>${source}<div class="headline">${active}${cards.map(([k, field, now, before, f, opts, band]) => `
     <div class="hl${band ? ` fig band-${esc(band)}` : ''}" data-field="${field}"><span class="fig-label">${esc(t(k))}</span><b>${esc(now == null ? t('review.no_data') : f(now))}</b>${delta(now, before, opts)}
     <div class="was" data-field="last">${esc(t('review.last'))}: ${esc(was(before, f))}</div></div>`).join('')}</div></section>`;
 }
@@ -225,7 +241,8 @@ function renderMeetingBar(r) {
     bar.hidden = false;
     return;
   }
-  if (!isLeader()) {
+  // A past review is read only: the meeting is opened from the live one.
+  if (!isLeader() || isPast) {
     bar.innerHTML = '';
     bar.hidden = true;
     return;
@@ -309,12 +326,16 @@ function render() {
 async function load() {
   try {
     const q = week ? `?week=${encodeURIComponent(week)}` : '';
-    review = await api(`/units/${encodeURIComponent(unitId)}/review${q}`);
+    review = await api(withAt(`/units/${encodeURIComponent(unitId)}/review${q}`));
     week = review.week;
     render();
   } catch (e) {
     $('#title').textContent = unitId;
-    showError($('#review-body'), e, { missingText: t('review.unavailable') });
+    // A past review that cannot be shown says why once, in the past banner.
+    if (isPast) {
+      showPastError(e);
+      $('#review-body').innerHTML = `<p class="quiet" data-field="error">${esc(t('past.unavailable'))}</p>`;
+    } else showError($('#review-body'), e, { missingText: t('review.unavailable') });
     if (!isMissing(e) && e.status === 0) return;
     drawWeekPick(week || currentWeek());
     renderReportLinks(week || currentWeek());
@@ -343,6 +364,9 @@ $('#meeting-bar').addEventListener('submit', e => {
   if (e.target.id === 'meeting-form') quietly(openMeeting(e.target));
 });
 onLangChange(render);
+
+// The exports are the period's report as it is now, not as it stood at the moment.
+if (isPast) $('#report-links').hidden = true;
 
 async function main() {
   if (!unitId) {

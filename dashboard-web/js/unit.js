@@ -1,6 +1,8 @@
 // unit.js — owns the unit board (unit.html?id=): a unit's live figures and KPIs (with
 // sparklines), its objectives against pace, overdue and due-soon tasks, people and sub-units;
-// REST lists follow the live figures, at most every 5 s.
+// REST lists follow the live figures, at most every 5 s. With `&at=` the same board as it stood
+// at a past moment (past.js): views and lists fetched once with `at`, drawn by the same code,
+// without sparklines (their history runs to now) and without the explanation threads (today's).
 
 import { t, fmt, onLangChange, groupName, levelName, statusName, periodLabel } from '/js/i18n.js';
 import {
@@ -16,20 +18,23 @@ import { Live, lineOf } from '/js/live.js';
 import { keptList } from '/js/kept.js';
 import { Figures, GroupCards, TileGrid } from '/js/board.js';
 import { loadThreads, threadsHtml, wireAnswers, ask, mayAsk } from '/js/explain.js';
+import { isPast, withAt, initPast, showPastError } from '/js/past.js';
 
 const REFRESH_MS = 5000;
 const HISTORY_POINTS = 8;
 
 let unitId = params.get('id') || params.get('unit');
-const live = new Live().start();
+// A past view opens no socket: nothing on it changes (past.js).
+const live = isPast ? null : new Live().start();
 const nav = initPage({ active: null, unit: () => unitId });
-wireBanners(live);
+if (live) wireBanners(live);
+initPast({ what: 'board', query: () => ({ id: unitId }) });
 
 const $ = sel => document.querySelector(sel);
 const body = id => document.querySelector(`#${id} [data-field="body"]`);
 const count = id => document.querySelector(`#${id} [data-field="count"]`);
 
-const figures = new Figures($('#figures'), { alertsUnit: unitId });
+const figures = new Figures($('#figures'), { alertsUnit: unitId, past: isPast });
 const groups = new GroupCards($('#groups'));
 const grid = new TileGrid(body('children'), { sections: true, sort: 'name' });
 
@@ -164,16 +169,16 @@ function buildKpis() {
   if (list.length === 0) { body('kpis').innerHTML = `<p class="quiet">${esc(t('unit.kpis.none'))}</p>`; return; }
   body('kpis').innerHTML = `<table><thead><tr>
       <th>${esc(t('unit.col.code'))}</th><th>${esc(t('unit.col.kpi'))}</th><th class="num">${esc(t('unit.col.value'))}</th>
-      <th class="num">${esc(t('unit.col.target'))}</th><th>${esc(t('unit.col.band'))}</th><th>${esc(t('unit.col.trend'))}</th>
+      <th class="num">${esc(t('unit.col.target'))}</th><th>${esc(t('unit.col.band'))}</th>${isPast ? '' : `<th>${esc(t('unit.col.trend'))}</th>`}
       <th>${esc(t('unit.col.period'))}</th><th>${esc(t('unit.col.updated'))}</th></tr></thead><tbody>${list.map(k => `<tr data-id="${esc(k.code)}">
       <td class="code">${esc(k.code)}</td>
-      <td><div>${esc(k.name)}${mayAsk() ? ` <button type="button" class="xp-ask-kpi" data-action="explain-kpi">${esc(t('explain.ask.button'))}</button>` : ''}</div><small>${esc(groupName(k.group))} · ${esc(t(`freq.${k.frequency}`))}${k.expression
+      <td><div>${esc(k.name)}${mayAsk() && !isPast ? ` <button type="button" class="xp-ask-kpi" data-action="explain-kpi">${esc(t('explain.ask.button'))}</button>` : ''}</div><small>${esc(groupName(k.group))} · ${esc(t(`freq.${k.frequency}`))}${k.expression
         ? ` · <span data-field="formula">${esc(t('unit.kpi.formula', { formula: formulaText(k.expression, names) }))}</span>`
         : k.source ? ` · ${esc(k.source)}` : ''}</small></td>
       <td class="num"><span class="chip" data-field="value"></span></td>
       <td class="num" data-field="target"></td>
       <td class="thr" data-field="thr"></td>
-      <td data-field="spark"></td>
+      ${isPast ? '' : '<td data-field="spark"></td>'}
       <td data-field="period"></td>
       <td data-field="updated"></td></tr>`).join('')}</tbody></table>`;
   for (const tr of body('kpis').querySelectorAll('tr[data-id]')) {
@@ -207,7 +212,7 @@ function drawKpiExplanations() {
   for (const [code, list] of kpiExplained) {
     const tr = kpiRows.get(code)?.tr;
     if (!tr) continue;
-    tr.insertAdjacentHTML('afterend', `<tr class="xp-row" data-xp-for="${esc(code)}"><td colspan="8">${threadsHtml(list)}</td></tr>`);
+    tr.insertAdjacentHTML('afterend', `<tr class="xp-row" data-xp-for="${esc(code)}"><td colspan="${isPast ? 7 : 8}">${threadsHtml(list)}</td></tr>`);
   }
 }
 
@@ -238,6 +243,8 @@ function writeKpi(k) {
   setText(f.period, k.period ? periodLabel(k.period) : '—');
   f.period.title = k.period || '';
   setText(f.updated, k.updated_at ? fmt.dateTime(k.updated_at) : '—');
+  // A past board has no sparkline column: the history endpoint runs to now, not to the moment.
+  if (!f.spark) return;
   const svg = sparkline(history[k.code], { width: 120, height: 30, target: counter ? null : targetValue(k.thresholds) });
   if (svg !== row.spark) { row.spark = svg; f.spark.innerHTML = svg; }
 }
@@ -303,7 +310,7 @@ function renderHeader(v) {
   setText($('#title'), v.unit.name);
   document.title = `${v.unit.name} · IOC`;
   renderCrumbs($('#crumbs'), v.path, { ...v.unit, name: `${v.unit.name} (${levelName(v.unit.level)})` });
-  setText($('#asof'), t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
+  setText($('#asof'), isPast ? t('past.asof', { time: fmt.dateTime(v.as_of) }) : t('common.updated_at', { time: fmt.timeSec(v.as_of) }));
 }
 
 // ---- REST lists ------------------------------------------------------------------------------------
@@ -325,7 +332,7 @@ function taskTable(tasks) {
 const taskList = (due, id) => keptList(body(id), {
   live,
   minGapMs: REFRESH_MS,
-  load: () => api(`/units/${encodeURIComponent(unitId)}/tasks?due=${due}&limit=50`),
+  load: () => api(withAt(`/units/${encodeURIComponent(unitId)}/tasks?due=${due}&limit=50`)),
   draw: r => {
     setText(count(id), `(${fmt.int(r.total)})`);
     body(id).innerHTML = taskTable(r.tasks || []);
@@ -338,7 +345,7 @@ const refreshTasks = () => { refreshOverdue(); refreshSoon(); };
 const refreshPeople = keptList(body('people'), {
   live,
   minGapMs: REFRESH_MS,
-  load: () => api(`/units/${encodeURIComponent(unitId)}/people?limit=100`),
+  load: () => api(withAt(`/units/${encodeURIComponent(unitId)}/people?limit=100`)),
   draw: r => {
     setText(count('people'), `(${fmt.int(r.total)})`);
     const list = r.people || [];
@@ -360,7 +367,7 @@ const paceText = x => `${fmt.pct0(x.progress)}`;
 const refreshOkrs = keptList(body('okrs'), {
   live,
   minGapMs: REFRESH_MS,
-  load: () => api(`/units/${encodeURIComponent(unitId)}/okrs`),
+  load: () => api(withAt(`/units/${encodeURIComponent(unitId)}/okrs`)),
   draw: r => {
     const objs = r.objectives || [];
     body('okrs').innerHTML = objs.length === 0 ? `<p class="quiet">${esc(t('unit.okr.none'))}</p>` : objs.map(o => `<div class="objective" data-id="${esc(o.id)}">
@@ -394,10 +401,35 @@ async function main() {
     nav?.redraw();
   }
   renderLinks();
+  if (isPast) { await loadPast(); return; }
   unitSub = live.watch('unit', unitId, onUnit);
   kpiSub = live.watch('kpis', unitId, onKpis);
   loadKpiExplanations().catch(() => {});
   refreshHistory();
+  refreshTasks();
+  refreshPeople();
+  refreshOkrs();
+}
+
+/**
+ * The board at the page's moment: the unit and KPI views (the live frames' JSON) once, drawn
+ * as first frames would be, then the lists with `at`; a refused moment is said once, in the
+ * banner, and the sections are left empty rather than repeating it.
+ */
+async function loadPast() {
+  const enc = encodeURIComponent(unitId);
+  try {
+    const [unit, kpis] = await Promise.all([api(withAt(`/units/${enc}/view`)), api(withAt(`/units/${enc}/kpis`))]);
+    unitSub = { sub: { data: unit, index: {} } };
+    kpiSub = { sub: { data: kpis, index: {} } };
+    onUnit(unitSub.sub, { type: 'view' });
+    onKpis(kpiSub.sub, { type: 'view' });
+  } catch (e) {
+    showPastError(e);
+    $('#title').textContent = e?.status === 403 || e?.status === 404 ? viewErrorText(e, unitId) : t('past.unavailable');
+    for (const id of ['kpis', 'okrs', 'tasks-overdue', 'tasks-soon', 'people']) body(id).innerHTML = '';
+    return;
+  }
   refreshTasks();
   refreshPeople();
   refreshOkrs();

@@ -114,6 +114,34 @@ enum RulesCommand {
     Check { files: Vec<PathBuf> },
     /// Run rule test files (promtool-style: input series over time, alerts expected at given times).
     Test { files: Vec<PathBuf> },
+    /// Replay the stored history of a window through candidate rules and the running ones, side
+    /// by side: alerts by rule, unit and severity per day, time in red, flapping, and the alerts
+    /// that differ with the moment and value that caused them.
+    Backtest(BacktestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BacktestArgs {
+    /// The window's start: a date (its start, Vietnam time) or an RFC 3339 time.
+    #[arg(long)]
+    from: String,
+    /// The window's end: a date (its end) or an RFC 3339 time; at most 93 days after `--from`.
+    #[arg(long)]
+    to: String,
+    /// Count only the alerts of this unit's subtree.
+    #[arg(long)]
+    unit: Option<String>,
+    /// The rules running now (files or folders, as `ioc serve --rules`); default the built-in pack.
+    #[arg(long, env = "IOC_RULES", value_delimiter = ',')]
+    running: Vec<PathBuf>,
+    #[arg(long, env = "DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+    database_url: String,
+    /// Print the report as JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// The candidate rule files or folders.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
 }
 
 pub fn main() -> ExitCode {
@@ -147,6 +175,7 @@ pub fn main() -> ExitCode {
             Command::Bench(args) => crate::bench::run(args).await,
             Command::Rules(RulesCommand::Check { files }) => rules_check(&files),
             Command::Rules(RulesCommand::Test { files }) => rules_test(&files),
+            Command::Rules(RulesCommand::Backtest(args)) => rules_backtest(args).await,
             Command::Audit(AuditCommand::Verify { database_url }) => {
                 audit_verify(&database_url).await
             }
@@ -597,6 +626,55 @@ fn rules_check(files: &[PathBuf]) -> anyhow::Result<()> {
             anyhow::bail!("{} problem(s); nothing loaded", errors.len())
         }
     }
+}
+
+async fn rules_backtest(a: BacktestArgs) -> anyhow::Result<()> {
+    use crate::domain::time::parse_ts;
+    let from = parse_ts(&a.from, false).map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let to = parse_ts(&a.to, true).map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    let load = |what: &str, files: &[PathBuf]| {
+        crate::alerting::files::load(files).map_err(|errors| {
+            anyhow::anyhow!(
+                "{what}: {} problem(s):\n{}",
+                errors.len(),
+                errors.join("\n")
+            )
+        })
+    };
+    let candidate = load("the candidate rules", &a.files)?;
+    let running = load("the running rules", &a.running)?;
+    let store = crate::store::connect(&a.database_url).await?;
+    let window = crate::backtest::Window {
+        from,
+        to,
+        unit: a.unit.clone().map(Into::into),
+    };
+    let mut shown = std::time::Instant::now();
+    let report = crate::backtest::run(
+        store.as_ref(),
+        &window,
+        running,
+        candidate,
+        |from, now, to| {
+            if shown.elapsed().as_millis() >= 500 || now >= to {
+                let done = (now - from) as f64 / (to - from).max(1) as f64;
+                eprint!(
+                    "\rreplaying: {:.0} % ({})",
+                    done * 100.0,
+                    crate::domain::time::format_ts(now)
+                );
+                shown = std::time::Instant::now();
+            }
+        },
+    )
+    .await?;
+    eprintln!();
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", crate::backtest::report::text(&report));
+    }
+    Ok(())
 }
 
 fn rules_test(files: &[PathBuf]) -> anyhow::Result<()> {

@@ -477,6 +477,7 @@ struct FileConfig {
     evaluation: Option<crate::evaluation::EvaluationConfig>,
     notify: Option<NotifyTable>,
     public: Option<crate::public::PublicConfig>,
+    history: Option<crate::asof::HistoryConfig>,
 }
 
 /// A URL that may carry a password (the database's, Redis's): `Debug` and `Display` show it
@@ -604,6 +605,7 @@ impl Settings {
                     args.trusted_proxies.clone()
                 })?,
                 public: std::sync::Arc::new(public),
+                history: file.history.unwrap_or_default(),
             },
             rules: if args.rules.is_empty() {
                 file.rules.unwrap_or_default()

@@ -3,8 +3,10 @@
 //! acknowledged. The `ioc` binary, the tests and the benchmarks all start it this way.
 
 pub mod alerting;
+pub mod asof;
 pub mod audit;
 pub mod auth;
+pub mod backtest;
 pub mod bench;
 pub mod bus;
 pub mod cli;
@@ -65,6 +67,8 @@ pub struct Node {
     pub lease: Option<store::lease::Lease>,
     /// Its role among several nodes, and how far it follows the writer.
     pub cluster: cluster::Cluster,
+    /// Past moments of the board, rebuilt from history (`asof/`).
+    pub past: asof::Past,
     /// The public boards citizens read, cached (`public/`).
     pub public: public::PublicBoards,
 }
@@ -355,6 +359,7 @@ async fn open_node(
     let public = public::PublicBoards::new(rollup.clone(), store.clone(), limits.public.clone());
     node_tasks.add_background(public.spawn(bus.subscribe(), node_tasks.shutdown_signal()));
     let rule_files = Arc::new(rule_files.to_vec());
+    let past = asof::Past::new(store.clone(), &limits.history);
     let writing = Writing {
         store: store.clone(),
         rollup: rollup.clone(),
@@ -367,6 +372,7 @@ async fn open_node(
         clock,
         stored_clock,
         cluster: cluster.clone(),
+        history: limits.history.clone(),
         shutdown: node_tasks.shutdown_signal(),
     };
     if role == cluster::Role::Follower {
@@ -424,6 +430,7 @@ async fn open_node(
             lease,
             cluster,
             public,
+            past,
         },
         node_tasks,
     ))

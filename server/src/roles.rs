@@ -24,6 +24,7 @@ pub(crate) struct Writing {
     pub(crate) clock: ClockMode,
     pub(crate) stored_clock: Option<domain::Ts>,
     pub(crate) cluster: cluster::Cluster,
+    pub(crate) history: crate::asof::HistoryConfig,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -40,6 +41,9 @@ impl Writing {
         Vec<tokio::task::JoinHandle<()>>,
     )> {
         let store = self.store;
+        // Before anything is committed: the state just read is where history begins when the
+        // store has none yet.
+        crate::asof::checkpoints::ensure_base(store.as_ref(), &self.rollup).await?;
         let restoring = std::time::Instant::now();
         let now = self.rollup.now();
         let alerting = match rules {
@@ -102,6 +106,11 @@ impl Writing {
             self.shutdown.clone(),
             self.stored_clock,
         )?);
+        background.push(crate::asof::checkpoints::spawn(
+            store.clone(),
+            self.history.clone(),
+            self.shutdown.clone(),
+        ));
         if self.clock == ClockMode::System {
             background.push(ingest::ticker::spawn(
                 self.writer.clone(),

@@ -141,6 +141,7 @@ pub enum Op {
     EvalPerson,
     EvalCriteria,
     EvalAnnual,
+    EvalAsOf,
     EvalUnit,
     EvalRankings,
     MyTasks,
@@ -153,6 +154,7 @@ pub enum Op {
     TaskHistory,
     AttachmentPost,
     AttachmentGet,
+    RulesBacktest,
     ExplainAsk,
     ExplainList,
     ExplainGet,
@@ -948,6 +950,15 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
             format!("/api/v1/evaluations/people/{}/annual", pick("w2", "w3")),
             None,
         ),
+        EvalAsOf => (
+            "GET",
+            format!(
+                "/api/v1/evaluations/people/{}/as-of?at={}",
+                pick("w2", "w3"),
+                city.clock.replace('+', "%2B")
+            ),
+            None,
+        ),
         EvalUnit => ("GET", format!("/api/v1/evaluations/units/{ward}"), None),
         EvalRankings => (
             "GET",
@@ -999,6 +1010,14 @@ pub fn probe(op: Op, side: Side, n: usize, city: &City) -> Probe {
                 }
             ),
             None,
+        ),
+        RulesBacktest => (
+            "POST",
+            "/api/v1/rules/backtest".into(),
+            Some(
+                json!({"from": "2026-11-01T00:00:00+07:00", "to": city.clock, "unit": ward,
+                        "rules": [{"name": "candidate.toml", "text": "[[rule]]\nname = \"few_open\"\nmetric = \"tasks.overdue\"\nred = \">= 1\"\n"}]}),
+            ),
         ),
         ExplainAsk => (
             "POST",

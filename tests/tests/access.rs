@@ -123,6 +123,8 @@ enum Kind {
     Leads,
     /// Task templates: a leader or an admin over the template's unit; never a token.
     TemplateManage,
+    /// Trying rules on history: a leader or an admin over the unit, as an account.
+    Backtest,
     /// Asking for an explanation, or following one up: a leader or an admin over the subject's
     /// unit, as an account (the matrix's accounts answer nothing: they are linked to no person).
     Explain,
@@ -401,6 +403,13 @@ const SPECS: &[Spec] = &[
         Read,
         IO
     ),
+    spec!(
+        EvalAsOf,
+        "GET",
+        "/api/v1/evaluations/people/{id}/as-of",
+        Read,
+        IO
+    ),
     spec!(EvalUnit, "GET", "/api/v1/evaluations/units/{id}", Read, IO),
     spec!(
         EvalRankings,
@@ -447,6 +456,13 @@ const SPECS: &[Spec] = &[
         "GET",
         "/api/v1/attachments/{sha256}",
         Read,
+        IO
+    ),
+    spec!(
+        RulesBacktest,
+        "POST",
+        "/api/v1/rules/backtest",
+        Backtest,
         IO
     ),
     spec!(ExplainAsk, "POST", "/api/v1/explanations", Explain, IO),
@@ -637,6 +653,7 @@ fn expect(kind: Kind, who: Who, side: Side) -> Expect {
         Kind::Leads => allow(role(Role::Leader)),
         Kind::TemplateManage => allow((role(Role::Leader) || role(Role::Admin)) && scope),
         Kind::Explain => allow((role(Role::Leader) || role(Role::Admin)) && scope),
+        Kind::Backtest => allow((role(Role::Leader) || role(Role::Admin)) && scope),
         Kind::Session => {
             if matches!(who, Who::Role(..)) {
                 Ok

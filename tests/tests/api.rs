@@ -712,6 +712,14 @@ async fn operations_endpoints_answer_and_every_documented_path_is_routed() {
             if path.contains("/public-") {
                 concrete.push_str("?service=khai-sinh");
             }
+            if path.ends_with("/as-of") {
+                // A moment is required: the clock's own (history reaches it).
+                let now = app.get_ok("/api/v1/clock").await["now"]
+                    .as_str()
+                    .unwrap()
+                    .replace('+', "%2B");
+                concrete.push_str(&format!("?at={now}"));
+            }
             if path == "/api/v1/events/{id}" {
                 // Ids are their source's: e1 came through the integration feed.
                 concrete.push_str(&format!("?source={}", app.feed_source()));

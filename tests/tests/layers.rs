@@ -52,6 +52,13 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
     ),
     ("public", &["i18n", "domain", "store", "rollup", "bus"]),
     ("meeting", &["i18n", "domain", "store", "rollup"]),
+    ("asof", &["domain", "store", "rollup"]),
+    (
+        "backtest",
+        &[
+            "i18n", "domain", "store", "rollup", "bus", "alerting", "asof",
+        ],
+    ),
     (
         "report",
         &[
@@ -62,6 +69,7 @@ const MAY_IMPORT: &[(&str, &[&str])] = &[
             "evaluation",
             "clock",
             "meeting",
+            "asof",
         ],
     ),
 ];

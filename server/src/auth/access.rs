@@ -355,6 +355,23 @@ pub fn alert_action(who: &Principal, rollup: &Rollup, unit: &str) -> Result<(), 
     }
 }
 
+/// Trying candidate rules on the history of `unit`'s subtree (the whole tree when `None`): a
+/// leader or an admin over it, signed in (an API token is a feed, not a person deciding rules).
+pub fn backtest(who: &Principal, rollup: &Rollup, unit: Option<&str>) -> Result<(), Denied> {
+    if matches!(who, Principal::Token(_)) {
+        return Err(forbidden(msg!("backtest_by")));
+    }
+    let allowed = match unit {
+        Some(u) => who.holds(rollup, u, &[Role::Leader, Role::Admin]),
+        None => who.holds_everywhere(&[Role::Leader, Role::Admin]),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(forbidden(msg!("backtest_by")))
+    }
+}
+
 /// Server-wide operations (the clock, rule reloads, the audit verification, OKR periods).
 #[derive(Debug, Clone, Copy)]
 pub enum Operation {

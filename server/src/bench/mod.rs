@@ -6,6 +6,7 @@
 
 mod access;
 mod alert;
+mod asof;
 pub mod figures;
 mod holders;
 mod live;
@@ -91,6 +92,13 @@ pub struct BenchArgs {
     /// Commits a stopped follower has to catch up with (`--nodes`).
     #[arg(long, default_value_t = 100_000)]
     pub backlog: usize,
+    /// Only the past-moment benchmark: a year of demo history simulated, the city and a ward
+    /// as of random moments, and what checkpoints cost ingest.
+    #[arg(long)]
+    pub asof: bool,
+    /// Days of history `--asof` simulates.
+    #[arg(long, default_value_t = 365)]
+    pub asof_days: i64,
     /// Crossings timed by `--notify` and `--alert`.
     #[arg(long, default_value_t = 100)]
     pub trials: usize,
@@ -173,6 +181,9 @@ async fn run_parts(args: &BenchArgs) -> anyhow::Result<()> {
     }
     if args.okr {
         return okr::run().await;
+    }
+    if args.asof {
+        return asof::run(args.asof_days).await;
     }
     if args.notify {
         return notify::run(args.trials).await;

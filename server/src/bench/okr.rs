@@ -198,12 +198,18 @@ pub async fn run() -> anyhow::Result<()> {
             &format!("the city's review of {p} with its evaluation section"),
             3,
             || {
-                let (store, rollup, cfg, root) =
-                    (store.clone(), rollup.clone(), cfg.clone(), root.clone());
+                let (store, rollup, cfg, root, past) = (
+                    store.clone(),
+                    rollup.clone(),
+                    cfg.clone(),
+                    root.clone(),
+                    node.past.clone(),
+                );
                 async move {
                     crate::report::evaluation::review_with_evaluation(
                         &store,
                         &rollup,
+                        &past,
                         &cfg,
                         &root,
                         Some(p),

@@ -15,7 +15,7 @@ mod names;
 mod simulator;
 
 pub use accounts::{create_accounts, DemoAccount, DEMO_PASSWORD};
-pub use simulator::spawn_simulator;
+pub use simulator::{spawn_simulator, Simulator};
 
 pub(crate) use crate::domain::time::period_label;
 use crate::domain::Ts;

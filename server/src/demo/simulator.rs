@@ -181,7 +181,8 @@ impl Catalog {
     }
 }
 
-pub(super) struct Simulator {
+/// The simulator's state: its random stream, the catalog it last read and the tasks it made.
+pub struct Simulator {
     rng: SmallRng,
     counter: u64,
     ticks: u64,
@@ -190,7 +191,7 @@ pub(super) struct Simulator {
 }
 
 impl Simulator {
-    pub(super) fn new(seed: u64) -> Self {
+    pub fn new(seed: u64) -> Self {
         Simulator {
             rng: SmallRng::seed_from_u64(seed),
             counter: 0,
@@ -200,7 +201,7 @@ impl Simulator {
         }
     }
 
-    pub(super) fn batch(&mut self, rollup: &Rollup, n: usize, now: Ts) -> Vec<Event> {
+    pub fn batch(&mut self, rollup: &Rollup, n: usize, now: Ts) -> Vec<Event> {
         if self.ticks % REFRESH_TICKS == 0 || self.catalog.people.is_empty() {
             self.catalog = Catalog::load(rollup);
         }

@@ -568,7 +568,22 @@ async fn rules(State(node): State<Node>) -> Result<Json<serde_json::Value>, ApiE
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    Ok(Json(serde_json::json!({ "files": files, "rules": rules })))
+    // The rule files' text (the built-in pack's when none are named), for "try a change" in the
+    // alert center: a candidate is the running files with one rule edited. Read as they are on
+    // disk now (an edit not yet reloaded shows here before it runs); unreadable files are left out.
+    let sources: Vec<serde_json::Value> = if node.rule_files.is_empty() {
+        let (name, text) = crate::alerting::files::DEFAULT_PACK;
+        vec![serde_json::json!({ "name": name, "text": text })]
+    } else {
+        crate::alerting::files::read_sources(&node.rule_files)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, text)| serde_json::json!({ "name": name, "text": text }))
+            .collect()
+    };
+    Ok(Json(
+        serde_json::json!({ "files": files, "rules": rules, "sources": sources }),
+    ))
 }
 
 /// Reloads the rule files. A bad file is refused with all its errors and the running rules stay.

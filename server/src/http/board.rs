@@ -32,13 +32,16 @@ pub const OPERATIONS: &[Operation] = &[
         Param::query("due", Kind::OneOf(&["overdue", "soon"]), "overdue (default) or soon"),
         Param::query("days", Kind::Int(1, 90), "With due=soon only: due within this many days (default 7)"),
         Param::query("limit", Kind::Int(1, 500), "At most this many tasks (default 50)"),
+        super::ops::AT_PARAM,
     ]),
     Operation::get("/api/v1/units/{id}/people", "People of the subtree with workload, overdue and on-time rate, most overdue first", Answer::Json("PeopleList")).params(&[
         Param::query("limit", Kind::Int(1, 1000), "At most this many people (default 100)"),
+        super::ops::AT_PARAM,
     ]),
-    Operation::get("/api/v1/units/{id}/okrs", "The unit's own objectives and key results with progress against the time elapsed (pace), furthest behind first", Answer::Json("OkrList")),
+    Operation::get("/api/v1/units/{id}/okrs", "The unit's own objectives and key results with progress against the time elapsed (pace), furthest behind first", Answer::Json("OkrList")).params(super::ops::AT),
     Operation::get("/api/v1/units/{id}/kpis/red", "Red KPI series anywhere in the subtree", Answer::Json("RedKpis")).params(&[
         Param::query("limit", Kind::Int(1, 1000), "At most this many series (default 50)"),
+        super::ops::AT_PARAM,
     ]),
     Operation::get("/api/v1/units/{id}/kpis/history", "The unit's own KPI series over their last periods, oldest first: sparklines", Answer::Json("KpiHistory")).params(&[
         Param::query("points", Kind::Int(1, 60), "Periods per series (default 8)"),
@@ -76,10 +79,10 @@ pub struct HistoryPoint {
 }
 
 /// Query parameters, checked by name: an unknown or malformed one is refused, not ignored.
-pub(super) struct Params(pub(super) HashMap<String, String>);
+pub(crate) struct Params(pub(crate) HashMap<String, String>);
 
 impl Params {
-    pub(super) fn new(q: HashMap<String, String>, allowed: &[&str]) -> Result<Params, ApiError> {
+    pub(crate) fn new(q: HashMap<String, String>, allowed: &[&str]) -> Result<Params, ApiError> {
         if let Some(k) = q.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::BadRequest(
                 format!(
@@ -124,7 +127,8 @@ async fn tasks(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<TaskList>, ApiError> {
-    let p = Params::new(q, &["due", "days", "limit"])?;
+    let p = Params::new(q, &["due", "days", "limit", "at"])?;
+    let at = super::asof::parse_at(p.0.get("at"))?;
     let limit = p.int("limit", 50, 1, 500)? as usize;
     let due = match p.0.get("due").map(String::as_str) {
         None | Some("overdue") => {
@@ -143,10 +147,11 @@ async fn tasks(
         }
     };
     can_view(&who, &node.rollup, Target::Unit(&id))?;
-    node.rollup
+    super::asof::rollup(&node, at)
+        .await?
         .unit_tasks(&id, due, limit)
         .map(Json)
-        .ok_or_else(|| no_unit(&id))
+        .ok_or_else(|| super::asof::unit_not_then(&id, at))
 }
 
 async fn people(
@@ -155,12 +160,15 @@ async fn people(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<PeopleList>, ApiError> {
-    let limit = Params::new(q, &["limit"])?.int("limit", 100, 1, 1000)? as usize;
+    let p = Params::new(q, &["limit", "at"])?;
+    let limit = p.int("limit", 100, 1, 1000)? as usize;
+    let at = super::asof::parse_at(p.0.get("at"))?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
-    node.rollup
+    super::asof::rollup(&node, at)
+        .await?
         .unit_people(&id, limit)
         .map(Json)
-        .ok_or_else(|| no_unit(&id))
+        .ok_or_else(|| super::asof::unit_not_then(&id, at))
 }
 
 async fn okrs(
@@ -169,12 +177,13 @@ async fn okrs(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<OkrList>, ApiError> {
-    Params::new(q, &[])?;
+    let at = super::asof::parse_at(Params::new(q, &["at"])?.0.get("at"))?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
-    node.rollup
+    super::asof::rollup(&node, at)
+        .await?
         .unit_okrs(&id)
         .map(Json)
-        .ok_or_else(|| no_unit(&id))
+        .ok_or_else(|| super::asof::unit_not_then(&id, at))
 }
 
 async fn red_kpis(
@@ -183,12 +192,15 @@ async fn red_kpis(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Json<RedKpis>, ApiError> {
-    let limit = Params::new(q, &["limit"])?.int("limit", 50, 1, 1000)? as usize;
+    let p = Params::new(q, &["limit", "at"])?;
+    let limit = p.int("limit", 50, 1, 1000)? as usize;
+    let at = super::asof::parse_at(p.0.get("at"))?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
-    node.rollup
+    super::asof::rollup(&node, at)
+        .await?
         .red_kpis(&id, limit)
         .map(Json)
-        .ok_or_else(|| no_unit(&id))
+        .ok_or_else(|| super::asof::unit_not_then(&id, at))
 }
 
 async fn kpi_history(

@@ -33,6 +33,7 @@ pub fn router() -> Router<Node> {
         .route("/evaluations/people/{id}", get(person))
         .route("/evaluations/people/{id}/criteria", put(set_criteria))
         .route("/evaluations/people/{id}/annual", get(person_annual))
+        .route("/evaluations/people/{id}/as-of", get(person_as_of))
         .route("/evaluations/units/{id}", get(unit))
         .route("/evaluations/units/{id}/rankings", get(rankings))
 }
@@ -42,6 +43,7 @@ pub const OPERATIONS: &[Operation] = &[
     Operation::get("/api/v1/evaluations/config", "The evaluation model in force: points, criteria, deductions, class bands, the excellent quota, the leader's unit share, the period kind", Answer::Json("EvaluationConfig")),
     Operation::get("/api/v1/evaluations/people/{id}", "A person's score for an evaluation period, explained: each task item with its deductions, each criterion, the class and why; frozen when its period closed", Answer::Json("PersonScoreOut")).params(&[PERIOD]),
     Operation::put("/api/v1/evaluations/people/{id}/criteria", "The leader's general-criteria scores for the person: every criterion 0..its max, an optional force_not_complete reason and a comment; by a leader over the person's unit other than the person; a closed period only by an admin; audited", Body::Json("CriteriaInput"), Answer::Json("PersonScoreOut")).params(&[PERIOD]),
+    Operation::get("/api/v1/evaluations/people/{id}/as-of", "For an appeal: a person's score for a period as the screen showed it at a past moment (the board as it stood then: its tasks, its clock, whether the period was closed), beside the score frozen when the period closed and the score computed now", Answer::Json("ScoreAsOfOut")).params(&[PERIOD, Param::query("at", Kind::Text, "The past moment (RFC 3339, or a date meaning its end); required")]),
     Operation::get("/api/v1/evaluations/people/{id}/annual", "A person's year: the mean of the evaluated period totals, classified, with any override carried", Answer::Json("AnnualScore")).params(&[
         Param::query("year", Kind::Text, "A year, e.g. 2026 (default the clock's)"),
     ]),
@@ -63,6 +65,7 @@ const PERIOD: Param = Param::query(
 #[openapi(components(schemas(
     EvaluationConfig,
     PersonScoreOut,
+    ScoreAsOfOut,
     CriteriaInput,
     AnnualScore,
     UnitEvaluation,
@@ -77,6 +80,22 @@ pub struct PersonScoreOut {
     /// When the score was frozen at its period's close; null when computed now.
     pub frozen_at: Option<String>,
     pub score: PersonScore,
+}
+
+/// A person's score for a period three ways, for an appeal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreAsOfOut {
+    pub period: String,
+    /// The moment asked, as the API writes moments.
+    pub at: String,
+    /// What the screen showed at `at`: computed on the board as it stood then (or the frozen
+    /// score, when the period had closed by then). The leaders' general-criteria scores are those
+    /// in force now (their earlier values are in the audit trail).
+    pub then: PersonScoreOut,
+    /// The score frozen when the period closed; null while it is open.
+    pub frozen: Option<PersonScoreOut>,
+    /// Computed now from the live board, whatever was frozen.
+    pub now: PersonScore,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -201,6 +220,64 @@ async fn person(
     can_view(&who, &node.rollup, Scope::Person(&id))?;
     let period = period_param(&node, &p)?;
     Ok(Json(score_of(&node, &id, &period).await?))
+}
+
+async fn person_as_of(
+    State(node): State<Node>,
+    who: Principal,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<ScoreAsOfOut>, ApiError> {
+    let p = Params::new(q, &["period", "at"])?;
+    let at = super::asof::parse_at(p.0.get("at"))?.ok_or_else(|| {
+        ApiError::Invalid(ItemError::new(
+            "at",
+            crate::msg!("at_invalid", at = String::new()),
+        ))
+    })?;
+    can_view(&who, &node.rollup, Scope::Person(&id))?;
+    let period = period_param(&node, &p)?;
+    let past = super::asof::rollup(&node, Some(at)).await?;
+    let then_person = past
+        .person(&id)
+        .ok_or_else(|| super::asof::person_not_then(&id, Some(at)))?;
+    let then = gather::people_scores(
+        node.store.as_ref(),
+        &past,
+        &node.evaluation,
+        &period,
+        vec![then_person],
+    )
+    .await?;
+    let person = node
+        .rollup
+        .person(&id)
+        .ok_or_else(|| ApiError::NotFound(format!("no person '{id}'").into()))?;
+    let frozen = score_of(&node, &id, &period).await?;
+    let mut now = gather::compute(
+        node.store.as_ref(),
+        &node.rollup,
+        &node.evaluation,
+        &period,
+        std::slice::from_ref(&person),
+    )
+    .await?;
+    let only = |scores: Vec<PersonScore>| {
+        scores
+            .into_iter()
+            .next()
+            .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("no score for '{id}'")))
+    };
+    Ok(Json(ScoreAsOfOut {
+        period: period.label().to_string(),
+        at: super::asof::moment(at),
+        then: PersonScoreOut {
+            frozen_at: then.frozen_at.map(format_ts),
+            score: only(then.scores)?,
+        },
+        frozen: frozen.frozen_at.is_some().then_some(frozen),
+        now: only(std::mem::take(&mut now))?,
+    }))
 }
 
 async fn set_criteria(

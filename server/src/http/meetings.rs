@@ -293,10 +293,15 @@ async fn open(
         // Opened already: the writer answers the kept one.
         Some(_) => Vec::new(),
         None => {
-            let review =
-                crate::report::review::review(&node.store, &node.rollup, &unit, Some(period))
-                    .await
-                    .map_err(|e| ApiError::Invalid(ItemError::new("period", e.to_string())))?;
+            let review = crate::report::review::review(
+                &node.store,
+                &node.rollup,
+                &node.past,
+                &unit,
+                Some(period),
+            )
+            .await
+            .map_err(|e| ApiError::Invalid(ItemError::new("period", e.to_string())))?;
             let previous = read::previous(&node.rollup, &unit, &label);
             crate::report::meeting::agenda(&review, previous.as_deref(), &node.rollup)
         }

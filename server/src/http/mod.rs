@@ -2,9 +2,11 @@
 //! extract, convert wire to domain, call one function, map the result.
 
 pub mod alerts;
+pub mod asof;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod backtest;
 pub mod board;
 mod body;
 pub mod catalog;
@@ -49,6 +51,8 @@ pub struct Limits {
     pub trusted_proxies: std::sync::Arc<[ipnet::IpNet]>,
     /// The public boards' services and limits (`[public]`).
     pub public: std::sync::Arc<crate::public::PublicConfig>,
+    /// How the past is checkpointed and how many past moments are kept (`[history]`).
+    pub history: crate::asof::HistoryConfig,
 }
 
 impl Default for Limits {
@@ -59,6 +63,7 @@ impl Default for Limits {
             auth: crate::auth::AuthConfig::default(),
             trusted_proxies: std::sync::Arc::new([]),
             public: std::sync::Arc::default(),
+            history: crate::asof::HistoryConfig::default(),
         }
     }
 }
@@ -81,6 +86,7 @@ pub fn app(node: Node) -> Router {
         .merge(attachments::router())
         .merge(explanations::router())
         .merge(meetings::router())
+        .merge(backtest::router())
         .merge(import::router())
         .merge(entry::router())
         .merge(templates::router())

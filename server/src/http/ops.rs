@@ -317,6 +317,14 @@ pub enum Kind {
     OneOf(&'static [&'static str]),
 }
 
+/// `?at=`: the view as it stood at a past moment (`asof/`).
+pub const AT_PARAM: Param = Param::query(
+    "at",
+    Kind::Text,
+    "A past moment (RFC 3339, or a date meaning its end in Vietnam): the view as the board showed it then, replayed from history. 422 for a moment after the server's clock, before history begins, or not a time",
+);
+pub const AT: &[Param] = &[AT_PARAM];
+
 impl Operation {
     const fn new(method: &'static str, path: &'static str, summary: &'static str) -> Self {
         Operation {
@@ -424,13 +432,13 @@ const OPERATIONS: &[Operation] = &[
     Operation::post("/api/v1/units", "Create a unit (409 if it exists)", Body::Json("UnitIn"), Answer::Created("UnitIn")),
     Operation::get("/api/v1/units/{id}", "A unit", Answer::Json("UnitIn")),
     Operation::put("/api/v1/units/{id}", "Create or replace a unit (moving it carries its subtree's figures)", Body::Json("UnitIn"), Answer::Json("UnitIn")),
-    Operation::get("/api/v1/units/{id}/view", "Unit view: aggregates over the subtree plus one line per child unit", Answer::Json("UnitView")),
-    Operation::get("/api/v1/units/{id}/kpis", "KPI board of a unit: its own series with value, status and thresholds", Answer::Json("KpiBoard")),
+    Operation::get("/api/v1/units/{id}/view", "Unit view: aggregates over the subtree plus one line per child unit", Answer::Json("UnitView")).params(AT),
+    Operation::get("/api/v1/units/{id}/kpis", "KPI board of a unit: its own series with value, status and thresholds", Answer::Json("KpiBoard")).params(AT),
     Operation::get("/api/v1/people", "People the caller may see, by id (?unit= people of a unit)", Answer::Page("PersonIn")).params(LIST),
     Operation::post("/api/v1/people", "Create a person (409 if it exists)", Body::Json("PersonIn"), Answer::Created("PersonIn")),
     Operation::get("/api/v1/people/{id}", "A person", Answer::Json("PersonIn")),
     Operation::put("/api/v1/people/{id}", "Create or replace a person", Body::Json("PersonIn"), Answer::Json("PersonIn")),
-    Operation::get("/api/v1/people/{id}/view", "Person view: workload, on-time rate, overdue, task list", Answer::Json("PersonView")),
+    Operation::get("/api/v1/people/{id}/view", "Person view: workload, on-time rate, overdue, task list", Answer::Json("PersonView")).params(AT),
     Operation::get("/api/v1/kpis", "KPIs the caller may see, by code (?unit= KPIs led by a unit)", Answer::Page("KpiIn")).params(LIST),
     Operation::post("/api/v1/kpis", "Create a KPI (409 if it exists)", Body::Json("KpiIn"), Answer::Created("KpiIn")),
     Operation::get("/api/v1/kpis/{id}", "A KPI by code", Answer::Json("KpiIn")),
@@ -471,6 +479,7 @@ pub fn operations() -> impl Iterator<Item = &'static Operation> {
         .chain(super::attachments::OPERATIONS)
         .chain(super::explanations::OPERATIONS)
         .chain(super::meetings::OPERATIONS)
+        .chain(super::backtest::OPERATIONS)
         .chain(super::import::OPERATIONS)
         .chain(super::entry::OPERATIONS)
         .chain(super::templates::OPERATIONS)
@@ -695,6 +704,7 @@ pub fn openapi_document() -> Value {
     api.merge(super::public::Schemas::openapi());
     api.merge(super::report::Schemas::openapi());
     api.merge(super::meetings::Schemas::openapi());
+    api.merge(super::backtest::Schemas::openapi());
     api.merge(super::alerts::Schemas::openapi());
     api.merge(super::auth::Schemas::openapi());
     api.merge(super::audit::Schemas::openapi());
@@ -732,10 +742,11 @@ pub fn openapi_document() -> Value {
     schemas["TaskChange"] = task_change(&schemas["TaskEventIn"]);
     schemas["RulesOut"] = json!({
         "type": "object",
-        "required": ["files", "rules"],
+        "required": ["files", "rules", "sources"],
         "properties": {
             "files": {"type": "array", "items": {"type": "string"}, "description": "The rule files loaded (empty: the built-in pack)"},
-            "rules": {"type": "array", "items": {"type": "object"}, "description": "The rules running now, as in their TOML (alert-rules/RULES.md)"}
+            "rules": {"type": "array", "items": {"type": "object"}, "description": "The rules running now, as in their TOML (alert-rules/RULES.md)"},
+            "sources": {"type": "array", "description": "The rule files' text as on disk now (the built-in pack's when none are named): what a candidate in \"try a change\" edits", "items": {"type": "object", "required": ["name", "text"], "properties": {"name": {"type": "string"}, "text": {"type": "string"}}}}
         }
     });
     schemas["ReloadOut"] = json!({

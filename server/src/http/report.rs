@@ -34,7 +34,7 @@ pub fn router() -> Router<Node> {
 
 /// Operations for the OpenAPI document, as in `ops::OPERATIONS`.
 pub const OPERATIONS: &[Operation] = &[
-    Operation::get("/api/v1/units/{id}/review", "Review meeting: the unit's period (default the clock's week; Asia/Ho_Chi_Minh calendar, up to the clock) against the period before: figures and scores at both ends, KPI series that turned red or recovered, key results against pace, the daily overdue trend, child units ranked, the evaluation summary, chart links. Past figures are rebuilt from task dates, KPI values and check-ins.", Answer::Json("Review")).params(&[REVIEW_PERIOD, REVIEW_WEEK]),
+    Operation::get("/api/v1/units/{id}/review", "Review meeting: the unit's period (default the clock's week; Asia/Ho_Chi_Minh calendar, up to the clock) against the period before: figures and scores at both ends, KPI series that turned red or recovered, key results against pace, the daily overdue trend, child units ranked, the evaluation summary, chart links. The task figures at a period end are the board as it stood then where history reaches it (`ends_exact`), else rebuilt from task dates; KPI values and check-ins from their log. `at`: the review as it stood at a past moment.", Answer::Json("Review")).params(&[REVIEW_PERIOD, REVIEW_WEEK, super::ops::AT_PARAM]),
     Operation::get("/api/v1/units/{id}/review/charts/{file}", "A chart of the review as image/svg+xml or image/png (960x540)", Answer::Image).params(&[
         Param::path("file", Kind::OneOf(&["overdue.svg", "overdue.png", "kpis.svg", "kpis.png", "key_results.svg", "key_results.png", "units.svg", "units.png"]), "The chart and its format"),
         REVIEW_PERIOD,
@@ -89,6 +89,8 @@ pub struct Schemas;
 
 #[derive(Debug)]
 struct ReviewQuery {
+    /// `?at=`: the review as it stood at a past moment (its clock then).
+    at: Option<String>,
     week: Option<String>,
     period: Option<String>,
     lang: Option<String>,
@@ -108,6 +110,7 @@ impl ReviewQuery {
     fn of(raw: HashMap<String, String>, allowed: &[&str]) -> Result<ReviewQuery, ApiError> {
         let mut p = super::board::Params::new(raw, allowed)?.0;
         Ok(ReviewQuery {
+            at: p.remove("at"),
             week: p.remove("week"),
             period: p.remove("period"),
             lang: p.remove("lang"),
@@ -169,22 +172,31 @@ async fn review_for(
     id: &str,
     asked: &Asked,
     with_evaluation: bool,
+    at: Option<&String>,
 ) -> Result<Review, ApiError> {
+    let at = super::asof::parse_at(at)?;
+    // As of a past moment: the review computed on the board as it stood then, its clock then.
+    let rollup = super::asof::rollup(node, at).await?;
+    if rollup.unit(id).is_none() {
+        return Err(super::asof::unit_not_then(id, at));
+    }
     let review = if with_evaluation {
         crate::report::evaluation::review_with_evaluation(
             &node.store,
-            &node.rollup,
+            &rollup,
+            &node.past,
             &node.evaluation,
             id,
             asked.period,
         )
         .await
     } else {
-        review::review(&node.store, &node.rollup, id, asked.period).await
+        review::review(&node.store, &rollup, &node.past, id, asked.period).await
     };
     let mut review = review.map_err(|e| report_error(e, asked.field))?;
-    // The period runs up to the clock: the alerts active now belong to it.
-    if review.this_period.to == review.as_of {
+    // The period runs up to the clock: the alerts active now belong to it (not a past review's:
+    // the alerts active then are not replayed).
+    if at.is_none() && review.this_period.to == review.as_of {
         review.alerts_active = Some(node.alerts.count(&node.rollup, id));
     }
     Ok(review)
@@ -206,10 +218,12 @@ async fn review_of_unit(
     Path(id): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Review>, ApiError> {
-    let q = ReviewQuery::of(raw, &["period", "week"])?;
+    let q = ReviewQuery::of(raw, &["period", "week", "at"])?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
     let asked = q.period()?;
-    Ok(Json(review_for(&node, &id, &asked, true).await?))
+    Ok(Json(
+        review_for(&node, &id, &asked, true, q.at.as_ref()).await?,
+    ))
 }
 
 async fn chart(
@@ -218,7 +232,7 @@ async fn chart(
     Path((id, file)): Path<(String, String)>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let q = ReviewQuery::of(raw, &["period", "week", "lang"])?;
+    let q = ReviewQuery::of(raw, &["period", "week", "lang", "at"])?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
     let (chart, format) = charts::parse_file(&file).ok_or_else(|| {
         ApiError::NotFound(
@@ -228,7 +242,7 @@ async fn chart(
     })?;
     let lang = q.lang()?;
     let asked = q.period()?;
-    let review = review_for(&node, &id, &asked, false).await?;
+    let review = review_for(&node, &id, &asked, false, q.at.as_ref()).await?;
     let bytes = blocking(move || charts::render(&review, chart, format, lang)).await?;
     Ok((
         [
@@ -256,7 +270,7 @@ async fn report_of_unit(
     Path(id): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Response, ApiError> {
-    let q = ReviewQuery::of(raw, &["period", "week", "lang", "format", "table"])?;
+    let q = ReviewQuery::of(raw, &["period", "week", "lang", "format", "table", "at"])?;
     can_view(&who, &node.rollup, Target::Unit(&id))?;
     let bad = |field: &'static str, e: String| ApiError::Malformed(ItemError::new(field, e));
     let format = match q.format.as_deref() {
@@ -282,7 +296,7 @@ async fn report_of_unit(
             node.rollup.now(),
         ));
     }
-    let review = review_for(&node, &id, &asked, true).await?;
+    let review = review_for(&node, &id, &asked, true, q.at.as_ref()).await?;
     let stem = export::file_stem(&review);
     let (content_type, disposition, body) = match format {
         ReportFormat::Html => {

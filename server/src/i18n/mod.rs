@@ -288,6 +288,7 @@ fn wording(key: &str, lang: Lang) -> Option<&'static str> {
         })
 }
 
+pub mod font;
 mod words;
 use words::CATALOG;
 

@@ -3,6 +3,57 @@
 
 /// (key, English, Vietnamese).
 pub(super) const CATALOG: &[(&str, &str, &str)] = &[
+    // The board at a past moment (`?at=`).
+    (
+        "at_invalid",
+        "'{at}' is not a moment: give an RFC 3339 time (2026-11-15T08:00:00+07:00) or a date (2026-11-15, its end)",
+        "'{at}' không phải một thời điểm: hãy ghi theo RFC 3339 (2026-11-15T08:00:00+07:00) hoặc một ngày (2026-11-15, tính đến cuối ngày)",
+    ),
+    (
+        "at_future",
+        "{at} is after the server's clock ({now}): the board of a moment to come is not known",
+        "{at} là sau giờ của máy chủ ({now}): chưa thể xem bảng của một thời điểm chưa tới",
+    ),
+    (
+        "history_missing",
+        "the server keeps the board's history from {begins}; {at} is before it, and is not guessed",
+        "máy chủ lưu lịch sử bảng điều hành từ {begins}; {at} là trước thời điểm đó nên không thể hiển thị (không suy đoán)",
+    ),
+    (
+        "history_none",
+        "the server has kept no history of the board yet",
+        "máy chủ chưa lưu lịch sử nào của bảng điều hành",
+    ),
+    (
+        "backtest_by",
+        "rules are tried on history by a signed-in leader or administrator of the unit (of the whole tree when no unit is named)",
+        "chỉ lãnh đạo hoặc quản trị viên của đơn vị (của toàn hệ thống khi không chọn đơn vị) mới chạy thử luật trên dữ liệu lịch sử",
+    ),
+    (
+        "backtest_busy",
+        "another rule backtest is running on this server; try again when it ends",
+        "máy chủ đang chạy thử một bộ luật khác; vui lòng thử lại khi lượt đó kết thúc",
+    ),
+    (
+        "backtest_window",
+        "the window must run forward and last at most {days} days",
+        "khoảng thời gian phải có điểm đầu trước điểm cuối và dài tối đa {days} ngày",
+    ),
+    (
+        "backtest_rules",
+        "the candidate rules were refused: {errors}",
+        "bộ luật thử nghiệm không hợp lệ: {errors}",
+    ),
+    (
+        "unit_not_then",
+        "unit '{id}' did not exist at {at}",
+        "đơn vị '{id}' chưa tồn tại vào {at}",
+    ),
+    (
+        "person_not_then",
+        "person '{id}' was not on record at {at}",
+        "cán bộ '{id}' chưa có trong hệ thống vào {at}",
+    ),
     // Review meetings (giao ban).
     (
         "meeting_by",

@@ -15,16 +15,11 @@ use super::ReportError;
 use image::ImageEncoder;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::register_font;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use std::sync::OnceLock;
 
 pub const WIDTH: u32 = 960;
 pub const HEIGHT: u32 = 540;
-/// The family name the charts ask for: browsers draw the SVG with their own sans-serif, the
-/// bitmap gets the embedded font registered under the same name.
-const FONT: &str = "sans-serif";
-static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+const FONT: &str = crate::i18n::font::FAMILY;
 
 /// Key results and units a chart shows at most.
 const ROWS: usize = 10;
@@ -97,11 +92,9 @@ const GREY_C: RGBColor = RGBColor(150, 150, 150);
 const LIGHT_C: RGBColor = RGBColor(215, 215, 215);
 const INK: RGBColor = RGBColor(33, 37, 41);
 
-/// Registers the embedded font once per process; a font that does not load is a build defect.
+/// The embedded font, registered once per process; one that does not load is a build defect.
 fn font_ready() -> Result<(), ReportError> {
-    static LOADED: OnceLock<bool> = OnceLock::new();
-    let ok = *LOADED.get_or_init(|| register_font(FONT, FontStyle::Normal, DEJAVU_SANS).is_ok());
-    if ok {
+    if crate::i18n::font::ready() {
         Ok(())
     } else {
         Err(ReportError::Internal(

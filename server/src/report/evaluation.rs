@@ -83,13 +83,14 @@ pub async fn summary(
 pub async fn review_with_evaluation(
     store: &std::sync::Arc<dyn Store>,
     rollup: &std::sync::Arc<Rollup>,
+    past: &crate::asof::Past,
     cfg: &EvaluationConfig,
     unit: &str,
     period: Option<ReviewPeriod>,
 ) -> Result<super::review::Review, super::ReportError> {
     let (evaluation, review) = tokio::join!(
         summary(store.as_ref(), rollup, cfg, unit, period),
-        super::review::review(store, rollup, unit, period)
+        super::review::review(store, rollup, past, unit, period)
     );
     let mut review = review?;
     review.evaluation = Some(evaluation?);

@@ -76,11 +76,15 @@ pub async fn write_reports(req: ReportRequest) -> anyhow::Result<Written> {
         bar.set_style(style.progress_chars("=> "));
     }
     let mut written = Vec::new();
+    // Period ends before the clock are read from the board as it stood then (kept moments
+    // are shared by the units' reviews: every unit asks for the same ends).
+    let past = crate::asof::Past::new(store.clone(), &crate::asof::HistoryConfig::default());
     for unit in &units {
         bar.set_message(unit.name.clone());
         let r = super::evaluation::review_with_evaluation(
             &store,
             &rollup,
+            &past,
             &req.evaluation,
             &unit.id,
             Some(period),

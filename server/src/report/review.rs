@@ -73,6 +73,7 @@ pub struct Review {
     /// The evaluation of the subtree's officials for the period; null when none was made.
     pub evaluation: Option<EvaluationSummary>,
     pub data_began: DataBegan,
+    pub ends_exact: EndsExact,
     /// The one alert count of the unit's screens now, as the boards, the alert center and the
     /// wall show it, when the reviewed period holds the clock; null for a period already over
     /// (the live alerts are not rebuilt as of a past instant: `alerts_fired` covers the past).
@@ -240,6 +241,19 @@ pub struct UnitLine {
 pub struct DataBegan {
     /// The alert history's first entry (alerts are recorded from the server's first start).
     pub alerts: Option<String>,
+    /// Where the board's history begins (`?at=`): a period end from then on is read from the
+    /// board as it stood, an earlier one rebuilt from task dates (`ends_exact`).
+    pub history: Option<String>,
+}
+
+/// How each period end's task figures were read: `true`, from the board as it stood at that
+/// moment (replayed from history, or the live board when the end is now); `false`, rebuilt from
+/// the tasks' dates as they stand now (before history began: a task's progress then is not known,
+/// its status is inferred from when it was submitted and finished).
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema, PartialEq)]
+pub struct EndsExact {
+    pub last: bool,
+    pub this: bool,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -270,6 +284,11 @@ pub struct Inputs {
     pub alerts: Vec<AlertHistoryRow>,
     /// When the alert history began (its first entry anywhere), if it has.
     pub alerts_since: Option<crate::domain::Ts>,
+    /// Per end (last, this), the subtree's tasks as the board held them at that end, where
+    /// history reaches it: their state then, not their dates read back.
+    pub tasks_then: [Option<Vec<TaskDates>>; 2],
+    /// Where the board's history begins.
+    pub history_since: Option<crate::domain::Ts>,
 }
 
 /// The fields of a logged `kr_checkin` event the review reads (its time is the record's).
@@ -284,6 +303,7 @@ struct CheckinBody {
 pub async fn review(
     store: &Arc<dyn Store>,
     rollup: &Arc<Rollup>,
+    past: &crate::asof::Past,
     unit: &str,
     period: Option<ReviewPeriod>,
 ) -> Result<Review, ReportError> {
@@ -348,9 +368,25 @@ pub async fn review(
     }
     let explanations =
         super::explanations::of_period(store.as_ref(), rollup, &unit_filter, &weeks).await?;
+    let history_since = past.begins().await?;
+    // Each end before the clock is read from the board as it stood then, where history reaches
+    // it; an end at the clock is the board now (its tasks' state is exact already).
+    let mut ends_then: [Option<Arc<Rollup>>; 2] = [None, None];
+    for (e, end) in [weeks.last.to, weeks.this.to].into_iter().enumerate() {
+        if end >= now {
+            ends_then[e] = Some(rollup.clone());
+        } else if history_since.is_some_and(|b| b <= end) {
+            match past.rollup_at(end, now).await {
+                Ok(r) => ends_then[e] = Some(r),
+                Err(crate::asof::AsOfError::Store(e)) => return Err(e.into()),
+                Err(_) => {}
+            }
+        }
+    }
     let held = rollup.clone();
     let mut review = tokio::task::spawn_blocking(move || {
         let tasks = held.task_dates_of(&in_subtree);
+        let tasks_then = ends_then.map(|r| r.map(|r| r.task_dates_of(&in_subtree)));
         build(Inputs {
             periods: weeks,
             units,
@@ -361,6 +397,8 @@ pub async fn review(
             checkins,
             alerts,
             alerts_since,
+            tasks_then,
+            history_since,
         })
     })
     .await
@@ -426,11 +464,20 @@ pub fn build(i: Inputs) -> Review {
     for t in &i.tasks {
         if let Some(o) = own.get_mut(&t.unit) {
             for (k, at) in ends.iter().enumerate() {
-                o.tasks[k].count(task_at(t, *at));
+                if i.tasks_then[k].is_none() {
+                    o.tasks[k].count(task_at(t, *at));
+                }
             }
         }
         for (d, day) in days.iter().enumerate() {
             trend[d].count(task_at(t, day.at));
+        }
+    }
+    for (k, at) in ends.iter().enumerate() {
+        for t in i.tasks_then[k].iter().flatten() {
+            if let Some(o) = own.get_mut(&t.unit) {
+                o.tasks[k].count(task_at(t, *at));
+            }
         }
     }
 
@@ -663,6 +710,11 @@ pub fn build(i: Inputs) -> Review {
         evaluation: None,
         data_began: DataBegan {
             alerts: i.alerts_since.map(format_ts),
+            history: i.history_since.map(format_ts),
+        },
+        ends_exact: EndsExact {
+            last: i.tasks_then[LAST].is_some(),
+            this: i.tasks_then[THIS].is_some(),
         },
         alerts_active: None,
         explanations: Vec::new(),

@@ -17,6 +17,7 @@ pub mod lists;
 mod meetings;
 pub mod okr;
 pub mod score;
+mod snapshot;
 mod tasks;
 pub mod view;
 pub mod work;

@@ -461,15 +461,20 @@ impl Rollup {
             )
         };
         let mut tasks: Vec<_> = ids.iter().filter_map(|t| self.task(t)).collect();
-        tasks.sort_by_key(|t| {
-            (
-                !t.status.is_open(),
-                if t.status.is_open() {
-                    t.deadline
-                } else {
-                    -t.deadline
-                },
-            )
+        // Ties by id: the set the ids come from has no order, and the same moment must read
+        // the same list every time (a past view is compared with what was shown).
+        tasks.sort_by(|a, b| {
+            let key = |t: &crate::domain::Task| {
+                (
+                    !t.status.is_open(),
+                    if t.status.is_open() {
+                        t.deadline
+                    } else {
+                        -t.deadline
+                    },
+                )
+            };
+            key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
         });
         Some(PersonView {
             id: person.id.to_string(),

@@ -3,6 +3,7 @@
 
 pub mod bus_log;
 pub mod explain;
+pub mod history;
 pub mod lease;
 pub mod notify;
 mod notify_sql;
@@ -152,8 +153,10 @@ pub struct HistoryQuery {
     pub limit: i64,
 }
 
-/// Everything the store holds that the rollup needs, read back at start.
-#[derive(Debug, Default)]
+/// Everything the store holds that the rollup needs, read back at start; kept as a checkpoint
+/// (`history.rs`).
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Snapshot {
     pub clock: Option<Ts>,
     pub units: Vec<Unit>,
@@ -274,6 +277,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// What the public board reads of ratings.
     fn public(&self) -> &dyn public::PublicStore;
+
+    /// The commits and checkpoints views as of a past moment are replayed from.
+    fn history(&self) -> &dyn history::HistoryStore;
 
     /// Everything the rollup is built from.
     async fn load(&self) -> Result<Snapshot, StoreError> {

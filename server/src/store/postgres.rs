@@ -1,6 +1,7 @@
 //! PostgreSQL, the production system of record, used when `DATABASE_URL` is a postgres URL.
 
 use super::explain::explain_store_impl;
+use super::history::history_store_impl;
 use super::notify_sql::notify_store_impl;
 use super::postgres_arrays;
 use super::public::public_store_impl;
@@ -144,4 +145,5 @@ impl PgStore {
 sql_store_impl!(PgStore, Postgres, "postgres");
 notify_store_impl!(PgStore, Postgres);
 public_store_impl!(PgStore);
+history_store_impl!(PgStore);
 explain_store_impl!(PgStore, Postgres);

@@ -236,6 +236,8 @@ macro_rules! sql_store_impl {
                 use $crate::store::rows::*;
                 use $crate::store::sql::*;
                 let g = Grouped::of(changes);
+                // Deflated before the transaction: SQLite holds its write lock from `BEGIN`.
+                let past = $crate::store::history::encode_changes(changes);
                 let mut tx = self.begin_write().await?;
                 Self::insert_audit(&mut tx, audit).await?;
                 // PostgreSQL writes events and tasks in its array form (`postgres_arrays.rs`),
@@ -427,6 +429,18 @@ macro_rules! sql_store_impl {
                         .execute(&mut *tx)
                         .await?;
                 }
+                if let Some(body) = past {
+                    // Stamped with the clock as this commit leaves it (written just above when
+                    // it moved): the moment from which a view shows it.
+                    let clock: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = 'clock'")
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    sqlx::query("INSERT INTO history (at_ms, body) VALUES ($1, $2)")
+                        .bind(clock.and_then(|c| c.parse::<i64>().ok()).unwrap_or(0))
+                        .bind(body)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let added = Self::insert_notices(&mut tx, notices, &[]).await?;
                 let logged = if changes.is_empty() {
                     None
@@ -524,6 +538,10 @@ macro_rules! sql_store_impl {
             }
 
             fn public(&self) -> &dyn $crate::store::public::PublicStore {
+                self
+            }
+
+            fn history(&self) -> &dyn $crate::store::history::HistoryStore {
                 self
             }
 

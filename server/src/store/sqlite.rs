@@ -2,6 +2,7 @@
 //! `synchronous = FULL` so a commit, and so an acknowledgment, survives a crash and a power cut.
 
 use super::explain::explain_store_impl;
+use super::history::history_store_impl;
 use super::notify_sql::notify_store_impl;
 use super::public::public_store_impl;
 use super::sql::sql_store_impl;
@@ -240,4 +241,5 @@ fn read_tasks(
 sql_store_impl!(SqliteStore, Sqlite, "sqlite");
 notify_store_impl!(SqliteStore, Sqlite);
 public_store_impl!(SqliteStore);
+history_store_impl!(SqliteStore);
 explain_store_impl!(SqliteStore, Sqlite);
