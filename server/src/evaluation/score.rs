@@ -226,6 +226,10 @@ impl Part {
 /// Scores `tasks` with each item worth `points / n`. With `points` 0 (a part carrying no share)
 /// the ratio is still computed from equal unit weights.
 fn score_part(cfg: &EvaluationConfig, tasks: &[&Task], points: f64, keep_items: bool) -> Part {
+    // In deadline order, ties by id: the tasks come from a set with no order, and the same
+    // moment must read the same items (and the same float sums) every time.
+    let mut tasks = tasks.to_vec();
+    tasks.sort_by(|a, b| (a.deadline, &a.id).cmp(&(b.deadline, &b.id)));
     let n = tasks.len() as f64;
     let mut part = Part {
         earned: 0.0,
