@@ -2189,7 +2189,24 @@ async fn the_review_says_no_data_for_a_week_before_the_data_began_and_share_chan
         json!(false),
         "no change against no data"
     );
-    // A share's change in percentage points.
+    let english = page.english_words(&[], FIXTURE_DATA).await;
+    assert!(english.is_empty(), "English on the review: {english:?}");
+    // A share's change in percentage points, on the clock's week: the board held tasks at both
+    // its ends (W45's end is read as the board stood then, and it held none yet).
+    let now = app.get_ok("/api/v1/units/hn/review").await;
+    for end in ["this", "last"] {
+        assert!(
+            now["figures"][end]["overdue_ratio"].is_number(),
+            "{end}: {}",
+            now["figures"]
+        );
+    }
+    page.navigate(&app.url("/review.html?unit=hn")).await;
+    page.wait_for(
+        "!!document.querySelector('#headline [data-field=\"overdue_ratio\"] .delta')",
+        "the overdue ratio's change",
+    )
+    .await;
     let ratio = text_of(&mut page, "#headline [data-field=\"overdue_ratio\"] .delta").await;
     assert!(ratio.ends_with("điểm %"), "{ratio}");
     let english = page.english_words(&[], FIXTURE_DATA).await;
